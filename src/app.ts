@@ -1,0 +1,112 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { drizzle } from "drizzle-orm/d1";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { ZodError } from "zod";
+import * as schema from "./db/schema";
+import type { AppEnv } from "./env";
+import { requireAuth } from "./lib/auth";
+import { ApiError } from "./lib/errors";
+import { createRouter } from "./lib/openapi";
+import { coursesRouter } from "./courses";
+import { stepsRouter } from "./steps";
+import { materialsRouter } from "./materials";
+import { formsRouter } from "./forms";
+import { requirementTablesRouter } from "./requirement-tables";
+
+const MAX_JSON_BODY = 1024 * 1024;
+
+function errorBody(c: Context<AppEnv>, error: ApiError) {
+  const body: Record<string, unknown> = { detail: error.detail, code: error.code };
+  if (error.errors) body.errors = error.errors;
+  return c.json(body, error.status);
+}
+
+/** D1 surfaces constraint failures as errors whose text is SQL; clients get a conflict, never the SQL. */
+function fromDatabaseError(error: unknown): ApiError | null {
+  const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : "";
+  if (/UNIQUE constraint failed/i.test(message))
+    return new ApiError(409, "conflict", "The change conflicts with the current state; reload and try again");
+  return null;
+}
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", async (c, next) => {
+    c.set("now", new Date());
+    c.set("db", drizzle(c.env.DB, { schema }));
+    await next();
+  });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_JSON_BODY,
+      onError: (c) => c.json({ detail: "Request body is larger than 1 MB", code: "body_too_large" }, 413),
+    }),
+  );
+
+  // JSON routes take JSON only: a form post or text body is refused instead of being silently ignored.
+  app.use("*", async (c, next) => {
+    const method = c.req.method;
+    if ((method === "POST" || method === "PUT" || method === "PATCH") && c.req.raw.body !== null) {
+      const type = c.req.header("content-type") ?? "";
+      const length = c.req.header("content-length");
+      if (length !== "0" && !/^application\/json\s*(;|$)/i.test(type))
+        throw new ApiError(415, "unsupported_media_type", "Request body must be JSON (Content-Type: application/json)");
+    }
+    await next();
+  });
+
+  app.get("/health", async (c) => {
+    await c.env.DB.prepare("SELECT 1").first();
+    return c.json({ status: "ok" });
+  });
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Course/LMS API",
+      version: "1.0.0",
+      description: "Courses, steps, materials, exams, submissions and requirement tables. See README for the API notes.",
+    },
+    security: [{ Bearer: [] }],
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  // Everything else needs a verified token; an unknown route without one is a 401, so routes cannot be probed.
+  const publicPaths = new Set(["/health", "/openapi.json", "/docs"]);
+  app.use("*", async (c, next) => (publicPaths.has(c.req.path) ? next() : requireAuth(c, next)));
+
+  app.route("/", coursesRouter);
+  app.route("/", stepsRouter);
+  app.route("/", materialsRouter);
+  app.route("/", formsRouter);
+  app.route("/", requirementTablesRouter);
+
+  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "route_not_found" }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return errorBody(c, error);
+    if (error instanceof ZodError) return errorBody(c, new ApiError(400, "validation_error", "Invalid input"));
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      if (status === 400)
+        return errorBody(c, new ApiError(400, "malformed_json", "Request body is not valid JSON"));
+      return c.json({ detail: error.message || "Request refused", code: `http_${status}` }, status);
+    }
+    const fromDb = fromDatabaseError(error);
+    if (fromDb) return errorBody(c, fromDb);
+    console.error("unhandled error", error);
+    return c.json({ detail: "Internal server error", code: "internal_error" }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,212 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { courses, steps } from "../db/schema";
+import { planCourseLinks, planUnlink, type ChainRefusal } from "../domain/chain";
+import { checkStepReorder } from "../domain/ordering";
+import { assertManager } from "../lib/auth";
+import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { flag, type Handler } from "../lib/openapi";
+import {
+  archiveCourseWrites,
+  chainLinks,
+  clearDefault,
+  courseSteps,
+  findCourse,
+  linkMap,
+  linkWrites,
+  listCourses as listCoursesQuery,
+  live,
+  nextCourseOrder,
+  toCourse,
+  type CourseRow,
+} from "./queries";
+import type * as routes from "./routes";
+
+function refusalError(refusal: ChainRefusal): ApiError {
+  switch (refusal.kind) {
+    case "not_found":
+      return notFound("Course", refusal.id);
+    case "self":
+      return badRequest("invalid_chain", `${refusal.field} cannot name the course itself`);
+    case "taken":
+      return conflict(
+        "chain_conflict",
+        `Course '${refusal.id}' is already linked to course '${refusal.holder}'; unlink it first`,
+      );
+    case "cycle":
+      return conflict("chain_cycle", "That link would make the course chain a cycle");
+  }
+}
+
+export const listCourses: Handler<typeof routes.listCourses> = async (c) => {
+  const caller = c.get("caller");
+  const query = c.req.valid("query");
+  const filters = { is_active: flag(query.is_active), is_default: flag(query.is_default) };
+  // Participants see published (active) courses only.
+  if (caller.role === "participant") {
+    if (filters.is_active === false) return c.json([], 200);
+    filters.is_active = true;
+  }
+  const rows = await listCoursesQuery(c.get("db"), filters);
+  return c.json(rows.map(toCourse), 200);
+};
+
+export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
+  const { course_id } = c.req.valid("param");
+  const db = c.get("db");
+  const [[course], stepRows] = await db.batch([findCourse(db, course_id), courseSteps(db, course_id)]);
+  if (!course || (c.get("caller").role === "participant" && !course.is_active)) throw notFound("Course", course_id);
+  return c.json({ ...toCourse(course), steps: stepRows.map((s) => ({ ...s, is_locked: false })) }, 200);
+};
+
+export const createCourse: Handler<typeof routes.createCourse> = async (c) => {
+  const caller = c.get("caller");
+  assertManager(caller);
+  const body = c.req.valid("json");
+  const db = c.get("db");
+  const now = c.get("now");
+  const stamp = now.toISOString();
+  const id = newId(now);
+
+  const wantsLinks = body.previous_course_id != null || body.next_course_id != null;
+  const plan = planCourseLinks(wantsLinks ? linkMap(await chainLinks(db)) : new Map(), id, {
+    previous_course_id: body.previous_course_id ?? null,
+    next_course_id: body.next_course_id ?? null,
+  });
+  if (!plan.ok) throw refusalError(plan.refusal);
+  const { release, claim } = linkWrites(db, plan.updates, stamp);
+
+  const insert = db
+    .insert(courses)
+    .values({
+      id,
+      name: body.name,
+      description: body.description ?? null,
+      image_url: body.image_url ?? null,
+      previous_course_id: plan.links.previous_course_id,
+      next_course_id: plan.links.next_course_id,
+      order_index: body.order_index ?? nextCourseOrder,
+      is_active: body.is_active ?? true,
+      is_default: body.is_default ?? false,
+      created_at: stamp,
+      updated_at: stamp,
+      created_by: caller.id,
+    })
+    .returning();
+  // Order matters inside the batch: links are released and the old default cleared before the insert
+  // claims them, so the unique indexes only ever see one holder.
+  const before: BatchItem<"sqlite">[] = [...release];
+  if (body.is_default) before.push(clearDefault(db, id));
+  const results = await db.batch([...before, insert, ...claim] as unknown as [BatchItem<"sqlite">]);
+  const [row] = results[before.length] as CourseRow[];
+  return c.json(toCourse(row!), 201);
+};
+
+export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
+  assertManager(c.get("caller"));
+  const { course_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+
+  const stepCheck =
+    body.default_step_id != null
+      ? db
+          .select({ id: steps.id })
+          .from(steps)
+          .where(and(eq(steps.id, body.default_step_id), eq(steps.course_id, course_id), isNull(steps.archived_at)))
+      : db.select({ id: steps.id }).from(steps).where(eq(steps.id, ""));
+  const [[course], links, stepFound] = await db.batch([findCourse(db, course_id), chainLinks(db), stepCheck]);
+  if (!course) throw notFound("Course", course_id);
+  if (body.default_step_id != null && stepFound.length === 0)
+    throw badRequest("invalid_default_step", `default_step_id '${body.default_step_id}' is not a step of this course`);
+
+  const plan = planCourseLinks(linkMap(links), course_id, {
+    previous_course_id: body.previous_course_id,
+    next_course_id: body.next_course_id,
+  });
+  if (!plan.ok) throw refusalError(plan.refusal);
+  const linksChange =
+    plan.updates.length > 0 ||
+    plan.links.previous_course_id !== course.previous_course_id ||
+    plan.links.next_course_id !== course.next_course_id;
+  const { release, claim } = linkWrites(db, linksChange ? [{ id: course_id, ...plan.links }, ...plan.updates] : [], stamp);
+
+  const update = db
+    .update(courses)
+    .set({
+      name: body.name,
+      description: body.description,
+      image_url: body.image_url,
+      is_active: body.is_active,
+      is_default: body.is_default,
+      default_step_id: body.default_step_id,
+      order_index: body.order_index,
+      updated_at: stamp,
+    })
+    .where(and(eq(courses.id, course_id), live))
+    .returning();
+  const before: BatchItem<"sqlite">[] = [...release];
+  if (body.is_default) before.push(clearDefault(db, course_id));
+  const results = await db.batch([...before, update, ...claim] as unknown as [BatchItem<"sqlite">]);
+  // The links are claimed after the update returned its row; the plan holds what the batch made true.
+  const [row] = results[before.length] as CourseRow[];
+  if (!row) throw notFound("Course", course_id);
+  return c.json(toCourse({ ...row, ...plan.links }), 200);
+};
+
+export const deleteCourse: Handler<typeof routes.deleteCourse> = async (c) => {
+  assertManager(c.get("caller"));
+  const { course_id } = c.req.valid("param");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const links = linkMap(await chainLinks(db));
+  if (!links.has(course_id)) throw notFound("Course", course_id);
+  const neighbours = planUnlink(links, course_id);
+  const { release, claim } = linkWrites(db, neighbours, stamp);
+  const archive = db
+    .update(courses)
+    .set({ archived_at: stamp, is_default: false, previous_course_id: null, next_course_id: null, updated_at: stamp })
+    .where(and(eq(courses.id, course_id), live));
+  await db.batch([archive, ...release, ...claim, ...archiveCourseWrites(db, course_id, stamp)]);
+  return c.body(null, 204);
+};
+
+export const setDefaultCourse: Handler<typeof routes.setDefaultCourse> = async (c) => {
+  assertManager(c.get("caller"));
+  const { course_id } = c.req.valid("param");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  // Clear first, then set: inside one batch (one transaction) the unique index sees one default at a time.
+  const [, [row]] = await db.batch([
+    clearDefault(db, course_id),
+    db
+      .update(courses)
+      .set({ is_default: true, updated_at: stamp })
+      .where(and(eq(courses.id, course_id), live))
+      .returning(),
+  ]);
+  if (!row) throw notFound("Course", course_id);
+  return c.json(toCourse(row), 200);
+};
+
+export const reorderSteps: Handler<typeof routes.reorderSteps> = async (c) => {
+  assertManager(c.get("caller"));
+  const { course_id } = c.req.valid("param");
+  const { step_orders } = c.req.valid("json");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [[course], stepRows] = await db.batch([findCourse(db, course_id), courseSteps(db, course_id)]);
+  if (!course) throw notFound("Course", course_id);
+  const problem = checkStepReorder(new Set(stepRows.map((s) => s.id)), step_orders);
+  if (problem) throw badRequest("invalid_reorder", problem);
+  const [first, ...rest] = step_orders.map((o) =>
+    db
+      .update(steps)
+      .set({ order_index: o.order_index, updated_at: stamp })
+      .where(and(eq(steps.id, o.step_id), eq(steps.course_id, course_id))),
+  );
+  await db.batch([first!, ...rest]);
+  return c.json({ message: "Steps reordered successfully" }, 200);
+};

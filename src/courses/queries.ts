@@ -1,0 +1,102 @@
+import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import * as schema from "../db/schema";
+import { courses, materials, steps } from "../db/schema";
+import type { LinkUpdate, Links } from "../domain/chain";
+
+type Db = DrizzleD1Database<typeof schema>;
+export type CourseRow = typeof courses.$inferSelect;
+
+export function toCourse(row: CourseRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    image_url: row.image_url,
+    previous_course_id: row.previous_course_id,
+    next_course_id: row.next_course_id,
+    default_step_id: row.default_step_id,
+    order_index: row.order_index,
+    is_active: row.is_active,
+    is_default: row.is_default,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    created_by: row.created_by,
+  };
+}
+
+export const live = isNull(courses.archived_at);
+
+export function listCourses(db: Db, filters: { is_active?: boolean; is_default?: boolean }) {
+  const where: SQL[] = [live];
+  if (filters.is_active !== undefined) where.push(eq(courses.is_active, filters.is_active));
+  if (filters.is_default !== undefined) where.push(eq(courses.is_default, filters.is_default));
+  return db.select().from(courses).where(and(...where)).orderBy(asc(courses.order_index), asc(courses.id));
+}
+
+export const findCourse = (db: Db, id: string) => db.select().from(courses).where(and(eq(courses.id, id), live));
+
+export const courseSteps = (db: Db, courseId: string) =>
+  db
+    .select({
+      id: steps.id,
+      name: steps.name,
+      description: steps.description,
+      order_index: steps.order_index,
+      exam_id: steps.exam_id,
+    })
+    .from(steps)
+    .where(and(eq(steps.course_id, courseId), isNull(steps.archived_at)))
+    .orderBy(asc(steps.order_index), asc(steps.id));
+
+/** Live chain links of every course: the input of the pure chain planner. Courses are few (hundreds). */
+export const chainLinks = (db: Db) =>
+  db
+    .select({ id: courses.id, previous_course_id: courses.previous_course_id, next_course_id: courses.next_course_id })
+    .from(courses)
+    .where(live);
+
+export function linkMap(rows: ({ id: string } & Links)[]): Map<string, Links> {
+  return new Map(rows.map((r) => [r.id, { previous_course_id: r.previous_course_id, next_course_id: r.next_course_id }]));
+}
+
+/**
+ * Link rewrites in two phases: first every touched course lets go of its links, then the final links are
+ * set. The partial unique indexes on the link columns never see two courses claiming the same neighbour
+ * mid-batch, and still refuse a concurrent change that raced this one.
+ */
+export function linkWrites(db: Db, updates: LinkUpdate[], now: string) {
+  const release = updates.map((u) =>
+    db.update(courses).set({ previous_course_id: null, next_course_id: null }).where(eq(courses.id, u.id)),
+  );
+  const claim = updates.map((u) =>
+    db
+      .update(courses)
+      .set({ previous_course_id: u.previous_course_id, next_course_id: u.next_course_id, updated_at: now })
+      .where(eq(courses.id, u.id)),
+  );
+  return { release, claim };
+}
+
+export const clearDefault = (db: Db, except: string) =>
+  db.update(courses).set({ is_default: false }).where(and(eq(courses.is_default, true), ne(courses.id, except)));
+
+export const nextCourseOrder = sql<number>`(SELECT COALESCE(MAX(${courses.order_index}) + 1, 0) FROM ${courses} WHERE ${courses.archived_at} IS NULL)`;
+
+/** Archiving a course takes its steps and their materials out of every view, in one batch. */
+export function archiveCourseWrites(db: Db, courseId: string, now: string) {
+  const courseSteps = db.select({ id: steps.id }).from(steps).where(eq(steps.course_id, courseId));
+  return [
+    db
+      .update(materials)
+      .set({ archived_at: now })
+      .where(and(inArray(materials.step_id, courseSteps), isNull(materials.archived_at))),
+    db
+      .update(steps)
+      .set({ archived_at: now })
+      .where(and(eq(steps.course_id, courseId), isNull(steps.archived_at))),
+  ] as const;
+}
+
+export type { BatchItem };

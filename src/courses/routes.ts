@@ -1,0 +1,83 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { MessageSchema, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import {
+  CourseParams,
+  CourseSchema,
+  CourseWithStepsSchema,
+  CreateCourseSchema,
+  ListCoursesQuery,
+  ReorderStepsSchema,
+  UpdateCourseSchema,
+} from "./schemas";
+
+const tags = ["Courses"];
+
+export const listCourses = createRoute({
+  method: "get",
+  path: "/courses",
+  tags,
+  security,
+  summary: "List courses, ordered by order_index (participants see active courses only)",
+  request: { query: ListCoursesQuery },
+  responses: { 200: jsonResponse(z.array(CourseSchema), "Courses"), ...errors(400, 401) },
+});
+
+export const getCourse = createRoute({
+  method: "get",
+  path: "/courses/{course_id}",
+  tags,
+  security,
+  summary: "A course with its steps, ordered",
+  request: { params: CourseParams },
+  responses: { 200: jsonResponse(CourseWithStepsSchema, "The course"), ...errors(400, 401, 404) },
+});
+
+export const createCourse = createRoute({
+  method: "post",
+  path: "/courses",
+  tags,
+  security,
+  summary: "Create a course (manager)",
+  request: { body: jsonBody(CreateCourseSchema) },
+  responses: { 201: jsonResponse(CourseSchema, "Created"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const updateCourse = createRoute({
+  method: "put",
+  path: "/courses/{course_id}",
+  tags,
+  security,
+  summary: "Update a course (manager); omitted fields keep their values",
+  request: { params: CourseParams, body: jsonBody(UpdateCourseSchema) },
+  responses: { 200: jsonResponse(CourseSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const deleteCourse = createRoute({
+  method: "delete",
+  path: "/courses/{course_id}",
+  tags,
+  security,
+  summary: "Archive a course and its steps (manager); history stays readable",
+  request: { params: CourseParams },
+  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+});
+
+export const setDefaultCourse = createRoute({
+  method: "put",
+  path: "/courses/{course_id}/set-default",
+  tags,
+  security,
+  summary: "Make this the one default course (manager)",
+  request: { params: CourseParams },
+  responses: { 200: jsonResponse(CourseSchema, "The new default course"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const reorderSteps = createRoute({
+  method: "post",
+  path: "/courses/{course_id}/steps/reorder",
+  tags,
+  security,
+  summary: "Reorder a course's steps atomically (manager)",
+  request: { params: CourseParams, body: jsonBody(ReorderStepsSchema) },
+  responses: { 200: jsonResponse(MessageSchema, "Reordered"), ...errors(400, 401, 403, 404) },
+});

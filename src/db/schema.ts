@@ -1,0 +1,228 @@
+import { sql } from "drizzle-orm";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/*
+ * One schema for the whole API. Conventions:
+ * - ids are 24-hex strings made by src/lib/ids.ts; timestamps are ISO 8601 UTC text.
+ * - authored content (courses, steps, materials, forms, requirement tables) is never erased once a
+ *   participant has touched it: `archived_at` hides it from every participant-facing read while the
+ *   history that points at it (submissions, grades, progress) stays joinable.
+ * - JSON columns hold small documents that are always read and written whole (questions, requirements,
+ *   material content), which keeps a form or a table one row and one read.
+ */
+
+const timestamps = {
+  created_at: text("created_at").notNull(),
+  updated_at: text("updated_at").notNull(),
+};
+
+export const courses = sqliteTable(
+  "courses",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    image_url: text("image_url"),
+    previous_course_id: text("previous_course_id"),
+    next_course_id: text("next_course_id"),
+    default_step_id: text("default_step_id"),
+    order_index: integer("order_index").notNull().default(0),
+    is_active: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    is_default: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    ...timestamps,
+    created_by: text("created_by").notNull(),
+    archived_at: text("archived_at"),
+  },
+  (t) => [
+    // "Exactly one default course" is held by the database, not by read-then-write.
+    uniqueIndex("courses_one_default").on(t.is_default).where(sql`${t.is_default} = 1`),
+    // A course is the previous (next) of at most one course: the chain stays a chain.
+    uniqueIndex("courses_previous_unique").on(t.previous_course_id).where(sql`${t.previous_course_id} IS NOT NULL`),
+    uniqueIndex("courses_next_unique").on(t.next_course_id).where(sql`${t.next_course_id} IS NOT NULL`),
+    index("courses_order").on(t.archived_at, t.order_index),
+    index("courses_default_step").on(t.default_step_id),
+  ],
+);
+
+export const steps = sqliteTable(
+  "steps",
+  {
+    id: text("id").primaryKey(),
+    course_id: text("course_id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    order_index: integer("order_index").notNull().default(0),
+    previous_step_id: text("previous_step_id"),
+    unlock_on_exam_pass: integer("unlock_on_exam_pass", { mode: "boolean" }).notNull().default(true),
+    exam_id: text("exam_id"),
+    ...timestamps,
+    created_by: text("created_by").notNull(),
+    archived_at: text("archived_at"),
+  },
+  (t) => [
+    index("steps_course_order").on(t.course_id, t.order_index),
+    index("steps_previous").on(t.previous_step_id),
+    // One exam per step, and a form is the exam of at most one step.
+    uniqueIndex("steps_exam_unique").on(t.exam_id).where(sql`${t.exam_id} IS NOT NULL AND ${t.archived_at} IS NULL`),
+  ],
+);
+
+export const materials = sqliteTable(
+  "materials",
+  {
+    id: text("id").primaryKey(),
+    step_id: text("step_id").notNull(),
+    material_type: text("material_type", {
+      enum: ["Video", "BookLink", "Document", "Audio", "RequirementTable"],
+    }).notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    content: text("content", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    // Copied out of `content` so "which materials show this table" is an indexed lookup.
+    requirement_table_id: text("requirement_table_id"),
+    order_index: integer("order_index").notNull().default(0),
+    is_mandatory: integer("is_mandatory", { mode: "boolean" }).notNull().default(true),
+    ...timestamps,
+    created_by: text("created_by").notNull(),
+    archived_at: text("archived_at"),
+  },
+  (t) => [
+    index("materials_step_order").on(t.step_id, t.order_index),
+    index("materials_requirement_table").on(t.requirement_table_id),
+  ],
+);
+
+export type QuestionRecord = {
+  question_id: string;
+  question_type: "MCQ" | "THEORY";
+  question_text: string;
+  options: { option_id: string; text: string; is_correct: boolean }[];
+  marks: number;
+  max_words: number | null;
+};
+
+export const forms = sqliteTable(
+  "forms",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    step_id: text("step_id"),
+    duration_minutes: integer("duration_minutes").notNull(),
+    total_marks: real("total_marks").notNull(),
+    passing_marks: real("passing_marks").notNull(),
+    max_attempts: integer("max_attempts").notNull(),
+    passing_percentage: real("passing_percentage").notNull(),
+    questions: text("questions", { mode: "json" }).notNull().$type<QuestionRecord[]>(),
+    question_count: integer("question_count").notNull(),
+    ...timestamps,
+    created_by: text("created_by").notNull(),
+    archived_at: text("archived_at"),
+  },
+  (t) => [index("forms_step").on(t.step_id, t.archived_at)],
+);
+
+export type RequirementRecord = {
+  serial_number: number;
+  activity: string;
+  target: number;
+  unit: string;
+};
+
+export const requirementTables = sqliteTable(
+  "requirement_tables",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    step_id: text("step_id"),
+    requirements: text("requirements", { mode: "json" }).notNull().$type<RequirementRecord[]>(),
+    requirement_count: integer("requirement_count").notNull(),
+    ...timestamps,
+    created_by: text("created_by").notNull(),
+    archived_at: text("archived_at"),
+  },
+  (t) => [index("requirement_tables_step").on(t.step_id, t.archived_at)],
+);
+
+/* ---- participant state: written by the participant journey, read here to decide archive vs erase ---- */
+
+export const enrollments = sqliteTable(
+  "enrollments",
+  {
+    id: text("id").primaryKey(),
+    participant_id: text("participant_id").notNull(),
+    course_id: text("course_id").notNull(),
+    current_step_id: text("current_step_id"),
+    enrolled_at: text("enrolled_at").notNull(),
+    completed_at: text("completed_at"),
+  },
+  (t) => [
+    uniqueIndex("enrollments_participant_course").on(t.participant_id, t.course_id),
+    index("enrollments_course").on(t.course_id),
+    index("enrollments_current_step").on(t.current_step_id),
+  ],
+);
+
+export const materialCompletions = sqliteTable(
+  "material_completions",
+  {
+    participant_id: text("participant_id").notNull(),
+    material_id: text("material_id").notNull(),
+    step_id: text("step_id").notNull(),
+    completed_at: text("completed_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("material_completions_pk").on(t.participant_id, t.material_id),
+    index("material_completions_material").on(t.material_id),
+    index("material_completions_step").on(t.step_id, t.participant_id),
+  ],
+);
+
+export const formSubmissions = sqliteTable(
+  "form_submissions",
+  {
+    id: text("id").primaryKey(),
+    form_id: text("form_id").notNull(),
+    step_id: text("step_id").notNull(),
+    course_id: text("course_id").notNull(),
+    participant_id: text("participant_id").notNull(),
+    attempt_number: integer("attempt_number").notNull(),
+    submission_status: text("submission_status").notNull(),
+    started_at: text("started_at").notNull(),
+    deadline_at: text("deadline_at"),
+    submitted_at: text("submitted_at"),
+    // The questions as they were when the attempt started: later edits of the form never re-score history.
+    questions_snapshot: text("questions_snapshot", { mode: "json" }).$type<QuestionRecord[]>(),
+    answers: text("answers", { mode: "json" }).$type<Record<string, unknown>>(),
+    mcq_score: real("mcq_score"),
+    theory_score: real("theory_score"),
+    total_score: real("total_score"),
+    feedback: text("feedback"),
+    reviewed_by: text("reviewed_by"),
+    reviewed_at: text("reviewed_at"),
+  },
+  (t) => [
+    uniqueIndex("form_submissions_attempt").on(t.participant_id, t.form_id, t.attempt_number),
+    index("form_submissions_form").on(t.form_id),
+    index("form_submissions_step").on(t.step_id, t.submission_status),
+    index("form_submissions_course").on(t.course_id, t.submission_status),
+  ],
+);
+
+export const requirementSubmissions = sqliteTable(
+  "requirement_submissions",
+  {
+    id: text("id").primaryKey(),
+    requirement_table_id: text("requirement_table_id").notNull(),
+    participant_id: text("participant_id").notNull(),
+    rows: text("rows", { mode: "json" }).notNull().$type<Record<string, unknown>[]>(),
+    created_at: text("created_at").notNull(),
+    submitted_at: text("submitted_at"),
+    approved_at: text("approved_at"),
+  },
+  (t) => [
+    uniqueIndex("requirement_submissions_participant_table").on(t.participant_id, t.requirement_table_id),
+    index("requirement_submissions_table").on(t.requirement_table_id, t.submitted_at),
+  ],
+);

@@ -1,0 +1,113 @@
+/**
+ * What makes an exam form consistent, and what a participant may see of it. Pure: no I/O.
+ */
+export type QuestionInput = {
+  question_id: string;
+  question_type: "MCQ" | "THEORY" | "Theory";
+  question_text: string;
+  options?: { option_id: string; text: string; is_correct?: boolean }[];
+  marks: number;
+  max_words?: number | null;
+};
+
+export type Question = {
+  question_id: string;
+  question_type: "MCQ" | "THEORY";
+  question_text: string;
+  options: { option_id: string; text: string; is_correct: boolean }[];
+  marks: number;
+  max_words: number | null;
+};
+
+export type FormSettingsInput = {
+  total_marks?: number;
+  passing_marks?: number;
+  passing_percentage?: number;
+  max_attempts?: number;
+};
+
+export type FormSettings = {
+  total_marks: number;
+  passing_marks: number;
+  passing_percentage: number;
+  max_attempts: number;
+};
+
+export type Problem = { path: string; message: string };
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_PASSING_PERCENTAGE = 60;
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export function normalizeQuestions(input: QuestionInput[]): { questions: Question[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const questions = input.map((q, i): Question => {
+    const at = `questions.${i}`;
+    if (seen.has(q.question_id)) problems.push({ path: `${at}.question_id`, message: `duplicate question_id '${q.question_id}'` });
+    seen.add(q.question_id);
+    const type = q.question_type === "MCQ" ? "MCQ" : "THEORY";
+    const options = (q.options ?? []).map((o) => ({ option_id: o.option_id, text: o.text, is_correct: o.is_correct ?? false }));
+    if (type === "MCQ") {
+      if (options.length < 2) problems.push({ path: `${at}.options`, message: "an MCQ needs at least 2 options" });
+      const optionIds = new Set<string>();
+      options.forEach((o, j) => {
+        if (optionIds.has(o.option_id))
+          problems.push({ path: `${at}.options.${j}.option_id`, message: `duplicate option_id '${o.option_id}'` });
+        optionIds.add(o.option_id);
+      });
+      if (!options.some((o) => o.is_correct)) problems.push({ path: `${at}.options`, message: "an MCQ needs at least one correct option" });
+      if (q.max_words != null) problems.push({ path: `${at}.max_words`, message: "max_words applies to THEORY questions only" });
+    } else if (options.length > 0) {
+      problems.push({ path: `${at}.options`, message: "a THEORY question has no options" });
+    }
+    return {
+      question_id: q.question_id,
+      question_type: type,
+      question_text: q.question_text,
+      options,
+      marks: q.marks,
+      max_words: type === "THEORY" ? (q.max_words ?? null) : null,
+    };
+  });
+  return { questions, problems };
+}
+
+/**
+ * Totals follow the questions: `total_marks` is their sum (given or computed), `passing_marks` falls back to
+ * `passing_percentage` of it and vice versa, so a form never states two different pass bars by accident.
+ */
+export function settleFormSettings(questions: Question[], input: FormSettingsInput): { settings: FormSettings; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const sum = round2(questions.reduce((acc, q) => acc + q.marks, 0));
+  if (input.total_marks !== undefined && Math.abs(input.total_marks - sum) > 1e-9)
+    problems.push({ path: "total_marks", message: `total_marks (${input.total_marks}) must equal the sum of question marks (${sum})` });
+  const total = sum;
+  let passingMarks: number;
+  let percentage: number;
+  if (input.passing_marks !== undefined) {
+    passingMarks = input.passing_marks;
+    percentage = input.passing_percentage ?? (total > 0 ? round2((passingMarks / total) * 100) : 0);
+  } else {
+    percentage = input.passing_percentage ?? DEFAULT_PASSING_PERCENTAGE;
+    passingMarks = round2((total * percentage) / 100);
+  }
+  if (passingMarks > total) problems.push({ path: "passing_marks", message: `passing_marks (${passingMarks}) must not exceed total_marks (${total})` });
+  if (percentage < 0 || percentage > 100) problems.push({ path: "passing_percentage", message: "passing_percentage must be within 0..100" });
+  const maxAttempts = input.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (maxAttempts < 1) problems.push({ path: "max_attempts", message: "max_attempts must be at least 1" });
+  return { settings: { total_marks: total, passing_marks: passingMarks, passing_percentage: percentage, max_attempts: maxAttempts }, problems };
+}
+
+/** The questions as a participant sees them: never which option is correct. */
+export function publicQuestions(questions: Question[]) {
+  return questions.map((q) => ({
+    question_id: q.question_id,
+    question_type: q.question_type,
+    question_text: q.question_text,
+    options: q.options.map((o) => ({ option_id: o.option_id, text: o.text })),
+    marks: q.marks,
+    max_words: q.max_words,
+  }));
+}

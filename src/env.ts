@@ -1,0 +1,23 @@
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type * as schema from "./db/schema";
+
+export type Bindings = {
+  DB: D1Database;
+  FILES: R2Bucket;
+  JWT_SECRET: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  EXAM_GRACE_SECONDS?: string;
+};
+
+export type Role = "manager" | "participant";
+
+export type Caller = { id: string; role: Role };
+
+export type Variables = {
+  caller: Caller;
+  db: DrizzleD1Database<typeof schema>;
+  now: Date;
+};
+
+export type AppEnv = { Bindings: Bindings; Variables: Variables };

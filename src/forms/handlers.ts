@@ -1,0 +1,165 @@
+import { and, asc, eq, isNull, notExists } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { formSubmissions, forms, steps } from "../db/schema";
+import { normalizeQuestions, settleFormSettings, type QuestionInput } from "../domain/forms";
+import { assertManager } from "../lib/auth";
+import { badRequest, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Handler } from "../lib/openapi";
+import { examLinkWrites } from "../steps/queries";
+import { toForm, type FormRow } from "./queries";
+import type * as routes from "./routes";
+
+const liveForm = isNull(forms.archived_at);
+
+/** Questions and totals checked together; every problem is reported at once with its path. */
+function settle(questionsInput: QuestionInput[], settingsInput: Parameters<typeof settleFormSettings>[1]) {
+  const { questions, problems } = normalizeQuestions(questionsInput);
+  const { settings, problems: more } = settleFormSettings(questions, settingsInput);
+  const all = [...problems, ...more];
+  if (all.length > 0) throw badRequest("invalid_form", `Invalid form: ${all[0]!.path}: ${all[0]!.message}`, all);
+  return { questions, settings };
+}
+
+const stepLookup = (db: Parameters<Handler<typeof routes.createForm>>[0]["var"]["db"], stepId: string | null | undefined) =>
+  db
+    .select({ id: steps.id })
+    .from(steps)
+    .where(and(eq(steps.id, stepId ?? ""), isNull(steps.archived_at)));
+
+export const listForms: Handler<typeof routes.listForms> = async (c) => {
+  const { step_id } = c.req.valid("query");
+  const db = c.get("db");
+  const rows = await db
+    .select({
+      id: forms.id,
+      name: forms.name,
+      description: forms.description,
+      step_id: forms.step_id,
+      duration_minutes: forms.duration_minutes,
+      total_marks: forms.total_marks,
+      passing_marks: forms.passing_marks,
+      max_attempts: forms.max_attempts,
+      passing_percentage: forms.passing_percentage,
+      question_count: forms.question_count,
+    })
+    .from(forms)
+    .where(step_id ? and(eq(forms.step_id, step_id), liveForm) : liveForm)
+    .orderBy(asc(forms.id));
+  return c.json(rows, 200);
+};
+
+export const getForm: Handler<typeof routes.getForm> = async (c) => {
+  const { form_id } = c.req.valid("param");
+  const [row] = await c.get("db").select().from(forms).where(and(eq(forms.id, form_id), liveForm));
+  if (!row) throw notFound("Form", form_id);
+  return c.json(toForm(row, c.get("caller")), 200);
+};
+
+export const createForm: Handler<typeof routes.createForm> = async (c) => {
+  const caller = c.get("caller");
+  assertManager(caller);
+  const body = c.req.valid("json");
+  const db = c.get("db");
+  const now = c.get("now");
+  const stamp = now.toISOString();
+  const { questions, settings } = settle(body.questions, body);
+  if (body.step_id) {
+    const [step] = await stepLookup(db, body.step_id);
+    if (!step) throw notFound("Step", body.step_id);
+  }
+  const id = newId(now);
+  const insert = db
+    .insert(forms)
+    .values({
+      id,
+      name: body.name,
+      description: body.description ?? null,
+      step_id: null,
+      duration_minutes: body.duration_minutes,
+      ...settings,
+      questions,
+      question_count: questions.length,
+      created_at: stamp,
+      updated_at: stamp,
+      created_by: caller.id,
+    });
+  const results = await db.batch([
+    insert,
+    ...(body.step_id ? examLinkWrites(db, body.step_id, id, stamp) : []),
+    db.select().from(forms).where(eq(forms.id, id)),
+  ] as unknown as [BatchItem<"sqlite">]);
+  const [row] = results[results.length - 1] as FormRow[];
+  return c.json(toForm(row!, caller), 201);
+};
+
+export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
+  const caller = c.get("caller");
+  assertManager(caller);
+  const { form_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [[form], [step]] = await db.batch([
+    db.select().from(forms).where(and(eq(forms.id, form_id), liveForm)),
+    stepLookup(db, body.step_id),
+  ]);
+  if (!form) throw notFound("Form", form_id);
+  if (body.step_id && !step) throw notFound("Step", body.step_id);
+  // Questions are replaced whole and totals re-settled against them. A pass bar the body does not
+  // restate is kept as a percentage when the questions change (the marks follow the new total).
+  const questionInput = body.questions ?? form.questions;
+  let bar: { passing_marks?: number; passing_percentage?: number };
+  if (body.passing_marks !== undefined || body.passing_percentage !== undefined)
+    bar = { passing_marks: body.passing_marks, passing_percentage: body.passing_percentage };
+  else if (body.questions !== undefined) bar = { passing_percentage: form.passing_percentage };
+  else bar = { passing_marks: form.passing_marks, passing_percentage: form.passing_percentage };
+  const { questions, settings } = settle(questionInput, {
+    total_marks: body.total_marks,
+    ...bar,
+    max_attempts: body.max_attempts ?? form.max_attempts,
+  });
+  const update = db
+    .update(forms)
+    .set({
+      name: body.name,
+      description: body.description,
+      duration_minutes: body.duration_minutes,
+      ...settings,
+      questions,
+      question_count: questions.length,
+      updated_at: stamp,
+    })
+    .where(and(eq(forms.id, form_id), liveForm));
+  const results = await db.batch([
+    update,
+    ...(body.step_id !== undefined ? examLinkWrites(db, body.step_id, form_id, stamp) : []),
+    db.select().from(forms).where(eq(forms.id, form_id)),
+  ] as unknown as [BatchItem<"sqlite">]);
+  const [row] = results[results.length - 1] as FormRow[];
+  return c.json(toForm(row!, caller), 200);
+};
+
+export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {
+  assertManager(c.get("caller"));
+  const { form_id } = c.req.valid("param");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [found] = await db.batch([
+    db.select({ id: forms.id }).from(forms).where(and(eq(forms.id, form_id), liveForm)),
+    // The step no longer has an exam; attempts already made keep their own step and form ids.
+    db.update(steps).set({ exam_id: null, updated_at: stamp }).where(eq(steps.exam_id, form_id)),
+    db
+      .delete(forms)
+      .where(
+        and(
+          eq(forms.id, form_id),
+          liveForm,
+          notExists(db.select({ x: formSubmissions.id }).from(formSubmissions).where(eq(formSubmissions.form_id, form_id))),
+        ),
+      ),
+    db.update(forms).set({ archived_at: stamp, step_id: null }).where(and(eq(forms.id, form_id), liveForm)),
+  ]);
+  if (found.length === 0) throw notFound("Form", form_id);
+  return c.body(null, 204);
+};

@@ -1,0 +1,10 @@
+import { createRouter } from "../lib/openapi";
+import * as handlers from "./handlers";
+import * as routes from "./routes";
+
+export const formsRouter = createRouter()
+  .openapi(routes.listForms, handlers.listForms)
+  .openapi(routes.getForm, handlers.getForm)
+  .openapi(routes.createForm, handlers.createForm)
+  .openapi(routes.updateForm, handlers.updateForm)
+  .openapi(routes.deleteForm, handlers.deleteForm);

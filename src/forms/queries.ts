@@ -1,0 +1,23 @@
+import type { Caller } from "../env";
+import { forms } from "../db/schema";
+import { publicQuestions } from "../domain/forms";
+
+export type FormRow = typeof forms.$inferSelect;
+
+/** A form as the caller may see it: participants never receive `is_correct`. */
+export function toForm(row: FormRow, caller: Caller) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    step_id: row.step_id,
+    duration_minutes: row.duration_minutes,
+    total_marks: row.total_marks,
+    passing_marks: row.passing_marks,
+    max_attempts: row.max_attempts,
+    passing_percentage: row.passing_percentage,
+    questions: caller.role === "manager" ? row.questions : publicQuestions(row.questions),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}

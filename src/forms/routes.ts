@@ -1,0 +1,55 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { CreateFormSchema, FormParams, FormSchema, FormSummarySchema, ListFormsQuery, UpdateFormSchema } from "./schemas";
+
+const tags = ["Forms"];
+
+export const listForms = createRoute({
+  method: "get",
+  path: "/forms",
+  tags,
+  security,
+  summary: "List exam forms, optionally of one step, with question counts",
+  request: { query: ListFormsQuery },
+  responses: { 200: jsonResponse(z.array(FormSummarySchema), "Forms"), ...errors(400, 401) },
+});
+
+export const getForm = createRoute({
+  method: "get",
+  path: "/forms/{form_id}",
+  tags,
+  security,
+  summary: "A form with its questions (`is_correct` for managers only)",
+  request: { params: FormParams },
+  responses: { 200: jsonResponse(FormSchema, "The form"), ...errors(400, 401, 404) },
+});
+
+export const createForm = createRoute({
+  method: "post",
+  path: "/forms",
+  tags,
+  security,
+  summary: "Create an exam form (manager); with step_id it becomes that step's exam",
+  request: { body: jsonBody(CreateFormSchema) },
+  responses: { 201: jsonResponse(FormSchema, "Created"), ...errors(400, 401, 403, 404) },
+});
+
+export const updateForm = createRoute({
+  method: "put",
+  path: "/forms/{form_id}",
+  tags,
+  security,
+  summary: "Update a form (manager); omitted fields keep their values, questions are replaced whole",
+  request: { params: FormParams, body: jsonBody(UpdateFormSchema) },
+  responses: { 200: jsonResponse(FormSchema, "Updated"), ...errors(400, 401, 403, 404) },
+});
+
+export const deleteForm = createRoute({
+  method: "delete",
+  path: "/forms/{form_id}",
+  tags,
+  security,
+  summary: "Delete a form (manager): erased if never attempted, archived otherwise",
+  request: { params: FormParams },
+  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+});

@@ -1,0 +1,99 @@
+import { z } from "@hono/zod-openapi";
+import { fields, objectId } from "../lib/openapi";
+
+const marks = () => z.number().positive().max(10_000);
+
+export const OptionInputSchema = z
+  .object({
+    option_id: z.string().trim().min(1).max(64),
+    text: z.string().min(1).max(1000),
+    is_correct: z.boolean().optional(),
+  })
+  .strict();
+
+export const QuestionInputSchema = z
+  .object({
+    question_id: z.string().trim().min(1).max(64),
+    question_type: z.enum(["MCQ", "THEORY", "Theory"]).openapi({ description: "`Theory` is accepted and stored as `THEORY`" }),
+    question_text: z.string().trim().min(1).max(5000),
+    options: z.array(OptionInputSchema).max(20).optional(),
+    marks: marks(),
+    max_words: z.number().int().positive().max(100_000).nullable().optional(),
+  })
+  .strict()
+  .openapi("QuestionInput");
+
+const formFields = {
+  name: fields.name(),
+  description: fields.description().optional(),
+  step_id: objectId("step_id").nullable().optional(),
+  duration_minutes: z.number().int().min(1).max(24 * 60),
+  total_marks: z.number().positive().max(2_000_000).optional(),
+  passing_marks: z.number().min(0).max(2_000_000).optional(),
+  max_attempts: z.number().int().min(1).max(100).optional(),
+  passing_percentage: z.number().min(0).max(100).optional(),
+  questions: z.array(QuestionInputSchema).min(1).max(200),
+};
+
+export const CreateFormSchema = z.object(formFields).strict().openapi("CreateForm");
+export const UpdateFormSchema = z
+  .object({
+    ...formFields,
+    name: formFields.name.optional(),
+    duration_minutes: formFields.duration_minutes.optional(),
+    questions: formFields.questions.optional(),
+  })
+  .strict()
+  .openapi("UpdateForm");
+
+export const QuestionSchema = z
+  .object({
+    question_id: z.string(),
+    question_type: z.enum(["MCQ", "THEORY"]),
+    question_text: z.string(),
+    options: z.array(
+      z.object({
+        option_id: z.string(),
+        text: z.string(),
+        is_correct: z.boolean().optional().openapi({ description: "Managers only" }),
+      }),
+    ),
+    marks: z.number(),
+    max_words: z.number().int().nullable(),
+  })
+  .openapi("Question");
+
+export const FormSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    step_id: z.string().nullable(),
+    duration_minutes: z.number().int(),
+    total_marks: z.number(),
+    passing_marks: z.number(),
+    max_attempts: z.number().int(),
+    passing_percentage: z.number(),
+    questions: z.array(QuestionSchema),
+    created_at: fields.timestamp(),
+    updated_at: fields.timestamp(),
+  })
+  .openapi("Form");
+
+export const FormSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    step_id: z.string().nullable(),
+    duration_minutes: z.number().int(),
+    total_marks: z.number(),
+    passing_marks: z.number(),
+    max_attempts: z.number().int(),
+    passing_percentage: z.number(),
+    question_count: z.number().int(),
+  })
+  .openapi("FormSummary");
+
+export const FormParams = z.object({ form_id: objectId("form_id") });
+export const ListFormsQuery = z.object({ step_id: objectId("step_id").optional() });

@@ -1,0 +1,50 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv, Caller } from "../env";
+import { forbidden, unauthorized } from "./errors";
+import { JwtError, verifyJwt } from "./jwt";
+
+/** Verifies the bearer token and puts the caller on the context. Every 401 is a JSON error. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header("authorization");
+  if (!header) throw unauthorized("Missing Authorization header");
+  const match = /^Bearer +(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthorized("Authorization must use the Bearer scheme");
+  if (!c.env.JWT_SECRET) throw new Error("JWT_SECRET is not configured");
+  try {
+    const caller = await verifyJwt(match[1]!, {
+      secret: c.env.JWT_SECRET,
+      issuer: c.env.JWT_ISSUER || undefined,
+      audience: c.env.JWT_AUDIENCE || undefined,
+      now: c.get("now"),
+    });
+    c.set("caller", caller);
+  } catch (error) {
+    if (error instanceof JwtError) throw unauthorized(`Invalid token: ${error.message}`);
+    throw error;
+  }
+  await next();
+});
+
+export function assertManager(caller: Caller): void {
+  if (caller.role !== "manager") throw forbidden("This action requires the manager role", "manager_only");
+}
+
+/**
+ * The participant a request acts for. `participant_id` (and `manager_id`) query parameters are accepted for
+ * compatibility with the spec, but identity comes from the token: a participant may only name themself.
+ */
+export function actingParticipant(caller: Caller, participantId: string | undefined): string {
+  if (caller.role === "participant") {
+    if (participantId !== undefined && participantId !== caller.id)
+      throw forbidden("A participant may only act on their own data", "not_your_data");
+    return caller.id;
+  }
+  return participantId ?? caller.id;
+}
+
+/** `manager_id` must name the caller when given; the recorded actor is always the token's subject. */
+export function assertManagerId(caller: Caller, managerId: string | undefined): void {
+  assertManager(caller);
+  if (managerId !== undefined && managerId !== caller.id)
+    throw forbidden("manager_id must match the authenticated manager", "not_your_identity");
+}

@@ -1,0 +1,105 @@
+import { OpenAPIHono, z, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { badRequest } from "./errors";
+import { ID_PATTERN } from "./ids";
+
+/** Every router validates with the same hook, so every validation failure has one shape. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const errors = result.error.issues.slice(0, 20).map((issue) => ({
+          path: issue.path.map(String).join("."),
+          message: issue.message,
+        }));
+        const first = errors[0];
+        const where = result.target === "json" ? "body" : result.target;
+        throw badRequest(
+          "validation_error",
+          first ? `Invalid ${where}: ${first.path ? `${first.path}: ` : ""}${first.message}` : `Invalid ${where}`,
+          errors,
+        );
+      }
+    },
+  });
+}
+
+export type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+
+export const ErrorSchema = z
+  .object({
+    detail: z.string().openapi({ example: "Course '507f1f77bcf86cd799439011' not found" }),
+    code: z.string().openapi({ example: "course_not_found" }),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Error");
+
+const errorContent = { "application/json": { schema: ErrorSchema } };
+const errorResponses = {
+  400: { description: "Invalid input", content: errorContent },
+  401: { description: "Missing or invalid token", content: errorContent },
+  403: { description: "Role or ownership forbids this", content: errorContent },
+  404: { description: "Unknown id", content: errorContent },
+  409: { description: "State conflict", content: errorContent },
+} as const;
+
+/** The error responses a route can give, spread into its `responses`. */
+export function errors<K extends keyof typeof errorResponses>(...codes: K[]) {
+  return Object.fromEntries(codes.map((code) => [code, errorResponses[code]])) as Pick<typeof errorResponses, K>;
+}
+
+export const objectId = (name: string) =>
+  z
+    .string()
+    .regex(ID_PATTERN, `${name} must be a 24-character hex id`)
+    .openapi({ example: "507f1f77bcf86cd799439011" });
+
+export const idParams = (name: string) =>
+  z.object({ [name]: objectId(name).openapi({ param: { name, in: "path" } }) }) as z.ZodObject<
+    Record<string, z.ZodString>
+  >;
+
+/** `"true"`/`"false"` query flags: checked strictly, converted by `flag()`. */
+export const boolQuery = z.enum(["true", "false"]);
+export const flag = (value: "true" | "false" | undefined) => (value === undefined ? undefined : value === "true");
+
+/** Accepted for compatibility with the spec; identity comes from the token (see auth.ts). */
+export const participantIdQuery = z.string().min(1).max(200).optional().openapi({
+  description: "Optional. Defaults to the caller; a participant may only name themself.",
+});
+export const managerIdQuery = z.string().min(1).max(200).optional().openapi({
+  description: "Optional. Must match the authenticated manager when given.",
+});
+
+export const security = [{ Bearer: [] }];
+
+export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
+  required: true,
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const MessageSchema = z.object({ message: z.string() }).openapi("Message");
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Shared field bounds, so every resource refuses the same oversized input the same way. */
+export const fields = {
+  name: () => z.string().trim().min(1).max(200),
+  description: () => z.string().max(5000).nullable(),
+  url: () => z.string().max(2048).refine(isHttpUrl, "must be an http(s) URL").openapi({ format: "uri", example: "https://example.com/x" }),
+  orderIndex: () => z.number().int().min(0).max(1_000_000),
+  timestamp: () => z.string().openapi({ format: "date-time", example: "2024-01-15T10:30:00Z" }),
+};

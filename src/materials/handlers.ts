@@ -1,0 +1,118 @@
+import { and, eq, isNull, notExists } from "drizzle-orm";
+import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
+import { assertManager } from "../lib/auth";
+import { badRequest, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Handler } from "../lib/openapi";
+import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
+import type * as routes from "./routes";
+import { contentSchemas, type MaterialType } from "./schemas";
+
+/** Checks `content` against its type's schema; the error names the exact field. */
+function parseContent(type: MaterialType, content: unknown): Record<string, string> {
+  const result = contentSchemas[type].safeParse(content);
+  if (!result.success) {
+    const errors = result.error.issues.map((i) => ({ path: ["content", ...i.path.map(String)].join("."), message: i.message }));
+    throw badRequest("validation_error", `Invalid body: content of a ${type} material: ${errors[0]!.path}: ${errors[0]!.message}`, errors);
+  }
+  return result.data as Record<string, string>;
+}
+
+const tableExists = (db: Parameters<Handler<typeof routes.createMaterial>>[0]["var"]["db"], id: string) =>
+  db
+    .select({ id: requirementTables.id })
+    .from(requirementTables)
+    .where(and(eq(requirementTables.id, id), isNull(requirementTables.archived_at)));
+
+export const createMaterial: Handler<typeof routes.createMaterial> = async (c) => {
+  const caller = c.get("caller");
+  assertManager(caller);
+  const { step_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const db = c.get("db");
+  const now = c.get("now");
+  const stamp = now.toISOString();
+  const content = parseContent(body.material_type, body.content);
+  const tableId = body.material_type === "RequirementTable" ? content.requirement_table_id! : "";
+  const [[step], [table]] = await db.batch([
+    db.select({ id: steps.id }).from(steps).where(and(eq(steps.id, step_id), isNull(steps.archived_at))),
+    tableExists(db, tableId),
+  ]);
+  if (!step) throw notFound("Step", step_id);
+  if (tableId && !table) throw notFound("Requirement table", tableId);
+  const [row] = await db
+    .insert(materials)
+    .values({
+      id: newId(now),
+      step_id,
+      material_type: body.material_type,
+      title: body.title,
+      description: body.description ?? null,
+      content,
+      requirement_table_id: tableId || null,
+      order_index: body.order_index ?? nextMaterialOrder(step_id),
+      is_mandatory: body.is_mandatory ?? true,
+      created_at: stamp,
+      updated_at: stamp,
+      created_by: caller.id,
+    })
+    .returning();
+  return c.json(toMaterial(row!), 201);
+};
+
+export const updateMaterial: Handler<typeof routes.updateMaterial> = async (c) => {
+  assertManager(c.get("caller"));
+  const { material_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [material] = await findMaterial(db, material_id);
+  if (!material) throw notFound("Material", material_id);
+  const type = body.material_type ?? material.material_type;
+  // Changing the type re-checks the content it will carry, given or kept.
+  const content = body.content !== undefined || type !== material.material_type ? parseContent(type, body.content ?? material.content) : undefined;
+  const tableId = type === "RequirementTable" ? (content?.requirement_table_id ?? material.requirement_table_id) : null;
+  if (content && tableId) {
+    const [table] = await tableExists(db, tableId);
+    if (!table) throw notFound("Requirement table", tableId);
+  }
+  const [row] = await db
+    .update(materials)
+    .set({
+      material_type: type,
+      title: body.title,
+      description: body.description,
+      content,
+      requirement_table_id: tableId,
+      order_index: body.order_index,
+      is_mandatory: body.is_mandatory,
+      updated_at: stamp,
+    })
+    .where(and(eq(materials.id, material_id), isNull(materials.archived_at)))
+    .returning();
+  if (!row) throw notFound("Material", material_id);
+  return c.json(toMaterial(row), 200);
+};
+
+export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) => {
+  assertManager(c.get("caller"));
+  const { material_id } = c.req.valid("param");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  // One batch: erase when no participant completed it; otherwise the archive keeps their progress joinable.
+  const [found] = await db.batch([
+    findMaterial(db, material_id),
+    db
+      .delete(materials)
+      .where(
+        and(
+          eq(materials.id, material_id),
+          isNull(materials.archived_at),
+          notExists(db.select({ x: materialCompletions.material_id }).from(materialCompletions).where(eq(materialCompletions.material_id, material_id))),
+        ),
+      ),
+    db.update(materials).set({ archived_at: stamp }).where(and(eq(materials.id, material_id), isNull(materials.archived_at))),
+  ]);
+  if (found.length === 0) throw notFound("Material", material_id);
+  return c.body(null, 204);
+};

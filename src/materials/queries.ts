@@ -1,0 +1,35 @@
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import * as schema from "../db/schema";
+import { materials } from "../db/schema";
+
+type Db = DrizzleD1Database<typeof schema>;
+export type MaterialRow = typeof materials.$inferSelect;
+
+export function toMaterial(row: MaterialRow) {
+  return {
+    id: row.id,
+    step_id: row.step_id,
+    material_type: row.material_type,
+    title: row.title,
+    description: row.description,
+    content: row.content,
+    order_index: row.order_index,
+    is_mandatory: row.is_mandatory,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export const stepMaterials = (db: Db, stepId: string) =>
+  db
+    .select()
+    .from(materials)
+    .where(and(eq(materials.step_id, stepId), isNull(materials.archived_at)))
+    .orderBy(asc(materials.order_index), asc(materials.id));
+
+export const findMaterial = (db: Db, id: string) =>
+  db.select().from(materials).where(and(eq(materials.id, id), isNull(materials.archived_at)));
+
+export const nextMaterialOrder = (stepId: string) =>
+  sql<number>`(SELECT COALESCE(MAX(${materials.order_index}) + 1, 0) FROM ${materials} WHERE ${materials.step_id} = ${stepId} AND ${materials.archived_at} IS NULL)`;

@@ -1,0 +1,35 @@
+import { createRoute } from "@hono/zod-openapi";
+import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { CreateMaterialSchema, MaterialParams, MaterialSchema, StepMaterialParams, UpdateMaterialSchema } from "./schemas";
+
+const tags = ["Materials"];
+
+export const createMaterial = createRoute({
+  method: "post",
+  path: "/steps/{step_id}/materials",
+  tags,
+  security,
+  summary: "Add a material to a step (manager)",
+  request: { params: StepMaterialParams, body: jsonBody(CreateMaterialSchema) },
+  responses: { 201: jsonResponse(MaterialSchema, "Created"), ...errors(400, 401, 403, 404) },
+});
+
+export const updateMaterial = createRoute({
+  method: "put",
+  path: "/materials/{material_id}",
+  tags,
+  security,
+  summary: "Update a material (manager); omitted fields keep their values",
+  request: { params: MaterialParams, body: jsonBody(UpdateMaterialSchema) },
+  responses: { 200: jsonResponse(MaterialSchema, "Updated"), ...errors(400, 401, 403, 404) },
+});
+
+export const deleteMaterial = createRoute({
+  method: "delete",
+  path: "/materials/{material_id}",
+  tags,
+  security,
+  summary: "Delete a material (manager): erased if untouched, archived once a participant completed it",
+  request: { params: MaterialParams },
+  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+});

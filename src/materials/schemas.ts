@@ -1,0 +1,67 @@
+import { z } from "@hono/zod-openapi";
+import { fields, objectId } from "../lib/openapi";
+
+export const MATERIAL_TYPES = ["Video", "BookLink", "Document", "Audio", "RequirementTable"] as const;
+export type MaterialType = (typeof MATERIAL_TYPES)[number];
+
+const UrlContent = z.object({ url: fields.url() }).strict();
+
+/** What `content` must hold for each material type. Unknown keys are refused. */
+export const contentSchemas = {
+  Video: UrlContent,
+  Document: UrlContent,
+  Audio: UrlContent,
+  BookLink: z.object({ url: fields.url(), title: fields.name() }).strict(),
+  RequirementTable: z.object({ requirement_table_id: objectId("requirement_table_id") }).strict(),
+} satisfies Record<MaterialType, z.ZodType>;
+
+export const MaterialContentSchema = z
+  .union([
+    contentSchemas.BookLink,
+    UrlContent,
+    contentSchemas.RequirementTable,
+  ])
+  .openapi("MaterialContent", { description: "Video/Document/Audio: {url}; BookLink: {url, title}; RequirementTable: {requirement_table_id}" });
+
+export const MaterialSchema = z
+  .object({
+    id: z.string(),
+    step_id: z.string(),
+    material_type: z.enum(MATERIAL_TYPES),
+    title: z.string(),
+    description: z.string().nullable(),
+    content: z.record(z.string(), z.unknown()),
+    order_index: z.number().int(),
+    is_mandatory: z.boolean(),
+    created_at: fields.timestamp(),
+    updated_at: fields.timestamp(),
+  })
+  .openapi("Material");
+
+// `content` is checked against the type's own schema in `parseContent`, so one error names the exact field.
+export const CreateMaterialSchema = z
+  .object({
+    material_type: z.enum(MATERIAL_TYPES),
+    title: fields.name(),
+    description: fields.description().optional(),
+    content: MaterialContentSchema,
+    order_index: fields.orderIndex().optional(),
+    is_mandatory: z.boolean().optional(),
+  })
+  .strict()
+  .openapi("CreateMaterial");
+
+export const UpdateMaterialSchema = z
+  .object({
+    material_type: z.enum(MATERIAL_TYPES).optional(),
+    title: fields.name().optional(),
+    description: fields.description().optional(),
+    content: MaterialContentSchema.optional(),
+    order_index: fields.orderIndex().optional(),
+    is_mandatory: z.boolean().optional(),
+  })
+  .strict()
+  .openapi("UpdateMaterial");
+
+export const MaterialParams = z.object({ material_id: objectId("material_id") });
+export const StepMaterialParams = z.object({ step_id: objectId("step_id") });

@@ -1,0 +1,143 @@
+import { and, asc, eq, isNull, notExists } from "drizzle-orm";
+import { materials, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import { duplicateSerials } from "../domain/ordering";
+import { assertManager } from "../lib/auth";
+import { badRequest, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Handler } from "../lib/openapi";
+import type * as routes from "./routes";
+
+type TableRow = typeof requirementTables.$inferSelect;
+const liveTable = isNull(requirementTables.archived_at);
+
+function toTable(row: TableRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    step_id: row.step_id,
+    requirements: row.requirements,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function checkSerials(requirements: { serial_number: number }[] | undefined) {
+  if (!requirements) return;
+  const dups = duplicateSerials(requirements);
+  if (dups.length > 0)
+    throw badRequest("duplicate_serial_number", `serial_number must be unique; repeated: ${dups.join(", ")}`);
+}
+
+async function checkStep(db: Parameters<Handler<typeof routes.createTable>>[0]["var"]["db"], stepId: string | null | undefined) {
+  if (!stepId) return;
+  const [step] = await db.select({ id: steps.id }).from(steps).where(and(eq(steps.id, stepId), isNull(steps.archived_at)));
+  if (!step) throw notFound("Step", stepId);
+}
+
+export const listTables: Handler<typeof routes.listTables> = async (c) => {
+  const { step_id } = c.req.valid("query");
+  const rows = await c
+    .get("db")
+    .select({
+      id: requirementTables.id,
+      name: requirementTables.name,
+      description: requirementTables.description,
+      step_id: requirementTables.step_id,
+      requirement_count: requirementTables.requirement_count,
+      created_at: requirementTables.created_at,
+    })
+    .from(requirementTables)
+    .where(step_id ? and(eq(requirementTables.step_id, step_id), liveTable) : liveTable)
+    .orderBy(asc(requirementTables.id));
+  return c.json(rows, 200);
+};
+
+export const getTable: Handler<typeof routes.getTable> = async (c) => {
+  const { table_id } = c.req.valid("param");
+  const [row] = await c.get("db").select().from(requirementTables).where(and(eq(requirementTables.id, table_id), liveTable));
+  if (!row) throw notFound("Requirement table", table_id);
+  return c.json(toTable(row), 200);
+};
+
+export const createTable: Handler<typeof routes.createTable> = async (c) => {
+  const caller = c.get("caller");
+  assertManager(caller);
+  const body = c.req.valid("json");
+  checkSerials(body.requirements);
+  const db = c.get("db");
+  await checkStep(db, body.step_id);
+  const now = c.get("now");
+  const stamp = now.toISOString();
+  const [row] = await db
+    .insert(requirementTables)
+    .values({
+      id: newId(now),
+      name: body.name,
+      description: body.description ?? null,
+      step_id: body.step_id ?? null,
+      requirements: body.requirements,
+      requirement_count: body.requirements.length,
+      created_at: stamp,
+      updated_at: stamp,
+      created_by: caller.id,
+    })
+    .returning();
+  return c.json(toTable(row!), 201);
+};
+
+export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
+  assertManager(c.get("caller"));
+  const { table_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  checkSerials(body.requirements);
+  const db = c.get("db");
+  await checkStep(db, body.step_id);
+  // Participants' rows are keyed by serial number, so an edit never rewrites their data (see README).
+  const [row] = await db
+    .update(requirementTables)
+    .set({
+      name: body.name,
+      description: body.description,
+      step_id: body.step_id,
+      requirements: body.requirements,
+      requirement_count: body.requirements?.length,
+      updated_at: c.get("now").toISOString(),
+    })
+    .where(and(eq(requirementTables.id, table_id), liveTable))
+    .returning();
+  if (!row) throw notFound("Requirement table", table_id);
+  return c.json(toTable(row), 200);
+};
+
+export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
+  assertManager(c.get("caller"));
+  const { table_id } = c.req.valid("param");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [found] = await db.batch([
+    db.select({ id: requirementTables.id }).from(requirementTables).where(and(eq(requirementTables.id, table_id), liveTable)),
+    // A material that shows a table that no longer exists would be a dead end: it goes with the table.
+    db
+      .update(materials)
+      .set({ archived_at: stamp })
+      .where(and(eq(materials.requirement_table_id, table_id), isNull(materials.archived_at))),
+    db
+      .delete(requirementTables)
+      .where(
+        and(
+          eq(requirementTables.id, table_id),
+          liveTable,
+          notExists(
+            db
+              .select({ x: requirementSubmissions.id })
+              .from(requirementSubmissions)
+              .where(eq(requirementSubmissions.requirement_table_id, table_id)),
+          ),
+        ),
+      ),
+    db.update(requirementTables).set({ archived_at: stamp }).where(and(eq(requirementTables.id, table_id), liveTable)),
+  ]);
+  if (found.length === 0) throw notFound("Requirement table", table_id);
+  return c.body(null, 204);
+};

@@ -1,0 +1,62 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import {
+  CreateRequirementTableSchema,
+  ListTablesQuery,
+  RequirementTableSchema,
+  RequirementTableSummarySchema,
+  TableParams,
+  UpdateRequirementTableSchema,
+} from "./schemas";
+
+const tags = ["Requirement tables"];
+
+export const listTables = createRoute({
+  method: "get",
+  path: "/requirement-tables",
+  tags,
+  security,
+  summary: "List requirement tables, optionally of one step",
+  request: { query: ListTablesQuery },
+  responses: { 200: jsonResponse(z.array(RequirementTableSummarySchema), "Tables"), ...errors(400, 401) },
+});
+
+export const getTable = createRoute({
+  method: "get",
+  path: "/requirement-tables/{table_id}",
+  tags,
+  security,
+  summary: "A requirement table with its rows",
+  request: { params: TableParams },
+  responses: { 200: jsonResponse(RequirementTableSchema, "The table"), ...errors(400, 401, 404) },
+});
+
+export const createTable = createRoute({
+  method: "post",
+  path: "/requirement-tables",
+  tags,
+  security,
+  summary: "Create a requirement table (manager)",
+  request: { body: jsonBody(CreateRequirementTableSchema) },
+  responses: { 201: jsonResponse(RequirementTableSchema, "Created"), ...errors(400, 401, 403, 404) },
+});
+
+export const updateTable = createRoute({
+  method: "put",
+  path: "/requirement-tables/{table_id}",
+  tags,
+  security,
+  summary: "Update a requirement table (manager); requirements are replaced whole",
+  request: { params: TableParams, body: jsonBody(UpdateRequirementTableSchema) },
+  responses: { 200: jsonResponse(RequirementTableSchema, "Updated"), ...errors(400, 401, 403, 404) },
+});
+
+export const deleteTable = createRoute({
+  method: "delete",
+  path: "/requirement-tables/{table_id}",
+  tags,
+  security,
+  summary: "Delete a requirement table (manager): erased if no participant started it, archived otherwise",
+  request: { params: TableParams },
+  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+});

@@ -1,0 +1,152 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { courses, forms, materials, steps } from "../db/schema";
+import { closesStepLoop } from "../domain/ordering";
+import { actingParticipant, assertManager } from "../lib/auth";
+import { badRequest, conflict, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Handler } from "../lib/openapi";
+import { stepMaterials, toMaterial } from "../materials/queries";
+import { coursePreviousLinks, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep, type StepRow } from "./queries";
+import type * as routes from "./routes";
+
+export const getStep: Handler<typeof routes.getStep> = async (c) => {
+  const caller = c.get("caller");
+  const { step_id } = c.req.valid("param");
+  actingParticipant(caller, c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const [[found], materialRows] = await db.batch([findStepWithExam(db, step_id), stepMaterials(db, step_id)]);
+  if (!found || (caller.role === "participant" && !found.course_active)) throw notFound("Step", step_id);
+  const { step, exam } = found;
+  return c.json(
+    {
+      id: step.id,
+      name: step.name,
+      description: step.description,
+      course_id: step.course_id,
+      order_index: step.order_index,
+      previous_step_id: step.previous_step_id,
+      unlock_on_exam_pass: step.unlock_on_exam_pass,
+      is_locked: false,
+      has_exam: exam !== null,
+      exam_id: exam?.id ?? null,
+      exam_info: exam,
+      materials: materialRows.map(toMaterial),
+    },
+    200,
+  );
+};
+
+async function checkPrevious(
+  db: Parameters<Handler<typeof routes.createStep>>[0]["var"]["db"],
+  courseId: string,
+  stepId: string,
+  previous: string | null | undefined,
+) {
+  if (previous == null) return;
+  const links = await coursePreviousLinks(db, courseId);
+  const previousOf = new Map(links.map((l) => [l.id, l.previous_step_id]));
+  if (!previousOf.has(previous))
+    throw badRequest("invalid_previous_step", `previous_step_id '${previous}' is not a step of this course`);
+  if (closesStepLoop(previousOf, stepId, previous))
+    throw conflict("step_cycle", "That previous_step_id would make the steps unlock each other in a loop");
+}
+
+export const createStep: Handler<typeof routes.createStep> = async (c) => {
+  const caller = c.get("caller");
+  assertManager(caller);
+  const body = c.req.valid("json");
+  const db = c.get("db");
+  const now = c.get("now");
+  const stamp = now.toISOString();
+  const id = newId(now);
+  const [course] = await db
+    .select({ id: courses.id })
+    .from(courses)
+    .where(and(eq(courses.id, body.course_id), isNull(courses.archived_at)));
+  if (!course) throw notFound("Course", body.course_id);
+  await checkPrevious(db, body.course_id, id, body.previous_step_id);
+  const [row] = await db
+    .insert(steps)
+    .values({
+      id,
+      course_id: body.course_id,
+      name: body.name,
+      description: body.description ?? null,
+      order_index: body.order_index ?? nextStepOrder(body.course_id),
+      previous_step_id: body.previous_step_id ?? null,
+      unlock_on_exam_pass: body.unlock_on_exam_pass ?? true,
+      created_at: stamp,
+      updated_at: stamp,
+      created_by: caller.id,
+    })
+    .returning();
+  return c.json(toStep(row!), 201);
+};
+
+export const updateStep: Handler<typeof routes.updateStep> = async (c) => {
+  assertManager(c.get("caller"));
+  const { step_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [step] = await findStep(db, step_id);
+  if (!step) throw notFound("Step", step_id);
+  await checkPrevious(db, step.course_id, step_id, body.previous_step_id);
+  const [row] = await db
+    .update(steps)
+    .set({
+      name: body.name,
+      description: body.description,
+      order_index: body.order_index,
+      previous_step_id: body.previous_step_id,
+      unlock_on_exam_pass: body.unlock_on_exam_pass,
+      updated_at: stamp,
+    })
+    .where(and(eq(steps.id, step_id), liveStep))
+    .returning();
+  if (!row) throw notFound("Step", step_id);
+  return c.json(toStep(row), 200);
+};
+
+export const deleteStep: Handler<typeof routes.deleteStep> = async (c) => {
+  assertManager(c.get("caller"));
+  const { step_id } = c.req.valid("param");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [step] = await findStep(db, step_id);
+  if (!step) throw notFound("Step", step_id);
+  // Steps that unlocked after this one now unlock after its predecessor, so no learner is stranded.
+  await db.batch([
+    db.update(steps).set({ archived_at: stamp, updated_at: stamp }).where(and(eq(steps.id, step_id), liveStep)),
+    db
+      .update(steps)
+      .set({ previous_step_id: step.previous_step_id, updated_at: stamp })
+      .where(and(eq(steps.previous_step_id, step_id), liveStep)),
+    db
+      .update(courses)
+      .set({ default_step_id: null, updated_at: stamp })
+      .where(eq(courses.default_step_id, step_id)),
+    db
+      .update(materials)
+      .set({ archived_at: stamp })
+      .where(and(eq(materials.step_id, step_id), isNull(materials.archived_at))),
+  ]);
+  return c.body(null, 204);
+};
+
+export const linkExam: Handler<typeof routes.linkExam> = async (c) => {
+  assertManager(c.get("caller"));
+  const { step_id } = c.req.valid("param");
+  const { form_id } = c.req.valid("query");
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [[step], [form]] = await db.batch([
+    findStep(db, step_id),
+    db.select({ id: forms.id }).from(forms).where(and(eq(forms.id, form_id), isNull(forms.archived_at))),
+  ]);
+  if (!step) throw notFound("Step", step_id);
+  if (!form) throw notFound("Form", form_id);
+  const results = await db.batch([...examLinkWrites(db, step_id, form_id, stamp), findStep(db, step_id)]);
+  const [row] = results[results.length - 1] as StepRow[];
+  return c.json(toStep(row!), 200);
+};

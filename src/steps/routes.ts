@@ -1,0 +1,56 @@
+import { createRoute } from "@hono/zod-openapi";
+import { errors, jsonBody, jsonResponse, participantIdQuery, security } from "../lib/openapi";
+import { z } from "@hono/zod-openapi";
+import { CreateStepSchema, LinkExamQuery, StepDetailSchema, StepParams, StepSchema, UpdateStepSchema } from "./schemas";
+
+const tags = ["Steps"];
+
+export const getStep = createRoute({
+  method: "get",
+  path: "/steps/{step_id}",
+  tags,
+  security,
+  summary: "A step with its exam summary and materials",
+  request: { params: StepParams, query: z.object({ participant_id: participantIdQuery }) },
+  responses: { 200: jsonResponse(StepDetailSchema, "The step"), ...errors(400, 401, 403, 404) },
+});
+
+export const createStep = createRoute({
+  method: "post",
+  path: "/steps",
+  tags,
+  security,
+  summary: "Create a step in a course (manager)",
+  request: { body: jsonBody(CreateStepSchema) },
+  responses: { 201: jsonResponse(StepSchema, "Created"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const updateStep = createRoute({
+  method: "put",
+  path: "/steps/{step_id}",
+  tags,
+  security,
+  summary: "Update a step (manager); omitted fields keep their values",
+  request: { params: StepParams, body: jsonBody(UpdateStepSchema) },
+  responses: { 200: jsonResponse(StepSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const deleteStep = createRoute({
+  method: "delete",
+  path: "/steps/{step_id}",
+  tags,
+  security,
+  summary: "Archive a step and its materials (manager); history stays readable",
+  request: { params: StepParams },
+  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+});
+
+export const linkExam = createRoute({
+  method: "put",
+  path: "/steps/{step_id}/exam",
+  tags,
+  security,
+  summary: "Make a form the exam of this step (manager)",
+  request: { params: StepParams, query: LinkExamQuery },
+  responses: { 200: jsonResponse(StepSchema, "The step with its exam"), ...errors(400, 401, 403, 404) },
+});

@@ -1,0 +1,133 @@
+import { env, exports } from "cloudflare:workers";
+import { signJwt } from "../src/lib/jwt";
+
+export type Role = "manager" | "participant";
+
+/** Signs a token the API accepts; `claims` overrides or removes (undefined) any default claim. */
+export async function token(sub: string, role: Role, claims: Record<string, unknown> = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const payload: Record<string, unknown> = { sub, role, iat: now, exp: now + 3600, ...claims };
+  for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
+  return signJwt(payload, env.JWT_SECRET);
+}
+
+let counter = 0;
+export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++counter}`;
+
+export type CallOptions = { token?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> };
+
+/** Calls the Worker as a client would, through its fetch handler inside workerd. */
+export async function call(method: string, path: string, options: CallOptions = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: BodyInit | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const response = await exports.default.fetch(new Request(`http://api.test${path}`, { method, headers, body }));
+  const text = await response.text();
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text };
+}
+
+export type Actors = { manager: string; participant: string; other: string };
+
+/** A manager token, a participant token and a second participant's token. */
+export async function actors(): Promise<Actors> {
+  return {
+    manager: await token(uniqueName("manager"), "manager"),
+    participant: await token(uniqueName("participant"), "participant"),
+    other: await token(uniqueName("participant"), "participant"),
+  };
+}
+
+/* ---------------- factories: each creates exactly what a test needs, through the API ---------------- */
+
+export async function makeCourse(manager: string, overrides: Record<string, unknown> = {}) {
+  const res = await call("POST", "/courses", { token: manager, body: { name: uniqueName("course"), ...overrides } });
+  if (res.status !== 201) throw new Error(`makeCourse: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+export async function makeStep(manager: string, courseId: string, overrides: Record<string, unknown> = {}) {
+  const res = await call("POST", "/steps", { token: manager, body: { course_id: courseId, name: uniqueName("step"), ...overrides } });
+  if (res.status !== 201) throw new Error(`makeStep: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+export async function makeMaterial(manager: string, stepId: string, overrides: Record<string, unknown> = {}) {
+  const res = await call("POST", `/steps/${stepId}/materials`, {
+    token: manager,
+    body: { material_type: "Video", title: uniqueName("video"), content: { url: "https://example.com/v.mp4" }, ...overrides },
+  });
+  if (res.status !== 201) throw new Error(`makeMaterial: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+export const sampleQuestions = () => [
+  {
+    question_id: "q1",
+    question_type: "MCQ",
+    question_text: "What is Bhakti?",
+    options: [
+      { option_id: "a", text: "Devotion", is_correct: true },
+      { option_id: "b", text: "Knowledge", is_correct: false },
+    ],
+    marks: 5,
+  },
+  { question_id: "q2", question_type: "Theory", question_text: "Explain chanting", marks: 10, max_words: 200 },
+];
+
+export async function makeForm(manager: string, overrides: Record<string, unknown> = {}) {
+  const res = await call("POST", "/forms", {
+    token: manager,
+    body: { name: uniqueName("exam"), duration_minutes: 30, questions: sampleQuestions(), ...overrides },
+  });
+  if (res.status !== 201) throw new Error(`makeForm: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+export async function makeTable(manager: string, overrides: Record<string, unknown> = {}) {
+  const res = await call("POST", "/requirement-tables", {
+    token: manager,
+    body: {
+      name: uniqueName("tracker"),
+      requirements: [
+        { serial_number: 1, activity: "Chanting Rounds", target: 16, unit: "rounds" },
+        { serial_number: 2, activity: "Reading", target: 30, unit: "minutes" },
+      ],
+      ...overrides,
+    },
+  });
+  if (res.status !== 201) throw new Error(`makeTable: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+/** Participant state the journey issue will write through the API; inserted directly until then. */
+export async function touch(kind: "enrollment" | "completion" | "submission" | "requirement", ids: Record<string, string>) {
+  const now = new Date().toISOString();
+  const id = ids.id ?? crypto.randomUUID().replace(/-/g, "").slice(0, 24);
+  const statements = {
+    enrollment: () =>
+      env.DB.prepare("INSERT INTO enrollments (id, participant_id, course_id, current_step_id, enrolled_at) VALUES (?, ?, ?, ?, ?)").bind(
+        id, ids.participant_id, ids.course_id, ids.step_id ?? null, now),
+    completion: () =>
+      env.DB.prepare("INSERT INTO material_completions (participant_id, material_id, step_id, completed_at) VALUES (?, ?, ?, ?)").bind(
+        ids.participant_id, ids.material_id, ids.step_id, now),
+    submission: () =>
+      env.DB.prepare(
+        "INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status, started_at) VALUES (?, ?, ?, ?, ?, 1, 'Submitted', ?)",
+      ).bind(id, ids.form_id, ids.step_id, ids.course_id, ids.participant_id, now),
+    requirement: () =>
+      env.DB.prepare("INSERT INTO requirement_submissions (id, requirement_table_id, participant_id, rows, created_at) VALUES (?, ?, ?, '[]', ?)").bind(
+        id, ids.requirement_table_id, ids.participant_id, now),
+  };
+  await statements[kind]().run();
+  return id;
+}
