@@ -6,7 +6,7 @@ import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { stepMaterials, toMaterial } from "../materials/queries";
-import { coursePreviousLinks, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep, type StepRow } from "./queries";
+import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep, type StepRow } from "./queries";
 import type * as routes from "./routes";
 
 export const getStep: Handler<typeof routes.getStep> = async (c) => {
@@ -15,8 +15,9 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
   actingParticipant(caller, c.req.valid("query").participant_id);
   const db = c.get("db");
   const [[found], materialRows] = await db.batch([findStepWithExam(db, step_id), stepMaterials(db, step_id)]);
-  if (!found || (caller.role === "participant" && !found.course_active)) throw notFound("Step", step_id);
-  const { step, exam } = found;
+  if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
+  const { step } = found;
+  const exam = examInfo(found);
   return c.json(
     {
       id: step.id,

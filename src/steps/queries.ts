@@ -26,24 +26,36 @@ export const liveStep = isNull(steps.archived_at);
 
 export const findStep = (db: Db, id: string) => db.select().from(steps).where(and(eq(steps.id, id), liveStep));
 
-/** A step with its course's visibility and its exam's summary, in one read. */
+/**
+ * A step with its course's visibility and its exam's summary, in one read. Joined columns get unique
+ * aliases: D1's batch results are keyed by column name, so two `id` columns would overwrite each other.
+ */
 export const findStepWithExam = (db: Db, id: string) =>
   db
     .select({
       step: steps,
-      course_active: courses.is_active,
-      exam: {
-        id: forms.id,
-        name: forms.name,
-        duration_minutes: forms.duration_minutes,
-        total_marks: forms.total_marks,
-        passing_marks: forms.passing_marks,
-      },
+      course_active: sql<number>`${courses.is_active}`.as("course_active"),
+      exam_id: sql<string | null>`${forms.id}`.as("exam_form_id"),
+      exam_name: sql<string | null>`${forms.name}`.as("exam_name"),
+      exam_duration: sql<number | null>`${forms.duration_minutes}`.as("exam_duration"),
+      exam_total: sql<number | null>`${forms.total_marks}`.as("exam_total"),
+      exam_passing: sql<number | null>`${forms.passing_marks}`.as("exam_passing"),
     })
     .from(steps)
     .innerJoin(courses, and(eq(courses.id, steps.course_id), isNull(courses.archived_at)))
     .leftJoin(forms, and(eq(forms.id, steps.exam_id), isNull(forms.archived_at)))
     .where(and(eq(steps.id, id), liveStep));
+
+export function examInfo(row: { exam_id: string | null; exam_name: string | null; exam_duration: number | null; exam_total: number | null; exam_passing: number | null }) {
+  if (row.exam_id === null) return null;
+  return {
+    id: row.exam_id,
+    name: row.exam_name!,
+    duration_minutes: row.exam_duration!,
+    total_marks: row.exam_total!,
+    passing_marks: row.exam_passing!,
+  };
+}
 
 /** `previous_step_id` of every live step of a course: input of the loop check. */
 export const coursePreviousLinks = (db: Db, courseId: string) =>

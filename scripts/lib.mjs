@@ -1,0 +1,35 @@
+// Shared by the dev scripts: the local secret, and running wrangler without prompts.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const devVars = path.join(root, ".dev.vars");
+
+/** The local JWT secret from .dev.vars, created with a random value on first use. */
+export function localSecret() {
+  if (!existsSync(devVars)) {
+    writeFileSync(devVars, `JWT_SECRET=${randomBytes(32).toString("hex")}\n`);
+    console.log("created .dev.vars with a random local JWT_SECRET");
+  }
+  const match = /^JWT_SECRET\s*=\s*"?([^"\n]+)"?/m.exec(readFileSync(devVars, "utf8"));
+  if (!match) throw new Error(".dev.vars has no JWT_SECRET line");
+  return match[1].trim();
+}
+
+export function wrangler(args, { capture = false } = {}) {
+  const bin = path.join(root, "node_modules", ".bin", "wrangler");
+  const result = spawnSync(bin, args, {
+    cwd: root,
+    encoding: "utf8",
+    stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit",
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+  });
+  if (result.status !== 0) {
+    if (capture && result.stdout) process.stderr.write(result.stdout);
+    throw new Error(`wrangler ${args.join(" ")} failed with exit code ${result.status}`);
+  }
+  return result.stdout;
+}
