@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { call } from "./helpers";
+
+// Every authoring path of the spec, as the OpenAPI document must list it (method + path template).
+const authoring: [string, string][] = [
+  ["get", "/courses"],
+  ["get", "/courses/{course_id}"],
+  ["post", "/courses"],
+  ["put", "/courses/{course_id}"],
+  ["delete", "/courses/{course_id}"],
+  ["put", "/courses/{course_id}/set-default"],
+  ["post", "/courses/{course_id}/steps/reorder"],
+  ["get", "/steps/{step_id}"],
+  ["post", "/steps"],
+  ["put", "/steps/{step_id}"],
+  ["delete", "/steps/{step_id}"],
+  ["put", "/steps/{step_id}/exam"],
+  ["post", "/steps/{step_id}/materials"],
+  ["put", "/materials/{material_id}"],
+  ["delete", "/materials/{material_id}"],
+  ["get", "/forms"],
+  ["get", "/forms/{form_id}"],
+  ["post", "/forms"],
+  ["put", "/forms/{form_id}"],
+  ["delete", "/forms/{form_id}"],
+  ["get", "/requirement-tables"],
+  ["get", "/requirement-tables/{table_id}"],
+  ["post", "/requirement-tables"],
+  ["put", "/requirement-tables/{table_id}"],
+  ["delete", "/requirement-tables/{table_id}"],
+];
+
+describe("OpenAPI document", () => {
+  it.each(authoring)("lists %s %s with a bearer requirement and a JSON error response", async (method, path) => {
+    const doc = (await call("GET", "/openapi.json")).json;
+    const op = doc.paths[path]?.[method];
+    expect(op, `${method.toUpperCase()} ${path}`).toBeTruthy();
+    expect(op.security).toEqual([{ Bearer: [] }]);
+    expect(op.responses["401"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
+  });
+
+  it("every write operation declares a required JSON body with a named schema", async () => {
+    const doc = (await call("GET", "/openapi.json")).json;
+    for (const [path, ops] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        if (!op.requestBody) continue;
+        expect(op.requestBody.required, `${method} ${path}`).toBe(true);
+        expect(op.requestBody.content["application/json"].schema.$ref, `${method} ${path}`).toMatch(/^#\/components\/schemas\//);
+      }
+    }
+    expect(doc.components.securitySchemes.Bearer).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+});
