@@ -24,14 +24,14 @@ CREATE TABLE `enrollments` (
 	`id` text PRIMARY KEY NOT NULL,
 	`participant_id` text NOT NULL,
 	`course_id` text NOT NULL,
-	`current_step_id` text,
+	`start_step_id` text,
 	`enrolled_at` text NOT NULL,
 	`completed_at` text
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `enrollments_participant_course` ON `enrollments` (`participant_id`,`course_id`);--> statement-breakpoint
 CREATE INDEX `enrollments_course` ON `enrollments` (`course_id`);--> statement-breakpoint
-CREATE INDEX `enrollments_current_step` ON `enrollments` (`current_step_id`);--> statement-breakpoint
+CREATE INDEX `enrollments_start_step` ON `enrollments` (`start_step_id`);--> statement-breakpoint
 CREATE TABLE `form_submissions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`form_id` text NOT NULL,
@@ -49,11 +49,18 @@ CREATE TABLE `form_submissions` (
 	`theory_score` real,
 	`total_score` real,
 	`feedback` text,
+	`theory_grades` text,
+	`retake_reason` text,
+	`is_late` integer DEFAULT false NOT NULL,
+	`auto_submitted` integer DEFAULT false NOT NULL,
 	`reviewed_by` text,
 	`reviewed_at` text
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `form_submissions_attempt` ON `form_submissions` (`participant_id`,`form_id`,`attempt_number`);--> statement-breakpoint
+CREATE UNIQUE INDEX `form_submissions_one_open` ON `form_submissions` (`participant_id`,`form_id`) WHERE "form_submissions"."submission_status" = 'InProgress';--> statement-breakpoint
+CREATE INDEX `form_submissions_participant` ON `form_submissions` (`participant_id`,`course_id`);--> statement-breakpoint
+CREATE INDEX `form_submissions_open_deadline` ON `form_submissions` (`submission_status`,`deadline_at`);--> statement-breakpoint
 CREATE INDEX `form_submissions_form` ON `form_submissions` (`form_id`);--> statement-breakpoint
 CREATE INDEX `form_submissions_step` ON `form_submissions` (`step_id`,`submission_status`);--> statement-breakpoint
 CREATE INDEX `form_submissions_course` ON `form_submissions` (`course_id`,`submission_status`);--> statement-breakpoint

@@ -7,6 +7,7 @@ import { ZodError } from "zod";
 import * as schema from "./db/schema";
 import type { AppEnv } from "./env";
 import { requireAuth } from "./lib/auth";
+import { now } from "./lib/clock";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
 import { coursesRouter } from "./courses";
@@ -35,7 +36,7 @@ export function createApp() {
   const app = createRouter();
 
   app.use("*", async (c, next) => {
-    c.set("now", new Date());
+    c.set("now", now());
     c.set("db", drizzle(c.env.DB, { schema }));
     await next();
   });

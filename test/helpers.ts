@@ -1,11 +1,12 @@
 import { env, exports } from "cloudflare:workers";
+import { now as clockNow } from "../src/lib/clock";
 import { signJwt } from "../src/lib/jwt";
 
 export type Role = "manager" | "participant";
 
 /** Signs a token the API accepts; `claims` overrides or removes (undefined) any default claim. */
 export async function token(sub: string, role: Role, claims: Record<string, unknown> = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(clockNow().getTime() / 1000);
   const payload: Record<string, unknown> = { sub, role, iat: now, exp: now + 3600, ...claims };
   for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
   return signJwt(payload, env.JWT_SECRET);
@@ -115,7 +116,7 @@ export async function touch(kind: "enrollment" | "completion" | "submission" | "
   const id = ids.id ?? crypto.randomUUID().replace(/-/g, "").slice(0, 24);
   const statements = {
     enrollment: () =>
-      env.DB.prepare("INSERT INTO enrollments (id, participant_id, course_id, current_step_id, enrolled_at) VALUES (?, ?, ?, ?, ?)").bind(
+      env.DB.prepare("INSERT INTO enrollments (id, participant_id, course_id, start_step_id, enrolled_at) VALUES (?, ?, ?, ?, ?)").bind(
         id, ids.participant_id, ids.course_id, ids.step_id ?? null, now),
     completion: () =>
       env.DB.prepare("INSERT INTO material_completions (participant_id, material_id, step_id, completed_at) VALUES (?, ?, ?, ?)").bind(

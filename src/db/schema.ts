@@ -153,14 +153,16 @@ export const enrollments = sqliteTable(
     id: text("id").primaryKey(),
     participant_id: text("participant_id").notNull(),
     course_id: text("course_id").notNull(),
-    current_step_id: text("current_step_id"),
+    // Where this enrolment began (default_step_id or the first step); steps before it are waived. The
+    // current step is derived from completions on every read, never stored, so it cannot go stale.
+    start_step_id: text("start_step_id"),
     enrolled_at: text("enrolled_at").notNull(),
     completed_at: text("completed_at"),
   },
   (t) => [
     uniqueIndex("enrollments_participant_course").on(t.participant_id, t.course_id),
     index("enrollments_course").on(t.course_id),
-    index("enrollments_current_step").on(t.current_step_id),
+    index("enrollments_start_step").on(t.start_step_id),
   ],
 );
 
@@ -199,11 +201,23 @@ export const formSubmissions = sqliteTable(
     theory_score: real("theory_score"),
     total_score: real("total_score"),
     feedback: text("feedback"),
+    // Marks per THEORY question id, set by managers' grading.
+    theory_grades: text("theory_grades", { mode: "json" }).$type<Record<string, number>>(),
+    retake_reason: text("retake_reason"),
+    // Submitted after the deadline, within the grace period (or closed automatically at expiry).
+    is_late: integer("is_late", { mode: "boolean" }).notNull().default(false),
+    auto_submitted: integer("auto_submitted", { mode: "boolean" }).notNull().default(false),
     reviewed_by: text("reviewed_by"),
     reviewed_at: text("reviewed_at"),
   },
   (t) => [
     uniqueIndex("form_submissions_attempt").on(t.participant_id, t.form_id, t.attempt_number),
+    // At most one open attempt per participant and exam, held by the database.
+    uniqueIndex("form_submissions_one_open")
+      .on(t.participant_id, t.form_id)
+      .where(sql`${t.submission_status} = 'InProgress'`),
+    index("form_submissions_participant").on(t.participant_id, t.course_id),
+    index("form_submissions_open_deadline").on(t.submission_status, t.deadline_at),
     index("form_submissions_form").on(t.form_id),
     index("form_submissions_step").on(t.step_id, t.submission_status),
     index("form_submissions_course").on(t.course_id, t.submission_status),

@@ -8,10 +8,13 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        const errors = result.error.issues.slice(0, 20).map((issue) => ({
-          path: issue.path.map(String).join("."),
-          message: issue.message,
-        }));
+        // An unknown key is reported at its own path, so clients can point at the offending field.
+        const errors = result.error.issues.slice(0, 20).flatMap((issue) => {
+          const base = issue.path.map(String);
+          if (issue.code === "unrecognized_keys")
+            return issue.keys.map((key) => ({ path: [...base, key].join("."), message: `unknown field '${key}'` }));
+          return [{ path: base.join("."), message: issue.message }];
+        });
         const first = errors[0];
         const where = result.target === "json" ? "body" : result.target;
         throw badRequest(

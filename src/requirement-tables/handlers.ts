@@ -26,7 +26,11 @@ function checkSerials(requirements: { serial_number: number }[] | undefined) {
   if (!requirements) return;
   const dups = duplicateSerials(requirements);
   if (dups.length > 0)
-    throw badRequest("duplicate_serial_number", `serial_number must be unique; repeated: ${dups.join(", ")}`);
+    throw badRequest(
+      "duplicate_serial_number",
+      `serial_number must be unique; repeated: ${dups.join(", ")}`,
+      requirements.flatMap((r, i) => (dups.includes(r.serial_number) ? [{ path: `requirements.${i}.serial_number`, message: `duplicate serial_number ${r.serial_number}` }] : [])),
+    );
 }
 
 async function checkStep(db: Parameters<Handler<typeof routes.createTable>>[0]["var"]["db"], stepId: string | null | undefined) {

@@ -191,6 +191,17 @@ describe("planCourseLinks: accepted plans", () => {
       updates: [U("A", "T", "B"), U("B", "A", null)],
       links: L(null, "A"),
     },
+    {
+      name: "a half-linked old predecessor that no longer points back is not listed (its links do not change)",
+      current: new Map([
+        ["A", L(null, null)],
+        ["T", L("A", null)],
+      ]),
+      target: "T",
+      wanted: { previous_course_id: null },
+      updates: [],
+      links: L(null, null),
+    },
   ];
 
   it.each(cases)("$name", ({ current, target, wanted, updates, links: expected }) => {

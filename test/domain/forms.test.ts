@@ -327,3 +327,17 @@ describe("publicQuestions", () => {
     expect(questions[0]!.options[0]!.is_correct).toBe(true);
   });
 });
+
+describe("settleFormSettings: two pass bars that disagree", () => {
+  it.each([
+    [{ passing_marks: 9, passing_percentage: 60 }, 0],
+    [{ passing_marks: 9, passing_percentage: 60.3 }, 0],
+    [{ passing_marks: 9, passing_percentage: 80 }, 1],
+    [{ passing_marks: 3, passing_percentage: 60 }, 1],
+  ])("%o on a 15-mark form → %i problem(s)", (input, count) => {
+    const { questions } = normalizeQuestions([
+      { question_id: "q", question_type: "THEORY", question_text: "t", marks: 15 },
+    ]);
+    expect(settleFormSettings(questions, input).problems.filter((p) => p.path === "passing_percentage")).toHaveLength(count);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * Exam attempts: who may start one, until when answers are accepted, how answers are checked and scored,
+ * and which review decision may follow which state. Pure.
+ */
+import type { SubmissionStatus } from "./progress";
+
+export type Question = {
+  question_id: string;
+  question_type: "MCQ" | "THEORY";
+  options: { option_id: string; is_correct: boolean }[];
+  marks: number;
+  max_words: number | null;
+};
+export type McqAnswer = { question_id: string; selected_option_id: string };
+export type TheoryAnswer = { question_id: string; answer_text: string };
+export type Answers = { mcq_answers: McqAnswer[]; theory_answers: TheoryAnswer[] };
+export type Problem = { path: string; message: string };
+
+export const THEORY_ANSWER_MAX_CHARS = 20_000;
+export const DEFAULT_GRACE_SECONDS = 120;
+
+/* ------------------------------------------------ starting ------------------------------------------------ */
+
+export type StartRefusal =
+  | "no_exam"
+  | "step_locked"
+  | "materials_incomplete"
+  | "exam_already_approved"
+  | "awaiting_review"
+  | "no_attempts_left";
+
+/** Retakes granted by managers add to `max_attempts`, one each. */
+export function attemptsAllowed(maxAttempts: number, attempts: readonly { submission_status: SubmissionStatus }[]): number {
+  return maxAttempts + attempts.filter((a) => a.submission_status === "RetakeRequested").length;
+}
+
+export type StartInput = {
+  has_exam: boolean;
+  is_locked: boolean;
+  materials_completed: boolean;
+  max_attempts: number;
+  attempts: readonly { id: string; submission_status: SubmissionStatus }[];
+};
+
+/**
+ * `resume` when an attempt is open (a refreshed browser gets it back), `start` when a new one may open,
+ * else why not. The SQL insert repeats the same conditions atomically; this gives the precise reason.
+ */
+export function decideStart(input: StartInput): { kind: "resume"; id: string } | { kind: "start"; attempt_number: number } | { kind: "refuse"; reason: StartRefusal } {
+  if (!input.has_exam) return { kind: "refuse", reason: "no_exam" };
+  const open = input.attempts.find((a) => a.submission_status === "InProgress");
+  if (open) return { kind: "resume", id: open.id };
+  if (input.is_locked) return { kind: "refuse", reason: "step_locked" };
+  if (!input.materials_completed) return { kind: "refuse", reason: "materials_incomplete" };
+  if (input.attempts.some((a) => a.submission_status === "Approved")) return { kind: "refuse", reason: "exam_already_approved" };
+  if (input.attempts.some((a) => a.submission_status === "Submitted" || a.submission_status === "UnderReview"))
+    return { kind: "refuse", reason: "awaiting_review" };
+  if (input.attempts.length >= attemptsAllowed(input.max_attempts, input.attempts)) return { kind: "refuse", reason: "no_attempts_left" };
+  return { kind: "start", attempt_number: input.attempts.length + 1 };
+}
+
+/* ------------------------------------------------ the clock ----------------------------------------------- */
+
+export function deadlineFor(startedAt: Date, durationMinutes: number): Date {
+  return new Date(startedAt.getTime() + durationMinutes * 60_000);
+}
+
+export function remainingSeconds(now: Date, deadline: Date): number {
+  return Math.max(0, Math.floor((deadline.getTime() - now.getTime()) / 1000));
+}
+
+/** On time until the deadline, late (accepted, flagged) within the grace period, expired after it. */
+export function timing(now: Date, deadline: Date, graceSeconds: number): "on_time" | "late" | "expired" {
+  const t = now.getTime();
+  if (t <= deadline.getTime()) return "on_time";
+  if (t <= deadline.getTime() + graceSeconds * 1000) return "late";
+  return "expired";
+}
+
+export function graceSeconds(configured: string | undefined): number {
+  const n = configured === undefined ? NaN : Number(configured);
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_GRACE_SECONDS;
+}
+
+/* ------------------------------------------------ answers ------------------------------------------------- */
+
+export const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+/** Every answer must name a question of the form, of the right type, once; MCQ options must exist. */
+export function checkAnswers(questions: readonly Question[], answers: Answers): Problem[] {
+  const problems: Problem[] = [];
+  const byId = new Map(questions.map((q) => [q.question_id, q]));
+  const seen = new Set<string>();
+  answers.mcq_answers.forEach((a, i) => {
+    const at = `mcq_answers.${i}`;
+    const q = byId.get(a.question_id);
+    if (!q) return problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a question of this exam` });
+    if (q.question_type !== "MCQ") return problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not an MCQ` });
+    if (seen.has(a.question_id)) problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is answered twice` });
+    seen.add(a.question_id);
+    if (!q.options.some((o) => o.option_id === a.selected_option_id))
+      problems.push({ path: `${at}.selected_option_id`, message: `'${a.selected_option_id}' is not an option of '${a.question_id}'` });
+  });
+  answers.theory_answers.forEach((a, i) => {
+    const at = `theory_answers.${i}`;
+    const q = byId.get(a.question_id);
+    if (!q) return problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a question of this exam` });
+    if (q.question_type !== "THEORY") return problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a THEORY question` });
+    if (seen.has(a.question_id)) problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is answered twice` });
+    seen.add(a.question_id);
+    if (a.answer_text.length > THEORY_ANSWER_MAX_CHARS)
+      problems.push({ path: `${at}.answer_text`, message: `answers are limited to ${THEORY_ANSWER_MAX_CHARS} characters` });
+    if (q.max_words !== null && countWords(a.answer_text) > q.max_words)
+      problems.push({ path: `${at}.answer_text`, message: `${countWords(a.answer_text)} words; at most ${q.max_words} allowed` });
+  });
+  return problems;
+}
+
+/** Sum of the marks of MCQs answered with a correct option. */
+export function scoreMcq(questions: readonly Question[], answers: readonly McqAnswer[]): number {
+  const byId = new Map(questions.map((q) => [q.question_id, q]));
+  let score = 0;
+  for (const a of answers) {
+    const q = byId.get(a.question_id);
+    if (q?.question_type === "MCQ" && q.options.some((o) => o.option_id === a.selected_option_id && o.is_correct)) score += q.marks;
+  }
+  return Math.round(score * 100) / 100;
+}
+
+/* ------------------------------------------------ review -------------------------------------------------- */
+
+export type ReviewAction = "grade" | "approve" | "reject" | "request_retake";
+
+const reviewable: Record<ReviewAction, readonly SubmissionStatus[]> = {
+  grade: ["Submitted", "UnderReview"],
+  approve: ["Submitted", "UnderReview"],
+  reject: ["Submitted", "UnderReview"],
+  // A rejected attempt can still be turned into a granted retake.
+  request_retake: ["Submitted", "UnderReview", "Rejected"],
+};
+
+const outcome: Record<ReviewAction, SubmissionStatus> = {
+  grade: "UnderReview",
+  approve: "Approved",
+  reject: "Rejected",
+  request_retake: "RetakeRequested",
+};
+
+/** The states an action may be taken from, and the state it leads to. */
+export function reviewTransition(action: ReviewAction): { from: readonly SubmissionStatus[]; to: SubmissionStatus } {
+  return { from: reviewable[action], to: outcome[action] };
+}
+
+export function canReview(status: SubmissionStatus, action: ReviewAction): boolean {
+  return reviewable[action].includes(status);
+}
+
+export type Grade = { question_id: string; marks_awarded: number };
+
+/** Grades name THEORY questions of the attempt, once each, within 0..marks. */
+export function checkGrades(questions: readonly Question[], grades: readonly Grade[]): Problem[] {
+  const problems: Problem[] = [];
+  const byId = new Map(questions.map((q) => [q.question_id, q]));
+  const seen = new Set<string>();
+  grades.forEach((g, i) => {
+    const at = `theory_grades.${i}`;
+    const q = byId.get(g.question_id);
+    if (!q || q.question_type !== "THEORY")
+      return problems.push({ path: `${at}.question_id`, message: `'${g.question_id}' is not a THEORY question of this exam` });
+    if (seen.has(g.question_id)) problems.push({ path: `${at}.question_id`, message: `'${g.question_id}' is graded twice` });
+    seen.add(g.question_id);
+    if (g.marks_awarded < 0 || g.marks_awarded > q.marks)
+      problems.push({ path: `${at}.marks_awarded`, message: `must be within 0..${q.marks}` });
+  });
+  return problems;
+}
+
+export function ungradedTheory(questions: readonly Question[], grades: Readonly<Record<string, number>>): string[] {
+  return questions.filter((q) => q.question_type === "THEORY" && grades[q.question_id] === undefined).map((q) => q.question_id);
+}
+
+export function theoryScore(questions: readonly Question[], grades: Readonly<Record<string, number>>): number | null {
+  const theory = questions.filter((q) => q.question_type === "THEORY");
+  if (theory.length === 0) return 0;
+  const graded = theory.filter((q) => grades[q.question_id] !== undefined);
+  if (graded.length === 0) return null;
+  return Math.round(graded.reduce((sum, q) => sum + grades[q.question_id]!, 0) * 100) / 100;
+}
