@@ -59,7 +59,9 @@ describe("steps", () => {
       const res = await call("GET", `/steps/${step.id}`, { token: who });
       expect(res.status).toBe(200);
       expect(res.json).toMatchObject({
-        id: step.id, course_id: course.id, has_exam: true, exam_id: form.id, is_locked: false,
+        id: step.id, course_id: course.id, has_exam: true, exam_id: form.id,
+        // the first step is not gated; a participant who has not enrolled sees it locked
+        is_locked: who === participant,
         exam_info: { id: form.id, name: "Step 1 Exam", duration_minutes: 30, total_marks: 15, passing_marks: 9 },
       });
       expect(res.json.materials.map((m: any) => m.id)).toEqual([m1.id, m2.id]);

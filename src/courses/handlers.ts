@@ -3,7 +3,11 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { courses, steps } from "../db/schema";
 import { planCourseLinks, planUnlink, type ChainRefusal } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
-import { assertManager } from "../lib/auth";
+import type { Context } from "hono";
+import type { SQL } from "drizzle-orm";
+import type { AppEnv } from "../env";
+import { assertManager, participantFor } from "../lib/auth";
+import { deriveProgress, oneCourse, progressReads } from "../participants/queries";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { flag, type Handler } from "../lib/openapi";
@@ -11,6 +15,8 @@ import {
   archiveCourseWrites,
   chainLinks,
   clearDefault,
+  defaultCourse,
+  enrollWrite,
   courseSteps,
   findCourse,
   linkMap,
@@ -209,4 +215,37 @@ export const reorderSteps: Handler<typeof routes.reorderSteps> = async (c) => {
   );
   await db.batch([first!, ...rest]);
   return c.json({ message: "Steps reordered successfully" }, 200);
+};
+
+async function enroll(c: Context<AppEnv>, participantId: string, courseExpr: SQL, missing: () => ApiError) {
+  const db = c.get("db");
+  const now = c.get("now");
+  const [, ...rows] = await db.batch([
+    enrollWrite(db, participantId, courseExpr, newId(now), now.toISOString()),
+    ...progressReads(db, participantId, courseExpr),
+  ]);
+  const [progress] = deriveProgress(rows).values();
+  if (!progress?.enrolled) throw missing();
+  return {
+    course_id: progress.course.id,
+    course_name: progress.course.name,
+    current_step_id: progress.state.current_step_id,
+  };
+}
+
+export const enrollDefault: Handler<typeof routes.enrollDefault> = async (c) => {
+  const participantId = participantFor(c.get("caller"), c.req.valid("query").participant_id);
+  const result = await enroll(c, participantId, defaultCourse, () =>
+    new ApiError(404, "no_default_course", "There is no active default course to enrol in"),
+  );
+  return c.json({ message: "Enrolled in default course", ...result }, 200);
+};
+
+export const enrollInCourse: Handler<typeof routes.enrollInCourse> = async (c) => {
+  const caller = c.get("caller");
+  assertManager(caller);
+  const { course_id } = c.req.valid("param");
+  const participantId = participantFor(caller, c.req.valid("query").participant_id);
+  const result = await enroll(c, participantId, oneCourse(course_id), () => notFound("Course", course_id));
+  return c.json({ message: "Enrolled in course", ...result }, 200);
 };

@@ -100,3 +100,22 @@ export function archiveCourseWrites(db: Db, courseId: string, now: string) {
 }
 
 export type { BatchItem };
+
+/**
+ * Enrols a participant in the course `courseExpr` names, at its `default_step_id` or else its first step.
+ * One conditional INSERT: an existing enrolment is left exactly as it is, so enrolling twice changes nothing,
+ * and an inactive or archived course enrols no one.
+ */
+export function enrollWrite(db: Db, participantId: string, courseExpr: SQL, id: string, stamp: string) {
+  return db.run(sql`
+    INSERT INTO enrollments (id, participant_id, course_id, start_step_id, enrolled_at)
+    SELECT ${id}, ${participantId}, c.id,
+           COALESCE(c.default_step_id,
+                    (SELECT s.id FROM steps s WHERE s.course_id = c.id AND s.archived_at IS NULL ORDER BY s.order_index, s.id LIMIT 1)),
+           ${stamp}
+    FROM courses c
+    WHERE c.id IN ${courseExpr} AND c.archived_at IS NULL AND c.is_active = 1
+    ON CONFLICT (participant_id, course_id) DO NOTHING`);
+}
+
+export const defaultCourse = sql`(SELECT id FROM courses WHERE is_default = 1 AND archived_at IS NULL)`;

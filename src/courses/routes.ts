@@ -5,6 +5,8 @@ import {
   CourseSchema,
   CourseWithStepsSchema,
   CreateCourseSchema,
+  EnrollmentSchema,
+  EnrollQuery,
   ListCoursesQuery,
   ReorderStepsSchema,
   UpdateCourseSchema,
@@ -80,4 +82,24 @@ export const reorderSteps = createRoute({
   summary: "Reorder a course's steps atomically (manager)",
   request: { params: CourseParams, body: jsonBody(ReorderStepsSchema) },
   responses: { 200: jsonResponse(MessageSchema, "Reordered"), ...errors(400, 401, 403, 404) },
+});
+
+export const enrollDefault = createRoute({
+  method: "post",
+  path: "/courses/enroll-default",
+  tags,
+  security,
+  summary: "Enrol in the default course at its first (or default) step; enrolling twice changes nothing",
+  request: { query: EnrollQuery },
+  responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled"), ...errors(400, 401, 403, 404) },
+});
+
+export const enrollInCourse = createRoute({
+  method: "post",
+  path: "/courses/{course_id}/enroll",
+  tags,
+  security,
+  summary: "Enrol a participant in a course (manager)",
+  request: { params: CourseParams, query: EnrollQuery },
+  responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled"), ...errors(400, 401, 403, 404) },
 });

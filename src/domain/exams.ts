@@ -78,7 +78,7 @@ export function timing(now: Date, deadline: Date, graceSeconds: number): "on_tim
 }
 
 export function graceSeconds(configured: string | undefined): number {
-  const n = configured === undefined ? NaN : Number(configured);
+  const n = configured === undefined || configured.trim() === "" ? NaN : Number(configured);
   return Number.isFinite(n) && n >= 0 ? n : DEFAULT_GRACE_SECONDS;
 }
 

@@ -81,7 +81,7 @@ export function normalizeQuestions(input: QuestionInput[]): { questions: Questio
 export function settleFormSettings(questions: Question[], input: FormSettingsInput): { settings: FormSettings; problems: Problem[] } {
   const problems: Problem[] = [];
   const sum = round2(questions.reduce((acc, q) => acc + q.marks, 0));
-  if (input.total_marks !== undefined && Math.abs(input.total_marks - sum) > 1e-9)
+  if (input.total_marks !== undefined && Math.abs(input.total_marks - sum) > 0.005)
     problems.push({ path: "total_marks", message: `total_marks (${input.total_marks}) must equal the sum of question marks (${sum})` });
   const total = sum;
   let passingMarks: number;

@@ -10,6 +10,7 @@
  *   a step without an exam when its materials are complete.
  * - The enrolment's start step (the course's `default_step_id`, else its first step) is unlocked on enrolment;
  *   steps ordered before it are waived: unlocked and counted as completed.
+ * - A locked step is never completed, whatever was marked in it.
  * - Any other step unlocks when its predecessor (`previous_step_id`, else the step before it by order) is
  *   unlocked and completed — or, with `unlock_on_exam_pass: false`, has its mandatory materials complete.
  */
@@ -33,6 +34,8 @@ export type MaterialFacts = {
 export type AttemptFacts = { form_id: string; step_id: string; attempt_number: number; submission_status: SubmissionStatus };
 
 export type ParticipantFacts = {
+  /** Not enrolled (false): every step is locked. Defaults to enrolled. */
+  enrolled?: boolean;
   start_step_id: string | null;
   completed_material_ids: ReadonlySet<string>;
   approved_table_ids: ReadonlySet<string>;
@@ -123,6 +126,7 @@ export function courseState(steps: readonly StepFacts[], materials: readonly Mat
   const isUnlocked = (step: StepFacts): boolean => {
     const known = unlocked.get(step.id);
     if (known !== undefined) return known;
+    if (facts.enrolled === false) return false;
     if (visiting.has(step.id)) return false; // a loop in previous_step_id never unlocks
     visiting.add(step.id);
     const i = index.get(step.id)!;
@@ -140,7 +144,12 @@ export function courseState(steps: readonly StepFacts[], materials: readonly Mat
     return result;
   };
 
-  const states = ordered.map((s) => ({ ...base.get(s.id)!, is_locked: !isUnlocked(s) }));
+  // A locked step is never completed, whatever was marked in it: progress only counts reachable work.
+  const states = ordered.map((s) => {
+    const locked = !isUnlocked(s);
+    const b = base.get(s.id)!;
+    return { ...b, is_locked: locked, is_completed: b.is_completed && !locked };
+  });
   const completedSteps = states.filter((s) => s.is_completed).length;
   const current = states.find((s) => !s.is_locked && !s.is_completed) ?? null;
   return {

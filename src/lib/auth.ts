@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Caller } from "../env";
-import { forbidden, unauthorized } from "./errors";
+import { ApiError, forbidden, unauthorized } from "./errors";
 import { JwtError, verifyJwt } from "./jwt";
 
 /** Verifies the bearer token and puts the caller on the context. Every 401 is a JSON error. */
@@ -47,4 +47,14 @@ export function assertManagerId(caller: Caller, managerId: string | undefined): 
   assertManager(caller);
   if (managerId !== undefined && managerId !== caller.id)
     throw forbidden("manager_id must match the authenticated manager", "not_your_identity");
+}
+
+/**
+ * The participant a write acts for: a participant acts for themself; a manager acting for a participant
+ * must name them.
+ */
+export function participantFor(caller: Caller, participantId: string | undefined): string {
+  if (caller.role === "manager" && participantId === undefined)
+    throw new ApiError(400, "participant_required", "participant_id is required when a manager acts for a participant");
+  return actingParticipant(caller, participantId);
 }

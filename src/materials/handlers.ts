@@ -1,7 +1,8 @@
 import { and, eq, isNull, notExists } from "drizzle-orm";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
-import { assertManager } from "../lib/auth";
-import { badRequest, notFound } from "../lib/errors";
+import { assertManager, participantFor } from "../lib/auth";
+import { courseOfMaterial, deriveProgress, progressReads, stepGate } from "../participants/queries";
+import { ApiError, badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
@@ -115,4 +116,24 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
   ]);
   if (found.length === 0) throw notFound("Material", material_id);
   return c.body(null, 204);
+};
+
+export const completeMaterial: Handler<typeof routes.completeMaterial> = async (c) => {
+  const caller = c.get("caller");
+  const { material_id } = c.req.valid("param");
+  const participantId = participantFor(caller, c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const [[material], ...rows] = await db.batch([findMaterial(db, material_id), ...progressReads(db, participantId, courseOfMaterial(material_id))]);
+  if (!material) throw notFound("Material", material_id);
+  const progress = [...deriveProgress(rows).values()][0];
+  if (!progress || (caller.role === "participant" && !progress.course.is_active)) throw notFound("Material", material_id);
+  const gate = stepGate(progress, material.step_id);
+  if (gate) throw gate;
+  if (material.material_type === "RequirementTable")
+    throw new ApiError(409, "requires_approval", "A requirement table is complete when a manager approves your submission");
+  await db
+    .insert(materialCompletions)
+    .values({ participant_id: participantId, material_id, step_id: material.step_id, completed_at: c.get("now").toISOString() })
+    .onConflictDoNothing();
+  return c.json({ message: "Material marked as complete", material_id }, 200);
 };

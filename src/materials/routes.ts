@@ -1,6 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
-import { CreateMaterialSchema, MaterialParams, MaterialSchema, StepMaterialParams, UpdateMaterialSchema } from "./schemas";
+import {
+  CreateMaterialSchema,
+  MaterialCompletedSchema,
+  MaterialParams,
+  MaterialSchema,
+  ParticipantQuery,
+  StepMaterialParams,
+  UpdateMaterialSchema,
+} from "./schemas";
 
 const tags = ["Materials"];
 
@@ -32,4 +40,14 @@ export const deleteMaterial = createRoute({
   summary: "Delete a material (manager): erased if untouched, archived once a participant completed it",
   request: { params: MaterialParams },
   responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+});
+
+export const completeMaterial = createRoute({
+  method: "post",
+  path: "/materials/{material_id}/complete",
+  tags,
+  security,
+  summary: "Mark a material complete for the participant (idempotent)",
+  request: { params: MaterialParams, query: ParticipantQuery },
+  responses: { 200: jsonResponse(MaterialCompletedSchema, "Completed"), ...errors(400, 401, 403, 404, 409) },
 });

@@ -1,23 +1,32 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { courses, forms, materials, steps } from "../db/schema";
 import { closesStepLoop } from "../domain/ordering";
-import { actingParticipant, assertManager } from "../lib/auth";
+import { actingParticipant, assertManager, participantFor } from "../lib/auth";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
-import { stepMaterials, toMaterial } from "../materials/queries";
+import { toMaterial } from "../materials/queries";
+import { isGated } from "../domain/progress";
+import { courseOfStep, deriveProgress, progressReads, stepGate } from "../participants/queries";
 import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep, type StepRow } from "./queries";
 import type * as routes from "./routes";
 
 export const getStep: Handler<typeof routes.getStep> = async (c) => {
   const caller = c.get("caller");
   const { step_id } = c.req.valid("param");
-  actingParticipant(caller, c.req.valid("query").participant_id);
+  const query = c.req.valid("query");
+  // A participant always sees their own state; a manager sees a participant's when naming one.
+  const participantId = caller.role === "participant" ? actingParticipant(caller, query.participant_id) : query.participant_id;
   const db = c.get("db");
-  const [[found], materialRows] = await db.batch([findStepWithExam(db, step_id), stepMaterials(db, step_id)]);
+  const [[found], ...rows] = await db.batch([findStepWithExam(db, step_id), ...progressReads(db, participantId ?? "", courseOfStep(step_id))]);
   if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
   const { step } = found;
   const exam = examInfo(found);
+  const course = deriveProgress(rows).get(step.course_id)!;
+  const state = course.state.byId.get(step_id)!;
+  const own = course.materials.filter((m) => m.step_id === step_id);
+  const done = new Set(state.completed_material_ids);
+  const withParticipant = participantId !== undefined;
   return c.json(
     {
       id: step.id,
@@ -27,11 +36,20 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
       order_index: step.order_index,
       previous_step_id: step.previous_step_id,
       unlock_on_exam_pass: step.unlock_on_exam_pass,
-      is_locked: false,
+      is_locked: withParticipant ? state.is_locked : isGated(course.steps, step_id, course.course.default_step_id),
       has_exam: exam !== null,
       exam_id: exam?.id ?? null,
       exam_info: exam,
-      materials: materialRows.map(toMaterial),
+      materials: own.map((m) => (withParticipant ? { ...toMaterial(m), is_completed: done.has(m.id) } : toMaterial(m))),
+      progress: withParticipant
+        ? {
+            is_started: state.is_started,
+            materials_completed: state.materials_completed,
+            completed_materials_count: state.completed_material_ids.length,
+            total_materials: state.total_materials,
+            exam_status: state.exam_status,
+          }
+        : null,
     },
     200,
   );
@@ -150,4 +168,31 @@ export const linkExam: Handler<typeof routes.linkExam> = async (c) => {
   const results = await db.batch([...examLinkWrites(db, step_id, form_id, stamp), findStep(db, step_id)]);
   const [row] = results[results.length - 1] as StepRow[];
   return c.json(toStep(row!), 200);
+};
+
+export const completeStepMaterials: Handler<typeof routes.completeStepMaterials> = async (c) => {
+  const caller = c.get("caller");
+  const { step_id } = c.req.valid("param");
+  const participantId = participantFor(caller, c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const [[found], ...rows] = await db.batch([findStepWithExam(db, step_id), ...progressReads(db, participantId, courseOfStep(step_id))]);
+  if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
+  const gate = stepGate(deriveProgress(rows).get(found.step.course_id), step_id);
+  if (gate) throw gate;
+  const stamp = c.get("now").toISOString();
+  // Requirement tables are left out: they complete when a manager approves the participant's table.
+  const marked = rows[2].filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable");
+  if (marked.length > 0)
+    await db.run(sql`
+      INSERT INTO material_completions (participant_id, material_id, step_id, completed_at)
+      SELECT ${participantId}, m.id, m.step_id, ${stamp} FROM materials m
+      WHERE m.step_id = ${step_id} AND m.archived_at IS NULL AND m.material_type != 'RequirementTable'
+      ON CONFLICT (participant_id, material_id) DO NOTHING`);
+  rows[4] = [...rows[4], ...marked.map((m) => ({ material_id: m.id }))];
+  const after = deriveProgress(rows).get(found.step.course_id)!.state.byId.get(step_id)!;
+  const exam = examInfo(found);
+  return c.json(
+    { message: "All materials marked as complete", can_take_exam: exam !== null && after.materials_completed, exam_id: exam?.id ?? null },
+    200,
+  );
 };

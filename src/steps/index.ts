@@ -7,4 +7,5 @@ export const stepsRouter = createRouter()
   .openapi(routes.createStep, handlers.createStep)
   .openapi(routes.updateStep, handlers.updateStep)
   .openapi(routes.deleteStep, handlers.deleteStep)
-  .openapi(routes.linkExam, handlers.linkExam);
+  .openapi(routes.linkExam, handlers.linkExam)
+  .openapi(routes.completeStepMaterials, handlers.completeStepMaterials);

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, participantIdQuery, security } from "../lib/openapi";
 import { z } from "@hono/zod-openapi";
-import { CreateStepSchema, LinkExamQuery, StepDetailSchema, StepParams, StepSchema, UpdateStepSchema } from "./schemas";
+import { CreateStepSchema, LinkExamQuery, MaterialsCompleteSchema, StepDetailSchema, StepParams, StepSchema, UpdateStepSchema } from "./schemas";
 
 const tags = ["Steps"];
 
@@ -53,4 +53,14 @@ export const linkExam = createRoute({
   summary: "Make a form the exam of this step (manager)",
   request: { params: StepParams, query: LinkExamQuery },
   responses: { 200: jsonResponse(StepSchema, "The step with its exam"), ...errors(400, 401, 403, 404) },
+});
+
+export const completeStepMaterials = createRoute({
+  method: "post",
+  path: "/steps/{step_id}/materials-complete",
+  tags,
+  security,
+  summary: "Mark every material of the step complete (requirement tables complete by approval)",
+  request: { params: StepParams, query: z.object({ participant_id: participantIdQuery }) },
+  responses: { 200: jsonResponse(MaterialsCompleteSchema, "Completed"), ...errors(400, 401, 403, 404, 409) },
 });

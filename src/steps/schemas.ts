@@ -28,6 +28,16 @@ export const ExamInfoSchema = z
   })
   .openapi("ExamInfo");
 
+export const StepProgressSchema = z
+  .object({
+    is_started: z.boolean(),
+    materials_completed: z.boolean(),
+    completed_materials_count: z.number().int(),
+    total_materials: z.number().int(),
+    exam_status: z.enum(["NotStarted", "InProgress", "Submitted", "Approved", "Rejected"]),
+  })
+  .openapi("StepProgress");
+
 export const StepDetailSchema = z
   .object({
     id: z.string(),
@@ -41,7 +51,8 @@ export const StepDetailSchema = z
     has_exam: z.boolean(),
     exam_id: z.string().nullable(),
     exam_info: ExamInfoSchema.nullable(),
-    materials: z.array(MaterialSchema),
+    materials: z.array(MaterialSchema.extend({ is_completed: z.boolean().optional().openapi({ description: "With a participant" }) })),
+    progress: StepProgressSchema.nullable().openapi({ description: "The participant's progress; null in a view without a participant" }),
   })
   .openapi("StepDetail");
 
@@ -70,3 +81,7 @@ export const UpdateStepSchema = z
 
 export const StepParams = z.object({ step_id: objectId("step_id") });
 export const LinkExamQuery = z.object({ form_id: objectId("form_id") });
+
+export const MaterialsCompleteSchema = z
+  .object({ message: z.string(), can_take_exam: z.boolean(), exam_id: z.string().nullable() })
+  .openapi("MaterialsComplete");

@@ -238,18 +238,18 @@ describe("courseState", () => {
       expected: { unlocked: ["s1", "s2", "s3"], completed: ["s1", "s2", "s3"], current: null, percentage: 100, is_completed: true },
     },
     {
-      name: "materials of a locked step are counted but don't unlock it",
+      name: "materials marked in a locked step neither complete nor unlock it",
       steps: plain,
       materials: plainMaterials,
       facts: facts({ done: ["m3"] }),
       expected: { unlocked: ["s1"], completed: [], current: "s1", percentage: 0 },
     },
     {
-      name: "a completed but locked step still counts towards the percentage (1 of 3 → 33)",
+      name: "locked steps are not completed, with or without an exam (0 of 3)",
       steps: plain,
       materials: plainMaterials,
       facts: facts({ done: ["m2", "m3"], attempts: [] }),
-      expected: { unlocked: ["s1"], completed: ["s3"], current: "s1", percentage: 33, is_completed: false },
+      expected: { unlocked: ["s1"], completed: [], current: "s1", percentage: 0, is_completed: false },
     },
     /* -- unlock_on_exam_pass -- */
     {
@@ -271,7 +271,7 @@ describe("courseState", () => {
       steps: [step("s1", 0, { exam: "e1" }), step("s2", 1, { unlockOnExamPass: false }), step("s3", 2)],
       materials: [material("m1", "s1"), material("m1x", "s1"), material("m1o", "s1", { optional: true }), material("m2", "s2")],
       facts: facts({ done: ["m1", "m1o"] }),
-      expected: { unlocked: ["s1"], completed: ["s3"], current: "s1", percentage: 33 },
+      expected: { unlocked: ["s1"], completed: [], current: "s1", percentage: 0 },
     },
     {
       name: "unlock_on_exam_pass false: the predecessor must itself be unlocked",
@@ -296,11 +296,11 @@ describe("courseState", () => {
       expected: { unlocked: ["s1", "s2", "s3"], completed: ["s1"], current: "s2", percentage: 33 },
     },
     {
-      name: "previous_step_id overrides order: step 3 (previous = step 1) locked while step 1 is not done, even if step 2 is",
-      steps: [step("s1", 0), step("s2", 1, { prev: "s1" }), step("s3", 2, { prev: "s1" })],
+      name: "previous_step_id overrides order: step 3 (previous = step 1) locked while step 1 is not completed, though step 2 is unlocked and completed",
+      steps: [step("s1", 0, { exam: "e1" }), step("s2", 1, { unlockOnExamPass: false }), step("s3", 2, { prev: "s1" })],
       materials: noMaterialSteps,
-      facts: facts({ done: ["m2"] }),
-      expected: { unlocked: ["s1"], completed: ["s2"], current: "s1", percentage: 33 },
+      facts: facts({ done: ["m1", "m2"] }),
+      expected: { unlocked: ["s1", "s2"], completed: ["s2"], current: "s1", percentage: 33 },
     },
     {
       name: "previous_step_id may point to a later step: step 2 waits for step 3",
@@ -321,14 +321,14 @@ describe("courseState", () => {
       steps: [step("s1", 0), step("s2", 1, { exam: "e2" }), step("s3", 2, { prev: "gone" })],
       materials: noMaterialSteps,
       facts: facts({ done: ["m1", "m2", "m3"] }),
-      expected: { unlocked: ["s1", "s2"], completed: ["s1", "s3"], current: "s2", percentage: 67 },
+      expected: { unlocked: ["s1", "s2"], completed: ["s1"], current: "s2", percentage: 33 },
     },
     {
-      name: "a previous_step_id loop (s2 ↔ s3) never unlocks, even with both completed",
+      name: "a previous_step_id loop (s2 ↔ s3) never unlocks, and its steps never count as completed",
       steps: [step("s1", 0), step("s2", 1, { prev: "s3" }), step("s3", 2, { prev: "s2" })],
       materials: noMaterialSteps,
       facts: facts({ done: ["m1", "m2", "m3"] }),
-      expected: { unlocked: ["s1"], completed: ["s1", "s2", "s3"], current: null, percentage: 100, is_completed: true },
+      expected: { unlocked: ["s1"], completed: ["s1"], current: null, percentage: 33, is_completed: false },
     },
     {
       name: "a previous_step_id loop with incomplete steps leaves a stuck course (no current step)",
@@ -342,14 +342,14 @@ describe("courseState", () => {
       steps: [step("s1", 0), step("s2", 1, { prev: "s2" }), step("s3", 2)],
       materials: noMaterialSteps,
       facts: facts({ done: ["m1", "m2"] }),
-      expected: { unlocked: ["s1"], completed: ["s1", "s2"], current: null, percentage: 67 },
+      expected: { unlocked: ["s1"], completed: ["s1"], current: null, percentage: 33 },
     },
     {
       name: "a longer loop (s2 → s4 → s3 → s2) never unlocks",
       steps: [step("s1", 0), step("s2", 1, { prev: "s4" }), step("s3", 2), step("s4", 3)],
       materials: [material("m1", "s1")],
       facts: facts({ done: ["m1"] }),
-      expected: { unlocked: ["s1"], completed: ["s1", "s2", "s3", "s4"], current: null, percentage: 100 },
+      expected: { unlocked: ["s1"], completed: ["s1"], current: null, percentage: 25 },
     },
     /* -- start step -- */
     {
@@ -436,7 +436,7 @@ describe("courseState", () => {
       steps: [step("s3", 2), step("s1", 0), step("s2", 1, { exam: "e2" })],
       materials: noMaterialSteps,
       facts: facts({ done: ["m1", "m3"] }),
-      expected: { unlocked: ["s1", "s2"], completed: ["s1", "s3"], current: "s2", percentage: 67 },
+      expected: { unlocked: ["s1", "s2"], completed: ["s1"], current: "s2", percentage: 33 },
     },
     {
       name: "equal order_index sorted by id",

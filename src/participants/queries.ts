@@ -1,0 +1,136 @@
+import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import * as schema from "../db/schema";
+import { courses, enrollments, formSubmissions, materialCompletions, materials, requirementSubmissions, steps } from "../db/schema";
+import { ApiError, notFound } from "../lib/errors";
+import { courseState, type AttemptFacts, type CourseState, type SubmissionStatus } from "../domain/progress";
+
+type Db = DrizzleD1Database<typeof schema>;
+
+/**
+ * Everything needed to derive a participant's progress in one or more courses, as one list of reads for a
+ * single `db.batch`. `courseIds` is an SQL expression (an id, or a subquery such as "the courses this
+ * participant is enrolled in"), so no read waits on another.
+ */
+export function progressReads(db: Db, participantId: string, courseIds: SQL) {
+  const courseSteps = db
+    .select({ id: steps.id })
+    .from(steps)
+    .where(and(inArray(steps.course_id, courseIds), isNull(steps.archived_at)));
+  return [
+    db.select().from(courses).where(and(inArray(courses.id, courseIds), isNull(courses.archived_at))).orderBy(asc(courses.order_index), asc(courses.id)),
+    db
+      .select()
+      .from(steps)
+      .where(and(inArray(steps.course_id, courseIds), isNull(steps.archived_at)))
+      .orderBy(asc(steps.order_index), asc(steps.id)),
+    db
+      .select()
+      .from(materials)
+      .where(and(inArray(materials.step_id, courseSteps), isNull(materials.archived_at)))
+      .orderBy(asc(materials.order_index), asc(materials.id)),
+    db.select().from(enrollments).where(and(eq(enrollments.participant_id, participantId), inArray(enrollments.course_id, courseIds))),
+    db
+      .select({ material_id: materialCompletions.material_id })
+      .from(materialCompletions)
+      .where(and(eq(materialCompletions.participant_id, participantId), inArray(materialCompletions.step_id, courseSteps))),
+    db
+      .select({ requirement_table_id: requirementSubmissions.requirement_table_id })
+      .from(requirementSubmissions)
+      .where(
+        and(
+          eq(requirementSubmissions.participant_id, participantId),
+          isNotNull(requirementSubmissions.approved_at),
+          inArray(
+            requirementSubmissions.requirement_table_id,
+            db
+              .select({ id: materials.requirement_table_id })
+              .from(materials)
+              .where(and(inArray(materials.step_id, courseSteps), isNotNull(materials.requirement_table_id))),
+          ),
+        ),
+      ),
+    db
+      .select({
+        id: formSubmissions.id,
+        form_id: formSubmissions.form_id,
+        step_id: formSubmissions.step_id,
+        course_id: formSubmissions.course_id,
+        attempt_number: formSubmissions.attempt_number,
+        submission_status: formSubmissions.submission_status,
+        started_at: formSubmissions.started_at,
+        deadline_at: formSubmissions.deadline_at,
+        submitted_at: formSubmissions.submitted_at,
+        mcq_score: formSubmissions.mcq_score,
+        theory_score: formSubmissions.theory_score,
+        total_score: formSubmissions.total_score,
+        feedback: formSubmissions.feedback,
+        is_late: formSubmissions.is_late,
+      })
+      .from(formSubmissions)
+      .where(and(eq(formSubmissions.participant_id, participantId), inArray(formSubmissions.course_id, courseIds)))
+      .orderBy(asc(formSubmissions.attempt_number)),
+  ] as const;
+}
+
+type Reads = ReturnType<typeof progressReads>;
+type Resolved<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
+export type ProgressRows = Resolved<Reads>;
+export type CourseRow = ProgressRows[0][number];
+export type StepRow = ProgressRows[1][number];
+export type MaterialRow = ProgressRows[2][number];
+export type AttemptRow = ProgressRows[6][number];
+
+export type CourseProgress = {
+  course: CourseRow;
+  enrolled: boolean;
+  enrollment: ProgressRows[3][number] | undefined;
+  steps: StepRow[];
+  materials: MaterialRow[];
+  attempts: AttemptRow[];
+  completed: Set<string>;
+  state: CourseState;
+};
+
+/** Groups the batch's rows per course and derives each course's state with the pure rules. */
+export function deriveProgress(rows: ProgressRows): Map<string, CourseProgress> {
+  const [courseRows, stepRows, materialRows, enrollmentRows, completionRows, tableRows, attemptRows] = rows;
+  const completed = new Set(completionRows.map((r) => r.material_id));
+  const approvedTables = new Set(tableRows.map((r) => r.requirement_table_id));
+  const result = new Map<string, CourseProgress>();
+  for (const course of courseRows) {
+    const courseSteps = stepRows.filter((s) => s.course_id === course.id);
+    const stepIds = new Set(courseSteps.map((s) => s.id));
+    const courseMaterials = materialRows.filter((m) => stepIds.has(m.step_id));
+    const attempts = attemptRows.filter((a) => a.course_id === course.id);
+    const enrollment = enrollmentRows.find((e) => e.course_id === course.id);
+    const state = courseState(courseSteps, courseMaterials, {
+      enrolled: enrollment !== undefined,
+      start_step_id: enrollment?.start_step_id ?? null,
+      completed_material_ids: completed,
+      approved_table_ids: approvedTables,
+      attempts: attempts as (AttemptFacts & AttemptRow)[],
+    });
+    result.set(course.id, { course, enrolled: enrollment !== undefined, enrollment, steps: courseSteps, materials: courseMaterials, attempts, completed, state });
+  }
+  return result;
+}
+
+export const asStatus = (s: string) => s as SubmissionStatus;
+
+/** The course of a step, as an SQL expression usable inside `progressReads`. */
+export const courseOfStep = (stepId: string) => sql`(SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = ${stepId})`;
+export const courseOfMaterial = (materialId: string) =>
+  sql`(SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = (SELECT ${materials.step_id} FROM ${materials} WHERE ${materials.id} = ${materialId}))`;
+export const enrolledCourses = (participantId: string) =>
+  sql`(SELECT ${enrollments.course_id} FROM ${enrollments} WHERE ${enrollments.participant_id} = ${participantId})`;
+export const oneCourse = (courseId: string) => sql`(${courseId})`;
+
+/** Why a participant may not work on a step right now, or null when they may. */
+export function stepGate(progress: CourseProgress | undefined, stepId: string): ApiError | null {
+  if (!progress?.enrolled) return new ApiError(409, "not_enrolled", "Enrol in this course first");
+  const state = progress.state.byId.get(stepId);
+  if (!state) return notFound("Step", stepId);
+  if (state.is_locked) return new ApiError(409, "step_locked", "This step is locked until the step before it is completed");
+  return null;
+}

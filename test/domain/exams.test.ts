@@ -1,0 +1,470 @@
+import { describe, expect, it } from "vitest";
+import {
+  attemptsAllowed,
+  canReview,
+  checkAnswers,
+  checkGrades,
+  countWords,
+  DEFAULT_GRACE_SECONDS,
+  deadlineFor,
+  decideStart,
+  graceSeconds,
+  remainingSeconds,
+  reviewTransition,
+  scoreMcq,
+  theoryScore,
+  THEORY_ANSWER_MAX_CHARS,
+  timing,
+  ungradedTheory,
+  type Answers,
+  type Grade,
+  type McqAnswer,
+  type Question,
+  type ReviewAction,
+  type StartInput,
+} from "../../src/domain/exams";
+import type { SubmissionStatus } from "../../src/domain/progress";
+
+/* ------------------------------------------------ fixtures ------------------------------------------------ */
+
+const mcq = (question_id: string, marks: number, options: [string, boolean][]): Question => ({
+  question_id,
+  question_type: "MCQ",
+  options: options.map(([option_id, is_correct]) => ({ option_id, is_correct })),
+  marks,
+  max_words: null,
+});
+const theory = (question_id: string, marks: number, max_words: number | null = null, options: [string, boolean][] = []): Question => ({
+  question_id,
+  question_type: "THEORY",
+  options: options.map(([option_id, is_correct]) => ({ option_id, is_correct })),
+  marks,
+  max_words,
+});
+
+// q1: one correct option; q2: two correct options; q3: THEORY limited to 5 words; q4: THEORY without limit.
+const questions: Question[] = [
+  mcq("q1", 2, [["a", true], ["b", false]]),
+  mcq("q2", 1.5, [["a", true], ["b", false], ["c", true]]),
+  theory("q3", 10, 5),
+  theory("q4", 5),
+];
+
+const m = (question_id: string, selected_option_id: string): McqAnswer => ({ question_id, selected_option_id });
+const t = (question_id: string, answer_text: string) => ({ question_id, answer_text });
+const answers = (mcq_answers: McqAnswer[] = [], theory_answers: { question_id: string; answer_text: string }[] = []): Answers => ({
+  mcq_answers,
+  theory_answers,
+});
+
+/* ------------------------------------------------ starting ------------------------------------------------ */
+
+describe("attemptsAllowed", () => {
+  const s = (...statuses: SubmissionStatus[]) => statuses.map((submission_status) => ({ submission_status }));
+  const cases: { name: string; max: number; attempts: ReturnType<typeof s>; expected: number }[] = [
+    { name: "no attempts", max: 3, attempts: [], expected: 3 },
+    { name: "rejections don't add", max: 3, attempts: s("Rejected", "Rejected"), expected: 3 },
+    { name: "one retake adds one", max: 1, attempts: s("RetakeRequested"), expected: 2 },
+    { name: "each retake adds one", max: 2, attempts: s("RetakeRequested", "RetakeRequested", "Rejected"), expected: 4 },
+    { name: "other statuses don't add", max: 1, attempts: s("InProgress", "Submitted", "UnderReview", "Approved", "Rejected"), expected: 1 },
+  ];
+  it.each(cases)("$name → $expected", ({ max, attempts, expected }) => {
+    expect(attemptsAllowed(max, attempts)).toBe(expected);
+  });
+});
+
+describe("decideStart", () => {
+  const base: StartInput = { has_exam: true, is_locked: false, materials_completed: true, max_attempts: 3, attempts: [] };
+  let n = 0;
+  const a = (submission_status: SubmissionStatus, id = `a${++n}`) => ({ id, submission_status });
+  type Out = ReturnType<typeof decideStart>;
+  const cases: { name: string; input: Partial<StartInput>; expected: Out }[] = [
+    { name: "no exam", input: { has_exam: false }, expected: { kind: "refuse", reason: "no_exam" } },
+    { name: "no exam, even with an open attempt", input: { has_exam: false, attempts: [a("InProgress")] }, expected: { kind: "refuse", reason: "no_exam" } },
+    { name: "first attempt", input: {}, expected: { kind: "start", attempt_number: 1 } },
+    { name: "open attempt → resume", input: { attempts: [a("InProgress", "open")] }, expected: { kind: "resume", id: "open" } },
+    {
+      name: "open attempt → resume even when locked and materials incomplete",
+      input: { is_locked: true, materials_completed: false, attempts: [a("InProgress", "open")] },
+      expected: { kind: "resume", id: "open" },
+    },
+    {
+      name: "open attempt → resume even with the attempts used up",
+      input: { max_attempts: 1, attempts: [a("Rejected"), a("InProgress", "open")] },
+      expected: { kind: "resume", id: "open" },
+    },
+    { name: "locked", input: { is_locked: true }, expected: { kind: "refuse", reason: "step_locked" } },
+    { name: "locked beats materials incomplete", input: { is_locked: true, materials_completed: false }, expected: { kind: "refuse", reason: "step_locked" } },
+    { name: "materials incomplete", input: { materials_completed: false }, expected: { kind: "refuse", reason: "materials_incomplete" } },
+    { name: "already approved", input: { attempts: [a("Approved")] }, expected: { kind: "refuse", reason: "exam_already_approved" } },
+    {
+      name: "already approved after a rejection",
+      input: { attempts: [a("Rejected"), a("Approved")] },
+      expected: { kind: "refuse", reason: "exam_already_approved" },
+    },
+    { name: "awaiting review (Submitted)", input: { attempts: [a("Submitted")] }, expected: { kind: "refuse", reason: "awaiting_review" } },
+    { name: "awaiting review (UnderReview)", input: { attempts: [a("UnderReview")] }, expected: { kind: "refuse", reason: "awaiting_review" } },
+    {
+      name: "awaiting review beats no attempts left",
+      input: { max_attempts: 1, attempts: [a("Submitted")] },
+      expected: { kind: "refuse", reason: "awaiting_review" },
+    },
+    {
+      name: "attempts used up (max 3, three Rejected)",
+      input: { max_attempts: 3, attempts: [a("Rejected"), a("Rejected"), a("Rejected")] },
+      expected: { kind: "refuse", reason: "no_attempts_left" },
+    },
+    { name: "attempts used up (max 1, one Rejected)", input: { max_attempts: 1, attempts: [a("Rejected")] }, expected: { kind: "refuse", reason: "no_attempts_left" } },
+    { name: "after one Rejected, max 3 → attempt 2", input: { attempts: [a("Rejected")] }, expected: { kind: "start", attempt_number: 2 } },
+    { name: "after two Rejected, max 3 → attempt 3", input: { attempts: [a("Rejected"), a("Rejected")] }, expected: { kind: "start", attempt_number: 3 } },
+    {
+      name: "a RetakeRequested grants one more (max 1 → attempt 2)",
+      input: { max_attempts: 1, attempts: [a("RetakeRequested")] },
+      expected: { kind: "start", attempt_number: 2 },
+    },
+    {
+      name: "the granted retake used and rejected → no attempts left",
+      input: { max_attempts: 1, attempts: [a("RetakeRequested"), a("Rejected")] },
+      expected: { kind: "refuse", reason: "no_attempts_left" },
+    },
+    {
+      name: "two retakes granted (max 1 → attempt 3)",
+      input: { max_attempts: 1, attempts: [a("RetakeRequested"), a("RetakeRequested")] },
+      expected: { kind: "start", attempt_number: 3 },
+    },
+    {
+      name: "max 3 used up, one RetakeRequested among them → attempt 4",
+      input: { max_attempts: 3, attempts: [a("Rejected"), a("RetakeRequested"), a("Rejected")] },
+      expected: { kind: "start", attempt_number: 4 },
+    },
+  ];
+  it.each(cases)("$name", ({ input, expected }) => {
+    expect(decideStart({ ...base, ...input })).toEqual(expected);
+  });
+});
+
+/* ------------------------------------------------ the clock ----------------------------------------------- */
+
+describe("deadlineFor", () => {
+  const start = new Date("2024-05-01T10:00:00.000Z");
+  const cases: { minutes: number; expected: string }[] = [
+    { minutes: 0, expected: "2024-05-01T10:00:00.000Z" },
+    { minutes: 1, expected: "2024-05-01T10:01:00.000Z" },
+    { minutes: 30, expected: "2024-05-01T10:30:00.000Z" },
+    { minutes: 1.5, expected: "2024-05-01T10:01:30.000Z" },
+    { minutes: 24 * 60, expected: "2024-05-02T10:00:00.000Z" },
+  ];
+  it.each(cases)("$minutes minutes → $expected", ({ minutes, expected }) => {
+    expect(deadlineFor(start, minutes).toISOString()).toBe(expected);
+    expect(start.toISOString()).toBe("2024-05-01T10:00:00.000Z"); // not mutated
+  });
+});
+
+describe("remainingSeconds", () => {
+  const deadline = new Date("2024-05-01T10:30:00.000Z");
+  const at = (offsetMs: number) => new Date(deadline.getTime() + offsetMs);
+  const cases: { name: string; now: Date; expected: number }[] = [
+    { name: "30 minutes before", now: at(-30 * 60_000), expected: 1800 },
+    { name: "10 s before", now: at(-10_000), expected: 10 },
+    { name: "10.9 s before → floored", now: at(-10_900), expected: 10 },
+    { name: "1 ms before", now: at(-1), expected: 0 },
+    { name: "at the deadline", now: at(0), expected: 0 },
+    { name: "1 ms after → never negative", now: at(1), expected: 0 },
+    { name: "an hour after → never negative", now: at(3_600_000), expected: 0 },
+  ];
+  it.each(cases)("$name → $expected", ({ now, expected }) => {
+    expect(remainingSeconds(now, deadline)).toBe(expected);
+  });
+});
+
+describe("timing", () => {
+  const deadline = new Date("2024-05-01T10:30:00.000Z");
+  const at = (offsetMs: number) => new Date(deadline.getTime() + offsetMs);
+  const cases: { name: string; now: Date; grace: number; expected: ReturnType<typeof timing> }[] = [
+    { name: "well before", now: at(-60_000), grace: 120, expected: "on_time" },
+    { name: "1 ms before", now: at(-1), grace: 120, expected: "on_time" },
+    { name: "exactly at the deadline", now: at(0), grace: 120, expected: "on_time" },
+    { name: "1 ms after the deadline", now: at(1), grace: 120, expected: "late" },
+    { name: "in the middle of the grace period", now: at(60_000), grace: 120, expected: "late" },
+    { name: "exactly at deadline + grace", now: at(120_000), grace: 120, expected: "late" },
+    { name: "1 ms after deadline + grace", now: at(120_001), grace: 120, expected: "expired" },
+    { name: "grace 0: at the deadline", now: at(0), grace: 0, expected: "on_time" },
+    { name: "grace 0: 1 ms after", now: at(1), grace: 0, expected: "expired" },
+    { name: "grace 30: at deadline + 30 s", now: at(30_000), grace: 30, expected: "late" },
+    { name: "grace 30: deadline + 30 s + 1 ms", now: at(30_001), grace: 30, expected: "expired" },
+  ];
+  it.each(cases)("$name → $expected", ({ now, grace, expected }) => {
+    expect(timing(now, deadline, grace)).toBe(expected);
+  });
+});
+
+describe("graceSeconds", () => {
+  const cases: { configured: string | undefined; expected: number }[] = [
+    { configured: undefined, expected: 120 },
+    { configured: "30", expected: 30 },
+    { configured: "0", expected: 0 },
+    { configured: "2.5", expected: 2.5 },
+    { configured: "600", expected: 600 },
+    { configured: "abc", expected: 120 },
+    { configured: "-5", expected: 120 },
+    { configured: "30s", expected: 120 },
+    { configured: "Infinity", expected: 120 },
+    { configured: "NaN", expected: 120 },
+  ];
+  it.each(cases)("$configured → $expected", ({ configured, expected }) => {
+    expect(graceSeconds(configured)).toBe(expected);
+  });
+  it("the default is 120", () => {
+    expect(DEFAULT_GRACE_SECONDS).toBe(120);
+  });
+});
+
+/* ------------------------------------------------ answers ------------------------------------------------- */
+
+describe("countWords", () => {
+  const cases: { text: string; expected: number }[] = [
+    { text: "", expected: 0 },
+    { text: "   ", expected: 0 },
+    { text: "\n\t\n", expected: 0 },
+    { text: "one", expected: 1 },
+    { text: "one two", expected: 2 },
+    { text: "  one   two  ", expected: 2 },
+    { text: "one\ntwo\n\nthree", expected: 3 },
+    { text: "one\ttwo\r\nthree four", expected: 4 },
+    { text: "don't stop-me now, ok?", expected: 4 },
+    { text: "a\u00a0b", expected: 2 },
+  ];
+  it.each(cases.map((c) => ({ ...c, label: JSON.stringify(c.text) })))("$label → $expected", ({ text, expected }) => {
+    expect(countWords(text)).toBe(expected);
+  });
+});
+
+describe("checkAnswers", () => {
+  const cases: { name: string; answers: Answers; expected: [path: string, message: string][] }[] = [
+    { name: "no answers", answers: answers(), expected: [] },
+    {
+      name: "valid complete answers",
+      answers: answers([m("q1", "a"), m("q2", "b")], [t("q3", "five words are just enough"), t("q4", "anything at all")]),
+      expected: [],
+    },
+    { name: "valid with the second correct option", answers: answers([m("q2", "c")]), expected: [] },
+    { name: "unknown MCQ question", answers: answers([m("q9", "a")]), expected: [["mcq_answers.0.question_id", "'q9' is not a question of this exam"]] },
+    {
+      name: "unknown MCQ question: its option isn't checked",
+      answers: answers([m("q9", "zz")]),
+      expected: [["mcq_answers.0.question_id", "'q9' is not a question of this exam"]],
+    },
+    { name: "unknown THEORY question", answers: answers([], [t("q9", "x")]), expected: [["theory_answers.0.question_id", "'q9' is not a question of this exam"]] },
+    { name: "MCQ answer to a THEORY question", answers: answers([m("q3", "a")]), expected: [["mcq_answers.0.question_id", "'q3' is not an MCQ"]] },
+    {
+      name: "THEORY answer to an MCQ question",
+      answers: answers([], [t("q1", "a")]),
+      expected: [["theory_answers.0.question_id", "'q1' is not a THEORY question"]],
+    },
+    { name: "an option that does not exist", answers: answers([m("q1", "zz")]), expected: [["mcq_answers.0.selected_option_id", "'zz' is not an option of 'q1'"]] },
+    {
+      name: "an option of another question",
+      answers: answers([m("q1", "c")]),
+      expected: [["mcq_answers.0.selected_option_id", "'c' is not an option of 'q1'"]],
+    },
+    { name: "an MCQ answered twice", answers: answers([m("q1", "a"), m("q1", "b")]), expected: [["mcq_answers.1.question_id", "'q1' is answered twice"]] },
+    {
+      name: "an MCQ answered twice, the second with a bad option",
+      answers: answers([m("q1", "a"), m("q1", "x")]),
+      expected: [
+        ["mcq_answers.1.question_id", "'q1' is answered twice"],
+        ["mcq_answers.1.selected_option_id", "'x' is not an option of 'q1'"],
+      ],
+    },
+    {
+      name: "a THEORY question answered twice",
+      answers: answers([], [t("q4", "a"), t("q3", "b"), t("q4", "c")]),
+      expected: [["theory_answers.2.question_id", "'q4' is answered twice"]],
+    },
+    { name: "max_words exceeded", answers: answers([], [t("q3", "one two three four five six")]), expected: [["theory_answers.0.answer_text", "6 words; at most 5 allowed"]] },
+    {
+      name: "max_words exceeded with multiple spaces and newlines",
+      answers: answers([], [t("q3", "  one\ntwo\n\n three   four\tfive\r\nsix  ")]),
+      expected: [["theory_answers.0.answer_text", "6 words; at most 5 allowed"]],
+    },
+    { name: "exactly max_words is ok", answers: answers([], [t("q3", "one two three four five")]), expected: [] },
+    { name: "exactly max_words with odd whitespace is ok", answers: answers([], [t("q3", "\n one   two\n\nthree\tfour five  \n")]), expected: [] },
+    { name: "no word limit", answers: answers([], [t("q4", "w ".repeat(500))]), expected: [] },
+    {
+      name: "20,001 characters",
+      answers: answers([], [t("q4", "x".repeat(THEORY_ANSWER_MAX_CHARS + 1))]),
+      expected: [["theory_answers.0.answer_text", "answers are limited to 20000 characters"]],
+    },
+    { name: "exactly 20,000 characters is ok", answers: answers([], [t("q4", "x".repeat(20_000))]), expected: [] },
+    {
+      name: "20,001 characters and too many words",
+      answers: answers([], [t("q3", "ab ".repeat(6667))]),
+      expected: [
+        ["theory_answers.0.answer_text", "answers are limited to 20000 characters"],
+        ["theory_answers.0.answer_text", "6667 words; at most 5 allowed"],
+      ],
+    },
+    {
+      name: "problems carry the index of the faulty answer",
+      answers: answers([m("q1", "a"), m("q2", "nope")], [t("q4", "fine"), t("q3", "1 2 3 4 5 6 7")]),
+      expected: [
+        ["mcq_answers.1.selected_option_id", "'nope' is not an option of 'q2'"],
+        ["theory_answers.1.answer_text", "7 words; at most 5 allowed"],
+      ],
+    },
+  ];
+  it.each(cases)("$name", ({ answers, expected }) => {
+    expect(checkAnswers(questions, answers).map((p) => [p.path, p.message])).toEqual(expected);
+  });
+  it("THEORY_ANSWER_MAX_CHARS is 20,000", () => {
+    expect(THEORY_ANSWER_MAX_CHARS).toBe(20_000);
+  });
+});
+
+describe("scoreMcq", () => {
+  const withTheoryOptions = [...questions, theory("q5", 4, null, [["x", true]])];
+  const cases: { name: string; questions: Question[]; answers: McqAnswer[]; expected: number }[] = [
+    { name: "no answers", questions, answers: [], expected: 0 },
+    { name: "one correct", questions, answers: [m("q1", "a")], expected: 2 },
+    { name: "one wrong", questions, answers: [m("q1", "b")], expected: 0 },
+    { name: "first of two correct options", questions, answers: [m("q2", "a")], expected: 1.5 },
+    { name: "second of two correct options", questions, answers: [m("q2", "c")], expected: 1.5 },
+    { name: "wrong option of a multi-correct question", questions, answers: [m("q2", "b")], expected: 0 },
+    { name: "all correct", questions, answers: [m("q1", "a"), m("q2", "c")], expected: 3.5 },
+    { name: "one correct, one wrong", questions, answers: [m("q1", "b"), m("q2", "a")], expected: 1.5 },
+    { name: "unknown option", questions, answers: [m("q1", "zz")], expected: 0 },
+    { name: "unknown question", questions, answers: [m("q9", "a")], expected: 0 },
+    { name: "THEORY question ignored even with a 'correct' option", questions: withTheoryOptions, answers: [m("q5", "x"), m("q1", "a")], expected: 2 },
+    {
+      name: "fractional marks rounded to 2 decimals (0.1 + 0.2 → 0.3)",
+      questions: [mcq("f1", 0.1, [["a", true]]), mcq("f2", 0.2, [["a", true]])],
+      answers: [m("f1", "a"), m("f2", "a")],
+      expected: 0.3,
+    },
+    { name: "fractional marks rounded to 2 decimals (0.125 → 0.13)", questions: [mcq("f", 0.125, [["a", true]])], answers: [m("f", "a")], expected: 0.13 },
+    {
+      name: "fractional marks rounded to 2 decimals (3 × 0.333 → 1)",
+      questions: [mcq("f1", 0.333, [["a", true]]), mcq("f2", 0.333, [["a", true]]), mcq("f3", 0.333, [["a", true]])],
+      answers: [m("f1", "a"), m("f2", "a"), m("f3", "a")],
+      expected: 1,
+    },
+  ];
+  it.each(cases)("$name → $expected", ({ questions, answers, expected }) => {
+    expect(scoreMcq(questions, answers)).toBe(expected);
+  });
+});
+
+/* ------------------------------------------------ review -------------------------------------------------- */
+
+const statuses: SubmissionStatus[] = ["InProgress", "Submitted", "UnderReview", "Approved", "Rejected", "RetakeRequested"];
+const allowedFrom: Record<ReviewAction, SubmissionStatus[]> = {
+  grade: ["Submitted", "UnderReview"],
+  approve: ["Submitted", "UnderReview"],
+  reject: ["Submitted", "UnderReview"],
+  request_retake: ["Submitted", "UnderReview", "Rejected"],
+};
+const leadsTo: Record<ReviewAction, SubmissionStatus> = {
+  grade: "UnderReview",
+  approve: "Approved",
+  reject: "Rejected",
+  request_retake: "RetakeRequested",
+};
+const actions = Object.keys(allowedFrom) as ReviewAction[];
+
+describe("canReview", () => {
+  const matrix = actions.flatMap((action) => statuses.map((status) => ({ action, status, allowed: allowedFrom[action].includes(status) })));
+  it("covers every action × status", () => {
+    expect(matrix).toHaveLength(24);
+    expect(matrix.filter((c) => c.allowed)).toHaveLength(9);
+  });
+  it.each(matrix)("$action from $status → $allowed", ({ action, status, allowed }) => {
+    expect(canReview(status, action)).toBe(allowed);
+  });
+  it.each(["Approved", "InProgress"] as SubmissionStatus[])("nothing is allowed from %s", (status) => {
+    expect(actions.filter((a) => canReview(status, a))).toEqual([]);
+  });
+});
+
+describe("reviewTransition", () => {
+  it.each(actions.map((action) => ({ action, from: allowedFrom[action], to: leadsTo[action] })))("$action → $to", ({ action, from, to }) => {
+    const tr = reviewTransition(action);
+    expect(tr.to).toBe(to);
+    expect([...tr.from].sort()).toEqual([...from].sort());
+    for (const s of statuses) expect(canReview(s, action)).toBe(tr.from.includes(s));
+  });
+});
+
+describe("checkGrades", () => {
+  const g = (question_id: string, marks_awarded: number): Grade => ({ question_id, marks_awarded });
+  const cases: { name: string; grades: Grade[]; expected: [path: string, message: string][] }[] = [
+    { name: "no grades", grades: [], expected: [] },
+    { name: "valid grades", grades: [g("q3", 7), g("q4", 2.5)], expected: [] },
+    { name: "exactly marks is ok", grades: [g("q3", 10)], expected: [] },
+    { name: "0 is ok", grades: [g("q3", 0)], expected: [] },
+    { name: "an MCQ question", grades: [g("q1", 1)], expected: [["theory_grades.0.question_id", "'q1' is not a THEORY question of this exam"]] },
+    { name: "an unknown question", grades: [g("q9", 1)], expected: [["theory_grades.0.question_id", "'q9' is not a THEORY question of this exam"]] },
+    {
+      name: "an unknown question: its marks aren't checked",
+      grades: [g("q9", -1)],
+      expected: [["theory_grades.0.question_id", "'q9' is not a THEORY question of this exam"]],
+    },
+    { name: "graded twice", grades: [g("q3", 1), g("q4", 1), g("q3", 2)], expected: [["theory_grades.2.question_id", "'q3' is graded twice"]] },
+    { name: "negative", grades: [g("q3", -1)], expected: [["theory_grades.0.marks_awarded", "must be within 0..10"]] },
+    { name: "slightly negative", grades: [g("q4", -0.01)], expected: [["theory_grades.0.marks_awarded", "must be within 0..5"]] },
+    { name: "above marks", grades: [g("q3", 10.01)], expected: [["theory_grades.0.marks_awarded", "must be within 0..10"]] },
+    {
+      name: "twice and above marks",
+      grades: [g("q4", 5), g("q4", 6)],
+      expected: [
+        ["theory_grades.1.question_id", "'q4' is graded twice"],
+        ["theory_grades.1.marks_awarded", "must be within 0..5"],
+      ],
+    },
+    {
+      name: "several problems keep their indices",
+      grades: [g("q1", 1), g("q3", 3), g("q4", 50)],
+      expected: [
+        ["theory_grades.0.question_id", "'q1' is not a THEORY question of this exam"],
+        ["theory_grades.2.marks_awarded", "must be within 0..5"],
+      ],
+    },
+  ];
+  it.each(cases)("$name", ({ grades, expected }) => {
+    expect(checkGrades(questions, grades).map((p) => [p.path, p.message])).toEqual(expected);
+  });
+});
+
+describe("ungradedTheory", () => {
+  const cases: { name: string; questions: Question[]; grades: Record<string, number>; expected: string[] }[] = [
+    { name: "none graded", questions, grades: {}, expected: ["q3", "q4"] },
+    { name: "one graded", questions, grades: { q3: 4 }, expected: ["q4"] },
+    { name: "all graded", questions, grades: { q3: 4, q4: 1 }, expected: [] },
+    { name: "a grade of 0 counts as graded", questions, grades: { q3: 0 }, expected: ["q4"] },
+    { name: "grades of MCQ or unknown ids don't count", questions, grades: { q1: 2, q9: 1 }, expected: ["q3", "q4"] },
+    { name: "no THEORY questions", questions: questions.filter((q) => q.question_type === "MCQ"), grades: {}, expected: [] },
+    { name: "no questions", questions: [], grades: {}, expected: [] },
+  ];
+  it.each(cases)("$name", ({ questions, grades, expected }) => {
+    expect(ungradedTheory(questions, grades)).toEqual(expected);
+  });
+});
+
+describe("theoryScore", () => {
+  const mcqOnly = questions.filter((q) => q.question_type === "MCQ");
+  const cases: { name: string; questions: Question[]; grades: Record<string, number>; expected: number | null }[] = [
+    { name: "no THEORY questions → 0", questions: mcqOnly, grades: {}, expected: 0 },
+    { name: "no THEORY questions, stray grades → 0", questions: mcqOnly, grades: { q1: 2 }, expected: 0 },
+    { name: "no questions → 0", questions: [], grades: {}, expected: 0 },
+    { name: "none graded → null", questions, grades: {}, expected: null },
+    { name: "only MCQ ids graded → null", questions, grades: { q1: 2 }, expected: null },
+    { name: "partial", questions, grades: { q3: 7 }, expected: 7 },
+    { name: "full", questions, grades: { q3: 7, q4: 5 }, expected: 12 },
+    { name: "graded 0 → 0, not null", questions, grades: { q3: 0 }, expected: 0 },
+    { name: "MCQ grades ignored", questions, grades: { q1: 100, q3: 2 }, expected: 2 },
+    { name: "fractional sum rounded (0.1 + 0.2 → 0.3)", questions, grades: { q3: 0.1, q4: 0.2 }, expected: 0.3 },
+    { name: "fractional rounded to 2 decimals (0.125 → 0.13)", questions, grades: { q3: 0.125 }, expected: 0.13 },
+  ];
+  it.each(cases)("$name", ({ questions, grades, expected }) => {
+    expect(theoryScore(questions, grades)).toBe(expected);
+  });
+});
