@@ -15,6 +15,7 @@ import { stepsRouter } from "./steps";
 import { materialsRouter } from "./materials";
 import { formsRouter } from "./forms";
 import { requirementTablesRouter } from "./requirement-tables";
+import { formSubmissionsRouter } from "./form-submissions";
 
 const MAX_JSON_BODY = 1024 * 1024;
 
@@ -91,6 +92,7 @@ export function createApp() {
   app.route("/", materialsRouter);
   app.route("/", formsRouter);
   app.route("/", requirementTablesRouter);
+  app.route("/", formSubmissionsRouter);
 
   app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "route_not_found" }, 404));
 

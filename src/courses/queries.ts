@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
-import { courses, materials, steps } from "../db/schema";
+import { courses, enrollments, materials, steps } from "../db/schema";
 import type { LinkUpdate, Links } from "../domain/chain";
 
 type Db = DrizzleD1Database<typeof schema>;
@@ -107,15 +107,23 @@ export type { BatchItem };
  * and an inactive or archived course enrols no one.
  */
 export function enrollWrite(db: Db, participantId: string, courseExpr: SQL, id: string, stamp: string) {
-  return db.run(sql`
-    INSERT INTO enrollments (id, participant_id, course_id, start_step_id, enrolled_at)
-    SELECT ${id}, ${participantId}, c.id,
-           COALESCE(c.default_step_id,
-                    (SELECT s.id FROM steps s WHERE s.course_id = c.id AND s.archived_at IS NULL ORDER BY s.order_index, s.id LIMIT 1)),
-           ${stamp}
-    FROM courses c
-    WHERE c.id IN ${courseExpr} AND c.archived_at IS NULL AND c.is_active = 1
-    ON CONFLICT (participant_id, course_id) DO NOTHING`);
+  const firstStep = sql<string | null>`(SELECT s.id FROM ${steps} s WHERE s.course_id = ${courses.id} AND s.archived_at IS NULL ORDER BY s.order_index, s.id LIMIT 1)`;
+  return db
+    .insert(enrollments)
+    .select(
+      db
+        .select({
+          id: sql<string>`${id}`.as("id"),
+          participant_id: sql<string>`${participantId}`.as("participant_id"),
+          course_id: courses.id,
+          start_step_id: sql<string | null>`COALESCE(${courses.default_step_id}, ${firstStep})`.as("start_step_id"),
+          enrolled_at: sql<string>`${stamp}`.as("enrolled_at"),
+          completed_at: sql<string | null>`NULL`.as("completed_at"),
+        })
+        .from(courses)
+        .where(and(inArray(courses.id, courseExpr), isNull(courses.archived_at), eq(courses.is_active, true))),
+    )
+    .onConflictDoNothing({ target: [enrollments.participant_id, enrollments.course_id] });
 }
 
 export const defaultCourse = sql`(SELECT id FROM courses WHERE is_default = 1 AND archived_at IS NULL)`;

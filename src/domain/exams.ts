@@ -186,3 +186,31 @@ export function theoryScore(questions: readonly Question[], grades: Readonly<Rec
   if (graded.length === 0) return null;
   return Math.round(graded.reduce((sum, q) => sum + grades[q.question_id]!, 0) * 100) / 100;
 }
+
+/**
+ * An open attempt past its deadline and grace is closed with whatever was autosaved: status Submitted at
+ * the deadline, MCQs scored, flagged late and auto-submitted.
+ */
+export function closeExpired(questions: readonly Question[], saved: Partial<Answers> | null, deadline: Date) {
+  return {
+    submission_status: "Submitted" as const,
+    submitted_at: deadline.toISOString(),
+    mcq_score: scoreMcq(questions, saved?.mcq_answers ?? []),
+    is_late: true,
+    auto_submitted: true,
+  };
+}
+
+/** Where a participant should be sent after an approval, and what it unlocked. */
+export function approvalOutcome(
+  before: { steps: readonly { id: string; is_locked: boolean }[]; is_completed: boolean },
+  after: { steps: readonly { id: string; is_locked: boolean }[]; is_completed: boolean; current_step_id: string | null },
+) {
+  const wasLocked = new Set(before.steps.filter((s) => s.is_locked).map((s) => s.id));
+  const unlocked = after.steps.filter((s) => !s.is_locked && wasLocked.has(s.id));
+  return {
+    next_step_unlocked: unlocked.length > 0,
+    next_step_id: unlocked[0]?.id ?? after.current_step_id,
+    course_completed: after.is_completed && !before.is_completed,
+  };
+}

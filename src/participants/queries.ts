@@ -93,7 +93,7 @@ export type CourseProgress = {
 };
 
 /** Groups the batch's rows per course and derives each course's state with the pure rules. */
-export function deriveProgress(rows: ProgressRows): Map<string, CourseProgress> {
+export function deriveProgress(rows: Readonly<ProgressRows>): Map<string, CourseProgress> {
   const [courseRows, stepRows, materialRows, enrollmentRows, completionRows, tableRows, attemptRows] = rows;
   const completed = new Set(completionRows.map((r) => r.material_id));
   const approvedTables = new Set(tableRows.map((r) => r.requirement_table_id));

@@ -1,0 +1,375 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { enrollWrite } from "../courses/queries";
+import { formSubmissions, forms, steps, enrollments } from "../db/schema";
+import {
+  approvalOutcome,
+  canReview,
+  checkAnswers,
+  checkGrades,
+  decideStart,
+  deadlineFor,
+  graceSeconds,
+  remainingSeconds,
+  reviewTransition,
+  scoreMcq,
+  theoryScore,
+  timing,
+  ungradedTheory,
+  type Answers,
+  type ReviewAction,
+} from "../domain/exams";
+import { publicQuestions } from "../domain/forms";
+import type { SubmissionStatus } from "../domain/progress";
+import type { AppEnv } from "../env";
+import { actingParticipant, assertManagerId } from "../lib/auth";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Handler } from "../lib/openapi";
+import { courseOfStep, deriveProgress, oneCourse, progressReads, stepGate, type ProgressRows } from "../participants/queries";
+import { findStepWithExam } from "../steps/queries";
+import type { Context } from "hono";
+import {
+  closeExpiredNow,
+  expiredOpenAttempts,
+  findSubmission,
+  isExpired,
+  submissionsWithNames,
+  toDetail,
+  toSummary,
+  type SubmissionRow,
+} from "./queries";
+import type * as routes from "./routes";
+
+const grace = (c: Context<AppEnv>) => graceSeconds(c.env.EXAM_GRACE_SECONDS);
+
+const expiredError = (row: SubmissionRow) =>
+  conflict("attempt_expired", `The attempt ended at ${row.deadline_at}; it was closed with the answers saved until then`);
+
+const startRefusals: Record<string, string> = {
+  step_locked: "This step is locked until the step before it is completed",
+  materials_incomplete: "Complete the step's mandatory materials before starting the exam",
+  exam_already_approved: "This exam is already approved",
+  awaiting_review: "Your last attempt is awaiting review",
+  no_attempts_left: "No attempts left for this exam",
+};
+
+function attemptView(row: SubmissionRow, form: { id: string; name: string; duration_minutes: number }, now: Date) {
+  const answers = (row.answers ?? {}) as Partial<Answers>;
+  return {
+    submission_id: row.id,
+    form: { id: form.id, name: form.name, duration_minutes: form.duration_minutes, questions: publicQuestions(row.questions_snapshot ?? []) },
+    duration_minutes: form.duration_minutes,
+    started_at: row.started_at,
+    attempt_number: row.attempt_number,
+    deadline_at: row.deadline_at!,
+    remaining_seconds: remainingSeconds(now, new Date(row.deadline_at!)),
+    answers: { mcq_answers: answers.mcq_answers ?? [], theory_answers: answers.theory_answers ?? [] },
+  };
+}
+
+export const startExam: Handler<typeof routes.startExam> = async (c) => {
+  const caller = c.get("caller");
+  if (caller.role !== "participant") throw forbidden("Only participants take exams", "participants_only");
+  const { step_id } = c.req.valid("param");
+  const participantId = actingParticipant(caller, c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const now = c.get("now");
+  const examOfStep = sql`(SELECT ${steps.exam_id} FROM ${steps} WHERE ${steps.id} = ${step_id})`;
+  const openAttempt = db
+    .select()
+    .from(formSubmissions)
+    .where(and(eq(formSubmissions.participant_id, participantId), eq(formSubmissions.form_id, examOfStep), eq(formSubmissions.submission_status, "InProgress")));
+  const [[found], [form], [open], ...rows] = await db.batch([
+    findStepWithExam(db, step_id),
+    db.select().from(forms).where(eq(forms.id, examOfStep)),
+    openAttempt,
+    ...progressReads(db, participantId, courseOfStep(step_id)),
+  ]);
+  if (!found || found.course_active !== 1) throw notFound("Step", step_id);
+  if (!form || form.archived_at) throw new ApiError(404, "exam_not_found", "This step has no exam");
+  const progress = deriveProgress(rows).get(found.step.course_id);
+  const gate = stepGate(progress, step_id);
+  if (gate && !open) throw gate;
+  const state = progress!.state.byId.get(step_id)!;
+  const attempts = progress!.attempts
+    .filter((a) => a.form_id === form.id)
+    .map((a) => ({ id: a.id, submission_status: a.submission_status as SubmissionStatus }));
+  const decision = decideStart({
+    has_exam: true,
+    is_locked: state.is_locked,
+    materials_completed: state.materials_completed,
+    max_attempts: form.max_attempts,
+    attempts,
+  });
+
+  if (decision.kind === "resume") {
+    if (isExpired(open!, now, grace(c))) {
+      await closeExpiredNow(db, [open!]);
+      throw expiredError(open!);
+    }
+    return c.json(attemptView(open!, form, now), 200);
+  }
+  if (decision.kind === "refuse") throw conflict(decision.reason, startRefusals[decision.reason] ?? decision.reason);
+
+  // One conditional INSERT holds the rules against concurrent starts: no open, pending or approved attempt,
+  // attempts left (retakes add one each); the unique indexes refuse a second open attempt or number.
+  const stamp = now.toISOString();
+  const deadline = deadlineFor(now, form.duration_minutes).toISOString();
+  const mine = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
+  const inserted = await db.all<SubmissionRow>(sql`
+    INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status,
+                                  started_at, deadline_at, questions_snapshot, answers, is_late, auto_submitted)
+    SELECT ${newId(now)}, ${form.id}, ${step_id}, ${found.step.course_id}, ${participantId},
+           (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${mine}),
+           'InProgress', ${stamp}, ${deadline}, ${JSON.stringify(form.questions)}, '{}', 0, 0
+    WHERE NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${mine}
+                        AND submission_status IN ('InProgress', 'Submitted', 'UnderReview', 'Approved'))
+      AND (SELECT COUNT(*) FROM form_submissions WHERE ${mine})
+          < ${form.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${mine} AND submission_status = 'RetakeRequested')
+    ON CONFLICT DO NOTHING
+    RETURNING *`);
+  if (inserted[0]) {
+    const row = { ...inserted[0], questions_snapshot: form.questions, answers: {} } as SubmissionRow;
+    return c.json(attemptView(row, form, now), 201);
+  }
+  // Lost a race: a concurrent call opened the attempt first; resume it.
+  const [raced] = await openAttempt;
+  if (raced) return c.json(attemptView(raced, form, now), 200);
+  throw conflict("attempt_conflict", "The exam state changed while starting; reload and try again");
+};
+
+/** The open attempt a participant is writing to, or why they may not. */
+async function ownOpenAttempt(c: Context<AppEnv>, submissionId: string): Promise<SubmissionRow> {
+  const caller = c.get("caller");
+  const db = c.get("db");
+  const [row] = await db.select().from(formSubmissions).where(eq(formSubmissions.id, submissionId));
+  if (!row) throw notFound("Submission", submissionId);
+  if (caller.role !== "participant" || row.participant_id !== caller.id) throw forbidden("Only the attempt's owner may answer it", "not_your_attempt");
+  if (row.submission_status !== "InProgress") throw conflict("already_submitted", "This attempt has already been submitted");
+  if (isExpired(row, c.get("now"), grace(c))) {
+    await closeExpiredNow(db, [row]);
+    throw expiredError(row);
+  }
+  return row;
+}
+
+function validAnswers(row: SubmissionRow, body: Answers) {
+  const problems = checkAnswers(row.questions_snapshot ?? [], body);
+  if (problems.length > 0) throw badRequest("invalid_answers", `Invalid answers: ${problems[0]!.path}: ${problems[0]!.message}`, problems);
+}
+
+export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const row = await ownOpenAttempt(c, submission_id);
+  validAnswers(row, body);
+  const now = c.get("now");
+  const [saved] = await c
+    .get("db")
+    .update(formSubmissions)
+    .set({ answers: body })
+    .where(and(eq(formSubmissions.id, submission_id), eq(formSubmissions.submission_status, "InProgress")))
+    .returning({ id: formSubmissions.id });
+  if (!saved) throw conflict("already_submitted", "This attempt has already been submitted");
+  return c.json(
+    { submission_id, saved_at: now.toISOString(), deadline_at: row.deadline_at!, remaining_seconds: remainingSeconds(now, new Date(row.deadline_at!)) },
+    200,
+  );
+};
+
+export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const row = await ownOpenAttempt(c, submission_id);
+  validAnswers(row, body);
+  const now = c.get("now");
+  const late = timing(now, new Date(row.deadline_at!), grace(c)) === "late";
+  const mcq = scoreMcq(row.questions_snapshot ?? [], body.mcq_answers);
+  // Conditional on the attempt still being open: of many parallel submits exactly one is scored.
+  const [done] = await c
+    .get("db")
+    .update(formSubmissions)
+    .set({ answers: body, mcq_score: mcq, submission_status: "Submitted", submitted_at: now.toISOString(), is_late: late })
+    .where(and(eq(formSubmissions.id, submission_id), eq(formSubmissions.submission_status, "InProgress")))
+    .returning();
+  if (!done) throw conflict("already_submitted", "This attempt has already been submitted");
+  return c.json(
+    { submission_id, mcq_score: mcq, theory_score: null, submission_status: "Submitted" as const, submitted_at: done.submitted_at!, is_late: late },
+    200,
+  );
+};
+
+/* ------------------------------------------------- review ------------------------------------------------- */
+
+/** Loads a submission for review, closing it first if its time ran out unseen. */
+async function loadForReview(c: Context<AppEnv>, submissionId: string, action: ReviewAction) {
+  assertManagerId(c.get("caller"), c.req.query("manager_id"));
+  const db = c.get("db");
+  let [named] = await findSubmission(db, submissionId);
+  if (!named) throw notFound("Submission", submissionId);
+  if (isExpired(named.submission, c.get("now"), grace(c))) {
+    const [closed] = await closeExpiredNow(db, [named.submission]);
+    if (closed) named = { ...named, submission: closed };
+  }
+  const status = named.submission.submission_status as SubmissionStatus;
+  if (!canReview(status, action))
+    throw conflict("not_reviewable", `A submission that is ${status} cannot be ${action === "request_retake" ? "sent back for a retake" : `${action}d`}`);
+  return named;
+}
+
+/** The conditional a decision's UPDATE carries: it only lands on a submission still in a state it may leave. */
+const decided = (id: string, action: ReviewAction) =>
+  and(eq(formSubmissions.id, id), inArray(formSubmissions.submission_status, [...reviewTransition(action).from]));
+
+export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const named = await loadForReview(c, submission_id, "grade");
+  const s = named.submission;
+  const questions = s.questions_snapshot ?? [];
+  const problems = checkGrades(questions, body.theory_grades);
+  if (problems.length > 0) throw badRequest("invalid_grades", `Invalid grades: ${problems[0]!.path}: ${problems[0]!.message}`, problems);
+  const grades = { ...(s.theory_grades ?? {}) };
+  for (const g of body.theory_grades) grades[g.question_id] = g.marks_awarded;
+  const db = c.get("db");
+  const [row] = await db
+    .update(formSubmissions)
+    .set({
+      theory_grades: grades,
+      theory_score: theoryScore(questions, grades),
+      feedback: body.feedback,
+      submission_status: reviewTransition("grade").to,
+      reviewed_by: c.get("caller").id,
+      reviewed_at: c.get("now").toISOString(),
+    })
+    .where(decided(submission_id, "grade"))
+    .returning();
+  if (!row) throw conflict("not_reviewable", "The submission was decided meanwhile");
+  return c.json(toDetail({ ...named, submission: row }, c.get("caller")), 200);
+};
+
+export const approveSubmission: Handler<typeof routes.approveSubmission> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = (c.req.valid("json") ?? {}) as { feedback?: string | null; unlock_next_course?: boolean };
+  const named = await loadForReview(c, submission_id, "approve");
+  const s = named.submission;
+  const questions = s.questions_snapshot ?? [];
+  const grades = s.theory_grades ?? {};
+  const ungraded = ungradedTheory(questions, grades);
+  if (ungraded.length > 0) throw conflict("ungraded_answers", `Grade every THEORY answer first: ${ungraded.join(", ")}`);
+
+  const db = c.get("db");
+  const rows = await db.batch(progressReads(db, s.participant_id, oneCourse(s.course_id)));
+  const before = deriveProgress(rows).get(s.course_id);
+  const approved = [...rows] as unknown as ProgressRows;
+  approved[6] = rows[6].map((a) => (a.id === s.id ? { ...a, submission_status: "Approved" } : a));
+  const after = deriveProgress(approved).get(s.course_id);
+  const outcome =
+    before && after
+      ? approvalOutcome(before.state, after.state)
+      : { next_step_unlocked: false, next_step_id: null, course_completed: false };
+  const nextCourse = named.next_course_id && (outcome.course_completed || body.unlock_next_course) ? named.next_course_id : null;
+
+  // One batch: the decision, then writes that only happen if this request's decision is the one stored.
+  const caller = c.get("caller");
+  const stamp = c.get("now").toISOString();
+  const mine = sql`EXISTS (SELECT 1 FROM form_submissions WHERE id = ${submission_id} AND submission_status = 'Approved' AND reviewed_at = ${stamp} AND reviewed_by = ${caller.id})`;
+  const theory = theoryScore(questions, grades);
+  const writes: BatchItem<"sqlite">[] = [
+    db
+      .update(formSubmissions)
+      .set({
+        submission_status: "Approved",
+        feedback: body.feedback ?? s.feedback,
+        theory_score: theory,
+        total_score: Math.round(((s.mcq_score ?? 0) + (theory ?? 0)) * 100) / 100,
+        reviewed_by: caller.id,
+        reviewed_at: stamp,
+      })
+      .where(decided(submission_id, "approve"))
+      .returning({ id: formSubmissions.id }),
+  ];
+  if (outcome.course_completed)
+    writes.push(
+      db
+        .update(enrollments)
+        .set({ completed_at: stamp })
+        .where(and(eq(enrollments.participant_id, s.participant_id), eq(enrollments.course_id, s.course_id), sql`${enrollments.completed_at} IS NULL`, mine)),
+    );
+  if (nextCourse) writes.push(enrollWrite(db, s.participant_id, sql`(SELECT ${nextCourse} WHERE ${mine})`, newId(c.get("now")), stamp));
+  const [decision] = (await db.batch(writes as [BatchItem<"sqlite">])) as [{ id: string }[]];
+  if (decision.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
+  return c.json({ message: "Submission approved", ...outcome, next_course_id: nextCourse }, 200);
+};
+
+async function simpleDecision(c: Context<AppEnv>, submissionId: string, action: "reject" | "request_retake", set: { feedback?: string | null; retake_reason?: string | null }) {
+  await loadForReview(c, submissionId, action);
+  const db = c.get("db");
+  const to = reviewTransition(action).to;
+  const [row] = await db
+    .update(formSubmissions)
+    .set({ ...set, submission_status: to, reviewed_by: c.get("caller").id, reviewed_at: c.get("now").toISOString() })
+    .where(decided(submissionId, action))
+    .returning({ id: formSubmissions.id });
+  if (!row) throw conflict("not_reviewable", "The submission was decided meanwhile");
+  return { submission_id: submissionId, submission_status: to as "Rejected" };
+}
+
+export const rejectSubmission: Handler<typeof routes.rejectSubmission> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = (c.req.valid("json") ?? {}) as { feedback?: string | null };
+  const result = await simpleDecision(c, submission_id, "reject", { feedback: body.feedback });
+  return c.json({ message: "Submission rejected", ...result }, 200);
+};
+
+export const requestRetake: Handler<typeof routes.requestRetake> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = (c.req.valid("json") ?? {}) as { reason?: string | null };
+  const result = await simpleDecision(c, submission_id, "request_retake", { retake_reason: body.reason });
+  return c.json({ message: "Retake requested", ...result }, 200);
+};
+
+/* ------------------------------------------------- reads -------------------------------------------------- */
+
+/** Runs a list query, first closing any expired open attempt it would show, so lists never show stale time. */
+async function listClosingExpired(c: Context<AppEnv>, scope: ReturnType<typeof and>) {
+  const db = c.get("db");
+  const [expired, list] = await db.batch([expiredOpenAttempts(db, c.get("now"), grace(c), scope), submissionsWithNames(db, scope)]);
+  if (expired.length === 0) return list;
+  await closeExpiredNow(db, expired);
+  return submissionsWithNames(db, scope);
+}
+
+export const listPending: Handler<typeof routes.listPending> = async (c) => {
+  assertManagerId(c.get("caller"), undefined);
+  const { step_id, course_id } = c.req.valid("query");
+  const scope = and(
+    step_id ? eq(formSubmissions.step_id, step_id) : undefined,
+    course_id ? eq(formSubmissions.course_id, course_id) : undefined,
+  );
+  const rows = await listClosingExpired(c, scope);
+  const pending = rows.filter((r) => r.submission.submission_status === "Submitted" || r.submission.submission_status === "UnderReview");
+  return c.json(pending.map(toSummary), 200);
+};
+
+export const listForParticipant: Handler<typeof routes.listForParticipant> = async (c) => {
+  const { participant_id } = c.req.valid("param");
+  actingParticipant(c.get("caller"), participant_id);
+  const rows = await listClosingExpired(c, eq(formSubmissions.participant_id, participant_id));
+  return c.json(rows.map(toSummary), 200);
+};
+
+export const getSubmission: Handler<typeof routes.getSubmission> = async (c) => {
+  const caller = c.get("caller");
+  const { submission_id } = c.req.valid("param");
+  const db = c.get("db");
+  let [named] = await findSubmission(db, submission_id);
+  // Another participant's submission is simply not there for them.
+  if (!named || (caller.role === "participant" && named.submission.participant_id !== caller.id)) throw notFound("Submission", submission_id);
+  if (isExpired(named.submission, c.get("now"), grace(c))) {
+    const [closed] = await closeExpiredNow(db, [named.submission]);
+    if (closed) named = { ...named, submission: closed };
+  }
+  return c.json(toDetail(named, caller), 200);
+};

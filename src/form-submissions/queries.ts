@@ -1,0 +1,146 @@
+import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import * as schema from "../db/schema";
+import { courses, formSubmissions, forms, steps } from "../db/schema";
+import { closeExpired, timing, type Answers } from "../domain/exams";
+import { publicQuestions } from "../domain/forms";
+import type { Caller } from "../env";
+
+type Db = DrizzleD1Database<typeof schema>;
+export type SubmissionRow = typeof formSubmissions.$inferSelect;
+
+/**
+ * A submission with the names around it. Joined columns carry unique aliases: D1 batch rows are keyed by
+ * column name, so a second `name` or `id` would overwrite the first.
+ */
+const withNames = {
+  submission: formSubmissions,
+  form_name: sql<string | null>`${forms.name}`.as("form_name"),
+  form_total_marks: sql<number | null>`${forms.total_marks}`.as("form_total_marks"),
+  form_passing_marks: sql<number | null>`${forms.passing_marks}`.as("form_passing_marks"),
+  step_name: sql<string | null>`${steps.name}`.as("step_name"),
+  course_name: sql<string | null>`${courses.name}`.as("course_name"),
+  next_course_id: sql<string | null>`${courses.next_course_id}`.as("course_next_id"),
+};
+
+export const submissionsWithNames = (db: Db, where: SQL | undefined) =>
+  db
+    .select(withNames)
+    .from(formSubmissions)
+    .leftJoin(forms, eq(forms.id, formSubmissions.form_id))
+    .leftJoin(steps, eq(steps.id, formSubmissions.step_id))
+    .leftJoin(courses, eq(courses.id, formSubmissions.course_id))
+    .where(where)
+    .orderBy(asc(formSubmissions.submitted_at), asc(formSubmissions.started_at), asc(formSubmissions.id));
+
+export type NamedSubmission = Awaited<ReturnType<typeof submissionsWithNames>>[number];
+
+export const findSubmission = (db: Db, id: string) => submissionsWithNames(db, eq(formSubmissions.id, id));
+
+/** Open attempts whose deadline and grace have passed, oldest first. */
+export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, where?: SQL, limit = 100) =>
+  db
+    .select()
+    .from(formSubmissions)
+    .where(
+      and(
+        eq(formSubmissions.submission_status, "InProgress"),
+        lt(formSubmissions.deadline_at, new Date(now.getTime() - graceSeconds * 1000).toISOString()),
+        where,
+      ),
+    )
+    .orderBy(asc(formSubmissions.deadline_at))
+    .limit(limit);
+
+export function isExpired(row: SubmissionRow, now: Date, graceSeconds: number): boolean {
+  return row.submission_status === "InProgress" && row.deadline_at !== null && timing(now, new Date(row.deadline_at), graceSeconds) === "expired";
+}
+
+/** Closing writes for expired attempts; each is conditional on the attempt still being open. */
+export function closeExpiredWrites(db: Db, rows: SubmissionRow[]) {
+  return rows.map((row) => {
+    const closed = closeExpired(row.questions_snapshot ?? [], row.answers as Partial<Answers> | null, new Date(row.deadline_at!));
+    return db
+      .update(formSubmissions)
+      .set(closed)
+      .where(and(eq(formSubmissions.id, row.id), eq(formSubmissions.submission_status, "InProgress")))
+      .returning();
+  });
+}
+
+export async function closeExpiredNow(db: Db, rows: SubmissionRow[]): Promise<SubmissionRow[]> {
+  const writes = closeExpiredWrites(db, rows);
+  if (writes.length === 0) return [];
+  const [first, ...rest] = writes;
+  const results = (await db.batch([first!, ...rest])) as SubmissionRow[][];
+  return results.flat();
+}
+
+export const reviewableStatuses = (statuses: readonly string[]) => inArray(formSubmissions.submission_status, [...statuses]);
+
+export function toSummary(row: NamedSubmission) {
+  const s = row.submission;
+  return {
+    submission_id: s.id,
+    participant_id: s.participant_id,
+    form_id: s.form_id,
+    form_name: row.form_name,
+    step_id: s.step_id,
+    step_name: row.step_name,
+    course_id: s.course_id,
+    course_name: row.course_name,
+    mcq_score: s.mcq_score,
+    theory_score: s.theory_score,
+    total_score: s.total_score,
+    submission_status: s.submission_status as "Submitted",
+    started_at: s.started_at,
+    deadline_at: s.deadline_at,
+    submitted_at: s.submitted_at,
+    attempt_number: s.attempt_number,
+    is_late: s.is_late,
+    feedback: s.feedback,
+  };
+}
+
+/** The full view; participants never receive `is_correct`. */
+export function toDetail(row: NamedSubmission, caller: Caller) {
+  const s = row.submission;
+  const answers = (s.answers ?? {}) as Partial<Answers>;
+  const grades = s.theory_grades ?? {};
+  const questions = s.questions_snapshot ?? [];
+  const visible = caller.role === "manager" ? questions : publicQuestions(questions);
+  return {
+    submission_id: s.id,
+    participant_id: s.participant_id,
+    form_id: s.form_id,
+    step_id: s.step_id,
+    step_name: row.step_name,
+    course_id: s.course_id,
+    mcq_score: s.mcq_score,
+    theory_score: s.theory_score,
+    total_score: s.total_score,
+    submission_status: s.submission_status as "Submitted",
+    started_at: s.started_at,
+    deadline_at: s.deadline_at,
+    submitted_at: s.submitted_at,
+    attempt_number: s.attempt_number,
+    is_late: s.is_late,
+    auto_submitted: s.auto_submitted,
+    feedback: s.feedback,
+    retake_reason: s.retake_reason,
+    reviewed_by: s.reviewed_by,
+    reviewed_at: s.reviewed_at,
+    questions: visible.map((q) => {
+      const answer =
+        q.question_type === "MCQ"
+          ? answers.mcq_answers?.find((a) => a.question_id === q.question_id)
+          : answers.theory_answers?.find((a) => a.question_id === q.question_id);
+      return {
+        ...q,
+        participant_answer: answer ? { ...answer } : null,
+        ...(q.question_type === "THEORY" ? { marks_awarded: grades[q.question_id] ?? null } : {}),
+      };
+    }),
+    form: { total_marks: row.form_total_marks ?? 0, passing_marks: row.form_passing_marks ?? 0 },
+  };
+}

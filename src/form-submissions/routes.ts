@@ -1,0 +1,129 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errors, jsonBody, jsonResponse, managerIdQuery, participantIdQuery, security } from "../lib/openapi";
+import { StepParams } from "../steps/schemas";
+import {
+  AnswersSchema,
+  ApproveResultSchema,
+  ApproveSchema,
+  AutosaveResultSchema,
+  ExamAttemptSchema,
+  GradeSchema,
+  ParticipantParams,
+  PendingQuery,
+  RejectSchema,
+  RetakeSchema,
+  ReviewResultSchema,
+  SubmissionDetailSchema,
+  SubmissionParams,
+  SubmissionSummarySchema,
+  SubmitResultSchema,
+} from "./schemas";
+
+const exams = ["Exam attempts"];
+const review = ["Submission review"];
+const managerQuery = z.object({ manager_id: managerIdQuery });
+const optionalBody = <T extends z.ZodType>(schema: T) => ({ required: false, content: { "application/json": { schema } } });
+
+export const startExam = createRoute({
+  method: "post",
+  path: "/steps/{step_id}/exam/start",
+  tags: exams,
+  security,
+  summary: "Start the step's exam, or resume the open attempt (200, same submission_id)",
+  request: { params: StepParams, query: z.object({ participant_id: participantIdQuery }) },
+  responses: {
+    200: jsonResponse(ExamAttemptSchema, "The open attempt, resumed"),
+    201: jsonResponse(ExamAttemptSchema, "A new attempt"),
+    ...errors(400, 401, 403, 404, 409),
+  },
+});
+
+export const saveAnswers = createRoute({
+  method: "put",
+  path: "/forms/submissions/{submission_id}/answers",
+  tags: exams,
+  security,
+  summary: "Autosave answers during an open attempt (same body as submit)",
+  request: { params: SubmissionParams, body: jsonBody(AnswersSchema) },
+  responses: { 200: jsonResponse(AutosaveResultSchema, "Saved"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const submitExam = createRoute({
+  method: "post",
+  path: "/forms/submissions/{submission_id}/submit",
+  tags: exams,
+  security,
+  summary: "Submit the attempt's answers; MCQs are scored at once",
+  request: { params: SubmissionParams, body: jsonBody(AnswersSchema) },
+  responses: { 200: jsonResponse(SubmitResultSchema, "Submitted"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const listPending = createRoute({
+  method: "get",
+  path: "/form-submissions/pending",
+  tags: review,
+  security,
+  summary: "Submissions awaiting review (manager), oldest first",
+  request: { query: PendingQuery },
+  responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Pending submissions"), ...errors(400, 401, 403) },
+});
+
+export const listForParticipant = createRoute({
+  method: "get",
+  path: "/form-submissions/participant/{participant_id}",
+  tags: review,
+  security,
+  summary: "A participant's attempts (managers: anyone's; participants: their own)",
+  request: { params: ParticipantParams },
+  responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Attempts"), ...errors(400, 401, 403) },
+});
+
+export const getSubmission = createRoute({
+  method: "get",
+  path: "/form-submissions/{submission_id}",
+  tags: review,
+  security,
+  summary: "A submission with questions and answers (`is_correct` for managers only)",
+  request: { params: SubmissionParams },
+  responses: { 200: jsonResponse(SubmissionDetailSchema, "The submission"), ...errors(400, 401, 404) },
+});
+
+export const gradeSubmission = createRoute({
+  method: "post",
+  path: "/form-submissions/{submission_id}/grade",
+  tags: review,
+  security,
+  summary: "Grade THEORY answers (manager); repeatable until a decision",
+  request: { params: SubmissionParams, query: managerQuery, body: jsonBody(GradeSchema) },
+  responses: { 200: jsonResponse(SubmissionDetailSchema, "Graded"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const approveSubmission = createRoute({
+  method: "post",
+  path: "/form-submissions/{submission_id}/approve",
+  tags: review,
+  security,
+  summary: "Approve (manager): completes the step, unlocks the next, may complete the course",
+  request: { params: SubmissionParams, query: managerQuery, body: optionalBody(ApproveSchema) },
+  responses: { 200: jsonResponse(ApproveResultSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const rejectSubmission = createRoute({
+  method: "post",
+  path: "/form-submissions/{submission_id}/reject",
+  tags: review,
+  security,
+  summary: "Reject (manager); the participant may start again while attempts remain",
+  request: { params: SubmissionParams, query: managerQuery, body: optionalBody(RejectSchema) },
+  responses: { 200: jsonResponse(ReviewResultSchema, "Rejected"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const requestRetake = createRoute({
+  method: "post",
+  path: "/form-submissions/{submission_id}/request-retake",
+  tags: review,
+  security,
+  summary: "Request a retake (manager): grants one more attempt, even past max_attempts",
+  request: { params: SubmissionParams, query: managerQuery, body: optionalBody(RetakeSchema) },
+  responses: { 200: jsonResponse(ReviewResultSchema, "Retake requested"), ...errors(400, 401, 403, 404, 409) },
+});

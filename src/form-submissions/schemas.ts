@@ -1,0 +1,172 @@
+import { z } from "@hono/zod-openapi";
+import { fields, objectId } from "../lib/openapi";
+import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
+
+const questionId = () => z.string().min(1).max(64);
+
+export const AnswersSchema = z
+  .object({
+    mcq_answers: z
+      .array(z.object({ question_id: questionId(), selected_option_id: z.string().min(1).max(64) }).strict())
+      .max(200)
+      .default([]),
+    theory_answers: z
+      .array(z.object({ question_id: questionId(), answer_text: z.string().max(THEORY_ANSWER_MAX_CHARS) }).strict())
+      .max(200)
+      .default([]),
+  })
+  .strict()
+  .openapi("Answers");
+
+export const PublicQuestionSchema = z
+  .object({
+    question_id: z.string(),
+    question_type: z.enum(["MCQ", "THEORY"]),
+    question_text: z.string(),
+    options: z.array(z.object({ option_id: z.string(), text: z.string() })),
+    marks: z.number(),
+    max_words: z.number().int().nullable(),
+  })
+  .openapi("PublicQuestion");
+
+export const ExamAttemptSchema = z
+  .object({
+    submission_id: z.string(),
+    form: z.object({
+      id: z.string(),
+      name: z.string(),
+      duration_minutes: z.number().int(),
+      questions: z.array(PublicQuestionSchema),
+    }),
+    duration_minutes: z.number().int(),
+    started_at: fields.timestamp(),
+    attempt_number: z.number().int(),
+    deadline_at: fields.timestamp(),
+    remaining_seconds: z.number().int(),
+    answers: AnswersSchema.openapi({ description: "Answers autosaved so far (empty on a new attempt)" }),
+  })
+  .openapi("ExamAttempt");
+
+export const SubmitResultSchema = z
+  .object({
+    submission_id: z.string(),
+    mcq_score: z.number(),
+    theory_score: z.number().nullable(),
+    submission_status: z.literal("Submitted"),
+    submitted_at: fields.timestamp(),
+    is_late: z.boolean(),
+  })
+  .openapi("SubmitResult");
+
+export const AutosaveResultSchema = z
+  .object({
+    submission_id: z.string(),
+    saved_at: fields.timestamp(),
+    deadline_at: fields.timestamp(),
+    remaining_seconds: z.number().int(),
+  })
+  .openapi("AutosaveResult");
+
+export const SUBMISSION_STATUSES = ["InProgress", "Submitted", "UnderReview", "Approved", "Rejected", "RetakeRequested"] as const;
+
+export const SubmissionSummarySchema = z
+  .object({
+    submission_id: z.string(),
+    participant_id: z.string(),
+    form_id: z.string(),
+    form_name: z.string().nullable(),
+    step_id: z.string(),
+    step_name: z.string().nullable(),
+    course_id: z.string(),
+    course_name: z.string().nullable(),
+    mcq_score: z.number().nullable(),
+    theory_score: z.number().nullable(),
+    total_score: z.number().nullable(),
+    submission_status: z.enum(SUBMISSION_STATUSES),
+    started_at: fields.timestamp(),
+    deadline_at: fields.timestamp().nullable(),
+    submitted_at: fields.timestamp().nullable(),
+    attempt_number: z.number().int(),
+    is_late: z.boolean(),
+    feedback: z.string().nullable(),
+  })
+  .openapi("SubmissionSummary");
+
+export const SubmissionDetailSchema = z
+  .object({
+    submission_id: z.string(),
+    participant_id: z.string(),
+    form_id: z.string(),
+    step_id: z.string(),
+    step_name: z.string().nullable(),
+    course_id: z.string(),
+    mcq_score: z.number().nullable(),
+    theory_score: z.number().nullable(),
+    total_score: z.number().nullable(),
+    submission_status: z.enum(SUBMISSION_STATUSES),
+    started_at: fields.timestamp(),
+    deadline_at: fields.timestamp().nullable(),
+    submitted_at: fields.timestamp().nullable(),
+    attempt_number: z.number().int(),
+    is_late: z.boolean(),
+    auto_submitted: z.boolean(),
+    feedback: z.string().nullable(),
+    retake_reason: z.string().nullable(),
+    reviewed_by: z.string().nullable(),
+    reviewed_at: fields.timestamp().nullable(),
+    questions: z.array(
+      z.object({
+        question_id: z.string(),
+        question_type: z.enum(["MCQ", "THEORY"]),
+        question_text: z.string(),
+        options: z.array(z.object({ option_id: z.string(), text: z.string(), is_correct: z.boolean().optional().openapi({ description: "Managers only" }) })),
+        marks: z.number(),
+        max_words: z.number().int().nullable(),
+        participant_answer: z.record(z.string(), z.string()).nullable(),
+        marks_awarded: z.number().nullable().optional().openapi({ description: "THEORY questions" }),
+      }),
+    ),
+    form: z.object({ total_marks: z.number(), passing_marks: z.number() }),
+  })
+  .openapi("SubmissionDetail");
+
+export const GradeSchema = z
+  .object({
+    theory_grades: z
+      .array(z.object({ question_id: questionId(), marks_awarded: z.number().min(0).max(10_000) }).strict())
+      .min(1)
+      .max(200),
+    feedback: z.string().max(5000).nullable().optional(),
+  })
+  .strict()
+  .openapi("Grade");
+
+export const ApproveSchema = z
+  .object({ feedback: z.string().max(5000).nullable().optional(), unlock_next_course: z.boolean().optional() })
+  .strict()
+  .openapi("Approve");
+export const RejectSchema = z.object({ feedback: z.string().max(5000).nullable().optional() }).strict().openapi("Reject");
+export const RetakeSchema = z.object({ reason: z.string().max(5000).nullable().optional() }).strict().openapi("RequestRetake");
+
+export const ReviewResultSchema = z
+  .object({
+    message: z.string(),
+    submission_id: z.string(),
+    submission_status: z.enum(SUBMISSION_STATUSES),
+  })
+  .openapi("ReviewResult");
+
+export const ApproveResultSchema = z
+  .object({
+    message: z.string(),
+    next_step_unlocked: z.boolean(),
+    next_step_id: z.string().nullable(),
+    course_completed: z.boolean(),
+    next_course_id: z.string().nullable().openapi({ description: "The course the participant was enrolled in next, if any" }),
+  })
+  .openapi("ApproveResult");
+
+export const SubmissionParams = z.object({ submission_id: objectId("submission_id") });
+export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), course_id: objectId("course_id").optional() });
+export const ManagerQuery = z.object({ manager_id: z.string().min(1).max(200).optional() });
+export const ParticipantParams = z.object({ participant_id: z.string().min(1).max(200) });
