@@ -16,6 +16,7 @@ import { materialsRouter } from "./materials";
 import { formsRouter } from "./forms";
 import { requirementTablesRouter } from "./requirement-tables";
 import { formSubmissionsRouter } from "./form-submissions";
+import { participantsRouter } from "./participants";
 
 const MAX_JSON_BODY = 1024 * 1024;
 
@@ -93,6 +94,7 @@ export function createApp() {
   app.route("/", formsRouter);
   app.route("/", requirementTablesRouter);
   app.route("/", formSubmissionsRouter);
+  app.route("/", participantsRouter);
 
   app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "route_not_found" }, 404));
 

@@ -1,7 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { enrollWrite } from "../courses/queries";
-import { formSubmissions, forms, steps, enrollments } from "../db/schema";
+import { formSubmissions, forms, steps } from "../db/schema";
 import {
   approvalOutcome,
   canReview,
@@ -26,7 +25,7 @@ import { actingParticipant, assertManagerId } from "../lib/auth";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
-import { courseOfStep, deriveProgress, oneCourse, progressReads, stepGate, type ProgressRows } from "../participants/queries";
+import { completionWrites, courseOfStep, deriveProgress, oneCourse, progressReads, stepGate, type ProgressRows } from "../participants/queries";
 import { findStepWithExam } from "../steps/queries";
 import type { Context } from "hono";
 import {
@@ -290,14 +289,15 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
       .where(decided(submission_id, "approve"))
       .returning({ id: formSubmissions.id }),
   ];
-  if (outcome.course_completed)
-    writes.push(
-      db
-        .update(enrollments)
-        .set({ completed_at: stamp })
-        .where(and(eq(enrollments.participant_id, s.participant_id), eq(enrollments.course_id, s.course_id), sql`${enrollments.completed_at} IS NULL`, mine)),
-    );
-  if (nextCourse) writes.push(enrollWrite(db, s.participant_id, sql`(SELECT ${nextCourse} WHERE ${mine})`, newId(c.get("now")), stamp));
+  writes.push(
+    ...completionWrites(db, s.participant_id, { id: s.course_id, next_course_id: named.next_course_id }, {
+      completed: outcome.course_completed,
+      enrolNext: outcome.course_completed || body.unlock_next_course === true,
+      stamp,
+      newId: newId(c.get("now")),
+      guard: mine,
+    }),
+  );
   const [decision] = (await db.batch(writes as [BatchItem<"sqlite">])) as [{ id: string }[]];
   if (decision.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
   return c.json({ message: "Submission approved", ...outcome, next_course_id: nextCourse }, 200);

@@ -1,7 +1,7 @@
 import { and, eq, isNull, notExists } from "drizzle-orm";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
 import { assertManager, participantFor } from "../lib/auth";
-import { courseOfMaterial, deriveProgress, progressReads, stepGate } from "../participants/queries";
+import { completionAfterMarking, courseOfMaterial, deriveProgress, progressReads, stepGate } from "../participants/queries";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
@@ -131,9 +131,14 @@ export const completeMaterial: Handler<typeof routes.completeMaterial> = async (
   if (gate) throw gate;
   if (material.material_type === "RequirementTable")
     throw new ApiError(409, "requires_approval", "A requirement table is complete when a manager approves your submission");
-  await db
-    .insert(materialCompletions)
-    .values({ participant_id: participantId, material_id, step_id: material.step_id, completed_at: c.get("now").toISOString() })
-    .onConflictDoNothing();
+  const stamp = c.get("now").toISOString();
+  const { writes } = completionAfterMarking(db, participantId, rows, progress.course.id, [material_id], stamp, newId(c.get("now")));
+  await db.batch([
+    db
+      .insert(materialCompletions)
+      .values({ participant_id: participantId, material_id, step_id: material.step_id, completed_at: stamp })
+      .onConflictDoNothing(),
+    ...writes,
+  ]);
   return c.json({ message: "Material marked as complete", material_id }, 200);
 };

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { courses, enrollments, formSubmissions, materialCompletions, materials, requirementSubmissions, steps } from "../db/schema";
+import { enrollWrite } from "../courses/queries";
 import { ApiError, notFound } from "../lib/errors";
 import { courseState, type AttemptFacts, type CourseState, type SubmissionStatus } from "../domain/progress";
 
@@ -133,4 +134,55 @@ export function stepGate(progress: CourseProgress | undefined, stepId: string): 
   if (!state) return notFound("Step", stepId);
   if (state.is_locked) return new ApiError(409, "step_locked", "This step is locked until the step before it is completed");
   return null;
+}
+
+/**
+ * Writes that follow a course's completion: the enrolment is stamped completed and, when the course
+ * continues (`next_course_id`), the participant is enrolled in the next one. `guard` makes every write
+ * conditional (e.g. on the approving decision being the one stored).
+ */
+export function completionWrites(
+  db: Db,
+  participantId: string,
+  course: { id: string; next_course_id: string | null },
+  options: { completed: boolean; enrolNext: boolean; stamp: string; newId: string; guard?: SQL },
+) {
+  const guard = options.guard ?? sql`1`;
+  const writes = [];
+  if (options.completed)
+    writes.push(
+      db
+        .update(enrollments)
+        .set({ completed_at: options.stamp })
+        .where(and(eq(enrollments.participant_id, participantId), eq(enrollments.course_id, course.id), isNull(enrollments.completed_at), guard)),
+    );
+  if (options.enrolNext && course.next_course_id)
+    writes.push(enrollWrite(db, participantId, sql`(SELECT ${course.next_course_id} WHERE ${guard})`, options.newId, options.stamp));
+  return writes;
+}
+
+/** The rows as they will be once `materialIds` are marked complete: lets a handler decide before writing. */
+export function withCompleted(rows: Readonly<ProgressRows>, materialIds: string[]): ProgressRows {
+  const next = [...rows] as unknown as ProgressRows;
+  next[4] = [...rows[4], ...materialIds.map((material_id) => ({ material_id }))];
+  return next;
+}
+
+/** Completion writes when marking materials finishes the course (a last step without an exam). */
+export function completionAfterMarking(
+  db: Db,
+  participantId: string,
+  rows: Readonly<ProgressRows>,
+  courseId: string,
+  materialIds: string[],
+  stamp: string,
+  newId: string,
+) {
+  const before = deriveProgress(rows).get(courseId);
+  const after = deriveProgress(withCompleted(rows, materialIds)).get(courseId);
+  const completed = !!before && !!after && !before.state.is_completed && after.state.is_completed;
+  return {
+    after,
+    writes: completed ? completionWrites(db, participantId, after.course, { completed: true, enrolNext: true, stamp, newId }) : [],
+  };
 }

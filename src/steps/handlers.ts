@@ -1,13 +1,15 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { courses, forms, materials, steps } from "../db/schema";
+import { courses, forms, materialCompletions, materials, steps } from "../db/schema";
 import { closesStepLoop } from "../domain/ordering";
 import { actingParticipant, assertManager, participantFor } from "../lib/auth";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import type { BatchItem } from "drizzle-orm/batch";
+import { chunk } from "../lib/chunk";
 import type { Handler } from "../lib/openapi";
 import { toMaterial } from "../materials/queries";
 import { isGated } from "../domain/progress";
-import { courseOfStep, deriveProgress, progressReads, stepGate } from "../participants/queries";
+import { completionAfterMarking, courseOfStep, deriveProgress, progressReads, stepGate } from "../participants/queries";
 import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep, type StepRow } from "./queries";
 import type * as routes from "./routes";
 
@@ -181,18 +183,24 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   if (gate) throw gate;
   const stamp = c.get("now").toISOString();
   // Requirement tables are left out: they complete when a manager approves the participant's table.
-  const marked = rows[2].filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable");
+  const marked = rows[2].filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable").map((m) => m.id);
+  const { after, writes } = completionAfterMarking(db, participantId, rows, found.step.course_id, marked, stamp, newId(c.get("now")));
   if (marked.length > 0)
-    await db.run(sql`
-      INSERT INTO material_completions (participant_id, material_id, step_id, completed_at)
-      SELECT ${participantId}, m.id, m.step_id, ${stamp} FROM materials m
-      WHERE m.step_id = ${step_id} AND m.archived_at IS NULL AND m.material_type != 'RequirementTable'
-      ON CONFLICT (participant_id, material_id) DO NOTHING`);
-  rows[4] = [...rows[4], ...marked.map((m) => ({ material_id: m.id }))];
-  const after = deriveProgress(rows).get(found.step.course_id)!.state.byId.get(step_id)!;
+    await db.batch(
+      [
+        ...chunk(marked, 4).map((ids) =>
+          db
+            .insert(materialCompletions)
+            .values(ids.map((material_id) => ({ participant_id: participantId, material_id, step_id, completed_at: stamp })))
+            .onConflictDoNothing(),
+        ),
+        ...writes,
+      ] as unknown as [BatchItem<"sqlite">],
+    );
+  const state = after!.state.byId.get(step_id)!;
   const exam = examInfo(found);
   return c.json(
-    { message: "All materials marked as complete", can_take_exam: exam !== null && after.materials_completed, exam_id: exam?.id ?? null },
+    { message: "All materials marked as complete", can_take_exam: exam !== null && state.materials_completed, exam_id: exam?.id ?? null },
     200,
   );
 };

@@ -1,0 +1,139 @@
+import { and, inArray, isNull, type SQL } from "drizzle-orm";
+import { forms, steps } from "../db/schema";
+import { actingParticipant } from "../lib/auth";
+import { ApiError, notFound } from "../lib/errors";
+import type { Handler } from "../lib/openapi";
+import { toMaterial } from "../materials/queries";
+import { courseOfStep, deriveProgress, enrolledCourses, oneCourse, progressReads, type CourseProgress } from "./queries";
+import type * as routes from "./routes";
+
+type Db = Parameters<Handler<typeof routes.myCourses>>[0]["var"]["db"];
+
+/** Exam names and durations of the courses' steps, for the progress views. */
+const examsOf = (db: Db, courseIds: SQL) =>
+  db
+    .select({ id: forms.id, name: forms.name, duration_minutes: forms.duration_minutes })
+    .from(forms)
+    .where(
+      and(
+        inArray(forms.id, db.select({ id: steps.exam_id }).from(steps).where(and(inArray(steps.course_id, courseIds), isNull(steps.archived_at)))),
+        isNull(forms.archived_at),
+      ),
+    );
+
+const notEnrolled = () => new ApiError(404, "not_enrolled", "Not enrolled in this course");
+
+function currentStep(p: CourseProgress) {
+  const step = p.steps.find((s) => s.id === p.state.current_step_id);
+  return step ? { step_id: step.id, step_name: step.name, order_index: step.order_index } : null;
+}
+
+export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
+  const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const rows = await db.batch(progressReads(db, participantId, enrolledCourses(participantId)));
+  const list = [...deriveProgress(rows).values()].filter((p) => p.enrolled);
+  return c.json(
+    list.map((p) => {
+      const current = p.state.current_step_id ? p.state.byId.get(p.state.current_step_id)! : null;
+      return {
+        course_id: p.course.id,
+        course_name: p.course.name,
+        description: p.course.description,
+        image_url: p.course.image_url,
+        is_default: p.course.is_default,
+        current_step: currentStep(p),
+        progress: { completed_steps: p.state.completed_steps, total_steps: p.state.total_steps, percentage: p.state.percentage },
+        step_progress: current
+          ? { is_started: current.is_started, materials_completed: current.materials_completed, exam_status: current.exam_status }
+          : null,
+        requirement_status: null,
+        is_completed: p.state.is_completed,
+      };
+    }),
+    200,
+  );
+};
+
+export const courseProgress: Handler<typeof routes.courseProgress> = async (c) => {
+  const { course_id } = c.req.valid("param");
+  const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const [exams, ...rows] = await db.batch([examsOf(db, oneCourse(course_id)), ...progressReads(db, participantId, oneCourse(course_id))]);
+  const p = deriveProgress(rows).get(course_id);
+  if (!p) throw notFound("Course", course_id);
+  if (!p.enrolled) throw notEnrolled();
+  const examById = new Map(exams.map((e) => [e.id, e]));
+  const current = p.steps.find((s) => s.id === p.state.current_step_id);
+  return c.json(
+    {
+      course: { id: p.course.id, name: p.course.name, description: p.course.description },
+      current_step_id: current?.id ?? null,
+      current_step_order_index: current?.order_index ?? null,
+      completed_step_ids: p.state.steps.filter((s) => s.is_completed).map((s) => s.id),
+      is_completed: p.state.is_completed,
+      steps: p.steps.map((step) => {
+        const state = p.state.byId.get(step.id)!;
+        const exam = step.exam_id ? (examById.get(step.exam_id) ?? null) : null;
+        return {
+          id: step.id,
+          name: step.name,
+          description: step.description,
+          order_index: step.order_index,
+          is_locked: state.is_locked,
+          is_completed: state.is_completed,
+          exam_id: exam?.id ?? null,
+          exam_info: exam,
+          progress: { is_started: state.is_started, materials_completed: state.materials_completed, exam_status: state.exam_status },
+          material_count: state.total_materials,
+        };
+      }),
+    },
+    200,
+  );
+};
+
+export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
+  const { step_id } = c.req.valid("param");
+  const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const rows = await db.batch(progressReads(db, participantId, courseOfStep(step_id)));
+  const p = [...deriveProgress(rows).values()][0];
+  const step = p?.steps.find((s) => s.id === step_id);
+  if (!p || !step) throw notFound("Step", step_id);
+  if (!p.enrolled) throw notEnrolled();
+  const state = p.state.byId.get(step_id)!;
+  const done = new Set(state.completed_material_ids);
+  const attempts = p.attempts.filter((a) => a.step_id === step_id && a.form_id === step.exam_id);
+  const latest = attempts.at(-1);
+  return c.json(
+    {
+      step: { id: step.id, name: step.name, description: step.description, order_index: step.order_index },
+      progress: {
+        is_started: state.is_started,
+        is_locked: state.is_locked,
+        materials_completed: state.materials_completed,
+        completed_materials: state.completed_material_ids,
+        exam_status: state.exam_status,
+        is_completed: state.is_completed,
+      },
+      materials: p.materials.filter((m) => m.step_id === step_id).map((m) => ({ ...toMaterial(m), is_completed: done.has(m.id) })),
+      exam_submission: latest
+        ? {
+            submission_id: latest.id,
+            submission_status: latest.submission_status as "Submitted",
+            attempt_number: latest.attempt_number,
+            mcq_score: latest.mcq_score,
+            theory_score: latest.theory_score,
+            total_score: latest.total_score,
+            started_at: latest.started_at,
+            deadline_at: latest.deadline_at,
+            submitted_at: latest.submitted_at,
+            is_late: latest.is_late,
+            feedback: latest.feedback,
+          }
+        : null,
+    },
+    200,
+  );
+};

@@ -1,0 +1,96 @@
+import { z } from "@hono/zod-openapi";
+import { fields, objectId } from "../lib/openapi";
+import { MaterialSchema } from "../materials/schemas";
+
+const examStatus = z.enum(["NotStarted", "InProgress", "Submitted", "Approved", "Rejected"]);
+
+export const ParticipantQuery = z.object({
+  participant_id: z.string().min(1).max(200).optional().openapi({
+    description: "Optional; defaults to the caller. A participant may only name themself, a manager anyone.",
+  }),
+});
+
+export const RequirementStatusSchema = z
+  .object({ completed: z.number().int(), approved: z.number().int(), total: z.number().int() })
+  .openapi("RequirementStatus");
+
+export const MyCourseSchema = z
+  .object({
+    course_id: z.string(),
+    course_name: z.string(),
+    description: z.string().nullable(),
+    image_url: z.string().nullable(),
+    is_default: z.boolean(),
+    current_step: z.object({ step_id: z.string(), step_name: z.string(), order_index: z.number().int() }).nullable(),
+    progress: z.object({ completed_steps: z.number().int(), total_steps: z.number().int(), percentage: z.number().int() }),
+    step_progress: z.object({ is_started: z.boolean(), materials_completed: z.boolean(), exam_status: examStatus }).nullable(),
+    requirement_status: RequirementStatusSchema.nullable(),
+    is_completed: z.boolean(),
+  })
+  .openapi("MyCourse");
+
+export const CourseProgressSchema = z
+  .object({
+    course: z.object({ id: z.string(), name: z.string(), description: z.string().nullable() }),
+    current_step_id: z.string().nullable(),
+    current_step_order_index: z.number().int().nullable(),
+    completed_step_ids: z.array(z.string()),
+    is_completed: z.boolean(),
+    steps: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        description: z.string().nullable(),
+        order_index: z.number().int(),
+        is_locked: z.boolean(),
+        is_completed: z.boolean(),
+        exam_id: z.string().nullable(),
+        exam_info: z.object({ id: z.string(), name: z.string(), duration_minutes: z.number().int() }).nullable(),
+        progress: z.object({ is_started: z.boolean(), materials_completed: z.boolean(), exam_status: examStatus }),
+        material_count: z.number().int(),
+      }),
+    ),
+  })
+  .openapi("CourseProgress");
+
+export const ExamSubmissionBriefSchema = z
+  .object({
+    submission_id: z.string(),
+    submission_status: z.enum(["InProgress", "Submitted", "UnderReview", "Approved", "Rejected", "RetakeRequested"]),
+    attempt_number: z.number().int(),
+    mcq_score: z.number().nullable(),
+    theory_score: z.number().nullable(),
+    total_score: z.number().nullable(),
+    started_at: fields.timestamp(),
+    deadline_at: fields.timestamp().nullable(),
+    submitted_at: fields.timestamp().nullable(),
+    is_late: z.boolean(),
+    feedback: z.string().nullable(),
+  })
+  .openapi("ExamSubmissionBrief");
+
+export const StepProgressViewSchema = z
+  .object({
+    step: z.object({ id: z.string(), name: z.string(), description: z.string().nullable(), order_index: z.number().int() }),
+    progress: z.object({
+      is_started: z.boolean(),
+      is_locked: z.boolean(),
+      materials_completed: z.boolean(),
+      completed_materials: z.array(z.string()),
+      exam_status: examStatus,
+      is_completed: z.boolean(),
+    }),
+    materials: z.array(
+      MaterialSchema.extend({
+        is_completed: z.boolean(),
+        requirement_progress: z
+          .object({ completed: z.number().int(), approved: z.number().int(), total: z.number().int(), is_submitted: z.boolean() })
+          .optional(),
+      }),
+    ),
+    exam_submission: ExamSubmissionBriefSchema.nullable(),
+  })
+  .openapi("StepProgressView");
+
+export const CourseIdParams = z.object({ course_id: objectId("course_id") });
+export const StepIdParams = z.object({ step_id: objectId("step_id") });
