@@ -1,5 +1,14 @@
 import { createApp } from "./app";
+import type { Bindings } from "./env";
+import { closeExpiredAttempts } from "./form-submissions/jobs";
+import { now } from "./lib/clock";
 
 const app = createApp();
 
-export default app;
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env) {
+    const closed = await closeExpiredAttempts(env, now());
+    if (closed > 0) console.log(`closed ${closed} expired exam attempts`);
+  },
+} satisfies ExportedHandler<Bindings>;
