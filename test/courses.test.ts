@@ -43,9 +43,11 @@ describe("courses: create, read, list", () => {
       const res = await call("GET", `/courses/${course.id}`, { token: who });
       expect(res.status).toBe(200);
       expect(res.json.steps.map((s: any) => s.id)).toEqual([s1.id, s2.id]);
+      // A manager sees which steps are gated behind another; a participant not enrolled sees all locked.
       expect(res.json.steps[0]).toEqual({
-        id: s1.id, name: s1.name, description: null, order_index: 1, exam_id: null, is_locked: false,
+        id: s1.id, name: s1.name, description: null, order_index: 1, exam_id: null, is_locked: who === participant,
       });
+      expect(res.json.steps[1].is_locked).toBe(true);
     }
   });
 

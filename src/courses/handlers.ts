@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { courses, steps } from "../db/schema";
 import { planCourseLinks, planUnlink, type ChainRefusal } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
+import { isGated } from "../domain/progress";
 import type { Context } from "hono";
 import type { SQL } from "drizzle-orm";
 import type { AppEnv } from "../env";
@@ -59,11 +60,29 @@ export const listCourses: Handler<typeof routes.listCourses> = async (c) => {
 };
 
 export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
+  const caller = c.get("caller");
   const { course_id } = c.req.valid("param");
   const db = c.get("db");
-  const [[course], stepRows] = await db.batch([findCourse(db, course_id), courseSteps(db, course_id)]);
-  if (!course || (c.get("caller").role === "participant" && !course.is_active)) throw notFound("Course", course_id);
-  return c.json({ ...toCourse(course), steps: stepRows.map((s) => ({ ...s, is_locked: false })) }, 200);
+  // A participant sees their own locks; a manager sees which steps are gated behind another.
+  const participantId = caller.role === "participant" ? caller.id : "";
+  const rows = await db.batch(progressReads(db, participantId, oneCourse(course_id)));
+  const progress = deriveProgress(rows).get(course_id);
+  if (!progress || (caller.role === "participant" && !progress.course.is_active)) throw notFound("Course", course_id);
+  const { course, steps: stepRows, state } = progress;
+  return c.json(
+    {
+      ...toCourse(course),
+      steps: stepRows.map((s) => ({
+        id: s.id,
+        name: s.name,
+        description: s.description,
+        order_index: s.order_index,
+        exam_id: s.exam_id,
+        is_locked: caller.role === "participant" ? state.byId.get(s.id)!.is_locked : isGated(stepRows, s.id, course.default_step_id),
+      })),
+    },
+    200,
+  );
 };
 
 export const createCourse: Handler<typeof routes.createCourse> = async (c) => {
