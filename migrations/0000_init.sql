@@ -111,11 +111,25 @@ CREATE TABLE `materials` (
 --> statement-breakpoint
 CREATE INDEX `materials_step_order` ON `materials` (`step_id`,`order_index`);--> statement-breakpoint
 CREATE INDEX `materials_requirement_table` ON `materials` (`requirement_table_id`);--> statement-breakpoint
+CREATE TABLE `requirement_rows` (
+	`submission_id` text NOT NULL,
+	`serial_number` integer NOT NULL,
+	`completed` integer DEFAULT false NOT NULL,
+	`completed_value` real,
+	`remarks` text,
+	`completed_at` text,
+	`approved` integer,
+	`approved_by` text,
+	`approved_at` text,
+	`approval_remarks` text,
+	`updated_at` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `requirement_rows_pk` ON `requirement_rows` (`submission_id`,`serial_number`);--> statement-breakpoint
 CREATE TABLE `requirement_submissions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`requirement_table_id` text NOT NULL,
 	`participant_id` text NOT NULL,
-	`rows` text NOT NULL,
 	`created_at` text NOT NULL,
 	`submitted_at` text,
 	`approved_at` text

@@ -126,7 +126,7 @@ export async function touch(kind: "enrollment" | "completion" | "submission" | "
         "INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status, started_at) VALUES (?, ?, ?, ?, ?, 1, 'Submitted', ?)",
       ).bind(id, ids.form_id, ids.step_id, ids.course_id, ids.participant_id, now),
     requirement: () =>
-      env.DB.prepare("INSERT INTO requirement_submissions (id, requirement_table_id, participant_id, rows, created_at) VALUES (?, ?, ?, '[]', ?)").bind(
+      env.DB.prepare("INSERT INTO requirement_submissions (id, requirement_table_id, participant_id, created_at) VALUES (?, ?, ?, ?)").bind(
         id, ids.requirement_table_id, ids.participant_id, now),
   };
   await statements[kind]().run();

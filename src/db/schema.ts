@@ -230,13 +230,38 @@ export const requirementSubmissions = sqliteTable(
     id: text("id").primaryKey(),
     requirement_table_id: text("requirement_table_id").notNull(),
     participant_id: text("participant_id").notNull(),
-    rows: text("rows", { mode: "json" }).notNull().$type<Record<string, unknown>[]>(),
     created_at: text("created_at").notNull(),
     submitted_at: text("submitted_at"),
+    // Set when every current row is approved; this is what completes the RequirementTable material.
     approved_at: text("approved_at"),
   },
   (t) => [
+    // One submission per participant and table: concurrent first reads create one.
     uniqueIndex("requirement_submissions_participant_table").on(t.participant_id, t.requirement_table_id),
     index("requirement_submissions_table").on(t.requirement_table_id, t.submitted_at),
   ],
+);
+
+/**
+ * One row per filled requirement, keyed by the table's serial number so that edits of the table never
+ * rewrite participants' data. Rows are separate so a participant's edit and a manager's approval of
+ * another row never overwrite each other.
+ */
+export const requirementRows = sqliteTable(
+  "requirement_rows",
+  {
+    submission_id: text("submission_id").notNull(),
+    serial_number: integer("serial_number").notNull(),
+    completed: integer("completed", { mode: "boolean" }).notNull().default(false),
+    completed_value: real("completed_value"),
+    remarks: text("remarks"),
+    completed_at: text("completed_at"),
+    // null: not reviewed; true: approved; false: rejected (the participant must update and resubmit).
+    approved: integer("approved", { mode: "boolean" }),
+    approved_by: text("approved_by"),
+    approved_at: text("approved_at"),
+    approval_remarks: text("approval_remarks"),
+    updated_at: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("requirement_rows_pk").on(t.submission_id, t.serial_number)],
 );

@@ -4,7 +4,7 @@ import { actingParticipant } from "../lib/auth";
 import { ApiError, notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
 import { toMaterial } from "../materials/queries";
-import { courseOfStep, deriveProgress, enrolledCourses, oneCourse, progressReads, type CourseProgress } from "./queries";
+import { courseOfStep, deriveProgress, enrolledCourses, oneCourse, progressReads, requirementStatus, type CourseProgress } from "./queries";
 import type * as routes from "./routes";
 
 type Db = Parameters<Handler<typeof routes.myCourses>>[0]["var"]["db"];
@@ -47,7 +47,7 @@ export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
         step_progress: current
           ? { is_started: current.is_started, materials_completed: current.materials_completed, exam_status: current.exam_status }
           : null,
-        requirement_status: null,
+        requirement_status: requirementStatus(p, p.materials),
         is_completed: p.state.is_completed,
       };
     }),
@@ -117,7 +117,12 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
         exam_status: state.exam_status,
         is_completed: state.is_completed,
       },
-      materials: p.materials.filter((m) => m.step_id === step_id).map((m) => ({ ...toMaterial(m), is_completed: done.has(m.id) })),
+      materials: p.materials
+        .filter((m) => m.step_id === step_id)
+        .map((m) => {
+          const table = m.requirement_table_id ? p.tables.get(m.requirement_table_id) : undefined;
+          return { ...toMaterial(m), is_completed: done.has(m.id), ...(table ? { requirement_progress: table } : {}) };
+        }),
       exam_submission: latest
         ? {
             submission_id: latest.id,

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
-import { courses, enrollments, formSubmissions, materialCompletions, materials, requirementSubmissions, steps } from "../db/schema";
+import { courses, enrollments, formSubmissions, materialCompletions, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import { enrollWrite } from "../courses/queries";
 import { ApiError, notFound } from "../lib/errors";
 import { courseState, type AttemptFacts, type CourseState, type SubmissionStatus } from "../domain/progress";
@@ -35,20 +35,30 @@ export function progressReads(db: Db, participantId: string, courseIds: SQL) {
       .select({ material_id: materialCompletions.material_id })
       .from(materialCompletions)
       .where(and(eq(materialCompletions.participant_id, participantId), inArray(materialCompletions.step_id, courseSteps))),
+    // Each requirement table shown in the courses, with the participant's counts over its current serials.
     db
-      .select({ requirement_table_id: requirementSubmissions.requirement_table_id })
-      .from(requirementSubmissions)
+      .select({
+        requirement_table_id: requirementTables.id,
+        total: requirementTables.requirement_count,
+        submitted_at: requirementSubmissions.submitted_at,
+        approved_at: requirementSubmissions.approved_at,
+        completed: sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.completed = 1
+          AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as("rows_completed"),
+        approved: sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.approved = 1
+          AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as("rows_approved"),
+      })
+      .from(requirementTables)
+      .leftJoin(
+        requirementSubmissions,
+        and(eq(requirementSubmissions.requirement_table_id, requirementTables.id), eq(requirementSubmissions.participant_id, participantId)),
+      )
       .where(
-        and(
-          eq(requirementSubmissions.participant_id, participantId),
-          isNotNull(requirementSubmissions.approved_at),
-          inArray(
-            requirementSubmissions.requirement_table_id,
-            db
-              .select({ id: materials.requirement_table_id })
-              .from(materials)
-              .where(and(inArray(materials.step_id, courseSteps), isNotNull(materials.requirement_table_id))),
-          ),
+        inArray(
+          requirementTables.id,
+          db
+            .select({ id: materials.requirement_table_id })
+            .from(materials)
+            .where(and(inArray(materials.step_id, courseSteps), isNotNull(materials.requirement_table_id), isNull(materials.archived_at))),
         ),
       ),
     db
@@ -90,14 +100,39 @@ export type CourseProgress = {
   materials: MaterialRow[];
   attempts: AttemptRow[];
   completed: Set<string>;
+  /** The participant's counts per requirement table shown in the course. */
+  tables: Map<string, RequirementProgress>;
   state: CourseState;
 };
+
+export type RequirementProgress = { completed: number; approved: number; total: number; is_submitted: boolean };
+
+/** Sums over the distinct requirement tables of some materials; null when they show none. */
+export function requirementStatus(p: CourseProgress, materialRows: readonly MaterialRow[]) {
+  const ids = new Set(materialRows.map((m) => m.requirement_table_id).filter((id): id is string => id !== null));
+  if (ids.size === 0) return null;
+  const sum = { completed: 0, approved: 0, total: 0 };
+  for (const id of ids) {
+    const t = p.tables.get(id);
+    if (!t) continue;
+    sum.completed += t.completed;
+    sum.approved += t.approved;
+    sum.total += t.total;
+  }
+  return sum;
+}
 
 /** Groups the batch's rows per course and derives each course's state with the pure rules. */
 export function deriveProgress(rows: Readonly<ProgressRows>): Map<string, CourseProgress> {
   const [courseRows, stepRows, materialRows, enrollmentRows, completionRows, tableRows, attemptRows] = rows;
   const completed = new Set(completionRows.map((r) => r.material_id));
-  const approvedTables = new Set(tableRows.map((r) => r.requirement_table_id));
+  const approvedTables = new Set(tableRows.filter((r) => r.approved_at !== null).map((r) => r.requirement_table_id));
+  const tables = new Map(
+    tableRows.map((r) => [
+      r.requirement_table_id,
+      { completed: r.completed, approved: r.approved, total: r.total, is_submitted: r.submitted_at !== null },
+    ]),
+  );
   const result = new Map<string, CourseProgress>();
   for (const course of courseRows) {
     const courseSteps = stepRows.filter((s) => s.course_id === course.id);
@@ -112,7 +147,7 @@ export function deriveProgress(rows: Readonly<ProgressRows>): Map<string, Course
       approved_table_ids: approvedTables,
       attempts: attempts as (AttemptFacts & AttemptRow)[],
     });
-    result.set(course.id, { course, enrolled: enrollment !== undefined, enrollment, steps: courseSteps, materials: courseMaterials, attempts, completed, state });
+    result.set(course.id, { course, enrolled: enrollment !== undefined, enrollment, steps: courseSteps, materials: courseMaterials, attempts, completed, tables, state });
   }
   return result;
 }

@@ -1,0 +1,201 @@
+import { and, eq, isNull, ne, or, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
+import { allApproved, canEditRow, canReviewRow, isTableCompleted, missingSerials, rowStatuses, type StoredRow } from "../domain/requirements";
+import type { AppEnv } from "../env";
+import { assertManagerId, participantFor } from "../lib/auth";
+import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Handler } from "../lib/openapi";
+import {
+  pendingSubmissions,
+  restampApproval,
+  rowsOf,
+  rowsOfParticipantTable,
+  submissionWithTable,
+  type SubmissionWithTable,
+} from "./submission-queries";
+import type * as routes from "./submission-routes";
+
+const unknownSerial = (serial: number) => new ApiError(404, "serial_not_found", `Requirement ${serial} is not in this table`);
+
+/** Reads a submission and its rows in one round trip; `owner` checks it belongs to the caller. */
+async function load(c: Context<AppEnv>, submissionId: string, owner: "participant" | "manager") {
+  const db = c.get("db");
+  const [[submission], rows] = await db.batch([submissionWithTable(db, submissionId), rowsOf(db, submissionId)]);
+  if (!submission) throw notFound("Submission", submissionId);
+  if (owner === "participant") {
+    const caller = c.get("caller");
+    const participantId = participantFor(caller, c.req.query("participant_id"));
+    if (submission.participant_id !== participantId) {
+      // A participant is not told that someone else's submission exists.
+      if (caller.role === "participant") throw notFound("Submission", submissionId);
+      throw forbidden("participant_id does not own this submission", "not_your_data");
+    }
+  }
+  return { submission, rows: rows as StoredRow[] };
+}
+
+function view(submission: Pick<SubmissionWithTable, "id" | "participant_id" | "requirement_table_id" | "table_name" | "table_description" | "requirements" | "submitted_at" | "approved_at">, rows: StoredRow[]) {
+  return {
+    submission_id: submission.id,
+    participant_id: submission.participant_id,
+    requirement_table: { id: submission.requirement_table_id, name: submission.table_name, description: submission.table_description },
+    row_statuses: rowStatuses(submission.requirements, rows),
+    is_completed: isTableCompleted(submission.requirements, rows),
+    is_approved: submission.approved_at !== null,
+    submitted_at: submission.submitted_at,
+    approved_at: submission.approved_at,
+  };
+}
+
+export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
+  const { table_id } = c.req.valid("param");
+  const participantId = participantFor(c.get("caller"), c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const now = c.get("now");
+  // Created on first read by one conditional INSERT; the unique index makes concurrent first reads agree.
+  const create = db
+    .insert(requirementSubmissions)
+    .select(
+      db
+        .select({
+          id: sql<string>`${newId(now)}`.as("id"),
+          requirement_table_id: requirementTables.id,
+          participant_id: sql<string>`${participantId}`.as("participant_id"),
+          created_at: sql<string>`${now.toISOString()}`.as("created_at"),
+          submitted_at: sql<string | null>`NULL`.as("submitted_at"),
+          approved_at: sql<string | null>`NULL`.as("approved_at"),
+        })
+        .from(requirementTables)
+        .where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at))),
+    )
+    .onConflictDoNothing({ target: [requirementSubmissions.participant_id, requirementSubmissions.requirement_table_id] });
+  const [, [table], [submission], rows] = await db.batch([
+    create,
+    db.select().from(requirementTables).where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at))),
+    db
+      .select()
+      .from(requirementSubmissions)
+      .where(and(eq(requirementSubmissions.participant_id, participantId), eq(requirementSubmissions.requirement_table_id, table_id))),
+    rowsOfParticipantTable(db, participantId, table_id),
+  ]);
+  if (!table || !submission) throw notFound("Requirement table", table_id);
+  return c.json(
+    view({ ...submission, table_name: table.name, table_description: table.description, requirements: table.requirements }, rows as StoredRow[]),
+    200,
+  );
+};
+
+export const updateRow: Handler<typeof routes.updateRow> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const { submission, rows } = await load(c, submission_id, "participant");
+  const refusal = canEditRow(submission.requirements, rows, body.serial_number);
+  if (refusal === "unknown_serial") throw unknownSerial(body.serial_number);
+  if (refusal === "row_approved") throw conflict("row_approved", `Requirement ${body.serial_number} is already approved and cannot change`);
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const values = {
+    completed: body.completed,
+    completed_value: body.completed_value ?? null,
+    remarks: body.remarks ?? null,
+    completed_at: body.completed ? stamp : null,
+    // A rejected row that changes goes back to unreviewed; the manager's remarks stay for context.
+    approved: null,
+    approved_by: null,
+    approved_at: null,
+    updated_at: stamp,
+  };
+  // The upsert only lands on a row that is not approved, so a concurrent approval is never overwritten.
+  const [[written], after] = await db.batch([
+    db
+      .insert(requirementRows)
+      .values({ submission_id, serial_number: body.serial_number, ...values })
+      .onConflictDoUpdate({
+        target: [requirementRows.submission_id, requirementRows.serial_number],
+        set: values,
+        setWhere: or(isNull(requirementRows.approved), ne(requirementRows.approved, true)),
+      })
+      .returning({ serial_number: requirementRows.serial_number }),
+    rowsOf(db, submission_id),
+  ]);
+  if (!written) throw conflict("row_approved", `Requirement ${body.serial_number} is already approved and cannot change`);
+  return c.json({ message: "Row updated", is_completed: isTableCompleted(submission.requirements, after as StoredRow[]) }, 200);
+};
+
+export const submitTable: Handler<typeof routes.submitTable> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const { submission, rows } = await load(c, submission_id, "participant");
+  const missing = missingSerials(submission.requirements, rows);
+  if (missing.length > 0)
+    throw new ApiError(409, "incomplete_table", `Complete every requirement before submitting; missing: ${missing.join(", ")}`, missing.map((s) => ({ path: `serial_number.${s}`, message: "not completed" })));
+  if (submission.approved_at) throw conflict("already_approved", "This table is already approved");
+  const stamp = c.get("now").toISOString();
+  await c.get("db").update(requirementSubmissions).set({ submitted_at: stamp }).where(eq(requirementSubmissions.id, submission_id));
+  return c.json({ message: "Submitted for review", submitted_at: stamp }, 200);
+};
+
+export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => {
+  assertManagerId(c.get("caller"), undefined);
+  const rows = await pendingSubmissions(c.get("db"), c.req.valid("query").step_id);
+  return c.json(rows, 200);
+};
+
+export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
+  assertManagerId(c.get("caller"), c.req.valid("query").manager_id);
+  const { submission_id, serial_number } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const { submission, rows } = await load(c, submission_id, "manager");
+  const refusal = canReviewRow(submission.requirements, rows, submission.submitted_at !== null, serial_number);
+  if (refusal === "unknown_serial") throw unknownSerial(serial_number);
+  if (refusal === "not_submitted") throw conflict("not_submitted", "The participant has not submitted this table yet");
+  if (refusal === "row_not_completed") throw conflict("row_not_completed", `Requirement ${serial_number} is not completed`);
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const [, [stamped], after] = await db.batch([
+    db
+      .update(requirementRows)
+      .set({
+        approved: body.approved,
+        approved_by: c.get("caller").id,
+        approved_at: stamp,
+        approval_remarks: body.approval_remarks ?? null,
+        updated_at: stamp,
+      })
+      .where(and(eq(requirementRows.submission_id, submission_id), eq(requirementRows.serial_number, serial_number))),
+    restampApproval(db, submission_id, stamp),
+    rowsOf(db, submission_id),
+  ]);
+  return c.json(
+    { message: "Row updated", approved: body.approved, all_approved: stamped?.approved_at != null && allApproved(submission.requirements, after as StoredRow[]) },
+    200,
+  );
+};
+
+export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
+  assertManagerId(c.get("caller"), c.req.valid("query").manager_id);
+  const { submission_id } = c.req.valid("param");
+  const body = (c.req.valid("json") ?? {}) as { approval_remarks?: string | null };
+  const { submission, rows } = await load(c, submission_id, "manager");
+  if (submission.submitted_at === null) throw conflict("not_submitted", "The participant has not submitted this table yet");
+  const missing = missingSerials(submission.requirements, rows);
+  if (missing.length > 0) throw conflict("incomplete_table", `Requirements not completed: ${missing.join(", ")}`);
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  // Rows already approved keep their reviewer and time; remarks given on single rows are kept.
+  const [, [stamped]] = await db.batch([
+    db
+      .update(requirementRows)
+      .set({
+        approved: true,
+        approved_by: c.get("caller").id,
+        approved_at: stamp,
+        approval_remarks: sql`COALESCE(${requirementRows.approval_remarks}, ${body.approval_remarks ?? null})`,
+        updated_at: stamp,
+      })
+      .where(and(eq(requirementRows.submission_id, submission_id), or(isNull(requirementRows.approved), ne(requirementRows.approved, true)))),
+    restampApproval(db, submission_id, stamp),
+  ]);
+  return c.json({ message: "Requirement table approved", submission_id, is_approved: stamped?.approved_at != null, approved_at: stamped?.approved_at ?? stamp }, 200);
+};

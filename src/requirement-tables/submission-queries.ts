@@ -1,0 +1,100 @@
+import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import * as schema from "../db/schema";
+import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
+
+type Db = DrizzleD1Database<typeof schema>;
+
+/** A submission with its table (aliased: D1 batch rows are keyed by column name). */
+export const submissionWithTable = (db: Db, submissionId: string) =>
+  db
+    .select({
+      id: requirementSubmissions.id,
+      participant_id: requirementSubmissions.participant_id,
+      requirement_table_id: requirementSubmissions.requirement_table_id,
+      submitted_at: requirementSubmissions.submitted_at,
+      approved_at: requirementSubmissions.approved_at,
+      table_name: sql<string>`${requirementTables.name}`.as("table_name"),
+      table_description: sql<string | null>`${requirementTables.description}`.as("table_description"),
+      requirements: requirementTables.requirements,
+    })
+    .from(requirementSubmissions)
+    .innerJoin(requirementTables, and(eq(requirementTables.id, requirementSubmissions.requirement_table_id), isNull(requirementTables.archived_at)))
+    .where(eq(requirementSubmissions.id, submissionId));
+
+export type SubmissionWithTable = Awaited<ReturnType<typeof submissionWithTable>>[number];
+
+const rowColumns = {
+  serial_number: requirementRows.serial_number,
+  completed: requirementRows.completed,
+  completed_value: requirementRows.completed_value,
+  remarks: requirementRows.remarks,
+  completed_at: requirementRows.completed_at,
+  approved: requirementRows.approved,
+  approved_by: requirementRows.approved_by,
+  approved_at: requirementRows.approved_at,
+  approval_remarks: requirementRows.approval_remarks,
+};
+
+export const rowsOf = (db: Db, submissionId: string) =>
+  db.select(rowColumns).from(requirementRows).where(eq(requirementRows.submission_id, submissionId)).orderBy(asc(requirementRows.serial_number));
+
+/** Rows of the participant's submission for a table, without knowing the submission id yet. */
+export const rowsOfParticipantTable = (db: Db, participantId: string, tableId: string) =>
+  db
+    .select(rowColumns)
+    .from(requirementRows)
+    .where(
+      eq(
+        requirementRows.submission_id,
+        sql`(SELECT ${requirementSubmissions.id} FROM ${requirementSubmissions} WHERE ${requirementSubmissions.participant_id} = ${participantId} AND ${requirementSubmissions.requirement_table_id} = ${tableId})`,
+      ),
+    )
+    .orderBy(asc(requirementRows.serial_number));
+
+/**
+ * Submitted, not yet approved submissions with their counts over the table's current serials (removed
+ * serials no longer count). The counts come from SQLite's json_each over the table's requirements.
+ */
+export const pendingSubmissions = (db: Db, stepId: string | undefined) =>
+  db
+    .select({
+      submission_id: requirementSubmissions.id,
+      participant_id: requirementSubmissions.participant_id,
+      requirement_table_id: requirementSubmissions.requirement_table_id,
+      table_name: requirementTables.name,
+      step_id: requirementTables.step_id,
+      total_rows: requirementTables.requirement_count,
+      completed_rows: sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.completed = 1
+        AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as("completed_rows"),
+      approved_rows: sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.approved = 1
+        AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as("approved_rows"),
+      submitted_at: sql<string>`${requirementSubmissions.submitted_at}`.as("submitted_at"),
+    })
+    .from(requirementSubmissions)
+    .innerJoin(requirementTables, and(eq(requirementTables.id, requirementSubmissions.requirement_table_id), isNull(requirementTables.archived_at)))
+    .where(
+      and(
+        isNotNull(requirementSubmissions.submitted_at),
+        isNull(requirementSubmissions.approved_at),
+        stepId ? eq(requirementTables.step_id, stepId) : undefined,
+      ),
+    )
+    .orderBy(asc(requirementSubmissions.submitted_at), asc(requirementSubmissions.id));
+
+/**
+ * Stamps (or clears) the submission's approval from its rows in SQL, so the decision and the stamp are
+ * consistent whatever else ran in between: approved exactly when every current serial has an approved row.
+ */
+export const restampApproval = (db: Db, submissionId: string, stamp: string) =>
+  db
+    .update(requirementSubmissions)
+    .set({
+      approved_at: sql`CASE WHEN (
+          SELECT COUNT(*) FROM json_each((SELECT requirements FROM ${requirementTables} WHERE id = ${requirementSubmissions.requirement_table_id})) j
+          WHERE NOT EXISTS (SELECT 1 FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id}
+                            AND r.serial_number = json_extract(j.value, '$.serial_number') AND r.approved = 1)
+        ) = 0 THEN COALESCE(${requirementSubmissions.approved_at}, ${stamp}) ELSE NULL END`,
+    })
+    .where(eq(requirementSubmissions.id, submissionId))
+    .returning({ approved_at: requirementSubmissions.approved_at });

@@ -1,0 +1,81 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import {
+  ApproveRowSchema,
+  ApproveTableSchema,
+  ManagerQuery,
+  MySubmissionSchema,
+  ParticipantQuery,
+  PendingQuery,
+  PendingRequirementSchema,
+  RowApprovedSchema,
+  RowParams,
+  RowUpdatedSchema,
+  SubmissionParams,
+  SubmittedSchema,
+  TableApprovedSchema,
+  TableParams,
+  UpdateRowSchema,
+} from "./submission-schemas";
+
+const tags = ["Requirement tracking"];
+
+export const mySubmission = createRoute({
+  method: "get",
+  path: "/requirement-tables/{table_id}/my-submission",
+  tags,
+  security,
+  summary: "The caller's submission for a table, created on first read",
+  request: { params: TableParams, query: ParticipantQuery },
+  responses: { 200: jsonResponse(MySubmissionSchema, "The submission"), ...errors(400, 401, 403, 404) },
+});
+
+export const updateRow = createRoute({
+  method: "post",
+  path: "/requirement-tables/submissions/{submission_id}/rows",
+  tags,
+  security,
+  summary: "Update one row of the caller's submission",
+  request: { params: SubmissionParams, query: ParticipantQuery, body: jsonBody(UpdateRowSchema) },
+  responses: { 200: jsonResponse(RowUpdatedSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const submitTable = createRoute({
+  method: "post",
+  path: "/requirement-tables/submissions/{submission_id}/submit",
+  tags,
+  security,
+  summary: "Submit the table for review (every row completed)",
+  request: { params: SubmissionParams, query: ParticipantQuery },
+  responses: { 200: jsonResponse(SubmittedSchema, "Submitted"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const pendingTables = createRoute({
+  method: "get",
+  path: "/requirement-tables/submissions/pending",
+  tags,
+  security,
+  summary: "Submitted tables not fully approved (manager)",
+  request: { query: PendingQuery },
+  responses: { 200: jsonResponse(z.array(PendingRequirementSchema), "Pending"), ...errors(400, 401, 403) },
+});
+
+export const approveRow = createRoute({
+  method: "post",
+  path: "/requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve",
+  tags,
+  security,
+  summary: "Approve or reject one row (manager)",
+  request: { params: RowParams, query: ManagerQuery, body: jsonBody(ApproveRowSchema) },
+  responses: { 200: jsonResponse(RowApprovedSchema, "Reviewed"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const approveTable = createRoute({
+  method: "post",
+  path: "/requirement-tables/submissions/{submission_id}/approve",
+  tags,
+  security,
+  summary: "Approve every row at once (manager), keeping remarks already given",
+  request: { params: SubmissionParams, query: ManagerQuery, body: { required: false, content: { "application/json": { schema: ApproveTableSchema } } } },
+  responses: { 200: jsonResponse(TableApprovedSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
+});
