@@ -30,8 +30,36 @@ const authoring: [string, string][] = [
   ["delete", "/requirement-tables/{table_id}"],
 ];
 
+// The participant journey, review, requirement tracking and progress paths of the spec.
+const journey: [string, string][] = [
+  ["post", "/courses/enroll-default"],
+  ["post", "/steps/{step_id}/materials-complete"],
+  ["post", "/steps/{step_id}/exam/start"],
+  ["post", "/materials/{material_id}/complete"],
+  ["post", "/forms/submissions/{submission_id}/submit"],
+  ["get", "/form-submissions/pending"],
+  ["get", "/form-submissions/{submission_id}"],
+  ["post", "/form-submissions/{submission_id}/grade"],
+  ["post", "/form-submissions/{submission_id}/approve"],
+  ["post", "/form-submissions/{submission_id}/reject"],
+  ["post", "/form-submissions/{submission_id}/request-retake"],
+  ["get", "/form-submissions/participant/{participant_id}"],
+  ["get", "/requirement-tables/{table_id}/my-submission"],
+  ["post", "/requirement-tables/submissions/{submission_id}/rows"],
+  ["post", "/requirement-tables/submissions/{submission_id}/submit"],
+  ["get", "/requirement-tables/submissions/pending"],
+  ["post", "/requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve"],
+  ["post", "/requirement-tables/submissions/{submission_id}/approve"],
+  ["get", "/participants/me/courses"],
+  ["get", "/participants/me/progress/{course_id}"],
+  ["get", "/participants/me/step/{step_id}/progress"],
+  // additions beyond the spec (README: API notes)
+  ["post", "/courses/{course_id}/enroll"],
+  ["put", "/forms/submissions/{submission_id}/answers"],
+];
+
 describe("OpenAPI document", () => {
-  it.each(authoring)("lists %s %s with a bearer requirement and a JSON error response", async (method, path) => {
+  it.each([...authoring, ...journey])("lists %s %s with a bearer requirement and a JSON error response", async (method, path) => {
     const doc = (await call("GET", "/openapi.json")).json;
     const op = doc.paths[path]?.[method];
     expect(op, `${method.toUpperCase()} ${path}`).toBeTruthy();
