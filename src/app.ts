@@ -19,6 +19,7 @@ import { formSubmissionsRouter } from "./form-submissions";
 import { participantsRouter } from "./participants";
 
 const MAX_JSON_BODY = 1024 * 1024;
+const FILE_PATH = /^\/materials\/[^/]+\/file$/;
 
 function errorBody(c: Context<AppEnv>, error: ApiError) {
   const body: Record<string, unknown> = { detail: error.detail, code: error.code };
@@ -43,18 +44,18 @@ export function createApp() {
     await next();
   });
 
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_JSON_BODY,
-      onError: (c) => c.json({ detail: "Request body is larger than 1 MB", code: "body_too_large" }, 413),
-    }),
-  );
+  // File uploads stream to R2 with their own cap and type checks; every other body is JSON, at most 1 MB.
+  const isFileUpload = (c: Context<AppEnv>) => c.req.method === "PUT" && FILE_PATH.test(c.req.path);
+  const jsonBodyLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY,
+    onError: (c) => c.json({ detail: "Request body is larger than 1 MB", code: "body_too_large" }, 413),
+  });
+  app.use("*", async (c, next) => (isFileUpload(c) ? next() : jsonBodyLimit(c, next)));
 
   // JSON routes take JSON only: a form post or text body is refused instead of being silently ignored.
   app.use("*", async (c, next) => {
     const method = c.req.method;
-    if ((method === "POST" || method === "PUT" || method === "PATCH") && c.req.raw.body !== null) {
+    if ((method === "POST" || method === "PUT" || method === "PATCH") && c.req.raw.body !== null && !isFileUpload(c)) {
       const type = c.req.header("content-type") ?? "";
       const length = c.req.header("content-length");
       if (length !== "0" && !/^application\/json\s*(;|$)/i.test(type))
@@ -85,8 +86,10 @@ export function createApp() {
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));
 
   // Everything else needs a verified token; an unknown route without one is a 401, so routes cannot be probed.
+  // A file download carrying a signed link (`?token=`) is authorised by that link in its handler.
   const publicPaths = new Set(["/health", "/openapi.json", "/docs"]);
-  app.use("*", async (c, next) => (publicPaths.has(c.req.path) ? next() : requireAuth(c, next)));
+  const isSignedDownload = (c: Context<AppEnv>) => c.req.method === "GET" && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
+  app.use("*", async (c, next) => (publicPaths.has(c.req.path) || isSignedDownload(c) ? next() : requireAuth(c, next)));
 
   app.route("/", coursesRouter);
   app.route("/", stepsRouter);

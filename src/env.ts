@@ -8,6 +8,7 @@ export type Bindings = {
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   EXAM_GRACE_SECONDS?: string;
+  MAX_UPLOAD_BYTES?: string;
 };
 
 export type Role = "manager" | "participant";

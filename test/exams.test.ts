@@ -243,6 +243,26 @@ describe("deadline", () => {
     expect(await row(id)).toMatchObject({ submission_status: "Submitted", auto_submitted: 1, mcq_score: 0 });
   });
 
+  it("the participant's progress views show an expired attempt as closed, not InProgress", async () => {
+    const T = wholeSecond();
+    freeze(T);
+    const manager = await managerToken();
+    const c = await twoStepCourse(manager);
+    const who = await ready(manager, c);
+    const id = await start(c, who);
+    await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("a") });
+
+    freeze(plus(T, 40 * MIN));
+    const stepView = await call("GET", `/participants/me/step/${c.step1.id}/progress`, { token: who.participant });
+    expect(stepView.status).toBe(200);
+    expect(stepView.json.exam_submission).toMatchObject({ submission_id: id, submission_status: "Submitted", is_late: true, mcq_score: 5 });
+    expect(stepView.json.progress.exam_status).toBe("Submitted");
+    const courseView = await call("GET", `/participants/me/progress/${c.course.id}`, { token: who.participant });
+    expect(courseView.json.steps[0].progress.exam_status).toBe("Submitted");
+    const step = await call("GET", `/steps/${c.step1.id}`, { token: who.participant });
+    expect(step.json.progress.exam_status).toBe("Submitted");
+  });
+
   it("the scheduled handler closes expired attempts nobody read, and only those", async () => {
     const T = wholeSecond();
     freeze(T);

@@ -82,6 +82,13 @@ export const materials = sqliteTable(
     requirement_table_id: text("requirement_table_id"),
     order_index: integer("order_index").notNull().default(0),
     is_mandatory: integer("is_mandatory", { mode: "boolean" }).notNull().default(true),
+    // An uploaded file in R2 (server-made key). While attached, `content.url` points at the API's download
+    // path; the stored content keeps any external URL, which shows again when the file is removed.
+    file_key: text("file_key"),
+    file_size: integer("file_size"),
+    file_content_type: text("file_content_type"),
+    file_sha256: text("file_sha256"),
+    file_uploaded_at: text("file_uploaded_at"),
     ...timestamps,
     created_by: text("created_by").notNull(),
     archived_at: text("archived_at"),

@@ -106,3 +106,6 @@ export const fields = {
   orderIndex: () => z.number().int().min(0).max(1_000_000),
   timestamp: () => z.string().openapi({ format: "date-time", example: "2024-01-15T10:30:00Z" }),
 };
+
+/** The origin clients reached the API on, for URLs the API hands out. */
+export const origin = (c: { req: { url: string } }) => new URL(c.req.url).origin;

@@ -4,7 +4,7 @@ import { assertManager, participantFor } from "../lib/auth";
 import { completionAfterMarking, courseOfMaterial, deriveProgress, progressReads, stepGate } from "../participants/queries";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import type { Handler } from "../lib/openapi";
+import { origin, type Handler } from "../lib/openapi";
 import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
 import type * as routes from "./routes";
 import { contentSchemas, type MaterialType } from "./schemas";
@@ -58,7 +58,7 @@ export const createMaterial: Handler<typeof routes.createMaterial> = async (c) =
       created_by: caller.id,
     })
     .returning();
-  return c.json(toMaterial(row!), 201);
+  return c.json(toMaterial(row!, origin(c)), 201);
 };
 
 export const updateMaterial: Handler<typeof routes.updateMaterial> = async (c) => {
@@ -92,7 +92,7 @@ export const updateMaterial: Handler<typeof routes.updateMaterial> = async (c) =
     .where(and(eq(materials.id, material_id), isNull(materials.archived_at)))
     .returning();
   if (!row) throw notFound("Material", material_id);
-  return c.json(toMaterial(row), 200);
+  return c.json(toMaterial(row, origin(c)), 200);
 };
 
 export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) => {
@@ -101,7 +101,7 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
   // One batch: erase when no participant completed it; otherwise the archive keeps their progress joinable.
-  const [found] = await db.batch([
+  const [found, erased] = await db.batch([
     findMaterial(db, material_id),
     db
       .delete(materials)
@@ -111,10 +111,14 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
           isNull(materials.archived_at),
           notExists(db.select({ x: materialCompletions.material_id }).from(materialCompletions).where(eq(materialCompletions.material_id, material_id))),
         ),
-      ),
+      )
+      .returning({ file_key: materials.file_key }),
     db.update(materials).set({ archived_at: stamp }).where(and(eq(materials.id, material_id), isNull(materials.archived_at))),
   ]);
   if (found.length === 0) throw notFound("Material", material_id);
+  // An erased material had no history; its file goes too. An archived one keeps its file with its history.
+  const fileKey = erased[0]?.file_key;
+  if (fileKey) await c.env.FILES.delete(fileKey);
   return c.body(null, 204);
 };
 

@@ -2,9 +2,12 @@ import { and, inArray, isNull, type SQL } from "drizzle-orm";
 import { forms, steps } from "../db/schema";
 import { actingParticipant } from "../lib/auth";
 import { ApiError, notFound } from "../lib/errors";
-import type { Handler } from "../lib/openapi";
+import { origin, type Handler } from "../lib/openapi";
 import { toMaterial } from "../materials/queries";
-import { courseOfStep, deriveProgress, enrolledCourses, oneCourse, progressReads, requirementStatus, type CourseProgress } from "./queries";
+import { closingExpired, courseOfStep, deriveProgress, enrolledCourses, oneCourse, progressReads, requirementStatus, type CourseProgress } from "./queries";
+import { graceSeconds } from "../domain/exams";
+
+const grace = (c: { env: { EXAM_GRACE_SECONDS?: string } }) => graceSeconds(c.env.EXAM_GRACE_SECONDS);
 import type * as routes from "./routes";
 
 type Db = Parameters<Handler<typeof routes.myCourses>>[0]["var"]["db"];
@@ -31,7 +34,7 @@ function currentStep(p: CourseProgress) {
 export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
   const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
   const db = c.get("db");
-  const rows = await db.batch(progressReads(db, participantId, enrolledCourses(participantId)));
+  const rows = await closingExpired(db, await db.batch(progressReads(db, participantId, enrolledCourses(participantId))), c.get("now"), grace(c));
   const list = [...deriveProgress(rows).values()].filter((p) => p.enrolled);
   return c.json(
     list.map((p) => {
@@ -59,7 +62,8 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
   const { course_id } = c.req.valid("param");
   const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
   const db = c.get("db");
-  const [exams, ...rows] = await db.batch([examsOf(db, oneCourse(course_id)), ...progressReads(db, participantId, oneCourse(course_id))]);
+  const [exams, ...read] = await db.batch([examsOf(db, oneCourse(course_id)), ...progressReads(db, participantId, oneCourse(course_id))]);
+  const rows = await closingExpired(db, read, c.get("now"), grace(c));
   const p = deriveProgress(rows).get(course_id);
   if (!p) throw notFound("Course", course_id);
   if (!p.enrolled) throw notEnrolled();
@@ -97,7 +101,7 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
   const { step_id } = c.req.valid("param");
   const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
   const db = c.get("db");
-  const rows = await db.batch(progressReads(db, participantId, courseOfStep(step_id)));
+  const rows = await closingExpired(db, await db.batch(progressReads(db, participantId, courseOfStep(step_id))), c.get("now"), grace(c));
   const p = [...deriveProgress(rows).values()][0];
   const step = p?.steps.find((s) => s.id === step_id);
   if (!p || !step) throw notFound("Step", step_id);
@@ -121,7 +125,7 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
         .filter((m) => m.step_id === step_id)
         .map((m) => {
           const table = m.requirement_table_id ? p.tables.get(m.requirement_table_id) : undefined;
-          return { ...toMaterial(m), is_completed: done.has(m.id), ...(table ? { requirement_progress: table } : {}) };
+          return { ...toMaterial(m, origin(c)), is_completed: done.has(m.id), ...(table ? { requirement_progress: table } : {}) };
         }),
       exam_submission: latest
         ? {

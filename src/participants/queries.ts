@@ -3,6 +3,7 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { courses, enrollments, formSubmissions, materialCompletions, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import { enrollWrite } from "../courses/queries";
+import { closeExpiredNow } from "../form-submissions/queries";
 import { ApiError, notFound } from "../lib/errors";
 import { courseState, type AttemptFacts, type CourseState, type SubmissionStatus } from "../domain/progress";
 
@@ -220,4 +221,22 @@ export function completionAfterMarking(
     after,
     writes: completed ? completionWrites(db, participantId, after.course, { completed: true, enrolNext: true, stamp, newId }) : [],
   };
+}
+
+/**
+ * Progress views are reads too: an open attempt whose time ran out is closed before it is shown, so no
+ * view ever reports an expired attempt as in progress. Costs extra round trips only when one exists.
+ */
+export async function closingExpired(db: Db, rows: Readonly<ProgressRows>, now: Date, graceSeconds: number): Promise<Readonly<ProgressRows>> {
+  const limit = now.getTime() - graceSeconds * 1000;
+  const expired = rows[6].filter((a) => a.submission_status === "InProgress" && a.deadline_at !== null && Date.parse(a.deadline_at) < limit);
+  if (expired.length === 0) return rows;
+  const full = await db.select().from(formSubmissions).where(inArray(formSubmissions.id, expired.map((a) => a.id)));
+  const closed = new Map((await closeExpiredNow(db, full)).map((r) => [r.id, r]));
+  const next = [...rows] as unknown as ProgressRows;
+  next[6] = rows[6].map((a) => {
+    const r = closed.get(a.id);
+    return r ? { ...a, submission_status: r.submission_status, submitted_at: r.submitted_at, mcq_score: r.mcq_score, is_late: r.is_late } : a;
+  });
+  return next;
 }

@@ -6,6 +6,7 @@ import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
+import { restampApprovals } from "./submission-queries";
 
 type TableRow = typeof requirementTables.$inferSelect;
 const liveTable = isNull(requirementTables.archived_at);
@@ -97,8 +98,10 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
   checkSerials(body.requirements);
   const db = c.get("db");
   await checkStep(db, body.step_id);
-  // Participants' rows are keyed by serial number, so an edit never rewrites their data (see README).
-  const [row] = await db
+  // Participants' rows are keyed by serial number, so an edit never rewrites their data (see README); their
+  // approvals are re-stamped against the new serials in the same batch.
+  const stamp = c.get("now").toISOString();
+  const update = db
     .update(requirementTables)
     .set({
       name: body.name,
@@ -106,10 +109,13 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
       step_id: body.step_id,
       requirements: body.requirements,
       requirement_count: body.requirements?.length,
-      updated_at: c.get("now").toISOString(),
+      updated_at: stamp,
     })
     .where(and(eq(requirementTables.id, table_id), liveTable))
     .returning();
+  const [[row]] = body.requirements
+    ? await db.batch([update, restampApprovals(db, eq(requirementSubmissions.requirement_table_id, table_id), stamp)])
+    : [await update];
   if (!row) throw notFound("Requirement table", table_id);
   return c.json(toTable(row), 200);
 };

@@ -8,6 +8,7 @@ import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import {
+  currentSerials,
   pendingSubmissions,
   restampApproval,
   rowsOf,
@@ -194,7 +195,14 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
         approval_remarks: sql`COALESCE(${requirementRows.approval_remarks}, ${body.approval_remarks ?? null})`,
         updated_at: stamp,
       })
-      .where(and(eq(requirementRows.submission_id, submission_id), or(isNull(requirementRows.approved), ne(requirementRows.approved, true)))),
+      .where(
+        and(
+          eq(requirementRows.submission_id, submission_id),
+          or(isNull(requirementRows.approved), ne(requirementRows.approved, true)),
+          // Rows of serials removed from the table stay as they were: they are history, not under review.
+          sql`${requirementRows.serial_number} IN ${currentSerials(submission.requirement_table_id)}`,
+        ),
+      ),
     restampApproval(db, submission_id, stamp),
   ]);
   return c.json({ message: "Requirement table approved", submission_id, is_approved: stamped?.approved_at != null, approved_at: stamped?.approved_at ?? stamp }, 200);

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
@@ -82,11 +82,16 @@ export const pendingSubmissions = (db: Db, stepId: string | undefined) =>
     )
     .orderBy(asc(requirementSubmissions.submitted_at), asc(requirementSubmissions.id));
 
+/** The table's current serial numbers, as SQL over its requirements JSON. */
+export const currentSerials = (tableId: SQL | string) =>
+  sql`(SELECT json_extract(j.value, '$.serial_number') FROM json_each((SELECT requirements FROM ${requirementTables} WHERE id = ${tableId})) j)`;
+
 /**
- * Stamps (or clears) the submission's approval from its rows in SQL, so the decision and the stamp are
- * consistent whatever else ran in between: approved exactly when every current serial has an approved row.
+ * Stamps (or clears) submissions' approval from their rows in SQL, so the stamp always agrees with the rows
+ * whatever else ran in between: approved exactly when every current serial has an approved row. Run after
+ * every row decision and after every edit of a table's requirements.
  */
-export const restampApproval = (db: Db, submissionId: string, stamp: string) =>
+export const restampApprovals = (db: Db, where: SQL, stamp: string) =>
   db
     .update(requirementSubmissions)
     .set({
@@ -96,5 +101,8 @@ export const restampApproval = (db: Db, submissionId: string, stamp: string) =>
                             AND r.serial_number = json_extract(j.value, '$.serial_number') AND r.approved = 1)
         ) = 0 THEN COALESCE(${requirementSubmissions.approved_at}, ${stamp}) ELSE NULL END`,
     })
-    .where(eq(requirementSubmissions.id, submissionId))
+    .where(where)
     .returning({ approved_at: requirementSubmissions.approved_at });
+
+export const restampApproval = (db: Db, submissionId: string, stamp: string) =>
+  restampApprovals(db, eq(requirementSubmissions.id, submissionId), stamp);

@@ -6,10 +6,11 @@ import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk } from "../lib/chunk";
-import type { Handler } from "../lib/openapi";
+import { origin, type Handler } from "../lib/openapi";
 import { toMaterial } from "../materials/queries";
 import { isGated } from "../domain/progress";
-import { completionAfterMarking, courseOfStep, deriveProgress, progressReads, stepGate } from "../participants/queries";
+import { closingExpired, completionAfterMarking, courseOfStep, deriveProgress, progressReads, stepGate } from "../participants/queries";
+import { graceSeconds } from "../domain/exams";
 import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep, type StepRow } from "./queries";
 import type * as routes from "./routes";
 
@@ -20,8 +21,9 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
   // A participant always sees their own state; a manager sees a participant's when naming one.
   const participantId = caller.role === "participant" ? actingParticipant(caller, query.participant_id) : query.participant_id;
   const db = c.get("db");
-  const [[found], ...rows] = await db.batch([findStepWithExam(db, step_id), ...progressReads(db, participantId ?? "", courseOfStep(step_id))]);
+  const [[found], ...read] = await db.batch([findStepWithExam(db, step_id), ...progressReads(db, participantId ?? "", courseOfStep(step_id))]);
   if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
+  const rows = await closingExpired(db, read, c.get("now"), graceSeconds(c.env.EXAM_GRACE_SECONDS));
   const { step } = found;
   const exam = examInfo(found);
   const course = deriveProgress(rows).get(step.course_id)!;
@@ -42,7 +44,7 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
       has_exam: exam !== null,
       exam_id: exam?.id ?? null,
       exam_info: exam,
-      materials: own.map((m) => (withParticipant ? { ...toMaterial(m), is_completed: done.has(m.id) } : toMaterial(m))),
+      materials: own.map((m) => (withParticipant ? { ...toMaterial(m, origin(c)), is_completed: done.has(m.id) } : toMaterial(m, origin(c)))),
       progress: withParticipant
         ? {
             is_started: state.is_started,

@@ -1,0 +1,236 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Context } from "hono";
+import { materials } from "../db/schema";
+import { checkUpload, etagMatches, normaliseType, parseRange, safeFilename, SNIFF_BYTES } from "../domain/files";
+import type { AppEnv, Caller } from "../env";
+import { assertManager } from "../lib/auth";
+import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
+import { origin, type Handler } from "../lib/openapi";
+import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
+import { courseOfMaterial, deriveProgress, progressReads, stepGate } from "../participants/queries";
+import type * as routes from "./file-routes";
+import { findMaterial, toMaterial, type MaterialRow } from "./queries";
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+const LINK_SECONDS = 10 * 60;
+
+function maxUploadBytes(configured: string | undefined): number {
+  const n = Number(configured);
+  return configured && Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_UPLOAD_BYTES;
+}
+
+const randomHex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * Reads just enough of a stream to recognise the file, and returns a stream that replays those bytes and
+ * then the rest: the body is never held whole in memory.
+ */
+async function peek(body: ReadableStream<Uint8Array>, want: number): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let have = 0;
+  while (have < want) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    have += value.byteLength;
+  }
+  const head = new Uint8Array(have);
+  let at = 0;
+  for (const chunk of chunks) {
+    head.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return { head: head.subarray(0, Math.min(have, want)), stream };
+}
+
+/** A participant may fetch a material's file when enrolled in its course with its step unlocked. */
+async function authorise(c: Context<AppEnv>, materialId: string, caller: Caller): Promise<MaterialRow> {
+  const db = c.get("db");
+  if (caller.role === "manager") {
+    const [material] = await findMaterial(db, materialId);
+    if (!material) throw notFound("Material", materialId);
+    return material;
+  }
+  const [[material], ...rows] = await db.batch([findMaterial(db, materialId), ...progressReads(db, caller.id, courseOfMaterial(materialId))]);
+  const progress = [...deriveProgress(rows).values()][0];
+  if (!material || !progress || !progress.course.is_active) throw notFound("Material", materialId);
+  if (stepGate(progress, material.step_id)) throw forbidden("Enrol in the course and unlock this step to open its files", "file_forbidden");
+  return material;
+}
+
+export const uploadFile: Handler<typeof routes.uploadFile> = async (c) => {
+  assertManager(c.get("caller"));
+  const { material_id } = c.req.valid("param");
+  const lengthHeader = c.req.header("content-length");
+  if (!lengthHeader) throw new ApiError(411, "length_required", "Content-Length is required");
+  const length = Number(lengthHeader);
+  if (!Number.isSafeInteger(length) || length < 0) throw new ApiError(400, "invalid_length", "Content-Length must be a byte count");
+  const cap = maxUploadBytes(c.env.MAX_UPLOAD_BYTES);
+  if (length > cap) throw new ApiError(413, "file_too_large", `Files are limited to ${cap} bytes`);
+  if (length === 0 || !c.req.raw.body) throw new ApiError(400, "empty_file", "The request body is the file; it is empty");
+  const declared = c.req.header("content-type");
+  if (!declared) throw new ApiError(415, "unsupported_file_type", "Content-Type is required");
+
+  const db = c.get("db");
+  const [material] = await findMaterial(db, material_id);
+  if (!material) throw notFound("Material", material_id);
+  const { head, stream } = await peek(c.req.raw.body, SNIFF_BYTES);
+  const verdict = checkUpload(material.material_type, declared, head);
+  if ("status" in verdict) {
+    await stream.cancel();
+    throw new ApiError(verdict.status, verdict.code, verdict.detail);
+  }
+
+  // Stream to R2 under a key the server makes, hashing on the way; FixedLengthStream holds the body to
+  // exactly Content-Length bytes, so a short or long body fails the put and nothing is stored.
+  const key = `materials/${material_id}/${randomHex(12)}`;
+  const digest = new crypto.DigestStream("SHA-256");
+  const digestWriter = digest.getWriter();
+  const hashing = new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, controller) {
+      await digestWriter.write(chunk);
+      controller.enqueue(chunk);
+    },
+    async flush() {
+      await digestWriter.close();
+    },
+  });
+  const fixed = new FixedLengthStream(length);
+  const type = normaliseType(declared);
+  try {
+    await Promise.all([
+      stream.pipeThrough(hashing).pipeTo(fixed.writable),
+      c.env.FILES.put(key, fixed.readable, { httpMetadata: { contentType: type }, customMetadata: { material_id } }),
+    ]);
+  } catch {
+    await c.env.FILES.delete(key);
+    throw new ApiError(400, "length_mismatch", "The body did not match Content-Length");
+  }
+  const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+  // Attach only if nobody replaced the file meanwhile; the old object goes only after the new one is stored.
+  const stamp = c.get("now").toISOString();
+  const [row] = await db
+    .update(materials)
+    .set({ file_key: key, file_size: length, file_content_type: type, file_sha256: sha256, file_uploaded_at: stamp, updated_at: stamp })
+    .where(
+      and(
+        eq(materials.id, material_id),
+        isNull(materials.archived_at),
+        material.file_key === null ? isNull(materials.file_key) : eq(materials.file_key, material.file_key),
+      ),
+    )
+    .returning();
+  if (!row) {
+    await c.env.FILES.delete(key);
+    throw new ApiError(409, "conflict", "The material changed while uploading; try again");
+  }
+  if (material.file_key) await c.env.FILES.delete(material.file_key);
+  return c.json(toMaterial(row, origin(c)), 200);
+};
+
+/** The caller of a download: the bearer token's, or a signed link's (media tags cannot send headers). */
+async function downloader(c: Context<AppEnv>, materialId: string, token: string | undefined): Promise<Caller> {
+  if (token === undefined) return c.get("caller");
+  const result = await verifyLink(token, materialId, c.env.JWT_SECRET, c.get("now"));
+  if (typeof result === "string") throw unauthorized(`Invalid file link: ${result}`);
+  return result;
+}
+
+export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
+  const { material_id } = c.req.valid("param");
+  const caller = await downloader(c, material_id, c.req.valid("query").token);
+  const material = await authorise(c, material_id, caller);
+  if (!material.file_key || material.file_size === null) throw new ApiError(404, "file_not_found", "This material has no file");
+  const etag = `"${material.file_sha256}"`;
+  const headers = new Headers({
+    etag,
+    "accept-ranges": "bytes",
+    "cache-control": "private, max-age=0, must-revalidate",
+    "x-content-type-options": "nosniff",
+    "content-type": material.file_content_type ?? "application/octet-stream",
+    "content-disposition": `inline; filename="${safeFilename(material.title, extensionOf(material.file_content_type))}"`,
+  });
+  if (etagMatches(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+  const size = material.file_size;
+  const range = parseRange(c.req.header("range"), size);
+  if (range === "unsatisfiable") {
+    headers.set("content-range", `bytes */${size}`);
+    return new Response(JSON.stringify({ detail: `Range not satisfiable for ${size} bytes`, code: "range_not_satisfiable" }), {
+      status: 416,
+      headers: { "content-type": "application/json", "content-range": `bytes */${size}` },
+    });
+  }
+  const object = await c.env.FILES.get(material.file_key, range ? { range } : undefined);
+  if (!object) throw new ApiError(404, "file_not_found", "The file is missing from storage");
+  if (range) {
+    headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`);
+    headers.set("content-length", String(range.length));
+    return new Response(object.body, { status: 206, headers });
+  }
+  headers.set("content-length", String(size));
+  return new Response(object.body, { status: 200, headers });
+};
+
+function extensionOf(type: string | null): string | null {
+  const byType: Record<string, string> = {
+    "application/pdf": "pdf",
+    "application/epub+zip": "epub",
+    "audio/mpeg": "mp3",
+    "audio/mp4": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/aac": "aac",
+    "audio/ogg": "ogg",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+  };
+  return type ? (byType[type] ?? null) : null;
+}
+
+export const fileLink: Handler<typeof routes.fileLink> = async (c) => {
+  const caller = c.get("caller");
+  const { material_id } = c.req.valid("param");
+  const material = await authorise(c, material_id, caller);
+  if (!material.file_key) throw new ApiError(404, "file_not_found", "This material has no file");
+  const expires = Math.floor(c.get("now").getTime() / 1000) + Math.min(LINK_SECONDS, MAX_LINK_SECONDS);
+  const token = await signLink(material_id, caller, expires, c.env.JWT_SECRET);
+  return c.json(
+    { url: `${origin(c)}/materials/${material_id}/file?token=${encodeURIComponent(token)}`, expires_at: new Date(expires * 1000).toISOString() },
+    200,
+  );
+};
+
+export const deleteFile: Handler<typeof routes.deleteFile> = async (c) => {
+  assertManager(c.get("caller"));
+  const { material_id } = c.req.valid("param");
+  const db = c.get("db");
+  const [material] = await findMaterial(db, material_id);
+  if (!material) throw notFound("Material", material_id);
+  if (!material.file_key) throw new ApiError(404, "file_not_found", "This material has no file");
+  const [row] = await db
+    .update(materials)
+    .set({ file_key: null, file_size: null, file_content_type: null, file_sha256: null, file_uploaded_at: null, updated_at: c.get("now").toISOString() })
+    .where(and(eq(materials.id, material_id), eq(materials.file_key, material.file_key)))
+    .returning({ id: materials.id });
+  if (!row) throw new ApiError(409, "conflict", "The file changed meanwhile; reload and try again");
+  await c.env.FILES.delete(material.file_key);
+  return c.body(null, 204);
+};
+
