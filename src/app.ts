@@ -8,6 +8,8 @@ import * as schema from "./db/schema";
 import type { AppEnv } from "./env";
 import { requireAuth } from "./lib/auth";
 import { now } from "./lib/clock";
+import { retryingD1 } from "./lib/d1";
+import { idempotency } from "./lib/idempotency";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
 import { coursesRouter } from "./courses";
@@ -24,7 +26,7 @@ const FILE_PATH = /^\/materials\/[^/]+\/file$/;
 function errorBody(c: Context<AppEnv>, error: ApiError) {
   const body: Record<string, unknown> = { detail: error.detail, code: error.code };
   if (error.errors) body.errors = error.errors;
-  return c.json(body, error.status);
+  return c.json(body, error.status, error.headers);
 }
 
 /** D1 surfaces constraint failures as errors whose text is SQL; clients get a conflict, never the SQL. */
@@ -40,7 +42,7 @@ export function createApp() {
 
   app.use("*", async (c, next) => {
     c.set("now", now());
-    c.set("db", drizzle(c.env.DB, { schema }));
+    c.set("db", drizzle(retryingD1(c.env.DB), { schema }));
     await next();
   });
 
@@ -91,6 +93,16 @@ export function createApp() {
   const isSignedDownload = (c: Context<AppEnv>) => c.req.method === "GET" && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
   app.use("*", async (c, next) => (publicPaths.has(c.req.path) || isSignedDownload(c) ? next() : requireAuth(c, next)));
 
+  // Exam submits and review decisions may carry an Idempotency-Key (a retried request gets the first answer).
+  for (const path of [
+    "/forms/submissions/:id/submit",
+    "/form-submissions/:id/grade",
+    "/form-submissions/:id/approve",
+    "/form-submissions/:id/reject",
+    "/form-submissions/:id/request-retake",
+  ])
+    app.post(path, idempotency);
+
   app.route("/", coursesRouter);
   app.route("/", stepsRouter);
   app.route("/", materialsRouter);
@@ -102,7 +114,9 @@ export function createApp() {
   app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "route_not_found" }, 404));
 
   app.onError((error, c) => {
-    if (error instanceof ApiError) return errorBody(c, error);
+    // An ApiError raised below drizzle (e.g. D1 overloaded) arrives wrapped as the cause of a query error.
+    for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+      if (e instanceof ApiError) return errorBody(c, e);
     if (error instanceof ZodError) return errorBody(c, new ApiError(400, "validation_error", "Invalid input"));
     if (error instanceof HTTPException) {
       const status = error.status;

@@ -272,3 +272,21 @@ export const requirementRows = sqliteTable(
   },
   (t) => [uniqueIndex("requirement_rows_pk").on(t.submission_id, t.serial_number)],
 );
+
+/**
+ * Idempotency-Key records for exam submits and review decisions: a replay of the same key by the same caller
+ * gets the first response; the same key with another request is refused. `status` null = still running.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    caller_id: text("caller_id").notNull(),
+    key: text("key").notNull(),
+    scope: text("scope").notNull(),
+    request_hash: text("request_hash").notNull(),
+    status: integer("status"),
+    response: text("response"),
+    created_at: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("idempotency_keys_pk").on(t.caller_id, t.key), index("idempotency_keys_created").on(t.created_at)],
+);

@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { graceSeconds } from "../domain/exams";
 import type { Bindings } from "../env";
+import { retryingD1 } from "../lib/d1";
 import { closeExpiredNow, expiredOpenAttempts } from "./queries";
 
 /**
@@ -9,7 +10,7 @@ import { closeExpiredNow, expiredOpenAttempts } from "./queries";
  * reports are right even for participants who closed the tab. Bounded per run; the next run continues.
  */
 export async function closeExpiredAttempts(env: Bindings, now: Date, limit = 200): Promise<number> {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(retryingD1(env.DB), { schema });
   const expired = await expiredOpenAttempts(db, now, graceSeconds(env.EXAM_GRACE_SECONDS), undefined, limit);
   const closed = await closeExpiredNow(db, expired);
   return closed.length;

@@ -11,6 +11,7 @@ export class ApiError extends Error {
     readonly code: string,
     readonly detail: string,
     readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
   ) {
     super(detail);
   }

@@ -1,0 +1,85 @@
+import { ApiError } from "./errors";
+
+/**
+ * D1 with the retries Cloudflare recommends: a statement that failed on a transient error ("Network
+ * connection lost", "reset", "transient issue on remote node") is tried again with jittered backoff, when it
+ * is safe to repeat; "overloaded" becomes a 503 with Retry-After. Safe to repeat: reads, and writes whose
+ * repetition changes nothing (this API's UPDATEs and DELETEs are conditional and set absolute values;
+ * INSERT … ON CONFLICT adds nothing twice). A plain INSERT of a new row is never retried: it may have landed.
+ */
+const TRANSIENT = /Network connection lost|connection reset|\breset\b|transient issue on remote node|D1_ERROR: Internal error/i;
+const OVERLOADED = /overloaded|Too many requests queued|exceeded its CPU|D1 DB is overloaded/i;
+export const RETRY_DELAYS_MS = [25, 100, 250];
+
+/** Test seam: lets tests inject D1 errors before statements reach the database. Production never sets it. */
+type FaultInjector = (sql: string, attempt: number) => Error | null;
+let injector: FaultInjector | null = null;
+export function setD1FaultInjector(next: FaultInjector | null): void {
+  injector = next;
+}
+
+export function isSafeToRepeat(sql: string): boolean {
+  const text = sql.trim().toUpperCase();
+  if (text.startsWith("SELECT") || text.startsWith("WITH")) return true;
+  // An INSERT is safe to repeat only when a repeat cannot add a row: ON CONFLICT plus a unique key.
+  if (text.startsWith("INSERT")) return /\bON CONFLICT\b/.test(text);
+  return text.startsWith("UPDATE") || text.startsWith("DELETE");
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function withRetries<T>(sqls: string[], run: () => Promise<T>): Promise<T> {
+  const safe = sqls.every(isSafeToRepeat);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fault = injector?.(sqls.join(";\n"), attempt) ?? null;
+      if (fault) throw fault;
+      return await run();
+    } catch (error) {
+      const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
+      if (OVERLOADED.test(message))
+        throw new ApiError(503, "database_overloaded", "The database is busy; retry shortly", undefined, { "retry-after": "1" });
+      if (!safe || !TRANSIENT.test(message) || attempt >= RETRY_DELAYS_MS.length) throw error;
+      const base = RETRY_DELAYS_MS[attempt]!;
+      await sleep(base / 2 + Math.random() * base);
+    }
+  }
+}
+
+class RetryingStatement {
+  constructor(
+    readonly inner: D1PreparedStatement,
+    readonly sql: string,
+  ) {}
+  bind(...values: unknown[]) {
+    return new RetryingStatement(this.inner.bind(...values), this.sql);
+  }
+  first<T>(column?: string) {
+    return withRetries([this.sql], () => (column === undefined ? this.inner.first<T>() : this.inner.first<T>(column)));
+  }
+  run<T>() {
+    return withRetries([this.sql], () => this.inner.run<T>());
+  }
+  all<T>() {
+    return withRetries([this.sql], () => this.inner.all<T>());
+  }
+  raw<T>(options?: { columnNames?: boolean }): Promise<unknown> {
+    return withRetries<unknown>([this.sql], () => (options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>()));
+  }
+}
+
+/** Wraps a D1 binding so every statement and batch made through it retries as described above. */
+export function retryingD1(db: D1Database): D1Database {
+  const wrapped = {
+    prepare: (sql: string) => new RetryingStatement(db.prepare(sql), sql),
+    batch: (statements: RetryingStatement[]) =>
+      withRetries(
+        statements.map((s) => s.sql),
+        () => db.batch(statements.map((s) => s.inner)),
+      ),
+    exec: (sql: string) => db.exec(sql),
+    dump: () => (db as unknown as { dump: () => Promise<ArrayBuffer> }).dump(),
+    withSession: (constraint?: string) => db.withSession(constraint),
+  };
+  return wrapped as unknown as D1Database;
+}

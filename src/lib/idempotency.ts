@@ -1,0 +1,52 @@
+import { and, eq } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { idempotencyKeys } from "../db/schema";
+import type { AppEnv } from "../env";
+import { ApiError, badRequest, conflict } from "./errors";
+
+/**
+ * `Idempotency-Key` for exam submits and review decisions: the first request with a key runs and its
+ * response (any status below 500) is stored; a replay by the same caller gets that response again with
+ * `Idempotent-Replayed: true`; the same key with a different method, path or body → 422. Claiming the key is
+ * one conditional INSERT, so two concurrent first requests cannot both run (the second gets 409).
+ */
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return next();
+  if (!KEY.test(key)) throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
+  const caller = c.get("caller");
+  const db = c.get("db");
+  const scope = `${c.req.method} ${c.req.path}`;
+  const requestHash = await sha256(`${scope}\n${await c.req.text()}`);
+  const mine = and(eq(idempotencyKeys.caller_id, caller.id), eq(idempotencyKeys.key, key));
+
+  const [claimed] = await db
+    .insert(idempotencyKeys)
+    .values({ caller_id: caller.id, key, scope, request_hash: requestHash, created_at: c.get("now").toISOString() })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
+  if (!claimed) {
+    const [seen] = await db.select().from(idempotencyKeys).where(mine);
+    if (!seen) throw conflict("idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly");
+    if (seen.request_hash !== requestHash)
+      throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request");
+    if (seen.status === null) throw conflict("idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly");
+    return new Response(seen.response, { status: seen.status, headers: { "content-type": "application/json", "idempotent-replayed": "true" } });
+  }
+
+  await next();
+  // A server fault is not an answer: free the key so the client's retry runs again.
+  if (c.res.status >= 500) {
+    await db.delete(idempotencyKeys).where(mine);
+    return;
+  }
+  const response = await c.res.clone().text();
+  await db.update(idempotencyKeys).set({ status: c.res.status, response }).where(mine);
+});
