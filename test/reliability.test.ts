@@ -107,3 +107,62 @@ describe("Idempotency-Key", () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe("limits", () => {
+  it("a JSON body over 1 MB → 413, also when sent chunked without Content-Length", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const big = JSON.stringify({ name: "x", description: "d".repeat(1_100_000) });
+    const sized = await call("POST", "/courses", { token: manager, rawBody: big, headers: { "content-type": "application/json" } });
+    expect(sized.status).toBe(413);
+    expect(sized.json.code).toBe("body_too_large");
+    const bytes = new TextEncoder().encode(big);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 64 * 1024) controller.enqueue(bytes.subarray(i, i + 64 * 1024));
+        controller.close();
+      },
+    });
+    const res = await call("POST", "/courses", { token: manager, rawBody: chunked, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(413);
+  });
+
+  it("a 200-question form works end to end (no statement binds more than 100 parameters)", { timeout: 30_000 }, async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const course = await makeCourse(manager);
+    const step = await makeStep(manager, course.id);
+    const questions = Array.from({ length: 200 }, (_, i) =>
+      i % 2 === 0
+        ? { question_id: `q${i}`, question_type: "MCQ", question_text: `Q${i}`, marks: 1, options: [{ option_id: "a", text: "A", is_correct: true }, { option_id: "b", text: "B" }] }
+        : { question_id: `q${i}`, question_type: "THEORY", question_text: `Q${i}`, marks: 1 },
+    );
+    const form = await makeForm(manager, { step_id: step.id, questions });
+    expect(form.questions).toHaveLength(200);
+    const pid = uniqueName("participant");
+    const participant = await token(pid, "participant");
+    await call("POST", `/courses/${course.id}/enroll?participant_id=${pid}`, { token: manager });
+    const start = await call("POST", `/steps/${step.id}/exam/start`, { token: participant });
+    expect(start.status).toBe(201);
+    const body = {
+      mcq_answers: questions.filter((_, i) => i % 2 === 0).map((q) => ({ question_id: q.question_id, selected_option_id: "a" })),
+      theory_answers: questions.filter((_, i) => i % 2 === 1).map((q) => ({ question_id: q.question_id, answer_text: "ok" })),
+    };
+    const submit = await call("POST", `/forms/submissions/${start.json.submission_id}/submit`, { token: participant, body });
+    expect(submit.status).toBe(200);
+    expect(submit.json.mcq_score).toBe(100);
+    const grade = await call("POST", `/form-submissions/${start.json.submission_id}/grade`, {
+      token: manager,
+      body: { theory_grades: body.theory_answers.map((a) => ({ question_id: a.question_id, marks_awarded: 1 })) },
+    });
+    expect(grade.status).toBe(200);
+    const approve = await call("POST", `/form-submissions/${start.json.submission_id}/approve`, { token: manager, body: {} });
+    expect(approve.status).toBe(200);
+  });
+
+  it("client-sent timestamps are refused, never used", async () => {
+    const { participant, id } = await submittedAttempt();
+    const res = await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: { ...answers, submitted_at: "2000-01-01T00:00:00Z" } });
+    expect(res.status).toBe(400);
+    const ok = await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers });
+    expect(Date.parse(ok.json.submitted_at)).toBeGreaterThan(Date.parse("2020-01-01T00:00:00Z"));
+  });
+});
