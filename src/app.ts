@@ -90,7 +90,7 @@ export function createApp() {
   // Everything else needs a verified token; an unknown route without one is a 401, so routes cannot be probed.
   // A file download carrying a signed link (`?token=`) is authorised by that link in its handler.
   const publicPaths = new Set(["/health", "/openapi.json", "/docs"]);
-  const isSignedDownload = (c: Context<AppEnv>) => c.req.method === "GET" && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
+  const isSignedDownload = (c: Context<AppEnv>) => (c.req.method === "GET" || c.req.method === "HEAD") && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
   app.use("*", async (c, next) => (publicPaths.has(c.req.path) || isSignedDownload(c) ? next() : requireAuth(c, next)));
 
   // Exam submits and review decisions may carry an Idempotency-Key (a retried request gets the first answer).

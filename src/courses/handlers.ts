@@ -12,6 +12,7 @@ import { deriveProgress, oneCourse, progressReads } from "../participants/querie
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { flag, type Handler } from "../lib/openapi";
+import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {
   archiveCourseWrites,
   chainLinks,
@@ -55,8 +56,9 @@ export const listCourses: Handler<typeof routes.listCourses> = async (c) => {
     if (filters.is_active === false) return c.json([], 200);
     filters.is_active = true;
   }
-  const rows = await listCoursesQuery(c.get("db"), filters);
-  return c.json(rows.map(toCourse), 200);
+  const limit = limitOf(query.limit);
+  const rows = await listCoursesQuery(c.get("db"), filters, decodeCursor(query.cursor, ["number", "string"]), limit);
+  return c.json(page(c, rows, limit, (r) => [r.order_index, r.id]).map(toCourse), 200);
 };
 
 export const getCourse: Handler<typeof routes.getCourse> = async (c) => {

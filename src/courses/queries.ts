@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import type { CursorValues } from "../lib/pagination";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
@@ -28,11 +29,20 @@ export function toCourse(row: CourseRow) {
 
 export const live = isNull(courses.archived_at);
 
-export function listCourses(db: Db, filters: { is_active?: boolean; is_default?: boolean }) {
-  const where: SQL[] = [live];
+export function listCourses(db: Db, filters: { is_active?: boolean; is_default?: boolean }, after: CursorValues | null, limit: number) {
+  const where: (SQL | undefined)[] = [live];
   if (filters.is_active !== undefined) where.push(eq(courses.is_active, filters.is_active));
   if (filters.is_default !== undefined) where.push(eq(courses.is_default, filters.is_default));
-  return db.select().from(courses).where(and(...where)).orderBy(asc(courses.order_index), asc(courses.id));
+  if (after) {
+    const [order, id] = after as [number, string];
+    where.push(or(gt(courses.order_index, order), and(eq(courses.order_index, order), gt(courses.id, id))));
+  }
+  return db
+    .select()
+    .from(courses)
+    .where(and(...where))
+    .orderBy(asc(courses.order_index), asc(courses.id))
+    .limit(limit + 1);
 }
 
 export const findCourse = (db: Db, id: string) => db.select().from(courses).where(and(eq(courses.id, id), live));

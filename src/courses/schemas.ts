@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { boolQuery, fields, objectId } from "../lib/openapi";
+import { pageQuery } from "../lib/pagination";
 
 export const CourseSchema = z
   .object({
@@ -66,6 +67,7 @@ export const UpdateCourseSchema = z
 export const ListCoursesQuery = z.object({
   is_active: boolQuery.optional(),
   is_default: boolQuery.optional(),
+  ...pageQuery,
 });
 
 export const CourseParams = z.object({ course_id: objectId("course_id") });

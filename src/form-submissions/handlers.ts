@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { formSubmissions, forms, steps } from "../db/schema";
 import {
@@ -25,6 +25,7 @@ import { actingParticipant, assertManagerId } from "../lib/auth";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
+import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { completionWrites, courseOfStep, deriveProgress, oneCourse, progressReads, stepGate, type ProgressRows } from "../participants/queries";
 import { findStepWithExam } from "../steps/queries";
 import type { Context } from "hono";
@@ -33,7 +34,7 @@ import {
   expiredOpenAttempts,
   findSubmission,
   isExpired,
-  submissionsWithNames,
+  submissionPage,
   toDetail,
   toSummary,
   type SubmissionRow,
@@ -332,32 +333,41 @@ export const requestRetake: Handler<typeof routes.requestRetake> = async (c) => 
 
 /* ------------------------------------------------- reads -------------------------------------------------- */
 
-/** Runs a list query, first closing any expired open attempt it would show, so lists never show stale time. */
-async function listClosingExpired(c: Context<AppEnv>, scope: ReturnType<typeof and>) {
+/**
+ * Runs a list query, first closing any expired open attempt in its scope, so lists never show stale time.
+ * The extra round trips happen only when an attempt actually expired unseen.
+ */
+async function listClosingExpired(c: Context<AppEnv>, scope: SQL | undefined, list: () => ReturnType<typeof submissionPage>) {
   const db = c.get("db");
-  const [expired, list] = await db.batch([expiredOpenAttempts(db, c.get("now"), grace(c), scope), submissionsWithNames(db, scope)]);
-  if (expired.length === 0) return list;
+  const [expired, rows] = await db.batch([expiredOpenAttempts(db, c.get("now"), grace(c), scope), list()]);
+  if (expired.length === 0) return rows;
   await closeExpiredNow(db, expired);
-  return submissionsWithNames(db, scope);
+  return list();
 }
 
 export const listPending: Handler<typeof routes.listPending> = async (c) => {
   assertManagerId(c.get("caller"), undefined);
-  const { step_id, course_id } = c.req.valid("query");
+  const { step_id, course_id, limit: requested, cursor } = c.req.valid("query");
+  const limit = limitOf(requested);
+  const after = decodeCursor(cursor, ["string", "string"]);
   const scope = and(
     step_id ? eq(formSubmissions.step_id, step_id) : undefined,
     course_id ? eq(formSubmissions.course_id, course_id) : undefined,
   );
-  const rows = await listClosingExpired(c, scope);
-  const pending = rows.filter((r) => r.submission.submission_status === "Submitted" || r.submission.submission_status === "UnderReview");
-  return c.json(pending.map(toSummary), 200);
+  const pending = and(scope, inArray(formSubmissions.submission_status, ["Submitted", "UnderReview"]));
+  const rows = await listClosingExpired(c, scope, () => submissionPage(c.get("db"), pending, "submitted_at", after, limit));
+  return c.json(page(c, rows, limit, (r) => [r.submission.submitted_at, r.submission.id]).map(toSummary), 200);
 };
 
 export const listForParticipant: Handler<typeof routes.listForParticipant> = async (c) => {
   const { participant_id } = c.req.valid("param");
+  const { limit: requested, cursor } = c.req.valid("query");
   actingParticipant(c.get("caller"), participant_id);
-  const rows = await listClosingExpired(c, eq(formSubmissions.participant_id, participant_id));
-  return c.json(rows.map(toSummary), 200);
+  const limit = limitOf(requested);
+  const after = decodeCursor(cursor, ["string", "string"]);
+  const scope = eq(formSubmissions.participant_id, participant_id);
+  const rows = await listClosingExpired(c, scope, () => submissionPage(c.get("db"), scope, "started_at", after, limit));
+  return c.json(page(c, rows, limit, (r) => [r.submission.started_at, r.submission.id]).map(toSummary), 200);
 };
 
 export const getSubmission: Handler<typeof routes.getSubmission> = async (c) => {

@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import type { CursorValues } from "../lib/pagination";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
@@ -30,8 +31,18 @@ export const submissionsWithNames = (db: Db, where: SQL | undefined) =>
     .leftJoin(forms, eq(forms.id, formSubmissions.form_id))
     .leftJoin(steps, eq(steps.id, formSubmissions.step_id))
     .leftJoin(courses, eq(courses.id, formSubmissions.course_id))
-    .where(where)
-    .orderBy(asc(formSubmissions.submitted_at), asc(formSubmissions.started_at), asc(formSubmissions.id));
+    .where(where);
+
+/** A page of submissions ordered by `column` then id, after a keyset cursor. */
+export function submissionPage(db: Db, where: SQL | undefined, column: "submitted_at" | "started_at", after: CursorValues | null, limit: number) {
+  const col = formSubmissions[column];
+  const keyset = after
+    ? or(gt(col, after[0] as string), and(eq(col, after[0] as string), gt(formSubmissions.id, after[1] as string)))
+    : undefined;
+  return submissionsWithNames(db, and(where, keyset))
+    .orderBy(asc(col), asc(formSubmissions.id))
+    .limit(limit + 1);
+}
 
 export type NamedSubmission = Awaited<ReturnType<typeof submissionsWithNames>>[number];
 

@@ -8,6 +8,7 @@ import {
   AutosaveResultSchema,
   ExamAttemptSchema,
   GradeSchema,
+  PageQuery,
   ParticipantParams,
   PendingQuery,
   RejectSchema,
@@ -73,8 +74,8 @@ export const listForParticipant = createRoute({
   path: "/form-submissions/participant/{participant_id}",
   tags: review,
   security,
-  summary: "A participant's attempts (managers: anyone's; participants: their own)",
-  request: { params: ParticipantParams },
+  summary: "A participant's attempts (managers: anyone's; participants: their own), oldest first",
+  request: { params: ParticipantParams, query: PageQuery },
   responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Attempts"), ...errors(400, 401, 403) },
 });
 

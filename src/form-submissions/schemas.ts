@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { fields, objectId } from "../lib/openapi";
+import { pageQuery } from "../lib/pagination";
 import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
 
 const questionId = () => z.string().min(1).max(64);
@@ -167,6 +168,7 @@ export const ApproveResultSchema = z
   .openapi("ApproveResult");
 
 export const SubmissionParams = z.object({ submission_id: objectId("submission_id") });
-export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), course_id: objectId("course_id").optional() });
+export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), course_id: objectId("course_id").optional(), ...pageQuery });
+export const PageQuery = z.object(pageQuery);
 export const ManagerQuery = z.object({ manager_id: z.string().min(1).max(200).optional() });
 export const ParticipantParams = z.object({ participant_id: z.string().min(1).max(200) });

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, notExists } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, notExists } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { formSubmissions, forms, steps } from "../db/schema";
 import { normalizeQuestions, settleFormSettings, type QuestionInput } from "../domain/forms";
@@ -6,6 +6,7 @@ import { assertManager } from "../lib/auth";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
+import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { examLinkWrites } from "../steps/queries";
 import { toForm, type FormRow } from "./queries";
 import type * as routes from "./routes";
@@ -28,7 +29,9 @@ const stepLookup = (db: Parameters<Handler<typeof routes.createForm>>[0]["var"][
     .where(and(eq(steps.id, stepId ?? ""), isNull(steps.archived_at)));
 
 export const listForms: Handler<typeof routes.listForms> = async (c) => {
-  const { step_id } = c.req.valid("query");
+  const { step_id, limit: requested, cursor } = c.req.valid("query");
+  const limit = limitOf(requested);
+  const after = decodeCursor(cursor, ["string"]);
   const db = c.get("db");
   const rows = await db
     .select({
@@ -44,9 +47,10 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
       question_count: forms.question_count,
     })
     .from(forms)
-    .where(step_id ? and(eq(forms.step_id, step_id), liveForm) : liveForm)
-    .orderBy(asc(forms.id));
-  return c.json(rows, 200);
+    .where(and(liveForm, step_id ? eq(forms.step_id, step_id) : undefined, after ? gt(forms.id, after[0] as string) : undefined))
+    .orderBy(asc(forms.id))
+    .limit(limit + 1);
+  return c.json(page(c, rows, limit, (r) => [r.id]), 200);
 };
 
 export const getForm: Handler<typeof routes.getForm> = async (c) => {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { fields, objectId } from "../lib/openapi";
+import { pageQuery } from "../lib/pagination";
 
 const marks = () => z.number().positive().max(10_000);
 
@@ -96,4 +97,4 @@ export const FormSummarySchema = z
   .openapi("FormSummary");
 
 export const FormParams = z.object({ form_id: objectId("form_id") });
-export const ListFormsQuery = z.object({ step_id: objectId("step_id").optional() });
+export const ListFormsQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });

@@ -167,7 +167,10 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
   });
   if (etagMatches(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers });
   const size = material.file_size;
-  const range = parseRange(c.req.header("range"), size);
+  // If-Range naming another version of the file: the client's partial copy is stale, send the whole file.
+  const ifRange = c.req.header("if-range");
+  const range = ifRange !== undefined && ifRange.trim() !== etag ? null : parseRange(c.req.header("range"), size);
+  const head = c.req.method === "HEAD";
   if (range === "unsatisfiable") {
     headers.set("content-range", `bytes */${size}`);
     return new Response(JSON.stringify({ detail: `Range not satisfiable for ${size} bytes`, code: "range_not_satisfiable" }), {
@@ -175,15 +178,17 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
       headers: { "content-type": "application/json", "content-range": `bytes */${size}` },
     });
   }
-  const object = await c.env.FILES.get(material.file_key, range ? { range } : undefined);
+  // HEAD answers the same headers without reading the object's body.
+  const object = head ? await c.env.FILES.head(material.file_key) : await c.env.FILES.get(material.file_key, range ? { range } : undefined);
   if (!object) throw new ApiError(404, "file_not_found", "The file is missing from storage");
+  const body = head || !("body" in object) ? null : (object as R2ObjectBody).body;
   if (range) {
     headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`);
     headers.set("content-length", String(range.length));
-    return new Response(object.body, { status: 206, headers });
+    return new Response(body, { status: 206, headers });
   }
   headers.set("content-length", String(size));
-  return new Response(object.body, { status: 200, headers });
+  return new Response(body, { status: 200, headers });
 };
 
 function extensionOf(type: string | null): string | null {

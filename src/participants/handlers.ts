@@ -3,6 +3,7 @@ import { forms, steps } from "../db/schema";
 import { actingParticipant } from "../lib/auth";
 import { ApiError, notFound } from "../lib/errors";
 import { origin, type Handler } from "../lib/openapi";
+import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { toMaterial } from "../materials/queries";
 import { closingExpired, courseOfStep, deriveProgress, enrolledCourses, oneCourse, progressReads, requirementStatus, type CourseProgress } from "./queries";
 import { graceSeconds } from "../domain/exams";
@@ -32,10 +33,14 @@ function currentStep(p: CourseProgress) {
 }
 
 export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
-  const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
+  const query = c.req.valid("query");
+  const participantId = actingParticipant(c.get("caller"), query.participant_id);
+  const limit = limitOf(query.limit);
+  const after = decodeCursor(query.cursor, ["number", "string"]);
   const db = c.get("db");
-  const rows = await closingExpired(db, await db.batch(progressReads(db, participantId, enrolledCourses(participantId))), c.get("now"), grace(c));
-  const list = [...deriveProgress(rows).values()].filter((p) => p.enrolled);
+  const read = await db.batch(progressReads(db, participantId, enrolledCourses(participantId, after, limit + 1)));
+  const rows = await closingExpired(db, read, c.get("now"), grace(c));
+  const list = page(c, [...deriveProgress(rows).values()].filter((p) => p.enrolled), limit, (p) => [p.course.order_index, p.course.id]);
   return c.json(
     list.map((p) => {
       const current = p.state.current_step_id ? p.state.byId.get(p.state.current_step_id)! : null;

@@ -5,6 +5,7 @@ import { courses, enrollments, formSubmissions, materialCompletions, materials, 
 import { enrollWrite } from "../courses/queries";
 import { closeExpiredNow } from "../form-submissions/queries";
 import { ApiError, notFound } from "../lib/errors";
+import type { CursorValues } from "../lib/pagination";
 import { courseState, type AttemptFacts, type CourseState, type SubmissionStatus } from "../domain/progress";
 
 type Db = DrizzleD1Database<typeof schema>;
@@ -159,8 +160,12 @@ export const asStatus = (s: string) => s as SubmissionStatus;
 export const courseOfStep = (stepId: string) => sql`(SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = ${stepId})`;
 export const courseOfMaterial = (materialId: string) =>
   sql`(SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = (SELECT ${materials.step_id} FROM ${materials} WHERE ${materials.id} = ${materialId}))`;
-export const enrolledCourses = (participantId: string) =>
-  sql`(SELECT ${enrollments.course_id} FROM ${enrollments} WHERE ${enrollments.participant_id} = ${participantId})`;
+/** A page of the courses a participant is enrolled in, in course order (keyset on order_index, id). */
+export const enrolledCourses = (participantId: string, after: CursorValues | null = null, limit = 1000) =>
+  sql`(SELECT c.id FROM ${courses} c JOIN ${enrollments} e ON e.course_id = c.id
+       WHERE e.participant_id = ${participantId} AND c.archived_at IS NULL
+       ${after ? sql`AND (c.order_index > ${after[0]} OR (c.order_index = ${after[0]} AND c.id > ${after[1]}))` : sql``}
+       ORDER BY c.order_index, c.id LIMIT ${limit})`;
 export const oneCourse = (courseId: string) => sql`(${courseId})`;
 
 /** Why a participant may not work on a step right now, or null when they may. */

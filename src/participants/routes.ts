@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonResponse, security } from "../lib/openapi";
-import { CourseIdParams, CourseProgressSchema, MyCourseSchema, ParticipantQuery, StepIdParams, StepProgressViewSchema } from "./schemas";
+import { CourseIdParams, CourseProgressSchema, MyCourseSchema, MyCoursesQuery, ParticipantQuery, StepIdParams, StepProgressViewSchema } from "./schemas";
 
 const tags = ["Participant progress"];
 
@@ -10,7 +10,7 @@ export const myCourses = createRoute({
   tags,
   security,
   summary: "The courses the participant is enrolled in, with progress",
-  request: { query: ParticipantQuery },
+  request: { query: MyCoursesQuery },
   responses: { 200: jsonResponse(z.array(MyCourseSchema), "Courses"), ...errors(400, 401, 403) },
 });
 

@@ -1,10 +1,11 @@
-import { and, asc, eq, isNull, notExists } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, notExists } from "drizzle-orm";
 import { materials, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import { duplicateSerials } from "../domain/ordering";
 import { assertManager } from "../lib/auth";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
+import { decodeCursor, limitOf, page } from "../lib/pagination";
 import type * as routes from "./routes";
 import { restampApprovals } from "./submission-queries";
 
@@ -41,7 +42,9 @@ async function checkStep(db: Parameters<Handler<typeof routes.createTable>>[0]["
 }
 
 export const listTables: Handler<typeof routes.listTables> = async (c) => {
-  const { step_id } = c.req.valid("query");
+  const { step_id, limit: requested, cursor } = c.req.valid("query");
+  const limit = limitOf(requested);
+  const after = decodeCursor(cursor, ["string"]);
   const rows = await c
     .get("db")
     .select({
@@ -53,9 +56,10 @@ export const listTables: Handler<typeof routes.listTables> = async (c) => {
       created_at: requirementTables.created_at,
     })
     .from(requirementTables)
-    .where(step_id ? and(eq(requirementTables.step_id, step_id), liveTable) : liveTable)
-    .orderBy(asc(requirementTables.id));
-  return c.json(rows, 200);
+    .where(and(liveTable, step_id ? eq(requirementTables.step_id, step_id) : undefined, after ? gt(requirementTables.id, after[0] as string) : undefined))
+    .orderBy(asc(requirementTables.id))
+    .limit(limit + 1);
+  return c.json(page(c, rows, limit, (r) => [r.id]), 200);
 };
 
 export const getTable: Handler<typeof routes.getTable> = async (c) => {

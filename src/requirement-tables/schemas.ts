@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { fields, objectId } from "../lib/openapi";
+import { pageQuery } from "../lib/pagination";
 
 export const RequirementSchema = z
   .object({
@@ -57,4 +58,4 @@ export const RequirementTableSummarySchema = z
   .openapi("RequirementTableSummary");
 
 export const TableParams = z.object({ table_id: objectId("table_id") });
-export const ListTablesQuery = z.object({ step_id: objectId("step_id").optional() });
+export const ListTablesQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });

@@ -7,6 +7,7 @@ import { assertManagerId, participantFor } from "../lib/auth";
 import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
+import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {
   currentSerials,
   pendingSubmissions,
@@ -139,8 +140,10 @@ export const submitTable: Handler<typeof routes.submitTable> = async (c) => {
 
 export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => {
   assertManagerId(c.get("caller"), undefined);
-  const rows = await pendingSubmissions(c.get("db"), c.req.valid("query").step_id);
-  return c.json(rows, 200);
+  const { step_id, limit: requested, cursor } = c.req.valid("query");
+  const limit = limitOf(requested);
+  const rows = await pendingSubmissions(c.get("db"), step_id, decodeCursor(cursor, ["string", "string"]), limit);
+  return c.json(page(c, rows, limit, (r) => [r.submitted_at, r.submission_id]), 200);
 };
 
 export const approveRow: Handler<typeof routes.approveRow> = async (c) => {

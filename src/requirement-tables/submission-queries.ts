@@ -1,4 +1,5 @@
-import { and, asc, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
+import type { CursorValues } from "../lib/pagination";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
@@ -56,7 +57,7 @@ export const rowsOfParticipantTable = (db: Db, participantId: string, tableId: s
  * Submitted, not yet approved submissions with their counts over the table's current serials (removed
  * serials no longer count). The counts come from SQLite's json_each over the table's requirements.
  */
-export const pendingSubmissions = (db: Db, stepId: string | undefined) =>
+export const pendingSubmissions = (db: Db, stepId: string | undefined, after: CursorValues | null, limit: number) =>
   db
     .select({
       submission_id: requirementSubmissions.id,
@@ -78,9 +79,16 @@ export const pendingSubmissions = (db: Db, stepId: string | undefined) =>
         isNotNull(requirementSubmissions.submitted_at),
         isNull(requirementSubmissions.approved_at),
         stepId ? eq(requirementTables.step_id, stepId) : undefined,
+        after
+          ? or(
+              gt(requirementSubmissions.submitted_at, after[0] as string),
+              and(eq(requirementSubmissions.submitted_at, after[0] as string), gt(requirementSubmissions.id, after[1] as string)),
+            )
+          : undefined,
       ),
     )
-    .orderBy(asc(requirementSubmissions.submitted_at), asc(requirementSubmissions.id));
+    .orderBy(asc(requirementSubmissions.submitted_at), asc(requirementSubmissions.id))
+    .limit(limit + 1);
 
 /** The table's current serial numbers, as SQL over its requirements JSON. */
 export const currentSerials = (tableId: SQL | string) =>

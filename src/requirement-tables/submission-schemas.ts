@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { fields, objectId } from "../lib/openapi";
+import { pageQuery } from "../lib/pagination";
 
 export const RowStatusSchema = z
   .object({
@@ -80,6 +81,6 @@ export const RowParams = z.object({
   serial_number: z.coerce.number().int().min(1).max(100_000).openapi({ param: { name: "serial_number", in: "path" }, type: "integer" }),
 });
 export const TableParams = z.object({ table_id: objectId("table_id") });
-export const PendingQuery = z.object({ step_id: objectId("step_id").optional() });
+export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });
 export const ParticipantQuery = z.object({ participant_id: z.string().min(1).max(200).optional() });
 export const ManagerQuery = z.object({ manager_id: z.string().min(1).max(200).optional() });
