@@ -8,7 +8,8 @@ import * as schema from "./db/schema";
 import type { AppEnv } from "./env";
 import { requireAuth } from "./lib/auth";
 import { now } from "./lib/clock";
-import { retryingD1 } from "./lib/d1";
+import { retryingD1, type D1Stats } from "./lib/d1";
+import { base64UrlEncode } from "./lib/jwt";
 import { idempotency } from "./lib/idempotency";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/openapi";
@@ -22,6 +23,7 @@ import { participantsRouter } from "./participants";
 
 const MAX_JSON_BODY = 1024 * 1024;
 const FILE_PATH = /^\/materials\/[^/]+\/file$/;
+const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/;
 
 function errorBody(c: Context<AppEnv>, error: ApiError) {
   const body: Record<string, unknown> = { detail: error.detail, code: error.code };
@@ -40,10 +42,23 @@ function fromDatabaseError(error: unknown): ApiError | null {
 export function createApp() {
   const app = createRouter();
 
+  // Reads go to the nearest replica and writes to the primary (D1 Sessions API). The bookmark travels in
+  // `x-d1-bookmark`: a client that sends back the last one it got always reads its own writes.
   app.use("*", async (c, next) => {
     c.set("now", now());
-    c.set("db", drizzle(retryingD1(c.env.DB), { schema }));
+    const bookmark = c.req.header("x-d1-bookmark");
+    if (bookmark !== undefined && !BOOKMARK.test(bookmark))
+      throw new ApiError(400, "invalid_bookmark", "x-d1-bookmark must be a bookmark this API returned");
+    const session = c.env.DB.withSession(bookmark || "first-unconstrained");
+    const stats: D1Stats | null = c.env.D1_STATS === "true" ? { calls: 0, rows_read: 0, rows_written: 0, sql: [] } : null;
+    c.set("db", drizzle(retryingD1(session, stats), { schema }));
     await next();
+    const latest = session.getBookmark();
+    if (latest) c.header("x-d1-bookmark", latest);
+    if (stats) {
+      c.header("x-d1-stats", `calls=${stats.calls}; rows_read=${stats.rows_read}; rows_written=${stats.rows_written}`);
+      c.header("x-d1-sql", base64UrlEncode(JSON.stringify(stats.sql)));
+    }
   });
 
   // File uploads stream to R2 with their own cap and type checks; every other body is JSON, at most 1 MB.

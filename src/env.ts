@@ -9,6 +9,8 @@ export type Bindings = {
   JWT_AUDIENCE?: string;
   EXAM_GRACE_SECONDS?: string;
   MAX_UPLOAD_BYTES?: string;
+  /** "true" in the benchmark: responses carry x-d1-stats (round trips, rows read/written) and x-d1-sql. */
+  D1_STATS?: string;
 };
 
 export type Role = "manager" | "participant";

@@ -46,40 +46,79 @@ async function withRetries<T>(sqls: string[], run: () => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * What one request cost in D1: round trips (each statement call or batch), rows read and written from D1's
+ * own result meta, and the SQL run. Collected only when `D1_STATS` is set (the benchmark), where statements
+ * run with `all()` so their meta is visible (`raw()` returns none).
+ */
+export type D1Stats = { calls: number; rows_read: number; rows_written: number; sql: string[] };
+
+type Meta = { meta?: { rows_read?: number; rows_written?: number } };
+
 class RetryingStatement {
   constructor(
     readonly inner: D1PreparedStatement,
     readonly sql: string,
+    readonly stats: D1Stats | null,
   ) {}
   bind(...values: unknown[]) {
-    return new RetryingStatement(this.inner.bind(...values), this.sql);
+    return new RetryingStatement(this.inner.bind(...values), this.sql, this.stats);
+  }
+  private count<T>(result: T): T {
+    if (this.stats) {
+      this.stats.calls++;
+      this.stats.sql.push(this.sql);
+      const meta = (result as Meta)?.meta;
+      this.stats.rows_read += meta?.rows_read ?? 0;
+      this.stats.rows_written += meta?.rows_written ?? 0;
+    }
+    return result;
   }
   first<T>(column?: string) {
-    return withRetries([this.sql], () => (column === undefined ? this.inner.first<T>() : this.inner.first<T>(column)));
+    return withRetries([this.sql], async () => {
+      if (!this.stats) return column === undefined ? this.inner.first<T>() : this.inner.first<T>(column);
+      const result = this.count(await this.inner.all<Record<string, unknown>>());
+      const row = result.results[0] ?? null;
+      return (column === undefined ? row : (row?.[column] ?? null)) as T;
+    });
   }
   run<T>() {
-    return withRetries([this.sql], () => this.inner.run<T>());
+    return withRetries([this.sql], async () => this.count(await this.inner.run<T>()));
   }
   all<T>() {
-    return withRetries([this.sql], () => this.inner.all<T>());
+    return withRetries([this.sql], async () => this.count(await this.inner.all<T>()));
   }
   raw<T>(options?: { columnNames?: boolean }): Promise<unknown> {
-    return withRetries<unknown>([this.sql], () => (options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>()));
+    return withRetries<unknown>([this.sql], async () => {
+      if (!this.stats) return options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>();
+      // Stats mode: all() carries meta; rows come back in column order (joined columns carry unique aliases).
+      const result = this.count(await this.inner.all<Record<string, unknown>>());
+      const rows = result.results.map((r) => Object.values(r));
+      return options?.columnNames ? [Object.keys(result.results[0] ?? {}), ...rows] : rows;
+    });
   }
 }
 
-/** Wraps a D1 binding so every statement and batch made through it retries as described above. */
-export function retryingD1(db: D1Database): D1Database {
+/** Wraps a D1 binding (or session) so every statement and batch made through it retries as described above. */
+export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | null = null): D1Database {
   const wrapped = {
-    prepare: (sql: string) => new RetryingStatement(db.prepare(sql), sql),
+    prepare: (sql: string) => new RetryingStatement(db.prepare(sql), sql, stats),
     batch: (statements: RetryingStatement[]) =>
       withRetries(
         statements.map((s) => s.sql),
-        () => db.batch(statements.map((s) => s.inner)),
+        async () => {
+          const results = await db.batch(statements.map((s) => s.inner));
+          if (stats) {
+            stats.calls++;
+            stats.sql.push(...statements.map((s) => s.sql));
+            for (const r of results) {
+              stats.rows_read += (r as Meta).meta?.rows_read ?? 0;
+              stats.rows_written += (r as Meta).meta?.rows_written ?? 0;
+            }
+          }
+          return results;
+        },
       ),
-    exec: (sql: string) => db.exec(sql),
-    dump: () => (db as unknown as { dump: () => Promise<ArrayBuffer> }).dump(),
-    withSession: (constraint?: string) => db.withSession(constraint),
   };
   return wrapped as unknown as D1Database;
 }
