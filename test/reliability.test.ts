@@ -166,3 +166,23 @@ describe("limits", () => {
     expect(Date.parse(ok.json.submitted_at)).toBeGreaterThan(Date.parse("2020-01-01T00:00:00Z"));
   });
 });
+
+describe("D1 sessions", () => {
+  it("a write returns a bookmark; a read sent with it sees the write", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const created = await call("POST", "/courses", { token: manager, body: { name: uniqueName("c") } });
+    const bookmark = created.headers.get("x-d1-bookmark");
+    expect(bookmark).toMatch(/^[A-Za-z0-9-]+$/);
+    const read = await call("GET", `/courses/${created.json.id}`, { token: manager, headers: { "x-d1-bookmark": bookmark! } });
+    expect(read.status).toBe(200);
+    expect(read.json.name).toBe(created.json.name);
+    expect(read.headers.get("x-d1-bookmark")! >= bookmark!).toBe(true);
+  });
+
+  it("a malformed bookmark → 400", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const res = await call("GET", "/courses", { token: manager, headers: { "x-d1-bookmark": "not a bookmark!" } });
+    expect(res.status).toBe(400);
+    expect(res.json.code).toBe("invalid_bookmark");
+  });
+});
