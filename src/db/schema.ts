@@ -64,6 +64,8 @@ export const steps = sqliteTable(
     index("steps_previous").on(t.previous_step_id),
     // One exam per step, and a form is the exam of at most one step.
     uniqueIndex("steps_exam_unique").on(t.exam_id).where(sql`${t.exam_id} IS NOT NULL AND ${t.archived_at} IS NULL`),
+    // Unlinking an exam looks steps up by exam_id whatever their archive state.
+    index("steps_exam").on(t.exam_id),
   ],
 );
 
@@ -224,7 +226,12 @@ export const formSubmissions = sqliteTable(
       .on(t.participant_id, t.form_id)
       .where(sql`${t.submission_status} = 'InProgress'`),
     index("form_submissions_participant").on(t.participant_id, t.course_id),
-    index("form_submissions_open_deadline").on(t.submission_status, t.deadline_at),
+    index("form_submissions_open_by_deadline").on(t.deadline_at).where(sql`${t.submission_status} = 'InProgress'`),
+    // Review queues read a page along these, oldest first, without touching decided submissions.
+    index("form_submissions_pending").on(t.submitted_at, t.id).where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
+    index("form_submissions_pending_course").on(t.course_id, t.submitted_at, t.id).where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
+    index("form_submissions_pending_step").on(t.step_id, t.submitted_at, t.id).where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
+    index("form_submissions_participant_started").on(t.participant_id, t.started_at, t.id),
     index("form_submissions_form").on(t.form_id),
     index("form_submissions_step").on(t.step_id, t.submission_status),
     index("form_submissions_course").on(t.course_id, t.submission_status),
@@ -246,6 +253,7 @@ export const requirementSubmissions = sqliteTable(
     // One submission per participant and table: concurrent first reads create one.
     uniqueIndex("requirement_submissions_participant_table").on(t.participant_id, t.requirement_table_id),
     index("requirement_submissions_table").on(t.requirement_table_id, t.submitted_at),
+    index("requirement_submissions_pending").on(t.submitted_at, t.id).where(sql`${t.submitted_at} IS NOT NULL AND ${t.approved_at} IS NULL`),
   ],
 );
 

@@ -55,7 +55,8 @@ export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, whe
     .from(formSubmissions)
     .where(
       and(
-        eq(formSubmissions.submission_status, "InProgress"),
+        // A literal, so SQLite can use the partial index of open attempts by deadline.
+        sql`${formSubmissions.submission_status} = 'InProgress'`,
         lt(formSubmissions.deadline_at, new Date(now.getTime() - graceSeconds * 1000).toISOString()),
         where,
       ),

@@ -51,7 +51,7 @@ async function withRetries<T>(sqls: string[], run: () => Promise<T>): Promise<T>
  * own result meta, and the SQL run. Collected only when `D1_STATS` is set (the benchmark), where statements
  * run with `all()` so their meta is visible (`raw()` returns none).
  */
-export type D1Stats = { calls: number; rows_read: number; rows_written: number; sql: string[] };
+export type D1Stats = { calls: number; rows_read: number; rows_written: number; sql: { sql: string; rows_read: number }[] };
 
 type Meta = { meta?: { rows_read?: number; rows_written?: number } };
 
@@ -67,8 +67,8 @@ class RetryingStatement {
   private count<T>(result: T): T {
     if (this.stats) {
       this.stats.calls++;
-      this.stats.sql.push(this.sql);
       const meta = (result as Meta)?.meta;
+      this.stats.sql.push({ sql: this.sql, rows_read: meta?.rows_read ?? 0 });
       this.stats.rows_read += meta?.rows_read ?? 0;
       this.stats.rows_written += meta?.rows_written ?? 0;
     }
@@ -110,7 +110,7 @@ export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | 
           const results = await db.batch(statements.map((s) => s.inner));
           if (stats) {
             stats.calls++;
-            stats.sql.push(...statements.map((s) => s.sql));
+            results.forEach((r, i) => stats.sql.push({ sql: statements[i]!.sql, rows_read: (r as Meta).meta?.rows_read ?? 0 }));
             for (const r of results) {
               stats.rows_read += (r as Meta).meta?.rows_read ?? 0;
               stats.rows_written += (r as Meta).meta?.rows_written ?? 0;

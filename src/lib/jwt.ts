@@ -24,12 +24,21 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+/** Strict base64url decoding shared by tokens, signed links and cursors: null for anything malformed. */
+export function decodeBase64Url(part: string): Uint8Array | null {
+  // A length of 4n+1 is never valid base64 (atob would throw a DOMException).
+  if (!/^[A-Za-z0-9_-]*$/.test(part) || part.length % 4 === 1) return null;
+  try {
+    const binary = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
+    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
 function base64UrlDecode(part: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(part)) throw new JwtError("token is not base64url");
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4);
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const bytes = decodeBase64Url(part);
+  if (!bytes) throw new JwtError("token is not base64url");
   return bytes;
 }
 

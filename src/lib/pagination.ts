@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "./errors";
-import { base64UrlEncode } from "./jwt";
+import { base64UrlEncode, decodeBase64Url } from "./jwt";
 
 /**
  * Keyset pagination for every list: `?limit=` (default 50, max 200) and an opaque `?cursor=`. The body stays
@@ -25,9 +25,9 @@ export function encodeCursor(values: CursorValues): string {
 export function decodeCursor(cursor: string | undefined, shape: ("string" | "number" | "nullable-string")[]): CursorValues | null {
   if (cursor === undefined) return null;
   try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error();
-    const text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((cursor.length + 3) % 4));
-    const values = JSON.parse(text) as unknown;
+    const bytes = decodeBase64Url(cursor);
+    if (!bytes) throw new Error();
+    const values = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     if (!Array.isArray(values) || values.length !== shape.length) throw new Error();
     shape.forEach((kind, i) => {
       const v = values[i];

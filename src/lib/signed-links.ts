@@ -1,5 +1,5 @@
 import type { Caller } from "../env";
-import { base64UrlEncode } from "./jwt";
+import { base64UrlEncode, decodeBase64Url } from "./jwt";
 
 /**
  * Short-lived download links for media tags, which cannot send an Authorization header. The token is an
@@ -23,22 +23,12 @@ export async function signLink(materialId: string, caller: Caller, expires: numb
   return `${base64UrlEncode(payload)}.${base64UrlEncode(new Uint8Array(sig))}`;
 }
 
-function decode(part: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(part)) return null;
-  try {
-    const binary = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
-
 /** The caller a link was made for, or a reason it is refused. */
 export async function verifyLink(token: string, materialId: string, secret: string, now: Date): Promise<Caller | string> {
   const [payloadPart, sigPart, extra] = token.split(".");
   if (!payloadPart || !sigPart || extra !== undefined) return "malformed link token";
-  const payloadBytes = decode(payloadPart);
-  const sig = decode(sigPart);
+  const payloadBytes = decodeBase64Url(payloadPart);
+  const sig = decodeBase64Url(sigPart);
   if (!payloadBytes || !sig) return "malformed link token";
   if (!(await crypto.subtle.verify("HMAC", await key(secret), sig, payloadBytes))) return "invalid link signature";
   let claims: { m?: unknown; s?: unknown; r?: unknown; e?: unknown };
