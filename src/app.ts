@@ -39,6 +39,20 @@ function fromDatabaseError(error: unknown): ApiError | null {
   return null;
 }
 
+type OpenApiDoc = { paths?: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> };
+
+function withBodyErrors(input: object): object {
+  const doc = input as OpenApiDoc;
+  const error = { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+  for (const operations of Object.values(doc.paths ?? {}))
+    for (const op of Object.values(operations)) {
+      if (!op.requestBody || !op.responses) continue;
+      op.responses["413"] ??= { description: "Body too large", ...error };
+      op.responses["415"] ??= { description: "Body is not of an accepted content type", ...error };
+    }
+  return input;
+}
+
 export function createApp() {
   const app = createRouter();
 
@@ -86,14 +100,22 @@ export function createApp() {
     return c.json({ status: "ok" });
   });
 
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Course/LMS API",
-      version: "1.0.0",
-      description: "Courses, steps, materials, exams, submissions and requirement tables. See README for the API notes.",
-    },
-    security: [{ Bearer: [] }],
+  // Generated from the same zod schemas that validate requests, once per isolate (not at import). Every
+  // operation with a body also documents the 413/415 the middleware answers before validation.
+  let document: object | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= withBodyErrors(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Course/LMS API",
+          version: "1.0.0",
+          description: "Courses, steps, materials, exams, submissions and requirement tables. See README for the API notes.",
+        },
+        security: [{ Bearer: [] }],
+      }),
+    );
+    return c.json(document);
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",

@@ -76,7 +76,7 @@ export const listForParticipant = createRoute({
   security,
   summary: "A participant's attempts (managers: anyone's; participants: their own), oldest first",
   request: { params: ParticipantParams, query: PageQuery },
-  responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Attempts"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Attempts"), ...errors(400, 401, 403, 404) },
 });
 
 export const getSubmission = createRoute({
