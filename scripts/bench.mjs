@@ -346,6 +346,7 @@ async function load(url, call, data, manager) {
   const body = JSON.stringify({ mcq_answers: [{ question_id: "q0", selected_option_id: "a" }], theory_answers: [] });
   const targets = [
     { name: "GET /health", opts: { url: `${url}/health` } },
+    { name: "GET /forms/{id} (auth + one point read)", opts: { url: `${url}/forms/${data.forms[0].id}`, headers: auth } },
     { name: "GET /participants/me/courses", opts: { url: `${url}/participants/me/courses`, headers: auth } },
     { name: "GET /steps/{id}?participant_id", opts: { url: `${url}/steps/${s0.id}?participant_id=bench-alice`, headers: auth } },
     {

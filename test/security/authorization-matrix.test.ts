@@ -1,0 +1,605 @@
+/**
+ * Authorization matrix: every route of the OpenAPI document × every identity → the expected status.
+ *
+ * Identities: the nine bad-authentication cases (lib.ts BAD_AUTH), then
+ *  - self:          a participant acting on their own data (A, or the owner of a row's fresh resource);
+ *  - names-other:   that participant naming participant B through `participant_id` (query or path) — only on
+ *                   routes that have the parameter;
+ *  - intruder:      participant B sending the very request `self` sends (A's ids), on every route;
+ *  - mgr-names-other: a manager naming another manager through `manager_id` — only where the route has it;
+ *  - manager.
+ * A row may prepare fresh state (a throwaway course to delete, a fresh attempt to decide on) so that its
+ * cells do not disturb other rows; cells run in the order above, so the manager's write comes last.
+ */
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setClock } from "../../src/lib/clock";
+import { token, uniqueName } from "../helpers";
+import { BAD_AUTH, MORE_BAD_AUTH, buildWorld, describeReq, openApiDoc, operations, params, pdfBytes, responseProblems, send, type Person, type Req, type World } from "./lib";
+
+afterEach(() => setClock(null));
+
+type Who = "self" | "names-other" | "intruder" | "mgr-names-other" | "manager";
+type Expect = number | number[];
+type Ctx = { w: World; st: any; self: Person };
+type Row = {
+  /** Participants get 403 whatever they name. */
+  managerOnly?: boolean;
+  /** Fresh state for this row's cells; `self` may name the participant who owns it. */
+  prepare?: (w: World) => Promise<any>;
+  /** The request `self` sends (the intruder sends it too, with B's token). */
+  req: (c: Ctx) => Omit<Req, "method" | "token">;
+  /** The request a manager sends (defaults to `req`). */
+  managerReq?: (c: Ctx) => Omit<Req, "method" | "token">;
+  self: Expect;
+  intruder: Expect;
+  manager: Expect;
+  /** Only where the route has `participant_id`: the request naming B. */
+  namesOther?: (c: Ctx) => Omit<Req, "method" | "token">;
+};
+
+const pdf = pdfBytes(1500);
+const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;
+
+/** The table. Keys are `METHOD /path` exactly as in the OpenAPI document. */
+const MATRIX: Record<string, Row> = {
+  /* ---------------- courses ---------------- */
+  "POST /courses/enroll-default": {
+    // The scratch course is made the default, so both enrolments succeed deterministically.
+    prepare: async (w) => {
+      const r = await send({ method: "PUT", path: `/courses/${w.scratchCourse.id}/set-default`, token: w.manager });
+      if (r.status !== 200) throw new Error(`set-default ${r.status}`);
+      return { p: `fresh-${uniqueName("p")}` };
+    },
+    req: () => ({ path: "/courses/enroll-default" }),
+    namesOther: ({ w }) => ({ path: q("/courses/enroll-default", { participant_id: w.b.sub }) }),
+    managerReq: ({ st }) => ({ path: q("/courses/enroll-default", { participant_id: st.p }) }),
+    self: 200,
+    intruder: 200, // B enrols themself: their own data
+    manager: 200,
+  },
+  "POST /courses/{course_id}/enroll": {
+    managerOnly: true,
+    prepare: async () => ({ p: uniqueName("p") }),
+    req: ({ w, self }) => ({ path: q(`/courses/${w.course.id}/enroll`, { participant_id: self.sub }) }),
+    namesOther: ({ w }) => ({ path: q(`/courses/${w.course.id}/enroll`, { participant_id: w.b.sub }) }),
+    managerReq: ({ w, st }) => ({ path: q(`/courses/${w.course.id}/enroll`, { participant_id: st.p }) }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /courses": { req: () => ({ path: "/courses" }), self: 200, intruder: 200, manager: 200 },
+  "POST /courses": {
+    managerOnly: true,
+    req: () => ({ path: "/courses", json: { name: uniqueName("matrix-course") } }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+  },
+  "GET /courses/{course_id}": { req: ({ w }) => ({ path: `/courses/${w.course.id}` }), self: 200, intruder: 200, manager: 200 },
+  "PUT /courses/{course_id}": {
+    managerOnly: true,
+    req: ({ w }) => ({ path: `/courses/${w.course.id}`, json: { description: "changed by the matrix" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /courses/{course_id}": {
+    managerOnly: true,
+    prepare: async (w) => ({ course: await w.freshCourse() }),
+    req: ({ st }) => ({ path: `/courses/${st.course.id}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
+  "PUT /courses/{course_id}/set-default": {
+    managerOnly: true,
+    req: ({ w }) => ({ path: `/courses/${w.scratchCourse.id}/set-default` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "POST /courses/{course_id}/steps/reorder": {
+    managerOnly: true,
+    req: ({ w }) => ({ path: `/courses/${w.scratchCourse.id}/steps/reorder`, json: { step_orders: [{ step_id: w.scratchStep.id, order_index: 0 }] } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+
+  /* ---------------- steps ---------------- */
+  "GET /steps/{step_id}": {
+    req: ({ w }) => ({ path: `/steps/${w.step1.id}` }),
+    namesOther: ({ w }) => ({ path: q(`/steps/${w.step1.id}`, { participant_id: w.b.sub }) }),
+    managerReq: ({ w }) => ({ path: q(`/steps/${w.step1.id}`, { participant_id: w.a.sub }) }),
+    self: 200,
+    intruder: 200, // published content; B sees it locked
+    manager: 200,
+  },
+  "PUT /steps/{step_id}": {
+    managerOnly: true,
+    req: ({ w }) => ({ path: `/steps/${w.scratchStep.id}`, json: { description: "changed by the matrix" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /steps/{step_id}": {
+    managerOnly: true,
+    prepare: async (w) => ({ step: await w.freshStep() }),
+    req: ({ st }) => ({ path: `/steps/${st.step.id}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
+  "POST /steps": {
+    managerOnly: true,
+    req: ({ w }) => ({ path: "/steps", json: { course_id: w.scratchCourse.id, name: uniqueName("matrix-step") } }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+  },
+  "PUT /steps/{step_id}/exam": {
+    managerOnly: true,
+    prepare: async (w) => ({ step: await w.freshStep(), form: await w.freshForm() }),
+    req: ({ st }) => ({ path: q(`/steps/${st.step.id}/exam`, { form_id: st.form.id }) }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "POST /steps/{step_id}/materials-complete": {
+    req: ({ w }) => ({ path: `/steps/${w.step1.id}/materials-complete` }),
+    namesOther: ({ w }) => ({ path: q(`/steps/${w.step1.id}/materials-complete`, { participant_id: w.b.sub }) }),
+    managerReq: ({ w }) => ({ path: q(`/steps/${w.step1.id}/materials-complete`, { participant_id: w.a.sub }) }),
+    self: 200,
+    intruder: 409, // B is not enrolled in A's course
+    manager: 200,
+  },
+  "POST /steps/{step_id}/materials": {
+    managerOnly: true,
+    req: ({ w }) => ({
+      path: `/steps/${w.scratchStep.id}/materials`,
+      json: { material_type: "Video", title: uniqueName("matrix-video"), content: { url: "https://example.com/v.mp4" } },
+    }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+  },
+
+  /* ---------------- materials ---------------- */
+  "PUT /materials/{material_id}": {
+    managerOnly: true,
+    req: ({ w }) => ({ path: `/materials/${w.video.id}`, json: { description: "changed by the matrix" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /materials/{material_id}": {
+    managerOnly: true,
+    prepare: async (w) => ({ material: await w.freshMaterial() }),
+    req: ({ st }) => ({ path: `/materials/${st.material.id}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
+  "POST /materials/{material_id}/complete": {
+    req: ({ w }) => ({ path: `/materials/${w.video.id}/complete` }),
+    namesOther: ({ w }) => ({ path: q(`/materials/${w.video.id}/complete`, { participant_id: w.b.sub }) }),
+    managerReq: ({ w }) => ({ path: q(`/materials/${w.video.id}/complete`, { participant_id: w.a.sub }) }),
+    self: 200,
+    intruder: 409, // not enrolled
+    manager: 200,
+  },
+  "PUT /materials/{material_id}/file": {
+    managerOnly: true,
+    req: ({ w }) => ({
+      path: `/materials/${w.doc.id}/file`,
+      raw: pdf,
+      headers: { "content-type": "application/pdf", "content-length": String(pdf.byteLength) },
+    }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /materials/{material_id}/file": {
+    req: ({ w }) => ({ path: `/materials/${w.doc.id}/file` }),
+    self: 200,
+    intruder: 403, // file_forbidden: not enrolled
+    manager: 200,
+  },
+  "DELETE /materials/{material_id}/file": {
+    managerOnly: true,
+    prepare: async (w) => ({ material: await w.freshDocumentWithFile() }),
+    req: ({ st }) => ({ path: `/materials/${st.material.id}/file` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
+  "POST /materials/{material_id}/file-link": {
+    req: ({ w }) => ({ path: `/materials/${w.doc.id}/file-link` }),
+    self: 200,
+    intruder: 403,
+    manager: 200,
+  },
+
+  /* ---------------- forms ---------------- */
+  "GET /forms": { req: () => ({ path: "/forms" }), self: 200, intruder: 200, manager: 200 },
+  "POST /forms": {
+    managerOnly: true,
+    req: () => ({ path: "/forms", json: { name: uniqueName("matrix-form"), duration_minutes: 10, questions: [{ question_id: "t", question_type: "THEORY", question_text: "Why?", marks: 1 }] } }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+  },
+  "GET /forms/{form_id}": { req: ({ w }) => ({ path: `/forms/${w.exam1.id}` }), self: 200, intruder: 200, manager: 200 },
+  "PUT /forms/{form_id}": {
+    managerOnly: true,
+    req: ({ w }) => ({ path: `/forms/${w.exam1.id}`, json: { description: "changed by the matrix" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /forms/{form_id}": {
+    managerOnly: true,
+    prepare: async (w) => ({ form: await w.freshForm() }),
+    req: ({ st }) => ({ path: `/forms/${st.form.id}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
+
+  /* ---------------- requirement tables and tracking ---------------- */
+  "GET /requirement-tables/submissions/pending": {
+    managerOnly: true,
+    req: () => ({ path: "/requirement-tables/submissions/pending" }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "POST /requirement-tables/submissions/{submission_id}/rows": {
+    req: ({ w }) => ({ path: `/requirement-tables/submissions/${w.aTable}/rows`, json: { serial_number: 1, completed: true, completed_value: 16 } }),
+    namesOther: ({ w }) => ({
+      path: q(`/requirement-tables/submissions/${w.aTable}/rows`, { participant_id: w.b.sub }),
+      json: { serial_number: 1, completed: true, completed_value: 16 },
+    }),
+    managerReq: ({ w }) => ({
+      path: q(`/requirement-tables/submissions/${w.aTable}/rows`, { participant_id: w.a.sub }),
+      json: { serial_number: 1, completed: true, completed_value: 16 },
+    }),
+    self: 200,
+    intruder: 404, // someone else's submission is not there for B
+    manager: 200,
+  },
+  "POST /requirement-tables/submissions/{submission_id}/submit": {
+    req: ({ w }) => ({ path: `/requirement-tables/submissions/${w.aTable}/submit` }),
+    namesOther: ({ w }) => ({ path: q(`/requirement-tables/submissions/${w.aTable}/submit`, { participant_id: w.b.sub }) }),
+    managerReq: ({ w }) => ({ path: q(`/requirement-tables/submissions/${w.aTable}/submit`, { participant_id: w.a.sub }) }),
+    self: 200,
+    intruder: 404,
+    manager: 200,
+  },
+  "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": {
+    managerOnly: true,
+    prepare: (w) => w.freshTableSubmission(),
+    req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/rows/1/approve`, json: { approved: true } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "POST /requirement-tables/submissions/{submission_id}/approve": {
+    managerOnly: true,
+    prepare: (w) => w.freshTableSubmission(),
+    req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/approve`, json: { approval_remarks: "fine" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /requirement-tables/{table_id}/my-submission": {
+    req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}/my-submission` }),
+    namesOther: ({ w }) => ({ path: q(`/requirement-tables/${w.table.id}/my-submission`, { participant_id: w.b.sub }) }),
+    managerReq: ({ w }) => ({ path: q(`/requirement-tables/${w.table.id}/my-submission`, { participant_id: w.a.sub }) }),
+    self: 200,
+    intruder: 200, // B's own submission
+    manager: 200,
+  },
+  "GET /requirement-tables": { req: () => ({ path: "/requirement-tables" }), self: 200, intruder: 200, manager: 200 },
+  "POST /requirement-tables": {
+    managerOnly: true,
+    req: () => ({ path: "/requirement-tables", json: { name: uniqueName("matrix-table"), requirements: [{ serial_number: 1, activity: "Read", target: 1, unit: "pages" }] } }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+  },
+  "GET /requirement-tables/{table_id}": { req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}` }), self: 200, intruder: 200, manager: 200 },
+  "PUT /requirement-tables/{table_id}": {
+    managerOnly: true,
+    req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}`, json: { description: "changed by the matrix" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /requirement-tables/{table_id}": {
+    managerOnly: true,
+    prepare: async (w) => ({ table: await w.freshTable() }),
+    req: ({ st }) => ({ path: `/requirement-tables/${st.table.id}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
+
+  /* ---------------- exams and review ---------------- */
+  "POST /steps/{step_id}/exam/start": {
+    req: ({ w }) => ({ path: `/steps/${w.step2.id}/exam/start` }),
+    namesOther: ({ w }) => ({ path: q(`/steps/${w.step2.id}/exam/start`, { participant_id: w.b.sub }) }),
+    self: 200, // resumes A's open attempt
+    intruder: 409, // not enrolled
+    manager: 403, // participants only
+  },
+  "PUT /forms/submissions/{submission_id}/answers": {
+    req: ({ w }) => ({ path: `/forms/submissions/${w.open}/answers`, json: { mcq_answers: [{ question_id: "q1", selected_option_id: "b" }] } }),
+    self: 200,
+    intruder: 403, // not_your_attempt
+    manager: 403,
+  },
+  "POST /forms/submissions/{submission_id}/submit": {
+    prepare: (w) => w.freshOpen(),
+    req: ({ st }) => ({ path: `/forms/submissions/${st.submission}/submit`, json: { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }] } }),
+    self: 200,
+    intruder: 403,
+    manager: 403,
+  },
+  "GET /form-submissions/pending": { managerOnly: true, req: () => ({ path: "/form-submissions/pending" }), self: 403, intruder: 403, manager: 200 },
+  "GET /form-submissions/participant/{participant_id}": {
+    req: ({ self }) => ({ path: `/form-submissions/participant/${encodeURIComponent(self.sub)}` }),
+    namesOther: ({ w }) => ({ path: `/form-submissions/participant/${encodeURIComponent(w.b.sub)}` }),
+    self: 200,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /form-submissions/{submission_id}": {
+    req: ({ w }) => ({ path: `/form-submissions/${w.submitted}` }),
+    self: 200,
+    intruder: 404,
+    manager: 200,
+  },
+  "POST /form-submissions/{submission_id}/grade": {
+    managerOnly: true,
+    prepare: (w) => w.freshSubmitted(),
+    req: ({ st }) => ({ path: `/form-submissions/${st.submission}/grade`, json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "POST /form-submissions/{submission_id}/approve": {
+    managerOnly: true,
+    prepare: async (w) => {
+      const p = await w.freshSubmitted();
+      const g = await send({ method: "POST", path: `/form-submissions/${p.submission}/grade`, token: w.manager, json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] } });
+      if (g.status !== 200) throw new Error(`grade ${g.status} ${g.text}`);
+      return p;
+    },
+    req: ({ st }) => ({ path: `/form-submissions/${st.submission}/approve`, json: { feedback: "ok" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "POST /form-submissions/{submission_id}/reject": {
+    managerOnly: true,
+    prepare: (w) => w.freshSubmitted(),
+    req: ({ st }) => ({ path: `/form-submissions/${st.submission}/reject`, json: { feedback: "again" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "POST /form-submissions/{submission_id}/request-retake": {
+    managerOnly: true,
+    prepare: (w) => w.freshSubmitted(),
+    req: ({ st }) => ({ path: `/form-submissions/${st.submission}/request-retake`, json: { reason: "again" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+
+  /* ---------------- participant views ---------------- */
+  "GET /participants/me/courses": {
+    req: () => ({ path: "/participants/me/courses" }),
+    namesOther: ({ w }) => ({ path: q("/participants/me/courses", { participant_id: w.b.sub }) }),
+    managerReq: ({ w }) => ({ path: q("/participants/me/courses", { participant_id: w.a.sub }) }),
+    self: 200,
+    intruder: 200, // B's own list
+    manager: 200,
+  },
+  "GET /participants/me/progress/{course_id}": {
+    req: ({ w }) => ({ path: `/participants/me/progress/${w.course.id}` }),
+    namesOther: ({ w }) => ({ path: q(`/participants/me/progress/${w.course.id}`, { participant_id: w.b.sub }) }),
+    managerReq: ({ w }) => ({ path: q(`/participants/me/progress/${w.course.id}`, { participant_id: w.a.sub }) }),
+    self: 200,
+    intruder: 404, // not enrolled
+    manager: 200,
+  },
+  "GET /participants/me/step/{step_id}/progress": {
+    req: ({ w }) => ({ path: `/participants/me/step/${w.step1.id}/progress` }),
+    namesOther: ({ w }) => ({ path: q(`/participants/me/step/${w.step1.id}/progress`, { participant_id: w.b.sub }) }),
+    managerReq: ({ w }) => ({ path: q(`/participants/me/step/${w.step1.id}/progress`, { participant_id: w.a.sub }) }),
+    self: 200,
+    intruder: 404,
+    manager: 200,
+  },
+};
+
+/** Participant actions: the only non-GET routes a participant may call. Everything else that writes is manager-only. */
+const PARTICIPANT_WRITES = new Set([
+  "POST /courses/enroll-default",
+  "POST /steps/{step_id}/materials-complete",
+  "POST /materials/{material_id}/complete",
+  "POST /materials/{material_id}/file-link",
+  "POST /requirement-tables/submissions/{submission_id}/rows",
+  "POST /requirement-tables/submissions/{submission_id}/submit",
+  "POST /steps/{step_id}/exam/start",
+  "PUT /forms/submissions/{submission_id}/answers",
+  "POST /forms/submissions/{submission_id}/submit",
+]);
+
+const accepts = (expected: Expect, status: number) => (Array.isArray(expected) ? expected.includes(status) : expected === status);
+
+let w: World;
+let doc: any;
+const counts = { cells: 0, routes: 0, byIdentity: {} as Record<string, number> };
+
+beforeAll(async () => {
+  doc = await openApiDoc();
+  w = await buildWorld();
+}, 60_000);
+
+describe("authorization matrix", () => {
+  it("has a row for every (method, path) of the OpenAPI document, and no row for a route it lacks", () => {
+    const documented = operations(doc).map((o) => o.key);
+    const missing = documented.filter((k) => !(k in MATRIX));
+    const stale = Object.keys(MATRIX).filter((k) => !documented.includes(k));
+    expect(missing, "routes in the OpenAPI document without a row in MATRIX").toEqual([]);
+    expect(stale, "rows in MATRIX for routes the document does not list").toEqual([]);
+    expect(documented.length).toBeGreaterThan(40);
+  });
+
+  it("classifies every write: a participant action, or manager-only (403 for participants)", () => {
+    const problems: string[] = [];
+    for (const o of operations(doc)) {
+      const row = MATRIX[o.key];
+      if (!row) continue;
+      const participantAction = PARTICIPANT_WRITES.has(o.key);
+      if (o.method !== "GET" && !participantAction && !row.managerOnly) problems.push(`${o.key}: a write that is neither a participant action nor managerOnly`);
+      if (row.managerOnly && (row.self !== 403 || row.intruder !== 403)) problems.push(`${o.key}: managerOnly but participants are not expected 403`);
+      const hasParticipantParam = params(o.op, "query").some((p: any) => p.name === "participant_id") || params(o.op, "path").some((p: any) => p.name === "participant_id");
+      if (hasParticipantParam && !row.managerOnly && !row.namesOther) problems.push(`${o.key}: has participant_id but no names-other cell`);
+      if (!hasParticipantParam && row.namesOther) problems.push(`${o.key}: names-other cell but no participant_id parameter`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it.each(Object.keys(MATRIX))("%s", async (key) => {
+    const row = MATRIX[key]!;
+    const [method] = key.split(" ") as [string];
+    const o = operations(doc).find((x) => x.key === key);
+    expect(o, `${key} is not in the OpenAPI document`).toBeDefined();
+    const st = row.prepare ? await row.prepare(w) : {};
+    const self: Person = st && typeof st.sub === "string" && typeof st.token === "string" ? { sub: st.sub, token: st.token } : w.a;
+    const ctx: Ctx = { w, st, self };
+    const failures: string[] = [];
+
+    const run = async (who: string, expected: Expect, base: Omit<Req, "method" | "token">, auth: { token?: string; headers?: Record<string, string> }) => {
+      const req: Req = { ...base, method, token: auth.token, headers: { ...base.headers, ...auth.headers } };
+      const res = await send(req);
+      counts.cells++;
+      counts.byIdentity[who] = (counts.byIdentity[who] ?? 0) + 1;
+      const problems = responseProblems(res);
+      if (!accepts(expected, res.status)) problems.unshift(`expected ${JSON.stringify(expected)}, got ${res.status} ${res.text.slice(0, 200)}`);
+      if (res.status === 401 && res.json?.code !== "unauthorized") problems.push(`401 with code ${res.json?.code}`);
+      if (problems.length) failures.push(`[${who}] ${describeReq(req)} → ${problems.join("; ")}`);
+      return res;
+    };
+
+    // 1. The nine bad-authentication cases: 401 with a JSON detail, before anything else is looked at.
+    for (const [name, headers] of BAD_AUTH) await run(name, 401, row.req(ctx), { headers: await headers(w.managerSub) });
+    // 2. A participant naming another participant.
+    if (row.namesOther) await run("names-other", 403, row.namesOther(ctx), { token: self.token });
+    // 3. The intruder: participant B sending self's request.
+    await run("intruder", row.intruder, row.req(ctx), { token: w.b.token });
+    // 4. Self.
+    await run("self", row.self, row.req(ctx), { token: self.token });
+    // 5. A manager naming another manager through manager_id.
+    const managerBase = (row.managerReq ?? row.req)(ctx);
+    if (params(o!.op, "query").some((p: any) => p.name === "manager_id")) {
+      const sep = managerBase.path.includes("?") ? "&" : "?";
+      await run("mgr-names-other", 403, { ...managerBase, path: `${managerBase.path}${sep}manager_id=${encodeURIComponent(uniqueName("other-manager"))}` }, { token: w.manager });
+    }
+    // 6. The manager.
+    await run("manager", row.manager, managerBase, { token: w.manager });
+    counts.routes++;
+    expect(failures, failures.join("\n")).toEqual([]);
+  });
+
+  it(`${MORE_BAD_AUTH.length} more malformed or wrongly-filled tokens: 401 with a JSON detail on every route`, async () => {
+    const failures: string[] = [];
+    let cells = 0;
+    // Bad tokens are refused before any state is read; rows that prepare state get throwaway stand-ins.
+    const st = { course: await w.freshCourse(), step: await w.freshStep(), form: await w.freshForm(), material: await w.freshDocumentWithFile(), table: await w.freshTable(), submission: w.submitted, p: "x" };
+    for (const [key, row] of Object.entries(MATRIX)) {
+      const [method] = key.split(" ") as [string];
+      const base = row.req({ w, st, self: w.a });
+      for (const [name, headers] of MORE_BAD_AUTH) {
+        const req: Req = { ...base, method, headers: { ...base.headers, ...(await headers(w.managerSub)) } };
+        let res;
+        try {
+          res = await send(req);
+        } catch (error) {
+          failures.push(`[${name}] ${describeReq(req)} → threw ${String(error)}`);
+          continue;
+        }
+        cells++;
+        const problems = responseProblems(res);
+        if (res.status !== 401) problems.unshift(`expected 401, got ${res.status} ${res.text.slice(0, 160)}`);
+        else if (res.json?.code !== "unauthorized") problems.push(`code ${res.json?.code}`);
+        if (problems.length) failures.push(`[${name}] ${describeReq(req)} → ${problems.join("; ")}`);
+      }
+    }
+    counts.cells += cells;
+    counts.byIdentity["more bad tokens"] = cells;
+    const byToken = new Map<string, number>();
+    for (const f of failures) byToken.set(f.slice(1, f.indexOf("]")), (byToken.get(f.slice(1, f.indexOf("]"))) ?? 0) + 1);
+    expect(failures.length, `${failures.length} failing cells; by token: ${JSON.stringify(Object.fromEntries(byToken))}\n${failures.slice(0, 6).join("\n")}`).toBe(0);
+  });
+
+  it("reports the cells covered", () => {
+    console.log(`authorization matrix: ${counts.routes} routes, ${counts.cells} route × identity cells`, counts.byIdentity);
+    expect(counts.routes).toBe(Object.keys(MATRIX).length);
+    expect(counts.byIdentity["more bad tokens"]).toBe(Object.keys(MATRIX).length * MORE_BAD_AUTH.length);
+  });
+});
+
+describe("signed download links (GET /materials/{id}/file?token=)", () => {
+  const linkPath = (url: string) => url.replace(/^https?:\/\/[^/]+/, "");
+
+  it("a link works without Authorization for its material, and only for it, and only until it expires", async () => {
+    const failures: string[] = [];
+    const check = async (what: string, path: string, expected: number, headers: Record<string, string> = {}) => {
+      const res = await send({ method: "GET", path, headers });
+      const problems = responseProblems(res);
+      if (res.status !== expected) problems.unshift(`expected ${expected}, got ${res.status} ${res.text.slice(0, 160)}`);
+      if (expected === 401 && res.json?.code !== "unauthorized") problems.push(`code ${res.json?.code}`);
+      if (problems.length) failures.push(`${what}: GET ${path} → ${problems.join("; ")}`);
+      return res;
+    };
+    const other = await w.freshDocumentWithFile();
+    for (const who of [w.a, { sub: w.managerSub, token: w.manager }]) {
+      const link = await send({ method: "POST", path: `/materials/${w.doc.id}/file-link`, token: who.token });
+      expect(link.status).toBe(200);
+      const path = linkPath(link.json.url);
+      const good = await check(`${who.sub} link`, path, 200);
+      expect(good.text.startsWith("%PDF-")).toBe(true);
+      const tokenValue = new URL(link.json.url).searchParams.get("token")!;
+      const [payload, sig] = tokenValue.split(".") as [string, string];
+      const flipped = sig.slice(0, -2) + (sig.at(-2) === "A" ? "B" : "A") + sig.at(-1);
+      await check("tampered signature", `/materials/${w.doc.id}/file?token=${payload}.${flipped}`, 401);
+      await check("payload only", `/materials/${w.doc.id}/file?token=${payload}`, 401);
+      await check("another material's link", `/materials/${other.id}/file?token=${encodeURIComponent(tokenValue)}`, 401);
+      await check("empty token", `/materials/${w.doc.id}/file?token=`, 401);
+      await check("garbage token", `/materials/${w.doc.id}/file?token=not.a.link`, 401);
+      await check("API JWT as link", `/materials/${w.doc.id}/file?token=${who.token}`, 401);
+      const asBearer = await send({ method: "GET", path: "/courses", headers: { authorization: `Bearer ${tokenValue}` } });
+      if (asBearer.status !== 401) failures.push(`link token accepted as API bearer: ${asBearer.status}`);
+      setClock(() => new Date(Date.now() + 16 * 60_000));
+      await check("expired link", path, 401);
+      setClock(null);
+    }
+    // A participant who may not open the file gets no link, so cannot mint one for themself.
+    const intruder = await send({ method: "POST", path: `/materials/${w.doc.id}/file-link`, token: w.b.token });
+    if (intruder.status !== 403) failures.push(`B got a link: ${intruder.status}`);
+    expect(failures, failures.join("\n")).toEqual([]);
+  });
+
+  it("tokens are checked on routes the document does not list: an unknown route is 401 without a token, 404 with one", async () => {
+    const anon = await send({ method: "GET", path: "/admin/secrets" });
+    expect(anon.status).toBe(401);
+    const manager = await send({ method: "GET", path: "/admin/secrets", token: await token(uniqueName("m"), "manager") });
+    expect(manager.status).toBe(404);
+    expect(typeof manager.json.detail).toBe("string");
+  });
+});

@@ -1,0 +1,511 @@
+/**
+ * Answer and data leakage, and mass assignment.
+ *
+ * Leakage: participants A and B take the same course (exam, requirement table, files). Every response either
+ * receives — the scripted participant actions (enrol, step and progress views, exam start/resume/autosave/
+ * submit, submission views, requirement rows) and a walk over every route of the OpenAPI document with their
+ * own ids and with the other's — is deep-scanned for a key named `is_correct` at any depth and for the other
+ * participant's `sub` anywhere in the text.
+ *
+ * Mass assignment: every write route with a JSON body (read from the document) gets its valid base body plus,
+ * one at a time, each server-owned field (`id`, `created_by`, `mcq_score`, `approved`, …) that its schema does
+ * not name — at the top level and inside the first item of each array of objects. Each must be refused with
+ * 400 naming the field; the whole database and a read-back must be unchanged; and the base body alone must then
+ * succeed, which shows the refusal came from the field.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { uniqueName } from "../helpers";
+import {
+  answersFor,
+  buildWorld,
+  clip,
+  describeReq,
+  deref,
+  jsonBodySchema,
+  keyPaths,
+  openApiDoc,
+  operations,
+  params,
+  responseProblems,
+  send,
+  snapshotDatabase,
+  type Person,
+  type Req,
+  type Res,
+  type World,
+} from "./lib";
+
+let doc: any;
+let w: World;
+
+/** What a participant owns, by parameter name. */
+type Holdings = { person: Person; formSubmission: string; tableSubmission: string };
+let A: Holdings;
+let B: Holdings;
+
+const leaks: string[] = [];
+const serverErrors: string[] = [];
+let scanned = 0;
+
+function scan(viewer: Person, other: Person, req: Req, res: Res) {
+  scanned++;
+  for (const p of responseProblems(res)) if (res.status >= 500 || /contains/.test(p)) serverErrors.push(`${describeReq(req)} → ${p}`);
+  if (res.json !== undefined) for (const path of keyPaths(res.json, "is_correct")) leaks.push(`is_correct at ${path}: ${viewer.sub} ← ${describeReq(req)} (${res.status})`);
+  else if (/"is_correct"/.test(res.text)) leaks.push(`is_correct in text: ${viewer.sub} ← ${describeReq(req)} (${res.status})`);
+  // Headers too: a Link to a next page carries a cursor, which is base64url JSON of the last row's keys.
+  for (const [name, value] of res.headers) {
+    const cursors = [...value.matchAll(/cursor=([A-Za-z0-9_-]+)/g)].map((m) => {
+      try {
+        return atob(m[1]!.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((m[1]!.length + 3) % 4));
+      } catch {
+        return "";
+      }
+    });
+    for (const text of [value, ...cursors])
+      if (text.includes(other.sub) || text.includes("is_correct")) leaks.push(`${other.sub} or is_correct in header ${name} of ${viewer.sub}'s response ← ${describeReq(req)}: ${clip(text, 200)}`);
+  }
+  if (res.text.includes(other.sub)) leaks.push(`${other.sub} (another participant) in ${viewer.sub}'s response ← ${describeReq(req)} (${res.status}): ${clip(res.text, 300)}`);
+}
+
+/** A participant's request, scanned; `expected` guards that the action really happened. */
+async function act(viewer: Person, other: Person, method: string, path: string, json?: unknown, expected?: number[]): Promise<Res> {
+  const req: Req = { method, path, token: viewer.token, json };
+  const res = await send(req);
+  scan(viewer, other, req, res);
+  if (expected && !expected.includes(res.status)) throw new Error(`${describeReq(req)}: expected ${expected}, got ${res.status} ${res.text}`);
+  return res;
+}
+
+async function asManager(method: string, path: string, json?: unknown, expected = [200]) {
+  const res = await send({ method, path, token: w.manager, json });
+  if (!expected.includes(res.status)) throw new Error(`manager ${method} ${path}: ${res.status} ${res.text}`);
+  return res;
+}
+
+beforeAll(async () => {
+  doc = await openApiDoc();
+  w = await buildWorld();
+  // B joins A's course and goes through it alongside A: an exam attempt graded and approved, a table approved.
+  await asManager("POST", `/courses/${w.course.id}/enroll?participant_id=${w.b.sub}`);
+  await act(w.b, w.a, "POST", `/steps/${w.step1.id}/materials-complete`, undefined, [200]);
+  const start = await act(w.b, w.a, "POST", `/steps/${w.step1.id}/exam/start`, undefined, [201]);
+  await act(w.b, w.a, "PUT", `/forms/submissions/${start.json.submission_id}/answers`, answersFor("b"), [200]);
+  await act(w.b, w.a, "POST", `/forms/submissions/${start.json.submission_id}/submit`, answersFor("a"), [200]);
+  await asManager("POST", `/form-submissions/${start.json.submission_id}/grade`, { theory_grades: [{ question_id: "q2", marks_awarded: 9 }] });
+  await asManager("POST", `/form-submissions/${start.json.submission_id}/approve`, {});
+  const table = await act(w.b, w.a, "GET", `/requirement-tables/${w.table.id}/my-submission`, undefined, [200]);
+  for (const serial of [1, 2]) await act(w.b, w.a, "POST", `/requirement-tables/submissions/${table.json.submission_id}/rows`, { serial_number: serial, completed: true, completed_value: 5, remarks: "done" }, [200]);
+  await act(w.b, w.a, "POST", `/requirement-tables/submissions/${table.json.submission_id}/submit`, undefined, [200]);
+  await asManager("POST", `/requirement-tables/submissions/${table.json.submission_id}/approve`, { approval_remarks: "good" });
+  A = { person: w.a, formSubmission: w.submitted, tableSubmission: w.aTable };
+  B = { person: w.b, formSubmission: start.json.submission_id, tableSubmission: table.json.submission_id };
+}, 60_000);
+
+describe("answer and data leakage", () => {
+  it("participant actions: enrol, views, exam start/resume/autosave/submit, submissions, requirement rows", async () => {
+    const a = w.a;
+    const b = w.b;
+    await asManager("PUT", `/courses/${w.course.id}/set-default`);
+    await act(a, b, "POST", "/courses/enroll-default", undefined, [200]);
+    for (const path of [
+      "/courses",
+      "/courses?is_active=true",
+      `/courses/${w.course.id}`,
+      `/steps/${w.step1.id}`,
+      `/steps/${w.step2.id}`,
+      "/forms",
+      `/forms?step_id=${w.step1.id}`,
+      `/forms/${w.exam1.id}`,
+      `/forms/${w.exam2.id}`,
+      "/requirement-tables",
+      `/requirement-tables/${w.table.id}`,
+      `/requirement-tables/${w.table.id}/my-submission`,
+      "/participants/me/courses",
+      `/participants/me/progress/${w.course.id}`,
+      `/participants/me/step/${w.step1.id}/progress`,
+      `/participants/me/step/${w.step2.id}/progress`,
+      `/form-submissions/${w.submitted}`,
+      `/form-submissions/participant/${a.sub}`,
+    ])
+      await act(a, b, "GET", path, undefined, [200]);
+    await act(a, b, "POST", `/materials/${w.video.id}/complete`, undefined, [200]);
+    await act(a, b, "POST", `/steps/${w.step1.id}/materials-complete`, undefined, [200]);
+    const link = await act(a, b, "POST", `/materials/${w.doc.id}/file-link`, undefined, [200]);
+    await act(a, b, "GET", link.json.url.replace(/^https?:\/\/[^/]+/, ""), undefined, [200]);
+
+    // The open attempt on exam2: resume, autosave, submit.
+    const resume = await act(a, b, "POST", `/steps/${w.step2.id}/exam/start`, undefined, [200]);
+    expect(resume.json.submission_id).toBe(w.open);
+    await act(a, b, "PUT", `/forms/submissions/${w.open}/answers`, answersFor("b", "first draft"), [200]);
+    await act(a, b, "POST", `/steps/${w.step2.id}/exam/start`, undefined, [200]);
+    await act(a, b, "POST", `/forms/submissions/${w.open}/submit`, answersFor("a"), [200]);
+    await act(a, b, "GET", `/form-submissions/${w.open}`, undefined, [200]);
+
+    // exam1: rejected by the manager, started again (a new attempt), submitted, graded, approved; viewed at each stage.
+    await asManager("POST", `/form-submissions/${w.submitted}/reject`, { feedback: "try again" });
+    await act(a, b, "GET", `/form-submissions/${w.submitted}`, undefined, [200]);
+    const again = await act(a, b, "POST", `/steps/${w.step1.id}/exam/start`, undefined, [201]);
+    await act(a, b, "PUT", `/forms/submissions/${again.json.submission_id}/answers`, answersFor("a"), [200]);
+    await act(a, b, "POST", `/steps/${w.step1.id}/exam/start`, undefined, [200]);
+    await act(a, b, "POST", `/forms/submissions/${again.json.submission_id}/submit`, answersFor("a"), [200]);
+    await act(a, b, "GET", `/form-submissions/${again.json.submission_id}`, undefined, [200]);
+    await asManager("POST", `/form-submissions/${again.json.submission_id}/grade`, { theory_grades: [{ question_id: "q2", marks_awarded: 10 }] });
+    await act(a, b, "GET", `/form-submissions/${again.json.submission_id}`, undefined, [200]);
+    await asManager("POST", `/form-submissions/${again.json.submission_id}/approve`, { feedback: "well done" });
+    await act(a, b, "GET", `/form-submissions/${again.json.submission_id}`, undefined, [200]);
+    await act(a, b, "GET", `/form-submissions/participant/${a.sub}`, undefined, [200]);
+
+    // Requirement rows: edit, submit, manager rejects one, edit again.
+    await act(a, b, "POST", `/requirement-tables/submissions/${w.aTable}/rows`, { serial_number: 1, completed: true, completed_value: 16, remarks: "daily" }, [200]);
+    await act(a, b, "POST", `/requirement-tables/submissions/${w.aTable}/submit`, undefined, [200]);
+    await asManager("POST", `/requirement-tables/submissions/${w.aTable}/rows/1/approve`, { approved: false, approval_remarks: "prove it" });
+    await act(a, b, "GET", `/requirement-tables/${w.table.id}/my-submission`, undefined, [200]);
+    await act(a, b, "POST", `/requirement-tables/submissions/${w.aTable}/rows`, { serial_number: 1, completed: true, completed_value: 17 }, [200]);
+    await asManager("POST", `/requirement-tables/submissions/${w.aTable}/submit?participant_id=${a.sub}`);
+    await asManager("POST", `/requirement-tables/submissions/${w.aTable}/approve`, {});
+
+    // And every view once more, now that A has reviewed, approved and completed work.
+    for (const path of [`/courses/${w.course.id}`, `/steps/${w.step1.id}`, `/steps/${w.step2.id}`, "/participants/me/courses", `/participants/me/progress/${w.course.id}`, `/participants/me/step/${w.step1.id}/progress`, `/participants/me/step/${w.step2.id}/progress`])
+      await act(a, b, "GET", path, undefined, [200]);
+
+    expect(serverErrors).toEqual([]);
+    expect(leaks, leaks.join("\n")).toEqual([]);
+  });
+
+  it("a walk over every route of the document, by A and by B, with their own ids and with the other's", async () => {
+    const ops = operations(doc);
+    const bodyFor = (key: string): unknown => WALK_BODIES[key];
+    const missing = ops.filter((o) => jsonBodySchema(doc, o.op) && !(o.key in WALK_BODIES)).map((o) => o.key);
+    expect(missing, "JSON-body routes without a walk body").toEqual([]);
+    let walked = 0;
+    const before = leaks.length;
+    for (const [viewer, other] of [[A, B], [B, A]] as const) {
+      for (const owner of [viewer, other]) {
+        // On their own ids, a participant's writes come after the reads (they change state the reads should see first).
+        const sorted = [...ops].sort((x, y) => Number(x.method !== "GET" && owner === viewer) - Number(y.method !== "GET" && owner === viewer));
+        for (const o of sorted) {
+          if (o.method === "DELETE" && owner === viewer) continue; // a participant's delete is a 403 either way
+          let path = o.path;
+          for (const p of params(o.op, "path")) path = path.replace(`{${p.name}}`, encodeURIComponent(valueFor(p.name, o.path, owner)));
+          const query = params(o.op, "query").filter((p: any) => p.name === "participant_id" || p.required);
+          if (query.length) path += `?${query.map((p: any) => `${p.name}=${encodeURIComponent(valueFor(p.name, o.path, owner))}`).join("&")}`;
+          const req: Req = { method: o.method, path, token: viewer.person.token, json: bodyFor(o.key) };
+          if (o.key === "PUT /materials/{material_id}/file") {
+            delete req.json;
+            req.raw = "%PDF-1.7 tiny";
+            req.headers = { "content-type": "application/pdf", "content-length": "13" };
+          }
+          const res = await send(req);
+          scan(viewer.person, other.person, req, res);
+          walked++;
+          // The other's private data is never served: their submissions, rows and progress are 403/404.
+          if (owner !== viewer && res.status < 300 && PRIVATE.has(o.key)) leaks.push(`${viewer.person.sub} got ${res.status} on ${other.person.sub}'s data: ${describeReq(req)}: ${clip(res.text, 200)}`);
+        }
+      }
+    }
+    console.log(`leakage walk: ${walked} requests over ${ops.length} routes; ${scanned} responses scanned in this file`);
+    expect(serverErrors).toEqual([]);
+    expect(leaks.slice(before), leaks.slice(before).join("\n")).toEqual([]);
+  });
+
+  it("the scanner is live: it finds is_correct in a manager's form view and a participant's id in a manager's list", async () => {
+    const form = await send({ method: "GET", path: `/forms/${w.exam1.id}`, token: w.manager });
+    expect(keyPaths(form.json, "is_correct").length).toBeGreaterThan(0);
+    const list = await send({ method: "GET", path: `/form-submissions/participant/${w.b.sub}`, token: w.manager });
+    expect(list.text).toContain(w.b.sub);
+    const canary: string[] = [];
+    const saved = leaks.length;
+    scan(w.a, w.b, { method: "GET", path: `/forms/${w.exam1.id}` }, form);
+    scan(w.a, w.b, { method: "GET", path: `/form-submissions/participant/${w.b.sub}` }, list);
+    canary.push(...leaks.splice(saved));
+    scanned -= 2;
+    expect(canary.some((l) => l.startsWith("is_correct at $.questions[0].options[0].is_correct"))).toBe(true);
+    expect(canary.some((l) => l.startsWith(`${w.b.sub} (another participant)`))).toBe(true);
+  });
+
+  it("reports the figures", () => {
+    console.log(`leakage: ${scanned} participant responses scanned, ${leaks.length} leaks`);
+    expect(leaks).toEqual([]);
+  });
+});
+
+/** Routes whose ids or participant_id name one participant's private data. */
+const PRIVATE = new Set([
+  "POST /requirement-tables/submissions/{submission_id}/rows",
+  "POST /requirement-tables/submissions/{submission_id}/submit",
+  "GET /requirement-tables/{table_id}/my-submission",
+  "PUT /forms/submissions/{submission_id}/answers",
+  "POST /forms/submissions/{submission_id}/submit",
+  "GET /form-submissions/participant/{participant_id}",
+  "GET /form-submissions/{submission_id}",
+  "GET /participants/me/courses",
+  "GET /participants/me/progress/{course_id}",
+  "GET /participants/me/step/{step_id}/progress",
+  "POST /steps/{step_id}/exam/start",
+  "POST /steps/{step_id}/materials-complete",
+  "POST /materials/{material_id}/complete",
+  "POST /courses/enroll-default",
+  "GET /steps/{step_id}",
+]);
+
+function valueFor(name: string, path: string, owner: Holdings): string {
+  switch (name) {
+    case "participant_id":
+      return owner.person.sub;
+    case "submission_id":
+      return path.startsWith("/requirement-tables") ? owner.tableSubmission : owner.formSubmission;
+    case "course_id":
+      return w.course.id;
+    case "step_id":
+      return w.step1.id;
+    case "material_id":
+      return w.doc.id;
+    case "form_id":
+      return w.exam1.id;
+    case "table_id":
+      return w.table.id;
+    case "serial_number":
+      return "1";
+    case "manager_id":
+      return w.managerSub;
+    default:
+      throw new Error(`no walk value for parameter ${name} of ${path}`);
+  }
+}
+
+const WALK_BODIES: Record<string, unknown> = {
+  "POST /courses": { name: "walk" },
+  "PUT /courses/{course_id}": { description: "walk" },
+  "POST /courses/{course_id}/steps/reorder": { step_orders: [{ step_id: "507f1f77bcf86cd799439011", order_index: 0 }] },
+  "PUT /steps/{step_id}": { description: "walk" },
+  "POST /steps": { course_id: "507f1f77bcf86cd799439011", name: "walk" },
+  "POST /steps/{step_id}/materials": { material_type: "Video", title: "walk", content: { url: "https://example.com/w" } },
+  "PUT /materials/{material_id}": { description: "walk" },
+  "POST /forms": { name: "walk", duration_minutes: 5, questions: [{ question_id: "t", question_type: "THEORY", question_text: "?", marks: 1 }] },
+  "PUT /forms/{form_id}": { description: "walk" },
+  "POST /requirement-tables/submissions/{submission_id}/rows": { serial_number: 2, completed: true, completed_value: 1 },
+  "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": { approved: true },
+  "POST /requirement-tables/submissions/{submission_id}/approve": {},
+  "POST /requirement-tables": { name: "walk", requirements: [{ serial_number: 1, activity: "a", target: 1, unit: "u" }] },
+  "PUT /requirement-tables/{table_id}": { description: "walk" },
+  "PUT /forms/submissions/{submission_id}/answers": { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }] },
+  "POST /forms/submissions/{submission_id}/submit": { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }] },
+  "POST /form-submissions/{submission_id}/grade": { theory_grades: [{ question_id: "q2", marks_awarded: 1 }] },
+  "POST /form-submissions/{submission_id}/approve": {},
+  "POST /form-submissions/{submission_id}/reject": {},
+  "POST /form-submissions/{submission_id}/request-retake": {},
+};
+
+/* ------------------------------------------------ mass assignment ------------------------------------------------ */
+
+/** Fields the server owns. Sent where an operation's schema does not name them, each must be refused. */
+const SERVER_FIELDS = [
+  "id",
+  "created_by",
+  "created_at",
+  "updated_at",
+  "archived_at",
+  "mcq_score",
+  "theory_score",
+  "total_score",
+  "submission_status",
+  "attempt_number",
+  "is_late",
+  "submitted_at",
+  "approved",
+  "approved_by",
+  "approved_at",
+  "reviewed_by",
+  "participant_id",
+  "file_key",
+  "role",
+];
+const FORGED: Record<string, unknown> = {
+  id: "507f1f77bcf86cd799439099",
+  created_by: "mallory",
+  created_at: "2000-01-01T00:00:00Z",
+  updated_at: "2000-01-01T00:00:00Z",
+  archived_at: "2000-01-01T00:00:00Z",
+  mcq_score: 9999,
+  theory_score: 9999,
+  total_score: 9999,
+  submission_status: "Approved",
+  attempt_number: 0,
+  is_late: false,
+  submitted_at: "2000-01-01T00:00:00Z",
+  approved: true,
+  approved_by: "mallory",
+  approved_at: "2000-01-01T00:00:00Z",
+  reviewed_by: "mallory",
+  participant_id: "mallory",
+  file_key: "materials/other/secret",
+  role: "manager",
+};
+
+type Target = { path: string; token: string; body: Record<string, unknown>; readBack?: { path: string; token: string } };
+
+/** For every JSON-body write: a fresh target, its valid base body and where to read it back. */
+const TARGETS: Record<string, (w: World) => Promise<Target>> = {
+  "POST /courses": async (w) => ({ path: "/courses", token: w.manager, body: { name: uniqueName("ma-course") } }),
+  "PUT /courses/{course_id}": async (w) => {
+    const c = await w.freshCourse();
+    return { path: `/courses/${c.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/courses/${c.id}`, token: w.manager } };
+  },
+  "POST /courses/{course_id}/steps/reorder": async (w) => {
+    const c = await w.freshCourse();
+    const s = await send({ method: "POST", path: "/steps", token: w.manager, json: { course_id: c.id, name: "s" } });
+    return { path: `/courses/${c.id}/steps/reorder`, token: w.manager, body: { step_orders: [{ step_id: s.json.id, order_index: 3 }] }, readBack: { path: `/courses/${c.id}`, token: w.manager } };
+  },
+  "PUT /steps/{step_id}": async (w) => {
+    const s = await w.freshStep();
+    return { path: `/steps/${s.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/steps/${s.id}`, token: w.manager } };
+  },
+  "POST /steps": async (w) => {
+    const c = await w.freshCourse();
+    return { path: "/steps", token: w.manager, body: { course_id: c.id, name: uniqueName("ma-step") }, readBack: { path: `/courses/${c.id}`, token: w.manager } };
+  },
+  "POST /steps/{step_id}/materials": async (w) => {
+    const s = await w.freshStep();
+    return { path: `/steps/${s.id}/materials`, token: w.manager, body: { material_type: "Video", title: "t", content: { url: "https://example.com/v" } }, readBack: { path: `/steps/${s.id}`, token: w.manager } };
+  },
+  "PUT /materials/{material_id}": async (w) => {
+    const m = await w.freshMaterial();
+    return { path: `/materials/${m.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/steps/${m.step_id}`, token: w.manager } };
+  },
+  "POST /forms": async (w) => ({
+    path: "/forms",
+    token: w.manager,
+    body: { name: uniqueName("ma-form"), duration_minutes: 5, questions: [{ question_id: "q", question_type: "MCQ", question_text: "?", marks: 1, options: [{ option_id: "a", text: "A", is_correct: true }, { option_id: "b", text: "B" }] }] },
+  }),
+  "PUT /forms/{form_id}": async (w) => {
+    const f = await w.freshForm();
+    return { path: `/forms/${f.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/forms/${f.id}`, token: w.manager } };
+  },
+  "POST /requirement-tables/submissions/{submission_id}/rows": async (w) => {
+    const p = await w.freshTableSubmission();
+    return { path: `/requirement-tables/submissions/${p.submission}/rows`, token: p.token, body: { serial_number: 1, completed: true, completed_value: 3 }, readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token } };
+  },
+  "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": async (w) => {
+    const p = await w.freshTableSubmission();
+    return { path: `/requirement-tables/submissions/${p.submission}/rows/1/approve`, token: w.manager, body: { approved: true }, readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token } };
+  },
+  "POST /requirement-tables/submissions/{submission_id}/approve": async (w) => {
+    const p = await w.freshTableSubmission();
+    return { path: `/requirement-tables/submissions/${p.submission}/approve`, token: w.manager, body: { approval_remarks: "ok" }, readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token } };
+  },
+  "POST /requirement-tables": async (w) => ({ path: "/requirement-tables", token: w.manager, body: { name: uniqueName("ma-table"), requirements: [{ serial_number: 1, activity: "a", target: 1, unit: "u" }] } }),
+  "PUT /requirement-tables/{table_id}": async (w) => {
+    const t = await w.freshTable();
+    return { path: `/requirement-tables/${t.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/requirement-tables/${t.id}`, token: w.manager } };
+  },
+  "PUT /forms/submissions/{submission_id}/answers": async (w) => {
+    const p = await w.freshOpen();
+    return { path: `/forms/submissions/${p.submission}/answers`, token: p.token, body: answersFor("b"), readBack: { path: `/form-submissions/${p.submission}`, token: p.token } };
+  },
+  "POST /forms/submissions/{submission_id}/submit": async (w) => {
+    const p = await w.freshOpen();
+    return { path: `/forms/submissions/${p.submission}/submit`, token: p.token, body: answersFor("a"), readBack: { path: `/form-submissions/${p.submission}`, token: p.token } };
+  },
+  "POST /form-submissions/{submission_id}/grade": async (w) => {
+    const p = await w.freshSubmitted();
+    return { path: `/form-submissions/${p.submission}/grade`, token: w.manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 4 }] }, readBack: { path: `/form-submissions/${p.submission}`, token: w.manager } };
+  },
+  "POST /form-submissions/{submission_id}/approve": async (w) => {
+    const p = await w.freshSubmitted();
+    await asManager("POST", `/form-submissions/${p.submission}/grade`, { theory_grades: [{ question_id: "q2", marks_awarded: 4 }] });
+    return { path: `/form-submissions/${p.submission}/approve`, token: w.manager, body: { feedback: "ok" }, readBack: { path: `/form-submissions/${p.submission}`, token: w.manager } };
+  },
+  "POST /form-submissions/{submission_id}/reject": async (w) => {
+    const p = await w.freshSubmitted();
+    return { path: `/form-submissions/${p.submission}/reject`, token: w.manager, body: { feedback: "no" }, readBack: { path: `/form-submissions/${p.submission}`, token: w.manager } };
+  },
+  "POST /form-submissions/{submission_id}/request-retake": async (w) => {
+    const p = await w.freshSubmitted();
+    return { path: `/form-submissions/${p.submission}/request-retake`, token: w.manager, body: { reason: "again" }, readBack: { path: `/form-submissions/${p.submission}`, token: w.manager } };
+  },
+};
+
+/** Where each forged field goes: the top level, and the first item of every array of objects in the body. */
+function injections(schema: any, body: Record<string, unknown>): { where: string; field: string; body: Record<string, unknown> }[] {
+  const out: { where: string; field: string; body: Record<string, unknown> }[] = [];
+  const visit = (s: any, value: any, at: (string | number)[]) => {
+    s = deref(doc, s);
+    if (s?.anyOf) s = deref(doc, s.anyOf[0]);
+    if (Array.isArray(value)) {
+      if (value.length && value[0] && typeof value[0] === "object") visit(s?.items, value[0], [...at, 0]);
+      return;
+    }
+    if (!value || typeof value !== "object") return;
+    for (const field of SERVER_FIELDS) {
+      if (s?.properties && field in s.properties) continue; // a field this schema accepts is not forged here
+      const copy = JSON.parse(JSON.stringify(body));
+      const node = at.reduce((n: any, k) => n[k], copy);
+      node[field] = FORGED[field];
+      out.push({ where: [...at, field].join("."), field, body: copy });
+    }
+    for (const [k, v] of Object.entries(value)) visit(s?.properties?.[k], v, [...at, k]);
+  };
+  visit(schema, body, []);
+  return out;
+}
+
+describe("mass assignment", () => {
+  const accepted: string[] = [];
+  let sent = 0;
+
+  it("every JSON-body write route has a target, and no target names a route the document lacks", () => {
+    const writes = operations(doc).filter((o) => jsonBodySchema(doc, o.op)).map((o) => o.key);
+    expect(writes.filter((k) => !(k in TARGETS)), "JSON-body routes without a mass-assignment target").toEqual([]);
+    expect(Object.keys(TARGETS).filter((k) => !writes.includes(k))).toEqual([]);
+  });
+
+  it.each(Object.keys(TARGETS))("%s refuses server-owned fields and changes nothing", async (key) => {
+    const o = operations(doc).find((x) => x.key === key)!;
+    expect(o).toBeDefined();
+    const target = await TARGETS[key]!(w);
+    const schema = jsonBodySchema(doc, o.op);
+    const cases = injections(schema, target.body);
+    expect(cases.length).toBeGreaterThan(0);
+    const beforeDb = await snapshotDatabase();
+    const beforeRead = target.readBack ? await send({ method: "GET", ...target.readBack }) : undefined;
+    const problems: string[] = [];
+    for (const c of cases) {
+      const req: Req = { method: o.method, path: target.path, token: target.token, json: c.body };
+      const res = await send(req);
+      sent++;
+      if (res.status !== 400) {
+        accepted.push(`${key} accepted ${c.where}: ${res.status} ${clip(res.text, 200)}`);
+        problems.push(`${c.where}: expected 400, got ${res.status} ${clip(res.text, 200)}`);
+        continue;
+      }
+      if (res.json?.code !== "validation_error") problems.push(`${c.where}: code ${res.json?.code}`);
+      const named = (res.json?.errors ?? []).some((e: any) => typeof e.path === "string" && e.path.split(".").includes(c.field));
+      if (!named && !String(res.json?.detail).includes(c.field)) problems.push(`${c.where}: the 400 does not name the field: ${clip(res.text, 200)}`);
+    }
+    const afterDb = await snapshotDatabase();
+    for (const table of Object.keys({ ...beforeDb, ...afterDb }))
+      if (JSON.stringify(beforeDb[table]) !== JSON.stringify(afterDb[table])) problems.push(`table ${table} changed while every request was refused`);
+    if (target.readBack) {
+      const afterRead = await send({ method: "GET", ...target.readBack });
+      if (afterRead.text !== beforeRead!.text) problems.push(`read-back changed: ${clip(beforeRead!.text, 200)} → ${clip(afterRead.text, 200)}`);
+    }
+    // The base body alone is accepted: the refusals above came from the forged fields.
+    const base = await send({ method: o.method, path: target.path, token: target.token, json: target.body });
+    if (base.status < 200 || base.status >= 300) problems.push(`the base body itself is refused: ${base.status} ${clip(base.text, 200)}`);
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
+
+  it("recorded actors come from the token, not from a query parameter", async () => {
+    const res = await send({ method: "POST", path: "/courses?created_by=mallory&id=507f1f77bcf86cd799439099", token: w.manager, json: { name: uniqueName("q") } });
+    expect([201, 400]).toContain(res.status);
+    if (res.status === 201) {
+      expect(res.json.created_by).toBe(w.managerSub);
+      expect(res.json.id).not.toBe("507f1f77bcf86cd799439099");
+    }
+  });
+
+  it("reports the figures", () => {
+    console.log(`mass assignment: ${sent} forged-field requests over ${Object.keys(TARGETS).length} routes, ${accepted.length} accepted`);
+    expect(accepted, accepted.join("\n")).toEqual([]);
+  });
+});
