@@ -45,8 +45,9 @@ function withBodyErrors(input: object): object {
   const doc = input as OpenApiDoc;
   const error = { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
   for (const operations of Object.values(doc.paths ?? {}))
-    for (const op of Object.values(operations)) {
-      if (!op.requestBody || !op.responses) continue;
+    for (const [method, op] of Object.entries(operations)) {
+      // Any write may be sent a body: the middleware answers 413/415 before the route sees it.
+      if (!["post", "put", "patch"].includes(method) || !op.responses) continue;
       op.responses["413"] ??= { description: "Body too large", ...error };
       op.responses["415"] ??= { description: "Body is not of an accepted content type", ...error };
     }
@@ -101,7 +102,7 @@ export function createApp() {
   });
 
   // Generated from the same zod schemas that validate requests, once per isolate (not at import). Every
-  // operation with a body also documents the 413/415 the middleware answers before validation.
+  // write also documents the 413/415 the middleware answers before validation.
   let document: object | undefined;
   app.get("/openapi.json", (c) => {
     document ??= withBodyErrors(

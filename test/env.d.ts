@@ -9,6 +9,8 @@ declare global {
       DB: D1Database;
       FILES: R2Bucket;
       JWT_SECRET: string;
+      JWT_ISSUER: string;
+      JWT_AUDIENCE: string;
       TEST_MIGRATIONS: D1Migration[];
     }
   }

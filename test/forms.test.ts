@@ -341,7 +341,8 @@ describe("GET /forms/{id}", () => {
   });
 
   it("never shows is_correct to a participant", async () => {
-    const form = await makeForm(who.manager);
+    const { step } = await stepWithCourse();
+    const form = await makeForm(who.manager, { step_id: step.id });
     const res = await call("GET", `/forms/${form.id}`, { token: who.participant });
     expect(res.status, res.text).toBe(200);
     expect(res.text).not.toContain("is_correct");
@@ -351,6 +352,18 @@ describe("GET /forms/{id}", () => {
       { option_id: "b", text: "Knowledge" },
     ]);
     expect(res.json.questions[1]).toMatchObject({ question_type: "THEORY", max_words: 200 });
+  });
+
+  it("is 404 to participants while unpublished (no step, or an inactive course), 200 to managers", async () => {
+    const loose = await makeForm(who.manager);
+    expect((await call("GET", `/forms/${loose.id}`, { token: who.participant })).status).toBe(404);
+    expect((await call("GET", `/forms/${loose.id}`, { token: who.manager })).status).toBe(200);
+    const course = await makeCourse(who.manager, { is_active: false });
+    const step = await makeStep(who.manager, course.id);
+    const hidden = await makeForm(who.manager, { step_id: step.id });
+    expect((await call("GET", `/forms/${hidden.id}`, { token: who.participant })).status).toBe(404);
+    await call("PUT", `/courses/${course.id}`, { token: who.manager, body: { is_active: true } });
+    expect((await call("GET", `/forms/${hidden.id}`, { token: who.participant })).status).toBe(200);
   });
 
   it("answers 404 with a detail for an unknown id", async () => {
@@ -393,11 +406,15 @@ describe("GET /forms", () => {
     });
     expect(res.json[0].questions).toBeUndefined();
 
-    const all = await call("GET", "/forms", { token: who.participant });
+    // Participants list published exams only: a form on no step (or on an inactive course) is not theirs to see.
+    const all = await call("GET", "/forms?limit=200", { token: who.participant });
     expect(all.status).toBe(200);
     const ids = all.json.map((f: { id: string }) => f.id);
-    expect(ids).toEqual(expect.arrayContaining([mine.id, theirs.id, loose.id]));
+    expect(ids).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    expect(ids).not.toContain(loose.id);
     expect(all.text).not.toContain("is_correct");
+    const managers = await call("GET", "/forms?limit=200", { token: who.manager });
+    expect(managers.json.map((f: { id: string }) => f.id)).toContain(loose.id);
   });
 
   it("refuses a step_id that is not an id", async () => {
@@ -537,7 +554,8 @@ describe("DELETE /forms/{id}", () => {
   });
 
   it("is refused to a participant with 403 and keeps the form", async () => {
-    const form = await makeForm(who.manager);
+    const { step } = await stepWithCourse();
+    const form = await makeForm(who.manager, { step_id: step.id });
     const res = await call("DELETE", `/forms/${form.id}`, { token: who.participant });
     expect(res.status, res.text).toBe(403);
     const got = await call("GET", `/forms/${form.id}`, { token: who.participant });

@@ -7,7 +7,7 @@ export type Role = "manager" | "participant";
 /** Signs a token the API accepts; `claims` overrides or removes (undefined) any default claim. */
 export async function token(sub: string, role: Role, claims: Record<string, unknown> = {}): Promise<string> {
   const now = Math.floor(clockNow().getTime() / 1000);
-  const payload: Record<string, unknown> = { sub, role, iat: now, exp: now + 3600, ...claims };
+  const payload: Record<string, unknown> = { sub, role, iat: now, exp: now + 3600, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, ...claims };
   for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
   return signJwt(payload, env.JWT_SECRET);
 }

@@ -179,8 +179,22 @@ describe("GET /requirement-tables", () => {
     expect(all.json.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining([mine.id, three.id, theirs.id]));
   });
 
+  it("GET by id is 404 to participants while the table is on no published step", async () => {
+    const table = await makeTable(who.manager);
+    expect((await call("GET", `/requirement-tables/${table.id}`, { token: who.participant })).status).toBe(404);
+    expect((await call("GET", `/requirement-tables/${table.id}`, { token: who.manager })).status).toBe(200);
+    // shown by a RequirementTable material of a live step of an active course: published
+    const step = await freshStep();
+    await call("POST", `/steps/${step.id}/materials`, {
+      token: who.manager,
+      body: { material_type: "RequirementTable", title: "Tracker", content: { requirement_table_id: table.id } },
+    });
+    expect((await call("GET", `/requirement-tables/${table.id}`, { token: who.participant })).status).toBe(200);
+  });
+
   it("GET by id answers the table to managers and participants", async () => {
-    const table = await makeTable(who.manager, { description: "daily" });
+    const step = await freshStep();
+    const table = await makeTable(who.manager, { description: "daily", step_id: step.id });
     for (const tok of [who.manager, who.participant]) {
       const res = await call("GET", `/requirement-tables/${table.id}`, { token: tok });
       expect(res.status, res.text).toBe(200);
@@ -188,7 +202,7 @@ describe("GET /requirement-tables", () => {
         id: table.id,
         name: table.name,
         description: "daily",
-        step_id: null,
+        step_id: step.id,
         requirements: [
           { serial_number: 1, activity: "Chanting Rounds", target: 16, unit: "rounds" },
           { serial_number: 2, activity: "Reading", target: 30, unit: "minutes" },
@@ -278,7 +292,7 @@ describe("PUT /requirement-tables/{id}", () => {
   });
 
   it("is refused to a participant with 403 and changes nothing", async () => {
-    const table = await makeTable(who.manager);
+    const table = await makeTable(who.manager, { step_id: (await freshStep()).id });
     const res = await call("PUT", `/requirement-tables/${table.id}`, { token: who.participant, body: { name: "hijacked" } });
     expect(res.status, res.text).toBe(403);
     const got = await call("GET", `/requirement-tables/${table.id}`, { token: who.participant });
@@ -350,7 +364,7 @@ describe("DELETE /requirement-tables/{id}", () => {
   });
 
   it("is refused to a participant with 403 and keeps the table", async () => {
-    const table = await makeTable(who.manager);
+    const table = await makeTable(who.manager, { step_id: (await freshStep()).id });
     const res = await call("DELETE", `/requirement-tables/${table.id}`, { token: who.participant });
     expect(res.status, res.text).toBe(403);
     const row = await tableRow(table.id);

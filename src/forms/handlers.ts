@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, isNull, notExists } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { formSubmissions, forms, steps } from "../db/schema";
+import { courses, formSubmissions, forms, steps } from "../db/schema";
+import type { Caller } from "../env";
 import { normalizeQuestions, settleFormSettings, type QuestionInput } from "../domain/forms";
 import { assertManager } from "../lib/auth";
 import { badRequest, notFound } from "../lib/errors";
@@ -12,6 +13,11 @@ import { toForm, type FormRow } from "./queries";
 import type * as routes from "./routes";
 
 const liveForm = isNull(forms.archived_at);
+
+/** Participants read an exam only while it belongs to a live step of an active course (published content). */
+const publishedForm = sql`EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id
+  WHERE s.id = ${forms.step_id} AND s.archived_at IS NULL AND c.archived_at IS NULL AND c.is_active = 1)`;
+const visibleTo = (caller: Caller) => (caller.role === "participant" ? publishedForm : undefined);
 
 /** Questions and totals checked together; every problem is reported at once with its path. */
 function settle(questionsInput: QuestionInput[], settingsInput: Parameters<typeof settleFormSettings>[1]) {
@@ -47,7 +53,7 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
       question_count: forms.question_count,
     })
     .from(forms)
-    .where(and(liveForm, step_id ? eq(forms.step_id, step_id) : undefined, after ? gt(forms.id, after[0] as string) : undefined))
+    .where(and(liveForm, visibleTo(c.get("caller")), step_id ? eq(forms.step_id, step_id) : undefined, after ? gt(forms.id, after[0] as string) : undefined))
     .orderBy(asc(forms.id))
     .limit(limit + 1);
   return c.json(page(c, rows, limit, (r) => [r.id]), 200);
@@ -55,7 +61,7 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
 
 export const getForm: Handler<typeof routes.getForm> = async (c) => {
   const { form_id } = c.req.valid("param");
-  const [row] = await c.get("db").select().from(forms).where(and(eq(forms.id, form_id), liveForm));
+  const [row] = await c.get("db").select().from(forms).where(and(eq(forms.id, form_id), liveForm, visibleTo(c.get("caller"))));
   if (!row) throw notFound("Form", form_id);
   return c.json(toForm(row, c.get("caller")), 200);
 };

@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, isNull, notExists } from "drizzle-orm";
-import { materials, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
+import { courses, materials, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import type { Caller } from "../env";
 import { duplicateSerials } from "../domain/ordering";
 import { assertManager } from "../lib/auth";
 import { badRequest, notFound } from "../lib/errors";
@@ -11,6 +12,17 @@ import { restampApprovals } from "./submission-queries";
 
 type TableRow = typeof requirementTables.$inferSelect;
 const liveTable = isNull(requirementTables.archived_at);
+
+/**
+ * Participants read a table only while it is published: on a live step of an active course, or shown by a
+ * live RequirementTable material of one.
+ */
+const publishedTable = sql`(EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id
+    WHERE s.id = ${requirementTables.step_id} AND s.archived_at IS NULL AND c.archived_at IS NULL AND c.is_active = 1)
+  OR EXISTS (SELECT 1 FROM ${materials} m JOIN ${steps} s ON s.id = m.step_id JOIN ${courses} c ON c.id = s.course_id
+    WHERE m.requirement_table_id = ${requirementTables.id} AND m.archived_at IS NULL AND s.archived_at IS NULL
+      AND c.archived_at IS NULL AND c.is_active = 1))`;
+const visibleTo = (caller: Caller) => (caller.role === "participant" ? publishedTable : undefined);
 
 function toTable(row: TableRow) {
   return {
@@ -56,7 +68,9 @@ export const listTables: Handler<typeof routes.listTables> = async (c) => {
       created_at: requirementTables.created_at,
     })
     .from(requirementTables)
-    .where(and(liveTable, step_id ? eq(requirementTables.step_id, step_id) : undefined, after ? gt(requirementTables.id, after[0] as string) : undefined))
+    .where(
+      and(liveTable, visibleTo(c.get("caller")), step_id ? eq(requirementTables.step_id, step_id) : undefined, after ? gt(requirementTables.id, after[0] as string) : undefined),
+    )
     .orderBy(asc(requirementTables.id))
     .limit(limit + 1);
   return c.json(page(c, rows, limit, (r) => [r.id]), 200);
@@ -64,7 +78,11 @@ export const listTables: Handler<typeof routes.listTables> = async (c) => {
 
 export const getTable: Handler<typeof routes.getTable> = async (c) => {
   const { table_id } = c.req.valid("param");
-  const [row] = await c.get("db").select().from(requirementTables).where(and(eq(requirementTables.id, table_id), liveTable));
+  const [row] = await c
+    .get("db")
+    .select()
+    .from(requirementTables)
+    .where(and(eq(requirementTables.id, table_id), liveTable, visibleTo(c.get("caller"))));
   if (!row) throw notFound("Requirement table", table_id);
   return c.json(toTable(row), 200);
 };
