@@ -48,13 +48,22 @@ async function insertAll(db, table, rows) {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
   const perStatement = Math.max(1, Math.floor(100 / columns.length));
-  const statements = [];
+  // Batches of up to 50 statements and ~256 KB of values, so no single call to the local runtime is huge.
+  let batch = [];
+  let bytes = 0;
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
     const placeholders = chunk.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
-    statements.push(db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${placeholders}`).bind(...chunk.flatMap((r) => columns.map((c) => r[c]))));
+    const values = chunk.flatMap((r) => columns.map((c) => r[c]));
+    batch.push(db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${placeholders}`).bind(...values));
+    bytes += values.reduce((n, v) => n + (typeof v === "string" ? v.length : 8), 0);
+    if (batch.length >= 50 || bytes > 256 * 1024) {
+      await db.batch(batch);
+      batch = [];
+      bytes = 0;
+    }
   }
-  for (let i = 0; i < statements.length; i += 50) await db.batch(statements.slice(i, i + 50));
+  if (batch.length > 0) await db.batch(batch);
 }
 
 async function migrate(db) {

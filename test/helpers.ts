@@ -132,3 +132,30 @@ export async function touch(kind: "enrollment" | "completion" | "submission" | "
   await statements[kind]().run();
   return id;
 }
+
+/** A manager's two-step course: step 1 has a video, an optional video and an exam (MCQ 5 + THEORY 10, 2 attempts), step 2 a book. */
+export async function twoStepCourse(manager: string, overrides: Record<string, unknown> = {}) {
+  const course = await makeCourse(manager, overrides);
+  const step1 = await makeStep(manager, course.id, { name: "Step 1: Introduction" });
+  const step2 = await makeStep(manager, course.id, { name: "Step 2: Advanced" });
+  const video = await makeMaterial(manager, step1.id);
+  const optional = await makeMaterial(manager, step1.id, { is_mandatory: false });
+  const book = await makeMaterial(manager, step2.id, { material_type: "BookLink", content: { url: "https://b.example", title: "Gita" } });
+  const exam = await makeForm(manager, { step_id: step1.id, max_attempts: 2 });
+  return { course, step1, step2, video, optional, book, exam };
+}
+
+/** A new participant, enrolled in the course by the manager. */
+export async function enrolled(manager: string, courseId: string) {
+  const pid = uniqueName("participant");
+  const participant = await token(pid, "participant");
+  const res = await call("POST", `/courses/${courseId}/enroll?participant_id=${pid}`, { token: manager });
+  if (res.status !== 200) throw new Error(`enrolled: ${res.status} ${res.text}`);
+  return { pid, participant };
+}
+
+/** Answers to sampleQuestions(): the MCQ's chosen option and the THEORY text. */
+export const examAnswers = (mcq = "a", text = "Chanting purifies the heart") => ({
+  mcq_answers: [{ question_id: "q1", selected_option_id: mcq }],
+  theory_answers: [{ question_id: "q2", answer_text: text }],
+});

@@ -2,33 +2,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../src/lib/clock";
 import { call, makeCourse, makeForm, makeMaterial, makeStep, token, uniqueName } from "./helpers";
+import { enrolled, examAnswers as answers, twoStepCourse } from "./helpers";
 
 afterEach(() => setClock(null));
-
-/** A manager's two-step course: step 1 has a video and an exam (MCQ 5 + THEORY 10), step 2 a book. */
-async function twoStepCourse(manager: string, overrides: Record<string, unknown> = {}) {
-  const course = await makeCourse(manager, overrides);
-  const step1 = await makeStep(manager, course.id, { name: "Step 1: Introduction" });
-  const step2 = await makeStep(manager, course.id, { name: "Step 2: Advanced" });
-  const video = await makeMaterial(manager, step1.id);
-  const optional = await makeMaterial(manager, step1.id, { is_mandatory: false });
-  const book = await makeMaterial(manager, step2.id, { material_type: "BookLink", content: { url: "https://b.example", title: "Gita" } });
-  const exam = await makeForm(manager, { step_id: step1.id, max_attempts: 2 });
-  return { course, step1, step2, video, optional, book, exam };
-}
-
-async function enrolled(manager: string, courseId: string) {
-  const pid = uniqueName("participant");
-  const participant = await token(pid, "participant");
-  const res = await call("POST", `/courses/${courseId}/enroll?participant_id=${pid}`, { token: manager });
-  expect(res.status).toBe(200);
-  return { pid, participant };
-}
-
-const answers = (mcq = "a", text = "Chanting purifies the heart") => ({
-  mcq_answers: [{ question_id: "q1", selected_option_id: mcq }],
-  theory_answers: [{ question_id: "q2", answer_text: text }],
-});
 
 describe("participant journey", () => {
   it("enrol → study → exam → grade → approve → next step → course completed → next course", async () => {

@@ -39,7 +39,8 @@ export const courses = sqliteTable(
     // A course is the previous (next) of at most one course: the chain stays a chain.
     uniqueIndex("courses_previous_unique").on(t.previous_course_id).where(sql`${t.previous_course_id} IS NOT NULL`),
     uniqueIndex("courses_next_unique").on(t.next_course_id).where(sql`${t.next_course_id} IS NOT NULL`),
-    index("courses_order").on(t.archived_at, t.order_index),
+    // Not led by archived_at: "archived_at IS NULL" would make SQLite prefer this index over id lookups.
+    index("courses_by_order").on(t.order_index, t.id),
     index("courses_default_step").on(t.default_step_id),
   ],
 );

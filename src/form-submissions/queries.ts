@@ -121,24 +121,10 @@ export function toDetail(row: NamedSubmission, caller: Caller) {
   const grades = s.theory_grades ?? {};
   const questions = s.questions_snapshot ?? [];
   const visible = caller.role === "manager" ? questions : publicQuestions(questions);
+  const { form_name: _form, course_name: _course, ...common } = toSummary(row);
   return {
-    submission_id: s.id,
-    participant_id: s.participant_id,
-    form_id: s.form_id,
-    step_id: s.step_id,
-    step_name: row.step_name,
-    course_id: s.course_id,
-    mcq_score: s.mcq_score,
-    theory_score: s.theory_score,
-    total_score: s.total_score,
-    submission_status: s.submission_status as "Submitted",
-    started_at: s.started_at,
-    deadline_at: s.deadline_at,
-    submitted_at: s.submitted_at,
-    attempt_number: s.attempt_number,
-    is_late: s.is_late,
+    ...common,
     auto_submitted: s.auto_submitted,
-    feedback: s.feedback,
     retake_reason: s.retake_reason,
     reviewed_by: s.reviewed_by,
     reviewed_at: s.reviewed_at,

@@ -93,25 +93,9 @@ export const SubmissionSummarySchema = z
   })
   .openapi("SubmissionSummary");
 
-export const SubmissionDetailSchema = z
-  .object({
-    submission_id: z.string(),
-    participant_id: z.string(),
-    form_id: z.string(),
-    step_id: z.string(),
-    step_name: z.string().nullable(),
-    course_id: z.string(),
-    mcq_score: z.number().nullable(),
-    theory_score: z.number().nullable(),
-    total_score: z.number().nullable(),
-    submission_status: z.enum(SUBMISSION_STATUSES),
-    started_at: fields.timestamp(),
-    deadline_at: fields.timestamp().nullable(),
-    submitted_at: fields.timestamp().nullable(),
-    attempt_number: z.number().int(),
-    is_late: z.boolean(),
+export const SubmissionDetailSchema = SubmissionSummarySchema.omit({ form_name: true, course_name: true })
+  .extend({
     auto_submitted: z.boolean(),
-    feedback: z.string().nullable(),
     retake_reason: z.string().nullable(),
     reviewed_by: z.string().nullable(),
     reviewed_at: fields.timestamp().nullable(),

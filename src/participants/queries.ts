@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
-import { courses, enrollments, formSubmissions, materialCompletions, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import { courses, enrollments, formSubmissions, materialCompletions, materials, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import { rowCount } from "../requirement-tables/submission-queries";
 import { enrollWrite } from "../courses/queries";
 import { closeExpiredNow } from "../form-submissions/queries";
 import { ApiError, notFound } from "../lib/errors";
@@ -21,7 +22,8 @@ export function progressReads(db: Db, participantId: string, courseIds: SQL) {
     .from(steps)
     .where(and(inArray(steps.course_id, courseIds), isNull(steps.archived_at)));
   return [
-    db.select().from(courses).where(and(inArray(courses.id, courseIds), isNull(courses.archived_at))).orderBy(asc(courses.order_index), asc(courses.id)),
+    // No ORDER BY here: sorting would tempt SQLite to walk every course instead of looking the few up by id.
+    db.select().from(courses).where(and(inArray(courses.id, courseIds), isNull(courses.archived_at))),
     db
       .select()
       .from(steps)
@@ -44,10 +46,8 @@ export function progressReads(db: Db, participantId: string, courseIds: SQL) {
         total: requirementTables.requirement_count,
         submitted_at: requirementSubmissions.submitted_at,
         approved_at: requirementSubmissions.approved_at,
-        completed: sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.completed = 1
-          AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as("rows_completed"),
-        approved: sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.approved = 1
-          AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as("rows_approved"),
+        completed: rowCount("completed", "rows_completed"),
+        approved: rowCount("approved", "rows_approved"),
       })
       .from(requirementTables)
       .leftJoin(
@@ -136,7 +136,8 @@ export function deriveProgress(rows: Readonly<ProgressRows>): Map<string, Course
     ]),
   );
   const result = new Map<string, CourseProgress>();
-  for (const course of courseRows) {
+  const ordered = [...courseRows].sort((a, b) => a.order_index - b.order_index || (a.id < b.id ? -1 : 1));
+  for (const course of ordered) {
     const courseSteps = stepRows.filter((s) => s.course_id === course.id);
     const stepIds = new Set(courseSteps.map((s) => s.id));
     const courseMaterials = materialRows.filter((m) => stepIds.has(m.step_id));

@@ -54,8 +54,15 @@ export const rowsOfParticipantTable = (db: Db, participantId: string, tableId: s
     .orderBy(asc(requirementRows.serial_number));
 
 /**
- * Submitted, not yet approved submissions with their counts over the table's current serials (removed
- * serials no longer count). The counts come from SQLite's json_each over the table's requirements.
+ * How many of a submission's rows are completed / approved, over the table's current serials only (removed
+ * serials stay stored but no longer count). Used in a select joined with both tables.
+ */
+export const rowCount = (flag: "completed" | "approved", alias: string) =>
+  sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.${sql.raw(flag)} = 1
+    AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as(alias);
+
+/**
+ * Submitted, not yet approved submissions with their row counts, oldest first.
  */
 export const pendingSubmissions = (db: Db, stepId: string | undefined, after: CursorValues | null, limit: number) =>
   db
@@ -66,10 +73,8 @@ export const pendingSubmissions = (db: Db, stepId: string | undefined, after: Cu
       table_name: requirementTables.name,
       step_id: requirementTables.step_id,
       total_rows: requirementTables.requirement_count,
-      completed_rows: sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.completed = 1
-        AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as("completed_rows"),
-      approved_rows: sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.approved = 1
-        AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as("approved_rows"),
+      completed_rows: rowCount("completed", "completed_rows"),
+      approved_rows: rowCount("approved", "approved_rows"),
       submitted_at: sql<string>`${requirementSubmissions.submitted_at}`.as("submitted_at"),
     })
     .from(requirementSubmissions)
