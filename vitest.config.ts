@@ -11,6 +11,9 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: "test-secret-do-not-use-in-production-0123456789",
+            // Configured in tests so that iss/aud checking is exercised; tokens from helpers.token() carry both.
+            JWT_ISSUER: "https://auth.lms.test",
+            JWT_AUDIENCE: "lms-api",
           },
         },
       }),
