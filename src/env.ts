@@ -7,6 +7,8 @@ export type Bindings = {
   JWT_SECRET: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
+  /** Production identity providers: verify RS256/ES256 tokens against this key set instead of JWT_SECRET. */
+  JWT_JWKS_URL?: string;
   EXAM_GRACE_SECONDS?: string;
   MAX_UPLOAD_BYTES?: string;
   /** "true" in the benchmark: responses carry x-d1-stats (round trips, rows read/written) and x-d1-sql. */

@@ -9,10 +9,11 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!header) throw unauthorized("Missing Authorization header");
   const match = /^Bearer +(\S+)\s*$/i.exec(header);
   if (!match) throw unauthorized("Authorization must use the Bearer scheme");
-  if (!c.env.JWT_SECRET) throw new Error("JWT_SECRET is not configured");
+  if (!c.env.JWT_SECRET && !c.env.JWT_JWKS_URL) throw new Error("JWT_SECRET is not configured");
   try {
     const caller = await verifyJwt(match[1]!, {
       secret: c.env.JWT_SECRET,
+      jwksUrl: c.env.JWT_JWKS_URL || undefined,
       issuer: c.env.JWT_ISSUER || undefined,
       audience: c.env.JWT_AUDIENCE || undefined,
       now: c.get("now"),
@@ -20,6 +21,9 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     c.set("caller", caller);
   } catch (error) {
     if (error instanceof JwtError) throw unauthorized(`Invalid token: ${error.message}`);
+    // The identity provider's key set could not be fetched: not the client's fault, and worth retrying.
+    if (error instanceof Error && /JWKS fetch failed/.test(error.message))
+      throw new ApiError(503, "auth_unavailable", "Token keys are unavailable; retry shortly", undefined, { "retry-after": "5" });
     throw error;
   }
   await next();

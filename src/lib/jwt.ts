@@ -1,11 +1,12 @@
 import type { Caller } from "../env";
+import { verifyWithJwks } from "./jwks";
 
 /**
- * HS256 JWT verification with the algorithm pinned. Written out rather than taken from hono/jwt because the
- * contract needs what that verifier leaves optional: `exp` is required, `sub` and `role` are validated, and
+ * JWT verification with the algorithm pinned (HS256 with JWT_SECRET; RS256/ES256 with JWT_JWKS_URL).
+ * Written out rather than taken from hono/jwt because the contract needs what that verifier leaves optional: `exp` is required, `sub` and `role` are validated, and
  * `iss`/`aud` are checked when configured. The signature is checked with WebCrypto's constant-time verify.
  */
-export type JwtOptions = { secret: string; issuer?: string; audience?: string; now: Date; leewaySeconds?: number };
+export type JwtOptions = { secret: string; jwksUrl?: string; issuer?: string; audience?: string; now: Date; leewaySeconds?: number };
 
 export class JwtError extends Error {}
 
@@ -65,14 +66,22 @@ export async function verifyJwt(token: string, options: JwtOptions): Promise<Cal
   if (parts.length !== 3) throw new JwtError("malformed token");
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   const header = parseJson(base64UrlDecode(headerPart));
-  if (header.alg !== "HS256") throw new JwtError("token algorithm not allowed");
   const signature = base64UrlDecode(signaturePart);
-  const valid = await crypto.subtle.verify(
-    "HMAC",
-    await hmacKey(options.secret),
-    signature,
-    encoder.encode(`${headerPart}.${payloadPart}`),
-  );
+  const signed = encoder.encode(`${headerPart}.${payloadPart}`);
+  // The algorithm is pinned by configuration: HS256 with JWT_SECRET, or RS256/ES256 from JWT_JWKS_URL.
+  let valid: boolean;
+  if (options.jwksUrl) {
+    if (header.alg !== "RS256" && header.alg !== "ES256") throw new JwtError("token algorithm not allowed");
+    try {
+      valid = await verifyWithJwks(options.jwksUrl, header.alg, header.kid, signed, signature, options.now);
+    } catch (error) {
+      if (error instanceof Error && /JWKS fetch failed/.test(error.message)) throw error;
+      valid = false;
+    }
+  } else {
+    if (header.alg !== "HS256") throw new JwtError("token algorithm not allowed");
+    valid = await crypto.subtle.verify("HMAC", await hmacKey(options.secret), signature, signed);
+  }
   if (!valid) throw new JwtError("invalid token signature");
 
   const claims = parseJson(base64UrlDecode(payloadPart));
