@@ -1,6 +1,6 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
-import { closeExpiredAttempts } from "./form-submissions/jobs";
+import { closeExpiredAttempts, purgeIdempotencyKeys } from "./form-submissions/jobs";
 import { now } from "./lib/clock";
 
 const app = createApp();
@@ -9,6 +9,7 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env) {
     const closed = await closeExpiredAttempts(env, now());
+    await purgeIdempotencyKeys(env, now());
     if (closed > 0) console.log(`closed ${closed} expired exam attempts`);
   },
 } satisfies ExportedHandler<Bindings>;

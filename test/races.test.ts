@@ -75,12 +75,43 @@ describe(`races (${REPETITIONS} repetitions each)`, () => {
     }
   });
 
+  it("two managers grading different answers at once never lose a grade", { timeout: 60_000 }, async () => {
+    for (let rep = 0; rep < REPETITIONS; rep++) {
+      const manager = await token(uniqueName("manager"), "manager");
+      const course = await makeCourse(manager);
+      const step = await makeStep(manager, course.id);
+      const questions = ["t1", "t2"].map((id) => ({ question_id: id, question_type: "THEORY", question_text: id, marks: 10 }));
+      await makeForm(manager, { step_id: step.id, questions });
+      const pid = uniqueName("participant");
+      const participant = await token(pid, "participant");
+      await call("POST", `/courses/${course.id}/enroll?participant_id=${pid}`, { token: manager });
+      const start = await call("POST", `/steps/${step.id}/exam/start`, { token: participant });
+      const id = start.json.submission_id;
+      await call("POST", `/forms/submissions/${id}/submit`, {
+        token: participant,
+        body: { mcq_answers: [], theory_answers: questions.map((q) => ({ question_id: q.question_id, answer_text: "x" })) },
+      });
+      const other = await token(uniqueName("manager"), "manager");
+      const results = await Promise.all([
+        call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "t1", marks_awarded: 4 }] } }),
+        call("POST", `/form-submissions/${id}/grade`, { token: other, body: { theory_grades: [{ question_id: "t2", marks_awarded: 6 }] } }),
+      ]);
+      for (const r of results) expect([200, 409]).toContain(r.status);
+      const row = await env.DB.prepare("SELECT theory_grades FROM form_submissions WHERE id = ?").bind(id).first<{ theory_grades: string }>();
+      const stored = JSON.parse(row!.theory_grades);
+      // every grade that was answered 200 is stored
+      if (results[0]!.status === 200) expect(stored.t1).toBe(4);
+      if (results[1]!.status === 200) expect(stored.t2).toBe(6);
+    }
+  });
+
   it("20 parallel first reads of a requirement submission → one row", { timeout: 60_000 }, async () => {
     for (let rep = 0; rep < REPETITIONS; rep++) {
       const manager = await token(uniqueName("manager"), "manager");
+      const step = await makeStep(manager, (await makeCourse(manager)).id);
       const table = await call("POST", "/requirement-tables", {
         token: manager,
-        body: { name: uniqueName("t"), requirements: [{ serial_number: 1, activity: "a", target: 1, unit: "u" }] },
+        body: { name: uniqueName("t"), step_id: step.id, requirements: [{ serial_number: 1, activity: "a", target: 1, unit: "u" }] },
       });
       const pid = uniqueName("participant");
       const participant = await token(pid, "participant");

@@ -186,3 +186,26 @@ describe("D1 sessions", () => {
     expect(res.json.code).toBe("invalid_bookmark");
   });
 });
+
+describe("review follow-ups", () => {
+  it("writes whose RETURNING decides the answer are never retried", async () => {
+    const { isSafeToRepeat } = await import("../src/lib/d1");
+    expect(isSafeToRepeat('select "id" from "courses"')).toBe(true);
+    expect(isSafeToRepeat('update "form_submissions" set "x" = ? where "id" = ?')).toBe(true);
+    expect(isSafeToRepeat('update "form_submissions" set "x" = ? where "id" = ? returning "id"')).toBe(false);
+    expect(isSafeToRepeat('insert into "idempotency_keys" ("key") values (?) on conflict do nothing returning "key"')).toBe(false);
+    expect(isSafeToRepeat('insert into "material_completions" ("a") values (?) on conflict do nothing')).toBe(true);
+    expect(isSafeToRepeat('insert into "courses" ("id") values (?)')).toBe(false);
+  });
+
+  it("signed links refuse a missing secret and an expiry beyond 15 minutes", async () => {
+    const { signLink, verifyLink } = await import("../src/lib/signed-links");
+    const caller = { id: "u", role: "participant" as const };
+    const now = new Date();
+    await expect(signLink("m", caller, Math.floor(now.getTime() / 1000) + 60, "")).rejects.toThrow(/JWT_SECRET/);
+    const forever = await signLink("m", caller, Math.floor(now.getTime() / 1000) + 86_400, "s3cret");
+    expect(await verifyLink(forever, "m", "s3cret", now)).toBe("link lives too long");
+    const fine = await signLink("m", caller, Math.floor(now.getTime() / 1000) + 600, "s3cret");
+    expect(await verifyLink(fine, "m", "s3cret", now)).toEqual(caller);
+  });
+});

@@ -702,3 +702,57 @@ describe("requirement tracking: a 500-row table", () => {
     expect((await tableMaterial(w)).material).toMatchObject({ is_completed: true, requirement_progress: { completed: N, approved: N, total: N, is_submitted: true } });
   }, 30_000);
 });
+
+describe("a table approval that finishes a course", () => {
+  it("stamps the enrolment completed and enrols the participant in the next course", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const next = await makeCourse(manager);
+    await makeStep(manager, next.id);
+    const course = await makeCourse(manager);
+    await call("PUT", `/courses/${course.id}`, { token: manager, body: { next_course_id: next.id } });
+    const step = await makeStep(manager, course.id);
+    const table = await makeTable(manager, { step_id: step.id });
+    await call("POST", `/steps/${step.id}/materials`, {
+      token: manager,
+      body: { material_type: "RequirementTable", title: "Tracker", content: { requirement_table_id: table.id } },
+    });
+    const pid = uniqueName("participant");
+    const participant = await token(pid, "participant");
+    await call("POST", `/courses/${course.id}/enroll?participant_id=${pid}`, { token: manager });
+    const mine = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant });
+    for (const n of [1, 2])
+      await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/rows`, { token: participant, body: { serial_number: n, completed: true } });
+    await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/submit`, { token: participant });
+    const approved = await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/approve`, { token: manager });
+    expect(approved.status).toBe(200);
+    const rows = await env.DB.prepare("SELECT course_id, completed_at FROM enrollments WHERE participant_id = ?").bind(pid).all<{ course_id: string; completed_at: string | null }>();
+    const byCourse = new Map(rows.results.map((r) => [r.course_id, r.completed_at]));
+    expect(byCourse.get(course.id)).toBeTruthy();
+    expect(byCourse.has(next.id)).toBe(true);
+  });
+
+  it("a RequirementTable material whose table someone started is archived, not erased", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const step = await makeStep(manager, (await makeCourse(manager)).id);
+    const table = await makeTable(manager, { step_id: step.id });
+    const material = await call("POST", `/steps/${step.id}/materials`, {
+      token: manager,
+      body: { material_type: "RequirementTable", title: "Tracker", content: { requirement_table_id: table.id } },
+    });
+    const participant = await token(uniqueName("participant"), "participant");
+    await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant });
+    expect((await call("DELETE", `/materials/${material.json.id}`, { token: manager })).status).toBe(204);
+    const row = await env.DB.prepare("SELECT archived_at FROM materials WHERE id = ?").bind(material.json.id).first<{ archived_at: string }>();
+    expect(row?.archived_at).toBeTruthy();
+  });
+
+  it("my-submission of a table on no published step is 404 to a participant and creates nothing", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const table = await makeTable(manager);
+    const pid = uniqueName("participant");
+    const res = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: await token(pid, "participant") });
+    expect(res.status).toBe(404);
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE participant_id = ?").bind(pid).first<{ n: number }>();
+    expect(count?.n).toBe(0);
+  });
+});

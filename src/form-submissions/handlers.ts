@@ -218,6 +218,10 @@ async function loadForReview(c: Context<AppEnv>, submissionId: string, action: R
   return named;
 }
 
+/** The grades are still those a decision was computed from. */
+const gradesUnchanged = (read: Record<string, number> | null) =>
+  sql`json(COALESCE(${formSubmissions.theory_grades}, '{}')) = json(${JSON.stringify(read ?? {})})`;
+
 /** The conditional a decision's UPDATE carries: it only lands on a submission still in a state it may leave. */
 const decided = (id: string, action: ReviewAction) =>
   and(eq(formSubmissions.id, id), inArray(formSubmissions.submission_status, [...reviewTransition(action).from]));
@@ -233,6 +237,8 @@ export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c)
   const grades = { ...(s.theory_grades ?? {}) };
   for (const g of body.theory_grades) grades[g.question_id] = g.marks_awarded;
   const db = c.get("db");
+  // Written only over the grades this request read: two managers grading at once never lose each other's
+  // marks (the later one gets a 409 and retries on fresh data).
   const [row] = await db
     .update(formSubmissions)
     .set({
@@ -243,7 +249,7 @@ export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c)
       reviewed_by: c.get("caller").id,
       reviewed_at: c.get("now").toISOString(),
     })
-    .where(decided(submission_id, "grade"))
+    .where(and(decided(submission_id, "grade"), gradesUnchanged(s.theory_grades)))
     .returning();
   if (!row) throw conflict("not_reviewable", "The submission was decided meanwhile");
   return c.json(toDetail({ ...named, submission: row }, c.get("caller")), 200);
@@ -287,7 +293,8 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
         reviewed_by: caller.id,
         reviewed_at: stamp,
       })
-      .where(decided(submission_id, "approve"))
+      // The scores written are those of the grades read: a grade landing meanwhile makes this a 409.
+      .where(and(decided(submission_id, "approve"), gradesUnchanged(s.theory_grades)))
       .returning({ id: formSubmissions.id }),
   ];
   writes.push(

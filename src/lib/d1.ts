@@ -5,7 +5,8 @@ import { ApiError } from "./errors";
  * connection lost", "reset", "transient issue on remote node") is tried again with jittered backoff, when it
  * is safe to repeat; "overloaded" becomes a 503 with Retry-After. Safe to repeat: reads, and writes whose
  * repetition changes nothing (this API's UPDATEs and DELETEs are conditional and set absolute values;
- * INSERT … ON CONFLICT adds nothing twice). A plain INSERT of a new row is never retried: it may have landed.
+ * INSERT … ON CONFLICT adds nothing twice) and whose reply does not depend on being the first (no RETURNING).
+ * A plain INSERT of a new row is never retried: it may have landed.
  */
 const TRANSIENT = /Network connection lost|connection reset|\breset\b|transient issue on remote node|D1_ERROR: Internal error/i;
 const OVERLOADED = /overloaded|Too many requests queued|exceeded its CPU|D1 DB is overloaded/i;
@@ -21,6 +22,9 @@ export function setD1FaultInjector(next: FaultInjector | null): void {
 export function isSafeToRepeat(sql: string): boolean {
   const text = sql.trim().toUpperCase();
   if (text.startsWith("SELECT") || text.startsWith("WITH")) return true;
+  // A write whose RETURNING decides the answer cannot be repeated blindly: if the first try committed and
+  // only its reply was lost, the repeat matches nothing and would report a false conflict.
+  if (/\bRETURNING\b/.test(text)) return false;
   // An INSERT is safe to repeat only when a repeat cannot add a row: ON CONFLICT plus a unique key.
   if (text.startsWith("INSERT")) return /\bON CONFLICT\b/.test(text);
   return text.startsWith("UPDATE") || text.startsWith("DELETE");

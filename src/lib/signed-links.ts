@@ -11,6 +11,8 @@ export const MAX_LINK_SECONDS = 15 * 60;
 const encoder = new TextEncoder();
 
 async function key(secret: string) {
+  // Without a secret the key would be public: no link is signed or accepted then.
+  if (!secret) throw new Error("file links need JWT_SECRET");
   return crypto.subtle.importKey("raw", encoder.encode(`file-link:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 }
 
@@ -39,6 +41,7 @@ export async function verifyLink(token: string, materialId: string, secret: stri
   }
   if (claims.m !== materialId) return "link is for another material";
   if (typeof claims.e !== "number" || claims.e * 1000 <= now.getTime()) return "link expired";
+  if (claims.e * 1000 > now.getTime() + MAX_LINK_SECONDS * 1000) return "link lives too long";
   if (typeof claims.s !== "string" || (claims.r !== "manager" && claims.r !== "participant")) return "malformed link token";
   return { id: claims.s, role: claims.r };
 }

@@ -144,8 +144,11 @@ export const uploadFile: Handler<typeof routes.uploadFile> = async (c) => {
 };
 
 /** The caller of a download: the bearer token's, or a signed link's (media tags cannot send headers). */
+const linksUnavailable = () => new ApiError(503, "file_links_unavailable", "Signed file links need JWT_SECRET to be configured");
+
 async function downloader(c: Context<AppEnv>, materialId: string, token: string | undefined): Promise<Caller> {
   if (token === undefined) return c.get("caller");
+  if (!c.env.JWT_SECRET) throw linksUnavailable();
   const result = await verifyLink(token, materialId, c.env.JWT_SECRET, c.get("now"));
   if (typeof result === "string") throw unauthorized(`Invalid file link: ${result}`);
   return result;
@@ -214,6 +217,7 @@ export const fileLink: Handler<typeof routes.fileLink> = async (c) => {
   const { material_id } = c.req.valid("param");
   const material = await authorise(c, material_id, caller);
   if (!material.file_key) throw new ApiError(404, "file_not_found", "This material has no file");
+  if (!c.env.JWT_SECRET) throw linksUnavailable();
   const expires = Math.floor(c.get("now").getTime() / 1000) + Math.min(LINK_SECONDS, MAX_LINK_SECONDS);
   const token = await signLink(material_id, caller, expires, c.env.JWT_SECRET);
   return c.json(

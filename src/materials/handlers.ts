@@ -1,4 +1,4 @@
-import { and, eq, isNull, notExists } from "drizzle-orm";
+import { and, eq, isNull, notExists, sql } from "drizzle-orm";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
 import { assertManager, participantFor } from "../lib/auth";
 import { completionAfterMarking, courseOfMaterial, deriveProgress, progressReads, stepGate } from "../participants/queries";
@@ -110,6 +110,8 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
           eq(materials.id, material_id),
           isNull(materials.archived_at),
           notExists(db.select({ x: materialCompletions.material_id }).from(materialCompletions).where(eq(materialCompletions.material_id, material_id))),
+          // A RequirementTable material is touched once anyone started its table.
+          sql`NOT EXISTS (SELECT 1 FROM requirement_submissions rs WHERE rs.requirement_table_id = ${materials.requirement_table_id})`,
         ),
       )
       .returning({ file_key: materials.file_key }),

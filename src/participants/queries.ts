@@ -235,7 +235,10 @@ export function completionAfterMarking(
  */
 export async function closingExpired(db: Db, rows: Readonly<ProgressRows>, now: Date, graceSeconds: number): Promise<Readonly<ProgressRows>> {
   const limit = now.getTime() - graceSeconds * 1000;
-  const expired = rows[6].filter((a) => a.submission_status === "InProgress" && a.deadline_at !== null && Date.parse(a.deadline_at) < limit);
+  // At most 100 per read (one bound parameter each); the cron and later reads close any others.
+  const expired = rows[6]
+    .filter((a) => a.submission_status === "InProgress" && a.deadline_at !== null && Date.parse(a.deadline_at) < limit)
+    .slice(0, 100);
   if (expired.length === 0) return rows;
   const full = await db.select().from(formSubmissions).where(inArray(formSubmissions.id, expired.map((a) => a.id)));
   const closed = new Map((await closeExpiredNow(db, full)).map((r) => [r.id, r]));
@@ -245,4 +248,27 @@ export async function closingExpired(db: Db, rows: Readonly<ProgressRows>, now: 
     return r ? { ...a, submission_status: r.submission_status, submitted_at: r.submitted_at, mcq_score: r.mcq_score, is_late: r.is_late } : a;
   });
   return next;
+}
+
+/** Courses in which a requirement table is shown by a live material. */
+export const coursesShowingTable = (tableId: string) =>
+  sql`(SELECT s.course_id FROM ${steps} s JOIN ${materials} m ON m.step_id = s.id
+       WHERE m.requirement_table_id = ${tableId} AND m.archived_at IS NULL AND s.archived_at IS NULL)`;
+
+/**
+ * After a participant's table was approved: any course it finished (its last open requirement was this
+ * table) is stamped completed and continues into its next course, as a finishing exam or material would.
+ */
+export async function completeCoursesAfterTableApproval(db: Db, participantId: string, tableId: string, stamp: string, newId: () => string) {
+  const after = await db.batch(progressReads(db, participantId, coursesShowingTable(tableId)));
+  const before = [...after] as unknown as ProgressRows;
+  before[5] = after[5].map((t) => (t.requirement_table_id === tableId ? { ...t, approved_at: null } : t));
+  const was = deriveProgress(before);
+  const writes = [...deriveProgress(after).values()].flatMap((p) =>
+    p.state.is_completed && !was.get(p.course.id)?.state.is_completed
+      ? completionWrites(db, participantId, p.course, { completed: true, enrolNext: true, stamp, newId: newId() })
+      : [],
+  );
+  const [first, ...rest] = writes;
+  if (first) await db.batch([first, ...rest]);
 }

@@ -17,12 +17,12 @@ const liveTable = isNull(requirementTables.archived_at);
  * Participants read a table only while it is published: on a live step of an active course, or shown by a
  * live RequirementTable material of one.
  */
-const publishedTable = sql`(EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id
+export const publishedTable = sql`(EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id
     WHERE s.id = ${requirementTables.step_id} AND s.archived_at IS NULL AND c.archived_at IS NULL AND c.is_active = 1)
   OR EXISTS (SELECT 1 FROM ${materials} m JOIN ${steps} s ON s.id = m.step_id JOIN ${courses} c ON c.id = s.course_id
     WHERE m.requirement_table_id = ${requirementTables.id} AND m.archived_at IS NULL AND s.archived_at IS NULL
       AND c.archived_at IS NULL AND c.is_active = 1))`;
-const visibleTo = (caller: Caller) => (caller.role === "participant" ? publishedTable : undefined);
+export const visibleTo = (caller: Caller) => (caller.role === "participant" ? publishedTable : undefined);
 
 function toTable(row: TableRow) {
   return {

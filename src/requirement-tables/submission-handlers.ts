@@ -18,6 +18,12 @@ import {
   type SubmissionWithTable,
 } from "./submission-queries";
 import type * as routes from "./submission-routes";
+import { completeCoursesAfterTableApproval } from "../participants/queries";
+import { visibleTo } from "./handlers";
+
+/** The submission is (still) submitted for review, as a condition inside a write. */
+const submittedNow = (submissionId: string) =>
+  sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId} AND ${requirementSubmissions.submitted_at} IS NOT NULL)`;
 
 const unknownSerial = (serial: number) => new ApiError(404, "serial_not_found", `Requirement ${serial} is not in this table`);
 
@@ -54,6 +60,8 @@ function view(submission: Pick<SubmissionWithTable, "id" | "participant_id" | "r
 export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
   const { table_id } = c.req.valid("param");
   const participantId = participantFor(c.get("caller"), c.req.valid("query").participant_id);
+  // A participant fills only a published table (as GET /requirement-tables/{id} shows them).
+  const visible = visibleTo(c.get("caller"));
   const db = c.get("db");
   const now = c.get("now");
   // Created on first read by one conditional INSERT; the unique index makes concurrent first reads agree.
@@ -70,12 +78,12 @@ export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
           approved_at: sql<string | null>`NULL`.as("approved_at"),
         })
         .from(requirementTables)
-        .where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at))),
+        .where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at), visible)),
     )
     .onConflictDoNothing({ target: [requirementSubmissions.participant_id, requirementSubmissions.requirement_table_id] });
   const [, [table], [submission], rows] = await db.batch([
     create,
-    db.select().from(requirementTables).where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at))),
+    db.select().from(requirementTables).where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at), visible)),
     db
       .select()
       .from(requirementSubmissions)
@@ -157,7 +165,8 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   if (refusal === "row_not_completed") throw conflict("row_not_completed", `Requirement ${serial_number} is not completed`);
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
-  const [, [stamped], after] = await db.batch([
+  // The checks above hold in SQL too: a participant unticking the row meanwhile makes this a 409.
+  const [reviewed, [stamped], after] = await db.batch([
     db
       .update(requirementRows)
       .set({
@@ -167,10 +176,21 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
         approval_remarks: body.approval_remarks ?? null,
         updated_at: stamp,
       })
-      .where(and(eq(requirementRows.submission_id, submission_id), eq(requirementRows.serial_number, serial_number))),
+      .where(
+        and(
+          eq(requirementRows.submission_id, submission_id),
+          eq(requirementRows.serial_number, serial_number),
+          eq(requirementRows.completed, true),
+          submittedNow(submission_id),
+        ),
+      )
+      .returning({ serial_number: requirementRows.serial_number }),
     restampApproval(db, submission_id, stamp),
     rowsOf(db, submission_id),
   ]);
+  if (reviewed.length === 0) throw conflict("row_changed", `Requirement ${serial_number} changed meanwhile; reload and review again`);
+  if (stamped?.approved_at && !submission.approved_at)
+    await completeCoursesAfterTableApproval(db, submission.participant_id, submission.requirement_table_id, stamp, () => newId(c.get("now")));
   return c.json(
     { message: "Row updated", approved: body.approved, all_approved: stamped?.approved_at != null && allApproved(submission.requirements, after as StoredRow[]) },
     200,
@@ -202,11 +222,15 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
         and(
           eq(requirementRows.submission_id, submission_id),
           or(isNull(requirementRows.approved), ne(requirementRows.approved, true)),
+          eq(requirementRows.completed, true),
+          submittedNow(submission_id),
           // Rows of serials removed from the table stay as they were: they are history, not under review.
           sql`${requirementRows.serial_number} IN ${currentSerials(submission.requirement_table_id)}`,
         ),
       ),
     restampApproval(db, submission_id, stamp),
   ]);
+  if (stamped?.approved_at && !submission.approved_at)
+    await completeCoursesAfterTableApproval(db, submission.participant_id, submission.requirement_table_id, stamp, () => newId(c.get("now")));
   return c.json({ message: "Requirement table approved", submission_id, is_approved: stamped?.approved_at != null, approved_at: stamped?.approved_at ?? stamp }, 200);
 };

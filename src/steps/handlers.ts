@@ -187,7 +187,7 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   // Requirement tables are left out: they complete when a manager approves the participant's table.
   const marked = rows[2].filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable").map((m) => m.id);
   const { after, writes } = completionAfterMarking(db, participantId, rows, found.step.course_id, marked, stamp, newId(c.get("now")));
-  if (marked.length > 0)
+  if (marked.length > 0 || writes.length > 0)
     await db.batch(
       [
         ...chunk(marked, 4).map((ids) =>
