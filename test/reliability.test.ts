@@ -209,3 +209,32 @@ describe("review follow-ups", () => {
     expect(await verifyLink(fine, "m", "s3cret", now)).toEqual(caller);
   });
 });
+
+describe("approving an exam with a blank THEORY answer", () => {
+  it("needs no grade for the blank answer (it scores 0)", async () => {
+    const { manager, participant, id } = await submittedAttempt();
+    await call("POST", `/forms/submissions/${id}/submit`, {
+      token: participant,
+      body: { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }], theory_answers: [] },
+    });
+    const res = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: {} });
+    expect(res.status).toBe(200);
+    const detail = await call("GET", `/form-submissions/${id}`, { token: manager });
+    expect(detail.json).toMatchObject({ submission_status: "Approved", mcq_score: 5, total_score: 5 });
+  });
+});
+
+describe("approve and the next course", () => {
+  it("reports next_course_id only when the participant was really enrolled there", async () => {
+    const { manager, participant, pid, course, id } = await submittedAttempt();
+    const inactive = await makeCourse(manager, { is_active: false });
+    await call("PUT", `/courses/${course.id}`, { token: manager, body: { next_course_id: inactive.id } });
+    await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers });
+    await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 5 }] } });
+    const res = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: { unlock_next_course: true } });
+    expect(res.status).toBe(200);
+    expect(res.json.next_course_id).toBeNull();
+    const row = await env.DB.prepare("SELECT 1 FROM enrollments WHERE participant_id = ? AND course_id = ?").bind(pid, inactive.id).first();
+    expect(row).toBeNull();
+  });
+});

@@ -175,8 +175,14 @@ export function checkGrades(questions: readonly Question[], grades: readonly Gra
   return problems;
 }
 
-export function ungradedTheory(questions: readonly Question[], grades: Readonly<Record<string, number>>): string[] {
-  return questions.filter((q) => q.question_type === "THEORY" && grades[q.question_id] === undefined).map((q) => q.question_id);
+/**
+ * THEORY answers still waiting for a grade. With `answered` given, a question the participant left blank
+ * needs no grade (it scores 0).
+ */
+export function ungradedTheory(questions: readonly Question[], grades: Readonly<Record<string, number>>, answered?: ReadonlySet<string>): string[] {
+  return questions
+    .filter((q) => q.question_type === "THEORY" && grades[q.question_id] === undefined && (answered === undefined || answered.has(q.question_id)))
+    .map((q) => q.question_id);
 }
 
 export function theoryScore(questions: readonly Question[], grades: Readonly<Record<string, number>>): number | null {

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { formSubmissions, forms, steps } from "../db/schema";
+import { enrollments, formSubmissions, forms, steps } from "../db/schema";
 import {
   approvalOutcome,
   canReview,
@@ -262,7 +262,8 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   const s = named.submission;
   const questions = s.questions_snapshot ?? [];
   const grades = s.theory_grades ?? {};
-  const ungraded = ungradedTheory(questions, grades);
+  const answered = new Set(((s.answers ?? {}) as Partial<Answers>).theory_answers?.filter((a) => a.answer_text.trim() !== "").map((a) => a.question_id) ?? []);
+  const ungraded = ungradedTheory(questions, grades, answered);
   if (ungraded.length > 0) throw conflict("ungraded_answers", `Grade every THEORY answer first: ${ungraded.join(", ")}`);
 
   const db = c.get("db");
@@ -306,9 +307,18 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
       guard: mine,
     }),
   );
-  const [decision] = (await db.batch(writes as [BatchItem<"sqlite">])) as [{ id: string }[]];
-  if (decision.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
-  return c.json({ message: "Submission approved", ...outcome, next_course_id: nextCourse }, 200);
+  // Read back in the same batch whether the participant is (now) enrolled in the next course: an inactive or
+  // archived next course enrols nobody, and the answer must not claim otherwise.
+  writes.push(
+    db
+      .select({ course_id: enrollments.course_id })
+      .from(enrollments)
+      .where(and(eq(enrollments.participant_id, s.participant_id), eq(enrollments.course_id, nextCourse ?? ""))),
+  );
+  const results = (await db.batch(writes as [BatchItem<"sqlite">])) as unknown[][];
+  if (results[0]!.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
+  const enrolledNext = results[results.length - 1]!.length > 0 ? nextCourse : null;
+  return c.json({ message: "Submission approved", ...outcome, next_course_id: enrolledNext }, 200);
 };
 
 async function simpleDecision(c: Context<AppEnv>, submissionId: string, action: "reject" | "request_retake", set: { feedback?: string | null; retake_reason?: string | null }) {

@@ -468,3 +468,18 @@ describe("theoryScore", () => {
     expect(theoryScore(questions, grades)).toBe(expected);
   });
 });
+
+describe("ungradedTheory with the answered set", () => {
+  const qs = [
+    { question_id: "t1", question_type: "THEORY" as const, options: [], marks: 5, max_words: null },
+    { question_id: "t2", question_type: "THEORY" as const, options: [], marks: 5, max_words: null },
+  ];
+  it.each([
+    [{}, new Set(["t1", "t2"]), ["t1", "t2"]],
+    [{}, new Set(["t1"]), ["t1"]],
+    [{}, new Set<string>(), []],
+    [{ t1: 3 }, new Set(["t1", "t2"]), ["t2"]],
+  ])("grades %o, answered %o → %o", (grades, answered, expected) => {
+    expect(ungradedTheory(qs, grades, answered)).toEqual(expected);
+  });
+});
