@@ -49,15 +49,20 @@ describe("JWKS verification (JWT_JWKS_URL)", () => {
     await expect(verifyJwt(forged, options)).rejects.toThrow(/signature/);
   });
 
-  it("refetches once for a rotated key id", async () => {
+  it("refetches for a rotated key id, but at most every 30 s", async () => {
     const old = await keyPair("ES256", "old");
     const rotated = await keyPair("ES256", "new");
     let set = [old.jwk];
     let fetched = 0;
     setJwksFetcher(async () => (fetched++, { keys: set }));
-    await verifyJwt(await old.sign(claims()), options);
+    const t0 = new Date(now.getTime());
+    await verifyJwt(await old.sign(claims()), { ...options, now: t0 });
     set = [old.jwk, rotated.jwk];
-    expect(await verifyJwt(await rotated.sign(claims()), options)).toMatchObject({ id: "idp-user" });
+    // random kids right away: no refetch storm
+    for (let i = 0; i < 5; i++) await expect(verifyJwt(await (await keyPair("ES256", `x${i}`)).sign(claims()), { ...options, now: t0 })).rejects.toThrow(JwtError);
+    expect(fetched).toBe(1);
+    const later = new Date(t0.getTime() + 31_000);
+    expect(await verifyJwt(await rotated.sign(claims()), { ...options, now: later })).toMatchObject({ id: "idp-user" });
     expect(fetched).toBe(2);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Verification against an identity provider's JSON Web Key Set (RS256 / ES256), used when JWT_JWKS_URL is
  * configured. The URL comes from configuration only, never from a token; the key set is cached per isolate
- * for 10 minutes, and refetched once when a token names a key id it does not hold (key rotation).
+ * for 10 minutes, and refetched when a token names a key id it does not hold (key rotation) — at most every 30 s.
  */
 export type Jwk = JsonWebKey & { kid?: string; alg?: string; use?: string };
 export type JwksFetcher = (url: string) => Promise<{ keys: Jwk[] }>;
@@ -22,9 +22,12 @@ export function setJwksFetcher(next: JwksFetcher | null): void {
   cache.clear();
 }
 
+/** An unknown kid refetches at most this often: random kids from anonymous callers cannot flood the IdP. */
+const REFRESH_MIN_MS = 30 * 1000;
+
 async function keySet(url: string, now: number, refresh: boolean): Promise<Jwk[]> {
   const hit = cache.get(url);
-  if (hit && !refresh && now - hit.at < TTL_MS) return hit.keys;
+  if (hit && now - hit.at < (refresh ? REFRESH_MIN_MS : TTL_MS)) return hit.keys;
   const { keys } = await fetcher(url);
   cache.set(url, { keys: Array.isArray(keys) ? keys : [], at: now });
   return cache.get(url)!.keys;
