@@ -123,6 +123,21 @@ describe(`races (${REPETITIONS} repetitions each)`, () => {
     }
   });
 
+  it("two chain edits at the two ends of one course both land, two-way", { timeout: 60_000 }, async () => {
+    for (let rep = 0; rep < REPETITIONS; rep++) {
+      const manager = await token(uniqueName("manager"), "manager");
+      const [a, b, c] = [await makeCourse(manager), await makeCourse(manager), await makeCourse(manager)];
+      const [first, second] = await Promise.all([
+        call("PUT", `/courses/${a.id}`, { token: manager, body: { next_course_id: b.id } }),
+        call("PUT", `/courses/${c.id}`, { token: manager, body: { previous_course_id: b.id } }),
+      ]);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      const get = async (id: string) => (await call("GET", `/courses/${id}`, { token: manager })).json;
+      const [ra, rb, rc] = [await get(a.id), await get(b.id), await get(c.id)];
+      expect([ra.next_course_id, rb.previous_course_id, rb.next_course_id, rc.previous_course_id]).toEqual([b.id, a.id, c.id, b.id]);
+    }
+  });
+
   it("concurrent step reorder and step create leave a consistent order", { timeout: 60_000 }, async () => {
     for (let rep = 0; rep < REPETITIONS; rep++) {
       const manager = await token(uniqueName("manager"), "manager");

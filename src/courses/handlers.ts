@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { courses, steps } from "../db/schema";
-import { planCourseLinks, planUnlink, type ChainRefusal } from "../domain/chain";
+import { planCourseLinks, planUnlink, type ChainRefusal, type Links } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
 import { isGated } from "../domain/progress";
 import type { Context } from "hono";
@@ -97,12 +97,13 @@ export const createCourse: Handler<typeof routes.createCourse> = async (c) => {
   const id = newId(now);
 
   const wantsLinks = body.previous_course_id != null || body.next_course_id != null;
-  const plan = planCourseLinks(wantsLinks ? linkMap(await chainLinks(db)) : new Map(), id, {
+  const current = wantsLinks ? linkMap(await chainLinks(db)) : new Map<string, Links>();
+  const plan = planCourseLinks(current, id, {
     previous_course_id: body.previous_course_id ?? null,
     next_course_id: body.next_course_id ?? null,
   });
   if (!plan.ok) throw refusalError(plan.refusal);
-  const { release, claim } = linkWrites(db, plan.updates, stamp);
+  const { release, claim } = linkWrites(db, plan.updates, current, stamp);
 
   const insert = db
     .insert(courses)
@@ -149,7 +150,8 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
   if (body.default_step_id != null && stepFound.length === 0)
     throw badRequest("invalid_default_step", `default_step_id '${body.default_step_id}' is not a step of this course`);
 
-  const plan = planCourseLinks(linkMap(links), course_id, {
+  const current = linkMap(links);
+  const plan = planCourseLinks(current, course_id, {
     previous_course_id: body.previous_course_id,
     next_course_id: body.next_course_id,
   });
@@ -158,7 +160,7 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
     plan.updates.length > 0 ||
     plan.links.previous_course_id !== course.previous_course_id ||
     plan.links.next_course_id !== course.next_course_id;
-  const { release, claim } = linkWrites(db, linksChange ? [{ id: course_id, ...plan.links }, ...plan.updates] : [], stamp);
+  const { release, claim } = linkWrites(db, linksChange ? [{ id: course_id, ...plan.links }, ...plan.updates] : [], current, stamp);
 
   const update = db
     .update(courses)
@@ -191,7 +193,8 @@ export const deleteCourse: Handler<typeof routes.deleteCourse> = async (c) => {
   const links = linkMap(await chainLinks(db));
   if (!links.has(course_id)) throw notFound("Course", course_id);
   const neighbours = planUnlink(links, course_id);
-  const { release, claim } = linkWrites(db, neighbours, stamp);
+  // The archive below clears the course's own links first; its neighbours then point at each other.
+  const { release, claim } = linkWrites(db, neighbours, links, stamp);
   const archive = db
     .update(courses)
     .set({ archived_at: stamp, is_default: false, previous_course_id: null, next_course_id: null, updated_at: stamp })

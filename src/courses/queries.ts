@@ -72,20 +72,25 @@ export function linkMap(rows: ({ id: string } & Links)[]): Map<string, Links> {
 }
 
 /**
- * Link rewrites in two phases: first every touched course lets go of its links, then the final links are
- * set. The partial unique indexes on the link columns never see two courses claiming the same neighbour
- * mid-batch, and still refuse a concurrent change that raced this one.
+ * Link rewrites in two phases, field by field: first every link that changes is released (only if it still
+ * names the course the plan read), then the new links are claimed (only if still free). Fields a plan does not
+ * change are never written, so two edits touching different ends of one course both land; the partial unique
+ * indexes on the link columns refuse two courses claiming the same neighbour.
  */
-export function linkWrites(db: Db, updates: LinkUpdate[], now: string) {
-  const release = updates.map((u) =>
-    db.update(courses).set({ previous_course_id: null, next_course_id: null }).where(eq(courses.id, u.id)),
-  );
-  const claim = updates.map((u) =>
-    db
-      .update(courses)
-      .set({ previous_course_id: u.previous_course_id, next_course_id: u.next_course_id, updated_at: now })
-      .where(eq(courses.id, u.id)),
-  );
+export function linkWrites(db: Db, updates: LinkUpdate[], current: ReadonlyMap<string, Links>, now: string) {
+  const release = [];
+  const claim = [];
+  for (const u of updates) {
+    const was = current.get(u.id) ?? { previous_course_id: null, next_course_id: null };
+    for (const field of ["previous_course_id", "next_course_id"] as const) {
+      if (was[field] === u[field]) continue;
+      const column = courses[field];
+      if (was[field] !== null)
+        release.push(db.update(courses).set({ [field]: null }).where(and(eq(courses.id, u.id), eq(column, was[field]!))));
+      if (u[field] !== null)
+        claim.push(db.update(courses).set({ [field]: u[field], updated_at: now }).where(and(eq(courses.id, u.id), isNull(column))));
+    }
+  }
   return { release, claim };
 }
 
