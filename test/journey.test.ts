@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../src/lib/clock";
-import { call, makeCourse, makeForm, makeMaterial, makeStep, token, uniqueName } from "./helpers";
+import { call, makeCourse, makeStep, token, uniqueName } from "./helpers";
 import { enrolled, examAnswers as answers, twoStepCourse } from "./helpers";
 
 afterEach(() => setClock(null));

@@ -15,7 +15,6 @@ const plus = (t: Date, ms: number) => new Date(t.getTime() + ms);
 /** Moves the server clock (and the clock `token()` signs with) to `at`, frozen. */
 const freeze = (at: Date) => setClock(() => at);
 const iso = (t: Date) => t.toISOString();
-const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const UNKNOWN_ID = "ffffffffffffffffffffffff";
 
 const requirement = (serial_number: number) => ({ serial_number, activity: `Activity ${serial_number}`, target: serial_number * 10, unit: "minutes" });

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
 import type { CursorValues } from "../lib/pagination";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
@@ -87,8 +87,6 @@ export async function closeExpiredNow(db: Db, rows: SubmissionRow[]): Promise<Su
   const results = (await db.batch([first!, ...rest])) as SubmissionRow[][];
   return results.flat();
 }
-
-export const reviewableStatuses = (statuses: readonly string[]) => inArray(formSubmissions.submission_status, [...statuses]);
 
 export function toSummary(row: NamedSubmission) {
   const s = row.submission;

@@ -57,11 +57,6 @@ export const objectId = (name: string) =>
     .regex(ID_PATTERN, `${name} must be a 24-character hex id`)
     .openapi({ example: "507f1f77bcf86cd799439011" });
 
-export const idParams = (name: string) =>
-  z.object({ [name]: objectId(name).openapi({ param: { name, in: "path" } }) }) as z.ZodObject<
-    Record<string, z.ZodString>
-  >;
-
 /** `"true"`/`"false"` query flags: checked strictly, converted by `flag()`. */
 export const boolQuery = z.enum(["true", "false"]);
 export const flag = (value: "true" | "false" | undefined) => (value === undefined ? undefined : value === "true");

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { materials } from "../db/schema";
@@ -29,13 +29,6 @@ export function toMaterial(row: MaterialRow, origin: string) {
     updated_at: row.updated_at,
   };
 }
-
-export const stepMaterials = (db: Db, stepId: string) =>
-  db
-    .select()
-    .from(materials)
-    .where(and(eq(materials.step_id, stepId), isNull(materials.archived_at)))
-    .orderBy(asc(materials.order_index), asc(materials.id));
 
 export const findMaterial = (db: Db, id: string) =>
   db.select().from(materials).where(and(eq(materials.id, id), isNull(materials.archived_at)));

@@ -7,7 +7,7 @@ import { enrollWrite } from "../courses/queries";
 import { closeExpiredNow } from "../form-submissions/queries";
 import { ApiError, notFound } from "../lib/errors";
 import type { CursorValues } from "../lib/pagination";
-import { courseState, type AttemptFacts, type CourseState, type SubmissionStatus } from "../domain/progress";
+import { courseState, type AttemptFacts, type CourseState } from "../domain/progress";
 
 type Db = DrizzleD1Database<typeof schema>;
 
@@ -154,8 +154,6 @@ export function deriveProgress(rows: Readonly<ProgressRows>): Map<string, Course
   }
   return result;
 }
-
-export const asStatus = (s: string) => s as SubmissionStatus;
 
 /** The course of a step, as an SQL expression usable inside `progressReads`. */
 export const courseOfStep = (stepId: string) => sql`(SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = ${stepId})`;

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { courses, forms, materialCompletions, materials, steps } from "../db/schema";
 import { closesStepLoop } from "../domain/ordering";
 import { actingParticipant, assertManager, participantFor } from "../lib/auth";

@@ -18,7 +18,6 @@ import { BAD_AUTH, MORE_BAD_AUTH, buildWorld, describeReq, openApiDoc, operation
 
 afterEach(() => setClock(null));
 
-type Who = "self" | "names-other" | "intruder" | "mgr-names-other" | "manager";
 type Expect = number | number[];
 type Ctx = { w: World; st: any; self: Person };
 type Row = {
