@@ -1,12 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { MessageSchema, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { MessageSchema, actingForQuery, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import {
   CourseParams,
   CourseSchema,
   CourseWithStepsSchema,
   CreateCourseSchema,
   EnrollmentSchema,
-  EnrollQuery,
   ListCoursesQuery,
   ReorderStepsSchema,
   UpdateCourseSchema,
@@ -90,7 +89,7 @@ export const enrollDefault = createRoute({
   tags,
   security,
   summary: "Enrol in the default course at its first (or default) step; enrolling twice changes nothing",
-  request: { query: EnrollQuery },
+  request: { query: actingForQuery },
   responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled"), ...errors(400, 401, 403, 404) },
 });
 
@@ -100,6 +99,6 @@ export const enrollInCourse = createRoute({
   tags,
   security,
   summary: "Enrol a participant in a course (manager)",
-  request: { params: CourseParams, query: EnrollQuery },
+  request: { params: CourseParams, query: actingForQuery },
   responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled"), ...errors(400, 401, 403, 404) },
 });

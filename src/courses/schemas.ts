@@ -85,12 +85,6 @@ export const ReorderStepsSchema = z
 export type CreateCourse = z.infer<typeof CreateCourseSchema>;
 export type UpdateCourse = z.infer<typeof UpdateCourseSchema>;
 
-export const EnrollQuery = z.object({
-  participant_id: z.string().min(1).max(200).optional().openapi({
-    description: "Participants enrol themselves (optional, must be their own id); a manager names the participant.",
-  }),
-});
-
 export const EnrollmentSchema = z
   .object({
     message: z.string(),

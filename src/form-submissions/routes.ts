@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, managerIdQuery, participantIdQuery, security } from "../lib/openapi";
+import { errors, jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
 import { StepParams } from "../steps/schemas";
 import {
   AnswersSchema,
@@ -22,7 +22,6 @@ import {
 
 const exams = ["Exam attempts"];
 const review = ["Submission review"];
-const managerQuery = z.object({ manager_id: managerIdQuery });
 const optionalBody = <T extends z.ZodType>(schema: T) => ({ required: false, content: { "application/json": { schema } } });
 
 export const startExam = createRoute({
@@ -31,7 +30,7 @@ export const startExam = createRoute({
   tags: exams,
   security,
   summary: "Start the step's exam, or resume the open attempt (200, same submission_id)",
-  request: { params: StepParams, query: z.object({ participant_id: participantIdQuery }) },
+  request: { params: StepParams, query: participantQuery },
   responses: {
     200: jsonResponse(ExamAttemptSchema, "The open attempt, resumed"),
     201: jsonResponse(ExamAttemptSchema, "A new attempt"),

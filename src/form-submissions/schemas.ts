@@ -154,5 +154,4 @@ export const ApproveResultSchema = z
 export const SubmissionParams = z.object({ submission_id: objectId("submission_id") });
 export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), course_id: objectId("course_id").optional(), ...pageQuery });
 export const PageQuery = z.object(pageQuery);
-export const ManagerQuery = z.object({ manager_id: z.string().min(1).max(200).optional() });
 export const ParticipantParams = z.object({ participant_id: z.string().min(1).max(200) });

@@ -69,6 +69,16 @@ export const managerIdQuery = z.string().min(1).max(200).optional().openapi({
   description: "Optional. Must match the authenticated manager when given.",
 });
 
+/** Reads: `?participant_id=` defaults to the caller (see `actingParticipant`). */
+export const participantQuery = z.object({ participant_id: participantIdQuery });
+/** Writes for a participant: optional for participants, required when a manager acts for one (`participantFor`). */
+export const actingForQuery = z.object({
+  participant_id: z.string().min(1).max(200).optional().openapi({
+    description: "Optional for participants (must be their own id); required when a manager acts for a participant.",
+  }),
+});
+export const managerQuery = z.object({ manager_id: managerIdQuery });
+
 export const security = [{ Bearer: [] }];
 
 export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({

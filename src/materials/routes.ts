@@ -1,11 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { actingForQuery, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import {
   CreateMaterialSchema,
   MaterialCompletedSchema,
   MaterialParams,
   MaterialSchema,
-  ParticipantQuery,
   StepMaterialParams,
   UpdateMaterialSchema,
 } from "./schemas";
@@ -48,6 +47,6 @@ export const completeMaterial = createRoute({
   tags,
   security,
   summary: "Mark a material complete for the participant (idempotent)",
-  request: { params: MaterialParams, query: ParticipantQuery },
+  request: { params: MaterialParams, query: actingForQuery },
   responses: { 200: jsonResponse(MaterialCompletedSchema, "Completed"), ...errors(400, 401, 403, 404, 409) },
 });

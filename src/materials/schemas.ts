@@ -66,12 +66,6 @@ export const UpdateMaterialSchema = z
 export const MaterialParams = z.object({ material_id: objectId("material_id") });
 export const StepMaterialParams = z.object({ step_id: objectId("step_id") });
 
-export const ParticipantQuery = z.object({
-  participant_id: z.string().min(1).max(200).optional().openapi({
-    description: "Optional for participants (must be their own id); required when a manager acts for a participant.",
-  }),
-});
-
 export const MaterialCompletedSchema = z
   .object({ message: z.string(), material_id: z.string() })
   .openapi("MaterialCompleted");

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonResponse, security } from "../lib/openapi";
-import { CourseIdParams, CourseProgressSchema, MyCourseSchema, MyCoursesQuery, ParticipantQuery, StepIdParams, StepProgressViewSchema } from "./schemas";
+import { errors, jsonResponse, participantQuery, security } from "../lib/openapi";
+import { CourseIdParams, CourseProgressSchema, MyCourseSchema, MyCoursesQuery, StepIdParams, StepProgressViewSchema } from "./schemas";
 
 const tags = ["Participant progress"];
 
@@ -20,7 +20,7 @@ export const courseProgress = createRoute({
   tags,
   security,
   summary: "The participant's progress through one course",
-  request: { params: CourseIdParams, query: ParticipantQuery },
+  request: { params: CourseIdParams, query: participantQuery },
   responses: { 200: jsonResponse(CourseProgressSchema, "Progress"), ...errors(400, 401, 403, 404) },
 });
 
@@ -30,6 +30,6 @@ export const stepProgress = createRoute({
   tags,
   security,
   summary: "The participant's progress in one step, with materials and the latest exam attempt",
-  request: { params: StepIdParams, query: ParticipantQuery },
+  request: { params: StepIdParams, query: participantQuery },
   responses: { 200: jsonResponse(StepProgressViewSchema, "Progress"), ...errors(400, 401, 403, 404) },
 });

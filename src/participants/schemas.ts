@@ -1,22 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { fields, objectId } from "../lib/openapi";
+import { fields, objectId, participantQuery } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 import { MaterialSchema } from "../materials/schemas";
 
 const examStatus = z.enum(["NotStarted", "InProgress", "Submitted", "Approved", "Rejected"]);
 
-export const MyCoursesQuery = z.object({
-  participant_id: z.string().min(1).max(200).optional().openapi({
-    description: "Optional; defaults to the caller. A participant may only name themself, a manager anyone.",
-  }),
-  ...pageQuery,
-});
-
-export const ParticipantQuery = z.object({
-  participant_id: z.string().min(1).max(200).optional().openapi({
-    description: "Optional; defaults to the caller. A participant may only name themself, a manager anyone.",
-  }),
-});
+export const MyCoursesQuery = participantQuery.extend(pageQuery);
 
 export const RequirementStatusSchema = z
   .object({ completed: z.number().int(), approved: z.number().int(), total: z.number().int() })

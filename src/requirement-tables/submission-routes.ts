@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { actingForQuery, errors, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
 import {
   ApproveRowSchema,
   ApproveTableSchema,
-  ManagerQuery,
   MySubmissionSchema,
-  ParticipantQuery,
   PendingQuery,
   PendingRequirementSchema,
   RowApprovedSchema,
@@ -26,7 +24,7 @@ export const mySubmission = createRoute({
   tags,
   security,
   summary: "The caller's submission for a table, created on first read",
-  request: { params: TableParams, query: ParticipantQuery },
+  request: { params: TableParams, query: actingForQuery },
   responses: { 200: jsonResponse(MySubmissionSchema, "The submission"), ...errors(400, 401, 403, 404) },
 });
 
@@ -36,7 +34,7 @@ export const updateRow = createRoute({
   tags,
   security,
   summary: "Update one row of the caller's submission",
-  request: { params: SubmissionParams, query: ParticipantQuery, body: jsonBody(UpdateRowSchema) },
+  request: { params: SubmissionParams, query: actingForQuery, body: jsonBody(UpdateRowSchema) },
   responses: { 200: jsonResponse(RowUpdatedSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
 });
 
@@ -46,7 +44,7 @@ export const submitTable = createRoute({
   tags,
   security,
   summary: "Submit the table for review (every row completed)",
-  request: { params: SubmissionParams, query: ParticipantQuery },
+  request: { params: SubmissionParams, query: actingForQuery },
   responses: { 200: jsonResponse(SubmittedSchema, "Submitted"), ...errors(400, 401, 403, 404, 409) },
 });
 
@@ -66,7 +64,7 @@ export const approveRow = createRoute({
   tags,
   security,
   summary: "Approve or reject one row (manager)",
-  request: { params: RowParams, query: ManagerQuery, body: jsonBody(ApproveRowSchema) },
+  request: { params: RowParams, query: managerQuery, body: jsonBody(ApproveRowSchema) },
   responses: { 200: jsonResponse(RowApprovedSchema, "Reviewed"), ...errors(400, 401, 403, 404, 409) },
 });
 
@@ -76,6 +74,6 @@ export const approveTable = createRoute({
   tags,
   security,
   summary: "Approve every row at once (manager), keeping remarks already given",
-  request: { params: SubmissionParams, query: ManagerQuery, body: { required: false, content: { "application/json": { schema: ApproveTableSchema } } } },
+  request: { params: SubmissionParams, query: managerQuery, body: { required: false, content: { "application/json": { schema: ApproveTableSchema } } } },
   responses: { 200: jsonResponse(TableApprovedSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
 });

@@ -82,5 +82,3 @@ export const RowParams = z.object({
 });
 export const TableParams = z.object({ table_id: objectId("table_id") });
 export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });
-export const ParticipantQuery = z.object({ participant_id: z.string().min(1).max(200).optional() });
-export const ManagerQuery = z.object({ manager_id: z.string().min(1).max(200).optional() });

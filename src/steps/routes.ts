@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, participantIdQuery, security } from "../lib/openapi";
-import { z } from "@hono/zod-openapi";
+import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
 import { CreateStepSchema, LinkExamQuery, MaterialsCompleteSchema, StepDetailSchema, StepParams, StepSchema, UpdateStepSchema } from "./schemas";
 
 const tags = ["Steps"];
@@ -11,7 +10,7 @@ export const getStep = createRoute({
   tags,
   security,
   summary: "A step with its exam summary and materials",
-  request: { params: StepParams, query: z.object({ participant_id: participantIdQuery }) },
+  request: { params: StepParams, query: participantQuery },
   responses: { 200: jsonResponse(StepDetailSchema, "The step"), ...errors(400, 401, 403, 404) },
 });
 
@@ -61,6 +60,6 @@ export const completeStepMaterials = createRoute({
   tags,
   security,
   summary: "Mark every material of the step complete (requirement tables complete by approval)",
-  request: { params: StepParams, query: z.object({ participant_id: participantIdQuery }) },
+  request: { params: StepParams, query: participantQuery },
   responses: { 200: jsonResponse(MaterialsCompleteSchema, "Completed"), ...errors(400, 401, 403, 404, 409) },
 });
