@@ -20,17 +20,15 @@ export const ALLOWED_TYPES: Record<string, Record<string, readonly FileKind[]>> 
   Video: { "video/mp4": ["mp4", "m4a"], "video/webm": ["webm"] },
 };
 
-export const EXTENSIONS: Record<FileKind, string> = {
-  pdf: "pdf",
-  epub: "epub",
-  mp3: "mp3",
-  m4a: "m4a",
-  aac: "aac",
-  ogg: "ogg",
-  wav: "wav",
-  mp4: "mp4",
-  webm: "webm",
-};
+/** The file extension a stored (allow-listed) content type downloads with: its first kind. */
+export function extensionForType(contentType: string | null): string | null {
+  if (!contentType) return null;
+  for (const types of Object.values(ALLOWED_TYPES)) {
+    const kinds = types[contentType];
+    if (kinds) return kinds[0]!;
+  }
+  return null;
+}
 
 /** Bytes needed to recognise every kind above. */
 export const SNIFF_BYTES = 64;

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { materials } from "../db/schema";
-import { checkUpload, etagMatches, normaliseType, parseRange, safeFilename, SNIFF_BYTES } from "../domain/files";
+import { checkUpload, etagMatches, extensionForType, normaliseType, parseRange, safeFilename, SNIFF_BYTES } from "../domain/files";
 import type { AppEnv, Caller } from "../env";
 import { assertManager } from "../lib/auth";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
@@ -166,7 +166,7 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
     "cache-control": "private, max-age=0, must-revalidate",
     "x-content-type-options": "nosniff",
     "content-type": material.file_content_type ?? "application/octet-stream",
-    "content-disposition": `inline; filename="${safeFilename(material.title, extensionOf(material.file_content_type))}"`,
+    "content-disposition": `inline; filename="${safeFilename(material.title, extensionForType(material.file_content_type))}"`,
   });
   if (etagMatches(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers });
   const size = material.file_size;
@@ -194,23 +194,6 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
   return new Response(body, { status: 200, headers });
 };
 
-function extensionOf(type: string | null): string | null {
-  const byType: Record<string, string> = {
-    "application/pdf": "pdf",
-    "application/epub+zip": "epub",
-    "audio/mpeg": "mp3",
-    "audio/mp4": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/aac": "aac",
-    "audio/ogg": "ogg",
-    "audio/wav": "wav",
-    "audio/x-wav": "wav",
-    "audio/wave": "wav",
-    "video/mp4": "mp4",
-    "video/webm": "webm",
-  };
-  return type ? (byType[type] ?? null) : null;
-}
 
 export const fileLink: Handler<typeof routes.fileLink> = async (c) => {
   const caller = c.get("caller");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkUpload, etagMatches, parseRange, safeFilename, sniff, type FileKind } from "../../src/domain/files";
+import { checkUpload, etagMatches, extensionForType, parseRange, safeFilename, sniff, type FileKind } from "../../src/domain/files";
 
 /* ---------------- sample heads: the first bytes of real files of each kind ---------------- */
 
@@ -275,5 +275,24 @@ describe("etagMatches", () => {
     ["", false],
   ])("If-None-Match %j → %s", (header, expected) => {
     expect(etagMatches(header, etag)).toBe(expected);
+  });
+});
+
+describe("extensionForType", () => {
+  it.each([
+    ["application/pdf", "pdf"],
+    ["application/epub+zip", "epub"],
+    ["audio/mpeg", "mp3"],
+    ["audio/mp4", "m4a"],
+    ["audio/x-m4a", "m4a"],
+    ["audio/aac", "aac"],
+    ["audio/ogg", "ogg"],
+    ["audio/wave", "wav"],
+    ["video/mp4", "mp4"],
+    ["video/webm", "webm"],
+    ["text/html", null],
+    [null, null],
+  ])("%s → %s", (type, ext) => {
+    expect(extensionForType(type)).toBe(ext);
   });
 });
