@@ -207,16 +207,30 @@ export function closeExpired(questions: readonly Question[], saved: Partial<Answ
   };
 }
 
-/** Where a participant should be sent after an approval, and what it unlocked. */
+/**
+ * Where a participant should be sent after an approval, what it unlocked, and whether they move on to the
+ * next course: when this approval completes the course, or when the manager asks for it (`unlock_next_course`).
+ */
 export function approvalOutcome(
   before: { steps: readonly { id: string; is_locked: boolean }[]; is_completed: boolean },
   after: { steps: readonly { id: string; is_locked: boolean }[]; is_completed: boolean; current_step_id: string | null },
+  unlockNextCourse = false,
 ) {
   const wasLocked = new Set(before.steps.filter((s) => s.is_locked).map((s) => s.id));
   const unlocked = after.steps.filter((s) => !s.is_locked && wasLocked.has(s.id));
+  const courseCompleted = after.is_completed && !before.is_completed;
   return {
     next_step_unlocked: unlocked.length > 0,
     next_step_id: unlocked[0]?.id ?? after.current_step_id,
-    course_completed: after.is_completed && !before.is_completed,
+    course_completed: courseCompleted,
+    enrol_next_course: courseCompleted || unlockNextCourse,
   };
 }
+
+/** THEORY questions the participant actually answered (blank text is no answer). */
+export function answeredTheory(answers: Partial<Answers> | null): Set<string> {
+  return new Set((answers?.theory_answers ?? []).filter((a) => a.answer_text.trim() !== "").map((a) => a.question_id));
+}
+
+/** An attempt's total: MCQ plus graded THEORY marks (ungraded or blank count 0), to 2 decimals. */
+export const totalScore = (mcq: number | null, theory: number | null) => Math.round(((mcq ?? 0) + (theory ?? 0)) * 100) / 100;

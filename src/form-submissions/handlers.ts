@@ -2,6 +2,7 @@ import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { enrollments, formSubmissions, forms, steps } from "../db/schema";
 import {
+  answeredTheory,
   approvalOutcome,
   canReview,
   checkAnswers,
@@ -14,6 +15,7 @@ import {
   scoreMcq,
   theoryScore,
   timing,
+  totalScore,
   ungradedTheory,
   type Answers,
   type ReviewAction,
@@ -262,8 +264,7 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   const s = named.submission;
   const questions = s.questions_snapshot ?? [];
   const grades = s.theory_grades ?? {};
-  const answered = new Set(((s.answers ?? {}) as Partial<Answers>).theory_answers?.filter((a) => a.answer_text.trim() !== "").map((a) => a.question_id) ?? []);
-  const ungraded = ungradedTheory(questions, grades, answered);
+  const ungraded = ungradedTheory(questions, grades, answeredTheory(s.answers as Partial<Answers> | null));
   if (ungraded.length > 0) throw conflict("ungraded_answers", `Grade every THEORY answer first: ${ungraded.join(", ")}`);
 
   const db = c.get("db");
@@ -274,9 +275,9 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   const after = deriveProgress(approved).get(s.course_id);
   const outcome =
     before && after
-      ? approvalOutcome(before.state, after.state)
-      : { next_step_unlocked: false, next_step_id: null, course_completed: false };
-  const nextCourse = named.next_course_id && (outcome.course_completed || body.unlock_next_course) ? named.next_course_id : null;
+      ? approvalOutcome(before.state, after.state, body.unlock_next_course === true)
+      : { next_step_unlocked: false, next_step_id: null, course_completed: false, enrol_next_course: body.unlock_next_course === true };
+  const nextCourse = outcome.enrol_next_course ? named.next_course_id : null;
 
   // One batch: the decision, then writes that only happen if this request's decision is the one stored.
   const caller = c.get("caller");
@@ -290,7 +291,7 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
         submission_status: "Approved",
         feedback: body.feedback ?? s.feedback,
         theory_score: theory,
-        total_score: Math.round(((s.mcq_score ?? 0) + (theory ?? 0)) * 100) / 100,
+        total_score: totalScore(s.mcq_score, theory),
         reviewed_by: caller.id,
         reviewed_at: stamp,
       })
@@ -301,7 +302,7 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   writes.push(
     ...completionWrites(db, s.participant_id, { id: s.course_id, next_course_id: named.next_course_id }, {
       completed: outcome.course_completed,
-      enrolNext: outcome.course_completed || body.unlock_next_course === true,
+      enrolNext: outcome.enrol_next_course,
       stamp,
       newId: newId(c.get("now")),
       guard: mine,
@@ -318,7 +319,8 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   const results = (await db.batch(writes as [BatchItem<"sqlite">])) as unknown[][];
   if (results[0]!.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
   const enrolledNext = results[results.length - 1]!.length > 0 ? nextCourse : null;
-  return c.json({ message: "Submission approved", ...outcome, next_course_id: enrolledNext }, 200);
+  const { next_step_unlocked, next_step_id, course_completed } = outcome;
+  return c.json({ message: "Submission approved", next_step_unlocked, next_step_id, course_completed, next_course_id: enrolledNext }, 200);
 };
 
 async function simpleDecision(c: Context<AppEnv>, submissionId: string, action: "reject" | "request_retake", set: { feedback?: string | null; retake_reason?: string | null }) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  answeredTheory,
+  approvalOutcome,
   attemptsAllowed,
   canReview,
   checkAnswers,
@@ -15,6 +17,7 @@ import {
   theoryScore,
   THEORY_ANSWER_MAX_CHARS,
   timing,
+  totalScore,
   ungradedTheory,
   type Answers,
   type Grade,
@@ -481,5 +484,45 @@ describe("ungradedTheory with the answered set", () => {
     [{ t1: 3 }, new Set(["t1", "t2"]), ["t2"]],
   ])("grades %o, answered %o → %o", (grades, answered, expected) => {
     expect(ungradedTheory(qs, grades, answered)).toEqual(expected);
+  });
+});
+
+describe("approvalOutcome", () => {
+  const steps = (locked: boolean[]) => locked.map((l, i) => ({ id: `s${i + 1}`, is_locked: l }));
+  it.each([
+    // before locks, after locks, after completed, current, unlock_next_course → expected
+    [[false, true], [false, false], false, "s2", false, { next_step_unlocked: true, next_step_id: "s2", course_completed: false, enrol_next_course: false }],
+    [[false, false], [false, false], false, "s2", false, { next_step_unlocked: false, next_step_id: "s2", course_completed: false, enrol_next_course: false }],
+    [[false, false], [false, false], true, null, false, { next_step_unlocked: false, next_step_id: null, course_completed: true, enrol_next_course: true }],
+    [[false, true], [false, true], false, "s1", true, { next_step_unlocked: false, next_step_id: "s1", course_completed: false, enrol_next_course: true }],
+  ] as const)("%j → %j after (completed %s, current %s, unlock %s)", (before, after, completed, current, unlock, expected) => {
+    const result = approvalOutcome(
+      { steps: steps([...before]), is_completed: false },
+      { steps: steps([...after]), is_completed: completed, current_step_id: current },
+      unlock,
+    );
+    expect(result).toEqual(expected);
+  });
+
+  it("a course already completed before is not completed again", () => {
+    const done = { steps: steps([false]), is_completed: true, current_step_id: null };
+    expect(approvalOutcome(done, done).course_completed).toBe(false);
+  });
+});
+
+describe("answeredTheory and totalScore", () => {
+  it.each([
+    [null, []],
+    [{ theory_answers: [{ question_id: "t1", answer_text: "x" }, { question_id: "t2", answer_text: "   " }] }, ["t1"]],
+  ])("%j → %j", (answers, ids) => {
+    expect([...answeredTheory(answers as Partial<Answers> | null)]).toEqual(ids);
+  });
+  it.each([
+    [5, null, 5],
+    [null, null, 0],
+    [0.1, 0.2, 0.3],
+    [5, 8, 13],
+  ])("totalScore(%s, %s) = %s", (mcq, theory, total) => {
+    expect(totalScore(mcq, theory)).toBe(total);
   });
 });
