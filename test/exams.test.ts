@@ -644,3 +644,100 @@ describe("pending list and visibility", () => {
     }
   });
 });
+
+/* -------------------------------------- slow bodies meet the deadline -------------------------------------- */
+
+/**
+ * Sends a JSON body in two chunks through a real stream: the headers (and the first chunk) arrive at once,
+ * the rest only after `between()` ran — the server clock is moved there, as a slow client's last bytes would
+ * arrive later.
+ */
+async function slowCall(method: string, path: string, bearer: string, body: unknown, between: () => void) {
+  const text = JSON.stringify(body);
+  const cut = Math.floor(text.length / 2);
+  const encoder = new TextEncoder();
+  let push!: (controller: ReadableStreamDefaultController<Uint8Array>) => void;
+  const gate = new Promise<void>((resolve) => {
+    push = () => resolve();
+  });
+  let sentFirst = false;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sentFirst) {
+        sentFirst = true;
+        controller.enqueue(encoder.encode(text.slice(0, cut)));
+        return;
+      }
+      await gate;
+      controller.enqueue(encoder.encode(text.slice(cut)));
+      controller.close();
+    },
+  });
+  const pending = exports.default.fetch(
+    new Request(`http://api.test${path}`, { method, headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body: stream }),
+  );
+  // Let the request's headers and first chunk be taken in before time moves on.
+  await new Promise((r) => setTimeout(r, 20));
+  between();
+  push(undefined as never);
+  const res = await pending;
+  const raw = await res.text();
+  return { status: res.status, json: raw ? JSON.parse(raw) : null, text: raw };
+}
+
+describe("slow bodies: the answers count when they arrive", () => {
+  it("a submit whose last bytes arrive after deadline + grace → 409 attempt_expired; autosaved answers are kept", async () => {
+    const T = wholeSecond();
+    freeze(T);
+    const manager = await managerToken();
+    const c = await twoStepCourse(manager);
+    const who = await ready(manager, c);
+    const id = await start(c, who);
+    expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("b", "draft") })).status).toBe(200);
+
+    freeze(plus(T, MIN));
+    const res = await slowCall("POST", `/forms/submissions/${id}/submit`, who.participant, answers("a", "written long after"), () =>
+      freeze(plus(T, DURATION + 10 * MIN)),
+    );
+    expect(res.status, res.text).toBe(409);
+    expect(res.json.code).toBe("attempt_expired");
+    const seen = await detail(id, await managerToken());
+    expect(seen).toMatchObject({ submission_status: "Submitted", auto_submitted: true, is_late: true, mcq_score: 0, submitted_at: plus(T, DURATION).toISOString() });
+    expect(seen.questions.find((q: any) => q.question_id === "q2").participant_answer).toEqual({ question_id: "q2", answer_text: "draft" });
+  });
+
+  it("a submit whose last bytes arrive inside the grace → 200, is_late true, submitted_at = when they arrived", async () => {
+    const T = wholeSecond();
+    freeze(T);
+    const manager = await managerToken();
+    const c = await twoStepCourse(manager);
+    const who = await ready(manager, c);
+    const id = await start(c, who);
+
+    freeze(plus(T, MIN));
+    const arrived = plus(T, DURATION + 60 * SEC);
+    const res = await slowCall("POST", `/forms/submissions/${id}/submit`, who.participant, answers(), () => freeze(arrived));
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({ submission_status: "Submitted", is_late: true, submitted_at: arrived.toISOString(), mcq_score: 5 });
+  });
+
+  it("an autosave whose last bytes arrive after deadline + grace → 409 and changes nothing", async () => {
+    const T = wholeSecond();
+    freeze(T);
+    const manager = await managerToken();
+    const c = await twoStepCourse(manager);
+    const who = await ready(manager, c);
+    const id = await start(c, who);
+    expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("b", "draft") })).status).toBe(200);
+
+    freeze(plus(T, MIN));
+    const res = await slowCall("PUT", `/forms/submissions/${id}/answers`, who.participant, answers("a", "late draft"), () =>
+      freeze(plus(T, DURATION + 3 * MIN)),
+    );
+    expect(res.status, res.text).toBe(409);
+    expect(res.json.code).toBe("attempt_expired");
+    const stored = await row(id);
+    expect(JSON.parse(stored!.answers)).toEqual(answers("b", "draft"));
+    expect(stored).toMatchObject({ submission_status: "Submitted", auto_submitted: 1, mcq_score: 0 });
+  });
+});

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { enrollments, formSubmissions, forms, steps } from "../db/schema";
 import {
@@ -26,6 +26,7 @@ import type { AppEnv } from "../env";
 import { actingParticipant, assertManagerId } from "../lib/auth";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { now as clockNow } from "../lib/clock";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { completionWrites, courseOfStep, deriveProgress, oneCourse, progressReads, stepGate, type ProgressRows } from "../participants/queries";
@@ -141,19 +142,44 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   throw conflict("attempt_conflict", "The exam state changed while starting; reload and try again");
 };
 
-/** The open attempt a participant is writing to, or why they may not. */
-async function ownOpenAttempt(c: Context<AppEnv>, submissionId: string): Promise<SubmissionRow> {
+/**
+ * The open attempt a participant is writing to, or why they may not — judged at `received`, the moment the
+ * answers were in (after the body was read), not when the request's headers arrived: a body trickled in
+ * slowly must not carry answers past the deadline.
+ */
+async function ownOpenAttempt(c: Context<AppEnv>, submissionId: string, received: Date): Promise<SubmissionRow> {
   const caller = c.get("caller");
   const db = c.get("db");
   const [row] = await db.select().from(formSubmissions).where(eq(formSubmissions.id, submissionId));
   if (!row) throw notFound("Submission", submissionId);
   if (caller.role !== "participant" || row.participant_id !== caller.id) throw forbidden("Only the attempt's owner may answer it", "not_your_attempt");
   if (row.submission_status !== "InProgress") throw conflict("already_submitted", "This attempt has already been submitted");
-  if (isExpired(row, c.get("now"), grace(c))) {
+  if (isExpired(row, received, grace(c))) {
     await closeExpiredNow(db, [row]);
     throw expiredError(row);
   }
   return row;
+}
+
+/**
+ * The condition every answer write carries: the attempt is still open and its deadline + grace has not
+ * passed at `received`. Held in the UPDATE itself, so no retry, replay or delay between read and write can
+ * get past the cut-off.
+ */
+const stillAnswerable = (id: string, received: Date, graceSeconds: number) =>
+  and(
+    eq(formSubmissions.id, id),
+    eq(formSubmissions.submission_status, "InProgress"),
+    gte(formSubmissions.deadline_at, new Date(received.getTime() - graceSeconds * 1000).toISOString()),
+  );
+
+/** Why an answer write matched nothing: the attempt ran out of time meanwhile (closed now), or was submitted. */
+async function answerRefusal(c: Context<AppEnv>, row: SubmissionRow, received: Date): Promise<never> {
+  if (isExpired(row, received, grace(c))) {
+    await closeExpiredNow(c.get("db"), [row]);
+    throw expiredError(row);
+  }
+  throw conflict("already_submitted", "This attempt has already been submitted");
 }
 
 function validAnswers(row: SubmissionRow, body: Answers) {
@@ -164,18 +190,18 @@ function validAnswers(row: SubmissionRow, body: Answers) {
 export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
   const { submission_id } = c.req.valid("param");
   const body = c.req.valid("json");
-  const row = await ownOpenAttempt(c, submission_id);
+  const received = clockNow();
+  const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);
-  const now = c.get("now");
   const [saved] = await c
     .get("db")
     .update(formSubmissions)
     .set({ answers: body })
-    .where(and(eq(formSubmissions.id, submission_id), eq(formSubmissions.submission_status, "InProgress")))
+    .where(stillAnswerable(submission_id, received, grace(c)))
     .returning({ id: formSubmissions.id });
-  if (!saved) throw conflict("already_submitted", "This attempt has already been submitted");
+  if (!saved) return answerRefusal(c, row, received);
   return c.json(
-    { submission_id, saved_at: now.toISOString(), deadline_at: row.deadline_at!, remaining_seconds: remainingSeconds(now, new Date(row.deadline_at!)) },
+    { submission_id, saved_at: received.toISOString(), deadline_at: row.deadline_at!, remaining_seconds: remainingSeconds(received, new Date(row.deadline_at!)) },
     200,
   );
 };
@@ -183,19 +209,19 @@ export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
 export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
   const { submission_id } = c.req.valid("param");
   const body = c.req.valid("json");
-  const row = await ownOpenAttempt(c, submission_id);
+  const received = clockNow();
+  const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);
-  const now = c.get("now");
-  const late = timing(now, new Date(row.deadline_at!), grace(c)) === "late";
+  const late = timing(received, new Date(row.deadline_at!), grace(c)) === "late";
   const mcq = scoreMcq(row.questions_snapshot ?? [], body.mcq_answers);
-  // Conditional on the attempt still being open: of many parallel submits exactly one is scored.
+  // Conditional on the attempt still being open and in time: of many parallel submits exactly one is scored.
   const [done] = await c
     .get("db")
     .update(formSubmissions)
-    .set({ answers: body, mcq_score: mcq, submission_status: "Submitted", submitted_at: now.toISOString(), is_late: late })
-    .where(and(eq(formSubmissions.id, submission_id), eq(formSubmissions.submission_status, "InProgress")))
+    .set({ answers: body, mcq_score: mcq, submission_status: "Submitted", submitted_at: received.toISOString(), is_late: late })
+    .where(stillAnswerable(submission_id, received, grace(c)))
     .returning();
-  if (!done) throw conflict("already_submitted", "This attempt has already been submitted");
+  if (!done) return answerRefusal(c, row, received);
   return c.json(
     { submission_id, mcq_score: mcq, theory_score: null, submission_status: "Submitted" as const, submitted_at: done.submitted_at!, is_late: late },
     200,
