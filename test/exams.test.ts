@@ -741,3 +741,31 @@ describe("slow bodies: the answers count when they arrive", () => {
     expect(stored).toMatchObject({ submission_status: "Submitted", auto_submitted: 1, mcq_score: 0 });
   });
 });
+
+describe("scores a reviewer sees", () => {
+  it("once every THEORY answer is graded, total_score = mcq + theory in the grade response, the details and both lists", async () => {
+    const manager = await managerToken();
+    const { c, who, id } = await submittedAttempt(manager);
+    const submitted = await submit(id, who);
+    expect(submitted).toMatchObject({ mcq_score: 5, theory_score: null, total_score: null });
+
+    const graded = await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 8 }] } });
+    expect(graded.status, graded.text).toBe(200);
+    expect(graded.json).toMatchObject({ mcq_score: 5, theory_score: 8, total_score: 13, submission_status: "UnderReview" });
+    expect(await detail(id, manager)).toMatchObject({ total_score: 13 });
+    const pending = await call("GET", `/form-submissions/pending?course_id=${c.course.id}`, { token: manager });
+    expect(pending.json.find((s: any) => s.submission_id === id)).toMatchObject({ theory_score: 8, total_score: 13 });
+    const mine = await call("GET", `/form-submissions/participant/${who.pid}`, { token: who.participant });
+    expect(mine.json.find((s: any) => s.submission_id === id)).toMatchObject({ total_score: 13 });
+  });
+
+  it("THEORY answers all left blank: theory_score 0 and total_score = mcq before and after approval", async () => {
+    const manager = await managerToken();
+    const { who, id } = await submittedAttempt(manager);
+    const submitted = await submit(id, who, { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }], theory_answers: [{ question_id: "q2", answer_text: "   " }] });
+    expect(submitted).toMatchObject({ mcq_score: 5, theory_score: 0, total_score: 5 });
+    const approved = await call("POST", `/form-submissions/${id}/approve`, { token: manager });
+    expect(approved.status, approved.text).toBe(200);
+    expect(await detail(id, manager)).toMatchObject({ submission_status: "Approved", theory_score: 0, total_score: 5 });
+  });
+});

@@ -194,14 +194,33 @@ export function theoryScore(questions: readonly Question[], grades: Readonly<Rec
 }
 
 /**
+ * An attempt's stored scores. `theory_score` is the sum of the grades given so far (null before the first
+ * one), and 0 once no answer waits for a grade — a THEORY question left blank needs no grade and scores 0.
+ * `total_score` = MCQ + THEORY as soon as no answer waits for a grade (a reviewer sees it before deciding),
+ * null only while one does.
+ */
+export function attemptScores(
+  questions: readonly Question[],
+  answers: Partial<Answers> | null,
+  grades: Readonly<Record<string, number>>,
+  mcq: number | null,
+): { theory_score: number | null; total_score: number | null } {
+  const waiting = ungradedTheory(questions, grades, answeredTheory(answers));
+  const theory = theoryScore(questions, grades) ?? (waiting.length === 0 ? 0 : null);
+  return { theory_score: theory, total_score: waiting.length === 0 ? totalScore(mcq, theory) : null };
+}
+
+/**
  * An open attempt past its deadline and grace is closed with whatever was autosaved: status Submitted at
  * the deadline, MCQs scored, flagged late and auto-submitted.
  */
 export function closeExpired(questions: readonly Question[], saved: Partial<Answers> | null, deadline: Date) {
+  const mcq = scoreMcq(questions, saved?.mcq_answers ?? []);
   return {
     submission_status: "Submitted" as const,
     submitted_at: deadline.toISOString(),
-    mcq_score: scoreMcq(questions, saved?.mcq_answers ?? []),
+    mcq_score: mcq,
+    ...attemptScores(questions, saved, {}, mcq),
     is_late: true,
     auto_submitted: true,
   };

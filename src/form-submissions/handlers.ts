@@ -4,6 +4,7 @@ import { enrollments, formSubmissions, forms, steps } from "../db/schema";
 import {
   answeredTheory,
   approvalOutcome,
+  attemptScores,
   canReview,
   checkAnswers,
   checkGrades,
@@ -13,9 +14,7 @@ import {
   remainingSeconds,
   reviewTransition,
   scoreMcq,
-  theoryScore,
   timing,
-  totalScore,
   ungradedTheory,
   type Answers,
   type ReviewAction,
@@ -214,16 +213,17 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
   validAnswers(row, body);
   const late = timing(received, new Date(row.deadline_at!), grace(c)) === "late";
   const mcq = scoreMcq(row.questions_snapshot ?? [], body.mcq_answers);
+  const scores = attemptScores(row.questions_snapshot ?? [], body, {}, mcq);
   // Conditional on the attempt still being open and in time: of many parallel submits exactly one is scored.
   const [done] = await c
     .get("db")
     .update(formSubmissions)
-    .set({ answers: body, mcq_score: mcq, submission_status: "Submitted", submitted_at: received.toISOString(), is_late: late })
+    .set({ answers: body, mcq_score: mcq, ...scores, submission_status: "Submitted", submitted_at: received.toISOString(), is_late: late })
     .where(stillAnswerable(submission_id, received, grace(c)))
     .returning();
   if (!done) return answerRefusal(c, row, received);
   return c.json(
-    { submission_id, mcq_score: mcq, theory_score: null, submission_status: "Submitted" as const, submitted_at: done.submitted_at!, is_late: late },
+    { submission_id, mcq_score: mcq, theory_score: scores.theory_score, total_score: scores.total_score, submission_status: "Submitted" as const, submitted_at: done.submitted_at!, is_late: late },
     200,
   );
 };
@@ -271,7 +271,7 @@ export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c)
     .update(formSubmissions)
     .set({
       theory_grades: grades,
-      theory_score: theoryScore(questions, grades),
+      ...attemptScores(questions, s.answers as Partial<Answers> | null, grades, s.mcq_score),
       feedback: body.feedback,
       submission_status: reviewTransition("grade").to,
       reviewed_by: c.get("caller").id,
@@ -309,15 +309,14 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   const caller = c.get("caller");
   const stamp = c.get("now").toISOString();
   const mine = sql`EXISTS (SELECT 1 FROM form_submissions WHERE id = ${submission_id} AND submission_status = 'Approved' AND reviewed_at = ${stamp} AND reviewed_by = ${caller.id})`;
-  const theory = theoryScore(questions, grades);
+  const scores = attemptScores(questions, s.answers as Partial<Answers> | null, grades, s.mcq_score);
   const writes: BatchItem<"sqlite">[] = [
     db
       .update(formSubmissions)
       .set({
         submission_status: "Approved",
         feedback: body.feedback ?? s.feedback,
-        theory_score: theory,
-        total_score: totalScore(s.mcq_score, theory),
+        ...scores,
         reviewed_by: caller.id,
         reviewed_at: stamp,
       })

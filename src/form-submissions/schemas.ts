@@ -53,6 +53,7 @@ export const SubmitResultSchema = z
     submission_id: z.string(),
     mcq_score: z.number(),
     theory_score: z.number().nullable(),
+    total_score: z.number().nullable().openapi({ description: "MCQ + THEORY once no answer waits for a grade; else null" }),
     submission_status: z.literal("Submitted"),
     submitted_at: fields.timestamp(),
     is_late: z.boolean(),

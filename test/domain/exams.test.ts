@@ -18,6 +18,7 @@ import {
   THEORY_ANSWER_MAX_CHARS,
   timing,
   totalScore,
+  attemptScores,
   ungradedTheory,
   type Answers,
   type Grade,
@@ -524,5 +525,28 @@ describe("answeredTheory and totalScore", () => {
     [5, 8, 13],
   ])("totalScore(%s, %s) = %s", (mcq, theory, total) => {
     expect(totalScore(mcq, theory)).toBe(total);
+  });
+});
+
+describe("attemptScores", () => {
+  const qs: Question[] = [
+    { question_id: "m1", question_type: "MCQ", options: [{ option_id: "a", is_correct: true }], marks: 5, max_words: null },
+    { question_id: "t1", question_type: "THEORY", options: [], marks: 10, max_words: null },
+    { question_id: "t2", question_type: "THEORY", options: [], marks: 4, max_words: null },
+  ];
+  const both = { theory_answers: [{ question_id: "t1", answer_text: "x" }, { question_id: "t2", answer_text: "y" }] };
+  const onlyT1 = { theory_answers: [{ question_id: "t1", answer_text: "x" }, { question_id: "t2", answer_text: "  " }] };
+  const cases: { name: string; questions: Question[]; answers: Partial<Answers> | null; grades: Record<string, number>; mcq: number | null; expected: { theory_score: number | null; total_score: number | null } }[] = [
+    { name: "answered, none graded → both null", questions: qs, answers: both, grades: {}, mcq: 5, expected: { theory_score: null, total_score: null } },
+    { name: "one of two graded → partial theory, no total", questions: qs, answers: both, grades: { t1: 8 }, mcq: 5, expected: { theory_score: 8, total_score: null } },
+    { name: "every answer graded → total = mcq + theory", questions: qs, answers: both, grades: { t1: 8, t2: 3 }, mcq: 5, expected: { theory_score: 11, total_score: 16 } },
+    { name: "the answered one graded, the blank one not → total", questions: qs, answers: onlyT1, grades: { t1: 8 }, mcq: 5, expected: { theory_score: 8, total_score: 13 } },
+    { name: "all THEORY blank → theory 0, total = mcq", questions: qs, answers: { theory_answers: [] }, grades: {}, mcq: 5, expected: { theory_score: 0, total_score: 5 } },
+    { name: "nothing saved at all → theory 0, total = mcq", questions: qs, answers: null, grades: {}, mcq: 0, expected: { theory_score: 0, total_score: 0 } },
+    { name: "MCQ-only exam → theory 0, total = mcq", questions: qs.slice(0, 1), answers: {}, grades: {}, mcq: 5, expected: { theory_score: 0, total_score: 5 } },
+    { name: "a grade of 0 counts", questions: qs, answers: onlyT1, grades: { t1: 0 }, mcq: 0, expected: { theory_score: 0, total_score: 0 } },
+  ];
+  it.each(cases)("$name", ({ questions, answers, grades, mcq, expected }) => {
+    expect(attemptScores(questions, answers, grades, mcq)).toEqual(expected);
   });
 });
