@@ -93,8 +93,10 @@ export function settleFormSettings(questions: Question[], input: FormSettingsInp
     percentage = input.passing_percentage ?? DEFAULT_PASSING_PERCENTAGE;
     passingMarks = round2((total * percentage) / 100);
   }
+  // Form builders let a manager type "50 %" and round the marks to whole ones (7.5 of 15 → 8): both are
+  // stored as given when they agree to within that rounding, and `passing_marks` is the bar.
   if (input.passing_marks !== undefined && input.passing_percentage !== undefined && total > 0 && input.passing_marks <= total &&
-      Math.abs((input.passing_marks / total) * 100 - input.passing_percentage) > 0.5)
+      Math.abs(input.passing_marks - (input.passing_percentage * total) / 100) >= 1)
     problems.push({ path: "passing_percentage", message: `passing_percentage (${input.passing_percentage}) contradicts passing_marks (${input.passing_marks} of ${total})` });
   if (passingMarks > total) problems.push({ path: "passing_marks", message: `passing_marks (${passingMarks}) must not exceed total_marks (${total})` });
   if (percentage < 0 || percentage > 100) problems.push({ path: "passing_percentage", message: "passing_percentage must be within 0..100" });
