@@ -1,5 +1,6 @@
 import { and, inArray, isNull, type SQL } from "drizzle-orm";
 import { forms, steps } from "../db/schema";
+import type { Caller } from "../env";
 import { actingParticipant } from "../lib/auth";
 import { ApiError, notFound } from "../lib/errors";
 import { origin, type Handler } from "../lib/openapi";
@@ -27,6 +28,13 @@ const examsOf = (db: Db, courseIds: SQL) =>
 
 const notEnrolled = () => new ApiError(404, "not_enrolled", "Not enrolled in this course");
 
+/**
+ * Participants see nothing of an unpublished course — the same 404 the content views give, whatever their
+ * enrolment, so "exists but not yours" is not told apart from "does not exist". Managers see drafts.
+ */
+const visibleTo = (caller: Caller, p: CourseProgress | undefined): p is CourseProgress =>
+  p !== undefined && (caller.role === "manager" || p.course.is_active);
+
 function currentStep(p: CourseProgress) {
   const step = p.steps.find((s) => s.id === p.state.current_step_id);
   return step ? { step_id: step.id, step_name: step.name, order_index: step.order_index } : null;
@@ -34,11 +42,13 @@ function currentStep(p: CourseProgress) {
 
 export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
   const query = c.req.valid("query");
-  const participantId = actingParticipant(c.get("caller"), query.participant_id);
+  const caller = c.get("caller");
+  const participantId = actingParticipant(caller, query.participant_id);
   const limit = limitOf(query.limit);
   const after = decodeCursor(query.cursor, ["number", "string"]);
   const db = c.get("db");
-  const read = await db.batch(progressReads(db, participantId, enrolledCourses(participantId, after, limit + 1)));
+  const courseIds = enrolledCourses(participantId, after, limit + 1, caller.role === "participant");
+  const read = await db.batch(progressReads(db, participantId, courseIds));
   const rows = await closingExpired(db, read, c.get("now"), grace(c));
   const list = page(c, [...deriveProgress(rows).values()].filter((p) => p.enrolled), limit, (p) => [p.course.order_index, p.course.id]);
   return c.json(
@@ -70,7 +80,7 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
   const [exams, ...read] = await db.batch([examsOf(db, oneCourse(course_id)), ...progressReads(db, participantId, oneCourse(course_id))]);
   const rows = await closingExpired(db, read, c.get("now"), grace(c));
   const p = deriveProgress(rows).get(course_id);
-  if (!p) throw notFound("Course", course_id);
+  if (!visibleTo(c.get("caller"), p)) throw notFound("Course", course_id);
   if (!p.enrolled) throw notEnrolled();
   const examById = new Map(exams.map((e) => [e.id, e]));
   const current = p.steps.find((s) => s.id === p.state.current_step_id);
@@ -109,7 +119,7 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
   const rows = await closingExpired(db, await db.batch(progressReads(db, participantId, courseOfStep(step_id))), c.get("now"), grace(c));
   const p = [...deriveProgress(rows).values()][0];
   const step = p?.steps.find((s) => s.id === step_id);
-  if (!p || !step) throw notFound("Step", step_id);
+  if (!visibleTo(c.get("caller"), p) || !step) throw notFound("Step", step_id);
   if (!p.enrolled) throw notEnrolled();
   const state = p.state.byId.get(step_id)!;
   const done = new Set(state.completed_material_ids);

@@ -159,10 +159,13 @@ export function deriveProgress(rows: Readonly<ProgressRows>): Map<string, Course
 export const courseOfStep = (stepId: string) => sql`(SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = ${stepId})`;
 export const courseOfMaterial = (materialId: string) =>
   sql`(SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = (SELECT ${materials.step_id} FROM ${materials} WHERE ${materials.id} = ${materialId}))`;
-/** A page of the courses a participant is enrolled in, in course order (keyset on order_index, id). */
-export const enrolledCourses = (participantId: string, after: CursorValues | null = null, limit = 1000) =>
+/**
+ * A page of the courses a participant is enrolled in, in course order (keyset on order_index, id).
+ * `activeOnly` for participants: an unpublished course is not theirs to see, even when enrolled.
+ */
+export const enrolledCourses = (participantId: string, after: CursorValues | null = null, limit = 1000, activeOnly = false) =>
   sql`(SELECT c.id FROM ${courses} c JOIN ${enrollments} e ON e.course_id = c.id
-       WHERE e.participant_id = ${participantId} AND c.archived_at IS NULL
+       WHERE e.participant_id = ${participantId} AND c.archived_at IS NULL ${activeOnly ? sql`AND c.is_active = 1` : sql``}
        ${after ? sql`AND (c.order_index > ${after[0]} OR (c.order_index = ${after[0]} AND c.id > ${after[1]}))` : sql``}
        ORDER BY c.order_index, c.id LIMIT ${limit})`;
 export const oneCourse = (courseId: string) => sql`(${courseId})`;

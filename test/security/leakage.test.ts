@@ -509,3 +509,39 @@ describe("mass assignment", () => {
     expect(accepted, accepted.join("\n")).toEqual([]);
   });
 });
+
+describe("unpublished courses", () => {
+  it("an inactive or archived course shows nothing to participants on any path, enrolled or not", async () => {
+    const { call, makeCourse, makeStep, makeMaterial, enrolled, token } = await import("../helpers");
+    const manager = await token(uniqueName("manager"), "manager");
+    for (const unpublish of ["deactivate", "archive"] as const) {
+      const course = await makeCourse(manager);
+      const step = await makeStep(manager, course.id);
+      await makeMaterial(manager, step.id);
+      const who = await enrolled(manager, course.id);
+      const stranger = await token(uniqueName("participant"), "participant");
+      expect((await call("GET", `/participants/me/progress/${course.id}`, { token: who.participant })).status).toBe(200);
+
+      if (unpublish === "deactivate") expect((await call("PUT", `/courses/${course.id}`, { token: manager, body: { is_active: false } })).status).toBe(200);
+      else expect((await call("DELETE", `/courses/${course.id}`, { token: manager })).status).toBe(204);
+      const draftTitle = uniqueName("draft-material");
+      if (unpublish === "deactivate") await makeMaterial(manager, step.id, { title: draftTitle });
+
+      for (const viewer of [who.participant, stranger]) {
+        const content = await call("GET", `/courses/${course.id}`, { token: viewer });
+        expect(content.status).toBe(404);
+        const progress = await call("GET", `/participants/me/progress/${course.id}`, { token: viewer });
+        expect([progress.status, progress.json.code], `${unpublish}: ${progress.text}`).toEqual([404, "course_not_found"]);
+        const stepView = await call("GET", `/participants/me/step/${step.id}/progress`, { token: viewer });
+        expect([stepView.status, stepView.json.code], `${unpublish}: ${stepView.text}`).toEqual([404, "step_not_found"]);
+        const mine = await call("GET", "/participants/me/courses", { token: viewer });
+        expect(mine.status).toBe(200);
+        expect(mine.json.map((c: any) => c.course_id)).not.toContain(course.id);
+        for (const res of [progress, stepView, mine]) expect(res.text).not.toContain(draftTitle);
+      }
+      // Managers still see an inactive course's progress (they author it); an archived one is gone for everyone.
+      const forManager = await call("GET", `/participants/me/progress/${course.id}?participant_id=${who.pid}`, { token: manager });
+      expect(forManager.status).toBe(unpublish === "deactivate" ? 200 : 404);
+    }
+  });
+});
