@@ -101,6 +101,35 @@ describe("Idempotency-Key", () => {
     expect(rows?.n).toBeGreaterThanOrEqual(2);
   });
 
+  it("keys are scoped to (sub, role) and replay only after the route's role check: a participant whose sub is a manager's gets 403, not the manager's grade", async () => {
+    const { manager, participant, id } = await submittedAttempt();
+    await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers });
+    const managerSub = uniqueName("manager");
+    const reviewer = await token(managerSub, "manager");
+    const headers = { "idempotency-key": "grade-shared-sub" };
+    const body = { theory_grades: [{ question_id: "q2", marks_awarded: 3 }] };
+    const graded = await call("POST", `/form-submissions/${id}/grade`, { token: reviewer, body, headers });
+    expect(graded.status, graded.text).toBe(200);
+    expect(graded.text).toContain("is_correct");
+
+    const impostor = await token(managerSub, "participant");
+    const replayed = await call("POST", `/form-submissions/${id}/grade`, { token: impostor, body, headers });
+    expect(replayed.status).toBe(403);
+    expect(replayed.headers.get("idempotent-replayed")).toBeNull();
+    expect(replayed.text).not.toContain("is_correct");
+    void manager;
+  });
+
+  it("a manager_id that is not the caller is refused on a replay too (the query is part of the request)", async () => {
+    const { manager, participant, id } = await submittedAttempt();
+    await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers });
+    const headers = { "idempotency-key": "reject-query" };
+    const first = await call("POST", `/form-submissions/${id}/reject`, { token: manager, body: {}, headers });
+    expect(first.status).toBe(200);
+    const withOther = await call("POST", `/form-submissions/${id}/reject?manager_id=someone-else`, { token: manager, body: {}, headers });
+    expect(withOther.status).not.toBe(200);
+  });
+
   it("a key that is not visible ASCII → 400", async () => {
     const { participant, id } = await submittedAttempt();
     const res = await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers, headers: { "idempotency-key": "a b" } });

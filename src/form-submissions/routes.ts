@@ -1,4 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { managerOnly, participantsOnly } from "../lib/auth";
+import { idempotent } from "../lib/idempotency";
 import { errors, jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
 import { StepParams } from "../steps/schemas";
 import {
@@ -52,6 +54,7 @@ export const submitExam = createRoute({
   method: "post",
   path: "/forms/submissions/{submission_id}/submit",
   tags: exams,
+  middleware: [participantsOnly, idempotent] as const,
   security,
   summary: "Submit the attempt's answers; MCQs are scored at once",
   request: { params: SubmissionParams, body: jsonBody(AnswersSchema) },
@@ -91,6 +94,7 @@ export const getSubmission = createRoute({
 export const gradeSubmission = createRoute({
   method: "post",
   path: "/form-submissions/{submission_id}/grade",
+  middleware: [managerOnly, idempotent] as const,
   tags: review,
   security,
   summary: "Grade THEORY answers (manager); repeatable until a decision",
@@ -101,6 +105,7 @@ export const gradeSubmission = createRoute({
 export const approveSubmission = createRoute({
   method: "post",
   path: "/form-submissions/{submission_id}/approve",
+  middleware: [managerOnly, idempotent] as const,
   tags: review,
   security,
   summary: "Approve (manager): completes the step, unlocks the next, may complete the course",
@@ -111,6 +116,7 @@ export const approveSubmission = createRoute({
 export const rejectSubmission = createRoute({
   method: "post",
   path: "/form-submissions/{submission_id}/reject",
+  middleware: [managerOnly, idempotent] as const,
   tags: review,
   security,
   summary: "Reject (manager); the participant may start again while attempts remain",
@@ -121,6 +127,7 @@ export const rejectSubmission = createRoute({
 export const requestRetake = createRoute({
   method: "post",
   path: "/form-submissions/{submission_id}/request-retake",
+  middleware: [managerOnly, idempotent] as const,
   tags: review,
   security,
   summary: "Request a retake (manager): grants one more attempt, even past max_attempts",

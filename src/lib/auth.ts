@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Caller } from "../env";
 import { ApiError, forbidden, unauthorized } from "./errors";
+import { JwksUnavailableError } from "./jwks";
 import { JwtError, verifyJwt } from "./jwt";
 
 /** Verifies the bearer token and puts the caller on the context. Every 401 is a JSON error. */
@@ -22,10 +23,24 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   } catch (error) {
     if (error instanceof JwtError) throw unauthorized(`Invalid token: ${error.message}`);
     // The identity provider's key set could not be fetched: not the client's fault, and worth retrying.
-    if (error instanceof Error && /JWKS fetch failed/.test(error.message))
+    if (error instanceof JwksUnavailableError)
       throw new ApiError(503, "auth_unavailable", "Token keys are unavailable; retry shortly", undefined, { "retry-after": "5" });
     throw error;
   }
+  await next();
+});
+
+/**
+ * Route guards declared on `createRoute({ middleware })`: they run before validation and before an
+ * Idempotency-Key replay, so a stored answer is only ever given to a caller the route would admit.
+ */
+export const managerOnly = createMiddleware<AppEnv>(async (c, next) => {
+  assertManager(c.get("caller"));
+  await next();
+});
+
+export const participantsOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("caller").role !== "participant") throw forbidden("Only participants take exams", "participants_only");
   await next();
 });
 

@@ -17,19 +17,27 @@ async function sha256(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
+/**
+ * Attach after the route's guard (`middleware: [managerOnly, idempotent]`): a replay answers before the
+ * handler runs, so the guard must already have admitted the caller. Keys belong to (role, sub): a participant
+ * whose `sub` equals a manager's never reaches the manager's stored answers.
+ */
+export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (key === undefined) return next();
   if (!KEY.test(key)) throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
   const caller = c.get("caller");
+  const owner = `${caller.role}:${caller.id}`;
   const db = c.get("db");
-  const scope = `${c.req.method} ${c.req.path}`;
+  // The query is part of the request (e.g. `manager_id`): another query is another request.
+  const url = new URL(c.req.url);
+  const scope = `${c.req.method} ${url.pathname}${url.search}`;
   const requestHash = await sha256(`${scope}\n${await c.req.text()}`);
-  const mine = and(eq(idempotencyKeys.caller_id, caller.id), eq(idempotencyKeys.key, key));
+  const mine = and(eq(idempotencyKeys.caller_id, owner), eq(idempotencyKeys.key, key));
 
   const [claimed] = await db
     .insert(idempotencyKeys)
-    .values({ caller_id: caller.id, key, scope, request_hash: requestHash, created_at: c.get("now").toISOString() })
+    .values({ caller_id: owner, key, scope, request_hash: requestHash, created_at: c.get("now").toISOString() })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
   if (!claimed) {
