@@ -38,6 +38,25 @@ function fromDatabaseError(error: unknown): ApiError | null {
   return null;
 }
 
+/**
+ * Hono and zod-openapi raise HTTPExceptions of their own (a JSON body that does not parse, a body whose
+ * Content-Type the route does not declare): they get the same codes as our own refusals of the same thing.
+ */
+function fromHttpException(error: HTTPException): ApiError {
+  switch (error.status) {
+    case 400:
+      return /json/i.test(error.message)
+        ? new ApiError(400, "malformed_json", "Request body is not valid JSON")
+        : new ApiError(400, "bad_request", error.message || "Bad request");
+    case 413:
+      return new ApiError(413, "body_too_large", "Request body is larger than 1 MB");
+    case 415:
+      return new ApiError(415, "unsupported_media_type", "Request body must be JSON (Content-Type: application/json)");
+    default:
+      return new ApiError(error.status as ApiError["status"], `http_${error.status}`, error.message || "Request refused");
+  }
+}
+
 type OpenApiDoc = { paths?: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> };
 
 function withBodyErrors(input: object): object {
@@ -150,12 +169,7 @@ export function createApp() {
     for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
       if (e instanceof ApiError) return errorBody(c, e);
     if (error instanceof ZodError) return errorBody(c, new ApiError(400, "validation_error", "Invalid input"));
-    if (error instanceof HTTPException) {
-      const status = error.status;
-      if (status === 400)
-        return errorBody(c, new ApiError(400, "malformed_json", "Request body is not valid JSON"));
-      return c.json({ detail: error.message || "Request refused", code: `http_${status}` }, status);
-    }
+    if (error instanceof HTTPException) return errorBody(c, fromHttpException(error));
     const fromDb = fromDatabaseError(error);
     if (fromDb) return errorBody(c, fromDb);
     console.error("unhandled error", error);

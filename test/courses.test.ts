@@ -115,6 +115,10 @@ describe("courses: validation and roles", () => {
     const form = await call("POST", "/courses", { token: manager, rawBody: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(form.status).toBe(415);
     expect(form.json.detail).toBeTruthy();
+    expect(form.json.code).toBe("unsupported_media_type");
+    // An empty body of another type passes our JSON gate and meets zod-openapi's own: the same code.
+    const empty = await call("POST", "/courses", { token: manager, rawBody: "", headers: { "content-type": "text/plain", "content-length": "0" } });
+    expect([empty.status, empty.json.code]).toEqual([415, "unsupported_media_type"]);
   });
 
   it("unknown id → 404, id of the wrong shape → 400", async () => {

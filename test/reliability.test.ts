@@ -220,6 +220,9 @@ describe("review follow-ups", () => {
   it("writes whose RETURNING decides the answer are never retried", async () => {
     const { isSafeToRepeat } = await import("../src/lib/d1");
     expect(isSafeToRepeat('select "id" from "courses"')).toBe(true);
+    expect(isSafeToRepeat("WITH x AS (SELECT 1) SELECT * FROM x")).toBe(true);
+    expect(isSafeToRepeat("WITH x AS (SELECT ? AS id) INSERT INTO courses (id) SELECT id FROM x")).toBe(false);
+    expect(isSafeToRepeat("with x as (select 1) delete from courses where id in x")).toBe(false);
     expect(isSafeToRepeat('update "form_submissions" set "x" = ? where "id" = ?')).toBe(true);
     expect(isSafeToRepeat('update "form_submissions" set "x" = ? where "id" = ? returning "id"')).toBe(false);
     expect(isSafeToRepeat('insert into "idempotency_keys" ("key") values (?) on conflict do nothing returning "key"')).toBe(false);

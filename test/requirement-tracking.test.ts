@@ -538,6 +538,27 @@ describe("requirement tracking: rejection", () => {
     expect(view.material.requirement_progress).toEqual({ completed: 2, approved: 1, total: 2, is_submitted: true });
   });
 
+  it("approve-all gives a row it approves the remarks given now, not an earlier rejection's", async () => {
+    const w = await world();
+    const id = await filledAndSubmitted(w);
+    expect((await reviewRow(id, 1, w.manager, { approved: false, approval_remarks: "Too few rounds" })).status).toBe(200);
+    const res = await approveAll(id, w.manager, { approval_remarks: "Well done" });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({ is_approved: true });
+    const json = (await mySubmission(w.table.id, w.participant)).json;
+    expect(json.row_statuses.map((r: { approved: boolean; approval_remarks: string | null }) => [r.approved, r.approval_remarks])).toEqual([
+      [true, "Well done"],
+      [true, "Well done"],
+    ]);
+
+    const v = await world();
+    const id2 = await filledAndSubmitted(v);
+    expect((await reviewRow(id2, 2, v.manager, { approved: false, approval_remarks: "Not enough" })).status).toBe(200);
+    expect((await approveAll(id2, v.manager)).status).toBe(200);
+    const json2 = (await mySubmission(v.table.id, v.participant)).json;
+    expect(rowOf(json2, 2)).toMatchObject({ approved: true, approval_remarks: null });
+  });
+
   it("approve-all without a body approves every row", async () => {
     const w = await world();
     const id = await filledAndSubmitted(w);

@@ -178,11 +178,13 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
     .returning();
   const before: BatchItem<"sqlite">[] = [...release];
   if (body.is_default) before.push(clearDefault(db, course_id));
-  const results = await db.batch([...before, update, ...claim] as unknown as [BatchItem<"sqlite">]);
-  // The links are claimed after the update returned its row; the plan holds what the batch made true.
-  const [row] = results[before.length] as CourseRow[];
-  if (!row) throw notFound("Course", course_id);
-  return c.json(toCourse({ ...row, ...plan.links }), 200);
+  // The claims are conditional (a link taken meanwhile is not overwritten), so the answer is the row as stored
+  // after them, read in the same batch, never the plan.
+  const results = await db.batch([...before, update, ...claim, findCourse(db, course_id)] as unknown as [BatchItem<"sqlite">]);
+  const [updated] = results[before.length] as CourseRow[];
+  const [row] = results[results.length - 1] as CourseRow[];
+  if (!updated || !row) throw notFound("Course", course_id);
+  return c.json(toCourse(row), 200);
 };
 
 export const deleteCourse: Handler<typeof routes.deleteCourse> = async (c) => {

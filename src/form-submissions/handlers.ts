@@ -230,6 +230,8 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
 
 /* ------------------------------------------------- review ------------------------------------------------- */
 
+const pastTense: Record<ReviewAction, string> = { grade: "graded", approve: "approved", reject: "rejected", request_retake: "sent back for a retake" };
+
 /** Loads a submission for review, closing it first if its time ran out unseen. */
 async function loadForReview(c: Context<AppEnv>, submissionId: string, action: ReviewAction) {
   assertManagerId(c.get("caller"), c.req.query("manager_id"));
@@ -242,7 +244,7 @@ async function loadForReview(c: Context<AppEnv>, submissionId: string, action: R
   }
   const status = named.submission.submission_status as SubmissionStatus;
   if (!canReview(status, action))
-    throw conflict("not_reviewable", `A submission that is ${status} cannot be ${action === "request_retake" ? "sent back for a retake" : `${action}d`}`);
+    throw conflict("not_reviewable", `A submission that is ${status} cannot be ${pastTense[action]}`);
   return named;
 }
 
@@ -358,7 +360,7 @@ async function simpleDecision(c: Context<AppEnv>, submissionId: string, action: 
     .where(decided(submissionId, action))
     .returning({ id: formSubmissions.id });
   if (!row) throw conflict("not_reviewable", "The submission was decided meanwhile");
-  return { submission_id: submissionId, submission_status: to as "Rejected" };
+  return { submission_id: submissionId, submission_status: to };
 }
 
 export const rejectSubmission: Handler<typeof routes.rejectSubmission> = async (c) => {

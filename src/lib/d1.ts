@@ -21,7 +21,9 @@ export function setD1FaultInjector(next: FaultInjector | null): void {
 
 export function isSafeToRepeat(sql: string): boolean {
   const text = sql.trim().toUpperCase();
-  if (text.startsWith("SELECT") || text.startsWith("WITH")) return true;
+  if (text.startsWith("SELECT")) return true;
+  // A CTE may lead into a write (`WITH … INSERT`): only a CTE with no write in it is a read.
+  if (text.startsWith("WITH")) return !/\b(INSERT|UPDATE|DELETE|REPLACE)\b/.test(text);
   // A write whose RETURNING decides the answer cannot be repeated blindly: if the first try committed and
   // only its reply was lost, the repeat matches nothing and would report a false conflict.
   if (/\bRETURNING\b/.test(text)) return false;

@@ -1,10 +1,12 @@
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
 import type { Caller } from "../env";
-import { verifyWithJwks } from "./jwks";
+import { JwksUnavailableError, keySetResolver } from "./jwks";
 
 /**
- * JWT verification with the algorithm pinned (HS256 with JWT_SECRET; RS256/ES256 with JWT_JWKS_URL).
- * Written out rather than taken from hono/jwt because the contract needs what that verifier leaves optional: `exp` is required, `sub` and `role` are validated, and
- * `iss`/`aud` are checked when configured. The signature is checked with WebCrypto's constant-time verify.
+ * JWT verification on jose's `jwtVerify`, with the algorithm pinned by configuration (HS256 with JWT_SECRET;
+ * RS256/ES256 with JWT_JWKS_URL, where HS256 is refused), `exp` required, `iss`/`aud` checked when configured
+ * and a 30 s clock tolerance. On top of jose, and each covered by test/token-rules.test.ts, the contract needs:
+ * canonical base64url, no `crit` at all, `iat` not in the future, a finite `exp`, and `sub`/`role` rules.
  */
 export type JwtOptions = { secret: string; jwksUrl?: string; issuer?: string; audience?: string; now: Date; leewaySeconds?: number };
 
@@ -25,22 +27,24 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-/** Strict base64url decoding shared by tokens, signed links and cursors: null for anything malformed. */
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * Strict base64url decoding shared by tokens, signed links and cursors: null for anything malformed, and for a
+ * non-canonical spelling — a last character whose unused low bits are not zero decodes to the same bytes as the
+ * canonical one, so without this one token, link or cursor would have several spellings (and cache keys).
+ */
 export function decodeBase64Url(part: string): Uint8Array | null {
   // A length of 4n+1 is never valid base64 (atob would throw a DOMException).
   if (!/^[A-Za-z0-9_-]*$/.test(part) || part.length % 4 === 1) return null;
+  const unusedBits = part.length % 4 === 2 ? 0b1111 : part.length % 4 === 3 ? 0b11 : 0;
+  if ((ALPHABET.indexOf(part.charAt(part.length - 1)) & unusedBits) !== 0) return null;
   try {
     const binary = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
     return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
   } catch {
     return null;
   }
-}
-
-function base64UrlDecode(part: string): Uint8Array {
-  const bytes = decodeBase64Url(part);
-  if (!bytes) throw new JwtError("token is not base64url");
-  return bytes;
 }
 
 export function base64UrlEncode(bytes: Uint8Array | string): string {
@@ -50,62 +54,98 @@ export function base64UrlEncode(bytes: Uint8Array | string): string {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function parseJson(bytes: Uint8Array): Record<string, unknown> {
-  let value: unknown;
+/** The header, decoded by the strict decoder; jose decodes the parts again (leniently) after this. */
+function strictHeader(token: string): Record<string, unknown> {
+  const parts = token.split(".");
+  if (parts.length !== 3) throw new JwtError("malformed token");
+  // jose decodes with Uint8Array.fromBase64's loose mode (or atob), which ignores unused bits: a signature
+  // re-spelled that way would still verify.
+  const decoded = parts.map(decodeBase64Url);
+  if (decoded.some((bytes) => bytes === null)) throw new JwtError("token is not canonical base64url");
+  let header: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
+    header = JSON.parse(new TextDecoder().decode(decoded[0]!));
   } catch {
-    throw new JwtError("token is not valid JSON");
+    throw new JwtError("token header is not valid JSON");
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new JwtError("token is not an object");
-  return value as Record<string, unknown>;
+  if (typeof header !== "object" || header === null || Array.isArray(header)) throw new JwtError("token header is not an object");
+  return header as Record<string, unknown>;
+}
+
+/** jose's errors, in the words the API has always used for them. */
+function asJwtError(error: unknown): unknown {
+  if (error instanceof JwtError || error instanceof JwksUnavailableError) return error;
+  if (error instanceof errors.JOSEAlgNotAllowed) return new JwtError("token algorithm not allowed");
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey)
+    return new JwtError("invalid token signature");
+  if (error instanceof errors.JWTExpired) return new JwtError("token expired");
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const words: Record<string, string> = {
+      exp: "token has no valid expiry (exp)",
+      nbf: "token not yet valid (nbf)",
+      iat: "token has an invalid issue time (iat)",
+      iss: "token issuer not accepted",
+      aud: "token audience not accepted",
+    };
+    return new JwtError(words[error.claim] ?? `token claim not accepted (${error.claim})`);
+  }
+  if (error instanceof errors.JOSEError) return new JwtError(`malformed token: ${error.message}`);
+  // jose reports an unusable key (an IdP's RSA key under 2048 bits, say) as a TypeError: still the token's 401.
+  if (error instanceof TypeError) return new JwtError("token key cannot be used");
+  return error;
+}
+
+type Verified = { payload: JWTPayload };
+
+async function verifySignature(token: string, options: JwtOptions, verifyOptions: JWTVerifyOptions): Promise<Verified> {
+  if (!options.jwksUrl) return jwtVerify(token, await hmacKey(options.secret), verifyOptions);
+  try {
+    return await jwtVerify(token, keySetResolver(options.jwksUrl, options.now), verifyOptions);
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    // A token without kid and a set holding several keys of its type: try each, as jose prescribes.
+    for await (const key of error) {
+      try {
+        return await jwtVerify(token, key, verifyOptions);
+      } catch (inner) {
+        if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner;
+      }
+    }
+    throw new errors.JWSSignatureVerificationFailed();
+  }
 }
 
 export async function verifyJwt(token: string, options: JwtOptions): Promise<Caller> {
-  const parts = token.split(".");
-  if (parts.length !== 3) throw new JwtError("malformed token");
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  const header = parseJson(base64UrlDecode(headerPart));
-  const signature = base64UrlDecode(signaturePart);
-  const signed = encoder.encode(`${headerPart}.${payloadPart}`);
-  // The algorithm is pinned by configuration: HS256 with JWT_SECRET, or RS256/ES256 from JWT_JWKS_URL.
-  let valid: boolean;
-  if (options.jwksUrl) {
-    if (header.alg !== "RS256" && header.alg !== "ES256") throw new JwtError("token algorithm not allowed");
-    try {
-      valid = await verifyWithJwks(options.jwksUrl, header.alg, header.kid, signed, signature, options.now);
-    } catch (error) {
-      if (error instanceof Error && /JWKS fetch failed/.test(error.message)) throw error;
-      valid = false;
-    }
-  } else {
-    if (header.alg !== "HS256") throw new JwtError("token algorithm not allowed");
-    valid = await crypto.subtle.verify("HMAC", await hmacKey(options.secret), signature, signed);
-  }
-  if (!valid) throw new JwtError("invalid token signature");
-
-  const claims = parseJson(base64UrlDecode(payloadPart));
-  const now = Math.floor(options.now.getTime() / 1000);
+  const header = strictHeader(token);
+  // jose knows `b64` (RFC 7797) and would accept `crit: ["b64"]`; the API uses no JWS extension, so any `crit`
+  // is one it cannot honour (RFC 7515 §4.1.11).
+  if ("crit" in header) throw new JwtError("token header has crit, which is not supported");
   const leeway = options.leewaySeconds ?? 30;
-  if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) throw new JwtError("token has no expiry (exp)");
-  if (claims.exp + leeway <= now) throw new JwtError("token expired");
-  if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || claims.nbf - leeway > now))
-    throw new JwtError("token not yet valid (nbf)");
-  if (claims.iat !== undefined && (typeof claims.iat !== "number" || claims.iat - leeway > now))
-    throw new JwtError("token issued in the future (iat)");
-  if (options.issuer && claims.iss !== options.issuer) throw new JwtError("token issuer not accepted");
-  if (options.audience) {
-    const aud = claims.aud;
-    const audiences = Array.isArray(aud) ? aud : [aud];
-    if (!audiences.includes(options.audience)) throw new JwtError("token audience not accepted");
+  let claims: JWTPayload;
+  try {
+    ({ payload: claims } = await verifySignature(token, options, {
+      algorithms: options.jwksUrl ? ["RS256", "ES256"] : ["HS256"],
+      requiredClaims: ["exp"],
+      issuer: options.issuer,
+      audience: options.audience,
+      clockTolerance: leeway,
+      currentDate: options.now,
+    }));
+  } catch (error) {
+    throw asJwtError(error);
   }
+  const now = Math.floor(options.now.getTime() / 1000);
+  // JSON's 1e400 is Infinity, a number to jose: a token that never expires.
+  if (!Number.isFinite(claims.exp)) throw new JwtError("token has no valid expiry (exp)");
+  // jose checks iat only together with maxTokenAge, which would also make iat required.
+  if (claims.iat !== undefined && claims.iat - leeway > now) throw new JwtError("token issued in the future (iat)");
   if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 200)
     throw new JwtError("token has no subject (sub)");
   if (claims.role !== "manager" && claims.role !== "participant") throw new JwtError("token role must be manager or participant");
   return { id: claims.sub, role: claims.role };
 }
 
-/** Signs a token; used by `npm run token` and by the tests' token signer. */
+/** Signs a token; used by the tests' token signer (`npm run token` signs with node:crypto on its own). */
 export async function signJwt(claims: Record<string, unknown>, secret: string): Promise<string> {
   const head = base64UrlEncode(JSON.stringify({ alg: "HS256", typ: "JWT" }));
   const body = base64UrlEncode(JSON.stringify(claims));

@@ -57,6 +57,19 @@ export const objectId = (name: string) =>
     .regex(ID_PATTERN, `${name} must be a 24-character hex id`)
     .openapi({ example: "507f1f77bcf86cd799439011" });
 
+/**
+ * An integer in a query string or path: plain decimal digits, no sign, no leading zero. `Number()` (and so
+ * `z.coerce.number()`) also reads `1e2`, `0x10`, `+5`, ` 5` and `5.0`, which gave one value several spellings.
+ * Documented as an OpenAPI `integer` with its bounds.
+ */
+export const decimalInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, "must be an integer written in decimal digits")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .openapi({ type: "integer", minimum: min, maximum: max });
+
 /** `"true"`/`"false"` query flags: checked strictly, converted by `flag()`. */
 export const boolQuery = z.enum(["true", "false"]);
 export const flag = (value: "true" | "false" | undefined) => (value === undefined ? undefined : value === "true");
@@ -112,5 +125,33 @@ export const fields = {
   timestamp: () => z.string().openapi({ format: "date-time", example: "2024-01-15T10:30:00Z" }),
 };
 
-/** The origin clients reached the API on, for URLs the API hands out. */
-export const origin = (c: { req: { url: string } }) => new URL(c.req.url).origin;
+/** A valid PUBLIC_BASE_URL without its trailing slash, or null; each value is parsed once per isolate. */
+const publicBases = new Map<string, string | null>();
+
+function publicBase(configured: string): string | null {
+  let base = publicBases.get(configured);
+  if (base !== undefined) return base;
+  base = null;
+  try {
+    const url = new URL(configured);
+    // A query or fragment would end up in the middle of every URL built on it; credentials would be handed out.
+    if ((url.protocol === "https:" || url.protocol === "http:") && url.hostname && !url.username && !url.password && !url.search && !url.hash)
+      base = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    base = null;
+  }
+  // A typo in one variable should not take every request down with it: URLs fall back to the request's origin
+  // (what they were before the variable existed), and the misconfiguration is logged once per isolate.
+  if (base === null) console.error("PUBLIC_BASE_URL is not an http(s) URL without query or credentials; using the request's origin:", configured);
+  publicBases.set(configured, base);
+  return base;
+}
+
+/**
+ * The base of URLs the API hands out (file URLs, signed links, Link rel=next): PUBLIC_BASE_URL when set, so
+ * they do not depend on the Host header a client sent; otherwise the origin the request reached.
+ */
+export function origin(c: { req: { url: string }; env?: { PUBLIC_BASE_URL?: string } }): string {
+  const configured = c.env?.PUBLIC_BASE_URL;
+  return (configured && publicBase(configured)) || new URL(c.req.url).origin;
+}

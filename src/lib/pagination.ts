@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "./errors";
 import { base64UrlEncode, decodeBase64Url } from "./jwt";
+import { decimalInt } from "./openapi";
+import { origin } from "./openapi";
 
 /**
  * Keyset pagination for every list: `?limit=` (default 50, max 200) and an opaque `?cursor=`. The body stays
@@ -11,7 +13,7 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
 
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional().openapi({ description: `Page size (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT})`, type: "integer" }),
+  limit: decimalInt(1, MAX_LIMIT).optional().openapi({ description: `Page size (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT})` }),
   cursor: z.string().min(1).max(500).optional().openapi({ description: "Opaque cursor from the previous page's Link header" }),
 };
 
@@ -42,7 +44,7 @@ export function decodeCursor(cursor: string | undefined, shape: ("string" | "num
 
 /** Cuts the extra row off a page and, when there is more, sets the Link header for the next one. */
 export function page<T>(
-  c: { req: { url: string }; header: (name: string, value: string) => void },
+  c: { req: { url: string }; env?: { PUBLIC_BASE_URL?: string }; header: (name: string, value: string) => void },
   rows: T[],
   limit: number,
   keyOf: (row: T) => CursorValues,
@@ -52,7 +54,7 @@ export function page<T>(
   const next = new URL(c.req.url);
   next.searchParams.set("cursor", encodeCursor(keyOf(items[items.length - 1]!)));
   next.searchParams.set("limit", String(limit));
-  c.header("link", `<${next.toString()}>; rel="next"`);
+  c.header("link", `<${origin(c)}${next.pathname}${next.search}>; rel="next"`);
   return items;
 }
 

@@ -207,7 +207,8 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   if (missing.length > 0) throw conflict("incomplete_table", `Requirements not completed: ${missing.join(", ")}`);
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
-  // Rows already approved keep their reviewer and time; remarks given on single rows are kept.
+  // Rows already approved keep their reviewer, time and remarks; every row approved now gets the remarks given
+  // now — a rejection's remark must not stand beside an approval.
   const [, [stamped]] = await db.batch([
     db
       .update(requirementRows)
@@ -215,7 +216,7 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
         approved: true,
         approved_by: c.get("caller").id,
         approved_at: stamp,
-        approval_remarks: sql`COALESCE(${requirementRows.approval_remarks}, ${body.approval_remarks ?? null})`,
+        approval_remarks: body.approval_remarks ?? null,
         updated_at: stamp,
       })
       .where(
@@ -232,5 +233,5 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   ]);
   if (stamped?.approved_at && !submission.approved_at)
     await completeCoursesAfterTableApproval(db, submission.participant_id, submission.requirement_table_id, stamp, () => newId(c.get("now")));
-  return c.json({ message: "Requirement table approved", submission_id, is_approved: stamped?.approved_at != null, approved_at: stamped?.approved_at ?? stamp }, 200);
+  return c.json({ message: "Requirement table approved", submission_id, is_approved: stamped?.approved_at != null, approved_at: stamped?.approved_at ?? null }, 200);
 };

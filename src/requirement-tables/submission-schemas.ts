@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { fields, objectId } from "../lib/openapi";
+import { decimalInt, fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
 export const RowStatusSchema = z
@@ -72,13 +72,13 @@ export const ApproveTableSchema = z
   .strict()
   .openapi("ApproveRequirementTable");
 export const TableApprovedSchema = z
-  .object({ message: z.string(), submission_id: z.string(), is_approved: z.boolean(), approved_at: fields.timestamp() })
+  .object({ message: z.string(), submission_id: z.string(), is_approved: z.boolean(), approved_at: fields.timestamp().nullable() })
   .openapi("RequirementTableApproved");
 
 export const SubmissionParams = z.object({ submission_id: objectId("submission_id") });
 export const RowParams = z.object({
   submission_id: objectId("submission_id"),
-  serial_number: z.coerce.number().int().min(1).max(100_000).openapi({ param: { name: "serial_number", in: "path" }, type: "integer" }),
+  serial_number: decimalInt(1, 100_000).openapi({ param: { name: "serial_number", in: "path" } }),
 });
 export const TableParams = z.object({ table_id: objectId("table_id") });
 export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });
