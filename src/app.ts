@@ -86,6 +86,11 @@ export function createApp() {
     const stats: D1Stats | null = c.env.D1_STATS === "true" ? { calls: 0, rows_read: 0, rows_written: 0, sql: [] } : null;
     c.set("db", drizzle(retryingD1(session, stats), { schema }));
     await next();
+    // A request refused before its body was read (401, 413, 404…) lets go of the rest of the body: the answer
+    // goes out at once instead of after the client has sent every declared byte (wrangler dev drains unread
+    // bodies before responding; a deployed Worker would otherwise keep reading too).
+    const body = c.req.raw.body;
+    if (body && !c.req.raw.bodyUsed) await body.cancel().catch(() => {});
     const latest = session.getBookmark();
     if (latest) c.header("x-d1-bookmark", latest);
     if (stats) {

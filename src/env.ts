@@ -11,6 +11,11 @@ export type Bindings = {
   JWT_JWKS_URL?: string;
   EXAM_GRACE_SECONDS?: string;
   MAX_UPLOAD_BYTES?: string;
+  /**
+   * Where clients reach the API (e.g. "https://api.example.com", or with a path prefix a proxy strips): the base
+   * of every URL the API hands out. Unset: the request's own origin, i.e. whatever Host the client sent.
+   */
+  PUBLIC_BASE_URL?: string;
   /** "true" in the benchmark: responses carry x-d1-stats (round trips, rows read/written) and x-d1-sql. */
   D1_STATS?: string;
 };

@@ -1,5 +1,7 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
 import { setClock } from "../src/lib/clock";
 import { call, makeCourse, makeMaterial, makeStep, token, uniqueName } from "./helpers";
 
@@ -159,7 +161,7 @@ describe("material files", () => {
     expect(down.headers.get("cache-control")).toContain("private");
     expect(down.headers.get("etag")).toBe(`"${digest}"`);
     const disposition = down.headers.get("content-disposition")!;
-    expect(disposition).toMatch(/^inline; filename="[A-Za-z0-9._-]+\.pdf"$/);
+    expect(disposition).toMatch(/^inline; filename="[A-Za-z0-9._-]+\.pdf"; filename\*=UTF-8''[A-Za-z0-9%._-]+\.pdf$/);
     expect(disposition).not.toMatch(/[\r\n/\\]|X-Evil:/);
 
     // The step shows the same description.
@@ -167,6 +169,50 @@ describe("material files", () => {
     expect(stepView.status).toBe(200);
     const listed = stepView.json.materials.find((m: any) => m.id === material.id);
     expect(listed.content).toEqual(res.json.content);
+  });
+
+  it("names a Cyrillic download by its title (RFC 6266 filename*) and never doubles the extension", async () => {
+    const { manager, step } = await documentMaterial();
+    const cases: [string, string][] = [
+      ["Введение", `inline; filename="Vvedenie.pdf"; filename*=UTF-8''%D0%92%D0%B2%D0%B5%D0%B4%D0%B5%D0%BD%D0%B8%D0%B5.pdf`],
+      ["Введение.pdf", `inline; filename="Vvedenie.pdf"; filename*=UTF-8''%D0%92%D0%B2%D0%B5%D0%B4%D0%B5%D0%BD%D0%B8%D0%B5.pdf`],
+      ["Notes.PDF", `inline; filename="Notes.pdf"; filename*=UTF-8''Notes.pdf`],
+    ];
+    for (const [title, expected] of cases) {
+      const material = await makeMaterial(manager, step.id, { material_type: "Document", title, content: { url: "https://example.com/x.pdf" } });
+      expect((await upload(manager, material.id, pdf(600), "application/pdf")).status, title).toBe(200);
+      const down = await download(fileOf(material.id), { token: manager });
+      expect(down.headers.get("content-disposition"), title).toBe(expected);
+    }
+  });
+
+  it("sends Content-Security-Policy: sandbox with every file response (200, HEAD, 206, 304, signed link)", async () => {
+    const { manager, material } = await documentMaterial();
+    // A real PDF header followed by HTML: opened as a page on the API's origin, it must not run as that origin.
+    const polyglot = new Uint8Array([...pdf(9).subarray(0, 9), ...html]);
+    expect((await upload(manager, material.id, polyglot, "application/pdf")).status).toBe(200);
+    const whole = await download(fileOf(material.id), { token: manager });
+    const etag = whole.headers.get("etag")!;
+    const head = await exports.default.fetch(new Request(`http://api.test${fileOf(material.id)}`, { method: "HEAD", headers: { authorization: `Bearer ${manager}` } }));
+    const ranged = await download(fileOf(material.id), { token: manager, headers: { range: "bytes=0-3" } });
+    const notModified = await download(fileOf(material.id), { token: manager, headers: { "if-none-match": etag } });
+    const link = await call("POST", `${fileOf(material.id)}-link`, { token: manager });
+    const signed = await download(pathOf(link.json.url));
+    const responses: [string, number, Headers][] = [
+      ["GET", whole.status, whole.headers],
+      ["HEAD", head.status, head.headers],
+      ["Range", ranged.status, ranged.headers],
+      ["If-None-Match", notModified.status, notModified.headers],
+      ["signed link", signed.status, signed.headers],
+    ];
+    expect(responses.map(([name, status]) => [name, status])).toEqual([
+      ["GET", 200],
+      ["HEAD", 200],
+      ["Range", 206],
+      ["If-None-Match", 304],
+      ["signed link", 200],
+    ]);
+    for (const [name, , headers] of responses) expect(headers.get("content-security-policy"), name).toBe("sandbox");
   });
 
   it("serves a declared type with parameters under its normalised type", async () => {
@@ -279,6 +325,82 @@ describe("material files", () => {
       expect(await objectsOf(material.id)).toHaveLength(0);
       const stepView = await call("GET", `/steps/${material.step_id}`, { token: manager });
       expect(stepView.json.materials[0].content).toEqual({ url: "https://example.com/ext.pdf" });
+    });
+
+    it("lets go of the body it refuses, so a refusal does not wait for the rest of it (wrangler dev drains unread bodies)", async () => {
+      const { manager, material } = await documentMaterial();
+      const app = createApp();
+      const cases: [string, string, Record<string, string>, number][] = [
+        ["over the cap", material.id, { "content-type": "application/pdf", "content-length": String(200 * 1024 * 1024) }, 413],
+        ["no Content-Type", material.id, { "content-length": "1000" }, 415],
+        ["an unknown material", "0123456789abcdef01234567", { "content-type": "application/pdf", "content-length": "1000" }, 404],
+      ];
+      for (const [name, id, headers, status] of cases) {
+        // 9 bytes of a body whose sender then stalls, as a client does while it still has megabytes to send.
+        let cancelled = false;
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("%PDF-1.7\n"));
+          },
+          pull: () => new Promise<void>(() => {}),
+          cancel() {
+            cancelled = true;
+          },
+        });
+        const request = new Request(`http://api.test${fileOf(id)}`, { method: "PUT", body, headers: { authorization: `Bearer ${manager}`, ...headers } });
+        const ctx = createExecutionContext();
+        // What wrangler dev wraps every Worker in (templates/middleware/middleware-ensure-req-body-drained.ts).
+        const drained = (async () => {
+          try {
+            return await app.fetch(request, env, ctx);
+          } finally {
+            if (request.body !== null && !request.bodyUsed) {
+              const reader = request.body.getReader();
+              while (!(await reader.read()).done) {}
+            }
+          }
+        })();
+        const answer = await Promise.race([drained, new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 1_000))]);
+        expect(answer === "stalled" ? "stalled" : answer.status, name).toBe(status);
+        expect(cancelled, name).toBe(true);
+      }
+      expect(await objectsOf(material.id)).toHaveLength(0);
+    });
+
+    it("refusals made before any handler (401, JSON over 1 MB) let go of the body too", async () => {
+      const { manager, material } = await documentMaterial();
+      const app = createApp();
+      const cases: [string, string, string, Record<string, string>, number][] = [
+        ["an upload without a token", "PUT", fileOf(material.id), { "content-type": "application/pdf", "content-length": "1000" }, 401],
+        ["a JSON body declared over 1 MB", "POST", "/courses", { authorization: `Bearer ${manager}`, "content-type": "application/json", "content-length": String(10 * 1024 * 1024) }, 413],
+      ];
+      for (const [name, method, path, headers, status] of cases) {
+        let cancelled = false;
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("%PDF-1.7\n"));
+          },
+          pull: () => new Promise<void>(() => {}),
+          cancel() {
+            cancelled = true;
+          },
+        });
+        const request = new Request(`http://api.test${path}`, { method, body, headers });
+        const ctx = createExecutionContext();
+        const drained = (async () => {
+          try {
+            return await app.fetch(request, env, ctx);
+          } finally {
+            if (request.body !== null && !request.bodyUsed) {
+              const reader = request.body.getReader();
+              while (!(await reader.read()).done) {}
+            }
+          }
+        })();
+        const answer = await Promise.race([drained, new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 1_000))]);
+        expect(answer === "stalled" ? "stalled" : answer.status, name).toBe(status);
+        expect(cancelled, name).toBe(true);
+      }
     });
 
     it("does not count a declared length of exactly the cap as over it", async () => {
@@ -688,7 +810,7 @@ describe("material files", () => {
 
     const whole = await download(fileOf(video.id), { token: manager });
     expect(whole.headers.get("content-type")).toBe("video/mp4");
-    expect(whole.headers.get("content-disposition")).toBe('inline; filename="Lecture_1.mp4"');
+    expect(whole.headers.get("content-disposition")).toBe(`inline; filename="Lecture_1.mp4"; filename*=UTF-8''Lecture%201.mp4`);
     expect(whole.bytes).toEqual(bytes);
     const ranged = await download(fileOf(video.id), { token: manager, headers: { range: "bytes=32768-" } });
     expect(ranged.status).toBe(206);

@@ -105,16 +105,83 @@ export function parseRange(header: string | null | undefined, size: number): Byt
   return { offset: start, length: end - start + 1 };
 }
 
-/** A download name a browser cannot misread: the title reduced to safe characters, plus the real extension. */
+/**
+ * Cyrillic has no decomposition to Latin (NFKD leaves it alone), so without this a Russian title would reach
+ * clients that only read `filename=` (curl -J, old browsers) as a bare "file.pdf".
+ */
+const CYRILLIC: Record<string, string> = Object.fromEntries(
+  [
+    ..."абвгдеёжзийклмнопрстуфхцчшщъыьэюя".split("").map((ch, i) => [ch, ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"][i]!]),
+    ["і", "i"],
+    ["ї", "yi"],
+    ["є", "ye"],
+    ["ґ", "g"],
+  ] as [string, string][],
+);
+
+const transliterate = (text: string) =>
+  text.replace(/[\u0400-\u04ff]/g, (ch) => {
+    const lower = ch.toLowerCase();
+    const latin = CYRILLIC[lower];
+    if (latin === undefined) return ch;
+    return ch === lower || latin === "" ? latin : latin[0]!.toUpperCase() + latin.slice(1);
+  });
+
+/**
+ * The title without the extension the download gets anyway: "Notes.PDF" with kind pdf is "Notes", so the name
+ * does not become "Notes.PDF.pdf". Any other extension stays part of the name ("page.html" → "page.html.pdf"):
+ * the extension always comes from the stored, allow-listed type.
+ */
+function withoutExtension(title: string, kind: string | null): string {
+  const trimmed = title.trim();
+  if (kind && trimmed.toLowerCase().endsWith(`.${kind.toLowerCase()}`)) return trimmed.slice(0, -(kind.length + 1));
+  return trimmed;
+}
+
+const MAX_NAME = 80;
+
+/**
+ * The `filename=` fallback: only [A-Za-z0-9._-], so it needs no quoting or escaping and cannot end the header
+ * parameter, inject a header or name a path; plus the real extension.
+ */
 export function safeFilename(title: string, kind: string | null): string {
-  const base = title
+  const base = transliterate(withoutExtension(title, kind))
     .normalize("NFKD")
     .replace(/[^\w.\- ]+/g, "")
     .replace(/\s+/g, "_")
     .replace(/^[.\-_]+/, "")
-    .slice(0, 80);
+    .slice(0, MAX_NAME)
+    .replace(/[._]+$/, "");
   const ext = kind ? `.${kind}` : "";
   return `${base || "file"}${ext}`;
+}
+
+/**
+ * The `filename*=` name: the title as people wrote it, minus what no file system or header should carry —
+ * control and format characters (CR/LF, NUL, bidi overrides that make "…gnp.pdf" display as "…fdp.png"), path
+ * separators and the characters Windows refuses — and never starting with a dot.
+ */
+export function unicodeFilename(title: string, kind: string | null): string {
+  const cleaned = withoutExtension(title.normalize("NFC"), kind)
+    .replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\u2028\u2029]/gu, "")
+    .replace(/[<>:"/\\|?*]/g, "")
+    .replace(/\s+/g, " ")
+    .replace(/^[.\s]+/, "");
+  // Cut by code points, so a character outside the BMP is never split into a lone surrogate.
+  const base = [...cleaned].slice(0, MAX_NAME).join("").replace(/[.\s]+$/, "");
+  const ext = kind ? `.${kind}` : "";
+  return `${base || "file"}${ext}`;
+}
+
+/** RFC 5987 attr-char excludes ' ( ) * and !, which encodeURIComponent leaves as they are. */
+const encodeRfc5987 = (value: string) => encodeURIComponent(value).replace(/['()*!]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * `Content-Disposition` for a download (RFC 6266): an ASCII `filename=` for clients that read only that, and
+ * `filename*=UTF-8''…` (RFC 8187) with the real title, which browsers prefer when both are present.
+ */
+export function contentDisposition(title: string, kind: string | null): string {
+  return `inline; filename="${safeFilename(title, kind)}"; filename*=UTF-8''${encodeRfc5987(unicodeFilename(title, kind))}`;
 }
 
 /** ETags match by value, with weak comparison, and `*` matches anything. */

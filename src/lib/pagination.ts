@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "./errors";
 import { base64UrlEncode, decodeBase64Url } from "./jwt";
-import { decimalInt } from "./openapi";
-import { origin } from "./openapi";
+import { decimalInt, origin } from "./openapi";
 
 /**
  * Keyset pagination for every list: `?limit=` (default 50, max 200) and an opaque `?cursor=`. The body stays

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { materials } from "../db/schema";
-import { checkUpload, etagMatches, extensionForType, normaliseType, parseRange, safeFilename, SNIFF_BYTES } from "../domain/files";
+import { checkUpload, contentDisposition, etagMatches, extensionForType, normaliseType, parseRange, SNIFF_BYTES } from "../domain/files";
 import type { AppEnv, Caller } from "../env";
 import { assertManager } from "../lib/auth";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
@@ -72,7 +72,25 @@ async function authorise(c: Context<AppEnv>, materialId: string, caller: Caller)
   return material;
 }
 
+type UploadContext = Parameters<Handler<typeof routes.uploadFile>>[0];
+
+/**
+ * A refusal must not wait for a body nobody will read. `wrangler dev` bundles a middleware that reads every
+ * unread request body to its end before passing the response on, so a 413 for a declared 200 MB upload
+ * reached the client only after all 200 MB had been sent (a client that stops sending never got it).
+ * Cancelling the stream marks the body as used; workerd then answers at once with `Connection: close`.
+ */
 export const uploadFile: Handler<typeof routes.uploadFile> = async (c) => {
+  try {
+    return await receiveUpload(c);
+  } catch (error) {
+    const body = c.req.raw.body;
+    if (body && !c.req.raw.bodyUsed && !body.locked) await body.cancel().catch(() => {});
+    throw error;
+  }
+};
+
+async function receiveUpload(c: UploadContext) {
   assertManager(c.get("caller"));
   const { material_id } = c.req.valid("param");
   const lengthHeader = c.req.header("content-length");
@@ -141,7 +159,7 @@ export const uploadFile: Handler<typeof routes.uploadFile> = async (c) => {
   }
   if (material.file_key) await c.env.FILES.delete(material.file_key);
   return c.json(toMaterial(row, origin(c)), 200);
-};
+}
 
 /** The caller of a download: the bearer token's, or a signed link's (media tags cannot send headers). */
 const linksUnavailable = () => new ApiError(503, "file_links_unavailable", "Signed file links need JWT_SECRET to be configured");
@@ -166,7 +184,11 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
     "cache-control": "private, max-age=0, must-revalidate",
     "x-content-type-options": "nosniff",
     "content-type": material.file_content_type ?? "application/octet-stream",
-    "content-disposition": `inline; filename="${safeFilename(material.title, extensionForType(material.file_content_type))}"`,
+    "content-disposition": contentDisposition(material.title, extensionForType(material.file_content_type)),
+    // The sniffing at upload checks how a file starts, not all of it: a "%PDF-" file can carry HTML further in.
+    // Should a browser ever render it as a page on the API's origin, it gets a unique opaque origin: no
+    // scripts, no cookies or storage of the API, no forms or popups.
+    "content-security-policy": "sandbox",
   });
   if (etagMatches(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers });
   const size = material.file_size;
@@ -178,7 +200,7 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
     headers.set("content-range", `bytes */${size}`);
     return new Response(JSON.stringify({ detail: `Range not satisfiable for ${size} bytes`, code: "range_not_satisfiable" }), {
       status: 416,
-      headers: { "content-type": "application/json", "content-range": `bytes */${size}` },
+      headers: { "content-type": "application/json", "content-range": `bytes */${size}`, "content-security-policy": "sandbox" },
     });
   }
   // HEAD answers the same headers without reading the object's body.

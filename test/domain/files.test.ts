@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkUpload, etagMatches, extensionForType, parseRange, safeFilename, sniff, type FileKind } from "../../src/domain/files";
+import { checkUpload, contentDisposition, etagMatches, extensionForType, parseRange, safeFilename, sniff, unicodeFilename, type FileKind } from "../../src/domain/files";
 
 /* ---------------- sample heads: the first bytes of real files of each kind ---------------- */
 
@@ -253,6 +253,68 @@ describe("safeFilename", () => {
   it("never takes the extension from the title", () => {
     expect(safeFilename("malware.exe", "pdf").endsWith(".pdf")).toBe(true);
     expect(safeFilename("page.html", "pdf")).toBe("page.html.pdf");
+  });
+});
+
+describe("download names (RFC 6266 / RFC 5987)", () => {
+  it.each<[string, string, string | null, string]>([
+    ["a Cyrillic title is transliterated for the fallback", "Введение", "pdf", "Vvedenie.pdf"],
+    ["mixed Cyrillic and digits", "Лекция 1: Шри Чайтанья", "mp3", "Lektsiya_1_Shri_Chaytanya.mp3"],
+    ["a title already ending in the extension", "Notes.pdf", "pdf", "Notes.pdf"],
+    ["the extension in capitals", "Notes.PDF", "pdf", "Notes.pdf"],
+    ["an MP4 title", "Intro.Mp4", "mp4", "Intro.mp4"],
+    ["only the extension", ".pdf", "pdf", "file.pdf"],
+    ["another extension is kept as part of the name", "page.html", "pdf", "page.html.pdf"],
+    ["a script with no Latin form", "日本語", "mp3", "file.mp3"],
+  ])("fallback: %s", (_name, title, kind, expected) => {
+    expect(safeFilename(title, kind)).toBe(expected);
+  });
+
+  it.each<[string, string, string | null, string]>([
+    ["keeps Cyrillic", "Введение", "pdf", "Введение.pdf"],
+    ["keeps spaces and diacritics", "Śrīmad Bhāgavatam  1", "mp3", "Śrīmad Bhāgavatam 1.mp3"],
+    ["does not double the extension", "Введение.pdf", "pdf", "Введение.pdf"],
+    ["in any case", "Notes.PDF", "pdf", "Notes.pdf"],
+    ["drops path separators and characters no file system takes", 'a/b\\c:d*e?"f"<g>|h', "pdf", "abcdefgh.pdf"],
+    ["drops control and bidi-override characters", "abc\u202Egnp\r\n\u0000x", "pdf", "abcgnpx.pdf"],
+    ["drops leading dots", "../.htaccess", "pdf", "htaccess.pdf"],
+    ["an empty title", "", "pdf", "file.pdf"],
+    ["no extension", "Intro", null, "Intro"],
+  ])("UTF-8 name: %s", (_name, title, kind, expected) => {
+    expect(unicodeFilename(title, kind)).toBe(expected);
+  });
+
+  it("cuts a long UTF-8 name by characters, never inside a surrogate pair", () => {
+    const name = unicodeFilename("🙏".repeat(100), "pdf");
+    expect(name).toBe(`${"🙏".repeat(80)}.pdf`);
+    expect(() => encodeURIComponent(name)).not.toThrow();
+  });
+
+  it.each<[string, string, string | null, string]>([
+    ["Cyrillic", "Введение", "pdf", `inline; filename="Vvedenie.pdf"; filename*=UTF-8''%D0%92%D0%B2%D0%B5%D0%B4%D0%B5%D0%BD%D0%B8%D0%B5.pdf`],
+    ["ASCII with a space", "Lecture 1", "mp4", `inline; filename="Lecture_1.mp4"; filename*=UTF-8''Lecture%201.mp4`],
+    // RFC 5987 attr-char excludes ' ( ) *, which encodeURIComponent leaves alone.
+    ["characters encodeURIComponent keeps", "it's (part) one!", "pdf", `inline; filename="its_part_one.pdf"; filename*=UTF-8''it%27s%20%28part%29%20one%21.pdf`],
+  ])("header: %s", (_name, title, kind, expected) => {
+    expect(contentDisposition(title, kind)).toBe(expected);
+  });
+
+  it.each([
+    'Week 1: "Notes" / ../secret\r\nX-Evil: 1',
+    "report; filename*=UTF-8''evil.html",
+    'a"; filename="evil.exe',
+    "Введение\r\nContent-Type: text/html",
+    "%2e%2e%2f",
+    "\u0000\u0007\t",
+  ])("keeps a hostile title inside its parameters: %j", (title) => {
+    const header = contentDisposition(title, "pdf");
+    const match = /^inline; filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8''([A-Za-z0-9!#$&+^`|~%._-]+)$/.exec(header);
+    expect(match, header).not.toBeNull();
+    expect(match![1]!.endsWith(".pdf")).toBe(true);
+    expect(match![2]!.endsWith(".pdf")).toBe(true);
+    const decoded = decodeURIComponent(match![2]!);
+    expect(decoded).not.toMatch(/[\u0000-\u001f\u007f"/\\]/);
+    expect(decoded).not.toMatch(/^\./);
   });
 });
 
