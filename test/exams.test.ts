@@ -526,7 +526,9 @@ describe("review state machine", () => {
     const retake = await call("POST", `/form-submissions/${id}/request-retake`, { token: manager, body: { reason: "x" } });
     expect(retake.status).toBe(409);
     expect(retake.json.code).toBe("not_reviewable");
-    expect((await call("POST", `/form-submissions/${id}/reject`, { token: manager, body: {} })).status).toBe(409);
+    const rejected = await call("POST", `/form-submissions/${id}/reject`, { token: manager, body: {} });
+    expect(rejected.status).toBe(409);
+    expect(rejected.json.detail).toBe("A submission that is Approved cannot be rejected");
     expect(await detail(id, manager)).toMatchObject({ submission_status: "Approved", total_score: 15, retake_reason: null });
   });
 
