@@ -28,7 +28,7 @@ describe("D1 faults", () => {
       const manager = await token(uniqueName("manager"), "manager");
       const course = await makeCourse(manager);
       let failures = 0;
-      setD1FaultInjector((sql, attempt) => (sql.includes("from \"courses\"") && attempt < 2 ? (failures++, new Error(message)) : null));
+      setD1FaultInjector((sql, attempt) => (sql.includes("from \"courses\"") && attempt < 2 && failures < 2 ? (failures++, new Error(message)) : null));
       const res = await call("GET", `/courses/${course.id}`, { token: manager });
       expect(res.status).toBe(200);
       expect(res.json.id).toBe(course.id);

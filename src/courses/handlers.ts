@@ -8,7 +8,8 @@ import type { Context } from "hono";
 import type { SQL } from "drizzle-orm";
 import type { AppEnv } from "../env";
 import { assertManager, participantFor } from "../lib/auth";
-import { deriveProgress, oneCourse, progressReads } from "../participants/queries";
+import { enrollWrite, oneCourse, progressQuery } from "../progress";
+import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { flag, type Handler } from "../lib/openapi";
@@ -18,7 +19,6 @@ import {
   chainLinks,
   clearDefault,
   defaultCourse,
-  enrollWrite,
   courseSteps,
   findCourse,
   linkMap,
@@ -67,8 +67,8 @@ export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
   const db = c.get("db");
   // A participant sees their own locks; a manager sees which steps are gated behind another.
   const participantId = caller.role === "participant" ? caller.id : "";
-  const rows = await db.batch(progressReads(db, participantId, oneCourse(course_id)));
-  const progress = deriveProgress(rows).get(course_id);
+  const query = progressQuery(db, participantId, oneCourse(course_id), examClock(c));
+  const progress = (await query.finish(await db.batch(query.statements))).get(course_id);
   if (!progress || (caller.role === "participant" && !progress.course.is_active)) throw notFound("Course", course_id);
   const { course, steps: stepRows, state } = progress;
   return c.json(
@@ -246,11 +246,9 @@ export const reorderSteps: Handler<typeof routes.reorderSteps> = async (c) => {
 async function enroll(c: Context<AppEnv>, participantId: string, courseExpr: SQL, missing: () => ApiError) {
   const db = c.get("db");
   const now = c.get("now");
-  const [, ...rows] = await db.batch([
-    enrollWrite(db, participantId, courseExpr, newId(now), now.toISOString()),
-    ...progressReads(db, participantId, courseExpr),
-  ]);
-  const [progress] = deriveProgress(rows).values();
+  const query = progressQuery(db, participantId, courseExpr, examClock(c));
+  const [, ...rows] = await db.batch([enrollWrite(db, participantId, courseExpr, newId(now), now.toISOString()), ...query.statements]);
+  const progress = (await query.finish(rows)).first();
   if (!progress?.enrolled) throw missing();
   return {
     course_id: progress.course.id,

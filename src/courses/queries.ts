@@ -3,7 +3,7 @@ import type { CursorValues } from "../lib/pagination";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
-import { courses, enrollments, materials, steps } from "../db/schema";
+import { courses, materials, steps } from "../db/schema";
 import type { LinkUpdate, Links } from "../domain/chain";
 
 type Db = DrizzleD1Database<typeof schema>;
@@ -115,30 +115,5 @@ export function archiveCourseWrites(db: Db, courseId: string, now: string) {
 }
 
 export type { BatchItem };
-
-/**
- * Enrols a participant in the course `courseExpr` names, at its `default_step_id` or else its first step.
- * One conditional INSERT: an existing enrolment is left exactly as it is, so enrolling twice changes nothing,
- * and an inactive or archived course enrols no one.
- */
-export function enrollWrite(db: Db, participantId: string, courseExpr: SQL, id: string, stamp: string) {
-  const firstStep = sql<string | null>`(SELECT s.id FROM ${steps} s WHERE s.course_id = ${courses.id} AND s.archived_at IS NULL ORDER BY s.order_index, s.id LIMIT 1)`;
-  return db
-    .insert(enrollments)
-    .select(
-      db
-        .select({
-          id: sql<string>`${id}`.as("id"),
-          participant_id: sql<string>`${participantId}`.as("participant_id"),
-          course_id: courses.id,
-          start_step_id: sql<string | null>`COALESCE(${courses.default_step_id}, ${firstStep})`.as("start_step_id"),
-          enrolled_at: sql<string>`${stamp}`.as("enrolled_at"),
-          completed_at: sql<string | null>`NULL`.as("completed_at"),
-        })
-        .from(courses)
-        .where(and(inArray(courses.id, courseExpr), isNull(courses.archived_at), eq(courses.is_active, true))),
-    )
-    .onConflictDoNothing({ target: [enrollments.participant_id, enrollments.course_id] });
-}
 
 export const defaultCourse = sql`(SELECT id FROM courses WHERE is_default = 1 AND archived_at IS NULL)`;

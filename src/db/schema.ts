@@ -29,6 +29,9 @@ export const courses = sqliteTable(
     order_index: integer("order_index").notNull().default(0),
     is_active: integer("is_active", { mode: "boolean" }).notNull().default(true),
     is_default: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    // Bumped by triggers (migration 0005) on every change to the course, its steps, materials, exams and
+    // requirement tables: the key of the per-isolate structure cache (src/progress/structure-cache.ts).
+    structure_version: integer("structure_version").notNull().default(0),
     ...timestamps,
     created_by: text("created_by").notNull(),
     archived_at: text("archived_at"),

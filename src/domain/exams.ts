@@ -77,6 +77,15 @@ export function timing(now: Date, deadline: Date, graceSeconds: number): "on_tim
   return "expired";
 }
 
+/**
+ * The one rule for expiry: an attempt still open when its deadline and the grace after it have passed is
+ * over — every read shows it closed (`closeExpired`), every write refuses it, and the next write or the cron
+ * stores the closure.
+ */
+export function isExpired(attempt: { submission_status: string; deadline_at: string | null }, now: Date, graceSeconds: number): boolean {
+  return attempt.submission_status === "InProgress" && attempt.deadline_at !== null && timing(now, new Date(attempt.deadline_at), graceSeconds) === "expired";
+}
+
 export function graceSeconds(configured: string | undefined): number {
   const n = configured === undefined || configured.trim() === "" ? NaN : Number(configured);
   return Number.isFinite(n) && n >= 0 ? n : DEFAULT_GRACE_SECONDS;

@@ -10,7 +10,7 @@ import {
   checkGrades,
   decideStart,
   deadlineFor,
-  graceSeconds,
+
   remainingSeconds,
   reviewTransition,
   scoreMcq,
@@ -28,7 +28,9 @@ import { newId } from "../lib/ids";
 import { now as clockNow } from "../lib/clock";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { completionWrites, courseOfStep, deriveProgress, oneCourse, progressReads, stepGate, type ProgressRows } from "../participants/queries";
+import { courseOfStep, milestoneWrites, progressQuery, stepRefusal } from "../progress";
+import { examClock } from "../lib/clock";
+import { progressError } from "../lib/progress-errors";
 import { findStepWithExam } from "../steps/queries";
 import type { Context } from "hono";
 import {
@@ -38,12 +40,13 @@ import {
   isExpired,
   submissionPage,
   toDetail,
+  type NamedSubmission,
   toSummary,
   type SubmissionRow,
 } from "./queries";
 import type * as routes from "./routes";
 
-const grace = (c: Context<AppEnv>) => graceSeconds(c.env.EXAM_GRACE_SECONDS);
+const grace = (c: Context<AppEnv>) => examClock(c).graceSeconds;
 
 const expiredError = (row: SubmissionRow) =>
   conflict("attempt_expired", `The attempt ended at ${row.deadline_at}; it was closed with the answers saved until then`);
@@ -82,21 +85,28 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
     .select()
     .from(formSubmissions)
     .where(and(eq(formSubmissions.participant_id, participantId), eq(formSubmissions.form_id, examOfStep), eq(formSubmissions.submission_status, "InProgress")));
-  const [[found], [form], [open], ...rows] = await db.batch([
+  const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
+  const [[found], [form], [open], ...own] = await db.batch([
     findStepWithExam(db, step_id),
     db.select().from(forms).where(eq(forms.id, examOfStep)),
     openAttempt,
-    ...progressReads(db, participantId, courseOfStep(step_id)),
+    ...query.statements,
   ]);
   if (!found || found.course_active !== 1) throw notFound("Step", step_id);
   if (!form || form.archived_at) throw new ApiError(404, "exam_not_found", "This step has no exam");
-  const progress = deriveProgress(rows).get(found.step.course_id);
-  const gate = stepGate(progress, step_id);
-  if (gate && !open) throw gate;
+  // An open attempt is resumed, or — when its time ran out unseen — closed now and refused.
+  if (open) {
+    if (isExpired(open, now, grace(c))) {
+      await closeExpiredNow(db, [open]);
+      throw expiredError(open);
+    }
+    return c.json(attemptView(open, form, now), 200);
+  }
+  const progress = (await query.finish(own)).get(found.step.course_id);
+  const refusal = stepRefusal(progress, step_id);
+  if (refusal) throw progressError(refusal, step_id);
   const state = progress!.state.byId.get(step_id)!;
-  const attempts = progress!.attempts
-    .filter((a) => a.form_id === form.id)
-    .map((a) => ({ id: a.id, submission_status: a.submission_status as SubmissionStatus }));
+  const attempts = progress!.attempts.filter((a) => a.form_id === form.id).map((a) => ({ id: a.id, submission_status: a.submission_status }));
   const decision = decideStart({
     has_exam: true,
     is_locked: state.is_locked,
@@ -105,13 +115,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
     attempts,
   });
 
-  if (decision.kind === "resume") {
-    if (isExpired(open!, now, grace(c))) {
-      await closeExpiredNow(db, [open!]);
-      throw expiredError(open!);
-    }
-    return c.json(attemptView(open!, form, now), 200);
-  }
+  if (decision.kind === "resume") throw conflict("attempt_conflict", "The exam state changed while starting; reload and try again");
   if (decision.kind === "refuse") throw conflict(decision.reason, startRefusals[decision.reason] ?? decision.reason);
 
   // One conditional INSERT holds the rules against concurrent starts: no open, pending or approved attempt,
@@ -234,12 +238,17 @@ const pastTense: Record<ReviewAction, string> = { grade: "graded", approve: "app
 
 /** Loads a submission for review, closing it first if its time ran out unseen. */
 async function loadForReview(c: Context<AppEnv>, submissionId: string, action: ReviewAction) {
+  const [named] = await findSubmission(c.get("db"), submissionId);
+  return reviewable(c, named, submissionId, action);
+}
+
+/** The checks a review decision makes on the submission it read. */
+async function reviewable(c: Context<AppEnv>, read: NamedSubmission | undefined, submissionId: string, action: ReviewAction) {
   assertManagerId(c.get("caller"), c.req.query("manager_id"));
-  const db = c.get("db");
-  let [named] = await findSubmission(db, submissionId);
+  let named = read;
   if (!named) throw notFound("Submission", submissionId);
   if (isExpired(named.submission, c.get("now"), grace(c))) {
-    const [closed] = await closeExpiredNow(db, [named.submission]);
+    const [closed] = await closeExpiredNow(c.get("db"), [named.submission]);
     if (closed) named = { ...named, submission: closed };
   }
   const status = named.submission.submission_status as SubmissionStatus;
@@ -288,30 +297,39 @@ export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c)
 export const approveSubmission: Handler<typeof routes.approveSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
   const body = (c.req.valid("json") ?? {}) as { feedback?: string | null; unlock_next_course?: boolean };
-  const named = await loadForReview(c, submission_id, "approve");
+  const db = c.get("db");
+  // The submission and its participant's progress in one batch: whose and which course come from the row.
+  const ofSubmission = (column: typeof formSubmissions.participant_id | typeof formSubmissions.course_id) =>
+    sql`(SELECT ${column} FROM ${formSubmissions} WHERE ${formSubmissions.id} = ${submission_id})`;
+  const query = progressQuery(db, ofSubmission(formSubmissions.participant_id), ofSubmission(formSubmissions.course_id), examClock(c));
+  const [[read], ...own] = await db.batch([findSubmission(db, submission_id), ...query.statements]);
+  const named = await reviewable(c, read, submission_id, "approve");
   const s = named.submission;
   const questions = s.questions_snapshot ?? [];
   const grades = s.theory_grades ?? {};
   const ungraded = ungradedTheory(questions, grades, answeredTheory(s.answers as Partial<Answers> | null));
   if (ungraded.length > 0) throw conflict("ungraded_answers", `Grade every THEORY answer first: ${ungraded.join(", ")}`);
 
-  const db = c.get("db");
-  const rows = await db.batch(progressReads(db, s.participant_id, oneCourse(s.course_id)));
-  const before = deriveProgress(rows).get(s.course_id);
-  const approved = [...rows] as unknown as ProgressRows;
-  approved[6] = rows[6].map((a) => (a.id === s.id ? { ...a, submission_status: "Approved" } : a));
-  const after = deriveProgress(approved).get(s.course_id);
+  const progress = await query.finish(own, s.participant_id);
+  const before = progress.get(s.course_id);
+  const after = progress.after({ approvedAttempt: s.id }).get(s.course_id);
   const outcome =
     before && after
       ? approvalOutcome(before.state, after.state, body.unlock_next_course === true)
       : { next_step_unlocked: false, next_step_id: null, course_completed: false, enrol_next_course: body.unlock_next_course === true };
-  const nextCourse = outcome.enrol_next_course ? named.next_course_id : null;
 
   // One batch: the decision, then writes that only happen if this request's decision is the one stored.
   const caller = c.get("caller");
   const stamp = c.get("now").toISOString();
   const mine = sql`EXISTS (SELECT 1 FROM form_submissions WHERE id = ${submission_id} AND submission_status = 'Approved' AND reviewed_at = ${stamp} AND reviewed_by = ${caller.id})`;
+  const milestone = milestoneWrites(db, s.participant_id, after, {
+    stamp,
+    newId: () => newId(c.get("now")),
+    guard: mine,
+    enrolNext: body.unlock_next_course === true,
+  });
   const scores = attemptScores(questions, s.answers as Partial<Answers> | null, grades, s.mcq_score);
+  const nextCourse = milestone.nextCourseId;
   const writes: BatchItem<"sqlite">[] = [
     db
       .update(formSubmissions)
@@ -325,29 +343,20 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
       // The scores written are those of the grades read: a grade landing meanwhile makes this a 409.
       .where(and(decided(submission_id, "approve"), gradesUnchanged(s.theory_grades)))
       .returning({ id: formSubmissions.id }),
-  ];
-  writes.push(
-    ...completionWrites(db, s.participant_id, { id: s.course_id, next_course_id: named.next_course_id }, {
-      completed: outcome.course_completed,
-      enrolNext: outcome.enrol_next_course,
-      stamp,
-      newId: newId(c.get("now")),
-      guard: mine,
-    }),
-  );
-  // Read back in the same batch whether the participant is (now) enrolled in the next course: an inactive or
-  // archived next course enrols nobody, and the answer must not claim otherwise.
-  writes.push(
+    ...milestone.writes,
+    // Read back in the same batch whether the participant is (now) enrolled in the next course: an inactive or
+    // archived next course enrols nobody, and the answer must not claim otherwise.
     db
       .select({ course_id: enrollments.course_id })
       .from(enrollments)
       .where(and(eq(enrollments.participant_id, s.participant_id), eq(enrollments.course_id, nextCourse ?? ""))),
-  );
-  const results = (await db.batch(writes as [BatchItem<"sqlite">])) as unknown[][];
+  ];
+  const [decision, ...rest] = writes;
+  const results = (await db.batch([decision!, ...rest])) as unknown[][];
   if (results[0]!.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
   const enrolledNext = results[results.length - 1]!.length > 0 ? nextCourse : null;
-  const { next_step_unlocked, next_step_id, course_completed } = outcome;
-  return c.json({ message: "Submission approved", next_step_unlocked, next_step_id, course_completed, next_course_id: enrolledNext }, 200);
+  const { next_step_unlocked, next_step_id } = outcome;
+  return c.json({ message: "Submission approved", next_step_unlocked, next_step_id, course_completed: milestone.completes, next_course_id: enrolledNext }, 200);
 };
 
 async function simpleDecision(c: Context<AppEnv>, submissionId: string, action: "reject" | "request_retake", set: { feedback?: string | null; retake_reason?: string | null }) {

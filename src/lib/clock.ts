@@ -9,3 +9,10 @@ export const now = (): Date => source();
 export function setClock(next: (() => Date) | null): void {
   source = next ?? (() => new Date());
 }
+
+import type { Context } from "hono";
+import { graceSeconds } from "../domain/exams";
+import type { AppEnv } from "../env";
+
+/** The request's time and the configured grace after an exam deadline: what every expiry decision takes. */
+export const examClock = (c: Context<AppEnv>) => ({ now: c.get("now"), graceSeconds: graceSeconds(c.env.EXAM_GRACE_SECONDS) });

@@ -7,7 +7,8 @@ import { assertManager } from "../lib/auth";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
 import { origin, type Handler } from "../lib/openapi";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
-import { courseOfMaterial, deriveProgress, progressReads, stepGate } from "../participants/queries";
+import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
+import { examClock } from "../lib/clock";
 import type * as routes from "./file-routes";
 import { findMaterial, toMaterial, type MaterialRow } from "./queries";
 
@@ -65,10 +66,11 @@ async function authorise(c: Context<AppEnv>, materialId: string, caller: Caller)
     if (!material) throw notFound("Material", materialId);
     return material;
   }
-  const [[material], ...rows] = await db.batch([findMaterial(db, materialId), ...progressReads(db, caller.id, courseOfMaterial(materialId))]);
-  const progress = [...deriveProgress(rows).values()][0];
+  const query = progressQuery(db, caller.id, courseOfMaterial(materialId), examClock(c));
+  const [[material], ...own] = await db.batch([findMaterial(db, materialId), ...query.statements]);
+  const progress = material ? (await query.finish(own)).first() : undefined;
   if (!material || !progress || !progress.course.is_active) throw notFound("Material", materialId);
-  if (stepGate(progress, material.step_id)) throw forbidden("Enrol in the course and unlock this step to open its files", "file_forbidden");
+  if (stepRefusal(progress, material.step_id)) throw forbidden("Enrol in the course and unlock this step to open its files", "file_forbidden");
   return material;
 }
 

@@ -1,7 +1,9 @@
 import { and, eq, isNull, notExists, sql } from "drizzle-orm";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
 import { assertManager, participantFor } from "../lib/auth";
-import { completionAfterMarking, courseOfMaterial, deriveProgress, progressReads, stepGate } from "../participants/queries";
+import { courseOfMaterial, milestoneWrites, progressQuery, stepRefusal } from "../progress";
+import { examClock } from "../lib/clock";
+import { progressError } from "../lib/progress-errors";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { origin, type Handler } from "../lib/openapi";
@@ -129,22 +131,25 @@ export const completeMaterial: Handler<typeof routes.completeMaterial> = async (
   const { material_id } = c.req.valid("param");
   const participantId = participantFor(caller, c.req.valid("query").participant_id);
   const db = c.get("db");
-  const [[material], ...rows] = await db.batch([findMaterial(db, material_id), ...progressReads(db, participantId, courseOfMaterial(material_id))]);
+  const query = progressQuery(db, participantId, courseOfMaterial(material_id), examClock(c));
+  const [[material], ...own] = await db.batch([findMaterial(db, material_id), ...query.statements]);
   if (!material) throw notFound("Material", material_id);
-  const progress = [...deriveProgress(rows).values()][0];
-  if (!progress || (caller.role === "participant" && !progress.course.is_active)) throw notFound("Material", material_id);
-  const gate = stepGate(progress, material.step_id);
-  if (gate) throw gate;
+  const progress = await query.finish(own);
+  const before = progress.first();
+  if (!before || (caller.role === "participant" && !before.course.is_active)) throw notFound("Material", material_id);
+  const refusal = stepRefusal(before, material.step_id);
+  if (refusal) throw progressError(refusal, material.step_id);
   if (material.material_type === "RequirementTable")
     throw new ApiError(409, "requires_approval", "A requirement table is complete when a manager approves your submission");
   const stamp = c.get("now").toISOString();
-  const { writes } = completionAfterMarking(db, participantId, rows, progress.course.id, [material_id], stamp, newId(c.get("now")));
+  const after = progress.after({ completedMaterials: [material_id] }).get(before.course.id);
+  const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")) });
   await db.batch([
     db
       .insert(materialCompletions)
       .values({ participant_id: participantId, material_id, step_id: material.step_id, completed_at: stamp })
       .onConflictDoNothing(),
-    ...writes,
+    ...milestone.writes,
   ]);
   return c.json({ message: "Material marked as complete", material_id }, 200);
 };

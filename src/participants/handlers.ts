@@ -1,30 +1,12 @@
-import { and, inArray, isNull, type SQL } from "drizzle-orm";
-import { forms, steps } from "../db/schema";
 import type { Caller } from "../env";
 import { actingParticipant } from "../lib/auth";
+import { examClock } from "../lib/clock";
 import { ApiError, notFound } from "../lib/errors";
 import { origin, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { toMaterial } from "../materials/queries";
-import { closingExpired, courseOfStep, deriveProgress, enrolledCourses, oneCourse, progressReads, requirementStatus, type CourseProgress } from "./queries";
-import { graceSeconds } from "../domain/exams";
-
-const grace = (c: { env: { EXAM_GRACE_SECONDS?: string } }) => graceSeconds(c.env.EXAM_GRACE_SECONDS);
+import { courseOfStep, enrolledCourses, oneCourse, progressQuery, requirementStatus, type CourseProgress } from "../progress";
 import type * as routes from "./routes";
-
-type Db = Parameters<Handler<typeof routes.myCourses>>[0]["var"]["db"];
-
-/** Exam names and durations of the courses' steps, for the progress views. */
-const examsOf = (db: Db, courseIds: SQL) =>
-  db
-    .select({ id: forms.id, name: forms.name, duration_minutes: forms.duration_minutes })
-    .from(forms)
-    .where(
-      and(
-        inArray(forms.id, db.select({ id: steps.exam_id }).from(steps).where(and(inArray(steps.course_id, courseIds), isNull(steps.archived_at)))),
-        isNull(forms.archived_at),
-      ),
-    );
 
 const notEnrolled = () => new ApiError(404, "not_enrolled", "Not enrolled in this course");
 
@@ -41,16 +23,16 @@ function currentStep(p: CourseProgress) {
 }
 
 export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
-  const query = c.req.valid("query");
+  const params = c.req.valid("query");
   const caller = c.get("caller");
-  const participantId = actingParticipant(caller, query.participant_id);
-  const limit = limitOf(query.limit);
-  const after = decodeCursor(query.cursor, ["number", "string"]);
+  const participantId = actingParticipant(caller, params.participant_id);
+  const limit = limitOf(params.limit);
+  const after = decodeCursor(params.cursor, ["number", "string"]);
   const db = c.get("db");
   const courseIds = enrolledCourses(participantId, after, limit + 1, caller.role === "participant");
-  const read = await db.batch(progressReads(db, participantId, courseIds));
-  const rows = await closingExpired(db, read, c.get("now"), grace(c));
-  const list = page(c, [...deriveProgress(rows).values()].filter((p) => p.enrolled), limit, (p) => [p.course.order_index, p.course.id]);
+  const query = progressQuery(db, participantId, courseIds, examClock(c));
+  const progress = await query.finish(await db.batch(query.statements));
+  const list = page(c, progress.all().filter((p) => p.enrolled), limit, (p) => [p.course.order_index, p.course.id]);
   return c.json(
     list.map((p) => {
       const current = p.state.current_step_id ? p.state.byId.get(p.state.current_step_id)! : null;
@@ -66,7 +48,7 @@ export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
           ? { is_started: current.is_started, materials_completed: current.materials_completed, exam_status: current.exam_status }
           : null,
         requirement_status: requirementStatus(p, p.materials),
-        is_completed: p.state.is_completed,
+        is_completed: p.is_completed,
       };
     }),
     200,
@@ -77,12 +59,11 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
   const { course_id } = c.req.valid("param");
   const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
   const db = c.get("db");
-  const [exams, ...read] = await db.batch([examsOf(db, oneCourse(course_id)), ...progressReads(db, participantId, oneCourse(course_id))]);
-  const rows = await closingExpired(db, read, c.get("now"), grace(c));
-  const p = deriveProgress(rows).get(course_id);
+  const query = progressQuery(db, participantId, oneCourse(course_id), examClock(c));
+  const p = (await query.finish(await db.batch(query.statements))).get(course_id);
   if (!visibleTo(c.get("caller"), p)) throw notFound("Course", course_id);
   if (!p.enrolled) throw notEnrolled();
-  const examById = new Map(exams.map((e) => [e.id, e]));
+  const examById = new Map(p.exams.map((e) => [e.id, e]));
   const current = p.steps.find((s) => s.id === p.state.current_step_id);
   return c.json(
     {
@@ -90,7 +71,7 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
       current_step_id: current?.id ?? null,
       current_step_order_index: current?.order_index ?? null,
       completed_step_ids: p.state.steps.filter((s) => s.is_completed).map((s) => s.id),
-      is_completed: p.state.is_completed,
+      is_completed: p.is_completed,
       steps: p.steps.map((step) => {
         const state = p.state.byId.get(step.id)!;
         const exam = step.exam_id ? (examById.get(step.exam_id) ?? null) : null;
@@ -116,8 +97,8 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
   const { step_id } = c.req.valid("param");
   const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
   const db = c.get("db");
-  const rows = await closingExpired(db, await db.batch(progressReads(db, participantId, courseOfStep(step_id))), c.get("now"), grace(c));
-  const p = [...deriveProgress(rows).values()][0];
+  const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
+  const p = (await query.finish(await db.batch(query.statements))).first();
   const step = p?.steps.find((s) => s.id === step_id);
   if (!visibleTo(c.get("caller"), p) || !step) throw notFound("Step", step_id);
   if (!p.enrolled) throw notEnrolled();
@@ -139,13 +120,13 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
       materials: p.materials
         .filter((m) => m.step_id === step_id)
         .map((m) => {
-          const table = m.requirement_table_id ? p.tables.get(m.requirement_table_id) : undefined;
+          const table = m.requirement_table_id ? p.tableProgress.get(m.requirement_table_id) : undefined;
           return { ...toMaterial(m, origin(c)), is_completed: done.has(m.id), ...(table ? { requirement_progress: table } : {}) };
         }),
       exam_submission: latest
         ? {
             submission_id: latest.id,
-            submission_status: latest.submission_status as "Submitted",
+            submission_status: latest.submission_status,
             attempt_number: latest.attempt_number,
             mcq_score: latest.mcq_score,
             theory_score: latest.theory_score,

@@ -1,5 +1,9 @@
-import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
-import { courses, materials, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import { and, asc, eq, gt, inArray, isNull, notExists, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { courses, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import type { AppEnv } from "../env";
+import { examClock } from "../lib/clock";
+import { coursesShowingTable, milestoneWrites, progressQuery } from "../progress";
 import type { Caller } from "../env";
 import { duplicateSerials } from "../domain/ordering";
 import { assertManager } from "../lib/auth";
@@ -135,12 +139,61 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
     })
     .where(and(eq(requirementTables.id, table_id), liveTable))
     .returning();
-  const [[row]] = body.requirements
-    ? await db.batch([update, restampApprovals(db, eq(requirementSubmissions.requirement_table_id, table_id), stamp)])
-    : [await update];
+  if (!body.requirements) {
+    const [row] = await update;
+    if (!row) throw notFound("Requirement table", table_id);
+    return c.json(toTable(row), 200);
+  }
+  const milestones = await milestonesOfEdit(c, table_id, body.requirements.map((r) => r.serial_number), stamp);
+  const [[row]] = await db.batch([update, restampApprovals(db, eq(requirementSubmissions.requirement_table_id, table_id), stamp), ...milestones]);
   if (!row) throw notFound("Requirement table", table_id);
   return c.json(toTable(row), 200);
 };
+
+/**
+ * An edit that removes the serials a participant had left can approve their table — and so complete a course.
+ * The milestones are written in the edit's batch, each conditional on that participant's submission being
+ * approved by the restamp that runs before it. One read: the not-yet-approved submissions, their approved
+ * serials and those participants' progress in the courses showing the table.
+ */
+async function milestonesOfEdit(c: Context<AppEnv>, tableId: string, serials: number[], stamp: string) {
+  const db = c.get("db");
+  const open = db
+    .select({ id: requirementSubmissions.id })
+    .from(requirementSubmissions)
+    .where(and(eq(requirementSubmissions.requirement_table_id, tableId), isNull(requirementSubmissions.approved_at)));
+  const participants = sql`(SELECT ${requirementSubmissions.participant_id} FROM ${requirementSubmissions}
+    WHERE ${requirementSubmissions.requirement_table_id} = ${tableId} AND ${requirementSubmissions.approved_at} IS NULL)`;
+  const query = progressQuery(db, participants, coursesShowingTable(tableId), examClock(c));
+  const [subs, approvedRows, ...own] = await db.batch([
+    db
+      .select({ id: requirementSubmissions.id, participant_id: requirementSubmissions.participant_id })
+      .from(requirementSubmissions)
+      .where(and(eq(requirementSubmissions.requirement_table_id, tableId), isNull(requirementSubmissions.approved_at))),
+    db
+      .select({ submission_id: requirementRows.submission_id, serial_number: requirementRows.serial_number })
+      .from(requirementRows)
+      .where(and(inArray(requirementRows.submission_id, open), eq(requirementRows.approved, true))),
+    ...query.statements,
+  ]);
+  const approvedBy = new Map<string, Set<number>>();
+  for (const r of approvedRows) {
+    const set = approvedBy.get(r.submission_id) ?? new Set<number>();
+    set.add(r.serial_number);
+    approvedBy.set(r.submission_id, set);
+  }
+  const approving = subs.filter((sub) => serials.every((serial) => approvedBy.get(sub.id)?.has(serial)));
+  if (approving.length === 0) return [];
+  const progress = await query.finish(own);
+  return approving.flatMap((sub) => {
+    const approvedNow = sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${sub.id} AND ${requirementSubmissions.approved_at} IS NOT NULL)`;
+    return progress
+      .forParticipant(sub.participant_id)
+      .after({ approvedTables: [tableId] })
+      .all()
+      .flatMap((p) => milestoneWrites(db, sub.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow }).writes);
+  });
+}
 
 export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
   assertManager(c.get("caller"));

@@ -18,7 +18,8 @@ import {
   type SubmissionWithTable,
 } from "./submission-queries";
 import type * as routes from "./submission-routes";
-import { completeCoursesAfterTableApproval } from "../participants/queries";
+import { coursesShowingTable, milestoneWrites, progressQuery, type ProgressSet } from "../progress";
+import { examClock } from "../lib/clock";
 import { visibleTo } from "./handlers";
 
 /** The submission is (still) submitted for review, as a condition inside a write. */
@@ -154,19 +155,47 @@ export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => 
   return c.json(page(c, rows, limit, (r) => [r.submitted_at, r.submission_id]), 200);
 };
 
+/**
+ * A manager's review load: the submission, its rows and its participant's progress in every course showing
+ * the table, in one batch (whose and which table come from the submission row, in SQL).
+ */
+async function loadForReview(c: Context<AppEnv>, submissionId: string) {
+  assertManagerId(c.get("caller"), c.req.query("manager_id"));
+  const db = c.get("db");
+  const ofSubmission = (column: typeof requirementSubmissions.participant_id | typeof requirementSubmissions.requirement_table_id) =>
+    sql`(SELECT ${column} FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId})`;
+  const query = progressQuery(db, ofSubmission(requirementSubmissions.participant_id), coursesShowingTable(ofSubmission(requirementSubmissions.requirement_table_id)), examClock(c));
+  const [[submission], rows, ...own] = await db.batch([submissionWithTable(db, submissionId), rowsOf(db, submissionId), ...query.statements]);
+  if (!submission) throw notFound("Submission", submissionId);
+  return { db, submission, rows: rows as StoredRow[], progress: await query.finish(own, submission.participant_id) };
+}
+
+/**
+ * Milestones of every course the table's approval completes, conditional on the approval being stamped by
+ * this batch's restamp (which runs before them). Written with the row decision or not at all.
+ */
+function milestonesOnApproval(c: Context<AppEnv>, progress: ProgressSet, submission: SubmissionWithTable, approves: boolean, stamp: string) {
+  if (!approves || submission.approved_at) return [];
+  const after = progress.after({ approvedTables: [submission.requirement_table_id] });
+  const approvedNow = sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submission.id} AND ${requirementSubmissions.approved_at} IS NOT NULL)`;
+  return after
+    .all()
+    .flatMap((p) => milestoneWrites(c.get("db"), submission.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow }).writes);
+}
+
 export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
-  assertManagerId(c.get("caller"), c.req.valid("query").manager_id);
   const { submission_id, serial_number } = c.req.valid("param");
   const body = c.req.valid("json");
-  const { submission, rows } = await load(c, submission_id, "manager");
+  const { db, submission, rows, progress } = await loadForReview(c, submission_id);
   const refusal = canReviewRow(submission.requirements, rows, submission.submitted_at !== null, serial_number);
   if (refusal === "unknown_serial") throw unknownSerial(serial_number);
   if (refusal === "not_submitted") throw conflict("not_submitted", "The participant has not submitted this table yet");
   if (refusal === "row_not_completed") throw conflict("row_not_completed", `Requirement ${serial_number} is not completed`);
-  const db = c.get("db");
   const stamp = c.get("now").toISOString();
+  const decided = rows.map((r) => (r.serial_number === serial_number ? { ...r, approved: body.approved } : r));
+  const approves = allApproved(submission.requirements, decided);
   // The checks above hold in SQL too: a participant unticking the row meanwhile makes this a 409.
-  const [reviewed, [stamped], after] = await db.batch([
+  const [reviewed, [stamped], ...rest] = await db.batch([
     db
       .update(requirementRows)
       .set({
@@ -186,26 +215,24 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
       )
       .returning({ serial_number: requirementRows.serial_number }),
     restampApproval(db, submission_id, stamp),
+    ...milestonesOnApproval(c, progress, submission, approves, stamp),
     rowsOf(db, submission_id),
   ]);
   if (reviewed.length === 0) throw conflict("row_changed", `Requirement ${serial_number} changed meanwhile; reload and review again`);
-  if (stamped?.approved_at && !submission.approved_at)
-    await completeCoursesAfterTableApproval(db, submission.participant_id, submission.requirement_table_id, stamp, () => newId(c.get("now")));
+  const after = rest[rest.length - 1] as StoredRow[];
   return c.json(
-    { message: "Row updated", approved: body.approved, all_approved: stamped?.approved_at != null && allApproved(submission.requirements, after as StoredRow[]) },
+    { message: "Row updated", approved: body.approved, all_approved: stamped?.approved_at != null && allApproved(submission.requirements, after) },
     200,
   );
 };
 
 export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
-  assertManagerId(c.get("caller"), c.req.valid("query").manager_id);
   const { submission_id } = c.req.valid("param");
   const body = (c.req.valid("json") ?? {}) as { approval_remarks?: string | null };
-  const { submission, rows } = await load(c, submission_id, "manager");
+  const { db, submission, rows, progress } = await loadForReview(c, submission_id);
   if (submission.submitted_at === null) throw conflict("not_submitted", "The participant has not submitted this table yet");
   const missing = missingSerials(submission.requirements, rows);
   if (missing.length > 0) throw conflict("incomplete_table", `Requirements not completed: ${missing.join(", ")}`);
-  const db = c.get("db");
   const stamp = c.get("now").toISOString();
   // Rows already approved keep their reviewer, time and remarks; every row approved now gets the remarks given
   // now — a rejection's remark must not stand beside an approval.
@@ -230,8 +257,7 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
         ),
       ),
     restampApproval(db, submission_id, stamp),
+    ...milestonesOnApproval(c, progress, submission, true, stamp),
   ]);
-  if (stamped?.approved_at && !submission.approved_at)
-    await completeCoursesAfterTableApproval(db, submission.participant_id, submission.requirement_table_id, stamp, () => newId(c.get("now")));
   return c.json({ message: "Requirement table approved", submission_id, is_approved: stamped?.approved_at != null, approved_at: stamped?.approved_at ?? null }, 200);
 };

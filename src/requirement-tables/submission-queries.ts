@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
+import { rowCount } from "../progress";
 import type { CursorValues } from "../lib/pagination";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
@@ -52,14 +53,6 @@ export const rowsOfParticipantTable = (db: Db, participantId: string, tableId: s
       ),
     )
     .orderBy(asc(requirementRows.serial_number));
-
-/**
- * How many of a submission's rows are completed / approved, over the table's current serials only (removed
- * serials stay stored but no longer count). Used in a select joined with both tables.
- */
-export const rowCount = (flag: "completed" | "approved", alias: string) =>
-  sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.${sql.raw(flag)} = 1
-    AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as(alias);
 
 /**
  * Submitted, not yet approved submissions with their row counts, oldest first.

@@ -9,24 +9,27 @@ import { chunk } from "../lib/chunk";
 import { origin, type Handler } from "../lib/openapi";
 import { toMaterial } from "../materials/queries";
 import { isGated } from "../domain/progress";
-import { closingExpired, completionAfterMarking, courseOfStep, deriveProgress, progressReads, stepGate } from "../participants/queries";
-import { graceSeconds } from "../domain/exams";
+import { courseOfStep, milestoneWrites, progressQuery, stepRefusal } from "../progress";
+import { examClock } from "../lib/clock";
+import { progressError } from "../lib/progress-errors";
 import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep, type StepRow } from "./queries";
 import type * as routes from "./routes";
 
 export const getStep: Handler<typeof routes.getStep> = async (c) => {
   const caller = c.get("caller");
   const { step_id } = c.req.valid("param");
-  const query = c.req.valid("query");
+  const named = c.req.valid("query").participant_id;
   // A participant always sees their own state; a manager sees a participant's when naming one.
-  const participantId = caller.role === "participant" ? actingParticipant(caller, query.participant_id) : query.participant_id;
+  const participantId = caller.role === "participant" ? actingParticipant(caller, named) : named;
   const db = c.get("db");
-  const [[found], ...read] = await db.batch([findStepWithExam(db, step_id), ...progressReads(db, participantId ?? "", courseOfStep(step_id))]);
+  // Without a participant (a manager's view) the own-row reads name nobody and return nothing.
+  const query = progressQuery(db, participantId ?? "", courseOfStep(step_id), examClock(c));
+  const [[found], ...ownRows] = await db.batch([findStepWithExam(db, step_id), ...query.statements]);
   if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
-  const rows = await closingExpired(db, read, c.get("now"), graceSeconds(c.env.EXAM_GRACE_SECONDS));
   const { step } = found;
   const exam = examInfo(found);
-  const course = deriveProgress(rows).get(step.course_id)!;
+  const course = (await query.finish(ownRows)).get(step.course_id);
+  if (!course) throw notFound("Step", step_id);
   const state = course.state.byId.get(step_id)!;
   const own = course.materials.filter((m) => m.step_id === step_id);
   const done = new Set(state.completed_material_ids);
@@ -179,26 +182,29 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   const { step_id } = c.req.valid("param");
   const participantId = participantFor(caller, c.req.valid("query").participant_id);
   const db = c.get("db");
-  const [[found], ...rows] = await db.batch([findStepWithExam(db, step_id), ...progressReads(db, participantId, courseOfStep(step_id))]);
+  const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
+  const [[found], ...own] = await db.batch([findStepWithExam(db, step_id), ...query.statements]);
   if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
-  const gate = stepGate(deriveProgress(rows).get(found.step.course_id), step_id);
-  if (gate) throw gate;
+  const progress = await query.finish(own);
+  const before = progress.get(found.step.course_id);
+  const refusal = stepRefusal(before, step_id);
+  if (refusal) throw progressError(refusal, step_id);
   const stamp = c.get("now").toISOString();
   // Requirement tables are left out: they complete when a manager approves the participant's table.
-  const marked = rows[2].filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable").map((m) => m.id);
-  const { after, writes } = completionAfterMarking(db, participantId, rows, found.step.course_id, marked, stamp, newId(c.get("now")));
-  if (marked.length > 0 || writes.length > 0)
-    await db.batch(
-      [
-        ...chunk(marked, 4).map((ids) =>
-          db
-            .insert(materialCompletions)
-            .values(ids.map((material_id) => ({ participant_id: participantId, material_id, step_id, completed_at: stamp })))
-            .onConflictDoNothing(),
-        ),
-        ...writes,
-      ] as unknown as [BatchItem<"sqlite">],
-    );
+  const marked = before!.materials.filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable").map((m) => m.id);
+  const after = progress.after({ completedMaterials: marked }).get(found.step.course_id);
+  const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")) });
+  const writes: BatchItem<"sqlite">[] = [
+    ...chunk(marked, 4).map((ids) =>
+      db
+        .insert(materialCompletions)
+        .values(ids.map((material_id) => ({ participant_id: participantId, material_id, step_id, completed_at: stamp })))
+        .onConflictDoNothing(),
+    ),
+    ...milestone.writes,
+  ];
+  const [head, ...rest] = writes;
+  if (head) await db.batch([head, ...rest]);
   const state = after!.state.byId.get(step_id)!;
   const exam = examInfo(found);
   return c.json(

@@ -1,0 +1,5 @@
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type * as schema from "./schema";
+
+/** The database handle every query takes. */
+export type Db = DrizzleD1Database<typeof schema>;

@@ -1,0 +1,161 @@
+/**
+ * Progress of one participant in some courses, derived with the pure rules of domain/progress from the
+ * course structures and the participant's own rows. `after(change)` answers "what would progress be after
+ * this write", so a handler decides before it writes.
+ */
+import { closeExpired, isExpired, type Answers, type Question } from "../domain/exams";
+import { courseState, type AttemptFacts, type CourseState, type SubmissionStatus } from "../domain/progress";
+import type { AttemptRow, CourseStructure, EnrollmentRow, OwnRows } from "./reads";
+
+export type RequirementProgress = { completed: number; approved: number; total: number; is_submitted: boolean };
+
+/** An attempt as every view shows it: one whose time ran out unseen is shown closed, scored from what was saved. */
+export type ShownAttempt = Omit<AttemptRow, "open_answers" | "open_questions" | "submission_status"> & { submission_status: SubmissionStatus };
+
+export type CourseProgress = CourseStructure & {
+  enrolled: boolean;
+  enrollment: EnrollmentRow | undefined;
+  attempts: ShownAttempt[];
+  completed: ReadonlySet<string>;
+  /** The participant's counts per requirement table shown in the course. */
+  tableProgress: ReadonlyMap<string, RequirementProgress>;
+  state: CourseState;
+  /**
+   * The recorded milestone: the enrolment's `completed_at`, stamped in the batch of the write that completed
+   * the last step, and kept even if a later change reopens a step (each step still shows its own state).
+   */
+  is_completed: boolean;
+};
+
+/** A change a write is about to make, applied to the participant's facts. */
+export type ProgressChange = {
+  completedMaterials?: readonly string[];
+  approvedAttempt?: string;
+  approvedTables?: readonly string[];
+};
+
+const parse = <T>(text: string | null): T | null => {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+};
+
+function shown(a: AttemptRow, now: Date, graceSeconds: number): ShownAttempt {
+  const { open_answers, open_questions, ...row } = a;
+  if (!isExpired(a, now, graceSeconds)) return { ...row, submission_status: a.submission_status as SubmissionStatus };
+  const closed = closeExpired(parse<Question[]>(open_questions) ?? [], parse<Partial<Answers>>(open_answers), new Date(a.deadline_at!));
+  return { ...row, ...closed };
+}
+
+export class ProgressSet {
+  private readonly derived = new Map<string, CourseProgress>();
+
+  constructor(
+    readonly participantId: string,
+    private readonly structures: ReadonlyMap<string, CourseStructure>,
+    private readonly own: OwnRows,
+    private readonly now: Date,
+    private readonly graceSeconds: number,
+    private readonly change: ProgressChange = {},
+  ) {}
+
+  /** The courses read, in course order (order_index, then id). */
+  all(): CourseProgress[] {
+    const ids = [...this.structures.values()]
+      .map((s) => s.course)
+      .sort((a, b) => a.order_index - b.order_index || (a.id < b.id ? -1 : 1))
+      .map((c) => c.id);
+    return ids.map((id) => this.get(id)!);
+  }
+
+  /** The only course read (for reads keyed by a step or material), if any. */
+  first(): CourseProgress | undefined {
+    return this.all()[0];
+  }
+
+  get(courseId: string): CourseProgress | undefined {
+    const hit = this.derived.get(courseId);
+    if (hit) return hit;
+    const structure = this.structures.get(courseId);
+    if (!structure) return undefined;
+    const pid = this.participantId;
+    const change = this.change;
+    const completed = new Set(this.own.completions.filter((r) => r.participant_id === pid).map((r) => r.material_id));
+    for (const id of change.completedMaterials ?? []) completed.add(id);
+    const sizes = new Map(structure.tables.map((t) => [t.id, t.requirement_count]));
+    const tableProgress = new Map<string, RequirementProgress>();
+    const approvedTables = new Set<string>(change.approvedTables ?? []);
+    for (const t of this.own.tableSubmissions) {
+      if (t.participant_id !== pid || !sizes.has(t.requirement_table_id)) continue;
+      tableProgress.set(t.requirement_table_id, { completed: t.completed, approved: t.approved, total: sizes.get(t.requirement_table_id)!, is_submitted: t.submitted_at !== null });
+      if (t.approved_at !== null) approvedTables.add(t.requirement_table_id);
+    }
+    for (const [id, total] of sizes) if (!tableProgress.has(id)) tableProgress.set(id, { completed: 0, approved: 0, total, is_submitted: false });
+    const attempts = this.own.attempts
+      .filter((a) => a.participant_id === pid && a.course_id === courseId)
+      .map((a) => shown(a, this.now, this.graceSeconds))
+      .map((a) => (a.id === change.approvedAttempt ? { ...a, submission_status: "Approved" as const } : a));
+    const enrollment = this.own.enrollments.find((e) => e.participant_id === pid && e.course_id === courseId);
+    const state = courseState(structure.steps, structure.materials, {
+      enrolled: enrollment !== undefined,
+      start_step_id: enrollment?.start_step_id ?? null,
+      completed_material_ids: completed,
+      approved_table_ids: approvedTables,
+      attempts: attempts as (AttemptFacts & ShownAttempt)[],
+    });
+    const progress: CourseProgress = {
+      ...structure,
+      enrolled: enrollment !== undefined,
+      enrollment,
+      attempts,
+      completed,
+      tableProgress,
+      state,
+      is_completed: enrollment?.completed_at != null,
+    };
+    this.derived.set(courseId, progress);
+    return progress;
+  }
+
+  /** Progress as it will be once `change` is written. */
+  after(change: ProgressChange): ProgressSet {
+    const merged: ProgressChange = {
+      completedMaterials: [...(this.change.completedMaterials ?? []), ...(change.completedMaterials ?? [])],
+      approvedAttempt: change.approvedAttempt ?? this.change.approvedAttempt,
+      approvedTables: [...(this.change.approvedTables ?? []), ...(change.approvedTables ?? [])],
+    };
+    return new ProgressSet(this.participantId, this.structures, this.own, this.now, this.graceSeconds, merged);
+  }
+
+  /** The same structures, for another of the participants whose rows were read. */
+  forParticipant(participantId: string): ProgressSet {
+    return new ProgressSet(participantId, this.structures, this.own, this.now, this.graceSeconds);
+  }
+}
+
+/** Sums over the distinct requirement tables of some materials; null when they show none. */
+export function requirementStatus(p: CourseProgress, materialRows: readonly { requirement_table_id: string | null }[]) {
+  const ids = new Set(materialRows.map((m) => m.requirement_table_id).filter((id): id is string => id !== null));
+  if (ids.size === 0) return null;
+  const sum = { completed: 0, approved: 0, total: 0 };
+  for (const id of ids) {
+    const t = p.tableProgress.get(id);
+    if (!t) continue;
+    sum.completed += t.completed;
+    sum.approved += t.approved;
+    sum.total += t.total;
+  }
+  return sum;
+}
+
+/** Why a participant may not work on a step right now, or null when they may. */
+export function stepRefusal(progress: CourseProgress | undefined, stepId: string): "not_enrolled" | "step_not_found" | "step_locked" | null {
+  if (!progress?.enrolled) return "not_enrolled";
+  const state = progress.state.byId.get(stepId);
+  if (!state) return "step_not_found";
+  if (state.is_locked) return "step_locked";
+  return null;
+}

@@ -1,0 +1,71 @@
+/**
+ * Stored progress facts: enrolments and the course-completion milestone. Every write that can complete a
+ * course's last step puts `milestoneWrites` into its own batch, so the milestone and the next-course enrolment
+ * are written with the change that causes them or not at all.
+ */
+import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { courses, enrollments, steps } from "../db/schema";
+import type { Db } from "../db/types";
+import type { CourseProgress } from "./derive";
+
+/**
+ * Enrols a participant in the course `courseExpr` names, at its `default_step_id` or else its first step.
+ * One conditional INSERT: an existing enrolment is left exactly as it is, so enrolling twice changes nothing,
+ * and an inactive or archived course enrols no one.
+ */
+export function enrollWrite(db: Db, participantId: string, courseExpr: SQL, id: string, stamp: string) {
+  const firstStep = sql<string | null>`(SELECT s.id FROM ${steps} s WHERE s.course_id = ${courses.id} AND s.archived_at IS NULL ORDER BY s.order_index, s.id LIMIT 1)`;
+  return db
+    .insert(enrollments)
+    .select(
+      db
+        .select({
+          id: sql<string>`${id}`.as("id"),
+          participant_id: sql<string>`${participantId}`.as("participant_id"),
+          course_id: courses.id,
+          start_step_id: sql<string | null>`COALESCE(${courses.default_step_id}, ${firstStep})`.as("start_step_id"),
+          enrolled_at: sql<string>`${stamp}`.as("enrolled_at"),
+          completed_at: sql<string | null>`NULL`.as("completed_at"),
+        })
+        .from(courses)
+        .where(and(inArray(courses.id, courseExpr), isNull(courses.archived_at), eq(courses.is_active, true))),
+    )
+    .onConflictDoNothing({ target: [enrollments.participant_id, enrollments.course_id] });
+}
+
+export type Milestone = {
+  writes: BatchItem<"sqlite">[];
+  /** This write completes the course (its last step, and no milestone was stamped yet). */
+  completes: boolean;
+  /** The course the participant is enrolled in next by these writes (if it is active), or null. */
+  nextCourseId: string | null;
+};
+
+/**
+ * The milestone writes for `after` (progress as it will be after this request's change): the enrolment is
+ * stamped completed when every step is and no stamp exists yet, and the participant is enrolled in the next
+ * course — also when `enrolNext` asks for it (a manager's `unlock_next_course`). `guard` makes every write
+ * conditional on the change itself having landed (e.g. this request's approval being the one stored).
+ */
+export function milestoneWrites(
+  db: Db,
+  participantId: string,
+  after: CourseProgress | undefined,
+  options: { stamp: string; newId: () => string; guard?: SQL; enrolNext?: boolean },
+): Milestone {
+  if (!after?.enrolled) return { writes: [], completes: false, nextCourseId: null };
+  const guard = options.guard ?? sql`1`;
+  const completes = after.state.is_completed && !after.is_completed;
+  const writes: BatchItem<"sqlite">[] = [];
+  if (completes)
+    writes.push(
+      db
+        .update(enrollments)
+        .set({ completed_at: options.stamp })
+        .where(and(eq(enrollments.participant_id, participantId), eq(enrollments.course_id, after.course.id), isNull(enrollments.completed_at), guard)),
+    );
+  const next = completes || options.enrolNext ? after.course.next_course_id : null;
+  if (next) writes.push(enrollWrite(db, participantId, sql`(SELECT ${next} WHERE ${guard})`, options.newId(), options.stamp));
+  return { writes, completes, nextCourseId: next };
+}
