@@ -9,6 +9,7 @@ import {
   checkAnswers,
   checkGrades,
   decideStart,
+  isExpired,
   deadlineFor,
 
   remainingSeconds,
@@ -37,7 +38,6 @@ import {
   closeExpiredNow,
   expiredOpenAttempts,
   findSubmission,
-  isExpired,
   submissionPage,
   toDetail,
   type NamedSubmission,

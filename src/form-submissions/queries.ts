@@ -3,7 +3,7 @@ import type { CursorValues } from "../lib/pagination";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
-import { closeExpired, timing, type Answers } from "../domain/exams";
+import { closeExpired, type Answers } from "../domain/exams";
 import { publicQuestions } from "../domain/forms";
 import type { Caller } from "../env";
 
@@ -64,9 +64,6 @@ export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, whe
     .orderBy(asc(formSubmissions.deadline_at))
     .limit(limit);
 
-export function isExpired(row: SubmissionRow, now: Date, graceSeconds: number): boolean {
-  return row.submission_status === "InProgress" && row.deadline_at !== null && timing(now, new Date(row.deadline_at), graceSeconds) === "expired";
-}
 
 /** Closing writes for expired attempts; each is conditional on the attempt still being open. */
 export function closeExpiredWrites(db: Db, rows: SubmissionRow[]) {
