@@ -52,8 +52,13 @@ function fromHttpException(error: HTTPException): ApiError {
       return new ApiError(413, "body_too_large", "Request body is larger than 1 MB");
     case 415:
       return new ApiError(415, "unsupported_media_type", "Request body must be JSON (Content-Type: application/json)");
+    case 401:
+      return new ApiError(401, "unauthorized", error.message || "Unauthorized");
     default:
-      return new ApiError(error.status as ApiError["status"], `http_${error.status}`, error.message || "Request refused");
+      // Hono raises nothing else today; anything new is reported in the closed vocabulary, never invented.
+      return error.status >= 500
+        ? new ApiError(500, "internal_error", "Internal server error")
+        : new ApiError(400, "bad_request", error.message || "Request refused");
   }
 }
 

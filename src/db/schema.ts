@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { MATERIAL_TYPES, SUBMISSION_STATUSES, type Question } from "../domain/vocabulary";
 
 /*
  * One schema for the whole API. Conventions:
@@ -78,9 +79,7 @@ export const materials = sqliteTable(
   {
     id: text("id").primaryKey(),
     step_id: text("step_id").notNull(),
-    material_type: text("material_type", {
-      enum: ["Video", "BookLink", "Document", "Audio", "RequirementTable"],
-    }).notNull(),
+    material_type: text("material_type", { enum: MATERIAL_TYPES }).notNull(),
     title: text("title").notNull(),
     description: text("description"),
     content: text("content", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
@@ -105,14 +104,7 @@ export const materials = sqliteTable(
   ],
 );
 
-export type QuestionRecord = {
-  question_id: string;
-  question_type: "MCQ" | "THEORY";
-  question_text: string;
-  options: { option_id: string; text: string; is_correct: boolean }[];
-  marks: number;
-  max_words: number | null;
-};
+export type QuestionRecord = Question;
 
 export const forms = sqliteTable(
   "forms",
@@ -203,7 +195,7 @@ export const formSubmissions = sqliteTable(
     course_id: text("course_id").notNull(),
     participant_id: text("participant_id").notNull(),
     attempt_number: integer("attempt_number").notNull(),
-    submission_status: text("submission_status").notNull(),
+    submission_status: text("submission_status", { enum: SUBMISSION_STATUSES }).notNull(),
     started_at: text("started_at").notNull(),
     deadline_at: text("deadline_at"),
     submitted_at: text("submitted_at"),

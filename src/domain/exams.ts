@@ -2,14 +2,11 @@
  * Exam attempts: who may start one, until when answers are accepted, how answers are checked and scored,
  * and which review decision may follow which state. Pure.
  */
-import type { SubmissionStatus } from "./progress";
+import type { Question as StoredQuestion, SubmissionStatus } from "./vocabulary";
 
-export type Question = {
-  question_id: string;
-  question_type: "MCQ" | "THEORY";
-  options: { option_id: string; is_correct: boolean }[];
-  marks: number;
-  max_words: number | null;
+/** What scoring and answer checks need of a question (tests build just this much). */
+export type Question = Pick<StoredQuestion, "question_id" | "question_type" | "marks" | "max_words"> & {
+  options: Pick<StoredQuestion["options"][number], "option_id" | "is_correct">[];
 };
 export type McqAnswer = { question_id: string; selected_option_id: string };
 export type TheoryAnswer = { question_id: string; answer_text: string };

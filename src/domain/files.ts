@@ -60,7 +60,7 @@ export function sniff(head: Uint8Array): FileKind | null {
   return null;
 }
 
-export type UploadRefusal = { status: 415; code: string; detail: string };
+export type UploadRefusal = { status: 415; code: "files_not_supported" | "unsupported_file_type" | "file_content_mismatch"; detail: string };
 
 export function normaliseType(declared: string): string {
   return declared.split(";")[0]!.trim().toLowerCase();

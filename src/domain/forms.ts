@@ -1,22 +1,17 @@
 /**
  * What makes an exam form consistent, and what a participant may see of it. Pure: no I/O.
  */
+import type { Question, QUESTION_TYPE_INPUTS } from "./vocabulary";
+
+export type { Question };
+
 export type QuestionInput = {
   question_id: string;
-  question_type: "MCQ" | "THEORY" | "Theory";
+  question_type: (typeof QUESTION_TYPE_INPUTS)[number];
   question_text: string;
   options?: { option_id: string; text: string; is_correct?: boolean }[];
   marks: number;
   max_words?: number | null;
-};
-
-export type Question = {
-  question_id: string;
-  question_type: "MCQ" | "THEORY";
-  question_text: string;
-  options: { option_id: string; text: string; is_correct: boolean }[];
-  marks: number;
-  max_words: number | null;
 };
 
 export type FormSettingsInput = {

@@ -14,8 +14,9 @@
  * - Any other step unlocks when its predecessor (`previous_step_id`, else the step before it by order) is
  *   unlocked and completed — or, with `unlock_on_exam_pass: false`, has its mandatory materials complete.
  */
-export type ExamStatus = "NotStarted" | "InProgress" | "Submitted" | "Approved" | "Rejected";
-export type SubmissionStatus = "InProgress" | "Submitted" | "UnderReview" | "Approved" | "Rejected" | "RetakeRequested";
+import type { ExamStatus, SubmissionStatus } from "./vocabulary";
+
+export type { ExamStatus, SubmissionStatus };
 
 export type StepFacts = {
   id: string;

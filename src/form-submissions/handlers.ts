@@ -21,7 +21,6 @@ import {
   type ReviewAction,
 } from "../domain/exams";
 import { publicQuestions } from "../domain/forms";
-import type { SubmissionStatus } from "../domain/progress";
 import type { AppEnv } from "../env";
 import { actingParticipant, assertManagerId } from "../lib/auth";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
@@ -251,7 +250,7 @@ async function reviewable(c: Context<AppEnv>, read: NamedSubmission | undefined,
     const [closed] = await closeExpiredNow(c.get("db"), [named.submission]);
     if (closed) named = { ...named, submission: closed };
   }
-  const status = named.submission.submission_status as SubmissionStatus;
+  const status = named.submission.submission_status;
   if (!canReview(status, action))
     throw conflict("not_reviewable", `A submission that is ${status} cannot be ${pastTense[action]}`);
   return named;

@@ -99,7 +99,7 @@ export function toSummary(row: NamedSubmission) {
     mcq_score: s.mcq_score,
     theory_score: s.theory_score,
     total_score: s.total_score,
-    submission_status: s.submission_status as "Submitted",
+    submission_status: s.submission_status,
     started_at: s.started_at,
     deadline_at: s.deadline_at,
     submitted_at: s.submitted_at,

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { QUESTION_TYPES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
@@ -22,7 +23,7 @@ export const AnswersSchema = z
 export const PublicQuestionSchema = z
   .object({
     question_id: z.string(),
-    question_type: z.enum(["MCQ", "THEORY"]),
+    question_type: z.enum(QUESTION_TYPES),
     question_text: z.string(),
     options: z.array(z.object({ option_id: z.string(), text: z.string() })),
     marks: z.number(),
@@ -69,7 +70,6 @@ export const AutosaveResultSchema = z
   })
   .openapi("AutosaveResult");
 
-export const SUBMISSION_STATUSES = ["InProgress", "Submitted", "UnderReview", "Approved", "Rejected", "RetakeRequested"] as const;
 
 export const SubmissionSummarySchema = z
   .object({
@@ -103,7 +103,7 @@ export const SubmissionDetailSchema = SubmissionSummarySchema.omit({ form_name: 
     questions: z.array(
       z.object({
         question_id: z.string(),
-        question_type: z.enum(["MCQ", "THEORY"]),
+        question_type: z.enum(QUESTION_TYPES),
         question_text: z.string(),
         options: z.array(z.object({ option_id: z.string(), text: z.string(), is_correct: z.boolean().optional().openapi({ description: "Managers only" }) })),
         marks: z.number(),

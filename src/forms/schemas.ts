@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { QUESTION_TYPE_INPUTS, QUESTION_TYPES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
@@ -15,7 +16,7 @@ export const OptionInputSchema = z
 export const QuestionInputSchema = z
   .object({
     question_id: z.string().trim().min(1).max(64),
-    question_type: z.enum(["MCQ", "THEORY", "Theory"]).openapi({ description: "`Theory` is accepted and stored as `THEORY`" }),
+    question_type: z.enum(QUESTION_TYPE_INPUTS).openapi({ description: "`Theory` is accepted and stored as `THEORY`" }),
     question_text: z.string().trim().min(1).max(5000),
     options: z.array(OptionInputSchema).max(20).optional(),
     marks: marks(),
@@ -50,7 +51,7 @@ export const UpdateFormSchema = z
 export const QuestionSchema = z
   .object({
     question_id: z.string(),
-    question_type: z.enum(["MCQ", "THEORY"]),
+    question_type: z.enum(QUESTION_TYPES),
     question_text: z.string(),
     options: z.array(
       z.object({

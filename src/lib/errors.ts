@@ -1,14 +1,100 @@
 /**
  * The one error type of the API. Handlers throw it; the app's onError turns it into
- * `{ detail, code, errors? }` with its status. `code` is stable for clients to branch on,
- * `detail` is for people.
+ * `{ detail, code, errors? }` with its status. `code` is stable for clients to branch on (a closed list,
+ * published as the `code` enum of the OpenAPI `Error` schema and in the README), `detail` is for people.
  */
 export type FieldError = { path: string; message: string };
 
+/** Every error code, with the statuses it is answered with. */
+export const ERROR_CODES = {
+  // 400: the request itself is wrong
+  validation_error: [400],
+  malformed_json: [400],
+  bad_request: [400],
+  invalid_form: [400],
+  invalid_answers: [400],
+  invalid_grades: [400],
+  invalid_reorder: [400],
+  invalid_chain: [400],
+  invalid_default_step: [400],
+  invalid_previous_step: [400],
+  invalid_cursor: [400],
+  invalid_bookmark: [400],
+  invalid_idempotency_key: [400],
+  invalid_length: [400],
+  length_mismatch: [400],
+  empty_file: [400],
+  duplicate_serial_number: [400],
+  participant_required: [400],
+  // 401 / 403: who is asking
+  unauthorized: [401],
+  forbidden: [403],
+  manager_only: [403],
+  participants_only: [403],
+  not_your_data: [403],
+  not_your_identity: [403],
+  not_your_attempt: [403],
+  file_forbidden: [403],
+  // 404: no such thing (for this caller)
+  route_not_found: [404],
+  course_not_found: [404],
+  step_not_found: [404],
+  material_not_found: [404],
+  form_not_found: [404],
+  requirement_table_not_found: [404],
+  submission_not_found: [404],
+  exam_not_found: [404],
+  file_not_found: [404],
+  serial_not_found: [404],
+  no_default_course: [404],
+  not_enrolled: [404, 409],
+  // 409: the state does not allow it now
+  conflict: [409],
+  chain_conflict: [409],
+  chain_cycle: [409],
+  step_cycle: [409],
+  step_locked: [409],
+  materials_incomplete: [409],
+  exam_already_approved: [409],
+  awaiting_review: [409],
+  no_attempts_left: [409],
+  no_exam: [404, 409],
+  attempt_conflict: [409],
+  attempt_expired: [409],
+  already_submitted: [409],
+  not_reviewable: [409],
+  ungraded_answers: [409],
+  requires_approval: [409],
+  row_approved: [409],
+  row_changed: [409],
+  row_not_completed: [409],
+  not_submitted: [409],
+  incomplete_table: [409],
+  already_approved: [409],
+  idempotency_in_progress: [409],
+  // other statuses
+  length_required: [411],
+  body_too_large: [413],
+  file_too_large: [413],
+  unsupported_media_type: [415],
+  unsupported_file_type: [415],
+  files_not_supported: [415],
+  file_content_mismatch: [415],
+  range_not_satisfiable: [416],
+  idempotency_key_reused: [422],
+  internal_error: [500],
+  database_overloaded: [503],
+  auth_unavailable: [503],
+  file_links_unavailable: [503],
+} as const satisfies Record<string, readonly number[]>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorStatus = (typeof ERROR_CODES)[ErrorCode][number];
+
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 411 | 413 | 415 | 416 | 422 | 429 | 500 | 503,
-    readonly code: string,
+    readonly status: ErrorStatus,
+    readonly code: ErrorCode,
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
@@ -17,10 +103,20 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, detail: string, errors?: FieldError[]) =>
-  new ApiError(400, code, detail, errors);
+export const badRequest = (code: ErrorCode, detail: string, errors?: FieldError[]) => new ApiError(400, code, detail, errors);
 export const unauthorized = (detail: string) => new ApiError(401, "unauthorized", detail);
-export const forbidden = (detail: string, code = "forbidden") => new ApiError(403, code, detail);
-export const notFound = (what: string, id?: string) =>
-  new ApiError(404, `${what.toLowerCase().replace(/[^a-z]+/g, "_")}_not_found`, id ? `${what} '${id}' not found` : `${what} not found`);
-export const conflict = (code: string, detail: string) => new ApiError(409, code, detail);
+export const forbidden = (detail: string, code: ErrorCode = "forbidden") => new ApiError(403, code, detail);
+export const conflict = (code: ErrorCode, detail: string) => new ApiError(409, code, detail);
+
+/** The things an id can name, and the code a client gets when it names none. */
+const NOT_FOUND = {
+  Course: "course_not_found",
+  Step: "step_not_found",
+  Material: "material_not_found",
+  Form: "form_not_found",
+  "Requirement table": "requirement_table_not_found",
+  Submission: "submission_not_found",
+} as const satisfies Record<string, ErrorCode>;
+
+export const notFound = (what: keyof typeof NOT_FOUND, id?: string) =>
+  new ApiError(404, NOT_FOUND[what], id ? `${what} '${id}' not found` : `${what} not found`);

@@ -1,6 +1,6 @@
 import { OpenAPIHono, z, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { badRequest } from "./errors";
+import { badRequest, ERROR_CODES, type ErrorCode } from "./errors";
 import { ID_PATTERN } from "./ids";
 
 /** Every router validates with the same hook, so every validation failure has one shape. */
@@ -32,7 +32,10 @@ export type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 export const ErrorSchema = z
   .object({
     detail: z.string().openapi({ example: "Course '507f1f77bcf86cd799439011' not found" }),
-    code: z.string().openapi({ example: "course_not_found" }),
+    code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).openapi({
+      example: "course_not_found",
+      description: "Stable, closed list: switch on it. Statuses per code are in the README's error table.",
+    }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .openapi("Error");

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { fields, objectId } from "../lib/openapi";
 
-export const MATERIAL_TYPES = ["Video", "BookLink", "Document", "Audio", "RequirementTable"] as const;
-export type MaterialType = (typeof MATERIAL_TYPES)[number];
+import { MATERIAL_TYPES, type MaterialType } from "../domain/vocabulary";
+
+export { MATERIAL_TYPES, type MaterialType };
 
 const UrlContent = z.object({ url: fields.url() }).strict();
 

@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { EXAM_STATUSES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId, participantQuery } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 import { MaterialSchema } from "../materials/schemas";
 
-const examStatus = z.enum(["NotStarted", "InProgress", "Submitted", "Approved", "Rejected"]);
+const examStatus = z.enum(EXAM_STATUSES);
 
 export const MyCoursesQuery = participantQuery.extend(pageQuery);
 
@@ -53,7 +54,7 @@ export const CourseProgressSchema = z
 export const ExamSubmissionBriefSchema = z
   .object({
     submission_id: z.string(),
-    submission_status: z.enum(["InProgress", "Submitted", "UnderReview", "Approved", "Rejected", "RetakeRequested"]),
+    submission_status: z.enum(SUBMISSION_STATUSES),
     attempt_number: z.number().int(),
     mcq_score: z.number().nullable(),
     theory_score: z.number().nullable(),

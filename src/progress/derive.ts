@@ -45,7 +45,7 @@ const parse = <T>(text: string | null): T | null => {
 
 function shown(a: AttemptRow, now: Date, graceSeconds: number): ShownAttempt {
   const { open_answers, open_questions, ...row } = a;
-  if (!isExpired(a, now, graceSeconds)) return { ...row, submission_status: a.submission_status as SubmissionStatus };
+  if (!isExpired(a, now, graceSeconds)) return row;
   const closed = closeExpired(parse<Question[]>(open_questions) ?? [], parse<Partial<Answers>>(open_answers), new Date(a.deadline_at!));
   return { ...row, ...closed };
 }

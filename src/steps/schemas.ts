@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { EXAM_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
 import { MaterialSchema } from "../materials/schemas";
 
@@ -34,7 +35,7 @@ export const StepProgressSchema = z
     materials_completed: z.boolean(),
     completed_materials_count: z.number().int(),
     total_materials: z.number().int(),
-    exam_status: z.enum(["NotStarted", "InProgress", "Submitted", "Approved", "Rejected"]),
+    exam_status: z.enum(EXAM_STATUSES),
   })
   .openapi("StepProgress");
 
