@@ -62,13 +62,18 @@ function fromHttpException(error: HTTPException): ApiError {
   }
 }
 
-type OpenApiDoc = { paths?: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> };
+type OpenApiDoc = {
+  paths?: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown>; description?: string; "x-roles"?: string[] }>>;
+};
 
 function withBodyErrors(input: object): object {
   const doc = input as OpenApiDoc;
   const error = { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
   for (const operations of Object.values(doc.paths ?? {}))
     for (const [method, op] of Object.entries(operations)) {
+      // The route's declared policy, in words too, for readers of /docs.
+      const roles = op["x-roles"];
+      if (roles) op.description = [op.description, `**Roles:** ${roles.join(", ")}.`].filter(Boolean).join("\n\n");
       // Any write may be sent a body: the middleware answers 413/415 before the route sees it.
       if (!["post", "put", "patch"].includes(method) || !op.responses) continue;
       op.responses["413"] ??= { description: "Body too large", ...error };

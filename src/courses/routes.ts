@@ -1,3 +1,4 @@
+import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { MessageSchema, actingForQuery, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import {
@@ -14,6 +15,7 @@ import {
 const tags = ["Courses"];
 
 export const listCourses = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/courses",
   tags,
@@ -24,6 +26,7 @@ export const listCourses = createRoute({
 });
 
 export const getCourse = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/courses/{course_id}",
   tags,
@@ -34,56 +37,62 @@ export const getCourse = createRoute({
 });
 
 export const createCourse = createRoute({
+  ...forManagers,
   method: "post",
   path: "/courses",
   tags,
   security,
-  summary: "Create a course (manager)",
+  summary: "Create a course",
   request: { body: jsonBody(CreateCourseSchema) },
   responses: { 201: jsonResponse(CourseSchema, "Created"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const updateCourse = createRoute({
+  ...forManagers,
   method: "put",
   path: "/courses/{course_id}",
   tags,
   security,
-  summary: "Update a course (manager); omitted fields keep their values",
+  summary: "Update a course; omitted fields keep their values",
   request: { params: CourseParams, body: jsonBody(UpdateCourseSchema) },
   responses: { 200: jsonResponse(CourseSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const deleteCourse = createRoute({
+  ...forManagers,
   method: "delete",
   path: "/courses/{course_id}",
   tags,
   security,
-  summary: "Archive a course and its steps (manager); history stays readable",
+  summary: "Archive a course and its steps; history stays readable",
   request: { params: CourseParams },
   responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
 });
 
 export const setDefaultCourse = createRoute({
+  ...forManagers,
   method: "put",
   path: "/courses/{course_id}/set-default",
   tags,
   security,
-  summary: "Make this the one default course (manager)",
+  summary: "Make this the one default course",
   request: { params: CourseParams },
   responses: { 200: jsonResponse(CourseSchema, "The new default course"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const reorderSteps = createRoute({
+  ...forManagers,
   method: "post",
   path: "/courses/{course_id}/steps/reorder",
   tags,
   security,
-  summary: "Reorder a course's steps atomically (manager)",
+  summary: "Reorder a course's steps atomically",
   request: { params: CourseParams, body: jsonBody(ReorderStepsSchema) },
   responses: { 200: jsonResponse(MessageSchema, "Reordered"), ...errors(400, 401, 403, 404) },
 });
 
 export const enrollDefault = createRoute({
+  ...forEveryone,
   method: "post",
   path: "/courses/enroll-default",
   tags,
@@ -94,11 +103,12 @@ export const enrollDefault = createRoute({
 });
 
 export const enrollInCourse = createRoute({
+  ...forManagers,
   method: "post",
   path: "/courses/{course_id}/enroll",
   tags,
   security,
-  summary: "Enrol a participant in a course (manager)",
+  summary: "Enrol a participant in a course",
   request: { params: CourseParams, query: actingForQuery },
   responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled"), ...errors(400, 401, 403, 404) },
 });

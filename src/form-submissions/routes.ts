@@ -1,6 +1,5 @@
+import { forEveryone, forManagers, forManagersIdempotent, forParticipants, forParticipantsIdempotent } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
-import { managerOnly, participantsOnly } from "../lib/auth";
-import { idempotent } from "../lib/idempotency";
 import { errors, jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
 import { StepParams } from "../steps/schemas";
 import {
@@ -27,6 +26,7 @@ const review = ["Submission review"];
 const optionalBody = <T extends z.ZodType>(schema: T) => ({ required: false, content: { "application/json": { schema } } });
 
 export const startExam = createRoute({
+  ...forParticipants,
   method: "post",
   path: "/steps/{step_id}/exam/start",
   tags: exams,
@@ -41,6 +41,7 @@ export const startExam = createRoute({
 });
 
 export const saveAnswers = createRoute({
+  ...forParticipants,
   method: "put",
   path: "/forms/submissions/{submission_id}/answers",
   tags: exams,
@@ -51,10 +52,10 @@ export const saveAnswers = createRoute({
 });
 
 export const submitExam = createRoute({
+  ...forParticipantsIdempotent,
   method: "post",
   path: "/forms/submissions/{submission_id}/submit",
   tags: exams,
-  middleware: [participantsOnly, idempotent] as const,
   security,
   summary: "Submit the attempt's answers; MCQs are scored at once",
   request: { params: SubmissionParams, body: jsonBody(AnswersSchema) },
@@ -62,16 +63,18 @@ export const submitExam = createRoute({
 });
 
 export const listPending = createRoute({
+  ...forManagers,
   method: "get",
   path: "/form-submissions/pending",
   tags: review,
   security,
-  summary: "Submissions awaiting review (manager), oldest first",
+  summary: "Submissions awaiting review, oldest first",
   request: { query: PendingQuery },
   responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Pending submissions"), ...errors(400, 401, 403) },
 });
 
 export const listForParticipant = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/form-submissions/participant/{participant_id}",
   tags: review,
@@ -82,6 +85,7 @@ export const listForParticipant = createRoute({
 });
 
 export const getSubmission = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/form-submissions/{submission_id}",
   tags: review,
@@ -92,45 +96,45 @@ export const getSubmission = createRoute({
 });
 
 export const gradeSubmission = createRoute({
+  ...forManagersIdempotent,
   method: "post",
   path: "/form-submissions/{submission_id}/grade",
-  middleware: [managerOnly, idempotent] as const,
   tags: review,
   security,
-  summary: "Grade THEORY answers (manager); repeatable until a decision",
+  summary: "Grade THEORY answers; repeatable until a decision",
   request: { params: SubmissionParams, query: managerQuery, body: jsonBody(GradeSchema) },
   responses: { 200: jsonResponse(SubmissionDetailSchema, "Graded"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const approveSubmission = createRoute({
+  ...forManagersIdempotent,
   method: "post",
   path: "/form-submissions/{submission_id}/approve",
-  middleware: [managerOnly, idempotent] as const,
   tags: review,
   security,
-  summary: "Approve (manager): completes the step, unlocks the next, may complete the course",
+  summary: "Approve: completes the step, unlocks the next, may complete the course",
   request: { params: SubmissionParams, query: managerQuery, body: optionalBody(ApproveSchema) },
   responses: { 200: jsonResponse(ApproveResultSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const rejectSubmission = createRoute({
+  ...forManagersIdempotent,
   method: "post",
   path: "/form-submissions/{submission_id}/reject",
-  middleware: [managerOnly, idempotent] as const,
   tags: review,
   security,
-  summary: "Reject (manager); the participant may start again while attempts remain",
+  summary: "Reject; the participant may start again while attempts remain",
   request: { params: SubmissionParams, query: managerQuery, body: optionalBody(RejectSchema) },
   responses: { 200: jsonResponse(ReviewResultSchema, "Rejected"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const requestRetake = createRoute({
+  ...forManagersIdempotent,
   method: "post",
   path: "/form-submissions/{submission_id}/request-retake",
-  middleware: [managerOnly, idempotent] as const,
   tags: review,
   security,
-  summary: "Request a retake (manager): grants one more attempt, even past max_attempts",
+  summary: "Request a retake: grants one more attempt, even past max_attempts",
   request: { params: SubmissionParams, query: managerQuery, body: optionalBody(RetakeSchema) },
   responses: { 200: jsonResponse(ReviewResultSchema, "Retake requested"), ...errors(400, 401, 403, 404, 409) },
 });

@@ -1,3 +1,4 @@
+import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import { CreateFormSchema, FormParams, FormSchema, FormSummarySchema, ListFormsQuery, UpdateFormSchema } from "./schemas";
@@ -5,6 +6,7 @@ import { CreateFormSchema, FormParams, FormSchema, FormSummarySchema, ListFormsQ
 const tags = ["Forms"];
 
 export const listForms = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/forms",
   tags,
@@ -15,6 +17,7 @@ export const listForms = createRoute({
 });
 
 export const getForm = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/forms/{form_id}",
   tags,
@@ -25,31 +28,34 @@ export const getForm = createRoute({
 });
 
 export const createForm = createRoute({
+  ...forManagers,
   method: "post",
   path: "/forms",
   tags,
   security,
-  summary: "Create an exam form (manager); with step_id it becomes that step's exam",
+  summary: "Create an exam form; with step_id it becomes that step's exam",
   request: { body: jsonBody(CreateFormSchema) },
   responses: { 201: jsonResponse(FormSchema, "Created"), ...errors(400, 401, 403, 404) },
 });
 
 export const updateForm = createRoute({
+  ...forManagers,
   method: "put",
   path: "/forms/{form_id}",
   tags,
   security,
-  summary: "Update a form (manager); omitted fields keep their values, questions are replaced whole",
+  summary: "Update a form; omitted fields keep their values, questions are replaced whole",
   request: { params: FormParams, body: jsonBody(UpdateFormSchema) },
   responses: { 200: jsonResponse(FormSchema, "Updated"), ...errors(400, 401, 403, 404) },
 });
 
 export const deleteForm = createRoute({
+  ...forManagers,
   method: "delete",
   path: "/forms/{form_id}",
   tags,
   security,
-  summary: "Delete a form (manager): erased if never attempted, archived otherwise",
+  summary: "Delete a form: erased if never attempted, archived otherwise",
   request: { params: FormParams },
   responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
 });

@@ -1,3 +1,4 @@
+import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonResponse, security } from "../lib/openapi";
 import { MaterialParams, MaterialSchema } from "./schemas";
@@ -10,11 +11,12 @@ export const FileLinkSchema = z
   .openapi("FileLink");
 
 export const uploadFile = createRoute({
+  ...forManagers,
   method: "put",
   path: "/materials/{material_id}/file",
   tags,
   security,
-  summary: "Upload the material's file (manager); the body is the file, streamed to R2",
+  summary: "Upload the material's file; the body is the file, streamed to R2",
   description:
     "Document: PDF, EPUB. Audio: MP3, M4A/AAC, OGG, WAV. Video: MP4, WebM. The type is checked from the file's first bytes. Content-Type and Content-Length are required; the size cap is MAX_UPLOAD_BYTES (default 100 MB).",
   request: {
@@ -36,6 +38,7 @@ export const uploadFile = createRoute({
 });
 
 export const downloadFile = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/materials/{material_id}/file",
   tags,
@@ -52,6 +55,7 @@ export const downloadFile = createRoute({
 });
 
 export const fileLink = createRoute({
+  ...forEveryone,
   method: "post",
   path: "/materials/{material_id}/file-link",
   tags,
@@ -62,11 +66,12 @@ export const fileLink = createRoute({
 });
 
 export const deleteFile = createRoute({
+  ...forManagers,
   method: "delete",
   path: "/materials/{material_id}/file",
   tags,
   security,
-  summary: "Remove the material's file (manager)",
+  summary: "Remove the material's file",
   request: { params: MaterialParams },
   responses: { 204: { description: "Removed" }, ...errors(400, 401, 403, 404, 409) },
 });

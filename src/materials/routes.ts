@@ -1,3 +1,4 @@
+import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute } from "@hono/zod-openapi";
 import { actingForQuery, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import {
@@ -12,36 +13,40 @@ import {
 const tags = ["Materials"];
 
 export const createMaterial = createRoute({
+  ...forManagers,
   method: "post",
   path: "/steps/{step_id}/materials",
   tags,
   security,
-  summary: "Add a material to a step (manager)",
+  summary: "Add a material to a step",
   request: { params: StepMaterialParams, body: jsonBody(CreateMaterialSchema) },
   responses: { 201: jsonResponse(MaterialSchema, "Created"), ...errors(400, 401, 403, 404) },
 });
 
 export const updateMaterial = createRoute({
+  ...forManagers,
   method: "put",
   path: "/materials/{material_id}",
   tags,
   security,
-  summary: "Update a material (manager); omitted fields keep their values",
+  summary: "Update a material; omitted fields keep their values",
   request: { params: MaterialParams, body: jsonBody(UpdateMaterialSchema) },
   responses: { 200: jsonResponse(MaterialSchema, "Updated"), ...errors(400, 401, 403, 404) },
 });
 
 export const deleteMaterial = createRoute({
+  ...forManagers,
   method: "delete",
   path: "/materials/{material_id}",
   tags,
   security,
-  summary: "Delete a material (manager): erased if untouched, archived once a participant completed it",
+  summary: "Delete a material: erased if untouched, archived once a participant completed it",
   request: { params: MaterialParams },
   responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
 });
 
 export const completeMaterial = createRoute({
+  ...forEveryone,
   method: "post",
   path: "/materials/{material_id}/complete",
   tags,

@@ -1,3 +1,4 @@
+import { forEveryone } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonResponse, participantQuery, security } from "../lib/openapi";
 import { CourseIdParams, CourseProgressSchema, MyCourseSchema, MyCoursesQuery, StepIdParams, StepProgressViewSchema } from "./schemas";
@@ -5,6 +6,7 @@ import { CourseIdParams, CourseProgressSchema, MyCourseSchema, MyCoursesQuery, S
 const tags = ["Participant progress"];
 
 export const myCourses = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/participants/me/courses",
   tags,
@@ -15,6 +17,7 @@ export const myCourses = createRoute({
 });
 
 export const courseProgress = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/participants/me/progress/{course_id}",
   tags,
@@ -25,6 +28,7 @@ export const courseProgress = createRoute({
 });
 
 export const stepProgress = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/participants/me/step/{step_id}/progress",
   tags,

@@ -1,3 +1,4 @@
+import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import {
@@ -12,6 +13,7 @@ import {
 const tags = ["Requirement tables"];
 
 export const listTables = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/requirement-tables",
   tags,
@@ -22,6 +24,7 @@ export const listTables = createRoute({
 });
 
 export const getTable = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/requirement-tables/{table_id}",
   tags,
@@ -32,31 +35,34 @@ export const getTable = createRoute({
 });
 
 export const createTable = createRoute({
+  ...forManagers,
   method: "post",
   path: "/requirement-tables",
   tags,
   security,
-  summary: "Create a requirement table (manager)",
+  summary: "Create a requirement table",
   request: { body: jsonBody(CreateRequirementTableSchema) },
   responses: { 201: jsonResponse(RequirementTableSchema, "Created"), ...errors(400, 401, 403, 404) },
 });
 
 export const updateTable = createRoute({
+  ...forManagers,
   method: "put",
   path: "/requirement-tables/{table_id}",
   tags,
   security,
-  summary: "Update a requirement table (manager); requirements are replaced whole",
+  summary: "Update a requirement table; requirements are replaced whole",
   request: { params: TableParams, body: jsonBody(UpdateRequirementTableSchema) },
   responses: { 200: jsonResponse(RequirementTableSchema, "Updated"), ...errors(400, 401, 403, 404) },
 });
 
 export const deleteTable = createRoute({
+  ...forManagers,
   method: "delete",
   path: "/requirement-tables/{table_id}",
   tags,
   security,
-  summary: "Delete a requirement table (manager): erased if no participant started it, archived otherwise",
+  summary: "Delete a requirement table: erased if no participant started it, archived otherwise",
   request: { params: TableParams },
   responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
 });

@@ -1,3 +1,4 @@
+import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { actingForQuery, errors, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
 import {
@@ -19,6 +20,7 @@ import {
 const tags = ["Requirement tracking"];
 
 export const mySubmission = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/requirement-tables/{table_id}/my-submission",
   tags,
@@ -29,6 +31,7 @@ export const mySubmission = createRoute({
 });
 
 export const updateRow = createRoute({
+  ...forEveryone,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/rows",
   tags,
@@ -39,6 +42,7 @@ export const updateRow = createRoute({
 });
 
 export const submitTable = createRoute({
+  ...forEveryone,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/submit",
   tags,
@@ -49,31 +53,34 @@ export const submitTable = createRoute({
 });
 
 export const pendingTables = createRoute({
+  ...forManagers,
   method: "get",
   path: "/requirement-tables/submissions/pending",
   tags,
   security,
-  summary: "Submitted tables not fully approved (manager)",
+  summary: "Submitted tables not fully approved",
   request: { query: PendingQuery },
   responses: { 200: jsonResponse(z.array(PendingRequirementSchema), "Pending"), ...errors(400, 401, 403) },
 });
 
 export const approveRow = createRoute({
+  ...forManagers,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve",
   tags,
   security,
-  summary: "Approve or reject one row (manager)",
+  summary: "Approve or reject one row",
   request: { params: RowParams, query: managerQuery, body: jsonBody(ApproveRowSchema) },
   responses: { 200: jsonResponse(RowApprovedSchema, "Reviewed"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const approveTable = createRoute({
+  ...forManagers,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/approve",
   tags,
   security,
-  summary: "Approve every row at once (manager), keeping remarks already given",
+  summary: "Approve every row at once, keeping remarks already given",
   request: { params: SubmissionParams, query: managerQuery, body: { required: false, content: { "application/json": { schema: ApproveTableSchema } } } },
   responses: { 200: jsonResponse(TableApprovedSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
 });

@@ -1,3 +1,4 @@
+import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
 import { CreateStepSchema, LinkExamQuery, MaterialsCompleteSchema, StepDetailSchema, StepParams, StepSchema, UpdateStepSchema } from "./schemas";
@@ -5,6 +6,7 @@ import { CreateStepSchema, LinkExamQuery, MaterialsCompleteSchema, StepDetailSch
 const tags = ["Steps"];
 
 export const getStep = createRoute({
+  ...forEveryone,
   method: "get",
   path: "/steps/{step_id}",
   tags,
@@ -15,46 +17,51 @@ export const getStep = createRoute({
 });
 
 export const createStep = createRoute({
+  ...forManagers,
   method: "post",
   path: "/steps",
   tags,
   security,
-  summary: "Create a step in a course (manager)",
+  summary: "Create a step in a course",
   request: { body: jsonBody(CreateStepSchema) },
   responses: { 201: jsonResponse(StepSchema, "Created"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const updateStep = createRoute({
+  ...forManagers,
   method: "put",
   path: "/steps/{step_id}",
   tags,
   security,
-  summary: "Update a step (manager); omitted fields keep their values",
+  summary: "Update a step; omitted fields keep their values",
   request: { params: StepParams, body: jsonBody(UpdateStepSchema) },
   responses: { 200: jsonResponse(StepSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
 });
 
 export const deleteStep = createRoute({
+  ...forManagers,
   method: "delete",
   path: "/steps/{step_id}",
   tags,
   security,
-  summary: "Archive a step and its materials (manager); history stays readable",
+  summary: "Archive a step and its materials; history stays readable",
   request: { params: StepParams },
   responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
 });
 
 export const linkExam = createRoute({
+  ...forManagers,
   method: "put",
   path: "/steps/{step_id}/exam",
   tags,
   security,
-  summary: "Make a form the exam of this step (manager)",
+  summary: "Make a form the exam of this step",
   request: { params: StepParams, query: LinkExamQuery },
   responses: { 200: jsonResponse(StepSchema, "The step with its exam"), ...errors(400, 401, 403, 404) },
 });
 
 export const completeStepMaterials = createRoute({
+  ...forEveryone,
   method: "post",
   path: "/steps/{step_id}/materials-complete",
   tags,

@@ -21,8 +21,6 @@ afterEach(() => setClock(null));
 type Expect = number | number[];
 type Ctx = { w: World; st: any; self: Person };
 type Row = {
-  /** Participants get 403 whatever they name. */
-  managerOnly?: boolean;
   /** Fresh state for this row's cells; `self` may name the participant who owns it. */
   prepare?: (w: World) => Promise<any>;
   /** The request `self` sends (the intruder sends it too, with B's token). */
@@ -57,7 +55,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /courses/{course_id}/enroll": {
-    managerOnly: true,
     prepare: async () => ({ p: uniqueName("p") }),
     req: ({ w, self }) => ({ path: q(`/courses/${w.course.id}/enroll`, { participant_id: self.sub }) }),
     namesOther: ({ w }) => ({ path: q(`/courses/${w.course.id}/enroll`, { participant_id: w.b.sub }) }),
@@ -68,7 +65,6 @@ const MATRIX: Record<string, Row> = {
   },
   "GET /courses": { req: () => ({ path: "/courses" }), self: 200, intruder: 200, manager: 200 },
   "POST /courses": {
-    managerOnly: true,
     req: () => ({ path: "/courses", json: { name: uniqueName("matrix-course") } }),
     self: 403,
     intruder: 403,
@@ -76,14 +72,12 @@ const MATRIX: Record<string, Row> = {
   },
   "GET /courses/{course_id}": { req: ({ w }) => ({ path: `/courses/${w.course.id}` }), self: 200, intruder: 200, manager: 200 },
   "PUT /courses/{course_id}": {
-    managerOnly: true,
     req: ({ w }) => ({ path: `/courses/${w.course.id}`, json: { description: "changed by the matrix" } }),
     self: 403,
     intruder: 403,
     manager: 200,
   },
   "DELETE /courses/{course_id}": {
-    managerOnly: true,
     prepare: async (w) => ({ course: await w.freshCourse() }),
     req: ({ st }) => ({ path: `/courses/${st.course.id}` }),
     self: 403,
@@ -91,14 +85,12 @@ const MATRIX: Record<string, Row> = {
     manager: 204,
   },
   "PUT /courses/{course_id}/set-default": {
-    managerOnly: true,
     req: ({ w }) => ({ path: `/courses/${w.scratchCourse.id}/set-default` }),
     self: 403,
     intruder: 403,
     manager: 200,
   },
   "POST /courses/{course_id}/steps/reorder": {
-    managerOnly: true,
     req: ({ w }) => ({ path: `/courses/${w.scratchCourse.id}/steps/reorder`, json: { step_orders: [{ step_id: w.scratchStep.id, order_index: 0 }] } }),
     self: 403,
     intruder: 403,
@@ -115,14 +107,12 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "PUT /steps/{step_id}": {
-    managerOnly: true,
     req: ({ w }) => ({ path: `/steps/${w.scratchStep.id}`, json: { description: "changed by the matrix" } }),
     self: 403,
     intruder: 403,
     manager: 200,
   },
   "DELETE /steps/{step_id}": {
-    managerOnly: true,
     prepare: async (w) => ({ step: await w.freshStep() }),
     req: ({ st }) => ({ path: `/steps/${st.step.id}` }),
     self: 403,
@@ -130,14 +120,12 @@ const MATRIX: Record<string, Row> = {
     manager: 204,
   },
   "POST /steps": {
-    managerOnly: true,
     req: ({ w }) => ({ path: "/steps", json: { course_id: w.scratchCourse.id, name: uniqueName("matrix-step") } }),
     self: 403,
     intruder: 403,
     manager: 201,
   },
   "PUT /steps/{step_id}/exam": {
-    managerOnly: true,
     prepare: async (w) => ({ step: await w.freshStep(), form: await w.freshForm() }),
     req: ({ st }) => ({ path: q(`/steps/${st.step.id}/exam`, { form_id: st.form.id }) }),
     self: 403,
@@ -153,7 +141,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /steps/{step_id}/materials": {
-    managerOnly: true,
     req: ({ w }) => ({
       path: `/steps/${w.scratchStep.id}/materials`,
       json: { material_type: "Video", title: uniqueName("matrix-video"), content: { url: "https://example.com/v.mp4" } },
@@ -165,14 +152,12 @@ const MATRIX: Record<string, Row> = {
 
   /* ---------------- materials ---------------- */
   "PUT /materials/{material_id}": {
-    managerOnly: true,
     req: ({ w }) => ({ path: `/materials/${w.video.id}`, json: { description: "changed by the matrix" } }),
     self: 403,
     intruder: 403,
     manager: 200,
   },
   "DELETE /materials/{material_id}": {
-    managerOnly: true,
     prepare: async (w) => ({ material: await w.freshMaterial() }),
     req: ({ st }) => ({ path: `/materials/${st.material.id}` }),
     self: 403,
@@ -188,7 +173,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "PUT /materials/{material_id}/file": {
-    managerOnly: true,
     req: ({ w }) => ({
       path: `/materials/${w.doc.id}/file`,
       raw: pdf,
@@ -205,7 +189,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "DELETE /materials/{material_id}/file": {
-    managerOnly: true,
     prepare: async (w) => ({ material: await w.freshDocumentWithFile() }),
     req: ({ st }) => ({ path: `/materials/${st.material.id}/file` }),
     self: 403,
@@ -222,7 +205,6 @@ const MATRIX: Record<string, Row> = {
   /* ---------------- forms ---------------- */
   "GET /forms": { req: () => ({ path: "/forms" }), self: 200, intruder: 200, manager: 200 },
   "POST /forms": {
-    managerOnly: true,
     req: () => ({ path: "/forms", json: { name: uniqueName("matrix-form"), duration_minutes: 10, questions: [{ question_id: "t", question_type: "THEORY", question_text: "Why?", marks: 1 }] } }),
     self: 403,
     intruder: 403,
@@ -230,14 +212,12 @@ const MATRIX: Record<string, Row> = {
   },
   "GET /forms/{form_id}": { req: ({ w }) => ({ path: `/forms/${w.exam1.id}` }), self: 200, intruder: 200, manager: 200 },
   "PUT /forms/{form_id}": {
-    managerOnly: true,
     req: ({ w }) => ({ path: `/forms/${w.exam1.id}`, json: { description: "changed by the matrix" } }),
     self: 403,
     intruder: 403,
     manager: 200,
   },
   "DELETE /forms/{form_id}": {
-    managerOnly: true,
     prepare: async (w) => ({ form: await w.freshForm() }),
     req: ({ st }) => ({ path: `/forms/${st.form.id}` }),
     self: 403,
@@ -247,7 +227,6 @@ const MATRIX: Record<string, Row> = {
 
   /* ---------------- requirement tables and tracking ---------------- */
   "GET /requirement-tables/submissions/pending": {
-    managerOnly: true,
     req: () => ({ path: "/requirement-tables/submissions/pending" }),
     self: 403,
     intruder: 403,
@@ -276,7 +255,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": {
-    managerOnly: true,
     prepare: (w) => w.freshTableSubmission(),
     req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/rows/1/approve`, json: { approved: true } }),
     self: 403,
@@ -284,7 +262,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /requirement-tables/submissions/{submission_id}/approve": {
-    managerOnly: true,
     prepare: (w) => w.freshTableSubmission(),
     req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/approve`, json: { approval_remarks: "fine" } }),
     self: 403,
@@ -301,7 +278,6 @@ const MATRIX: Record<string, Row> = {
   },
   "GET /requirement-tables": { req: () => ({ path: "/requirement-tables" }), self: 200, intruder: 200, manager: 200 },
   "POST /requirement-tables": {
-    managerOnly: true,
     req: () => ({ path: "/requirement-tables", json: { name: uniqueName("matrix-table"), requirements: [{ serial_number: 1, activity: "Read", target: 1, unit: "pages" }] } }),
     self: 403,
     intruder: 403,
@@ -309,14 +285,12 @@ const MATRIX: Record<string, Row> = {
   },
   "GET /requirement-tables/{table_id}": { req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}` }), self: 200, intruder: 200, manager: 200 },
   "PUT /requirement-tables/{table_id}": {
-    managerOnly: true,
     req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}`, json: { description: "changed by the matrix" } }),
     self: 403,
     intruder: 403,
     manager: 200,
   },
   "DELETE /requirement-tables/{table_id}": {
-    managerOnly: true,
     prepare: async (w) => ({ table: await w.freshTable() }),
     req: ({ st }) => ({ path: `/requirement-tables/${st.table.id}` }),
     self: 403,
@@ -345,7 +319,7 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 403,
   },
-  "GET /form-submissions/pending": { managerOnly: true, req: () => ({ path: "/form-submissions/pending" }), self: 403, intruder: 403, manager: 200 },
+  "GET /form-submissions/pending": { req: () => ({ path: "/form-submissions/pending" }), self: 403, intruder: 403, manager: 200 },
   "GET /form-submissions/participant/{participant_id}": {
     req: ({ self }) => ({ path: `/form-submissions/participant/${encodeURIComponent(self.sub)}` }),
     namesOther: ({ w }) => ({ path: `/form-submissions/participant/${encodeURIComponent(w.b.sub)}` }),
@@ -360,7 +334,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /form-submissions/{submission_id}/grade": {
-    managerOnly: true,
     prepare: (w) => w.freshSubmitted(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/grade`, json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] } }),
     self: 403,
@@ -368,7 +341,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /form-submissions/{submission_id}/approve": {
-    managerOnly: true,
     prepare: async (w) => {
       const p = await w.freshSubmitted();
       const g = await send({ method: "POST", path: `/form-submissions/${p.submission}/grade`, token: w.manager, json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] } });
@@ -381,7 +353,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /form-submissions/{submission_id}/reject": {
-    managerOnly: true,
     prepare: (w) => w.freshSubmitted(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/reject`, json: { feedback: "again" } }),
     self: 403,
@@ -389,7 +360,6 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /form-submissions/{submission_id}/request-retake": {
-    managerOnly: true,
     prepare: (w) => w.freshSubmitted(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/request-retake`, json: { reason: "again" } }),
     self: 403,
@@ -458,16 +428,27 @@ describe("authorization matrix", () => {
     expect(documented.length).toBeGreaterThan(40);
   });
 
+  it("reads who may call each route from the document (x-roles), and every route declares it", () => {
+    const problems: string[] = [];
+    for (const o of operations(doc)) {
+      const roles = o.op["x-roles"];
+      if (!Array.isArray(roles) || roles.length === 0 || roles.some((r: string) => r !== "manager" && r !== "participant"))
+        problems.push(`${o.key}: x-roles ${JSON.stringify(roles)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("classifies every write: a participant action, or manager-only (403 for participants)", () => {
     const problems: string[] = [];
     for (const o of operations(doc)) {
       const row = MATRIX[o.key];
       if (!row) continue;
+      const managerOnly = JSON.stringify(o.op["x-roles"]) === JSON.stringify(["manager"]);
       const participantAction = PARTICIPANT_WRITES.has(o.key);
-      if (o.method !== "GET" && !participantAction && !row.managerOnly) problems.push(`${o.key}: a write that is neither a participant action nor managerOnly`);
-      if (row.managerOnly && (row.self !== 403 || row.intruder !== 403)) problems.push(`${o.key}: managerOnly but participants are not expected 403`);
+      if (o.method !== "GET" && !participantAction && !managerOnly) problems.push(`${o.key}: a write that is neither a participant action nor managerOnly`);
+      if (managerOnly && (row.self !== 403 || row.intruder !== 403)) problems.push(`${o.key}: managerOnly but participants are not expected 403`);
       const hasParticipantParam = params(o.op, "query").some((p: any) => p.name === "participant_id") || params(o.op, "path").some((p: any) => p.name === "participant_id");
-      if (hasParticipantParam && !row.managerOnly && !row.namesOther) problems.push(`${o.key}: has participant_id but no names-other cell`);
+      if (hasParticipantParam && !managerOnly && !row.namesOther) problems.push(`${o.key}: has participant_id but no names-other cell`);
       if (!hasParticipantParam && row.namesOther) problems.push(`${o.key}: names-other cell but no participant_id parameter`);
     }
     expect(problems).toEqual([]);
