@@ -1,5 +1,5 @@
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type * as schema from "./db/schema";
+import type { Context } from "hono";
+import type { Db } from "./db/types";
 
 export type Bindings = {
   DB: D1Database;
@@ -26,8 +26,11 @@ export type Caller = { id: string; role: Role };
 
 export type Variables = {
   caller: Caller;
-  db: DrizzleD1Database<typeof schema>;
+  db: Db;
   now: Date;
 };
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };
+
+/** The request context every handler and helper takes. */
+export type AppContext = Context<AppEnv>;

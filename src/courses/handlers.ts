@@ -1,5 +1,4 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { courses, steps } from "../db/schema";
 import { planCourseLinks, planUnlink, type ChainRefusal, type Links } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
@@ -7,8 +6,9 @@ import { isGated } from "../domain/progress";
 import type { Context } from "hono";
 import type { SQL } from "drizzle-orm";
 import type { AppEnv } from "../env";
-import { assertManager, participantFor } from "../lib/auth";
+import { participantFor } from "../lib/auth";
 import { enrollWrite, oneCourse, progressQuery } from "../progress";
+import { batch } from "../db/batch";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -27,7 +27,7 @@ import {
   live,
   nextCourseOrder,
   toCourse,
-  type CourseRow,
+
 } from "./queries";
 import type * as routes from "./routes";
 
@@ -89,7 +89,6 @@ export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
 
 export const createCourse: Handler<typeof routes.createCourse> = async (c) => {
   const caller = c.get("caller");
-  assertManager(caller);
   const body = c.req.valid("json");
   const db = c.get("db");
   const now = c.get("now");
@@ -124,30 +123,30 @@ export const createCourse: Handler<typeof routes.createCourse> = async (c) => {
     .returning();
   // Order matters inside the batch: links are released and the old default cleared before the insert
   // claims them, so the unique indexes only ever see one holder.
-  const before: BatchItem<"sqlite">[] = [...release];
-  if (body.is_default) before.push(clearDefault(db, id));
-  const results = await db.batch([...before, insert, ...claim] as unknown as [BatchItem<"sqlite">]);
-  const [row] = results[before.length] as CourseRow[];
-  return c.json(toCourse(row!), 201);
+  const { inserted } = await batch(db, { release, clearDefault: body.is_default && clearDefault(db, id), inserted: insert, claim });
+  return c.json(toCourse(inserted[0]!), 201);
 };
 
 export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
-  assertManager(c.get("caller"));
   const { course_id } = c.req.valid("param");
   const body = c.req.valid("json");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
 
-  const stepCheck =
-    body.default_step_id != null
-      ? db
-          .select({ id: steps.id })
-          .from(steps)
-          .where(and(eq(steps.id, body.default_step_id), eq(steps.course_id, course_id), isNull(steps.archived_at)))
-      : db.select({ id: steps.id }).from(steps).where(eq(steps.id, ""));
-  const [[course], links, stepFound] = await db.batch([findCourse(db, course_id), chainLinks(db), stepCheck]);
+  const read = await batch(db, {
+    course: findCourse(db, course_id),
+    links: chainLinks(db),
+    defaultStep:
+      body.default_step_id != null &&
+      db
+        .select({ id: steps.id })
+        .from(steps)
+        .where(and(eq(steps.id, body.default_step_id), eq(steps.course_id, course_id), isNull(steps.archived_at))),
+  });
+  const [course] = read.course;
+  const links = read.links;
   if (!course) throw notFound("Course", course_id);
-  if (body.default_step_id != null && stepFound.length === 0)
+  if (body.default_step_id != null && read.defaultStep?.length === 0)
     throw badRequest("invalid_default_step", `default_step_id '${body.default_step_id}' is not a step of this course`);
 
   const current = linkMap(links);
@@ -176,19 +175,21 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
     })
     .where(and(eq(courses.id, course_id), live))
     .returning();
-  const before: BatchItem<"sqlite">[] = [...release];
-  if (body.is_default) before.push(clearDefault(db, course_id));
   // The claims are conditional (a link taken meanwhile is not overwritten), so the answer is the row as stored
   // after them, read in the same batch, never the plan.
-  const results = await db.batch([...before, update, ...claim, findCourse(db, course_id)] as unknown as [BatchItem<"sqlite">]);
-  const [updated] = results[before.length] as CourseRow[];
-  const [row] = results[results.length - 1] as CourseRow[];
-  if (!updated || !row) throw notFound("Course", course_id);
+  const written = await batch(db, {
+    release,
+    clearDefault: body.is_default && clearDefault(db, course_id),
+    updated: update,
+    claim,
+    stored: findCourse(db, course_id),
+  });
+  const [row] = written.stored;
+  if (written.updated.length === 0 || !row) throw notFound("Course", course_id);
   return c.json(toCourse(row), 200);
 };
 
 export const deleteCourse: Handler<typeof routes.deleteCourse> = async (c) => {
-  assertManager(c.get("caller"));
   const { course_id } = c.req.valid("param");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
@@ -206,7 +207,6 @@ export const deleteCourse: Handler<typeof routes.deleteCourse> = async (c) => {
 };
 
 export const setDefaultCourse: Handler<typeof routes.setDefaultCourse> = async (c) => {
-  assertManager(c.get("caller"));
   const { course_id } = c.req.valid("param");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
@@ -224,7 +224,6 @@ export const setDefaultCourse: Handler<typeof routes.setDefaultCourse> = async (
 };
 
 export const reorderSteps: Handler<typeof routes.reorderSteps> = async (c) => {
-  assertManager(c.get("caller"));
   const { course_id } = c.req.valid("param");
   const { step_orders } = c.req.valid("json");
   const db = c.get("db");
@@ -267,7 +266,6 @@ export const enrollDefault: Handler<typeof routes.enrollDefault> = async (c) => 
 
 export const enrollInCourse: Handler<typeof routes.enrollInCourse> = async (c) => {
   const caller = c.get("caller");
-  assertManager(caller);
   const { course_id } = c.req.valid("param");
   const participantId = participantFor(caller, c.req.valid("query").participant_id);
   const result = await enroll(c, participantId, oneCourse(course_id), () => notFound("Course", course_id));

@@ -1,12 +1,10 @@
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import type { CursorValues } from "../lib/pagination";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import * as schema from "../db/schema";
 import { courses, materials, steps } from "../db/schema";
+import type { Db } from "../db/types";
 import type { LinkUpdate, Links } from "../domain/chain";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type CourseRow = typeof courses.$inferSelect;
 
 export function toCourse(row: CourseRow) {

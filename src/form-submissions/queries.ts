@@ -1,13 +1,11 @@
 import { and, asc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
 import type { CursorValues } from "../lib/pagination";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import * as schema from "../db/schema";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
+import type { Db } from "../db/types";
 import { closeExpired, type Answers } from "../domain/exams";
 import { publicQuestions } from "../domain/forms";
 import type { Caller } from "../env";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
 
 /**

@@ -1,15 +1,15 @@
 import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { batch } from "../db/batch";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
+import type { Db } from "../db/types";
 import type { Caller } from "../env";
 import { normalizeQuestions, settleFormSettings, type QuestionInput } from "../domain/forms";
-import { assertManager } from "../lib/auth";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { examLinkWrites } from "../steps/queries";
-import { toForm, type FormRow } from "./queries";
+import { toForm } from "./queries";
 import type * as routes from "./routes";
 
 const liveForm = isNull(forms.archived_at);
@@ -28,11 +28,11 @@ function settle(questionsInput: QuestionInput[], settingsInput: Parameters<typeo
   return { questions, settings };
 }
 
-const stepLookup = (db: Parameters<Handler<typeof routes.createForm>>[0]["var"]["db"], stepId: string | null | undefined) =>
+const stepLookup = (db: Db, stepId: string) =>
   db
     .select({ id: steps.id })
     .from(steps)
-    .where(and(eq(steps.id, stepId ?? ""), isNull(steps.archived_at)));
+    .where(and(eq(steps.id, stepId), isNull(steps.archived_at)));
 
 export const listForms: Handler<typeof routes.listForms> = async (c) => {
   const { step_id, limit: requested, cursor } = c.req.valid("query");
@@ -68,7 +68,6 @@ export const getForm: Handler<typeof routes.getForm> = async (c) => {
 
 export const createForm: Handler<typeof routes.createForm> = async (c) => {
   const caller = c.get("caller");
-  assertManager(caller);
   const body = c.req.valid("json");
   const db = c.get("db");
   const now = c.get("now");
@@ -94,26 +93,26 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
       updated_at: stamp,
       created_by: caller.id,
     });
-  const results = await db.batch([
+  const { stored } = await batch(db, {
     insert,
-    ...(body.step_id ? examLinkWrites(db, body.step_id, id, stamp) : []),
-    db.select().from(forms).where(eq(forms.id, id)),
-  ] as unknown as [BatchItem<"sqlite">]);
-  const [row] = results[results.length - 1] as FormRow[];
-  return c.json(toForm(row!, caller), 201);
+    link: body.step_id ? examLinkWrites(db, body.step_id, id, stamp) : null,
+    stored: db.select().from(forms).where(eq(forms.id, id)),
+  });
+  return c.json(toForm(stored[0]!, caller), 201);
 };
 
 export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
   const caller = c.get("caller");
-  assertManager(caller);
   const { form_id } = c.req.valid("param");
   const body = c.req.valid("json");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
-  const [[form], [step]] = await db.batch([
-    db.select().from(forms).where(and(eq(forms.id, form_id), liveForm)),
-    stepLookup(db, body.step_id),
-  ]);
+  const read = await batch(db, {
+    form: db.select().from(forms).where(and(eq(forms.id, form_id), liveForm)),
+    step: body.step_id ? stepLookup(db, body.step_id) : null,
+  });
+  const [form] = read.form;
+  const step = read.step?.[0];
   if (!form) throw notFound("Form", form_id);
   if (body.step_id && !step) throw notFound("Step", body.step_id);
   // Questions are replaced whole and totals re-settled against them. A pass bar the body does not
@@ -141,17 +140,15 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
       updated_at: stamp,
     })
     .where(and(eq(forms.id, form_id), liveForm));
-  const results = await db.batch([
+  const { stored } = await batch(db, {
     update,
-    ...(body.step_id !== undefined ? examLinkWrites(db, body.step_id, form_id, stamp) : []),
-    db.select().from(forms).where(eq(forms.id, form_id)),
-  ] as unknown as [BatchItem<"sqlite">]);
-  const [row] = results[results.length - 1] as FormRow[];
-  return c.json(toForm(row!, caller), 200);
+    link: body.step_id !== undefined ? examLinkWrites(db, body.step_id, form_id, stamp) : null,
+    stored: db.select().from(forms).where(eq(forms.id, form_id)),
+  });
+  return c.json(toForm(stored[0]!, caller), 200);
 };
 
 export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {
-  assertManager(c.get("caller"));
   const { form_id } = c.req.valid("param");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();

@@ -1,9 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import * as schema from "../db/schema";
 import { materials } from "../db/schema";
+import type { Db } from "../db/types";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type MaterialRow = typeof materials.$inferSelect;
 
 /**

@@ -148,7 +148,6 @@ export const submitTable: Handler<typeof routes.submitTable> = async (c) => {
 };
 
 export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => {
-  assertManagerId(c.get("caller"), undefined);
   const { step_id, limit: requested, cursor } = c.req.valid("query");
   const limit = limitOf(requested);
   const rows = await pendingSubmissions(c.get("db"), step_id, decodeCursor(cursor, ["string", "string"]), limit);
@@ -159,8 +158,8 @@ export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => 
  * A manager's review load: the submission, its rows and its participant's progress in every course showing
  * the table, in one batch (whose and which table come from the submission row, in SQL).
  */
-async function loadForReview(c: Context<AppEnv>, submissionId: string) {
-  assertManagerId(c.get("caller"), c.req.query("manager_id"));
+async function loadForReview(c: Context<AppEnv>, submissionId: string, managerId: string | undefined) {
+  assertManagerId(c.get("caller"), managerId);
   const db = c.get("db");
   const ofSubmission = (column: typeof requirementSubmissions.participant_id | typeof requirementSubmissions.requirement_table_id) =>
     sql`(SELECT ${column} FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId})`;
@@ -186,7 +185,7 @@ function milestonesOnApproval(c: Context<AppEnv>, progress: ProgressSet, submiss
 export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   const { submission_id, serial_number } = c.req.valid("param");
   const body = c.req.valid("json");
-  const { db, submission, rows, progress } = await loadForReview(c, submission_id);
+  const { db, submission, rows, progress } = await loadForReview(c, submission_id, c.req.valid("query").manager_id);
   const refusal = canReviewRow(submission.requirements, rows, submission.submitted_at !== null, serial_number);
   if (refusal === "unknown_serial") throw unknownSerial(serial_number);
   if (refusal === "not_submitted") throw conflict("not_submitted", "The participant has not submitted this table yet");
@@ -229,7 +228,7 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
 export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   const { submission_id } = c.req.valid("param");
   const body = (c.req.valid("json") ?? {}) as { approval_remarks?: string | null };
-  const { db, submission, rows, progress } = await loadForReview(c, submission_id);
+  const { db, submission, rows, progress } = await loadForReview(c, submission_id, c.req.valid("query").manager_id);
   if (submission.submitted_at === null) throw conflict("not_submitted", "The participant has not submitted this table yet");
   const missing = missingSerials(submission.requirements, rows);
   if (missing.length > 0) throw conflict("incomplete_table", `Requirements not completed: ${missing.join(", ")}`);

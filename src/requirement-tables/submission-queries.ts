@@ -1,11 +1,9 @@
 import { and, asc, eq, gt, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import { rowCount } from "../progress";
 import type { CursorValues } from "../lib/pagination";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import * as schema from "../db/schema";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
+import type { Db } from "../db/types";
 
-type Db = DrizzleD1Database<typeof schema>;
 
 /** A submission with its table (aliased: D1 batch rows are keyed by column name). */
 export const submissionWithTable = (db: Db, submissionId: string) =>

@@ -1,9 +1,7 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import * as schema from "../db/schema";
 import { courses, forms, steps } from "../db/schema";
+import type { Db } from "../db/types";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type StepRow = typeof steps.$inferSelect;
 
 export function toStep(row: StepRow) {
