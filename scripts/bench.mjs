@@ -1,4 +1,4 @@
-// npm run bench [-- --scale 0.1] [-- --skip-load]
+// npm run bench [-- --scale 0.1] [-- --duration 5] [-- --skip-load]
 //
 // Seeds a realistic data set into Miniflare's local D1 (batched inserts within D1's 100-parameter limit),
 // serves the built Worker from workerd directly (not through `wrangler dev`'s proxy), and prints:
@@ -6,7 +6,22 @@
 //     table uses an index (EXPLAIN QUERY PLAN) — from the Worker's own x-d1-stats / x-d1-sql (D1_STATS=true);
 //  2. the N+1 check: round trips for a step with 1 vs 50 materials, and an exam of 1 vs 50 questions;
 //  3. load ratios (autocannon) against GET /health in the same run, and 200 simultaneous exam starts.
-import { createHmac, randomBytes } from "node:crypto";
+//
+// SQL (migrations, seed batches, EXPLAIN, counts) goes over plain HTTP to a second, bench-only worker in the same
+// workerd ("bench-sql", same local D1): every call is asynchronous and bounded, and a failure has a real response
+// (Miniflare's binding proxy makes synchronous calls per statement that no timeout can interrupt).
+// On a busy machine: before migrating it waits (≤ 60 s, with backoff) for GET /health to answer; every
+// migration file, seed batch, EXPLAIN and measured GET that fails at the connection level (ECONNREFUSED,
+// ECONNRESET, UND_ERR_SOCKET, "fetch failed", no answer within 120 s, 503) is retried up to 5 times with backoff,
+// after waiting for the server to answer again (Miniflare restarts a crashed workerd on the same ports); other
+// measured requests are repeated only when the connection was refused (never sent), so no write is applied twice. Seed inserts are
+// `ON CONFLICT DO NOTHING` and each migration file records itself in its own batch, so a batch that landed but
+// whose reply was lost is harmless to repeat; the seeded row counts are checked afterwards. Any other failure
+// (4xx, an SQL error) stops at once. A failed run names the step (e.g. "seeding form_submissions batch
+// 412/2000"), the error's causes and the last response, and exits 1.
+// Self-test: BENCH_FAULT_EVERY=N makes the first try of every Nth migration/seed batch fail, alternately before
+// it is sent (ECONNREFUSED) and after it landed (reply lost, ECONNRESET).
+import { createHmac } from "node:crypto";
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,7 +29,9 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { root, wrangler } from "./lib.mjs";
+import { HttpError, StepFailed, clip, describeError, isConnectionError, isNotDelivered, lastResponseOf, waitForServer, withRetry } from "./bench-retry.mjs";
 
+const startedAt = Date.now();
 const { values: args } = parseArgs({
   options: { scale: { type: "string", default: "1" }, "skip-load": { type: "boolean", default: false }, duration: { type: "string", default: "5" } },
 });
@@ -33,8 +50,12 @@ const SECRET = "bench-secret";
 
 /* ------------------------------------------------ helpers ------------------------------------------------ */
 
+// Seeded ids are ObjectId-shaped like the API's (4-byte seconds + 8 bytes), stamped a day in the past: they sort
+// before every id the API creates during the run, as older history would, however fast seeding went. (A stamp in
+// the future made rows_read of a few endpoints depend on how soon after seeding they were measured.)
+const ID_PREFIX = (Math.floor(Date.now() / 1000) - 86_400).toString(16).padStart(8, "0");
 let seq = 0;
-const id = () => (0x60000000 + Math.floor(Date.now() / 1000) % 0x0fffffff).toString(16).padStart(8, "0") + (seq++).toString(16).padStart(16, "0");
+const id = () => ID_PREFIX + (seq++).toString(16).padStart(16, "0");
 const iso = (ms = Date.now()) => new Date(ms).toISOString();
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString("base64url");
 function tokenFor(sub, role) {
@@ -43,34 +64,222 @@ function tokenFor(sub, role) {
   return `${unsigned}.${createHmac("sha256", SECRET).update(unsigned).digest("base64url")}`;
 }
 
-/** Inserts rows with multi-row statements of at most 100 bound parameters, 50 statements per batch. */
-async function insertAll(db, table, rows) {
+/* ------------------------------------------------ the server, retries, failures ------------------------ */
+
+// The Miniflare instance, the API's URL and the bench-sql worker's URL. reconnect() waits for the server after a
+// connection-level failure and re-reads both URLs (Miniflare restarts a crashed workerd on the same ports).
+const server = { mf: undefined, url: undefined, sqlUrl: undefined, persist: undefined, reconnects: 0 };
+const WAIT_MS = 60_000; // for the server to answer GET /health, before seeding and before each retry
+const CALL_MS = 120_000; // for one asynchronous call (a batch, an HTTP request); a timeout counts as connection-level
+
+/** Rejects (code ETIMEDOUT, so it is retried) if `promise` has not settled within `ms`. */
+function bounded(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} did not finish within ${ms / 1000} s`), { code: "ETIMEDOUT" })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function reconnect() {
+  server.reconnects++;
+  await waitForServer(`${server.url}/health`, { totalMs: WAIT_MS });
+  await locate(WAIT_MS);
+}
+
+async function locate(ms) {
+  server.url = (await bounded(server.mf.ready, ms, "Miniflare#ready")).toString().replace(/\/$/, "");
+  server.sqlUrl = (await bounded(server.mf.unsafeGetDirectURL(SQL_WORKER), ms, "locating the bench-sql worker")).toString();
+}
+
+// The bench-only worker: POST {statements: [{sql, params}]} runs them as one D1 batch (one transaction) and answers
+// [{results, changes}]; an SQL error answers 400 {error}, a lost connection inside workerd 503 {error}.
+const SQL_WORKER = "bench-sql";
+const SQL_WORKER_SCRIPT = `export default {
+  async fetch(request, env) {
+    if (request.method !== "POST") return new Response("bench-sql: POST {statements: [{sql, params}]}\\n");
+    let statements;
+    try {
+      ({ statements } = await request.json());
+    } catch (e) {
+      return Response.json({ error: "request body is not JSON: " + e.message }, { status: 400 });
+    }
+    try {
+      const results = await env.DB.batch(statements.map((s) => env.DB.prepare(s.sql).bind(...(s.params ?? []))));
+      return Response.json(results.map((r) => ({ results: r.results ?? [], changes: r.meta?.changes ?? 0 })));
+    } catch (e) {
+      const error = String(e?.message ?? e);
+      const status = /Network connection lost|connection reset|socket closed/i.test(error) ? 503 : /^D1_|SQLITE/.test(error) ? 400 : 500;
+      return Response.json({ error }, { status });
+    }
+  },
+};`;
+
+/** Runs statements ({sql, params}) as one D1 batch through bench-sql; resolves [{results, changes}] per statement. */
+async function sql(statements) {
+  const res = await fetch(server.sqlUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ statements }),
+    signal: AbortSignal.timeout(CALL_MS),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    let detail = "";
+    try { detail = JSON.parse(text).error ?? ""; } catch {}
+    throw new HttpError("POST", `bench-sql (${statements.length} statements)`, res.status, text, detail);
+  }
+  return JSON.parse(text);
+}
+
+/** withRetry for a step against the server: before retrying a connection-level failure, wait for the server to answer. */
+const retrying = (what, fn, options = {}) => withRetry(fn, { what, beforeRetry: reconnect, ...options });
+
+// Self-test hook (BENCH_FAULT_EVERY=N, see the top of this file): fails the first try of every Nth batch.
+const FAULT_EVERY = Math.max(0, Math.floor(Number(process.env.BENCH_FAULT_EVERY ?? 0))) || 0;
+let faultCounter = 0;
+const faults = { refused: 0, lost: 0 };
+async function send(run, attempt) {
+  if (FAULT_EVERY > 0 && attempt === 1 && ++faultCounter % FAULT_EVERY === 0) {
+    const lost = (faultCounter / FAULT_EVERY) % 2 === 0;
+    if (lost) await run(); // the batch lands; its reply is "lost"
+    faults[lost ? "lost" : "refused"]++;
+    const code = lost ? "ECONNRESET" : "ECONNREFUSED";
+    throw new TypeError("fetch failed", { cause: Object.assign(new Error(`${code} injected by BENCH_FAULT_EVERY`), { code }) });
+  }
+  return run();
+}
+
+// What the bench is doing (named in a failure report), and the time spent per group of steps (in the summary).
+let phase = "starting";
+const phases = [];
+function enter(name, group = name) {
+  const now = Date.now();
+  if (phases.length > 0) phases.at(-1).ms = now - phases.at(-1).at;
+  phases.push({ name, group, at: now });
+  phase = name;
+}
+function timeByGroup() {
+  const total = new Map();
+  for (const p of phases) if (p.ms !== undefined) total.set(p.group, (total.get(p.group) ?? 0) + p.ms);
+  return [...total].map(([group, ms]) => `${group} ${seconds(ms)}`).join(", ");
+}
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Prints what failed (never a bare stack unless BENCH_VERBOSE=1), cleans up, and exits 1. */
+async function fail(error) {
+  const lines = [`\nbench FAILED after ${seconds(Date.now() - startedAt)} while ${phase}`];
+  if (typeof error === "string") lines.push(`  ${error}`);
+  else if (error instanceof StepFailed) {
+    lines.push(`  step:          ${error.what}`);
+    const how = !error.retryable ? "not retryable: stopped at once"
+      : error.then ? "connection-level failure; the server stopped answering before the next try"
+      : "connection-level failure, retried with backoff";
+    lines.push(`  tries:         ${error.attempts} (${how})`);
+    lines.push(`  cause:         ${describeError(error.cause)}`);
+    if (error.then) lines.push(`  then:          ${error.then}`);
+    lines.push(`  last response: ${error.lastResponse ?? "none (no HTTP reply reached the bench)"}`);
+  } else {
+    lines.push(`  cause:         ${describeError(error)}`);
+    const response = error?.lastResponse ?? lastResponseOf(error);
+    if (response) lines.push(`  last response: ${response}`);
+  }
+  if (server.url) lines.push(`  server:        ${server.url}${server.reconnects ? ` (waited for it to answer again before ${server.reconnects} ${server.reconnects === 1 ? "retry" : "retries"})` : ""}`);
+  if (error instanceof Error && process.env.BENCH_VERBOSE) lines.push(error.stack);
+  else if (error instanceof Error) lines.push("  (BENCH_VERBOSE=1 prints the stack)");
+  console.error(lines.join("\n"));
+  await cleanup();
+  process.exit(1);
+}
+
+async function cleanup() {
+  const mf = server.mf;
+  server.mf = undefined;
+  if (mf)
+    await bounded(mf.dispose(), 15_000, "disposing Miniflare").catch((e) => {
+      // A workerd that never finished starting (or hangs) is not killed by dispose(): kill our own child by pid.
+      const killed = killChildWorkerd();
+      console.error(`  (cleanup: ${describeError(e)}${killed.length ? `; killed workerd ${killed.join(", ")}` : ""})`);
+    });
+  if (server.persist) rmSync(server.persist, { recursive: true, force: true });
+}
+
+/** SIGKILLs this process's own workerd children (Linux /proc; elsewhere nothing). Returns their pids. */
+function killChildWorkerd() {
+  const killed = [];
+  let entries = [];
+  try { entries = readdirSync("/proc").filter((d) => /^\d+$/.test(d)); } catch { return killed; }
+  for (const pid of entries) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      if (/^PPid:\s*(\d+)/m.exec(status)?.[1] !== String(process.pid) || !/^Name:\s*workerd/m.test(status)) continue;
+      process.kill(Number(pid), "SIGKILL");
+      killed.push(Number(pid));
+    } catch {}
+  }
+  return killed;
+}
+
+/* ------------------------------------------------ inserting ---------------------------------------------- */
+
+/**
+ * Inserts rows with multi-row statements of at most 100 bound parameters, in batches of up to 50 statements and
+ * ~256 KB of values, so no single call to the local runtime is huge. `ON CONFLICT DO NOTHING`: a retried batch
+ * that had landed inserts nothing (unlike OR IGNORE, NOT NULL and CHECK violations still fail).
+ */
+async function insertAll(table, rows) {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
   const perStatement = Math.max(1, Math.floor(100 / columns.length));
-  // Batches of up to 50 statements and ~256 KB of values, so no single call to the local runtime is huge.
-  let batch = [];
-  let bytes = 0;
+  const ranges = [];
+  let from = 0, statements = 0, bytes = 0;
   for (let i = 0; i < rows.length; i += perStatement) {
-    const chunk = rows.slice(i, i + perStatement);
-    const placeholders = chunk.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
-    const values = chunk.flatMap((r) => columns.map((c) => r[c]));
-    batch.push(db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${placeholders}`).bind(...values));
-    bytes += values.reduce((n, v) => n + (typeof v === "string" ? v.length : 8), 0);
-    if (batch.length >= 50 || bytes > 256 * 1024) {
-      await db.batch(batch);
-      batch = [];
+    const end = Math.min(rows.length, i + perStatement);
+    for (let r = i; r < end; r++) for (const c of columns) bytes += typeof rows[r][c] === "string" ? rows[r][c].length : 8;
+    if (++statements >= 50 || bytes > 256 * 1024) {
+      ranges.push([from, end]);
+      from = end;
+      statements = 0;
       bytes = 0;
     }
   }
-  if (batch.length > 0) await db.batch(batch);
+  if (from < rows.length) ranges.push([from, rows.length]);
+  const sqlFor = (n) =>
+    `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${Array.from({ length: n }, () => `(${columns.map(() => "?").join(", ")})`).join(", ")} ON CONFLICT DO NOTHING`;
+  const t0 = Date.now();
+  for (let b = 0; b < ranges.length; b++) {
+    const [start, end] = ranges[b];
+    const batch = [];
+    for (let i = start; i < end; i += perStatement) {
+      const chunk = rows.slice(i, Math.min(end, i + perStatement));
+      batch.push({ sql: sqlFor(chunk.length), params: chunk.flatMap((r) => columns.map((c) => r[c])) });
+    }
+    await retrying(`seeding ${table} batch ${b + 1}/${ranges.length}`, (attempt) => send(() => sql(batch), attempt));
+  }
+  console.log(`  ${table}: ${rows.length} rows in ${ranges.length} batches, ${seconds(Date.now() - t0)}`);
 }
 
-async function migrate(db) {
+/** Each migration file is one batch (one transaction) that also records its name, so a retry knows it landed. */
+async function migrate() {
+  await retrying("migrating: creating bench_migrations", () => sql([{ sql: "CREATE TABLE IF NOT EXISTS bench_migrations (name TEXT PRIMARY KEY NOT NULL)" }]));
   const dir = path.join(root, "migrations");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort())
-    for (const statement of readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint"))
-      if (statement.trim()) await db.prepare(statement).run();
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  for (const [n, file] of files.entries()) {
+    const statements = readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint").filter((s) => s.trim());
+    await retrying(`migrating ${file} (${n + 1}/${files.length})`, async (attempt) => {
+      const [done] = await sql([{ sql: "SELECT name FROM bench_migrations WHERE name = ?", params: [file] }]);
+      if (done.results.length > 0) return; // an earlier try landed; its reply was lost
+      await send(() => sql([...statements.map((s) => ({ sql: s })), { sql: "INSERT INTO bench_migrations (name) VALUES (?)", params: [file] }]), attempt);
+    });
+  }
+}
+
+/** The seeded tables must hold exactly the generated rows (ON CONFLICT DO NOTHING must not have hidden a clash). */
+async function checkCounts(counts) {
+  const tables = Object.keys(counts);
+  const results = await retrying("checking the seeded row counts", () => sql(tables.map((t) => ({ sql: `SELECT COUNT(*) AS n FROM ${t}` }))));
+  const wrong = tables.map((t, i) => ({ t, n: results[i].results[0].n })).filter(({ t, n }) => n !== counts[t]);
+  if (wrong.length > 0) throw new Error(`seeded row counts differ from the generated rows: ${wrong.map(({ t, n }) => `${t} ${n} of ${counts[t]}`).join(", ")}`);
 }
 
 /* ------------------------------------------------ seeding ------------------------------------------------ */
@@ -84,7 +293,7 @@ function questionsOf(n) {
   );
 }
 
-async function seed(db) {
+async function seed() {
   const t0 = Date.now();
   const now = iso();
   const by = "bench-manager";
@@ -117,11 +326,11 @@ async function seed(db) {
     forms.push(form);
     tables.push(table);
   }
-  await insertAll(db, "courses", courses);
-  await insertAll(db, "steps", steps);
-  await insertAll(db, "materials", materials);
-  await insertAll(db, "forms", forms);
-  await insertAll(db, "requirement_tables", tables);
+  await insertAll("courses", courses);
+  await insertAll("steps", steps);
+  await insertAll("materials", materials);
+  await insertAll("forms", forms);
+  await insertAll("requirement_tables", tables);
 
   // Participants enrol in a few courses each; their history fills the large tables.
   const enrollments = [], completions = [], submissions = [], reqSubs = [], reqRows = [];
@@ -152,17 +361,16 @@ async function seed(db) {
           approved: p % 9 === 0 ? 1 : null, approved_by: p % 9 === 0 ? by : null, approved_at: p % 9 === 0 ? now : null, approval_remarks: null, updated_at: now });
     }
   }
-  await insertAll(db, "enrollments", enrollments);
-  await insertAll(db, "material_completions", completions);
-  await insertAll(db, "form_submissions", submissions);
-  await insertAll(db, "requirement_submissions", reqSubs);
-  await insertAll(db, "requirement_rows", reqRows);
-  return {
-    seconds: (Date.now() - t0) / 1000,
-    counts: { courses: courses.length, steps: steps.length, materials: materials.length, forms: forms.length, enrollments: enrollments.length,
-      material_completions: completions.length, form_submissions: submissions.length, requirement_submissions: reqSubs.length, requirement_rows: reqRows.length },
-    courses, steps, materials, forms, tables,
-  };
+  await insertAll("enrollments", enrollments);
+  await insertAll("material_completions", completions);
+  await insertAll("form_submissions", submissions);
+  await insertAll("requirement_submissions", reqSubs);
+  await insertAll("requirement_rows", reqRows);
+  const counts = { courses: courses.length, steps: steps.length, materials: materials.length, forms: forms.length, requirement_tables: tables.length,
+    enrollments: enrollments.length, material_completions: completions.length, form_submissions: submissions.length,
+    requirement_submissions: reqSubs.length, requirement_rows: reqRows.length };
+  await checkCounts(counts);
+  return { seconds: (Date.now() - t0) / 1000, counts, courses, steps, materials, forms, tables };
 }
 
 /* ------------------------------------------------ measuring ---------------------------------------------- */
@@ -174,62 +382,105 @@ function statsOf(res) {
   return { calls: get("calls"), rows_read: get("rows_read"), rows_written: get("rows_written"), sql };
 }
 
-async function planOk(db, statements) {
+async function planOk(statements) {
   const bad = [];
-  for (const sql of new Set(statements.map((s) => s.sql))) {
+  for (const statement of new Set(statements.map((s) => s.sql))) {
     let plan;
     try {
-      plan = (await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all()).results;
-    } catch {
+      plan = (await retrying(`EXPLAIN QUERY PLAN ${statement.slice(0, 60)}`, () => sql([{ sql: `EXPLAIN QUERY PLAN ${statement}` }])))[0].results;
+    } catch (error) {
+      if (isConnectionError(error)) throw error; // a lost connection is not a plan without scans
       continue; // statements with RETURNING or batch-only forms that EXPLAIN cannot take unbound
     }
     for (const row of plan) {
       const m = /^SCAN (\w+)(?!.*USING)/.exec(row.detail);
-      if (m && LARGE_TABLES.includes(m[1])) bad.push(`${m[1]}: ${sql.slice(0, 80)}`);
+      if (m && LARGE_TABLES.includes(m[1])) bad.push(`${m[1]}: ${statement.slice(0, 80)}`);
     }
   }
   return bad;
 }
 
 async function main() {
-  console.log(`building the Worker (wrangler deploy --dry-run)…`);
+  if (!Number.isFinite(scale)) return fail(`--scale must be a number, not ${JSON.stringify(args.scale)}`);
+  if (!(Number(args.duration) > 0)) return fail(`--duration must be a positive number of seconds, not ${JSON.stringify(args.duration)}`);
+  const withLoad = !args["skip-load"];
+  console.log(
+    `LMS API benchmark at scale ${scale} — measures, against the built Worker in local workerd + D1:\n` +
+      `  1. D1 round trips, rows_read vs rows returned, and EXPLAIN QUERY PLAN scans, per endpoint of the spec;\n` +
+      `  2. an N+1 check (1 vs 50 materials / questions);\n` +
+      (withLoad
+        ? `  3. 200 simultaneous exam starts, and autocannon load (10 connections, ${Number(args.duration)} s per endpoint) as ratios to GET /health.\n`
+        : `  3. (load runs skipped: --skip-load)\n`) +
+      `  target data set (seeded counts are printed below): ${SIZES.courses} courses × ${SIZES.stepsPerCourse} steps × ${SIZES.materialsPerStep} materials, ${SIZES.courses} exams of ${SIZES.questions} questions, ` +
+      `${SIZES.participants} participants, ~${SIZES.submissions} exam attempts, ~${SIZES.requirementSubmissions} requirement submissions (full scale: --scale 1)`,
+  );
+  enter("building the Worker", "build");
+  console.log(`\nbuilding the Worker (wrangler deploy --dry-run)…`);
   wrangler(["deploy", "--dry-run", "--outdir", "dist"], { capture: true });
-  const persist = mkdtempSync(path.join(tmpdir(), "lms-bench-"));
-  const mf = new Miniflare(
+  enter("starting workerd", "start");
+  server.persist = mkdtempSync(path.join(tmpdir(), "lms-bench-"));
+  server.mf = new Miniflare(
     convertV4MiniflareOptions({
-      modules: true,
-      scriptPath: path.join(root, "dist", "index.js"),
-      compatibilityDate: "2026-11-01",
-      d1Databases: { DB: "bench-db" },
-      r2Buckets: { FILES: "bench-files" },
-      bindings: { JWT_SECRET: SECRET, D1_STATS: "true", EXAM_GRACE_SECONDS: "120" },
-      d1Persist: persist,
-      r2Persist: persist,
       host: "127.0.0.1",
       port: 0,
+      workers: [
+        {
+          // The first worker answers the entry URL: the API under test.
+          name: "api",
+          modules: true,
+          scriptPath: path.join(root, "dist", "index.js"),
+          compatibilityDate: "2026-11-01",
+          d1Databases: { DB: "bench-db" },
+          r2Buckets: { FILES: "bench-files" },
+          bindings: { JWT_SECRET: SECRET, D1_STATS: "true", EXAM_GRACE_SECONDS: "120" },
+          d1Persist: server.persist,
+          r2Persist: server.persist,
+        },
+        {
+          name: SQL_WORKER,
+          modules: true,
+          script: SQL_WORKER_SCRIPT,
+          compatibilityDate: "2026-11-01",
+          d1Databases: { DB: "bench-db" },
+          d1Persist: server.persist,
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+        },
+      ],
     }),
   );
-  const url = (await mf.ready).toString().replace(/\/$/, "");
-  const db = await mf.getD1Database("DB");
-  await migrate(db);
+  await locate(WAIT_MS * 2);
+  enter(`waiting for ${server.url}/health`, "wait for /health");
+  const up = await waitForServer(`${server.url}/health`, { totalMs: WAIT_MS });
+  console.log(`server ${server.url} answered GET /health after ${seconds(up.waitedMs)} (${up.attempts} ${up.attempts === 1 ? "poll" : "polls"})`);
+  enter("migrating", "migrate");
+  await migrate();
+  enter("seeding", "seed");
   console.log(`seeding (scale ${scale})…`);
-  const data = await seed(db);
+  const data = await seed();
   console.log(`seeded in ${data.seconds.toFixed(1)} s:`, data.counts);
+  if (FAULT_EVERY > 0) console.log(`BENCH_FAULT_EVERY=${FAULT_EVERY}: injected ${faults.refused} refused and ${faults.lost} lost-reply failures; all retried`);
 
+  enter("measuring endpoints", "endpoints");
   const manager = tokenFor("bench-manager", "manager");
   const alice = "bench-alice";
   const participant = tokenFor(alice, "participant");
-  const call = async (method, p, token, body) => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    let json = null;
-    try { json = JSON.parse(text); } catch {}
-    return { res, json };
-  };
+  // A GET is repeated after any connection-level failure (or 503); another method only when the request cannot have
+  // reached the server (connection refused), so a write is never applied twice — unless the caller says repeating
+  // it is harmless (`repeatable`: enrolling, completing materials and starting an exam resume what exists).
+  const call = (method, p, token, body, { repeatable = false } = {}) =>
+    retrying(`${phase}: ${method} ${p}`, async () => {
+      const res = await fetch(`${server.url}${p}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(CALL_MS),
+      });
+      const text = await res.text();
+      if (res.status === 503 && (method === "GET" || repeatable)) throw new HttpError(method, p, res.status, text);
+      let json = null;
+      try { json = JSON.parse(text); } catch {}
+      return { res, json, text };
+    }, { retryable: method === "GET" || repeatable ? isConnectionError : isNotDelivered });
 
   // A measured participant on course 0, and an extra course where the N+1 checks vary sizes.
   const c0 = data.courses[0];
@@ -240,7 +491,7 @@ async function main() {
     const { res, json } = await call(method, p, token, body);
     const st = statsOf(res);
     const returned = Array.isArray(json) ? json.length : json ? 1 : 0;
-    const bad = await planOk(db, st.sql);
+    const bad = await planOk(st.sql);
     if (process.env.BENCH_VERBOSE) for (const s of st.sql) if (s.rows_read > 20) console.log(`  ${name}: ${s.rows_read} rows ← ${s.sql.slice(0, 160)}`);
     rows.push({ endpoint: `${method} ${name.replace(/^(GET|POST|PUT|DELETE) /, "")}`, status: res.status, calls: st.calls, rows_read: st.rows_read, returned,
       budget: st.rows_read <= 2 * returned + 50 ? "ok" : "OVER", plan: bad.length === 0 ? "ok" : `SCAN ${bad.join("; ")}` });
@@ -304,29 +555,38 @@ async function main() {
   console.table(rows);
 
   // N+1: the same requests on a step with 1 vs 50 materials and an exam of 1 vs 50 questions.
+  enter("running the N+1 check", "N+1");
+  // Setup requests must succeed: otherwise the figures below would be about error answers.
+  const must = async (method, p, token, body) => {
+    const r = await call(method, p, token, body);
+    if (r.res.status >= 300) throw new HttpError(method, p, r.res.status, r.text);
+    return r;
+  };
   const nPlusOne = [];
   for (const n of [1, 50]) {
-    const courseN = (await call("POST", "/courses", manager, { name: `N${n}` })).json;
-    const stepN = (await call("POST", "/steps", manager, { course_id: courseN.id, name: "S" })).json;
-    for (let i = 0; i < n; i++) await call("POST", `/steps/${stepN.id}/materials`, manager, { material_type: "Video", title: `V${i}`, content: { url: "https://e.com/v" } });
-    const qs = questionsOf(n).map((q) => (q.question_type === "THEORY" ? q : q));
-    await call("POST", "/forms", manager, { name: `E${n}`, duration_minutes: 10, step_id: stepN.id, questions: qs.length ? qs : questionsOf(1) });
+    const courseN = (await must("POST", "/courses", manager, { name: `N${n}` })).json;
+    const stepN = (await must("POST", "/steps", manager, { course_id: courseN.id, name: "S" })).json;
+    for (let i = 0; i < n; i++) await must("POST", `/steps/${stepN.id}/materials`, manager, { material_type: "Video", title: `V${i}`, content: { url: "https://e.com/v" } });
+    await must("POST", "/forms", manager, { name: `E${n}`, duration_minutes: 10, step_id: stepN.id, questions: questionsOf(n) });
     const pid = `bench-n${n}`;
     const tok = tokenFor(pid, "participant");
-    await call("POST", `/courses/${courseN.id}/enroll?participant_id=${pid}`, manager);
-    const view = statsOf((await call("GET", `/steps/${stepN.id}`, tok)).res);
-    const done = statsOf((await call("POST", `/steps/${stepN.id}/materials-complete`, tok)).res);
-    const started = await call("POST", `/steps/${stepN.id}/exam/start`, tok);
+    await must("POST", `/courses/${courseN.id}/enroll?participant_id=${pid}`, manager);
+    const view = statsOf((await must("GET", `/steps/${stepN.id}`, tok)).res);
+    const done = statsOf((await must("POST", `/steps/${stepN.id}/materials-complete`, tok)).res);
+    const started = await must("POST", `/steps/${stepN.id}/exam/start`, tok);
     const body = { mcq_answers: [], theory_answers: [] };
-    const submitted = statsOf((await call("POST", `/forms/submissions/${started.json.submission_id}/submit`, tok, body)).res);
+    const submitted = statsOf((await must("POST", `/forms/submissions/${started.json.submission_id}/submit`, tok, body)).res);
     nPlusOne.push({ size: n, "step view calls": view.calls, "materials-complete calls": done.calls, "exam start calls": statsOf(started.res).calls, "submit calls": submitted.calls, "submit rows_written": submitted.rows_written });
   }
   console.log("\nN+1 check (round trips must not grow with size):");
   console.table(nPlusOne);
 
-  if (!args["skip-load"]) await load(url, call, data, manager);
-  await mf.dispose();
-  rmSync(persist, { recursive: true, force: true });
+  if (withLoad) await load(call, data, manager);
+  enter("cleaning up", "cleanup");
+  await cleanup();
+  enter("done");
+  console.log(`\nbench finished in ${seconds(Date.now() - startedAt)} at scale ${scale}${withLoad ? "" : " (load skipped)"}` +
+    `${server.reconnects ? `, after ${server.reconnects} ${server.reconnects === 1 ? "retry" : "retries"}` : ""} — ${timeByGroup()}`);
 }
 
 /* ------------------------------------------------ load --------------------------------------------------- */
@@ -335,7 +595,9 @@ function run(opts) {
   return new Promise((resolve, reject) => autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))));
 }
 
-async function load(url, call, data, manager) {
+async function load(call, data, manager) {
+  enter("preparing the load runs", "load");
+  const url = server.url;
   const duration = Number(args.duration);
   const connections = 10;
   // 200 simultaneous exam starts by different participants, all enrolled on course 0 with materials done.
@@ -343,23 +605,28 @@ async function load(url, call, data, manager) {
   const s0 = data.steps[0];
   const people = Array.from({ length: 1000 }, (_, i) => `bench-load-${i}`);
   const prepare = async (pid) => {
-    await call("POST", `/courses/${c0.id}/enroll?participant_id=${pid}`, manager);
-    await call("POST", `/steps/${s0.id}/materials-complete`, tokenFor(pid, "participant"));
+    await call("POST", `/courses/${c0.id}/enroll?participant_id=${pid}`, manager, undefined, { repeatable: true });
+    await call("POST", `/steps/${s0.id}/materials-complete`, tokenFor(pid, "participant"), undefined, { repeatable: true });
   };
   for (let i = 0; i < people.length; i += 20) await Promise.all(people.slice(i, i + 20).map(prepare));
   const first = people.slice(0, 200);
-  const starts = await Promise.all(first.map((pid) => call("POST", `/steps/${s0.id}/exam/start`, tokenFor(pid, "participant"))));
+  enter("starting 200 exams at once", "load");
+  const start = (pid) => call("POST", `/steps/${s0.id}/exam/start`, tokenFor(pid, "participant"), undefined, { repeatable: true });
+  const starts = await Promise.all(first.map(start));
   const errors = starts.filter((s) => s.res.status >= 300).length;
   const distinct = new Set(starts.map((s) => s.json?.submission_id)).size;
   console.log(`\n200 simultaneous exam starts: ${errors} errors, ${distinct} distinct attempts (expected 0 and 200)`);
   // More open attempts, so the submit load runs long enough to measure (each attempt is submitted once).
+  enter("preparing the load runs", "load");
   for (let i = 200; i < people.length; i += 50)
-    starts.push(...(await Promise.all(people.slice(i, i + 50).map((pid) => call("POST", `/steps/${s0.id}/exam/start`, tokenFor(pid, "participant"))))));
+    starts.push(...(await Promise.all(people.slice(i, i + 50).map(start))));
 
   const participant = tokenFor("bench-alice", "participant");
   const auth = { authorization: `Bearer ${participant}` };
+  const failed = starts.filter((s) => !s.json?.submission_id);
+  if (failed.length > 0)
+    throw new Error(`${failed.length} of ${starts.length} load participants could not start the exam; first answer: ${failed[0].res.status} ${clip(failed[0].text)}`);
   const submitQueue = starts.map((s, i) => ({ id: s.json.submission_id, token: tokenFor(people[i], "participant") }));
-  if (starts.some((s) => !s.json?.submission_id)) throw new Error("some load participants could not start the exam");
   const body = JSON.stringify({ mcq_answers: [{ question_id: "q0", selected_option_id: "a" }], theory_answers: [] });
   const targets = [
     { name: "GET /health", opts: { url: `${url}/health` } },
@@ -385,6 +652,7 @@ async function load(url, call, data, manager) {
   ];
   const results = [];
   for (const t of targets) {
+    enter(`running load on ${t.name}`, "load");
     const r = await run({ connections, ...(t.opts.amount ? {} : { duration }), ...t.opts });
     // A fixed number of requests (submit) is rated by its own elapsed time, not per whole second.
     const rate = t.opts.amount ? r.requests.total / r.duration : r.requests.average;
@@ -396,7 +664,4 @@ async function load(url, call, data, manager) {
   console.table(results);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().catch(fail);
