@@ -66,7 +66,7 @@ export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
   const { course_id } = c.req.valid("param");
   const db = c.get("db");
   // A participant sees their own locks; a manager sees which steps are gated behind another.
-  const participantId = caller.role === "participant" ? caller.id : "";
+  const participantId = caller.role === "participant" ? caller.id : null;
   const query = progressQuery(db, participantId, oneCourse(course_id), examClock(c));
   const progress = (await query.finish(await db.batch(query.statements))).get(course_id);
   if (!progress || (caller.role === "participant" && !progress.course.is_active)) throw notFound("Course", course_id);

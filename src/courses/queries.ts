@@ -1,6 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import type { CursorValues } from "../lib/pagination";
-import type { BatchItem } from "drizzle-orm/batch";
 import { courses, materials, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import type { LinkUpdate, Links } from "../domain/chain";
@@ -112,6 +111,5 @@ export function archiveCourseWrites(db: Db, courseId: string, now: string) {
   ] as const;
 }
 
-export type { BatchItem };
 
 export const defaultCourse = sql`(SELECT id FROM courses WHERE is_default = 1 AND archived_at IS NULL)`;

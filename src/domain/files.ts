@@ -90,7 +90,7 @@ export function parseRange(header: string | null | undefined, size: number): Byt
   if (!header) return null;
   const match = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
   if (!match) return null;
-  const [, startText, endText] = match as unknown as [string, string, string];
+  const [, startText = "", endText = ""] = match;
   if (startText === "" && endText === "") return null;
   if (startText === "") {
     const suffix = Number(endText);

@@ -1,5 +1,4 @@
 import { and, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { enrollments, formSubmissions, forms, steps } from "../db/schema";
 import {
   answeredTheory,
@@ -25,6 +24,7 @@ import type { AppEnv } from "../env";
 import { actingParticipant, assertManagerId } from "../lib/auth";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { batch } from "../db/batch";
 import { now as clockNow } from "../lib/clock";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
@@ -329,8 +329,8 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   });
   const scores = attemptScores(questions, s.answers as Partial<Answers> | null, grades, s.mcq_score);
   const nextCourse = milestone.nextCourseId;
-  const writes: BatchItem<"sqlite">[] = [
-    db
+  const written = await batch(db, {
+    decision: db
       .update(formSubmissions)
       .set({
         submission_status: "Approved",
@@ -342,18 +342,18 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
       // The scores written are those of the grades read: a grade landing meanwhile makes this a 409.
       .where(and(decided(submission_id, "approve"), gradesUnchanged(s.theory_grades)))
       .returning({ id: formSubmissions.id }),
-    ...milestone.writes,
+    milestone: milestone.writes,
     // Read back in the same batch whether the participant is (now) enrolled in the next course: an inactive or
     // archived next course enrols nobody, and the answer must not claim otherwise.
-    db
-      .select({ course_id: enrollments.course_id })
-      .from(enrollments)
-      .where(and(eq(enrollments.participant_id, s.participant_id), eq(enrollments.course_id, nextCourse ?? ""))),
-  ];
-  const [decision, ...rest] = writes;
-  const results = (await db.batch([decision!, ...rest])) as unknown[][];
-  if (results[0]!.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
-  const enrolledNext = results[results.length - 1]!.length > 0 ? nextCourse : null;
+    nextEnrolment:
+      nextCourse !== null &&
+      db
+        .select({ course_id: enrollments.course_id })
+        .from(enrollments)
+        .where(and(eq(enrollments.participant_id, s.participant_id), eq(enrollments.course_id, nextCourse))),
+  });
+  if (written.decision.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
+  const enrolledNext = written.nextEnrolment?.length ? nextCourse : null;
   const { next_step_unlocked, next_step_id } = outcome;
   return c.json({ message: "Submission approved", next_step_unlocked, next_step_id, course_completed: milestone.completes, next_course_id: enrolledNext }, 200);
 };

@@ -1,15 +1,16 @@
-import { and, eq } from "drizzle-orm";
-import { createMiddleware } from "hono/factory";
-import { idempotencyKeys } from "../db/schema";
-import type { AppEnv } from "../env";
-import { ApiError, badRequest, conflict } from "./errors";
-
 /**
  * `Idempotency-Key` for exam submits and review decisions: the first request with a key runs and its
  * response (any status below 500) is stored; a replay by the same caller gets that response again with
  * `Idempotent-Replayed: true`; the same key with a different method, path or body → 422. Claiming the key is
  * one conditional INSERT, so two concurrent first requests cannot both run (the second gets 409).
  */
+import { and, eq } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { idempotencyKeys } from "../db/schema";
+import type { AppEnv } from "../env";
+import { ApiError, badRequest, conflict } from "./errors";
+
+/** 1–200 visible ASCII characters. */
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
 async function sha256(text: string): Promise<string> {

@@ -161,9 +161,9 @@ async function receiveUpload(c: UploadContext) {
   return c.json(toMaterial(row, origin(c)), 200);
 }
 
-/** The caller of a download: the bearer token's, or a signed link's (media tags cannot send headers). */
 const linksUnavailable = () => new ApiError(503, "file_links_unavailable", "Signed file links need JWT_SECRET to be configured");
 
+/** The caller of a download: the bearer token's, or a signed link's (media tags cannot send headers). */
 async function downloader(c: Context<AppEnv>, materialId: string, token: string | undefined): Promise<Caller> {
   if (token === undefined) return c.get("caller");
   if (!c.env.JWT_SECRET) throw linksUnavailable();
@@ -197,7 +197,6 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
   const range = ifRange !== undefined && ifRange.trim() !== etag ? null : parseRange(c.req.header("range"), size);
   const head = c.req.method === "HEAD";
   if (range === "unsatisfiable") {
-    headers.set("content-range", `bytes */${size}`);
     return new Response(JSON.stringify({ detail: `Range not satisfiable for ${size} bytes`, code: "range_not_satisfiable" }), {
       status: 416,
       headers: { "content-type": "application/json", "content-range": `bytes */${size}`, "content-security-policy": "sandbox" },
@@ -215,7 +214,6 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
   headers.set("content-length", String(size));
   return new Response(body, { status: 200, headers });
 };
-
 
 export const fileLink: Handler<typeof routes.fileLink> = async (c) => {
   const caller = c.get("caller");

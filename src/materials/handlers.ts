@@ -1,3 +1,4 @@
+import { batch } from "../db/batch";
 import { and, eq, isNull, notExists, sql } from "drizzle-orm";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
@@ -36,13 +37,13 @@ export const createMaterial: Handler<typeof routes.createMaterial> = async (c) =
   const now = c.get("now");
   const stamp = now.toISOString();
   const content = parseContent(body.material_type, body.content);
-  const tableId = body.material_type === "RequirementTable" ? content.requirement_table_id! : "";
-  const [[step], [table]] = await db.batch([
-    db.select({ id: steps.id }).from(steps).where(and(eq(steps.id, step_id), isNull(steps.archived_at))),
-    tableExists(db, tableId),
-  ]);
-  if (!step) throw notFound("Step", step_id);
-  if (tableId && !table) throw notFound("Requirement table", tableId);
+  const tableId = body.material_type === "RequirementTable" ? content.requirement_table_id! : null;
+  const read = await batch(db, {
+    step: db.select({ id: steps.id }).from(steps).where(and(eq(steps.id, step_id), isNull(steps.archived_at))),
+    table: tableId !== null && tableExists(db, tableId),
+  });
+  if (read.step.length === 0) throw notFound("Step", step_id);
+  if (tableId !== null && read.table?.length === 0) throw notFound("Requirement table", tableId);
   const [row] = await db
     .insert(materials)
     .values({
@@ -52,7 +53,7 @@ export const createMaterial: Handler<typeof routes.createMaterial> = async (c) =
       title: body.title,
       description: body.description ?? null,
       content,
-      requirement_table_id: tableId || null,
+      requirement_table_id: tableId,
       order_index: body.order_index ?? nextMaterialOrder(step_id),
       is_mandatory: body.is_mandatory ?? true,
       created_at: stamp,

@@ -74,7 +74,8 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
       is_completed: p.is_completed,
       steps: p.steps.map((step) => {
         const state = p.state.byId.get(step.id)!;
-        const exam = step.exam_id ? (examById.get(step.exam_id) ?? null) : null;
+        const found = step.exam_id ? examById.get(step.exam_id) : undefined;
+        const exam = found ? { id: found.id, name: found.name, duration_minutes: found.duration_minutes } : null;
         return {
           id: step.id,
           name: step.name,

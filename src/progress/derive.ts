@@ -54,7 +54,8 @@ export class ProgressSet {
   private readonly derived = new Map<string, CourseProgress>();
 
   constructor(
-    readonly participantId: string,
+    /** Whose progress; undefined for a view of the structure alone (every step then locked, nothing done). */
+    readonly participantId: string | undefined,
     private readonly structures: ReadonlyMap<string, CourseStructure>,
     private readonly own: OwnRows,
     private readonly now: Date,

@@ -14,11 +14,11 @@ export type ExamClock = { now: Date; graceSeconds: number };
  */
 export function progressQuery(db: Db, who: Who, courseIds: SQL, clock: ExamClock) {
   const statements = ownQueries(db, who, courseIds);
-  const first = typeof who === "string" ? who : Array.isArray(who) ? (who[0] ?? "") : "";
+  const first = typeof who === "string" ? who : Array.isArray(who) ? who[0] : undefined;
   return {
     statements,
     /** `participantId` names whose progress to derive when `who` was an SQL expression or a list. */
-    async finish(results: Readonly<OwnResults>, participantId: string = first): Promise<ProgressSet> {
+    async finish(results: Readonly<OwnResults>, participantId: string | undefined = first): Promise<ProgressSet> {
       const own = ownRows(results);
       const structures = new Map<string, CourseStructure>();
       const missing: string[] = [];

@@ -15,7 +15,7 @@ import type { Db } from "../db/types";
 export type CourseRow = typeof courses.$inferSelect;
 export type StepRow = typeof steps.$inferSelect;
 export type MaterialRow = typeof materials.$inferSelect;
-export type ExamSummary = { id: string; name: string; duration_minutes: number };
+export type ExamSummary = { id: string; name: string; duration_minutes: number; total_marks: number; passing_marks: number };
 export type CourseStructure = {
   course: CourseRow;
   steps: StepRow[];
@@ -25,10 +25,13 @@ export type CourseStructure = {
   tables: { id: string; requirement_count: number }[];
 };
 
-/** Whose rows: one participant, several (a table edit may complete courses for many), or an SQL expression. */
-export type Who = string | readonly string[] | SQL;
+/**
+ * Whose rows: one participant, several (a table edit may complete courses for many), an SQL expression, or
+ * nobody (`null`: a manager's view of the structure alone — SQLite answers `WHERE 0` without reading a row).
+ */
+export type Who = string | readonly string[] | SQL | null;
 const whose = (column: AnySQLiteColumn, who: Who) =>
-  typeof who === "string" ? eq(column, who) : who instanceof SQL ? sql`${column} = ${who}` : inArray(column, [...who]);
+  who === null ? sql`0` : typeof who === "string" ? eq(column, who) : who instanceof SQL ? sql`${column} = ${who}` : inArray(column, [...who]);
 
 const liveStepsOf = (db: Db, courseIds: SQL) =>
   db.select({ id: steps.id }).from(steps).where(and(inArray(steps.course_id, courseIds), isNull(steps.archived_at)));
@@ -135,7 +138,7 @@ export function structureQueries(db: Db, courseIds: readonly string[]) {
         .where(and(inArray(materials.step_id, courseSteps), isNull(materials.archived_at)))
         .orderBy(asc(materials.order_index), asc(materials.id)),
       db
-        .select({ id: forms.id, name: forms.name, duration_minutes: forms.duration_minutes })
+        .select({ id: forms.id, name: forms.name, duration_minutes: forms.duration_minutes, total_marks: forms.total_marks, passing_marks: forms.passing_marks })
         .from(forms)
         .where(
           and(

@@ -23,14 +23,14 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
   // A participant always sees their own state; a manager sees a participant's when naming one.
   const participantId = caller.role === "participant" ? actingParticipant(caller, named) : named;
   const db = c.get("db");
-  // Without a participant (a manager's view) the own-row reads name nobody and return nothing.
-  const query = progressQuery(db, participantId ?? "", courseOfStep(step_id), examClock(c));
-  const [[found], ...ownRows] = await db.batch([findStepWithExam(db, step_id), ...query.statements]);
-  if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
-  const { step } = found;
-  const exam = examInfo(found);
-  const course = (await query.finish(ownRows)).get(step.course_id);
-  if (!course) throw notFound("Step", step_id);
+  // Without a participant (a manager's view) the own-row reads name nobody: the structure alone.
+  // The step, its course and its exam come from the course structure (cached per isolate): one round trip.
+  const query = progressQuery(db, participantId ?? null, courseOfStep(step_id), examClock(c));
+  const course = (await query.finish(await db.batch(query.statements))).first();
+  const step = course?.steps.find((s) => s.id === step_id);
+  if (!course || !step || (caller.role === "participant" && !course.course.is_active)) throw notFound("Step", step_id);
+  const summary = step.exam_id ? course.exams.find((e) => e.id === step.exam_id) : undefined;
+  const exam = summary ?? null;
   const state = course.state.byId.get(step_id)!;
   const own = course.materials.filter((m) => m.step_id === step_id);
   const done = new Set(state.completed_material_ids);
