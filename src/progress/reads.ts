@@ -11,6 +11,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, SQL, sql } from "drizzle-orm"
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { courses, enrollments, formSubmissions, forms, materialCompletions, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
+import type { SubmissionStatus } from "../domain/vocabulary";
 
 export type CourseRow = typeof courses.$inferSelect;
 export type StepRow = typeof steps.$inferSelect;
@@ -33,87 +34,114 @@ export type Who = string | readonly string[] | SQL | null;
 const whose = (column: AnySQLiteColumn, who: Who) =>
   who === null ? sql`0` : typeof who === "string" ? eq(column, who) : who instanceof SQL ? sql`${column} = ${who}` : inArray(column, [...who]);
 
-const liveStepsOf = (db: Db, courseIds: SQL) =>
-  db.select({ id: steps.id }).from(steps).where(and(inArray(steps.course_id, courseIds), isNull(steps.archived_at)));
-
 /** Rows of one requirement row flag over the table's current serials (removed serials stay stored, uncounted). */
 export const rowCount = (flag: "completed" | "approved", alias: string) =>
   sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.${sql.raw(flag)} = 1
     AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as(alias);
 
+export type EnrollmentRow = {
+  id: string;
+  participant_id: string;
+  course_id: string;
+  start_step_id: string | null;
+  enrolled_at: string;
+  completed_at: string | null;
+};
+export type AttemptRow = {
+  id: string;
+  participant_id: string;
+  form_id: string;
+  step_id: string;
+  course_id: string;
+  attempt_number: number;
+  submission_status: SubmissionStatus;
+  started_at: string;
+  deadline_at: string | null;
+  submitted_at: string | null;
+  mcq_score: number | null;
+  theory_score: number | null;
+  total_score: number | null;
+  feedback: string | null;
+  is_late: boolean;
+  auto_submitted: boolean;
+  /** Only an open attempt carries its saved answers and questions (see domain/exams `isExpired`). */
+  open_answers: string | null;
+  open_questions: string | null;
+};
+export type OwnRows = {
+  versions: { id: string; version: number }[];
+  enrollments: EnrollmentRow[];
+  completions: { participant_id: string; material_id: string }[];
+  tableSubmissions: {
+    participant_id: string;
+    requirement_table_id: string;
+    submitted_at: string | null;
+    approved_at: string | null;
+    completed: number;
+    approved: number;
+  }[];
+  attempts: AttemptRow[];
+};
+
 /**
- * The statements every progress read runs in the request's first batch, as a fixed tuple (db.batch needs one).
- * `ownRows()` turns their results into named fields: no caller indexes into them.
+ * Everything the participant owns in the courses, and the courses' structure versions, as ONE statement: a
+ * UNION ALL of five reads, each row a kind and a JSON object. Locally (and on D1) every statement of a batch
+ * has its own fixed cost; one statement instead of five is what lets a progress view answer in one round trip
+ * at close to the cost of a point read. `ownRows()` turns the rows back into named, typed fields.
  */
 export function ownQueries(db: Db, who: Who, courseIds: SQL) {
-  return [
-    db
-      .select({ id: courses.id, version: courses.structure_version })
-      .from(courses)
-      .where(and(inArray(courses.id, courseIds), isNull(courses.archived_at))),
-    db.select().from(enrollments).where(and(whose(enrollments.participant_id, who), inArray(enrollments.course_id, courseIds))),
-    db
-      .select({ participant_id: materialCompletions.participant_id, material_id: materialCompletions.material_id })
-      .from(materialCompletions)
-      .where(and(whose(materialCompletions.participant_id, who), inArray(materialCompletions.step_id, liveStepsOf(db, courseIds)))),
-    // The participant's own requirement submissions (few), with their counts over each table's current serials.
-    db
-      .select({
-        participant_id: requirementSubmissions.participant_id,
-        requirement_table_id: requirementSubmissions.requirement_table_id,
-        submitted_at: requirementSubmissions.submitted_at,
-        approved_at: requirementSubmissions.approved_at,
-        completed: rowCount("completed", "rows_completed"),
-        approved: rowCount("approved", "rows_approved"),
-      })
-      .from(requirementSubmissions)
-      .innerJoin(requirementTables, eq(requirementTables.id, requirementSubmissions.requirement_table_id))
-      .where(whose(requirementSubmissions.participant_id, who)),
-    db
-      .select({
-        id: formSubmissions.id,
-        participant_id: formSubmissions.participant_id,
-        form_id: formSubmissions.form_id,
-        step_id: formSubmissions.step_id,
-        course_id: formSubmissions.course_id,
-        attempt_number: formSubmissions.attempt_number,
-        submission_status: formSubmissions.submission_status,
-        started_at: formSubmissions.started_at,
-        deadline_at: formSubmissions.deadline_at,
-        submitted_at: formSubmissions.submitted_at,
-        mcq_score: formSubmissions.mcq_score,
-        theory_score: formSubmissions.theory_score,
-        total_score: formSubmissions.total_score,
-        feedback: formSubmissions.feedback,
-        is_late: formSubmissions.is_late,
-        auto_submitted: formSubmissions.auto_submitted,
-        // Only an open attempt needs its saved answers and questions: if its time ran out unseen, it is shown
-        // closed and scored from them (see domain/exams `effectiveAttempt`).
-        open_answers: sql<string | null>`CASE WHEN ${formSubmissions.submission_status} = 'InProgress' THEN ${formSubmissions.answers} END`.as("open_answers"),
-        open_questions: sql<string | null>`CASE WHEN ${formSubmissions.submission_status} = 'InProgress' THEN ${formSubmissions.questions_snapshot} END`.as("open_questions"),
-      })
-      .from(formSubmissions)
-      .where(and(whose(formSubmissions.participant_id, who), inArray(formSubmissions.course_id, courseIds)))
-      .orderBy(asc(formSubmissions.attempt_number)),
-  ] as const;
+  const e = enrollments;
+  const mc = materialCompletions;
+  const rs = requirementSubmissions;
+  const fs = formSubmissions;
+  const liveSteps = sql`(SELECT ${steps.id} FROM ${steps} WHERE ${steps.course_id} IN ${courseIds} AND ${steps.archived_at} IS NULL)`;
+  const currentSerials = sql`(SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements}))`;
+  const counted = (flag: "completed" | "approved") =>
+    sql`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${rs.id} AND r.${sql.raw(flag)} = 1 AND r.serial_number IN ${currentSerials})`;
+  const statement = sql`
+    SELECT 'v' AS k, json_object('id', ${courses.id}, 'version', ${courses.structure_version}) AS j
+      FROM ${courses} WHERE ${courses.id} IN ${courseIds} AND ${courses.archived_at} IS NULL
+    UNION ALL
+    SELECT 'e', json_object('id', ${e.id}, 'participant_id', ${e.participant_id}, 'course_id', ${e.course_id},
+                            'start_step_id', ${e.start_step_id}, 'enrolled_at', ${e.enrolled_at}, 'completed_at', ${e.completed_at})
+      FROM ${e} WHERE ${whose(e.participant_id, who)} AND ${e.course_id} IN ${courseIds}
+    UNION ALL
+    SELECT 'm', json_object('participant_id', ${mc.participant_id}, 'material_id', ${mc.material_id})
+      FROM ${mc} WHERE ${whose(mc.participant_id, who)} AND ${mc.step_id} IN ${liveSteps}
+    UNION ALL
+    SELECT 't', json_object('participant_id', ${rs.participant_id}, 'requirement_table_id', ${rs.requirement_table_id},
+                            'submitted_at', ${rs.submitted_at}, 'approved_at', ${rs.approved_at},
+                            'completed', ${counted("completed")}, 'approved', ${counted("approved")})
+      FROM ${rs} JOIN ${requirementTables} ON ${requirementTables.id} = ${rs.requirement_table_id}
+      WHERE ${whose(rs.participant_id, who)}
+    UNION ALL
+    SELECT 'a', json_object('id', ${fs.id}, 'participant_id', ${fs.participant_id}, 'form_id', ${fs.form_id}, 'step_id', ${fs.step_id},
+                            'course_id', ${fs.course_id}, 'attempt_number', ${fs.attempt_number}, 'submission_status', ${fs.submission_status},
+                            'started_at', ${fs.started_at}, 'deadline_at', ${fs.deadline_at}, 'submitted_at', ${fs.submitted_at},
+                            'mcq_score', ${fs.mcq_score}, 'theory_score', ${fs.theory_score}, 'total_score', ${fs.total_score},
+                            'feedback', ${fs.feedback}, 'is_late', ${fs.is_late}, 'auto_submitted', ${fs.auto_submitted},
+                            'open_answers', CASE WHEN ${fs.submission_status} = 'InProgress' THEN ${fs.answers} END,
+                            'open_questions', CASE WHEN ${fs.submission_status} = 'InProgress' THEN ${fs.questions_snapshot} END)
+      FROM ${fs} WHERE ${whose(fs.participant_id, who)} AND ${fs.course_id} IN ${courseIds}`;
+  // Wrapped as a select from a subquery: drizzle batches selects (a raw `db.all` cannot join a D1 batch).
+  return [db.select({ k: sql<string>`k`, j: sql<string>`j` }).from(sql`(${statement})`)] as const;
 }
 
 type Resolved<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
 export type OwnResults = Resolved<ReturnType<typeof ownQueries>>;
 
-export type OwnRows = {
-  versions: OwnResults[0];
-  enrollments: OwnResults[1];
-  completions: OwnResults[2];
-  tableSubmissions: OwnResults[3];
-  attempts: OwnResults[4];
-};
-export type EnrollmentRow = OwnRows["enrollments"][number];
-export type AttemptRow = OwnRows["attempts"][number];
-
 export function ownRows(results: Readonly<OwnResults>): OwnRows {
-  const [versions, enrollmentRows, completions, tableSubmissions, attempts] = results;
-  return { versions, enrollments: enrollmentRows, completions, tableSubmissions, attempts };
+  const own: OwnRows = { versions: [], enrollments: [], completions: [], tableSubmissions: [], attempts: [] };
+  for (const { k, j } of results[0]) {
+    const row = JSON.parse(j);
+    if (k === "v") own.versions.push(row);
+    else if (k === "e") own.enrollments.push(row);
+    else if (k === "m") own.completions.push(row);
+    else if (k === "t") own.tableSubmissions.push(row);
+    else own.attempts.push({ ...row, is_late: row.is_late === 1, auto_submitted: row.auto_submitted === 1 });
+  }
+  own.attempts.sort((a, b) => a.attempt_number - b.attempt_number);
+  return own;
 }
 
 /** At most this many course ids per statement (one bound parameter each; D1 allows 100). */
