@@ -94,17 +94,21 @@ export function ownQueries(db: Db, who: Who, courseIds: SQL) {
   const mc = materialCompletions;
   const rs = requirementSubmissions;
   const fs = formSubmissions;
-  const liveSteps = sql`(SELECT ${steps.id} FROM ${steps} WHERE ${steps.course_id} IN ${courseIds} AND ${steps.archived_at} IS NULL)`;
+  // The course ids are computed once (a materialized CTE), not once per branch: for "the courses this participant
+  // is enrolled in" that is a join and a sort each time.
+  const ids = sql`(SELECT id FROM own_course_ids)`;
+  const liveSteps = sql`(SELECT ${steps.id} FROM ${steps} WHERE ${steps.course_id} IN ${ids} AND ${steps.archived_at} IS NULL)`;
   const currentSerials = sql`(SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements}))`;
   const counted = (flag: "completed" | "approved") =>
     sql`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${rs.id} AND r.${sql.raw(flag)} = 1 AND r.serial_number IN ${currentSerials})`;
   const statement = sql`
+    WITH own_course_ids(id) AS MATERIALIZED (SELECT ${courses.id} FROM ${courses} WHERE ${courses.id} IN ${courseIds})
     SELECT 'v' AS k, json_object('id', ${courses.id}, 'version', ${courses.structure_version}) AS j
-      FROM ${courses} WHERE ${courses.id} IN ${courseIds} AND ${courses.archived_at} IS NULL
+      FROM ${courses} WHERE ${courses.id} IN ${ids} AND ${courses.archived_at} IS NULL
     UNION ALL
     SELECT 'e', json_object('id', ${e.id}, 'participant_id', ${e.participant_id}, 'course_id', ${e.course_id},
                             'start_step_id', ${e.start_step_id}, 'enrolled_at', ${e.enrolled_at}, 'completed_at', ${e.completed_at})
-      FROM ${e} WHERE ${whose(e.participant_id, who)} AND ${e.course_id} IN ${courseIds}
+      FROM ${e} WHERE ${whose(e.participant_id, who)} AND ${e.course_id} IN ${ids}
     UNION ALL
     SELECT 'm', json_object('participant_id', ${mc.participant_id}, 'material_id', ${mc.material_id})
       FROM ${mc} WHERE ${whose(mc.participant_id, who)} AND ${mc.step_id} IN ${liveSteps}
@@ -122,7 +126,7 @@ export function ownQueries(db: Db, who: Who, courseIds: SQL) {
                             'feedback', ${fs.feedback}, 'is_late', ${fs.is_late}, 'auto_submitted', ${fs.auto_submitted},
                             'open_answers', CASE WHEN ${fs.submission_status} = 'InProgress' THEN ${fs.answers} END,
                             'open_questions', CASE WHEN ${fs.submission_status} = 'InProgress' THEN ${fs.questions_snapshot} END)
-      FROM ${fs} WHERE ${whose(fs.participant_id, who)} AND ${fs.course_id} IN ${courseIds}`;
+      FROM ${fs} WHERE ${whose(fs.participant_id, who)} AND ${fs.course_id} IN ${ids}`;
   // Wrapped as a select from a subquery: drizzle batches selects (a raw `db.all` cannot join a D1 batch).
   return [db.select({ k: sql<string>`k`, j: sql<string>`j` }).from(sql`(${statement})`)] as const;
 }
