@@ -5,11 +5,23 @@
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const CONNECTION_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
-  "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
 ]);
 // Errors that lost their `code` on the way (e.g. re-thrown from another thread) still carry the text.
-const CONNECTION_TEXT = /fetch failed|ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|other side closed|socket hang up|Network connection lost|The operation was aborted due to timeout/i;
+const CONNECTION_TEXT =
+  /fetch failed|ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|other side closed|socket hang up|Network connection lost|The operation was aborted due to timeout/i;
 // Failures where the request cannot have reached the server: safe to repeat even for a non-idempotent request.
 const NOT_DELIVERED_CODES = new Set(["ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 const NOT_DELIVERED_TEXT = /ECONNREFUSED/;
@@ -68,10 +80,14 @@ export function isNotDelivered(error) {
 
 /** One line: "TypeError: fetch failed ← Error: connect ECONNREFUSED 127.0.0.1:8787 [ECONNREFUSED]". */
 export function describeError(error) {
-  return causes(error)
-    .filter((e) => !(e instanceof StepFailed))
-    .map((e) => (e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}${typeof e.code === "string" ? ` [${e.code}]` : ""}` : String(e)))
-    .join(" ← ") || String(error);
+  return (
+    causes(error)
+      .filter((e) => !(e instanceof StepFailed))
+      .map((e) =>
+        e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}${typeof e.code === "string" ? ` [${e.code}]` : ""}` : String(e),
+      )
+      .join(" ← ") || String(error)
+  );
 }
 
 /** "status body" of the innermost HttpError among the causes, if any. */
@@ -81,7 +97,9 @@ export function lastResponseOf(error) {
 }
 
 export const clip = (text, n = 500) => {
-  const s = String(text ?? "").replace(/\s+/g, " ").trim();
+  const s = String(text ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
   return s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s || "(empty body)";
 };
 
@@ -90,7 +108,10 @@ export const clip = (text, n = 500) => {
  * with exponential backoff (and `beforeRetry`, e.g. waiting for the server to answer again) before the next try;
  * any other failure stops at once. Throws StepFailed naming `what`.
  */
-export async function withRetry(fn, { what, tries = 5, baseMs = 250, maxMs = 4000, retryable = isConnectionError, beforeRetry, log = console.warn } = {}) {
+export async function withRetry(
+  fn,
+  { what, tries = 5, baseMs = 250, maxMs = 4000, retryable = isConnectionError, beforeRetry, log = console.warn } = {},
+) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);

@@ -29,11 +29,25 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { root, wrangler } from "./lib.mjs";
-import { HttpError, StepFailed, clip, describeError, isConnectionError, isNotDelivered, lastResponseOf, waitForServer, withRetry } from "./bench-retry.mjs";
+import {
+  HttpError,
+  StepFailed,
+  clip,
+  describeError,
+  isConnectionError,
+  isNotDelivered,
+  lastResponseOf,
+  waitForServer,
+  withRetry,
+} from "./bench-retry.mjs";
 
 const startedAt = Date.now();
 const { values: args } = parseArgs({
-  options: { scale: { type: "string", default: "1" }, "skip-load": { type: "boolean", default: false }, duration: { type: "string", default: "5" } },
+  options: {
+    scale: { type: "string", default: "1" },
+    "skip-load": { type: "boolean", default: false },
+    duration: { type: "string", default: "5" },
+  },
 });
 const scale = Math.max(0.001, Number(args.scale));
 const SIZES = {
@@ -45,7 +59,16 @@ const SIZES = {
   submissions: Math.round(200_000 * scale),
   requirementSubmissions: Math.round(50_000 * scale),
 };
-const LARGE_TABLES = ["steps", "materials", "forms", "enrollments", "material_completions", "form_submissions", "requirement_submissions", "requirement_rows"];
+const LARGE_TABLES = [
+  "steps",
+  "materials",
+  "forms",
+  "enrollments",
+  "material_completions",
+  "form_submissions",
+  "requirement_submissions",
+  "requirement_rows",
+];
 const SECRET = "bench-secret";
 
 /* ------------------------------------------------ helpers ------------------------------------------------ */
@@ -126,7 +149,9 @@ async function sql(statements) {
   const text = await res.text();
   if (!res.ok) {
     let detail = "";
-    try { detail = JSON.parse(text).error ?? ""; } catch {}
+    try {
+      detail = JSON.parse(text).error ?? "";
+    } catch {}
     throw new HttpError("POST", `bench-sql (${statements.length} statements)`, res.status, text, detail);
   }
   return JSON.parse(text);
@@ -172,9 +197,11 @@ async function fail(error) {
   if (typeof error === "string") lines.push(`  ${error}`);
   else if (error instanceof StepFailed) {
     lines.push(`  step:          ${error.what}`);
-    const how = !error.retryable ? "not retryable: stopped at once"
-      : error.then ? "connection-level failure; the server stopped answering before the next try"
-      : "connection-level failure, retried with backoff";
+    const how = !error.retryable
+      ? "not retryable: stopped at once"
+      : error.then
+        ? "connection-level failure; the server stopped answering before the next try"
+        : "connection-level failure, retried with backoff";
     lines.push(`  tries:         ${error.attempts} (${how})`);
     lines.push(`  cause:         ${describeError(error.cause)}`);
     if (error.then) lines.push(`  then:          ${error.then}`);
@@ -184,7 +211,10 @@ async function fail(error) {
     const response = error?.lastResponse ?? lastResponseOf(error);
     if (response) lines.push(`  last response: ${response}`);
   }
-  if (server.url) lines.push(`  server:        ${server.url}${server.reconnects ? ` (waited for it to answer again before ${server.reconnects} ${server.reconnects === 1 ? "retry" : "retries"})` : ""}`);
+  if (server.url)
+    lines.push(
+      `  server:        ${server.url}${server.reconnects ? ` (waited for it to answer again before ${server.reconnects} ${server.reconnects === 1 ? "retry" : "retries"})` : ""}`,
+    );
   if (error instanceof Error && process.env.BENCH_VERBOSE) lines.push(error.stack);
   else if (error instanceof Error) lines.push("  (BENCH_VERBOSE=1 prints the stack)");
   console.error(lines.join("\n"));
@@ -208,7 +238,11 @@ async function cleanup() {
 function killChildWorkerd() {
   const killed = [];
   let entries = [];
-  try { entries = readdirSync("/proc").filter((d) => /^\d+$/.test(d)); } catch { return killed; }
+  try {
+    entries = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return killed;
+  }
   for (const pid of entries) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -232,7 +266,9 @@ async function insertAll(table, rows) {
   const columns = Object.keys(rows[0]);
   const perStatement = Math.max(1, Math.floor(100 / columns.length));
   const ranges = [];
-  let from = 0, statements = 0, bytes = 0;
+  let from = 0,
+    statements = 0,
+    bytes = 0;
   for (let i = 0; i < rows.length; i += perStatement) {
     const end = Math.min(rows.length, i + perStatement);
     for (let r = i; r < end; r++) for (const c of columns) bytes += typeof rows[r][c] === "string" ? rows[r][c].length : 8;
@@ -261,15 +297,24 @@ async function insertAll(table, rows) {
 
 /** Each migration file is one batch (one transaction) that also records its name, so a retry knows it landed. */
 async function migrate() {
-  await retrying("migrating: creating bench_migrations", () => sql([{ sql: "CREATE TABLE IF NOT EXISTS bench_migrations (name TEXT PRIMARY KEY NOT NULL)" }]));
+  await retrying("migrating: creating bench_migrations", () =>
+    sql([{ sql: "CREATE TABLE IF NOT EXISTS bench_migrations (name TEXT PRIMARY KEY NOT NULL)" }]),
+  );
   const dir = path.join(root, "migrations");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   for (const [n, file] of files.entries()) {
-    const statements = readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint").filter((s) => s.trim());
+    const statements = readFileSync(path.join(dir, file), "utf8")
+      .split("--> statement-breakpoint")
+      .filter((s) => s.trim());
     await retrying(`migrating ${file} (${n + 1}/${files.length})`, async (attempt) => {
       const [done] = await sql([{ sql: "SELECT name FROM bench_migrations WHERE name = ?", params: [file] }]);
       if (done.results.length > 0) return; // an earlier try landed; its reply was lost
-      await send(() => sql([...statements.map((s) => ({ sql: s })), { sql: "INSERT INTO bench_migrations (name) VALUES (?)", params: [file] }]), attempt);
+      await send(
+        () => sql([...statements.map((s) => ({ sql: s })), { sql: "INSERT INTO bench_migrations (name) VALUES (?)", params: [file] }]),
+        attempt,
+      );
     });
   }
 }
@@ -277,9 +322,12 @@ async function migrate() {
 /** The seeded tables must hold exactly the generated rows (ON CONFLICT DO NOTHING must not have hidden a clash). */
 async function checkCounts(counts) {
   const tables = Object.keys(counts);
-  const results = await retrying("checking the seeded row counts", () => sql(tables.map((t) => ({ sql: `SELECT COUNT(*) AS n FROM ${t}` }))));
+  const results = await retrying("checking the seeded row counts", () =>
+    sql(tables.map((t) => ({ sql: `SELECT COUNT(*) AS n FROM ${t}` }))),
+  );
   const wrong = tables.map((t, i) => ({ t, n: results[i].results[0].n })).filter(({ t, n }) => n !== counts[t]);
-  if (wrong.length > 0) throw new Error(`seeded row counts differ from the generated rows: ${wrong.map(({ t, n }) => `${t} ${n} of ${counts[t]}`).join(", ")}`);
+  if (wrong.length > 0)
+    throw new Error(`seeded row counts differ from the generated rows: ${wrong.map(({ t, n }) => `${t} ${n} of ${counts[t]}`).join(", ")}`);
 }
 
 /* ------------------------------------------------ seeding ------------------------------------------------ */
@@ -288,8 +336,14 @@ function questionsOf(n) {
   return Array.from({ length: n }, (_, q) =>
     q % 3 === 2
       ? { question_id: `q${q}`, question_type: "THEORY", question_text: `Explain ${q}`, options: [], marks: 5, max_words: 200 }
-      : { question_id: `q${q}`, question_type: "MCQ", question_text: `Question ${q}?`, marks: 2, max_words: null,
-          options: ["a", "b", "c", "d"].map((o, k) => ({ option_id: o, text: `Option ${o}`, is_correct: k === 0 })) },
+      : {
+          question_id: `q${q}`,
+          question_type: "MCQ",
+          question_text: `Question ${q}?`,
+          marks: 2,
+          max_words: null,
+          options: ["a", "b", "c", "d"].map((o, k) => ({ option_id: o, text: `Option ${o}`, is_correct: k === 0 })),
+        },
   );
 }
 
@@ -298,29 +352,90 @@ async function seed() {
   const now = iso();
   const by = "bench-manager";
   const stamps = { created_at: now, updated_at: now, created_by: by };
-  const courses = [], steps = [], materials = [], forms = [], tables = [];
+  const courses = [],
+    steps = [],
+    materials = [],
+    forms = [],
+    tables = [];
   const requirements = [1, 2, 3, 4, 5].map((n) => ({ serial_number: n, activity: `Activity ${n}`, target: 10 * n, unit: "minutes" }));
   for (let c = 0; c < SIZES.courses; c++) {
-    const course = { id: id(), name: `Course ${c}`, description: "Seeded", image_url: null, previous_course_id: null, next_course_id: null,
-      default_step_id: null, order_index: c, is_active: 1, is_default: c === 0 ? 1 : 0, ...stamps, archived_at: null };
+    const course = {
+      id: id(),
+      name: `Course ${c}`,
+      description: "Seeded",
+      image_url: null,
+      previous_course_id: null,
+      next_course_id: null,
+      default_step_id: null,
+      order_index: c,
+      is_active: 1,
+      is_default: c === 0 ? 1 : 0,
+      ...stamps,
+      archived_at: null,
+    };
     courses.push(course);
-    const form = { id: id(), name: `Exam ${c}`, description: null, step_id: null, duration_minutes: 30, total_marks: 0, passing_marks: 0,
-      max_attempts: 10, passing_percentage: 60, questions: null, question_count: SIZES.questions, ...stamps, archived_at: null };
+    const form = {
+      id: id(),
+      name: `Exam ${c}`,
+      description: null,
+      step_id: null,
+      duration_minutes: 30,
+      total_marks: 0,
+      passing_marks: 0,
+      max_attempts: 10,
+      passing_percentage: 60,
+      questions: null,
+      question_count: SIZES.questions,
+      ...stamps,
+      archived_at: null,
+    };
     const qs = questionsOf(SIZES.questions);
     form.total_marks = qs.reduce((s, q) => s + q.marks, 0);
     form.passing_marks = Math.round(form.total_marks * 0.6);
     form.questions = JSON.stringify(qs);
-    const table = { id: id(), name: `Tracker ${c}`, description: null, step_id: null, requirements: JSON.stringify(requirements), requirement_count: 5, ...stamps, archived_at: null };
+    const table = {
+      id: id(),
+      name: `Tracker ${c}`,
+      description: null,
+      step_id: null,
+      requirements: JSON.stringify(requirements),
+      requirement_count: 5,
+      ...stamps,
+      archived_at: null,
+    };
     for (let s = 0; s < SIZES.stepsPerCourse; s++) {
-      const step = { id: id(), course_id: course.id, name: `Step ${s}`, description: null, order_index: s, previous_step_id: null,
-        unlock_on_exam_pass: 1, exam_id: s === 0 ? form.id : null, ...stamps, archived_at: null };
+      const step = {
+        id: id(),
+        course_id: course.id,
+        name: `Step ${s}`,
+        description: null,
+        order_index: s,
+        previous_step_id: null,
+        unlock_on_exam_pass: 1,
+        exam_id: s === 0 ? form.id : null,
+        ...stamps,
+        archived_at: null,
+      };
       steps.push(step);
-      if (s === 0) { form.step_id = step.id; table.step_id = step.id; }
+      if (s === 0) {
+        form.step_id = step.id;
+        table.step_id = step.id;
+      }
       for (let m = 0; m < SIZES.materialsPerStep; m++) {
         const isTable = s === 1 && m === 0;
-        materials.push({ id: id(), step_id: step.id, material_type: isTable ? "RequirementTable" : "Video", title: `Material ${s}.${m}`, description: null,
+        materials.push({
+          id: id(),
+          step_id: step.id,
+          material_type: isTable ? "RequirementTable" : "Video",
+          title: `Material ${s}.${m}`,
+          description: null,
           content: JSON.stringify(isTable ? { requirement_table_id: table.id } : { url: `https://example.com/${c}/${s}/${m}` }),
-          requirement_table_id: isTable ? table.id : null, order_index: m, is_mandatory: 1, ...stamps, archived_at: null });
+          requirement_table_id: isTable ? table.id : null,
+          order_index: m,
+          is_mandatory: 1,
+          ...stamps,
+          archived_at: null,
+        });
       }
     }
     forms.push(form);
@@ -333,7 +448,11 @@ async function seed() {
   await insertAll("requirement_tables", tables);
 
   // Participants enrol in a few courses each; their history fills the large tables.
-  const enrollments = [], completions = [], submissions = [], reqSubs = [], reqRows = [];
+  const enrollments = [],
+    completions = [],
+    submissions = [],
+    reqSubs = [],
+    reqRows = [];
   const perParticipant = Math.max(1, Math.round(SIZES.requirementSubmissions / SIZES.participants));
   const attemptsPerEnrollment = Math.max(1, Math.round(SIZES.submissions / (SIZES.participants * perParticipant)));
   const statuses = ["Rejected", "Rejected", "Submitted", "Approved"];
@@ -346,19 +465,63 @@ async function seed() {
       if (enrolled.has(`${pid}/${course.id}`)) continue;
       enrolled.add(`${pid}/${course.id}`);
       const firstStep = steps[c * SIZES.stepsPerCourse];
-      enrollments.push({ id: id(), participant_id: pid, course_id: course.id, start_step_id: firstStep.id, enrolled_at: now, completed_at: null });
+      enrollments.push({
+        id: id(),
+        participant_id: pid,
+        course_id: course.id,
+        start_step_id: firstStep.id,
+        enrolled_at: now,
+        completed_at: null,
+      });
       for (let m = 0; m < SIZES.materialsPerStep; m++)
-        completions.push({ participant_id: pid, material_id: materials[(c * SIZES.stepsPerCourse) * SIZES.materialsPerStep + m].id, step_id: firstStep.id, completed_at: now });
+        completions.push({
+          participant_id: pid,
+          material_id: materials[c * SIZES.stepsPerCourse * SIZES.materialsPerStep + m].id,
+          step_id: firstStep.id,
+          completed_at: now,
+        });
       for (let a = 1; a <= attemptsPerEnrollment; a++)
-        submissions.push({ id: id(), form_id: forms[c].id, step_id: firstStep.id, course_id: course.id, participant_id: pid, attempt_number: a,
-          submission_status: a === attemptsPerEnrollment ? statuses[p % 4] : "Rejected", started_at: iso(Date.now() - 86_400_000 + a * 1000),
-          deadline_at: iso(Date.now() - 86_400_000 + a * 1000 + 1_800_000), submitted_at: iso(Date.now() - 86_400_000 + a * 2000),
-          mcq_score: 10, theory_score: null, total_score: null, answers: "{}", is_late: 0, auto_submitted: 0 });
-      const sub = { id: id(), requirement_table_id: tables[c].id, participant_id: pid, created_at: now, submitted_at: p % 3 === 0 ? now : null, approved_at: p % 9 === 0 ? now : null };
+        submissions.push({
+          id: id(),
+          form_id: forms[c].id,
+          step_id: firstStep.id,
+          course_id: course.id,
+          participant_id: pid,
+          attempt_number: a,
+          submission_status: a === attemptsPerEnrollment ? statuses[p % 4] : "Rejected",
+          started_at: iso(Date.now() - 86_400_000 + a * 1000),
+          deadline_at: iso(Date.now() - 86_400_000 + a * 1000 + 1_800_000),
+          submitted_at: iso(Date.now() - 86_400_000 + a * 2000),
+          mcq_score: 10,
+          theory_score: null,
+          total_score: null,
+          answers: "{}",
+          is_late: 0,
+          auto_submitted: 0,
+        });
+      const sub = {
+        id: id(),
+        requirement_table_id: tables[c].id,
+        participant_id: pid,
+        created_at: now,
+        submitted_at: p % 3 === 0 ? now : null,
+        approved_at: p % 9 === 0 ? now : null,
+      };
       reqSubs.push(sub);
       for (const r of requirements)
-        reqRows.push({ submission_id: sub.id, serial_number: r.serial_number, completed: 1, completed_value: r.target, remarks: null, completed_at: now,
-          approved: p % 9 === 0 ? 1 : null, approved_by: p % 9 === 0 ? by : null, approved_at: p % 9 === 0 ? now : null, approval_remarks: null, updated_at: now });
+        reqRows.push({
+          submission_id: sub.id,
+          serial_number: r.serial_number,
+          completed: 1,
+          completed_value: r.target,
+          remarks: null,
+          completed_at: now,
+          approved: p % 9 === 0 ? 1 : null,
+          approved_by: p % 9 === 0 ? by : null,
+          approved_at: p % 9 === 0 ? now : null,
+          approval_remarks: null,
+          updated_at: now,
+        });
     }
   }
   await insertAll("enrollments", enrollments);
@@ -366,9 +529,18 @@ async function seed() {
   await insertAll("form_submissions", submissions);
   await insertAll("requirement_submissions", reqSubs);
   await insertAll("requirement_rows", reqRows);
-  const counts = { courses: courses.length, steps: steps.length, materials: materials.length, forms: forms.length, requirement_tables: tables.length,
-    enrollments: enrollments.length, material_completions: completions.length, form_submissions: submissions.length,
-    requirement_submissions: reqSubs.length, requirement_rows: reqRows.length };
+  const counts = {
+    courses: courses.length,
+    steps: steps.length,
+    materials: materials.length,
+    forms: forms.length,
+    requirement_tables: tables.length,
+    enrollments: enrollments.length,
+    material_completions: completions.length,
+    form_submissions: submissions.length,
+    requirement_submissions: reqSubs.length,
+    requirement_rows: reqRows.length,
+  };
   await checkCounts(counts);
   return { seconds: (Date.now() - t0) / 1000, counts, courses, steps, materials, forms, tables };
 }
@@ -387,7 +559,8 @@ async function planOk(statements) {
   for (const statement of new Set(statements.map((s) => s.sql))) {
     let plan;
     try {
-      plan = (await retrying(`EXPLAIN QUERY PLAN ${statement.slice(0, 60)}`, () => sql([{ sql: `EXPLAIN QUERY PLAN ${statement}` }])))[0].results;
+      plan = (await retrying(`EXPLAIN QUERY PLAN ${statement.slice(0, 60)}`, () => sql([{ sql: `EXPLAIN QUERY PLAN ${statement}` }])))[0]
+        .results;
     } catch (error) {
       if (isConnectionError(error)) throw error; // a lost connection is not a plan without scans
       continue; // statements with RETURNING or batch-only forms that EXPLAIN cannot take unbound
@@ -451,14 +624,17 @@ async function main() {
   await locate(WAIT_MS * 2);
   enter(`waiting for ${server.url}/health`, "wait for /health");
   const up = await waitForServer(`${server.url}/health`, { totalMs: WAIT_MS });
-  console.log(`server ${server.url} answered GET /health after ${seconds(up.waitedMs)} (${up.attempts} ${up.attempts === 1 ? "poll" : "polls"})`);
+  console.log(
+    `server ${server.url} answered GET /health after ${seconds(up.waitedMs)} (${up.attempts} ${up.attempts === 1 ? "poll" : "polls"})`,
+  );
   enter("migrating", "migrate");
   await migrate();
   enter("seeding", "seed");
   console.log(`seeding (scale ${scale})…`);
   const data = await seed();
   console.log(`seeded in ${data.seconds.toFixed(1)} s:`, data.counts);
-  if (FAULT_EVERY > 0) console.log(`BENCH_FAULT_EVERY=${FAULT_EVERY}: injected ${faults.refused} refused and ${faults.lost} lost-reply failures; all retried`);
+  if (FAULT_EVERY > 0)
+    console.log(`BENCH_FAULT_EVERY=${FAULT_EVERY}: injected ${faults.refused} refused and ${faults.lost} lost-reply failures; all retried`);
 
   enter("measuring endpoints", "endpoints");
   const manager = tokenFor("bench-manager", "manager");
@@ -468,19 +644,25 @@ async function main() {
   // reached the server (connection refused), so a write is never applied twice — unless the caller says repeating
   // it is harmless (`repeatable`: enrolling, completing materials and starting an exam resume what exists).
   const call = (method, p, token, body, { repeatable = false } = {}) =>
-    retrying(`${phase}: ${method} ${p}`, async () => {
-      const res = await fetch(`${server.url}${p}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(CALL_MS),
-      });
-      const text = await res.text();
-      if (res.status === 503 && (method === "GET" || repeatable)) throw new HttpError(method, p, res.status, text);
-      let json = null;
-      try { json = JSON.parse(text); } catch {}
-      return { res, json, text };
-    }, { retryable: method === "GET" || repeatable ? isConnectionError : isNotDelivered });
+    retrying(
+      `${phase}: ${method} ${p}`,
+      async () => {
+        const res = await fetch(`${server.url}${p}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+          body: body !== undefined ? JSON.stringify(body) : undefined,
+          signal: AbortSignal.timeout(CALL_MS),
+        });
+        const text = await res.text();
+        if (res.status === 503 && (method === "GET" || repeatable)) throw new HttpError(method, p, res.status, text);
+        let json = null;
+        try {
+          json = JSON.parse(text);
+        } catch {}
+        return { res, json, text };
+      },
+      { retryable: method === "GET" || repeatable ? isConnectionError : isNotDelivered },
+    );
 
   // A measured participant on course 0, and an extra course where the N+1 checks vary sizes.
   const c0 = data.courses[0];
@@ -492,9 +674,17 @@ async function main() {
     const st = statsOf(res);
     const returned = Array.isArray(json) ? json.length : json ? 1 : 0;
     const bad = await planOk(st.sql);
-    if (process.env.BENCH_VERBOSE) for (const s of st.sql) if (s.rows_read > 20) console.log(`  ${name}: ${s.rows_read} rows ← ${s.sql.slice(0, 160)}`);
-    rows.push({ endpoint: `${method} ${name.replace(/^(GET|POST|PUT|DELETE) /, "")}`, status: res.status, calls: st.calls, rows_read: st.rows_read, returned,
-      budget: st.rows_read <= 2 * returned + 50 ? "ok" : "OVER", plan: bad.length === 0 ? "ok" : `SCAN ${bad.join("; ")}` });
+    if (process.env.BENCH_VERBOSE)
+      for (const s of st.sql) if (s.rows_read > 20) console.log(`  ${name}: ${s.rows_read} rows ← ${s.sql.slice(0, 160)}`);
+    rows.push({
+      endpoint: `${method} ${name.replace(/^(GET|POST|PUT|DELETE) /, "")}`,
+      status: res.status,
+      calls: st.calls,
+      rows_read: st.rows_read,
+      returned,
+      budget: st.rows_read <= 2 * returned + 50 ? "ok" : "OVER",
+      plan: bad.length === 0 ? "ok" : `SCAN ${bad.join("; ")}`,
+    });
     return json;
   };
 
@@ -511,27 +701,58 @@ async function main() {
   await measure("/steps/{id}/materials-complete", "POST", `/steps/${s0.id}/materials-complete`, participant);
   const start = await measure("/steps/{id}/exam/start", "POST", `/steps/${s0.id}/exam/start`, participant);
   await measure("/steps/{id}/exam/start (resume)", "POST", `/steps/${s0.id}/exam/start`, participant);
-  const answers = { mcq_answers: [{ question_id: "q0", selected_option_id: "a" }], theory_answers: [{ question_id: "q2", answer_text: "Because." }] };
+  const answers = {
+    mcq_answers: [{ question_id: "q0", selected_option_id: "a" }],
+    theory_answers: [{ question_id: "q2", answer_text: "Because." }],
+  };
   await measure("/forms/submissions/{id}/answers", "PUT", `/forms/submissions/${start.submission_id}/answers`, participant, answers);
   await measure("/forms/submissions/{id}/submit", "POST", `/forms/submissions/${start.submission_id}/submit`, participant, answers);
   await measure("/form-submissions/pending?course_id", "GET", `/form-submissions/pending?course_id=${c0.id}`, manager);
   await measure("/form-submissions/pending", "GET", "/form-submissions/pending", manager);
   await measure("/form-submissions/{id}", "GET", `/form-submissions/${start.submission_id}`, manager);
   await measure("/form-submissions/participant/{id}", "GET", `/form-submissions/participant/${alice}`, participant);
-  const theory = JSON.parse(data.forms[0].questions).filter((q) => q.question_type === "THEORY").map((q) => ({ question_id: q.question_id, marks_awarded: 1 }));
-  await measure("/form-submissions/{id}/grade", "POST", `/form-submissions/${start.submission_id}/grade`, manager, { theory_grades: theory });
+  const theory = JSON.parse(data.forms[0].questions)
+    .filter((q) => q.question_type === "THEORY")
+    .map((q) => ({ question_id: q.question_id, marks_awarded: 1 }));
+  await measure("/form-submissions/{id}/grade", "POST", `/form-submissions/${start.submission_id}/grade`, manager, {
+    theory_grades: theory,
+  });
   await measure("/form-submissions/{id}/approve", "POST", `/form-submissions/${start.submission_id}/approve`, manager, {});
   await measure("/participants/me/courses", "GET", "/participants/me/courses", participant);
   await measure("/participants/me/progress/{course_id}", "GET", `/participants/me/progress/${c0.id}`, participant);
   await measure("/participants/me/step/{step_id}/progress", "GET", `/participants/me/step/${s1.id}/progress`, participant);
   const table = data.tables[0];
   const mine = await measure("/requirement-tables/{id}/my-submission", "GET", `/requirement-tables/${table.id}/my-submission`, participant);
-  await measure("/requirement-tables/submissions/{id}/rows", "POST", `/requirement-tables/submissions/${mine.submission_id}/rows`, participant, { serial_number: 1, completed: true, completed_value: 10 });
-  for (const n of [2, 3, 4, 5]) await call("POST", `/requirement-tables/submissions/${mine.submission_id}/rows`, participant, { serial_number: n, completed: true });
-  await measure("/requirement-tables/submissions/{id}/submit", "POST", `/requirement-tables/submissions/${mine.submission_id}/submit`, participant);
+  await measure(
+    "/requirement-tables/submissions/{id}/rows",
+    "POST",
+    `/requirement-tables/submissions/${mine.submission_id}/rows`,
+    participant,
+    { serial_number: 1, completed: true, completed_value: 10 },
+  );
+  for (const n of [2, 3, 4, 5])
+    await call("POST", `/requirement-tables/submissions/${mine.submission_id}/rows`, participant, { serial_number: n, completed: true });
+  await measure(
+    "/requirement-tables/submissions/{id}/submit",
+    "POST",
+    `/requirement-tables/submissions/${mine.submission_id}/submit`,
+    participant,
+  );
   await measure("/requirement-tables/submissions/pending", "GET", "/requirement-tables/submissions/pending", manager);
-  await measure("/requirement-tables/submissions/{id}/rows/{n}/approve", "POST", `/requirement-tables/submissions/${mine.submission_id}/rows/1/approve`, manager, { approved: true });
-  await measure("/requirement-tables/submissions/{id}/approve", "POST", `/requirement-tables/submissions/${mine.submission_id}/approve`, manager, {});
+  await measure(
+    "/requirement-tables/submissions/{id}/rows/{n}/approve",
+    "POST",
+    `/requirement-tables/submissions/${mine.submission_id}/rows/1/approve`,
+    manager,
+    { approved: true },
+  );
+  await measure(
+    "/requirement-tables/submissions/{id}/approve",
+    "POST",
+    `/requirement-tables/submissions/${mine.submission_id}/approve`,
+    manager,
+    {},
+  );
   await measure("/forms?step_id", "GET", `/forms?step_id=${s0.id}`, manager);
   await measure("/forms/{id}", "GET", `/forms/${data.forms[0].id}`, participant);
   await measure("/requirement-tables?step_id", "GET", `/requirement-tables?step_id=${s0.id}`, manager);
@@ -541,13 +762,22 @@ async function main() {
   await measure("/courses/{id}/set-default", "PUT", `/courses/${c0.id}/set-default`, manager);
   const step = await measure("POST /steps", "POST", "/steps", manager, { course_id: course.id, name: "S" });
   await measure("/steps/{id} (PUT)", "PUT", `/steps/${step.id}`, manager, { name: "S2" });
-  const material = await measure("/steps/{id}/materials", "POST", `/steps/${step.id}/materials`, manager, { material_type: "Video", title: "V", content: { url: "https://e.com/v" } });
+  const material = await measure("/steps/{id}/materials", "POST", `/steps/${step.id}/materials`, manager, {
+    material_type: "Video",
+    title: "V",
+    content: { url: "https://e.com/v" },
+  });
   await measure("/materials/{id} (PUT)", "PUT", `/materials/${material.id}`, manager, { title: "V2" });
   const form = await measure("POST /forms", "POST", "/forms", manager, { name: "F", duration_minutes: 10, questions: questionsOf(30) });
   await measure("/forms/{id} (PUT)", "PUT", `/forms/${form.id}`, manager, { name: "F2" });
   await measure("/steps/{id}/exam?form_id", "PUT", `/steps/${step.id}/exam?form_id=${form.id}`, manager);
-  await measure("/courses/{id}/steps/reorder", "POST", `/courses/${course.id}/steps/reorder`, manager, { step_orders: [{ step_id: step.id, order_index: 3 }] });
-  const rt = await measure("POST /requirement-tables", "POST", "/requirement-tables", manager, { name: "T", requirements: [{ serial_number: 1, activity: "a", target: 1, unit: "u" }] });
+  await measure("/courses/{id}/steps/reorder", "POST", `/courses/${course.id}/steps/reorder`, manager, {
+    step_orders: [{ step_id: step.id, order_index: 3 }],
+  });
+  const rt = await measure("POST /requirement-tables", "POST", "/requirement-tables", manager, {
+    name: "T",
+    requirements: [{ serial_number: 1, activity: "a", target: 1, unit: "u" }],
+  });
   await measure("/requirement-tables/{id} (PUT)", "PUT", `/requirement-tables/${rt.id}`, manager, { name: "T2" });
   await measure("/requirement-tables/{id} (DELETE)", "DELETE", `/requirement-tables/${rt.id}`, manager);
   await measure("/materials/{id} (DELETE)", "DELETE", `/materials/${material.id}`, manager);
@@ -570,7 +800,12 @@ async function main() {
   for (const n of [1, 50]) {
     const courseN = (await must("POST", "/courses", manager, { name: `N${n}` })).json;
     const stepN = (await must("POST", "/steps", manager, { course_id: courseN.id, name: "S" })).json;
-    for (let i = 0; i < n; i++) await must("POST", `/steps/${stepN.id}/materials`, manager, { material_type: "Video", title: `V${i}`, content: { url: "https://e.com/v" } });
+    for (let i = 0; i < n; i++)
+      await must("POST", `/steps/${stepN.id}/materials`, manager, {
+        material_type: "Video",
+        title: `V${i}`,
+        content: { url: "https://e.com/v" },
+      });
     await must("POST", "/forms", manager, { name: `E${n}`, duration_minutes: 10, step_id: stepN.id, questions: questionsOf(n) });
     const pid = `bench-n${n}`;
     const tok = tokenFor(pid, "participant");
@@ -580,7 +815,14 @@ async function main() {
     const started = await must("POST", `/steps/${stepN.id}/exam/start`, tok);
     const body = { mcq_answers: [], theory_answers: [] };
     const submitted = statsOf((await must("POST", `/forms/submissions/${started.json.submission_id}/submit`, tok, body)).res);
-    nPlusOne.push({ size: n, "step view calls": view.calls, "materials-complete calls": done.calls, "exam start calls": statsOf(started.res).calls, "submit calls": submitted.calls, "submit rows_written": submitted.rows_written });
+    nPlusOne.push({
+      size: n,
+      "step view calls": view.calls,
+      "materials-complete calls": done.calls,
+      "exam start calls": statsOf(started.res).calls,
+      "submit calls": submitted.calls,
+      "submit rows_written": submitted.rows_written,
+    });
   }
   console.log("\nN+1 check (round trips must not grow with size):");
   console.table(nPlusOne);
@@ -589,8 +831,10 @@ async function main() {
   enter("cleaning up", "cleanup");
   await cleanup();
   enter("done");
-  console.log(`\nbench finished in ${seconds(Date.now() - startedAt)} at scale ${scale}${withLoad ? "" : " (load skipped)"}` +
-    `${server.reconnects ? `, after ${server.reconnects} ${server.reconnects === 1 ? "retry" : "retries"}` : ""} — ${timeByGroup()}`);
+  console.log(
+    `\nbench finished in ${seconds(Date.now() - startedAt)} at scale ${scale}${withLoad ? "" : " (load skipped)"}` +
+      `${server.reconnects ? `, after ${server.reconnects} ${server.reconnects === 1 ? "retry" : "retries"}` : ""} — ${timeByGroup()}`,
+  );
 }
 
 /* ------------------------------------------------ load --------------------------------------------------- */
@@ -622,14 +866,15 @@ async function load(call, data, manager) {
   console.log(`\n200 simultaneous exam starts: ${errors} errors, ${distinct} distinct attempts (expected 0 and 200)`);
   // More open attempts, so the submit load runs long enough to measure (each attempt is submitted once).
   enter("preparing the load runs", "load");
-  for (let i = 200; i < people.length; i += 50)
-    starts.push(...(await Promise.all(people.slice(i, i + 50).map(start))));
+  for (let i = 200; i < people.length; i += 50) starts.push(...(await Promise.all(people.slice(i, i + 50).map(start))));
 
   const participant = tokenFor("bench-alice", "participant");
   const auth = { authorization: `Bearer ${participant}` };
   const failed = starts.filter((s) => !s.json?.submission_id);
   if (failed.length > 0)
-    throw new Error(`${failed.length} of ${starts.length} load participants could not start the exam; first answer: ${failed[0].res.status} ${clip(failed[0].text)}`);
+    throw new Error(
+      `${failed.length} of ${starts.length} load participants could not start the exam; first answer: ${failed[0].res.status} ${clip(failed[0].text)}`,
+    );
   const submitQueue = starts.map((s, i) => ({ id: s.json.submission_id, token: tokenFor(people[i], "participant") }));
   const body = JSON.stringify({ mcq_answers: [{ question_id: "q0", selected_option_id: "a" }], theory_answers: [] });
   const targets = [
@@ -649,7 +894,12 @@ async function load(call, data, manager) {
             method: "POST",
             setupRequest: (req) => {
               const next = submitQueue.shift();
-              return { ...req, path: `/forms/submissions/${next.id}/submit`, headers: { authorization: `Bearer ${next.token}`, "content-type": "application/json" }, body };
+              return {
+                ...req,
+                path: `/forms/submissions/${next.id}/submit`,
+                headers: { authorization: `Bearer ${next.token}`, "content-type": "application/json" },
+                body,
+              };
             },
           },
         ],
@@ -662,7 +912,14 @@ async function load(call, data, manager) {
     const r = await run({ connections, ...(t.opts.amount ? {} : { duration }), ...t.opts });
     // A fixed number of requests (submit) is rated by its own elapsed time, not per whole second.
     const rate = t.opts.amount ? r.requests.total / r.duration : r.requests.average;
-    results.push({ endpoint: t.name, "req/s": Math.round(rate), p50_ms: r.latency.p50, p99_ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+    results.push({
+      endpoint: t.name,
+      "req/s": Math.round(rate),
+      p50_ms: r.latency.p50,
+      p99_ms: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors,
+    });
   }
   const health = results[0]["req/s"];
   for (const r of results) r["× health"] = (r["req/s"] / health).toFixed(2);

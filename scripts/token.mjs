@@ -4,7 +4,11 @@ import { parseArgs } from "node:util";
 import { localSecret } from "./lib.mjs";
 
 const { values } = parseArgs({
-  options: { sub: { type: "string", default: "alice" }, role: { type: "string", default: "participant" }, ttl: { type: "string", default: "86400" } },
+  options: {
+    sub: { type: "string", default: "alice" },
+    role: { type: "string", default: "participant" },
+    ttl: { type: "string", default: "86400" },
+  },
 });
 if (!["manager", "participant"].includes(values.role)) {
   console.error("--role must be manager or participant");

@@ -63,7 +63,10 @@ function fromHttpException(error: HTTPException): ApiError {
 }
 
 type OpenApiDoc = {
-  paths?: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown>; description?: string; "x-roles"?: string[] }>>;
+  paths?: Record<
+    string,
+    Record<string, { requestBody?: unknown; responses?: Record<string, unknown>; description?: string; "x-roles"?: string[] }>
+  >;
 };
 
 function withBodyErrors(input: object): object {
@@ -166,7 +169,8 @@ export function createApp() {
   // Everything else needs a verified token; an unknown route without one is a 401, so routes cannot be probed.
   // A file download carrying a signed link (`?token=`) is authorised by that link in its handler.
   const publicPaths = new Set(["/health", "/openapi.json", "/docs"]);
-  const isSignedDownload = (c: Context<AppEnv>) => (c.req.method === "GET" || c.req.method === "HEAD") && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
+  const isSignedDownload = (c: Context<AppEnv>) =>
+    (c.req.method === "GET" || c.req.method === "HEAD") && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
   app.use("*", async (c, next) => (publicPaths.has(c.req.path) || isSignedDownload(c) ? next() : requireAuth(c, next)));
 
   app.route("/", coursesRouter);

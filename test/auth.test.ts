@@ -8,7 +8,9 @@ const now = () => Math.floor(Date.now() / 1000);
 async function hs512(claims: Record<string, unknown>) {
   const head = base64UrlEncode(JSON.stringify({ alg: "HS512", typ: "JWT" }));
   const body = base64UrlEncode(JSON.stringify(claims));
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.JWT_SECRET), { name: "HMAC", hash: "SHA-512" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.JWT_SECRET), { name: "HMAC", hash: "SHA-512" }, false, [
+    "sign",
+  ]);
   const sig = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${head}.${body}`));
   return `${head}.${body}.${base64UrlEncode(new Uint8Array(sig))}`;
 }
@@ -18,7 +20,10 @@ const cases: [string, () => Promise<Record<string, string>>][] = [
   ["Basic scheme", async () => ({ authorization: "Basic YWxpY2U6c2VjcmV0" })],
   ["empty bearer", async () => ({ authorization: "Bearer " })],
   ["garbage token", async () => ({ authorization: "Bearer not.a.jwt" })],
-  ["bad signature", async () => ({ authorization: `Bearer ${await signJwt({ sub: "a", role: "manager", exp: now() + 60 }, "another-secret")}` })],
+  [
+    "bad signature",
+    async () => ({ authorization: `Bearer ${await signJwt({ sub: "a", role: "manager", exp: now() + 60 }, "another-secret")}` }),
+  ],
   [
     "alg none",
     async () => ({

@@ -45,7 +45,12 @@ describe("courses: create, read, list", () => {
       expect(res.json.steps.map((s: any) => s.id)).toEqual([s1.id, s2.id]);
       // A manager sees which steps are gated behind another; a participant not enrolled sees all locked.
       expect(res.json.steps[0]).toEqual({
-        id: s1.id, name: s1.name, description: null, order_index: 1, exam_id: null, is_locked: who === participant,
+        id: s1.id,
+        name: s1.name,
+        description: null,
+        order_index: 1,
+        exam_id: null,
+        is_locked: who === participant,
       });
       expect(res.json.steps[1].is_locked).toBe(true);
     }
@@ -112,12 +117,20 @@ describe("courses: validation and roles", () => {
     const bad = await call("POST", "/courses", { token: manager, rawBody: "{oops", headers: { "content-type": "application/json" } });
     expect(bad.status).toBe(400);
     expect(bad.json.code).toBe("malformed_json");
-    const form = await call("POST", "/courses", { token: manager, rawBody: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = await call("POST", "/courses", {
+      token: manager,
+      rawBody: "name=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(415);
     expect(form.json.detail).toBeTruthy();
     expect(form.json.code).toBe("unsupported_media_type");
     // An empty body of another type passes our JSON gate and meets zod-openapi's own: the same code.
-    const empty = await call("POST", "/courses", { token: manager, rawBody: "", headers: { "content-type": "text/plain", "content-length": "0" } });
+    const empty = await call("POST", "/courses", {
+      token: manager,
+      rawBody: "",
+      headers: { "content-type": "text/plain", "content-length": "0" },
+    });
     expect([empty.status, empty.json.code]).toEqual([415, "unsupported_media_type"]);
   });
 
@@ -282,7 +295,13 @@ describe("courses: reorder steps", () => {
     const [s1, s2, s3] = [await makeStep(manager, course.id), await makeStep(manager, course.id), await makeStep(manager, course.id)];
     const res = await call("POST", `/courses/${course.id}/steps/reorder`, {
       token: manager,
-      body: { step_orders: [{ step_id: s3.id, order_index: 0 }, { step_id: s1.id, order_index: 1 }, { step_id: s2.id, order_index: 2 }] },
+      body: {
+        step_orders: [
+          { step_id: s3.id, order_index: 0 },
+          { step_id: s1.id, order_index: 1 },
+          { step_id: s2.id, order_index: 2 },
+        ],
+      },
     });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ message: "Steps reordered successfully" });
@@ -298,7 +317,12 @@ describe("courses: reorder steps", () => {
     const foreign = await makeStep(manager, other.id);
     const res = await call("POST", `/courses/${course.id}/steps/reorder`, {
       token: manager,
-      body: { step_orders: [{ step_id: own.id, order_index: 9 }, { step_id: foreign.id, order_index: 1 }] },
+      body: {
+        step_orders: [
+          { step_id: own.id, order_index: 9 },
+          { step_id: foreign.id, order_index: 1 },
+        ],
+      },
     });
     expect(res.status).toBe(400);
     expect(res.json.code).toBe("invalid_reorder");
@@ -306,13 +330,22 @@ describe("courses: reorder steps", () => {
     expect(after.json.steps[0].order_index).toBe(5);
     const dup = await call("POST", `/courses/${course.id}/steps/reorder`, {
       token: manager,
-      body: { step_orders: [{ step_id: own.id, order_index: 1 }, { step_id: own.id, order_index: 2 }] },
+      body: {
+        step_orders: [
+          { step_id: own.id, order_index: 1 },
+          { step_id: own.id, order_index: 2 },
+        ],
+      },
     });
     expect(dup.status).toBe(400);
     expect((await call("POST", `/courses/${course.id}/steps/reorder`, { token: manager, body: { step_orders: [] } })).status).toBe(400);
     expect(
-      (await call("POST", `/courses/507f1f77bcf86cd799439011/steps/reorder`, { token: manager, body: { step_orders: [{ step_id: own.id, order_index: 1 }] } })).status,
+      (
+        await call("POST", `/courses/507f1f77bcf86cd799439011/steps/reorder`, {
+          token: manager,
+          body: { step_orders: [{ step_id: own.id, order_index: 1 }] },
+        })
+      ).status,
     ).toBe(404);
   });
 });
-

@@ -16,7 +16,11 @@ describe("error codes are one closed list", () => {
       for (const code of m[2]!.matchAll(/`([a-z_0-9]+)`/g)) fromReadme.set(code[1]!, [...(fromReadme.get(code[1]!) ?? []), Number(m[1])]);
     }
     expect(Object.fromEntries([...fromReadme].sort())).toEqual(
-      Object.fromEntries(Object.entries(ERROR_CODES).map(([code, statuses]) => [code, [...statuses]]).sort()),
+      Object.fromEntries(
+        Object.entries(ERROR_CODES)
+          .map(([code, statuses]) => [code, [...statuses]])
+          .sort(),
+      ),
     );
   });
 

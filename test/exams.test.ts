@@ -56,7 +56,14 @@ const detail = async (id: string, as: string) => {
 const row = (id: string) =>
   env.DB.prepare("SELECT submission_status, is_late, auto_submitted, mcq_score, submitted_at, answers FROM form_submissions WHERE id = ?")
     .bind(id)
-    .first<{ submission_status: string; is_late: number; auto_submitted: number; mcq_score: number | null; submitted_at: string | null; answers: string }>();
+    .first<{
+      submission_status: string;
+      is_late: number;
+      auto_submitted: number;
+      mcq_score: number | null;
+      submitted_at: string | null;
+      answers: string;
+    }>();
 
 /* ------------------------------------------------ the clock ----------------------------------------------- */
 
@@ -80,13 +87,18 @@ describe("exam start", () => {
       Array.from({ length: 50 }, () => call("POST", `/steps/${c.step1.id}/exam/start`, { token: who.participant })),
     );
     const statuses = results.map((r) => r.status);
-    expect(statuses.every((s) => s === 200 || s === 201), statuses.join(",")).toBe(true);
+    expect(
+      statuses.every((s) => s === 200 || s === 201),
+      statuses.join(","),
+    ).toBe(true);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     const ids = new Set(results.map((r) => r.json.submission_id));
     expect(ids.size).toBe(1);
     expect([...ids][0]).toMatch(/^[0-9a-f]{24}$/);
     expect(results.every((r) => r.json.attempt_number === 1)).toBe(true);
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM form_submissions WHERE participant_id = ?").bind(who.pid).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM form_submissions WHERE participant_id = ?")
+      .bind(who.pid)
+      .first<{ n: number }>();
     expect(count!.n).toBe(1);
   });
 });
@@ -100,7 +112,11 @@ describe("deadline", () => {
     const who = await ready(manager, c);
     const startRes = await call("POST", `/steps/${c.step1.id}/exam/start`, { token: who.participant });
     expect(startRes.status).toBe(201);
-    expect(startRes.json).toMatchObject({ started_at: T.toISOString(), deadline_at: plus(T, DURATION).toISOString(), remaining_seconds: 1800 });
+    expect(startRes.json).toMatchObject({
+      started_at: T.toISOString(),
+      deadline_at: plus(T, DURATION).toISOString(),
+      remaining_seconds: 1800,
+    });
 
     const at = plus(T, DURATION - SEC);
     freeze(at);
@@ -149,7 +165,10 @@ describe("deadline", () => {
       theory_score: null,
       submitted_at: plus(T, DURATION).toISOString(),
     });
-    expect(seen.questions.find((q: any) => q.question_id === "q2").participant_answer).toEqual({ question_id: "q2", answer_text: "saved draft" });
+    expect(seen.questions.find((q: any) => q.question_id === "q2").participant_answer).toEqual({
+      question_id: "q2",
+      answer_text: "saved draft",
+    });
     const again = await call("POST", `/forms/submissions/${id}/submit`, { token: who.participant, body: answers() });
     expect(again.status).toBe(409);
   });
@@ -173,7 +192,13 @@ describe("deadline", () => {
     const after = await call("GET", `/form-submissions/pending?course_id=${c.course.id}`, { token: await managerToken() });
     expect(after.status).toBe(200);
     expect(after.json).toHaveLength(1);
-    expect(after.json[0]).toMatchObject({ submission_id: id, participant_id: who.pid, submission_status: "Submitted", is_late: true, mcq_score: 5 });
+    expect(after.json[0]).toMatchObject({
+      submission_id: id,
+      participant_id: who.pid,
+      submission_status: "Submitted",
+      is_late: true,
+      mcq_score: 5,
+    });
     expect(await row(id)).toMatchObject({ submission_status: "Submitted", auto_submitted: 1 });
   });
 
@@ -322,12 +347,21 @@ describe("attempts", () => {
     expect(pending.status).toBe(409);
     expect(pending.json.code).toBe("awaiting_review");
 
-    expect((await call("POST", `/form-submissions/${third}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", `/form-submissions/${third}/grade`, {
+          token: manager,
+          body: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] },
+        })
+      ).status,
+    ).toBe(200);
     expect((await call("POST", `/form-submissions/${third}/approve`, { token: manager, body: {} })).status).toBe(200);
     const approved = await call("POST", `/steps/${c.step1.id}/exam/start`, { token: who.participant });
     expect(approved.status).toBe(409);
     expect(approved.json.code).toBe("exam_already_approved");
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM form_submissions WHERE participant_id = ?").bind(who.pid).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM form_submissions WHERE participant_id = ?")
+      .bind(who.pid)
+      .first<{ n: number }>();
     expect(count!.n).toBe(3);
   });
 });
@@ -343,8 +377,24 @@ describe("submit validation", () => {
       ["MCQ answer to a THEORY question", { mcq_answers: [{ question_id: "q2", selected_option_id: "a" }] }],
       ["THEORY answer to an MCQ", { theory_answers: [{ question_id: "q1", answer_text: "Devotion" }] }],
       ["over max_words", { theory_answers: [{ question_id: "q2", answer_text: words(201) }] }],
-      ["answered twice", { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }, { question_id: "q1", selected_option_id: "b" }] }],
-      ["theory answered twice", { theory_answers: [{ question_id: "q2", answer_text: "x" }, { question_id: "q2", answer_text: "y" }] }],
+      [
+        "answered twice",
+        {
+          mcq_answers: [
+            { question_id: "q1", selected_option_id: "a" },
+            { question_id: "q1", selected_option_id: "b" },
+          ],
+        },
+      ],
+      [
+        "theory answered twice",
+        {
+          theory_answers: [
+            { question_id: "q2", answer_text: "x" },
+            { question_id: "q2", answer_text: "y" },
+          ],
+        },
+      ],
     ];
     for (const [label, body] of invalid) {
       const res = await call("POST", `/forms/submissions/${id}/submit`, { token: who.participant, body });
@@ -352,7 +402,10 @@ describe("submit validation", () => {
       expect(res.json.code, label).toBe("invalid_answers");
       expect(res.json.errors?.length, label).toBeGreaterThan(0);
     }
-    const unknownField = await call("POST", `/forms/submissions/${id}/submit`, { token: who.participant, body: { ...answers(), score: 100 } });
+    const unknownField = await call("POST", `/forms/submissions/${id}/submit`, {
+      token: who.participant,
+      body: { ...answers(), score: 100 },
+    });
     expect(unknownField.status).toBe(400);
     expect(unknownField.json.code).toBe("validation_error");
     expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: invalid[4]![1] })).status).toBe(400);
@@ -435,7 +488,9 @@ describe("ownership", () => {
       expect(res.status, `${method} ${path}`).toBe(403);
     }
     // Nothing was written for the other participant.
-    const done = await env.DB.prepare("SELECT COUNT(*) AS n FROM material_completions WHERE participant_id = ?").bind(other.pid).first<{ n: number }>();
+    const done = await env.DB.prepare("SELECT COUNT(*) AS n FROM material_completions WHERE participant_id = ?")
+      .bind(other.pid)
+      .first<{ n: number }>();
     expect(done!.n).toBe(0);
     // Naming themself is fine.
     const own = await call("POST", `/steps/${c.step1.id}/exam/start?participant_id=${who.pid}`, { token: who.participant });
@@ -448,7 +503,9 @@ describe("ownership", () => {
     const who = await ready(manager, c);
     expect((await call("POST", `/steps/${c.step1.id}/exam/start`, { token: manager })).status).toBe(403);
     expect((await call("POST", `/steps/${c.step1.id}/exam/start?participant_id=${who.pid}`, { token: manager })).status).toBe(403);
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM form_submissions WHERE form_id = ?").bind(c.exam.id).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM form_submissions WHERE form_id = ?")
+      .bind(c.exam.id)
+      .first<{ n: number }>();
     expect(count!.n).toBe(0);
   });
 
@@ -476,7 +533,12 @@ describe("ownership", () => {
     const { who, id } = await submittedAttempt(manager);
     await submit(id, who);
     const grade = { theory_grades: [{ question_id: "q2", marks_awarded: 10 }] };
-    for (const [action, body] of [["grade", grade], ["approve", {}], ["reject", {}], ["request-retake", {}]] as const) {
+    for (const [action, body] of [
+      ["grade", grade],
+      ["approve", {}],
+      ["reject", {}],
+      ["request-retake", {}],
+    ] as const) {
       const res = await call("POST", `/form-submissions/${id}/${action}?manager_id=someone-else`, { token: manager, body });
       expect(res.status, action).toBe(403);
     }
@@ -493,10 +555,16 @@ describe("review state machine", () => {
     const { who, id } = await submittedAttempt(manager);
     await submit(id, who);
 
-    const first = await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 4 }], feedback: "Thin" } });
+    const first = await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 4 }], feedback: "Thin" },
+    });
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({ submission_status: "UnderReview", theory_score: 4, feedback: "Thin" });
-    const second = await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 6.5 }], feedback: "Better" } });
+    const second = await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 6.5 }], feedback: "Better" },
+    });
     expect(second.status).toBe(200);
     expect(second.json).toMatchObject({ submission_status: "UnderReview", theory_score: 6.5, feedback: "Better" });
     expect(second.json.questions.find((q: any) => q.question_id === "q2").marks_awarded).toBe(6.5);
@@ -510,7 +578,14 @@ describe("review state machine", () => {
     const approve = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: {} });
     expect(approve.status).toBe(409);
     expect(approve.json.code).toBe("not_reviewable");
-    expect((await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 9 }] } })).status).toBe(409);
+    expect(
+      (
+        await call("POST", `/form-submissions/${id}/grade`, {
+          token: manager,
+          body: { theory_grades: [{ question_id: "q2", marks_awarded: 9 }] },
+        })
+      ).status,
+    ).toBe(409);
     expect((await call("POST", `/form-submissions/${id}/reject`, { token: manager, body: {} })).status).toBe(409);
     expect((await detail(id, manager)).submission_status).toBe("Rejected");
   });
@@ -521,7 +596,10 @@ describe("review state machine", () => {
     const open = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: {} });
     expect(open.status).toBe(409);
     await submit(id, who);
-    await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 10 }] } });
+    await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 10 }] },
+    });
     expect((await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: {} })).status).toBe(200);
     const retake = await call("POST", `/form-submissions/${id}/request-retake`, { token: manager, body: { reason: "x" } });
     expect(retake.status).toBe(409);
@@ -537,7 +615,10 @@ describe("review state machine", () => {
     const otherManager = await managerToken();
     const { who, id } = await submittedAttempt(manager);
     await submit(id, who);
-    await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 8 }] } });
+    await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 8 }] },
+    });
     const results = await Promise.all([
       call("POST", `/form-submissions/${id}/approve`, { token: manager, body: { feedback: "A" } }),
       call("POST", `/form-submissions/${id}/approve`, { token: otherManager, body: { feedback: "B" } }),
@@ -553,11 +634,34 @@ describe("review state machine", () => {
   it("an MCQ-only exam is approved without grading; total_score = mcq_score", async () => {
     const manager = await managerToken();
     const mcqOnly = [
-      { question_id: "q1", question_type: "MCQ", question_text: "What is Bhakti?", marks: 5, options: [{ option_id: "a", text: "Devotion", is_correct: true }, { option_id: "b", text: "Knowledge" }] },
-      { question_id: "q3", question_type: "MCQ", question_text: "Rounds?", marks: 3, options: [{ option_id: "x", text: "16", is_correct: true }, { option_id: "y", text: "1" }] },
+      {
+        question_id: "q1",
+        question_type: "MCQ",
+        question_text: "What is Bhakti?",
+        marks: 5,
+        options: [
+          { option_id: "a", text: "Devotion", is_correct: true },
+          { option_id: "b", text: "Knowledge" },
+        ],
+      },
+      {
+        question_id: "q3",
+        question_type: "MCQ",
+        question_text: "Rounds?",
+        marks: 3,
+        options: [
+          { option_id: "x", text: "16", is_correct: true },
+          { option_id: "y", text: "1" },
+        ],
+      },
     ];
     const { who, id } = await submittedAttempt(manager, { questions: mcqOnly });
-    const res = await submit(id, who, { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }, { question_id: "q3", selected_option_id: "y" }] });
+    const res = await submit(id, who, {
+      mcq_answers: [
+        { question_id: "q1", selected_option_id: "a" },
+        { question_id: "q3", selected_option_id: "y" },
+      ],
+    });
     expect(res.mcq_score).toBe(5);
     const approve = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: {} });
     expect(approve.status, approve.text).toBe(200);
@@ -581,7 +685,10 @@ describe("review state machine", () => {
     }
     expect(await detail(id, manager)).toMatchObject({ submission_status: "Submitted", theory_score: null });
     // Exactly the question's marks is fine.
-    const full = await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 10 }] } });
+    const full = await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 10 }] },
+    });
     expect(full.status).toBe(200);
     expect(full.json.theory_score).toBe(10);
   });
@@ -633,15 +740,24 @@ describe("pending list and visibility", () => {
     const manager = await managerToken();
     const { who, id } = await submittedAttempt(manager);
     await submit(id, who);
-    for (const [label, as] of [["participant", who.participant], ["manager", manager]] as const) {
+    for (const [label, as] of [
+      ["participant", who.participant],
+      ["manager", manager],
+    ] as const) {
       const res = await call("GET", `/form-submissions/${id}`, { token: as });
       expect(res.status, label).toBe(200);
       const options = res.json.questions.find((q: any) => q.question_id === "q1").options;
       if (label === "participant") {
         expect(res.text).not.toContain("is_correct");
-        expect(options).toEqual([{ option_id: "a", text: "Devotion" }, { option_id: "b", text: "Knowledge" }]);
+        expect(options).toEqual([
+          { option_id: "a", text: "Devotion" },
+          { option_id: "b", text: "Knowledge" },
+        ]);
       } else {
-        expect(options).toEqual([{ option_id: "a", text: "Devotion", is_correct: true }, { option_id: "b", text: "Knowledge", is_correct: false }]);
+        expect(options).toEqual([
+          { option_id: "a", text: "Devotion", is_correct: true },
+          { option_id: "b", text: "Knowledge", is_correct: false },
+        ]);
       }
     }
   });
@@ -676,7 +792,11 @@ async function slowCall(method: string, path: string, bearer: string, body: unkn
     },
   });
   const pending = exports.default.fetch(
-    new Request(`http://api.test${path}`, { method, headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body: stream }),
+    new Request(`http://api.test${path}`, {
+      method,
+      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+      body: stream,
+    }),
   );
   // Let the request's headers and first chunk be taken in before time moves on.
   await new Promise((r) => setTimeout(r, 20));
@@ -695,7 +815,9 @@ describe("slow bodies: the answers count when they arrive", () => {
     const c = await twoStepCourse(manager);
     const who = await ready(manager, c);
     const id = await start(c, who);
-    expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("b", "draft") })).status).toBe(200);
+    expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("b", "draft") })).status).toBe(
+      200,
+    );
 
     freeze(plus(T, MIN));
     const res = await slowCall("POST", `/forms/submissions/${id}/submit`, who.participant, answers("a", "written long after"), () =>
@@ -704,7 +826,13 @@ describe("slow bodies: the answers count when they arrive", () => {
     expect(res.status, res.text).toBe(409);
     expect(res.json.code).toBe("attempt_expired");
     const seen = await detail(id, await managerToken());
-    expect(seen).toMatchObject({ submission_status: "Submitted", auto_submitted: true, is_late: true, mcq_score: 0, submitted_at: plus(T, DURATION).toISOString() });
+    expect(seen).toMatchObject({
+      submission_status: "Submitted",
+      auto_submitted: true,
+      is_late: true,
+      mcq_score: 0,
+      submitted_at: plus(T, DURATION).toISOString(),
+    });
     expect(seen.questions.find((q: any) => q.question_id === "q2").participant_answer).toEqual({ question_id: "q2", answer_text: "draft" });
   });
 
@@ -730,7 +858,9 @@ describe("slow bodies: the answers count when they arrive", () => {
     const c = await twoStepCourse(manager);
     const who = await ready(manager, c);
     const id = await start(c, who);
-    expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("b", "draft") })).status).toBe(200);
+    expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("b", "draft") })).status).toBe(
+      200,
+    );
 
     freeze(plus(T, MIN));
     const res = await slowCall("PUT", `/forms/submissions/${id}/answers`, who.participant, answers("a", "late draft"), () =>
@@ -751,7 +881,10 @@ describe("scores a reviewer sees", () => {
     const submitted = await submit(id, who);
     expect(submitted).toMatchObject({ mcq_score: 5, theory_score: null, total_score: null });
 
-    const graded = await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 8 }] } });
+    const graded = await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 8 }] },
+    });
     expect(graded.status, graded.text).toBe(200);
     expect(graded.json).toMatchObject({ mcq_score: 5, theory_score: 8, total_score: 13, submission_status: "UnderReview" });
     expect(await detail(id, manager)).toMatchObject({ total_score: 13 });
@@ -764,7 +897,10 @@ describe("scores a reviewer sees", () => {
   it("THEORY answers all left blank: theory_score 0 and total_score = mcq before and after approval", async () => {
     const manager = await managerToken();
     const { who, id } = await submittedAttempt(manager);
-    const submitted = await submit(id, who, { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }], theory_answers: [{ question_id: "q2", answer_text: "   " }] });
+    const submitted = await submit(id, who, {
+      mcq_answers: [{ question_id: "q1", selected_option_id: "a" }],
+      theory_answers: [{ question_id: "q2", answer_text: "   " }],
+    });
     expect(submitted).toMatchObject({ mcq_score: 5, theory_score: 0, total_score: 5 });
     const approved = await call("POST", `/form-submissions/${id}/approve`, { token: manager });
     expect(approved.status, approved.text).toBe(200);

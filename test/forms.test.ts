@@ -117,12 +117,18 @@ describe("POST /forms", () => {
 
   it("accepts 50 % with passing_marks rounded to whole marks (8 of 15), stores both, and shows 8 as the bar", async () => {
     const { step } = await stepWithCourse();
-    const res = await call("POST", "/forms", { token: who.manager, body: validBody({ step_id: step.id, passing_percentage: 50, passing_marks: 8 }) });
+    const res = await call("POST", "/forms", {
+      token: who.manager,
+      body: validBody({ step_id: step.id, passing_percentage: 50, passing_marks: 8 }),
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.json).toMatchObject({ total_marks: 15, passing_percentage: 50, passing_marks: 8 });
     const got = await call("GET", `/steps/${step.id}`, { token: who.manager });
     expect(got.json.exam_info).toMatchObject({ passing_marks: 8 });
-    const contradicting = await call("POST", "/forms", { token: who.manager, body: validBody({ passing_percentage: 50, passing_marks: 9 }) });
+    const contradicting = await call("POST", "/forms", {
+      token: who.manager,
+      body: validBody({ passing_percentage: 50, passing_marks: 9 }),
+    });
     expect(contradicting.status).toBe(400);
     expect(contradicting.json.code).toBe("invalid_form");
   });

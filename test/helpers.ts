@@ -117,17 +117,30 @@ export async function touch(kind: "enrollment" | "completion" | "submission" | "
   const statements = {
     enrollment: () =>
       env.DB.prepare("INSERT INTO enrollments (id, participant_id, course_id, start_step_id, enrolled_at) VALUES (?, ?, ?, ?, ?)").bind(
-        id, ids.participant_id, ids.course_id, ids.step_id ?? null, now),
+        id,
+        ids.participant_id,
+        ids.course_id,
+        ids.step_id ?? null,
+        now,
+      ),
     completion: () =>
       env.DB.prepare("INSERT INTO material_completions (participant_id, material_id, step_id, completed_at) VALUES (?, ?, ?, ?)").bind(
-        ids.participant_id, ids.material_id, ids.step_id, now),
+        ids.participant_id,
+        ids.material_id,
+        ids.step_id,
+        now,
+      ),
     submission: () =>
       env.DB.prepare(
         "INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status, started_at) VALUES (?, ?, ?, ?, ?, 1, 'Submitted', ?)",
       ).bind(id, ids.form_id, ids.step_id, ids.course_id, ids.participant_id, now),
     requirement: () =>
       env.DB.prepare("INSERT INTO requirement_submissions (id, requirement_table_id, participant_id, created_at) VALUES (?, ?, ?, ?)").bind(
-        id, ids.requirement_table_id, ids.participant_id, now),
+        id,
+        ids.requirement_table_id,
+        ids.participant_id,
+        now,
+      ),
   };
   await statements[kind]().run();
   return id;

@@ -17,7 +17,16 @@ describe("participant journey", () => {
 
     // Step 1 is open, step 2 is locked.
     let s1 = await call("GET", `/steps/${step1.id}`, { token: participant });
-    expect(s1.json).toMatchObject({ is_locked: false, progress: { is_started: false, materials_completed: false, completed_materials_count: 0, total_materials: 2, exam_status: "NotStarted" } });
+    expect(s1.json).toMatchObject({
+      is_locked: false,
+      progress: {
+        is_started: false,
+        materials_completed: false,
+        completed_materials_count: 0,
+        total_materials: 2,
+        exam_status: "NotStarted",
+      },
+    });
     expect((await call("GET", `/steps/${step2.id}`, { token: participant })).json.is_locked).toBe(true);
     const locked = await call("POST", `/materials/${book.id}/complete`, { token: participant });
     expect(locked.status).toBe(409);
@@ -47,23 +56,47 @@ describe("participant journey", () => {
     expect(resume.json.submission_id).toBe(start.json.submission_id);
     const id = start.json.submission_id;
     expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: participant, body: answers("b") })).status).toBe(200);
-    expect((await call("POST", `/steps/${step1.id}/exam/start`, { token: participant })).json.answers.mcq_answers).toEqual([{ question_id: "q1", selected_option_id: "b" }]);
+    expect((await call("POST", `/steps/${step1.id}/exam/start`, { token: participant })).json.answers.mcq_answers).toEqual([
+      { question_id: "q1", selected_option_id: "b" },
+    ]);
     const submit = await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers("a") });
     expect(submit.status).toBe(200);
-    expect(submit.json).toMatchObject({ submission_id: id, mcq_score: 5, theory_score: null, submission_status: "Submitted", is_late: false });
+    expect(submit.json).toMatchObject({
+      submission_id: id,
+      mcq_score: 5,
+      theory_score: null,
+      submission_status: "Submitted",
+      is_late: false,
+    });
     expect((await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers() })).status).toBe(409);
     expect((await call("POST", `/steps/${step1.id}/exam/start`, { token: participant })).json.code).toBe("awaiting_review");
 
     // Review.
     const pending = await call("GET", `/form-submissions/pending?course_id=${course.id}`, { token: manager });
     expect(pending.json).toHaveLength(1);
-    expect(pending.json[0]).toMatchObject({ submission_id: id, participant_id: pid, form_id: exam.id, step_id: step1.id, course_id: course.id, course_name: course.name, mcq_score: 5, submission_status: "Submitted", attempt_number: 1 });
+    expect(pending.json[0]).toMatchObject({
+      submission_id: id,
+      participant_id: pid,
+      form_id: exam.id,
+      step_id: step1.id,
+      course_id: course.id,
+      course_name: course.name,
+      mcq_score: 5,
+      submission_status: "Submitted",
+      attempt_number: 1,
+    });
     const ungraded = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: {} });
     expect(ungraded.status).toBe(409);
     expect(ungraded.json.code).toBe("ungraded_answers");
-    const tooMany = await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 11 }] } });
+    const tooMany = await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 11 }] },
+    });
     expect(tooMany.status).toBe(400);
-    const graded = await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 8 }], feedback: "Good" } });
+    const graded = await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 8 }], feedback: "Good" },
+    });
     expect(graded.status).toBe(200);
     expect(graded.json).toMatchObject({ submission_status: "UnderReview", theory_score: 8, feedback: "Good" });
     expect(graded.json.questions.find((q: any) => q.question_id === "q2").marks_awarded).toBe(8);
@@ -74,9 +107,18 @@ describe("participant journey", () => {
 
     const approve = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: { feedback: "Well done" } });
     expect(approve.status).toBe(200);
-    expect(approve.json).toEqual({ message: "Submission approved", next_step_unlocked: true, next_step_id: step2.id, course_completed: false, next_course_id: null });
+    expect(approve.json).toEqual({
+      message: "Submission approved",
+      next_step_unlocked: true,
+      next_step_id: step2.id,
+      course_completed: false,
+      next_course_id: null,
+    });
     expect((await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: {} })).status).toBe(409);
-    expect((await call("GET", `/form-submissions/${id}`, { token: manager })).json).toMatchObject({ submission_status: "Approved", total_score: 13 });
+    expect((await call("GET", `/form-submissions/${id}`, { token: manager })).json).toMatchObject({
+      submission_status: "Approved",
+      total_score: 13,
+    });
 
     // Step 2 is open now; completing it completes the course.
     expect((await call("GET", `/steps/${step2.id}`, { token: participant })).json.is_locked).toBe(false);
@@ -85,7 +127,9 @@ describe("participant journey", () => {
     const progress = await call("GET", `/participants/me/progress/${course.id}`, { token: participant });
     expect(progress.status).toBe(200);
     expect(progress.json).toMatchObject({ is_completed: true, current_step_id: null, completed_step_ids: [step1.id, step2.id] });
-    const enrolment = await env.DB.prepare("SELECT completed_at FROM enrollments WHERE participant_id = ? AND course_id = ?").bind(pid, next.id).first();
+    const enrolment = await env.DB.prepare("SELECT completed_at FROM enrollments WHERE participant_id = ? AND course_id = ?")
+      .bind(pid, next.id)
+      .first();
     expect(enrolment).not.toBeNull();
   });
 });

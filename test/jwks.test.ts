@@ -18,7 +18,11 @@ async function keyPair(alg: "RS256" | "ES256", kid: string) {
   const sign = async (payload: Record<string, unknown>, header: Record<string, unknown> = {}) => {
     const head = base64UrlEncode(JSON.stringify({ alg, kid, typ: "JWT", ...header }));
     const body = base64UrlEncode(JSON.stringify(payload));
-    const sig = await crypto.subtle.sign(alg === "RS256" ? { name: "RSASSA-PKCS1-v1_5" } : { name: "ECDSA", hash: "SHA-256" }, pair.privateKey, new TextEncoder().encode(`${head}.${body}`));
+    const sig = await crypto.subtle.sign(
+      alg === "RS256" ? { name: "RSASSA-PKCS1-v1_5" } : { name: "ECDSA", hash: "SHA-256" },
+      pair.privateKey,
+      new TextEncoder().encode(`${head}.${body}`),
+    );
     return `${head}.${body}.${base64UrlEncode(new Uint8Array(sig))}`;
   };
   return { jwk, sign };
@@ -59,7 +63,8 @@ describe("JWKS verification (JWT_JWKS_URL)", () => {
     await verifyJwt(await old.sign(claims()), { ...options, now: t0 });
     set = [old.jwk, rotated.jwk];
     // random kids right away: no refetch storm
-    for (let i = 0; i < 5; i++) await expect(verifyJwt(await (await keyPair("ES256", `x${i}`)).sign(claims()), { ...options, now: t0 })).rejects.toThrow(JwtError);
+    for (let i = 0; i < 5; i++)
+      await expect(verifyJwt(await (await keyPair("ES256", `x${i}`)).sign(claims()), { ...options, now: t0 })).rejects.toThrow(JwtError);
     expect(fetched).toBe(1);
     const later = new Date(t0.getTime() + 31_000);
     expect(await verifyJwt(await rotated.sign(claims()), { ...options, now: later })).toMatchObject({ id: "idp-user" });

@@ -11,7 +11,9 @@ async function allPages(path: string, bearer: string) {
     expect(Array.isArray(res.json)).toBe(true);
     pages.push(res.json);
     const link = res.headers.get("link");
-    next = link ? new URL(/<([^>]+)>; rel="next"/.exec(link)![1]!).pathname + new URL(/<([^>]+)>; rel="next"/.exec(link)![1]!).search : null;
+    next = link
+      ? new URL(/<([^>]+)>; rel="next"/.exec(link)![1]!).pathname + new URL(/<([^>]+)>; rel="next"/.exec(link)![1]!).search
+      : null;
     if (pages.length > 50) throw new Error("pagination does not end");
   }
   return pages;

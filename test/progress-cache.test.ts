@@ -24,7 +24,10 @@ async function measured(method: string, path: string, bearer: string, body?: unk
   await waitOnExecutionContext(ctx);
   const text = await res.text();
   const stats = Object.fromEntries(
-    (res.headers.get("x-d1-stats") ?? "").split(";").map((kv) => kv.trim().split("=") as [string, string]).map(([k, v]) => [k, Number(v)]),
+    (res.headers.get("x-d1-stats") ?? "")
+      .split(";")
+      .map((kv) => kv.trim().split("=") as [string, string])
+      .map(([k, v]) => [k, Number(v)]),
   ) as { calls: number; rows_read: number };
   return { status: res.status, json: text ? JSON.parse(text) : null, text, ...stats };
 }
@@ -54,7 +57,11 @@ describe("course structure cache", () => {
     await makeMaterial(manager, step.id);
     const form = await makeForm(manager, { step_id: step.id, name: "Exam before" });
     const table = await makeTable(manager, { step_id: step.id });
-    await makeMaterial(manager, step.id, { material_type: "RequirementTable", title: "Tracker", content: { requirement_table_id: table.id } });
+    await makeMaterial(manager, step.id, {
+      material_type: "RequirementTable",
+      title: "Tracker",
+      content: { requirement_table_id: table.id },
+    });
     const pid = uniqueName("participant");
     const participant = await token(pid, "participant");
     await call("POST", `/courses/${course.id}/enroll?participant_id=${pid}`, { token: manager });
@@ -143,7 +150,10 @@ describe("D1 cost of the hot participant paths (warm isolate, 20 steps × 5 mate
       token: w.participant,
       body: { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }], theory_answers: [{ question_id: "q2", answer_text: "x" }] },
     });
-    await call("POST", `/form-submissions/${id}/grade`, { token: w.manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 5 }] } });
+    await call("POST", `/form-submissions/${id}/grade`, {
+      token: w.manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 5 }] },
+    });
     await measured("GET", `/participants/me/progress/${w.course.id}`, w.participant);
     const approved = await measured("POST", `/form-submissions/${id}/approve`, w.manager);
     expect(approved.status, approved.text).toBe(200);

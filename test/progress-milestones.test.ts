@@ -26,10 +26,13 @@ async function chained() {
   return { mid, manager, next, course, step, pid, participant };
 }
 
-const enrol = async (w: World) => expect((await call("POST", `/courses/${w.course.id}/enroll?participant_id=${w.pid}`, { token: w.manager })).status).toBe(200);
+const enrol = async (w: World) =>
+  expect((await call("POST", `/courses/${w.course.id}/enroll?participant_id=${w.pid}`, { token: w.manager })).status).toBe(200);
 
 async function enrolments(pid: string) {
-  const rows = await env.DB.prepare("SELECT course_id, completed_at FROM enrollments WHERE participant_id = ?").bind(pid).all<{ course_id: string; completed_at: string | null }>();
+  const rows = await env.DB.prepare("SELECT course_id, completed_at FROM enrollments WHERE participant_id = ?")
+    .bind(pid)
+    .all<{ course_id: string; completed_at: string | null }>();
   return new Map(rows.results.map((r) => [r.course_id, r.completed_at]));
 }
 
@@ -66,7 +69,11 @@ async function tableWorld(rows = [1, 2]) {
     step_id: w.step.id,
     requirements: rows.map((serial_number) => ({ serial_number, activity: `A${serial_number}`, target: 1, unit: "times" })),
   });
-  await makeMaterial(w.manager, w.step.id, { material_type: "RequirementTable", title: "Tracker", content: { requirement_table_id: table.id } });
+  await makeMaterial(w.manager, w.step.id, {
+    material_type: "RequirementTable",
+    title: "Tracker",
+    content: { requirement_table_id: table.id },
+  });
   await enrol(w);
   const mine = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: w.participant });
   const id = mine.json.submission_id as string;
@@ -75,7 +82,14 @@ async function tableWorld(rows = [1, 2]) {
 
 async function fillAndSubmit(w: Awaited<ReturnType<typeof tableWorld>>, serials: number[]) {
   for (const n of serials)
-    expect((await call("POST", `/requirement-tables/submissions/${w.id}/rows`, { token: w.participant, body: { serial_number: n, completed: true } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", `/requirement-tables/submissions/${w.id}/rows`, {
+          token: w.participant,
+          body: { serial_number: n, completed: true },
+        })
+      ).status,
+    ).toBe(200);
   expect((await call("POST", `/requirement-tables/submissions/${w.id}/submit`, { token: w.participant })).status).toBe(200);
 }
 
@@ -120,9 +134,13 @@ describe("the completion milestone is written on every path that completes the l
   it("a row approval that approves the table", async () => {
     const w = await tableWorld();
     await fillAndSubmit(w, [1, 2]);
-    expect((await call("POST", `/requirement-tables/submissions/${w.id}/rows/1/approve`, { token: w.manager, body: { approved: true } })).status).toBe(200);
+    expect(
+      (await call("POST", `/requirement-tables/submissions/${w.id}/rows/1/approve`, { token: w.manager, body: { approved: true } })).status,
+    ).toBe(200);
     await expectNotCompleted(w);
-    expect((await call("POST", `/requirement-tables/submissions/${w.id}/rows/2/approve`, { token: w.manager, body: { approved: true } })).status).toBe(200);
+    expect(
+      (await call("POST", `/requirement-tables/submissions/${w.id}/rows/2/approve`, { token: w.manager, body: { approved: true } })).status,
+    ).toBe(200);
     await expectCompleted(w);
   });
 
@@ -137,7 +155,10 @@ describe("the completion milestone is written on every path that completes the l
     const w = await tableWorld([1, 2, 3]);
     await fillAndSubmit(w, [1, 2, 3]);
     for (const n of [1, 2])
-      expect((await call("POST", `/requirement-tables/submissions/${w.id}/rows/${n}/approve`, { token: w.manager, body: { approved: true } })).status).toBe(200);
+      expect(
+        (await call("POST", `/requirement-tables/submissions/${w.id}/rows/${n}/approve`, { token: w.manager, body: { approved: true } }))
+          .status,
+      ).toBe(200);
     await expectNotCompleted(w);
     const edit = await call("PUT", `/requirement-tables/${w.table.id}`, {
       token: w.manager,
@@ -154,7 +175,14 @@ describe("once stamped, the milestone stays", () => {
     await fillAndSubmit(w, [1, 2]);
     expect((await call("POST", `/requirement-tables/submissions/${w.id}/approve`, { token: w.manager })).status).toBe(200);
     await expectCompleted(w);
-    expect((await call("POST", `/requirement-tables/submissions/${w.id}/rows/2/approve`, { token: w.manager, body: { approved: false, approval_remarks: "redo" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", `/requirement-tables/submissions/${w.id}/rows/2/approve`, {
+          token: w.manager,
+          body: { approved: false, approval_remarks: "redo" },
+        })
+      ).status,
+    ).toBe(200);
     await expectCompleted(w);
     const { progress } = await views(w);
     expect(progress.steps.find((s: any) => s.id === w.step.id)).toMatchObject({ is_completed: false });
@@ -167,14 +195,20 @@ describe("nothing is half written", () => {
     const w = await tableWorld();
     await fillAndSubmit(w, [1, 2]);
     let failed = 0;
-    setD1FaultInjector((sql) => (/update "enrollments" set "completed_at"/.test(sql) ? (failed++, new Error("D1_ERROR: something broke")) : null));
+    setD1FaultInjector((sql) =>
+      /update "enrollments" set "completed_at"/.test(sql) ? (failed++, new Error("D1_ERROR: something broke")) : null,
+    );
     const broken = await call("POST", `/requirement-tables/submissions/${w.id}/approve`, { token: w.manager });
     setD1FaultInjector(null);
     expect(broken.status).toBe(500);
     expect(failed).toBe(1);
-    const stored = await env.DB.prepare("SELECT approved_at FROM requirement_submissions WHERE id = ?").bind(w.id).first<{ approved_at: string | null }>();
+    const stored = await env.DB.prepare("SELECT approved_at FROM requirement_submissions WHERE id = ?")
+      .bind(w.id)
+      .first<{ approved_at: string | null }>();
     expect(stored!.approved_at).toBeNull();
-    const approvedRows = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_rows WHERE submission_id = ? AND approved = 1").bind(w.id).first<{ n: number }>();
+    const approvedRows = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_rows WHERE submission_id = ? AND approved = 1")
+      .bind(w.id)
+      .first<{ n: number }>();
     expect(approvedRows!.n).toBe(0);
     await expectNotCompleted(w);
 
@@ -189,7 +223,9 @@ describe("nothing is half written", () => {
     setD1FaultInjector((sql) => (/update "enrollments" set "completed_at"/.test(sql) ? new Error("D1_ERROR: something broke") : null));
     expect((await call("POST", `/materials/${video.id}/complete`, { token: w.participant })).status).toBe(500);
     setD1FaultInjector(null);
-    const done = await env.DB.prepare("SELECT COUNT(*) AS n FROM material_completions WHERE participant_id = ?").bind(w.pid).first<{ n: number }>();
+    const done = await env.DB.prepare("SELECT COUNT(*) AS n FROM material_completions WHERE participant_id = ?")
+      .bind(w.pid)
+      .first<{ n: number }>();
     expect(done!.n).toBe(0);
     await expectNotCompleted(w);
   });

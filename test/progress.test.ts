@@ -73,7 +73,12 @@ describe("enrolment", () => {
 
     const first = await call("POST", "/courses/enroll-default", { token: participant });
     expect(first.status).toBe(200);
-    expect(first.json).toEqual({ message: "Enrolled in default course", course_id: course.id, course_name: course.name, current_step_id: s1.id });
+    expect(first.json).toEqual({
+      message: "Enrolled in default course",
+      course_id: course.id,
+      course_name: course.name,
+      current_step_id: s1.id,
+    });
     const before = (await enrollment(pid)).results;
     expect(before).toEqual([expect.objectContaining({ course_id: course.id, start_step_id: s1.id })]);
 
@@ -103,7 +108,12 @@ describe("enrolment", () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ course_id: course.id, current_step_id: s2.id });
     const progress = await ok("GET", `/participants/me/progress/${course.id}`, participant);
-    expect(progress).toMatchObject({ current_step_id: s2.id, current_step_order_index: s2.order_index, completed_step_ids: [s1.id], is_completed: false });
+    expect(progress).toMatchObject({
+      current_step_id: s2.id,
+      current_step_order_index: s2.order_index,
+      completed_step_ids: [s1.id],
+      is_completed: false,
+    });
     expect(progress.steps.map((s: any) => [s.id, s.is_locked, s.is_completed])).toEqual([
       [s1.id, false, true],
       [s2.id, false, false],
@@ -146,7 +156,9 @@ describe("completion and unlocking", () => {
     const all = await call("POST", `/steps/${c.step1.id}/materials-complete`, { token: participant });
     expect(all.status).toBe(409);
     expect(all.json.code).toBe("not_enrolled");
-    const done = await env.DB.prepare("SELECT COUNT(*) AS n FROM material_completions WHERE participant_id = ?").bind(pid).first<{ n: number }>();
+    const done = await env.DB.prepare("SELECT COUNT(*) AS n FROM material_completions WHERE participant_id = ?")
+      .bind(pid)
+      .first<{ n: number }>();
     expect(done!.n).toBe(0);
   });
 
@@ -155,7 +167,10 @@ describe("completion and unlocking", () => {
     const course = await makeCourse(manager);
     const step = await makeStep(manager, course.id);
     const table = await makeTable(manager);
-    const tracker = await makeMaterial(manager, step.id, { material_type: "RequirementTable", content: { requirement_table_id: table.id } });
+    const tracker = await makeMaterial(manager, step.id, {
+      material_type: "RequirementTable",
+      content: { requirement_table_id: table.id },
+    });
     const { participant } = await enrolled(manager, course.id);
     const res = await call("POST", `/materials/${tracker.id}/complete`, { token: participant });
     expect(res.status).toBe(409);
@@ -213,7 +228,11 @@ describe("completion and unlocking", () => {
     // Once a manager approves the participant's filled table, the exam opens.
     const { submission_id: tableSubmission } = await ok("GET", `/requirement-tables/${table.id}/my-submission`, participant);
     for (const serial_number of [1, 2])
-      await ok("POST", `/requirement-tables/submissions/${tableSubmission}/rows`, participant, { serial_number, completed: true, completed_value: 30 });
+      await ok("POST", `/requirement-tables/submissions/${tableSubmission}/rows`, participant, {
+        serial_number,
+        completed: true,
+        completed_value: 30,
+      });
     await ok("POST", `/requirement-tables/submissions/${tableSubmission}/submit`, participant, {});
     await ok("POST", `/requirement-tables/submissions/${tableSubmission}/approve`, manager, {});
     const open = await call("POST", `/steps/${s1.id}/materials-complete`, { token: participant });
@@ -262,7 +281,14 @@ describe("progress views", () => {
       expect(res.json).toHaveLength(1);
       return res.json[0];
     };
-    const base = { course_id: course.id, course_name: course.name, description: "In-depth study", image_url: "https://example.com/image.jpg", is_default: false, requirement_status: null };
+    const base = {
+      course_id: course.id,
+      course_name: course.name,
+      description: "In-depth study",
+      image_url: "https://example.com/image.jpg",
+      is_default: false,
+      requirement_status: null,
+    };
 
     expect(await mine()).toEqual({
       ...base,
@@ -341,7 +367,12 @@ describe("progress views", () => {
     await ok("POST", `/form-submissions/${id}/grade`, manager, { theory_grades: [{ question_id: "q2", marks_awarded: 6 }] });
     await ok("POST", `/form-submissions/${id}/approve`, manager, {});
     const after = await ok("GET", `/participants/me/progress/${c.course.id}`, participant);
-    expect(after).toMatchObject({ current_step_id: c.step2.id, current_step_order_index: c.step2.order_index, completed_step_ids: [c.step1.id], is_completed: false });
+    expect(after).toMatchObject({
+      current_step_id: c.step2.id,
+      current_step_order_index: c.step2.order_index,
+      completed_step_ids: [c.step1.id],
+      is_completed: false,
+    });
     expect(after.steps[0]).toMatchObject({ is_completed: true, progress: { exam_status: "Approved" } });
     expect(after.steps[1]).toMatchObject({ is_locked: false, is_completed: false });
   });
@@ -355,17 +386,42 @@ describe("progress views", () => {
     const empty = await view();
     expect(empty).toMatchObject({
       step: { id: c.step1.id, name: "Step 1: Introduction", description: null, order_index: c.step1.order_index },
-      progress: { is_started: false, is_locked: false, materials_completed: false, completed_materials: [], exam_status: "NotStarted", is_completed: false },
+      progress: {
+        is_started: false,
+        is_locked: false,
+        materials_completed: false,
+        completed_materials: [],
+        exam_status: "NotStarted",
+        is_completed: false,
+      },
       exam_submission: null,
     });
-    expect(empty.materials.map((m: any) => [m.id, m.is_completed])).toEqual([[c.video.id, false], [c.optional.id, false]]);
+    expect(empty.materials.map((m: any) => [m.id, m.is_completed])).toEqual([
+      [c.video.id, false],
+      [c.optional.id, false],
+    ]);
 
     await ok("POST", `/materials/${c.video.id}/complete`, participant);
     const { submission_id: first } = await ok("POST", `/steps/${c.step1.id}/exam/start`, participant);
     const started = await view();
-    expect(started.progress).toMatchObject({ is_started: true, materials_completed: true, completed_materials: [c.video.id], exam_status: "InProgress" });
-    expect(started.materials.map((m: any) => [m.id, m.is_completed])).toEqual([[c.video.id, true], [c.optional.id, false]]);
-    expect(started.exam_submission).toMatchObject({ submission_id: first, submission_status: "InProgress", attempt_number: 1, mcq_score: null, submitted_at: null, is_late: false });
+    expect(started.progress).toMatchObject({
+      is_started: true,
+      materials_completed: true,
+      completed_materials: [c.video.id],
+      exam_status: "InProgress",
+    });
+    expect(started.materials.map((m: any) => [m.id, m.is_completed])).toEqual([
+      [c.video.id, true],
+      [c.optional.id, false],
+    ]);
+    expect(started.exam_submission).toMatchObject({
+      submission_id: first,
+      submission_status: "InProgress",
+      attempt_number: 1,
+      mcq_score: null,
+      submitted_at: null,
+      is_late: false,
+    });
 
     await ok("POST", `/forms/submissions/${first}/submit`, participant, answers("b"));
     expect((await view()).exam_submission).toMatchObject({ submission_id: first, submission_status: "Submitted", mcq_score: 0 });
@@ -373,7 +429,12 @@ describe("progress views", () => {
     expect((await view()).progress.exam_status).toBe("Rejected");
     const { submission_id: second } = await ok("POST", `/steps/${c.step1.id}/exam/start`, participant);
     const latest = await view();
-    expect(latest.exam_submission).toMatchObject({ submission_id: second, submission_status: "InProgress", attempt_number: 2, feedback: null });
+    expect(latest.exam_submission).toMatchObject({
+      submission_id: second,
+      submission_status: "InProgress",
+      attempt_number: 2,
+      feedback: null,
+    });
     expect(latest.progress.exam_status).toBe("InProgress");
   });
 
@@ -383,12 +444,20 @@ describe("progress views", () => {
     const { pid, participant } = await enrolled(manager, c.course.id);
     await ok("POST", `/materials/${c.video.id}/complete`, participant);
     const q = `participant_id=${pid}`;
-    for (const path of [`/participants/me/progress/${c.course.id}`, `/participants/me/step/${c.step1.id}/progress`, "/participants/me/courses", `/steps/${c.step1.id}`]) {
+    for (const path of [
+      `/participants/me/progress/${c.course.id}`,
+      `/participants/me/step/${c.step1.id}/progress`,
+      "/participants/me/courses",
+      `/steps/${c.step1.id}`,
+    ]) {
       const theirs = await ok("GET", path, participant);
       const managers = await ok("GET", `${path}?${q}`, manager);
       expect(managers, path).toEqual(theirs);
     }
-    expect((await ok("GET", `/steps/${c.step1.id}?${q}`, manager)).progress).toMatchObject({ materials_completed: true, completed_materials_count: 1 });
+    expect((await ok("GET", `/steps/${c.step1.id}?${q}`, manager)).progress).toMatchObject({
+      materials_completed: true,
+      completed_materials_count: 1,
+    });
     // Without participant_id the manager's own (empty) state is shown.
     expect(await ok("GET", "/participants/me/courses", manager)).toEqual([]);
   });

@@ -10,7 +10,12 @@ import { makeCourse, makeMaterial, makeStep, token, uniqueName } from "./helpers
  */
 const app = createApp();
 
-async function callWith(base: string | undefined, method: string, path: string, options: { token?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> } = {}) {
+async function callWith(
+  base: string | undefined,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { host: "evil.example", ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body = options.rawBody;
@@ -97,13 +102,21 @@ describe("PUBLIC_BASE_URL", () => {
 
   it("falls back to the request's origin, and logs once, when it is not an http(s) URL", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-    for (const bad of ["javascript:alert(1)", "api.example.com", "ftp://api.example.com", "https://user:pw@api.example.com", "https://api.example.com/?x=1"]) {
+    for (const bad of [
+      "javascript:alert(1)",
+      "api.example.com",
+      "ftp://api.example.com",
+      "https://user:pw@api.example.com",
+      "https://api.example.com/?x=1",
+    ]) {
       const { manager, material, uploaded } = await materialWithFile(bad);
       expect(uploaded.status, bad).toBe(200);
       expect(uploaded.json.content.url, bad).toBe(`http://evil.example/materials/${material.id}/file`);
       const again = await callWith(bad, "GET", `/steps/${material.step_id}`, { token: manager });
       expect(again.status, bad).toBe(200);
-      const logged = errors.mock.calls.filter((args) => String(args[0]).includes("PUBLIC_BASE_URL") && args.some((a) => String(a).includes(bad)));
+      const logged = errors.mock.calls.filter(
+        (args) => String(args[0]).includes("PUBLIC_BASE_URL") && args.some((a) => String(a).includes(bad)),
+      );
       expect(logged, bad).toHaveLength(1);
     }
   });

@@ -5,7 +5,10 @@ import { call, makeCourse, makeForm, makeMaterial, makeStep, token, uniqueName }
 // Every race runs this many times; each repetition uses fresh fixtures.
 const REPETITIONS = 20;
 
-const answers = { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }], theory_answers: [{ question_id: "q2", answer_text: "x" }] };
+const answers = {
+  mcq_answers: [{ question_id: "q1", selected_option_id: "a" }],
+  theory_answers: [{ question_id: "q2", answer_text: "x" }],
+};
 
 async function examReady(maxAttempts = 3) {
   const manager = await token(uniqueName("manager"), "manager");
@@ -21,14 +24,19 @@ async function examReady(maxAttempts = 3) {
 }
 
 const attempts = async (pid: string, formId: string) =>
-  (await env.DB.prepare("SELECT id, submission_status, attempt_number FROM form_submissions WHERE participant_id = ? AND form_id = ?").bind(pid, formId).all())
-    .results as { id: string; submission_status: string; attempt_number: number }[];
+  (
+    await env.DB.prepare("SELECT id, submission_status, attempt_number FROM form_submissions WHERE participant_id = ? AND form_id = ?")
+      .bind(pid, formId)
+      .all()
+  ).results as { id: string; submission_status: string; attempt_number: number }[];
 
 describe(`races (${REPETITIONS} repetitions each)`, () => {
   it("100 parallel exam/start by one participant → exactly one attempt", { timeout: 120_000 }, async () => {
     for (let rep = 0; rep < REPETITIONS; rep++) {
       const { participant, pid, step, form } = await examReady();
-      const results = await Promise.all(Array.from({ length: 100 }, () => call("POST", `/steps/${step.id}/exam/start`, { token: participant })));
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () => call("POST", `/steps/${step.id}/exam/start`, { token: participant })),
+      );
       expect(results.every((r) => r.status === 200 || r.status === 201)).toBe(true);
       expect(results.filter((r) => r.status === 201)).toHaveLength(1);
       expect(new Set(results.map((r) => r.json.submission_id)).size).toBe(1);
@@ -42,7 +50,9 @@ describe(`races (${REPETITIONS} repetitions each)`, () => {
       const first = await call("POST", `/steps/${step.id}/exam/start`, { token: participant });
       await call("POST", `/forms/submissions/${first.json.submission_id}/submit`, { token: participant, body: answers });
       await call("POST", `/form-submissions/${first.json.submission_id}/reject`, { token: manager, body: {} });
-      const results = await Promise.all(Array.from({ length: 20 }, () => call("POST", `/steps/${step.id}/exam/start`, { token: participant })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => call("POST", `/steps/${step.id}/exam/start`, { token: participant })),
+      );
       expect(results.filter((r) => r.status === 201)).toHaveLength(1);
       const rows = await attempts(pid, form.id);
       expect(rows.map((r) => r.attempt_number).sort()).toEqual([1, 2]);
@@ -54,7 +64,9 @@ describe(`races (${REPETITIONS} repetitions each)`, () => {
       const { participant, step } = await examReady();
       const start = await call("POST", `/steps/${step.id}/exam/start`, { token: participant });
       const id = start.json.submission_id;
-      const results = await Promise.all(Array.from({ length: 50 }, () => call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers })));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers })),
+      );
       expect(results.filter((r) => r.status === 200)).toHaveLength(1);
       expect(results.filter((r) => r.status === 409)).toHaveLength(49);
       const row = await env.DB.prepare("SELECT submission_status, mcq_score FROM form_submissions WHERE id = ?").bind(id).first();
@@ -69,8 +81,13 @@ describe(`races (${REPETITIONS} repetitions each)`, () => {
       const start = await call("POST", `/steps/${step.id}/exam/start`, { token: participant });
       const id = start.json.submission_id;
       await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers });
-      await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 5 }] } });
-      const results = await Promise.all([manager, other].map((m) => call("POST", `/form-submissions/${id}/approve`, { token: m, body: {} })));
+      await call("POST", `/form-submissions/${id}/grade`, {
+        token: manager,
+        body: { theory_grades: [{ question_id: "q2", marks_awarded: 5 }] },
+      });
+      const results = await Promise.all(
+        [manager, other].map((m) => call("POST", `/form-submissions/${id}/approve`, { token: m, body: {} })),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     }
   });
@@ -93,11 +110,16 @@ describe(`races (${REPETITIONS} repetitions each)`, () => {
       });
       const other = await token(uniqueName("manager"), "manager");
       const results = await Promise.all([
-        call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "t1", marks_awarded: 4 }] } }),
+        call("POST", `/form-submissions/${id}/grade`, {
+          token: manager,
+          body: { theory_grades: [{ question_id: "t1", marks_awarded: 4 }] },
+        }),
         call("POST", `/form-submissions/${id}/grade`, { token: other, body: { theory_grades: [{ question_id: "t2", marks_awarded: 6 }] } }),
       ]);
       for (const r of results) expect([200, 409]).toContain(r.status);
-      const row = await env.DB.prepare("SELECT theory_grades FROM form_submissions WHERE id = ?").bind(id).first<{ theory_grades: string }>();
+      const row = await env.DB.prepare("SELECT theory_grades FROM form_submissions WHERE id = ?")
+        .bind(id)
+        .first<{ theory_grades: string }>();
       const stored = JSON.parse(row!.theory_grades);
       // every grade that was answered 200 is stored
       if (results[0]!.status === 200) expect(stored.t1).toBe(4);
@@ -115,10 +137,14 @@ describe(`races (${REPETITIONS} repetitions each)`, () => {
       });
       const pid = uniqueName("participant");
       const participant = await token(pid, "participant");
-      const results = await Promise.all(Array.from({ length: 20 }, () => call("GET", `/requirement-tables/${table.json.id}/my-submission`, { token: participant })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => call("GET", `/requirement-tables/${table.json.id}/my-submission`, { token: participant })),
+      );
       expect(results.every((r) => r.status === 200)).toBe(true);
       expect(new Set(results.map((r) => r.json.submission_id)).size).toBe(1);
-      const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE participant_id = ?").bind(pid).first<{ n: number }>();
+      const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE participant_id = ?")
+        .bind(pid)
+        .first<{ n: number }>();
       expect(count?.n).toBe(1);
     }
   });

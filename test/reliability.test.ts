@@ -19,22 +19,28 @@ async function submittedAttempt() {
   return { manager, participant, pid, course, step, id: start.json.submission_id as string };
 }
 
-const answers = { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }], theory_answers: [{ question_id: "q2", answer_text: "x" }] };
+const answers = {
+  mcq_answers: [{ question_id: "q1", selected_option_id: "a" }],
+  theory_answers: [{ question_id: "q2", answer_text: "x" }],
+};
 
 describe("D1 faults", () => {
-  it.each(["D1_ERROR: Network connection lost.", "D1_ERROR: connection reset by peer", "D1_ERROR: Cannot resolve D1 DB due to transient issue on remote node"])(
-    "retries a read on %s and succeeds",
-    async (message) => {
-      const manager = await token(uniqueName("manager"), "manager");
-      const course = await makeCourse(manager);
-      let failures = 0;
-      setD1FaultInjector((sql, attempt) => (sql.includes("from \"courses\"") && attempt < 2 && failures < 2 ? (failures++, new Error(message)) : null));
-      const res = await call("GET", `/courses/${course.id}`, { token: manager });
-      expect(res.status).toBe(200);
-      expect(res.json.id).toBe(course.id);
-      expect(failures).toBe(2);
-    },
-  );
+  it.each([
+    "D1_ERROR: Network connection lost.",
+    "D1_ERROR: connection reset by peer",
+    "D1_ERROR: Cannot resolve D1 DB due to transient issue on remote node",
+  ])("retries a read on %s and succeeds", async (message) => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const course = await makeCourse(manager);
+    let failures = 0;
+    setD1FaultInjector((sql, attempt) =>
+      sql.includes('from "courses"') && attempt < 2 && failures < 2 ? (failures++, new Error(message)) : null,
+    );
+    const res = await call("GET", `/courses/${course.id}`, { token: manager });
+    expect(res.status).toBe(200);
+    expect(res.json.id).toBe(course.id);
+    expect(failures).toBe(2);
+  });
 
   it("gives up after its retries with a 500 that carries no SQL", async () => {
     const manager = await token(uniqueName("manager"), "manager");
@@ -48,7 +54,9 @@ describe("D1 faults", () => {
   it("never retries a plain INSERT of a new row (it may have landed)", async () => {
     const manager = await token(uniqueName("manager"), "manager");
     let attempts = 0;
-    setD1FaultInjector((sql) => (sql.startsWith("insert into \"courses\"") ? (attempts++, new Error("D1_ERROR: Network connection lost.")) : null));
+    setD1FaultInjector((sql) =>
+      sql.startsWith('insert into "courses"') ? (attempts++, new Error("D1_ERROR: Network connection lost.")) : null,
+    );
     const res = await call("POST", "/courses", { token: manager, body: { name: uniqueName("c") } });
     expect(res.status).toBe(500);
     expect(attempts).toBe(1);
@@ -132,7 +140,11 @@ describe("Idempotency-Key", () => {
 
   it("a key that is not visible ASCII → 400", async () => {
     const { participant, id } = await submittedAttempt();
-    const res = await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers, headers: { "idempotency-key": "a b" } });
+    const res = await call("POST", `/forms/submissions/${id}/submit`, {
+      token: participant,
+      body: answers,
+      headers: { "idempotency-key": "a b" },
+    });
     expect(res.status).toBe(400);
   });
 });
@@ -161,7 +173,16 @@ describe("limits", () => {
     const step = await makeStep(manager, course.id);
     const questions = Array.from({ length: 200 }, (_, i) =>
       i % 2 === 0
-        ? { question_id: `q${i}`, question_type: "MCQ", question_text: `Q${i}`, marks: 1, options: [{ option_id: "a", text: "A", is_correct: true }, { option_id: "b", text: "B" }] }
+        ? {
+            question_id: `q${i}`,
+            question_type: "MCQ",
+            question_text: `Q${i}`,
+            marks: 1,
+            options: [
+              { option_id: "a", text: "A", is_correct: true },
+              { option_id: "b", text: "B" },
+            ],
+          }
         : { question_id: `q${i}`, question_type: "THEORY", question_text: `Q${i}`, marks: 1 },
     );
     const form = await makeForm(manager, { step_id: step.id, questions });
@@ -189,7 +210,10 @@ describe("limits", () => {
 
   it("client-sent timestamps are refused, never used", async () => {
     const { participant, id } = await submittedAttempt();
-    const res = await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: { ...answers, submitted_at: "2000-01-01T00:00:00Z" } });
+    const res = await call("POST", `/forms/submissions/${id}/submit`, {
+      token: participant,
+      body: { ...answers, submitted_at: "2000-01-01T00:00:00Z" },
+    });
     expect(res.status).toBe(400);
     const ok = await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers });
     expect(Date.parse(ok.json.submitted_at)).toBeGreaterThan(Date.parse("2020-01-01T00:00:00Z"));
@@ -262,7 +286,10 @@ describe("approve and the next course", () => {
     const inactive = await makeCourse(manager, { is_active: false });
     await call("PUT", `/courses/${course.id}`, { token: manager, body: { next_course_id: inactive.id } });
     await call("POST", `/forms/submissions/${id}/submit`, { token: participant, body: answers });
-    await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 5 }] } });
+    await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 5 }] },
+    });
     const res = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: { unlock_next_course: true } });
     expect(res.status).toBe(200);
     expect(res.json.next_course_id).toBeNull();

@@ -25,7 +25,10 @@ async function expectRefused(body: unknown, path: string) {
   expect(res.status, res.text).toBe(400);
   expect(res.json.code).toBe("validation_error");
   expect(typeof res.json.detail).toBe("string");
-  expect(res.json.errors.map((e: { path: string }) => e.path), res.text).toContain(path);
+  expect(
+    res.json.errors.map((e: { path: string }) => e.path),
+    res.text,
+  ).toContain(path);
   return res;
 }
 
@@ -96,12 +99,19 @@ describe("POST /requirement-tables", () => {
   });
 
   it("refuses an empty unit, blank included", async () => {
-    await expectRefused(validBody({ requirements: [{ serial_number: 1, activity: "Chanting", target: 16, unit: "" }] }), "requirements.0.unit");
-    await expectRefused(validBody({ requirements: [{ serial_number: 1, activity: "Chanting", target: 16, unit: "   " }] }), "requirements.0.unit");
+    await expectRefused(
+      validBody({ requirements: [{ serial_number: 1, activity: "Chanting", target: 16, unit: "" }] }),
+      "requirements.0.unit",
+    );
+    await expectRefused(
+      validBody({ requirements: [{ serial_number: 1, activity: "Chanting", target: 16, unit: "   " }] }),
+      "requirements.0.unit",
+    );
   });
 
   it("refuses 501 rows and accepts 500", async () => {
-    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ serial_number: i + 1, activity: `Activity ${i + 1}`, target: 1, unit: "times" }));
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ serial_number: i + 1, activity: `Activity ${i + 1}`, target: 1, unit: "times" }));
     await expectRefused(validBody({ requirements: many(501) }), "requirements");
     const ok = await call("POST", "/requirement-tables", { token: who.manager, body: validBody({ requirements: many(500) }) });
     expect(ok.status, ok.text).toBe(201);

@@ -17,7 +17,12 @@ const freeze = (at: Date) => setClock(() => at);
 const iso = (t: Date) => t.toISOString();
 const UNKNOWN_ID = "ffffffffffffffffffffffff";
 
-const requirement = (serial_number: number) => ({ serial_number, activity: `Activity ${serial_number}`, target: serial_number * 10, unit: "minutes" });
+const requirement = (serial_number: number) => ({
+  serial_number,
+  activity: `Activity ${serial_number}`,
+  target: serial_number * 10,
+  unit: "minutes",
+});
 const TWO_ROWS = [
   { serial_number: 1, activity: "Chanting Rounds", target: 16, unit: "rounds" },
   { serial_number: 2, activity: "Reading Bhagavad-gita", target: 30, unit: "minutes" },
@@ -49,7 +54,8 @@ async function world(requirements: unknown[] = TWO_ROWS) {
   return { mid, manager, pid, participant, oid, other, course, step, table, material };
 }
 
-const mySubmission = (tableId: string, tok: string, query = "") => call("GET", `/requirement-tables/${tableId}/my-submission${query}`, { token: tok });
+const mySubmission = (tableId: string, tok: string, query = "") =>
+  call("GET", `/requirement-tables/${tableId}/my-submission${query}`, { token: tok });
 
 /** The participant's submission id (created on first read). */
 async function started(w: World) {
@@ -58,11 +64,13 @@ async function started(w: World) {
   return res.json.submission_id as string;
 }
 
-const updateRow = (id: string, tok: string, body: unknown) => call("POST", `/requirement-tables/submissions/${id}/rows`, { token: tok, body });
+const updateRow = (id: string, tok: string, body: unknown) =>
+  call("POST", `/requirement-tables/submissions/${id}/rows`, { token: tok, body });
 const fillRow = (id: string, tok: string, serial: number, extra: Record<string, unknown> = {}) =>
   updateRow(id, tok, { serial_number: serial, completed: true, completed_value: serial * 10, ...extra });
 const submit = (id: string, tok: string) => call("POST", `/requirement-tables/submissions/${id}/submit`, { token: tok });
-const pending = (tok: string, stepId?: string) => call("GET", `/requirement-tables/submissions/pending${stepId ? `?step_id=${stepId}` : ""}`, { token: tok });
+const pending = (tok: string, stepId?: string) =>
+  call("GET", `/requirement-tables/submissions/pending${stepId ? `?step_id=${stepId}` : ""}`, { token: tok });
 const reviewRow = (id: string, serial: number, tok: string, body: unknown, query = "") =>
   call("POST", `/requirement-tables/submissions/${id}/rows/${serial}/approve${query}`, { token: tok, body });
 const approveAll = (id: string, tok: string, body?: unknown, query = "") =>
@@ -96,12 +104,15 @@ async function requirementStatus(w: World) {
 
 const storedRows = async (submissionId: string) =>
   (
-    await env.DB.prepare("SELECT serial_number, completed, completed_value, remarks, approved FROM requirement_rows WHERE submission_id = ? ORDER BY serial_number")
+    await env.DB.prepare(
+      "SELECT serial_number, completed, completed_value, remarks, approved FROM requirement_rows WHERE submission_id = ? ORDER BY serial_number",
+    )
       .bind(submissionId)
       .all<{ serial_number: number; completed: number; completed_value: number | null; remarks: string | null; approved: number | null }>()
   ).results;
 
-const rowOf = (json: { row_statuses: { serial_number: number }[] }, serial: number) => json.row_statuses.find((r) => r.serial_number === serial) as any;
+const rowOf = (json: { row_statuses: { serial_number: number }[] }, serial: number) =>
+  json.row_statuses.find((r) => r.serial_number === serial) as any;
 
 /* ------------------------------------------------ the spec's flow ------------------------------------------------ */
 
@@ -113,7 +124,11 @@ describe("requirement tracking: the spec's flow", () => {
 
     // Before anything: the material shows an empty table, not submitted, not complete.
     let view = await tableMaterial(w);
-    expect(view.material).toMatchObject({ material_type: "RequirementTable", is_completed: false, requirement_progress: { completed: 0, approved: 0, total: 2, is_submitted: false } });
+    expect(view.material).toMatchObject({
+      material_type: "RequirementTable",
+      is_completed: false,
+      requirement_progress: { completed: 0, approved: 0, total: 2, is_submitted: false },
+    });
 
     // First read creates the submission, with every field of the spec.
     const first = await mySubmission(w.table.id, w.participant);
@@ -125,7 +140,16 @@ describe("requirement tracking: the spec's flow", () => {
       is_approved: false,
       submitted_at: null,
     });
-    const blank = { completed: false, completed_value: null, remarks: null, completed_at: null, approved: false, approved_by: null, approved_at: null, approval_remarks: null };
+    const blank = {
+      completed: false,
+      completed_value: null,
+      remarks: null,
+      completed_at: null,
+      approved: false,
+      approved_by: null,
+      approved_at: null,
+      approval_remarks: null,
+    };
     expect(first.json.row_statuses).toEqual([
       { serial_number: 1, activity: "Chanting Rounds", target: 16, unit: "rounds", ...blank },
       { serial_number: 2, activity: "Reading Bhagavad-gita", target: 30, unit: "minutes", ...blank },
@@ -140,7 +164,12 @@ describe("requirement tracking: the spec's flow", () => {
     // Fill row 1: not complete yet.
     const T1 = plus(T, MIN);
     freeze(T1);
-    const row1 = await updateRow(id, w.participant, { serial_number: 1, completed: true, completed_value: 16, remarks: "Completed on time" });
+    const row1 = await updateRow(id, w.participant, {
+      serial_number: 1,
+      completed: true,
+      completed_value: 16,
+      remarks: "Completed on time",
+    });
     expect(row1.status, row1.text).toBe(200);
     expect(row1.json).toEqual({ message: "Row updated", is_completed: false });
 
@@ -203,7 +232,9 @@ describe("requirement tracking: the spec's flow", () => {
     expect(half.json.is_approved).toBe(false);
     expect(rowOf(half.json, 1)).toMatchObject({ approved: true, approved_by: w.mid, approved_at: iso(T4), approval_remarks: "Excellent!" });
     expect(rowOf(half.json, 2)).toMatchObject({ approved: false, approved_by: null, approved_at: null, approval_remarks: null });
-    expect((await pending(w.manager, w.step.id)).json).toMatchObject([{ submission_id: id, completed_rows: 2, total_rows: 2, approved_rows: 1 }]);
+    expect((await pending(w.manager, w.step.id)).json).toMatchObject([
+      { submission_id: id, completed_rows: 2, total_rows: 2, approved_rows: 1 },
+    ]);
 
     view = await tableMaterial(w);
     expect(view.material.is_completed).toBe(false);
@@ -220,8 +251,18 @@ describe("requirement tracking: the spec's flow", () => {
 
     const approved = await mySubmission(w.table.id, w.participant);
     expect(approved.json).toMatchObject({ submission_id: id, is_completed: true, is_approved: true, submitted_at: iso(T3) });
-    expect(rowOf(approved.json, 1)).toMatchObject({ approved: true, approved_by: w.mid, approved_at: iso(T4), approval_remarks: "Excellent!" });
-    expect(rowOf(approved.json, 2)).toMatchObject({ approved: true, approved_by: w.mid, approved_at: iso(T5), approval_remarks: "Well done" });
+    expect(rowOf(approved.json, 1)).toMatchObject({
+      approved: true,
+      approved_by: w.mid,
+      approved_at: iso(T4),
+      approval_remarks: "Excellent!",
+    });
+    expect(rowOf(approved.json, 2)).toMatchObject({
+      approved: true,
+      approved_by: w.mid,
+      approved_at: iso(T5),
+      approval_remarks: "Well done",
+    });
 
     // No longer pending, neither for the step nor in the whole list.
     expect((await pending(w.manager, w.step.id)).json).toEqual([]);
@@ -250,7 +291,10 @@ describe("requirement tracking: the spec's flow", () => {
     const w = await world();
     const results = await Promise.all(Array.from({ length: 20 }, () => mySubmission(w.table.id, w.participant)));
     const statuses = results.map((r) => r.status);
-    expect(statuses.every((s) => s === 200), statuses.join(",")).toBe(true);
+    expect(
+      statuses.every((s) => s === 200),
+      statuses.join(","),
+    ).toBe(true);
     const ids = new Set(results.map((r) => r.json.submission_id));
     expect(ids.size).toBe(1);
     expect([...ids][0]).toMatch(/^[0-9a-f]{24}$/);
@@ -457,7 +501,9 @@ describe("requirement tracking: manager side refused", () => {
     const w = await world();
     const res = await mySubmission(w.table.id, w.manager);
     expect(res.status, res.text).toBe(400);
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE requirement_table_id = ?").bind(w.table.id).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE requirement_table_id = ?")
+      .bind(w.table.id)
+      .first<{ n: number }>();
     expect(count!.n).toBe(0);
   });
 
@@ -465,7 +511,9 @@ describe("requirement tracking: manager side refused", () => {
     const w = await world();
     const res = await mySubmission(UNKNOWN_ID, w.participant);
     expect(res.status, res.text).toBe(404);
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE participant_id = ?").bind(w.pid).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE participant_id = ?")
+      .bind(w.pid)
+      .first<{ n: number }>();
     expect(count!.n).toBe(0);
   });
 
@@ -495,7 +543,12 @@ describe("requirement tracking: rejection", () => {
     expect(reject.json).toEqual({ message: "Row updated", approved: false, all_approved: false });
     const rejected = await mySubmission(w.table.id, w.participant);
     expect(rejected.json.is_approved).toBe(false);
-    expect(rowOf(rejected.json, 2)).toMatchObject({ approved: false, approved_by: w.mid, approved_at: iso(T1), approval_remarks: "Only 25 minutes" });
+    expect(rowOf(rejected.json, 2)).toMatchObject({
+      approved: false,
+      approved_by: w.mid,
+      approved_at: iso(T1),
+      approval_remarks: "Only 25 minutes",
+    });
     expect((await tableMaterial(w)).material.is_completed).toBe(false);
 
     // The participant may change the rejected row, and resubmit.
@@ -505,14 +558,22 @@ describe("requirement tracking: rejection", () => {
     expect(fix.status, fix.text).toBe(200);
     expect(fix.json).toEqual({ message: "Row updated", is_completed: true });
     const fixed = rowOf((await mySubmission(w.table.id, w.participant)).json, 2);
-    expect(fixed).toMatchObject({ completed: true, completed_value: 30, remarks: "Read the full 30", completed_at: iso(T2), approved: false });
+    expect(fixed).toMatchObject({
+      completed: true,
+      completed_value: 30,
+      remarks: "Read the full 30",
+      completed_at: iso(T2),
+      approved: false,
+    });
 
     const T3 = plus(T, 3 * MIN);
     freeze(T3);
     const again = await submit(id, w.participant);
     expect(again.status, again.text).toBe(200);
     expect(again.json).toEqual({ message: "Submitted for review", submitted_at: iso(T3) });
-    expect((await pending(w.manager, w.step.id)).json).toMatchObject([{ submission_id: id, submitted_at: iso(T3), completed_rows: 2, approved_rows: 1 }]);
+    expect((await pending(w.manager, w.step.id)).json).toMatchObject([
+      { submission_id: id, submitted_at: iso(T3), completed_rows: 2, approved_rows: 1 },
+    ]);
 
     const approve = await reviewRow(id, 2, w.manager, { approved: true, approval_remarks: "Now complete" });
     expect(approve.status, approve.text).toBe(200);
@@ -649,7 +710,9 @@ describe("requirement tracking: the manager edits the table after the participan
 
     // Restored, row 2 shows its data unreviewed, and the participant may still edit it.
     expect((await put(TWO_ROWS)).status).toBe(200);
-    expect.soft(rowOf((await mySubmission(w.table.id, w.participant)).json, 2)).toMatchObject({ completed_value: 25, approved: false, approved_by: null });
+    expect
+      .soft(rowOf((await mySubmission(w.table.id, w.participant)).json, 2))
+      .toMatchObject({ completed_value: 25, approved: false, approved_by: null });
     const edit = await fillRow(id, w.participant, 2, { completed_value: 30 });
     expect(edit.status, edit.text).toBe(200);
   });
@@ -660,9 +723,15 @@ describe("requirement tracking: the manager edits the table after the participan
     await fillRow(id, w.participant, 2, { completed_value: 25, remarks: "reading" });
     const put = (requirements: unknown[]) => call("PUT", `/requirement-tables/${w.table.id}`, { token: w.manager, body: { requirements } });
     expect((await put([TWO_ROWS[0]])).status).toBe(200);
-    expect((await mySubmission(w.table.id, w.participant)).json.row_statuses.map((r: { serial_number: number }) => r.serial_number)).toEqual([1]);
+    expect(
+      (await mySubmission(w.table.id, w.participant)).json.row_statuses.map((r: { serial_number: number }) => r.serial_number),
+    ).toEqual([1]);
     expect((await put(TWO_ROWS)).status).toBe(200);
-    expect(rowOf((await mySubmission(w.table.id, w.participant)).json, 2)).toMatchObject({ completed: true, completed_value: 25, remarks: "reading" });
+    expect(rowOf((await mySubmission(w.table.id, w.participant)).json, 2)).toMatchObject({
+      completed: true,
+      completed_value: 25,
+      remarks: "reading",
+    });
   });
 
   it("a serial added after the table was approved leaves it no longer approved (every current row must be approved)", async () => {
@@ -707,19 +776,33 @@ describe("requirement tracking: a 500-row table", () => {
 
     const filled = await mySubmission(w.table.id, w.participant);
     expect(filled.json.is_completed).toBe(true);
-    expect(filled.json.row_statuses.map((r: { serial_number: number }) => r.serial_number)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
-    expect(filled.json.row_statuses.every((r: { completed: boolean; completed_value: number; serial_number: number }) => r.completed && r.completed_value === r.serial_number * 10)).toBe(true);
+    expect(filled.json.row_statuses.map((r: { serial_number: number }) => r.serial_number)).toEqual(
+      Array.from({ length: N }, (_, i) => i + 1),
+    );
+    expect(
+      filled.json.row_statuses.every(
+        (r: { completed: boolean; completed_value: number; serial_number: number }) =>
+          r.completed && r.completed_value === r.serial_number * 10,
+      ),
+    ).toBe(true);
 
     expect((await submit(id, w.participant)).status).toBe(200);
-    expect((await pending(w.manager, w.step.id)).json).toMatchObject([{ submission_id: id, completed_rows: N, total_rows: N, approved_rows: 0 }]);
+    expect((await pending(w.manager, w.step.id)).json).toMatchObject([
+      { submission_id: id, completed_rows: N, total_rows: N, approved_rows: 0 },
+    ]);
     const all = await approveAll(id, w.manager, { approval_remarks: "All good" });
     expect(all.status, all.text).toBe(200);
     expect(all.json.is_approved).toBe(true);
 
     const approved = await mySubmission(w.table.id, w.participant);
     expect(approved.json.is_approved).toBe(true);
-    expect(approved.json.row_statuses.every((r: { approved: boolean; approved_by: string }) => r.approved && r.approved_by === w.mid)).toBe(true);
-    expect((await tableMaterial(w)).material).toMatchObject({ is_completed: true, requirement_progress: { completed: N, approved: N, total: N, is_submitted: true } });
+    expect(approved.json.row_statuses.every((r: { approved: boolean; approved_by: string }) => r.approved && r.approved_by === w.mid)).toBe(
+      true,
+    );
+    expect((await tableMaterial(w)).material).toMatchObject({
+      is_completed: true,
+      requirement_progress: { completed: N, approved: N, total: N, is_submitted: true },
+    });
   }, 30_000);
 });
 
@@ -741,11 +824,16 @@ describe("a table approval that finishes a course", () => {
     await call("POST", `/courses/${course.id}/enroll?participant_id=${pid}`, { token: manager });
     const mine = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant });
     for (const n of [1, 2])
-      await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/rows`, { token: participant, body: { serial_number: n, completed: true } });
+      await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/rows`, {
+        token: participant,
+        body: { serial_number: n, completed: true },
+      });
     await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/submit`, { token: participant });
     const approved = await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/approve`, { token: manager });
     expect(approved.status).toBe(200);
-    const rows = await env.DB.prepare("SELECT course_id, completed_at FROM enrollments WHERE participant_id = ?").bind(pid).all<{ course_id: string; completed_at: string | null }>();
+    const rows = await env.DB.prepare("SELECT course_id, completed_at FROM enrollments WHERE participant_id = ?")
+      .bind(pid)
+      .all<{ course_id: string; completed_at: string | null }>();
     const byCourse = new Map(rows.results.map((r) => [r.course_id, r.completed_at]));
     expect(byCourse.get(course.id)).toBeTruthy();
     expect(byCourse.has(next.id)).toBe(true);
@@ -762,7 +850,9 @@ describe("a table approval that finishes a course", () => {
     const participant = await token(uniqueName("participant"), "participant");
     await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant });
     expect((await call("DELETE", `/materials/${material.json.id}`, { token: manager })).status).toBe(204);
-    const row = await env.DB.prepare("SELECT archived_at FROM materials WHERE id = ?").bind(material.json.id).first<{ archived_at: string }>();
+    const row = await env.DB.prepare("SELECT archived_at FROM materials WHERE id = ?")
+      .bind(material.json.id)
+      .first<{ archived_at: string }>();
     expect(row?.archived_at).toBeTruthy();
   });
 
@@ -772,7 +862,9 @@ describe("a table approval that finishes a course", () => {
     const pid = uniqueName("participant");
     const res = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: await token(pid, "participant") });
     expect(res.status).toBe(404);
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE participant_id = ?").bind(pid).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM requirement_submissions WHERE participant_id = ?")
+      .bind(pid)
+      .first<{ n: number }>();
     expect(count?.n).toBe(0);
   });
 });

@@ -9,12 +9,24 @@ describe("steps", () => {
     const first = await makeStep(manager, course.id);
     const res = await call("POST", "/steps", {
       token: manager,
-      body: { course_id: course.id, name: "Step 2", description: "Deeper", order_index: 1, previous_step_id: first.id, unlock_on_exam_pass: false },
+      body: {
+        course_id: course.id,
+        name: "Step 2",
+        description: "Deeper",
+        order_index: 1,
+        previous_step_id: first.id,
+        unlock_on_exam_pass: false,
+      },
     });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({
-      course_id: course.id, name: "Step 2", description: "Deeper", order_index: 1,
-      previous_step_id: first.id, unlock_on_exam_pass: false, exam_id: null,
+      course_id: course.id,
+      name: "Step 2",
+      description: "Deeper",
+      order_index: 1,
+      previous_step_id: first.id,
+      unlock_on_exam_pass: false,
+      exam_id: null,
     });
     expect(first.unlock_on_exam_pass).toBe(true);
   });
@@ -27,7 +39,10 @@ describe("steps", () => {
     const unknown = await call("POST", "/steps", { token: manager, body: { course_id: "507f1f77bcf86cd799439011", name: "x" } });
     expect(unknown.status).toBe(404);
     expect(unknown.json.code).toBe("course_not_found");
-    const wrongPrev = await call("POST", "/steps", { token: manager, body: { course_id: course.id, name: "x", previous_step_id: foreign.id } });
+    const wrongPrev = await call("POST", "/steps", {
+      token: manager,
+      body: { course_id: course.id, name: "x", previous_step_id: foreign.id },
+    });
     expect(wrongPrev.status).toBe(400);
     const a = await makeStep(manager, course.id);
     const b = await makeStep(manager, course.id, { previous_step_id: a.id });
@@ -54,12 +69,19 @@ describe("steps", () => {
     const step = await makeStep(manager, course.id);
     const form = await makeForm(manager, { step_id: step.id, name: "Step 1 Exam", passing_marks: 9 });
     const m2 = await makeMaterial(manager, step.id, { order_index: 2 });
-    const m1 = await makeMaterial(manager, step.id, { order_index: 1, material_type: "BookLink", content: { url: "https://b.example/x", title: "Gita" } });
+    const m1 = await makeMaterial(manager, step.id, {
+      order_index: 1,
+      material_type: "BookLink",
+      content: { url: "https://b.example/x", title: "Gita" },
+    });
     for (const who of [manager, participant]) {
       const res = await call("GET", `/steps/${step.id}`, { token: who });
       expect(res.status).toBe(200);
       expect(res.json).toMatchObject({
-        id: step.id, course_id: course.id, has_exam: true, exam_id: form.id,
+        id: step.id,
+        course_id: course.id,
+        has_exam: true,
+        exam_id: form.id,
         // the first step is not gated; a participant who has not enrolled sees it locked
         is_locked: who === participant,
         exam_info: { id: form.id, name: "Step 1 Exam", duration_minutes: 30, total_marks: 15, passing_marks: 9 },
@@ -196,7 +218,10 @@ describe("materials", () => {
     const { manager } = await actors();
     const step = await makeStep(manager, (await makeCourse(manager)).id);
     const material = await makeMaterial(manager, step.id, { description: "keep" });
-    const res = await call("PUT", `/materials/${material.id}`, { token: manager, body: { title: "New", content: { url: "https://new-url.com" } } });
+    const res = await call("PUT", `/materials/${material.id}`, {
+      token: manager,
+      body: { title: "New", content: { url: "https://new-url.com" } },
+    });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ title: "New", description: "keep", content: { url: "https://new-url.com" } });
     const typeChange = await call("PUT", `/materials/${material.id}`, { token: manager, body: { material_type: "BookLink" } });
@@ -220,7 +245,9 @@ describe("materials", () => {
     expect((await call("DELETE", `/materials/${touched.id}`, { token: manager })).status).toBe(204);
     const gone = await env.DB.prepare("SELECT id FROM materials WHERE id = ?").bind(untouched.id).first();
     expect(gone).toBeNull();
-    const archived = await env.DB.prepare("SELECT archived_at FROM materials WHERE id = ?").bind(touched.id).first<{ archived_at: string }>();
+    const archived = await env.DB.prepare("SELECT archived_at FROM materials WHERE id = ?")
+      .bind(touched.id)
+      .first<{ archived_at: string }>();
     expect(archived?.archived_at).toBeTruthy();
     const view = await call("GET", `/steps/${step.id}`, { token: manager });
     expect(view.json.materials).toEqual([]);

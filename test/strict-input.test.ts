@@ -18,7 +18,8 @@ describe("decimal integers in queries and paths", () => {
 
   it("plain digits within bounds are still accepted", async () => {
     const manager = await token(uniqueName("manager"), "manager");
-    for (const limit of ["1", "5", "10", "200"]) expect((await call("GET", `/courses?limit=${limit}`, { token: manager })).status, limit).toBe(200);
+    for (const limit of ["1", "5", "10", "200"])
+      expect((await call("GET", `/courses?limit=${limit}`, { token: manager })).status, limit).toBe(200);
     expect((await call("GET", "/courses?limit=201", { token: manager })).status).toBe(400);
     expect((await call("GET", "/courses?limit=0", { token: manager })).status).toBe(400);
     expect((await call("GET", `/courses?limit=${"9".repeat(400)}`, { token: manager })).status).toBe(400);
@@ -46,7 +47,10 @@ describe("decimal integers in queries and paths", () => {
     const body = { approved: true };
     const plain = await call("POST", `/requirement-tables/submissions/${submission}/rows/1/approve`, { token: manager, body });
     expect(plain.status).toBe(404); // well-formed: the unknown submission is what is wrong
-    const res = await call("POST", `/requirement-tables/submissions/${submission}/rows/${encodeURIComponent(serial)}/approve`, { token: manager, body });
+    const res = await call("POST", `/requirement-tables/submissions/${submission}/rows/${encodeURIComponent(serial)}/approve`, {
+      token: manager,
+      body,
+    });
     expect(res.status).toBe(400);
     expect(res.json.code).toBe("validation_error");
   });

@@ -28,12 +28,21 @@ function nonCanonical(part: string): string {
 async function withHeader(header: Record<string, unknown>, claims: Record<string, unknown>) {
   const head = base64UrlEncode(JSON.stringify(header));
   const body = base64UrlEncode(JSON.stringify(claims));
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   const sig = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${head}.${body}`));
   return `${head}.${body}.${base64UrlEncode(new Uint8Array(sig))}`;
 }
 
-const goodClaims = () => ({ sub: "crit-user", role: "participant", iat: nowSeconds(), exp: nowSeconds() + 600, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE });
+const goodClaims = () => ({
+  sub: "crit-user",
+  role: "participant",
+  iat: nowSeconds(),
+  exp: nowSeconds() + 600,
+  iss: env.JWT_ISSUER,
+  aud: env.JWT_AUDIENCE,
+});
 
 describe("crit header (RFC 7515 §4.1.11)", () => {
   it("the same claims without crit are accepted (control)", async () => {
@@ -89,7 +98,7 @@ describe("canonical base64url", () => {
   it("a signed file link whose signature or payload is spelled non-canonically → 401", async () => {
     // The link payload is JSON {m,s,r,e}; pad the subject so the payload's base64url has unused bits too.
     const base = JSON.stringify({ m: "0".repeat(24), s: "", r: "manager", e: 2_000_000_000 }).length;
-    const sub = "m".repeat(20 + ((4 - (base + 20)) % 3 + 3) % 3);
+    const sub = "m".repeat(20 + ((((4 - (base + 20)) % 3) + 3) % 3));
     const manager = await token(sub, "manager");
     const course = await makeCourse(manager);
     const step = await makeStep(manager, course.id);
@@ -147,7 +156,9 @@ describe("claims jose leaves to us", () => {
   it("an exp of 1e400 (Infinity once parsed, a number to jose) → 401", async () => {
     const head = base64UrlEncode(JSON.stringify({ alg: "HS256", typ: "JWT" }));
     const body = base64UrlEncode(`{"sub":"a","role":"participant","iss":"${env.JWT_ISSUER}","aud":"${env.JWT_AUDIENCE}","exp":1e400}`);
-    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]);
     const sig = base64UrlEncode(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${head}.${body}`))));
     const res = await call("GET", "/courses", { token: `${head}.${body}.${sig}` });
     expect(res.status).toBe(401);
@@ -187,7 +198,11 @@ const idpClaims = () => ({ sub: "idp-user", role: "participant", exp: nowSeconds
 async function callWithJwks(path: string, bearer: string) {
   const app = createApp();
   const bindings = { ...env, JWT_JWKS_URL: JWKS_URL, JWT_ISSUER: "", JWT_AUDIENCE: "" };
-  const res = await app.fetch(new Request(`http://api.test${path}`, { headers: { authorization: `Bearer ${bearer}` } }), bindings, createExecutionContext());
+  const res = await app.fetch(
+    new Request(`http://api.test${path}`, { headers: { authorization: `Bearer ${bearer}` } }),
+    bindings,
+    createExecutionContext(),
+  );
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
 }

@@ -27,7 +27,6 @@ import {
   live,
   nextCourseOrder,
   toCourse,
-
 } from "./queries";
 import type * as routes from "./routes";
 
@@ -38,10 +37,7 @@ function refusalError(refusal: ChainRefusal): ApiError {
     case "self":
       return badRequest("invalid_chain", `${refusal.field} cannot name the course itself`);
     case "taken":
-      return conflict(
-        "chain_conflict",
-        `Course '${refusal.id}' is already linked to course '${refusal.holder}'; unlink it first`,
-      );
+      return conflict("chain_conflict", `Course '${refusal.id}' is already linked to course '${refusal.holder}'; unlink it first`);
     case "cycle":
       return conflict("chain_cycle", "That link would make the course chain a cycle");
   }
@@ -258,8 +254,11 @@ async function enroll(c: Context<AppEnv>, participantId: string, courseExpr: SQL
 
 export const enrollDefault: Handler<typeof routes.enrollDefault> = async (c) => {
   const participantId = participantFor(c.get("caller"), c.req.valid("query").participant_id);
-  const result = await enroll(c, participantId, defaultCourse, () =>
-    new ApiError(404, "no_default_course", "There is no active default course to enrol in"),
+  const result = await enroll(
+    c,
+    participantId,
+    defaultCourse,
+    () => new ApiError(404, "no_default_course", "There is no active default course to enrol in"),
   );
   return c.json({ message: "Enrolled in default course", ...result }, 200);
 };

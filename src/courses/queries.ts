@@ -42,7 +42,11 @@ export function listCourses(db: Db, filters: { is_active?: boolean; is_default?:
     .limit(limit + 1);
 }
 
-export const findCourse = (db: Db, id: string) => db.select().from(courses).where(and(eq(courses.id, id), live));
+export const findCourse = (db: Db, id: string) =>
+  db
+    .select()
+    .from(courses)
+    .where(and(eq(courses.id, id), live));
 
 export const courseSteps = (db: Db, courseId: string) =>
   db
@@ -83,16 +87,29 @@ export function linkWrites(db: Db, updates: LinkUpdate[], current: ReadonlyMap<s
       if (was[field] === u[field]) continue;
       const column = courses[field];
       if (was[field] !== null)
-        release.push(db.update(courses).set({ [field]: null }).where(and(eq(courses.id, u.id), eq(column, was[field]!))));
+        release.push(
+          db
+            .update(courses)
+            .set({ [field]: null })
+            .where(and(eq(courses.id, u.id), eq(column, was[field]!))),
+        );
       if (u[field] !== null)
-        claim.push(db.update(courses).set({ [field]: u[field], updated_at: now }).where(and(eq(courses.id, u.id), isNull(column))));
+        claim.push(
+          db
+            .update(courses)
+            .set({ [field]: u[field], updated_at: now })
+            .where(and(eq(courses.id, u.id), isNull(column))),
+        );
     }
   }
   return { release, claim };
 }
 
 export const clearDefault = (db: Db, except: string) =>
-  db.update(courses).set({ is_default: false }).where(and(eq(courses.is_default, true), ne(courses.id, except)));
+  db
+    .update(courses)
+    .set({ is_default: false })
+    .where(and(eq(courses.is_default, true), ne(courses.id, except)));
 
 export const nextCourseOrder = sql<number>`(SELECT COALESCE(MAX(${courses.order_index}) + 1, 0) FROM ${courses} WHERE ${courses.archived_at} IS NULL)`;
 
@@ -110,6 +127,5 @@ export function archiveCourseWrites(db: Db, courseId: string, now: string) {
       .where(and(eq(steps.course_id, courseId), isNull(steps.archived_at))),
   ] as const;
 }
-
 
 export const defaultCourse = sql`(SELECT id FROM courses WHERE is_default = 1 AND archived_at IS NULL)`;

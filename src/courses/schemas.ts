@@ -31,9 +31,7 @@ export const CourseStepSummarySchema = z
   })
   .openapi("CourseStepSummary");
 
-export const CourseWithStepsSchema = CourseSchema.extend({ steps: z.array(CourseStepSummarySchema) }).openapi(
-  "CourseWithSteps",
-);
+export const CourseWithStepsSchema = CourseSchema.extend({ steps: z.array(CourseStepSummarySchema) }).openapi("CourseWithSteps");
 
 export const CreateCourseSchema = z
   .object({

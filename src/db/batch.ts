@@ -28,6 +28,7 @@ export async function batch<T extends Record<string, Entry>>(db: Db, entries: T)
   const [head, ...rest] = flat;
   const results: unknown[] = head ? await db.batch([head, ...rest]) : [];
   const out: Record<string, unknown> = {};
-  for (const { key, start, count, list } of spans) out[key] = list ? results.slice(start, start + count) : count === 0 ? undefined : results[start];
+  for (const { key, start, count, list } of spans)
+    out[key] = list ? results.slice(start, start + count) : count === 0 ? undefined : results[start];
   return out as BatchResults<T>;
 }

@@ -98,10 +98,7 @@ export const materials = sqliteTable(
     created_by: text("created_by").notNull(),
     archived_at: text("archived_at"),
   },
-  (t) => [
-    index("materials_step_order").on(t.step_id, t.order_index),
-    index("materials_requirement_table").on(t.requirement_table_id),
-  ],
+  (t) => [index("materials_step_order").on(t.step_id, t.order_index), index("materials_requirement_table").on(t.requirement_table_id)],
 );
 
 export type QuestionRecord = Question;
@@ -218,15 +215,17 @@ export const formSubmissions = sqliteTable(
   (t) => [
     uniqueIndex("form_submissions_attempt").on(t.participant_id, t.form_id, t.attempt_number),
     // At most one open attempt per participant and exam, held by the database.
-    uniqueIndex("form_submissions_one_open")
-      .on(t.participant_id, t.form_id)
-      .where(sql`${t.submission_status} = 'InProgress'`),
+    uniqueIndex("form_submissions_one_open").on(t.participant_id, t.form_id).where(sql`${t.submission_status} = 'InProgress'`),
     index("form_submissions_participant").on(t.participant_id, t.course_id),
     index("form_submissions_open_by_deadline").on(t.deadline_at).where(sql`${t.submission_status} = 'InProgress'`),
     // Review queues read a page along these, oldest first, without touching decided submissions.
     index("form_submissions_pending").on(t.submitted_at, t.id).where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
-    index("form_submissions_pending_course").on(t.course_id, t.submitted_at, t.id).where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
-    index("form_submissions_pending_step").on(t.step_id, t.submitted_at, t.id).where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
+    index("form_submissions_pending_course")
+      .on(t.course_id, t.submitted_at, t.id)
+      .where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
+    index("form_submissions_pending_step")
+      .on(t.step_id, t.submitted_at, t.id)
+      .where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
     index("form_submissions_participant_started").on(t.participant_id, t.started_at, t.id),
     index("form_submissions_form").on(t.form_id),
     index("form_submissions_step").on(t.step_id, t.submission_status),
@@ -249,7 +248,9 @@ export const requirementSubmissions = sqliteTable(
     // One submission per participant and table: concurrent first reads create one.
     uniqueIndex("requirement_submissions_participant_table").on(t.participant_id, t.requirement_table_id),
     index("requirement_submissions_table").on(t.requirement_table_id, t.submitted_at),
-    index("requirement_submissions_pending").on(t.submitted_at, t.id).where(sql`${t.submitted_at} IS NOT NULL AND ${t.approved_at} IS NULL`),
+    index("requirement_submissions_pending")
+      .on(t.submitted_at, t.id)
+      .where(sql`${t.submitted_at} IS NOT NULL AND ${t.approved_at} IS NULL`),
   ],
 );
 

@@ -49,8 +49,7 @@ export function planCourseLinks(
   }
   if (next !== null) {
     const holder = get(next).previous_course_id;
-    if (holder !== null && holder !== target)
-      return { ok: false, refusal: { kind: "taken", field: "next_course_id", id: next, holder } };
+    if (holder !== null && holder !== target) return { ok: false, refusal: { kind: "taken", field: "next_course_id", id: next, holder } };
   }
 
   const touched = new Set<string>([target]);
@@ -85,8 +84,7 @@ export function planCourseLinks(
     if (id === target) continue;
     const was = current.get(id)!;
     const now = get(id);
-    if (was.previous_course_id !== now.previous_course_id || was.next_course_id !== now.next_course_id)
-      updates.push({ id, ...now });
+    if (was.previous_course_id !== now.previous_course_id || was.next_course_id !== now.next_course_id) updates.push({ id, ...now });
   }
   return { ok: true, updates, links: { previous_course_id: prev, next_course_id: next } };
 }

@@ -43,7 +43,9 @@ export type StartInput = {
  * `resume` when an attempt is open (a refreshed browser gets it back), `start` when a new one may open,
  * else why not. The SQL insert repeats the same conditions atomically; this gives the precise reason.
  */
-export function decideStart(input: StartInput): { kind: "resume"; id: string } | { kind: "start"; attempt_number: number } | { kind: "refuse"; reason: StartRefusal } {
+export function decideStart(
+  input: StartInput,
+): { kind: "resume"; id: string } | { kind: "start"; attempt_number: number } | { kind: "refuse"; reason: StartRefusal } {
   if (!input.has_exam) return { kind: "refuse", reason: "no_exam" };
   const open = input.attempts.find((a) => a.submission_status === "InProgress");
   if (open) return { kind: "resume", id: open.id };
@@ -80,7 +82,11 @@ export function timing(now: Date, deadline: Date, graceSeconds: number): "on_tim
  * stores the closure.
  */
 export function isExpired(attempt: { submission_status: string; deadline_at: string | null }, now: Date, graceSeconds: number): boolean {
-  return attempt.submission_status === "InProgress" && attempt.deadline_at !== null && timing(now, new Date(attempt.deadline_at), graceSeconds) === "expired";
+  return (
+    attempt.submission_status === "InProgress" &&
+    attempt.deadline_at !== null &&
+    timing(now, new Date(attempt.deadline_at), graceSeconds) === "expired"
+  );
 }
 
 export function graceSeconds(configured: string | undefined): number {
@@ -97,28 +103,40 @@ export function checkAnswers(questions: readonly Question[], answers: Answers): 
   const problems: Problem[] = [];
   const byId = new Map(questions.map((q) => [q.question_id, q]));
   const seen = new Set<string>();
-  answers.mcq_answers.forEach((a, i) => {
+  for (const [i, a] of answers.mcq_answers.entries()) {
     const at = `mcq_answers.${i}`;
     const q = byId.get(a.question_id);
-    if (!q) return problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a question of this exam` });
-    if (q.question_type !== "MCQ") return problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not an MCQ` });
+    if (!q) {
+      problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a question of this exam` });
+      continue;
+    }
+    if (q.question_type !== "MCQ") {
+      problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not an MCQ` });
+      continue;
+    }
     if (seen.has(a.question_id)) problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is answered twice` });
     seen.add(a.question_id);
     if (!q.options.some((o) => o.option_id === a.selected_option_id))
       problems.push({ path: `${at}.selected_option_id`, message: `'${a.selected_option_id}' is not an option of '${a.question_id}'` });
-  });
-  answers.theory_answers.forEach((a, i) => {
+  }
+  for (const [i, a] of answers.theory_answers.entries()) {
     const at = `theory_answers.${i}`;
     const q = byId.get(a.question_id);
-    if (!q) return problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a question of this exam` });
-    if (q.question_type !== "THEORY") return problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a THEORY question` });
+    if (!q) {
+      problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a question of this exam` });
+      continue;
+    }
+    if (q.question_type !== "THEORY") {
+      problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is not a THEORY question` });
+      continue;
+    }
     if (seen.has(a.question_id)) problems.push({ path: `${at}.question_id`, message: `'${a.question_id}' is answered twice` });
     seen.add(a.question_id);
     if (a.answer_text.length > THEORY_ANSWER_MAX_CHARS)
       problems.push({ path: `${at}.answer_text`, message: `answers are limited to ${THEORY_ANSWER_MAX_CHARS} characters` });
     if (q.max_words !== null && countWords(a.answer_text) > q.max_words)
       problems.push({ path: `${at}.answer_text`, message: `${countWords(a.answer_text)} words; at most ${q.max_words} allowed` });
-  });
+  }
   return problems;
 }
 
@@ -168,16 +186,18 @@ export function checkGrades(questions: readonly Question[], grades: readonly Gra
   const problems: Problem[] = [];
   const byId = new Map(questions.map((q) => [q.question_id, q]));
   const seen = new Set<string>();
-  grades.forEach((g, i) => {
+  for (const [i, g] of grades.entries()) {
     const at = `theory_grades.${i}`;
     const q = byId.get(g.question_id);
-    if (!q || q.question_type !== "THEORY")
-      return problems.push({ path: `${at}.question_id`, message: `'${g.question_id}' is not a THEORY question of this exam` });
+    if (q?.question_type !== "THEORY") {
+      problems.push({ path: `${at}.question_id`, message: `'${g.question_id}' is not a THEORY question of this exam` });
+      continue;
+    }
     if (seen.has(g.question_id)) problems.push({ path: `${at}.question_id`, message: `'${g.question_id}' is graded twice` });
     seen.add(g.question_id);
     if (g.marks_awarded < 0 || g.marks_awarded > q.marks)
       problems.push({ path: `${at}.marks_awarded`, message: `must be within 0..${q.marks}` });
-  });
+  }
   return problems;
 }
 
@@ -185,9 +205,15 @@ export function checkGrades(questions: readonly Question[], grades: readonly Gra
  * THEORY answers still waiting for a grade. With `answered` given, a question the participant left blank
  * needs no grade (it scores 0).
  */
-export function ungradedTheory(questions: readonly Question[], grades: Readonly<Record<string, number>>, answered?: ReadonlySet<string>): string[] {
+export function ungradedTheory(
+  questions: readonly Question[],
+  grades: Readonly<Record<string, number>>,
+  answered?: ReadonlySet<string>,
+): string[] {
   return questions
-    .filter((q) => q.question_type === "THEORY" && grades[q.question_id] === undefined && (answered === undefined || answered.has(q.question_id)))
+    .filter(
+      (q) => q.question_type === "THEORY" && grades[q.question_id] === undefined && (answered === undefined || answered.has(q.question_id)),
+    )
     .map((q) => q.question_id);
 }
 

@@ -60,7 +60,11 @@ export function sniff(head: Uint8Array): FileKind | null {
   return null;
 }
 
-export type UploadRefusal = { status: 415; code: "files_not_supported" | "unsupported_file_type" | "file_content_mismatch"; detail: string };
+export type UploadRefusal = {
+  status: 415;
+  code: "files_not_supported" | "unsupported_file_type" | "file_content_mismatch";
+  detail: string;
+};
 
 export function normaliseType(declared: string): string {
   return declared.split(";")[0]!.trim().toLowerCase();
@@ -73,10 +77,18 @@ export function checkUpload(materialType: string, declared: string, head: Uint8A
   const type = normaliseType(declared);
   const kinds = allowed[type];
   if (!kinds)
-    return { status: 415, code: "unsupported_file_type", detail: `A ${materialType} takes ${Object.keys(allowed).join(", ")}; got ${type || "no type"}` };
+    return {
+      status: 415,
+      code: "unsupported_file_type",
+      detail: `A ${materialType} takes ${Object.keys(allowed).join(", ")}; got ${type || "no type"}`,
+    };
   const kind = sniff(head);
   if (kind === null || !kinds.includes(kind))
-    return { status: 415, code: "file_content_mismatch", detail: `The file's content is not ${type}${kind ? ` (it looks like ${kind})` : ""}` };
+    return {
+      status: 415,
+      code: "file_content_mismatch",
+      detail: `The file's content is not ${type}${kind ? ` (it looks like ${kind})` : ""}`,
+    };
   return { kind };
 }
 
@@ -109,15 +121,52 @@ export function parseRange(header: string | null | undefined, size: number): Byt
  * Cyrillic has no decomposition to Latin (NFKD leaves it alone), so without this a Russian title would reach
  * clients that only read `filename=` (curl -J, old browsers) as a bare "file.pdf".
  */
-const CYRILLIC: Record<string, string> = Object.fromEntries(
-  [
-    ..."абвгдеёжзийклмнопрстуфхцчшщъыьэюя".split("").map((ch, i) => [ch, ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"][i]!]),
-    ["і", "i"],
-    ["ї", "yi"],
-    ["є", "ye"],
-    ["ґ", "g"],
-  ] as [string, string][],
-);
+const CYRILLIC: Record<string, string> = Object.fromEntries([
+  ..."абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+    .split("")
+    .map((ch, i) => [
+      ch,
+      [
+        "a",
+        "b",
+        "v",
+        "g",
+        "d",
+        "e",
+        "e",
+        "zh",
+        "z",
+        "i",
+        "y",
+        "k",
+        "l",
+        "m",
+        "n",
+        "o",
+        "p",
+        "r",
+        "s",
+        "t",
+        "u",
+        "f",
+        "kh",
+        "ts",
+        "ch",
+        "sh",
+        "shch",
+        "",
+        "y",
+        "",
+        "e",
+        "yu",
+        "ya",
+      ][i]!,
+    ]),
+  ["і", "i"],
+  ["ї", "yi"],
+  ["є", "ye"],
+  ["ґ", "g"],
+] as [string, string][]);
 
 const transliterate = (text: string) =>
   text.replace(/[\u0400-\u04ff]/g, (ch) => {
@@ -168,13 +217,17 @@ export function unicodeFilename(title: string, kind: string | null): string {
     .replace(/\s+/g, " ")
     .replace(/^[.\s]+/, "");
   // Cut by code points, so a character outside the BMP is never split into a lone surrogate.
-  const base = [...cleaned].slice(0, MAX_NAME).join("").replace(/[.\s]+$/, "");
+  const base = [...cleaned]
+    .slice(0, MAX_NAME)
+    .join("")
+    .replace(/[.\s]+$/, "");
   const ext = kind ? `.${kind}` : "";
   return `${base || "file"}${ext}`;
 }
 
 /** RFC 5987 attr-char excludes ' ( ) * and !, which encodeURIComponent leaves as they are. */
-const encodeRfc5987 = (value: string) => encodeURIComponent(value).replace(/['()*!]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+const encodeRfc5987 = (value: string) =>
+  encodeURIComponent(value).replace(/['()*!]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * `Content-Disposition` for a download (RFC 6266): an ASCII `filename=` for clients that read only that, and

@@ -90,14 +90,27 @@ export function settleFormSettings(questions: Question[], input: FormSettingsInp
   }
   // Form builders let a manager type "50 %" and round the marks to whole ones (7.5 of 15 → 8): both are
   // stored as given when they agree to within that rounding, and `passing_marks` is the bar.
-  if (input.passing_marks !== undefined && input.passing_percentage !== undefined && total > 0 && input.passing_marks <= total &&
-      Math.abs(input.passing_marks - (input.passing_percentage * total) / 100) >= 1)
-    problems.push({ path: "passing_percentage", message: `passing_percentage (${input.passing_percentage}) contradicts passing_marks (${input.passing_marks} of ${total})` });
-  if (passingMarks > total) problems.push({ path: "passing_marks", message: `passing_marks (${passingMarks}) must not exceed total_marks (${total})` });
-  if (percentage < 0 || percentage > 100) problems.push({ path: "passing_percentage", message: "passing_percentage must be within 0..100" });
+  if (
+    input.passing_marks !== undefined &&
+    input.passing_percentage !== undefined &&
+    total > 0 &&
+    input.passing_marks <= total &&
+    Math.abs(input.passing_marks - (input.passing_percentage * total) / 100) >= 1
+  )
+    problems.push({
+      path: "passing_percentage",
+      message: `passing_percentage (${input.passing_percentage}) contradicts passing_marks (${input.passing_marks} of ${total})`,
+    });
+  if (passingMarks > total)
+    problems.push({ path: "passing_marks", message: `passing_marks (${passingMarks}) must not exceed total_marks (${total})` });
+  if (percentage < 0 || percentage > 100)
+    problems.push({ path: "passing_percentage", message: "passing_percentage must be within 0..100" });
   const maxAttempts = input.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
   if (maxAttempts < 1) problems.push({ path: "max_attempts", message: "max_attempts must be at least 1" });
-  return { settings: { total_marks: total, passing_marks: passingMarks, passing_percentage: percentage, max_attempts: maxAttempts }, problems };
+  return {
+    settings: { total_marks: total, passing_marks: passingMarks, passing_percentage: percentage, max_attempts: maxAttempts },
+    problems,
+  };
 }
 
 /** The questions as a participant sees them: never which option is correct. */

@@ -171,6 +171,9 @@ export function courseState(steps: readonly StepFacts[], materials: readonly Mat
 export function isGated(steps: readonly StepFacts[], stepId: string, startStepId: string | null): boolean {
   const ordered = sortSteps(steps);
   const at = ordered.findIndex((s) => s.id === stepId);
-  const start = Math.max(0, ordered.findIndex((s) => s.id === startStepId));
+  const start = Math.max(
+    0,
+    ordered.findIndex((s) => s.id === startStepId),
+  );
   return at > start;
 }

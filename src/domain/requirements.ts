@@ -45,7 +45,10 @@ export function rowStatuses(requirements: readonly Requirement[], stored: readon
 
 export function missingSerials(requirements: readonly Requirement[], stored: readonly StoredRow[]): number[] {
   const done = new Set(stored.filter((r) => r.completed).map((r) => r.serial_number));
-  return requirements.map((r) => r.serial_number).filter((s) => !done.has(s)).sort((a, b) => a - b);
+  return requirements
+    .map((r) => r.serial_number)
+    .filter((s) => !done.has(s))
+    .sort((a, b) => a - b);
 }
 
 export function tableCounts(requirements: readonly Requirement[], stored: readonly StoredRow[]) {

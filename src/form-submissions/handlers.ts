@@ -10,7 +10,6 @@ import {
   decideStart,
   isExpired,
   deadlineFor,
-
   remainingSeconds,
   reviewTransition,
   scoreMcq,
@@ -62,7 +61,12 @@ function attemptView(row: SubmissionRow, form: { id: string; name: string; durat
   const answers = (row.answers ?? {}) as Partial<Answers>;
   return {
     submission_id: row.id,
-    form: { id: form.id, name: form.name, duration_minutes: form.duration_minutes, questions: publicQuestions(row.questions_snapshot ?? []) },
+    form: {
+      id: form.id,
+      name: form.name,
+      duration_minutes: form.duration_minutes,
+      questions: publicQuestions(row.questions_snapshot ?? []),
+    },
     duration_minutes: form.duration_minutes,
     started_at: row.started_at,
     attempt_number: row.attempt_number,
@@ -83,7 +87,13 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   const openAttempt = db
     .select()
     .from(formSubmissions)
-    .where(and(eq(formSubmissions.participant_id, participantId), eq(formSubmissions.form_id, examOfStep), eq(formSubmissions.submission_status, "InProgress")));
+    .where(
+      and(
+        eq(formSubmissions.participant_id, participantId),
+        eq(formSubmissions.form_id, examOfStep),
+        eq(formSubmissions.submission_status, "InProgress"),
+      ),
+    );
   const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
   const [[found], [form], [open], ...own] = await db.batch([
     findStepWithExam(db, step_id),
@@ -91,7 +101,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
     openAttempt,
     ...query.statements,
   ]);
-  if (!found || found.course_active !== 1) throw notFound("Step", step_id);
+  if (found?.course_active !== 1) throw notFound("Step", step_id);
   if (!form || form.archived_at) throw new ApiError(404, "exam_not_found", "This step has no exam");
   // An open attempt is resumed, or — when its time ran out unseen — closed now and refused.
   if (open) {
@@ -105,7 +115,9 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   const refusal = stepRefusal(progress, step_id);
   if (refusal) throw progressError(refusal, step_id);
   const state = progress!.state.byId.get(step_id)!;
-  const attempts = progress!.attempts.filter((a) => a.form_id === form.id).map((a) => ({ id: a.id, submission_status: a.submission_status }));
+  const attempts = progress!.attempts
+    .filter((a) => a.form_id === form.id)
+    .map((a) => ({ id: a.id, submission_status: a.submission_status }));
   const decision = decideStart({
     has_exam: true,
     is_locked: state.is_locked,
@@ -154,7 +166,8 @@ async function ownOpenAttempt(c: Context<AppEnv>, submissionId: string, received
   const db = c.get("db");
   const [row] = await db.select().from(formSubmissions).where(eq(formSubmissions.id, submissionId));
   if (!row) throw notFound("Submission", submissionId);
-  if (caller.role !== "participant" || row.participant_id !== caller.id) throw forbidden("Only the attempt's owner may answer it", "not_your_attempt");
+  if (caller.role !== "participant" || row.participant_id !== caller.id)
+    throw forbidden("Only the attempt's owner may answer it", "not_your_attempt");
   if (row.submission_status !== "InProgress") throw conflict("already_submitted", "This attempt has already been submitted");
   if (isExpired(row, received, grace(c))) {
     await closeExpiredNow(db, [row]);
@@ -203,7 +216,12 @@ export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
     .returning({ id: formSubmissions.id });
   if (!saved) return answerRefusal(c, row, received);
   return c.json(
-    { submission_id, saved_at: received.toISOString(), deadline_at: row.deadline_at!, remaining_seconds: remainingSeconds(received, new Date(row.deadline_at!)) },
+    {
+      submission_id,
+      saved_at: received.toISOString(),
+      deadline_at: row.deadline_at!,
+      remaining_seconds: remainingSeconds(received, new Date(row.deadline_at!)),
+    },
     200,
   );
 };
@@ -226,14 +244,27 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
     .returning();
   if (!done) return answerRefusal(c, row, received);
   return c.json(
-    { submission_id, mcq_score: mcq, theory_score: scores.theory_score, total_score: scores.total_score, submission_status: "Submitted" as const, submitted_at: done.submitted_at!, is_late: late },
+    {
+      submission_id,
+      mcq_score: mcq,
+      theory_score: scores.theory_score,
+      total_score: scores.total_score,
+      submission_status: "Submitted" as const,
+      submitted_at: done.submitted_at!,
+      is_late: late,
+    },
     200,
   );
 };
 
 /* ------------------------------------------------- review ------------------------------------------------- */
 
-const pastTense: Record<ReviewAction, string> = { grade: "graded", approve: "approved", reject: "rejected", request_retake: "sent back for a retake" };
+const pastTense: Record<ReviewAction, string> = {
+  grade: "graded",
+  approve: "approved",
+  reject: "rejected",
+  request_retake: "sent back for a retake",
+};
 
 /** Loads a submission for review, closing it first if its time ran out unseen. */
 async function loadForReview(c: Context<AppEnv>, submissionId: string, action: ReviewAction, managerId: string | undefined) {
@@ -242,7 +273,13 @@ async function loadForReview(c: Context<AppEnv>, submissionId: string, action: R
 }
 
 /** The checks a review decision makes on the submission it read. */
-async function reviewable(c: Context<AppEnv>, read: NamedSubmission | undefined, submissionId: string, action: ReviewAction, managerId: string | undefined) {
+async function reviewable(
+  c: Context<AppEnv>,
+  read: NamedSubmission | undefined,
+  submissionId: string,
+  action: ReviewAction,
+  managerId: string | undefined,
+) {
   assertManagerId(c.get("caller"), managerId);
   let named = read;
   if (!named) throw notFound("Submission", submissionId);
@@ -251,8 +288,7 @@ async function reviewable(c: Context<AppEnv>, read: NamedSubmission | undefined,
     if (closed) named = { ...named, submission: closed };
   }
   const status = named.submission.submission_status;
-  if (!canReview(status, action))
-    throw conflict("not_reviewable", `A submission that is ${status} cannot be ${pastTense[action]}`);
+  if (!canReview(status, action)) throw conflict("not_reviewable", `A submission that is ${status} cannot be ${pastTense[action]}`);
   return named;
 }
 
@@ -355,7 +391,16 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   if (written.decision.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
   const enrolledNext = written.nextEnrolment?.length ? nextCourse : null;
   const { next_step_unlocked, next_step_id } = outcome;
-  return c.json({ message: "Submission approved", next_step_unlocked, next_step_id, course_completed: milestone.completes, next_course_id: enrolledNext }, 200);
+  return c.json(
+    {
+      message: "Submission approved",
+      next_step_unlocked,
+      next_step_id,
+      course_completed: milestone.completes,
+      next_course_id: enrolledNext,
+    },
+    200,
+  );
 };
 
 async function simpleDecision(
@@ -436,7 +481,8 @@ export const getSubmission: Handler<typeof routes.getSubmission> = async (c) => 
   const db = c.get("db");
   let [named] = await findSubmission(db, submission_id);
   // Another participant's submission is simply not there for them.
-  if (!named || (caller.role === "participant" && named.submission.participant_id !== caller.id)) throw notFound("Submission", submission_id);
+  if (!named || (caller.role === "participant" && named.submission.participant_id !== caller.id))
+    throw notFound("Submission", submission_id);
   if (isExpired(named.submission, c.get("now"), grace(c))) {
     const [closed] = await closeExpiredNow(db, [named.submission]);
     if (closed) named = { ...named, submission: closed };

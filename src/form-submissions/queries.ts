@@ -32,7 +32,13 @@ export const submissionsWithNames = (db: Db, where: SQL | undefined) =>
     .where(where);
 
 /** A page of submissions ordered by `column` then id, after a keyset cursor. */
-export function submissionPage(db: Db, where: SQL | undefined, column: "submitted_at" | "started_at", after: CursorValues | null, limit: number) {
+export function submissionPage(
+  db: Db,
+  where: SQL | undefined,
+  column: "submitted_at" | "started_at",
+  after: CursorValues | null,
+  limit: number,
+) {
   const col = formSubmissions[column];
   const keyset = after
     ? or(gt(col, after[0] as string), and(eq(col, after[0] as string), gt(formSubmissions.id, after[1] as string)))
@@ -61,7 +67,6 @@ export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, whe
     )
     .orderBy(asc(formSubmissions.deadline_at))
     .limit(limit);
-
 
 /** Closing writes for expired attempts; each is conditional on the attempt still being open. */
 export function closeExpiredWrites(db: Db, rows: SubmissionRow[]) {

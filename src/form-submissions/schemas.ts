@@ -70,7 +70,6 @@ export const AutosaveResultSchema = z
   })
   .openapi("AutosaveResult");
 
-
 export const SubmissionSummarySchema = z
   .object({
     submission_id: z.string(),
@@ -105,7 +104,13 @@ export const SubmissionDetailSchema = SubmissionSummarySchema.omit({ form_name: 
         question_id: z.string(),
         question_type: z.enum(QUESTION_TYPES),
         question_text: z.string(),
-        options: z.array(z.object({ option_id: z.string(), text: z.string(), is_correct: z.boolean().optional().openapi({ description: "Managers only" }) })),
+        options: z.array(
+          z.object({
+            option_id: z.string(),
+            text: z.string(),
+            is_correct: z.boolean().optional().openapi({ description: "Managers only" }),
+          }),
+        ),
         marks: z.number(),
         max_words: z.number().int().nullable(),
         participant_answer: z.record(z.string(), z.string()).nullable(),
@@ -131,8 +136,14 @@ export const ApproveSchema = z
   .object({ feedback: z.string().max(5000).nullable().optional(), unlock_next_course: z.boolean().optional() })
   .strict()
   .openapi("Approve");
-export const RejectSchema = z.object({ feedback: z.string().max(5000).nullable().optional() }).strict().openapi("Reject");
-export const RetakeSchema = z.object({ reason: z.string().max(5000).nullable().optional() }).strict().openapi("RequestRetake");
+export const RejectSchema = z
+  .object({ feedback: z.string().max(5000).nullable().optional() })
+  .strict()
+  .openapi("Reject");
+export const RetakeSchema = z
+  .object({ reason: z.string().max(5000).nullable().optional() })
+  .strict()
+  .openapi("RequestRetake");
 
 export const ReviewResultSchema = z
   .object({
@@ -153,6 +164,10 @@ export const ApproveResultSchema = z
   .openapi("ApproveResult");
 
 export const SubmissionParams = z.object({ submission_id: objectId("submission_id") });
-export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), course_id: objectId("course_id").optional(), ...pageQuery });
+export const PendingQuery = z.object({
+  step_id: objectId("step_id").optional(),
+  course_id: objectId("course_id").optional(),
+  ...pageQuery,
+});
 export const PageQuery = z.object(pageQuery);
 export const ParticipantParams = z.object({ participant_id: z.string().min(1).max(200) });

@@ -53,15 +53,29 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
       question_count: forms.question_count,
     })
     .from(forms)
-    .where(and(liveForm, visibleTo(c.get("caller")), step_id ? eq(forms.step_id, step_id) : undefined, after ? gt(forms.id, after[0] as string) : undefined))
+    .where(
+      and(
+        liveForm,
+        visibleTo(c.get("caller")),
+        step_id ? eq(forms.step_id, step_id) : undefined,
+        after ? gt(forms.id, after[0] as string) : undefined,
+      ),
+    )
     .orderBy(asc(forms.id))
     .limit(limit + 1);
-  return c.json(page(c, rows, limit, (r) => [r.id]), 200);
+  return c.json(
+    page(c, rows, limit, (r) => [r.id]),
+    200,
+  );
 };
 
 export const getForm: Handler<typeof routes.getForm> = async (c) => {
   const { form_id } = c.req.valid("param");
-  const [row] = await c.get("db").select().from(forms).where(and(eq(forms.id, form_id), liveForm, visibleTo(c.get("caller"))));
+  const [row] = await c
+    .get("db")
+    .select()
+    .from(forms)
+    .where(and(eq(forms.id, form_id), liveForm, visibleTo(c.get("caller"))));
   if (!row) throw notFound("Form", form_id);
   return c.json(toForm(row, c.get("caller")), 200);
 };
@@ -78,21 +92,19 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
     if (!step) throw notFound("Step", body.step_id);
   }
   const id = newId(now);
-  const insert = db
-    .insert(forms)
-    .values({
-      id,
-      name: body.name,
-      description: body.description ?? null,
-      step_id: null,
-      duration_minutes: body.duration_minutes,
-      ...settings,
-      questions,
-      question_count: questions.length,
-      created_at: stamp,
-      updated_at: stamp,
-      created_by: caller.id,
-    });
+  const insert = db.insert(forms).values({
+    id,
+    name: body.name,
+    description: body.description ?? null,
+    step_id: null,
+    duration_minutes: body.duration_minutes,
+    ...settings,
+    questions,
+    question_count: questions.length,
+    created_at: stamp,
+    updated_at: stamp,
+    created_by: caller.id,
+  });
   const { stored } = await batch(db, {
     insert,
     link: body.step_id ? examLinkWrites(db, body.step_id, id, stamp) : null,
@@ -108,7 +120,10 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
   const read = await batch(db, {
-    form: db.select().from(forms).where(and(eq(forms.id, form_id), liveForm)),
+    form: db
+      .select()
+      .from(forms)
+      .where(and(eq(forms.id, form_id), liveForm)),
     step: body.step_id ? stepLookup(db, body.step_id) : null,
   });
   const [form] = read.form;
@@ -153,7 +168,10 @@ export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
   const [found] = await db.batch([
-    db.select({ id: forms.id }).from(forms).where(and(eq(forms.id, form_id), liveForm)),
+    db
+      .select({ id: forms.id })
+      .from(forms)
+      .where(and(eq(forms.id, form_id), liveForm)),
     // The step no longer has an exam; attempts already made keep their own step and form ids.
     db.update(steps).set({ exam_id: null, updated_at: stamp }).where(eq(steps.exam_id, form_id)),
     db
@@ -165,7 +183,10 @@ export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {
           notExists(db.select({ x: formSubmissions.id }).from(formSubmissions).where(eq(formSubmissions.form_id, form_id))),
         ),
       ),
-    db.update(forms).set({ archived_at: stamp, step_id: null }).where(and(eq(forms.id, form_id), liveForm)),
+    db
+      .update(forms)
+      .set({ archived_at: stamp, step_id: null })
+      .where(and(eq(forms.id, form_id), liveForm)),
   ]);
   if (found.length === 0) throw notFound("Form", form_id);
   return c.body(null, 204);

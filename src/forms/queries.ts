@@ -1,5 +1,5 @@
 import type { Caller } from "../env";
-import { forms } from "../db/schema";
+import type { forms } from "../db/schema";
 import { publicQuestions } from "../domain/forms";
 
 export type FormRow = typeof forms.$inferSelect;

@@ -29,7 +29,11 @@ const formFields = {
   name: fields.name(),
   description: fields.description().optional(),
   step_id: objectId("step_id").nullable().optional(),
-  duration_minutes: z.number().int().min(1).max(24 * 60),
+  duration_minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   total_marks: z.number().positive().max(2_000_000).optional(),
   passing_marks: z.number().min(0).max(2_000_000).optional(),
   max_attempts: z.number().int().min(1).max(100).optional(),

@@ -116,8 +116,8 @@ export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | 
           const results = await db.batch(statements.map((s) => s.inner));
           if (stats) {
             stats.calls++;
-            results.forEach((r, i) => stats.sql.push({ sql: statements[i]!.sql, rows_read: (r as Meta).meta?.rows_read ?? 0 }));
-            for (const r of results) {
+            for (const [i, r] of results.entries()) {
+              stats.sql.push({ sql: statements[i]!.sql, rows_read: (r as Meta).meta?.rows_read ?? 0 });
               stats.rows_read += (r as Meta).meta?.rows_read ?? 0;
               stats.rows_written += (r as Meta).meta?.rows_written ?? 0;
             }

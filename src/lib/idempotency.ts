@@ -46,8 +46,12 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
     if (!seen) throw conflict("idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly");
     if (seen.request_hash !== requestHash)
       throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request");
-    if (seen.status === null) throw conflict("idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly");
-    return new Response(seen.response, { status: seen.status, headers: { "content-type": "application/json", "idempotent-replayed": "true" } });
+    if (seen.status === null)
+      throw conflict("idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly");
+    return new Response(seen.response, {
+      status: seen.status,
+      headers: { "content-type": "application/json", "idempotent-replayed": "true" },
+    });
   }
 
   await next();

@@ -55,10 +55,7 @@ export function errors<K extends keyof typeof errorResponses>(...codes: K[]) {
 }
 
 export const objectId = (name: string) =>
-  z
-    .string()
-    .regex(ID_PATTERN, `${name} must be a 24-character hex id`)
-    .openapi({ example: "507f1f77bcf86cd799439011" });
+  z.string().regex(ID_PATTERN, `${name} must be a 24-character hex id`).openapi({ example: "507f1f77bcf86cd799439011" });
 
 /**
  * An integer in a query string or path: plain decimal digits, no sign, no leading zero. `Number()` (and so
@@ -138,14 +135,22 @@ function publicBase(configured: string): string | null {
   try {
     const url = new URL(configured);
     // A query or fragment would end up in the middle of every URL built on it; credentials would be handed out.
-    if ((url.protocol === "https:" || url.protocol === "http:") && url.hostname && !url.username && !url.password && !url.search && !url.hash)
+    if (
+      (url.protocol === "https:" || url.protocol === "http:") &&
+      url.hostname &&
+      !url.username &&
+      !url.password &&
+      !url.search &&
+      !url.hash
+    )
       base = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
   } catch {
     base = null;
   }
   // A typo in one variable should not take every request down with it: URLs fall back to the request's origin
   // (what they were before the variable existed), and the misconfiguration is logged once per isolate.
-  if (base === null) console.error("PUBLIC_BASE_URL is not an http(s) URL without query or credentials; using the request's origin:", configured);
+  if (base === null)
+    console.error("PUBLIC_BASE_URL is not an http(s) URL without query or credentials; using the request's origin:", configured);
   publicBases.set(configured, base);
   return base;
 }

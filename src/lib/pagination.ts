@@ -12,7 +12,9 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
 
 export const pageQuery = {
-  limit: decimalInt(1, MAX_LIMIT).optional().openapi({ description: `Page size (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT})` }),
+  limit: decimalInt(1, MAX_LIMIT)
+    .optional()
+    .openapi({ description: `Page size (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT})` }),
   cursor: z.string().min(1).max(500).optional().openapi({ description: "Opaque cursor from the previous page's Link header" }),
 };
 
@@ -32,7 +34,12 @@ export function decodeCursor(cursor: string | undefined, shape: ("string" | "num
     if (!Array.isArray(values) || values.length !== shape.length) throw new Error();
     shape.forEach((kind, i) => {
       const v = values[i];
-      const ok = kind === "number" ? typeof v === "number" && Number.isFinite(v) : kind === "string" ? typeof v === "string" : v === null || typeof v === "string";
+      const ok =
+        kind === "number"
+          ? typeof v === "number" && Number.isFinite(v)
+          : kind === "string"
+            ? typeof v === "string"
+            : v === null || typeof v === "string";
       if (!ok) throw new Error();
     });
     return values as CursorValues;

@@ -13,7 +13,10 @@ const encoder = new TextEncoder();
 async function key(secret: string) {
   // Without a secret the key would be public: no link is signed or accepted then.
   if (!secret) throw new Error("file links need JWT_SECRET");
-  return crypto.subtle.importKey("raw", encoder.encode(`file-link:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  return crypto.subtle.importKey("raw", encoder.encode(`file-link:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
 }
 
 const payloadOf = (materialId: string, caller: Caller, expires: number) =>

@@ -19,7 +19,8 @@ function maxUploadBytes(configured: string | undefined): number {
   return configured && Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_UPLOAD_BYTES;
 }
 
-const randomHex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const randomHex = (bytes: number) =>
+  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * Reads just enough of a stream to recognise the file, and returns a stream that replays those bytes and
@@ -68,8 +69,9 @@ async function authorise(c: Context<AppEnv>, materialId: string, caller: Caller)
   const query = progressQuery(db, caller.id, courseOfMaterial(materialId), examClock(c));
   const [[material], ...own] = await db.batch([findMaterial(db, materialId), ...query.statements]);
   const progress = material ? (await query.finish(own)).first() : undefined;
-  if (!material || !progress || !progress.course.is_active) throw notFound("Material", materialId);
-  if (stepRefusal(progress, material.step_id)) throw forbidden("Enrol in the course and unlock this step to open its files", "file_forbidden");
+  if (!material || !progress?.course.is_active) throw notFound("Material", materialId);
+  if (stepRefusal(progress, material.step_id))
+    throw forbidden("Enrol in the course and unlock this step to open its files", "file_forbidden");
   return material;
 }
 
@@ -224,7 +226,10 @@ export const fileLink: Handler<typeof routes.fileLink> = async (c) => {
   const expires = Math.floor(c.get("now").getTime() / 1000) + Math.min(LINK_SECONDS, MAX_LINK_SECONDS);
   const token = await signLink(material_id, caller, expires, c.env.JWT_SECRET);
   return c.json(
-    { url: `${origin(c)}/materials/${material_id}/file?token=${encodeURIComponent(token)}`, expires_at: new Date(expires * 1000).toISOString() },
+    {
+      url: `${origin(c)}/materials/${material_id}/file?token=${encodeURIComponent(token)}`,
+      expires_at: new Date(expires * 1000).toISOString(),
+    },
     200,
   );
 };
@@ -237,11 +242,17 @@ export const deleteFile: Handler<typeof routes.deleteFile> = async (c) => {
   if (!material.file_key) throw new ApiError(404, "file_not_found", "This material has no file");
   const [row] = await db
     .update(materials)
-    .set({ file_key: null, file_size: null, file_content_type: null, file_sha256: null, file_uploaded_at: null, updated_at: c.get("now").toISOString() })
+    .set({
+      file_key: null,
+      file_size: null,
+      file_content_type: null,
+      file_sha256: null,
+      file_uploaded_at: null,
+      updated_at: c.get("now").toISOString(),
+    })
     .where(and(eq(materials.id, material_id), eq(materials.file_key, material.file_key)))
     .returning({ id: materials.id });
   if (!row) throw new ApiError(409, "conflict", "The file changed meanwhile; reload and try again");
   await c.env.FILES.delete(material.file_key);
   return c.body(null, 204);
 };
-

@@ -6,9 +6,7 @@ import { MaterialParams, MaterialSchema } from "./schemas";
 const tags = ["Material files"];
 const binary = { schema: z.string().openapi({ type: "string", format: "binary" }) };
 
-export const FileLinkSchema = z
-  .object({ url: z.string(), expires_at: z.string().openapi({ format: "date-time" }) })
-  .openapi("FileLink");
+export const FileLinkSchema = z.object({ url: z.string(), expires_at: z.string().openapi({ format: "date-time" }) }).openapi("FileLink");
 
 export const uploadFile = createRoute({
   ...forManagers,
@@ -24,7 +22,17 @@ export const uploadFile = createRoute({
     body: {
       required: true,
       content: Object.fromEntries(
-        ["application/pdf", "application/epub+zip", "audio/mpeg", "audio/mp4", "audio/aac", "audio/ogg", "audio/wav", "video/mp4", "video/webm"].map((t) => [t, binary]),
+        [
+          "application/pdf",
+          "application/epub+zip",
+          "audio/mpeg",
+          "audio/mp4",
+          "audio/aac",
+          "audio/ogg",
+          "audio/wav",
+          "video/mp4",
+          "video/webm",
+        ].map((t) => [t, binary]),
       ),
     },
   },

@@ -39,7 +39,10 @@ export const createMaterial: Handler<typeof routes.createMaterial> = async (c) =
   const content = parseContent(body.material_type, body.content);
   const tableId = body.material_type === "RequirementTable" ? content.requirement_table_id! : null;
   const read = await batch(db, {
-    step: db.select({ id: steps.id }).from(steps).where(and(eq(steps.id, step_id), isNull(steps.archived_at))),
+    step: db
+      .select({ id: steps.id })
+      .from(steps)
+      .where(and(eq(steps.id, step_id), isNull(steps.archived_at))),
     table: tableId !== null && tableExists(db, tableId),
   });
   if (read.step.length === 0) throw notFound("Step", step_id);
@@ -73,7 +76,8 @@ export const updateMaterial: Handler<typeof routes.updateMaterial> = async (c) =
   if (!material) throw notFound("Material", material_id);
   const type = body.material_type ?? material.material_type;
   // Changing the type re-checks the content it will carry, given or kept.
-  const content = body.content !== undefined || type !== material.material_type ? parseContent(type, body.content ?? material.content) : undefined;
+  const content =
+    body.content !== undefined || type !== material.material_type ? parseContent(type, body.content ?? material.content) : undefined;
   const tableId = type === "RequirementTable" ? (content?.requirement_table_id ?? material.requirement_table_id) : null;
   if (content && tableId) {
     const [table] = await tableExists(db, tableId);
@@ -110,13 +114,21 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
         and(
           eq(materials.id, material_id),
           isNull(materials.archived_at),
-          notExists(db.select({ x: materialCompletions.material_id }).from(materialCompletions).where(eq(materialCompletions.material_id, material_id))),
+          notExists(
+            db
+              .select({ x: materialCompletions.material_id })
+              .from(materialCompletions)
+              .where(eq(materialCompletions.material_id, material_id)),
+          ),
           // A RequirementTable material is touched once anyone started its table.
           sql`NOT EXISTS (SELECT 1 FROM requirement_submissions rs WHERE rs.requirement_table_id = ${materials.requirement_table_id})`,
         ),
       )
       .returning({ file_key: materials.file_key }),
-    db.update(materials).set({ archived_at: stamp }).where(and(eq(materials.id, material_id), isNull(materials.archived_at))),
+    db
+      .update(materials)
+      .set({ archived_at: stamp })
+      .where(and(eq(materials.id, material_id), isNull(materials.archived_at))),
   ]);
   if (found.length === 0) throw notFound("Material", material_id);
   // An erased material had no history; its file goes too. An archived one keeps its file with its history.

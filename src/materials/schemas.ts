@@ -17,12 +17,10 @@ export const contentSchemas = {
 } satisfies Record<MaterialType, z.ZodType>;
 
 export const MaterialContentSchema = z
-  .union([
-    contentSchemas.BookLink,
-    UrlContent,
-    contentSchemas.RequirementTable,
-  ])
-  .openapi("MaterialContent", { description: "Video/Document/Audio: {url}; BookLink: {url, title}; RequirementTable: {requirement_table_id}" });
+  .union([contentSchemas.BookLink, UrlContent, contentSchemas.RequirementTable])
+  .openapi("MaterialContent", {
+    description: "Video/Document/Audio: {url}; BookLink: {url, title}; RequirementTable: {requirement_table_id}",
+  });
 
 export const MaterialSchema = z
   .object({
@@ -67,6 +65,4 @@ export const UpdateMaterialSchema = z
 export const MaterialParams = z.object({ material_id: objectId("material_id") });
 export const StepMaterialParams = z.object({ step_id: objectId("step_id") });
 
-export const MaterialCompletedSchema = z
-  .object({ message: z.string(), material_id: z.string() })
-  .openapi("MaterialCompleted");
+export const MaterialCompletedSchema = z.object({ message: z.string(), material_id: z.string() }).openapi("MaterialCompleted");

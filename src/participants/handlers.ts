@@ -32,7 +32,12 @@ export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
   const courseIds = enrolledCourses(participantId, after, limit + 1, caller.role === "participant");
   const query = progressQuery(db, participantId, courseIds, examClock(c));
   const progress = await query.finish(await db.batch(query.statements));
-  const list = page(c, progress.all().filter((p) => p.enrolled), limit, (p) => [p.course.order_index, p.course.id]);
+  const list = page(
+    c,
+    progress.all().filter((p) => p.enrolled),
+    limit,
+    (p) => [p.course.order_index, p.course.id],
+  );
   return c.json(
     list.map((p) => {
       const current = p.state.current_step_id ? p.state.byId.get(p.state.current_step_id)! : null;

@@ -10,7 +10,9 @@ import type { AttemptRow, CourseStructure, EnrollmentRow, OwnRows } from "./read
 export type RequirementProgress = { completed: number; approved: number; total: number; is_submitted: boolean };
 
 /** An attempt as every view shows it: one whose time ran out unseen is shown closed, scored from what was saved. */
-export type ShownAttempt = Omit<AttemptRow, "open_answers" | "open_questions" | "submission_status"> & { submission_status: SubmissionStatus };
+export type ShownAttempt = Omit<AttemptRow, "open_answers" | "open_questions" | "submission_status"> & {
+  submission_status: SubmissionStatus;
+};
 
 export type CourseProgress = CourseStructure & {
   enrolled: boolean;
@@ -91,10 +93,16 @@ export class ProgressSet {
     const approvedTables = new Set<string>(change.approvedTables ?? []);
     for (const t of this.own.tableSubmissions) {
       if (t.participant_id !== pid || !sizes.has(t.requirement_table_id)) continue;
-      tableProgress.set(t.requirement_table_id, { completed: t.completed, approved: t.approved, total: sizes.get(t.requirement_table_id)!, is_submitted: t.submitted_at !== null });
+      tableProgress.set(t.requirement_table_id, {
+        completed: t.completed,
+        approved: t.approved,
+        total: sizes.get(t.requirement_table_id)!,
+        is_submitted: t.submitted_at !== null,
+      });
       if (t.approved_at !== null) approvedTables.add(t.requirement_table_id);
     }
-    for (const [id, total] of sizes) if (!tableProgress.has(id)) tableProgress.set(id, { completed: 0, approved: 0, total, is_submitted: false });
+    for (const [id, total] of sizes)
+      if (!tableProgress.has(id)) tableProgress.set(id, { completed: 0, approved: 0, total, is_submitted: false });
     const attempts = this.own.attempts
       .filter((a) => a.participant_id === pid && a.course_id === courseId)
       .map((a) => shown(a, this.now, this.graceSeconds))
@@ -153,7 +161,10 @@ export function requirementStatus(p: CourseProgress, materialRows: readonly { re
 }
 
 /** Why a participant may not work on a step right now, or null when they may. */
-export function stepRefusal(progress: CourseProgress | undefined, stepId: string): "not_enrolled" | "step_not_found" | "step_locked" | null {
+export function stepRefusal(
+  progress: CourseProgress | undefined,
+  stepId: string,
+): "not_enrolled" | "step_not_found" | "step_locked" | null {
   if (!progress?.enrolled) return "not_enrolled";
   const state = progress.state.byId.get(stepId);
   if (!state) return "step_not_found";

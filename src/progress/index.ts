@@ -2,7 +2,15 @@
  * Participant progress: the one read model every participant write and every progress view derives from.
  * Depends on db/ and domain/ only; features depend on it, never the other way.
  */
-export { ProgressSet, requirementStatus, stepRefusal, type CourseProgress, type ProgressChange, type RequirementProgress, type ShownAttempt } from "./derive";
+export {
+  ProgressSet,
+  requirementStatus,
+  stepRefusal,
+  type CourseProgress,
+  type ProgressChange,
+  type RequirementProgress,
+  type ShownAttempt,
+} from "./derive";
 export { progressQuery, type ExamClock } from "./load";
 export { enrollWrite, milestoneWrites, type Milestone } from "./milestones";
 export { rowCount, type CourseRow, type CourseStructure, type MaterialRow, type StepRow } from "./reads";

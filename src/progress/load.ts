@@ -30,7 +30,9 @@ export function progressQuery(db: Db, who: Who, courseIds: SQL, clock: ExamClock
       if (missing.length > 0) {
         const [head, ...rest] = structureQueries(db, missing);
         // Each group of five is typed alike; the batch's own tuple typing cannot follow a computed length.
-        const fetched = structuresFrom((await db.batch([head!, ...rest] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][]);
+        const fetched = structuresFrom(
+          (await db.batch([head!, ...rest] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][],
+        );
         for (const [id, structure] of fetched) {
           // Remembered at the version read with it, in the same batch: never newer data under an older version.
           remember(id, structure.course.structure_version, structure);

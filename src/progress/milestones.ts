@@ -15,7 +15,9 @@ import type { CourseProgress } from "./derive";
  * and an inactive or archived course enrols no one.
  */
 export function enrollWrite(db: Db, participantId: string, courseExpr: SQL, id: string, stamp: string) {
-  const firstStep = sql<string | null>`(SELECT s.id FROM ${steps} s WHERE s.course_id = ${courses.id} AND s.archived_at IS NULL ORDER BY s.order_index, s.id LIMIT 1)`;
+  const firstStep = sql<
+    string | null
+  >`(SELECT s.id FROM ${steps} s WHERE s.course_id = ${courses.id} AND s.archived_at IS NULL ORDER BY s.order_index, s.id LIMIT 1)`;
   return db
     .insert(enrollments)
     .select(
@@ -63,7 +65,14 @@ export function milestoneWrites(
       db
         .update(enrollments)
         .set({ completed_at: options.stamp })
-        .where(and(eq(enrollments.participant_id, participantId), eq(enrollments.course_id, after.course.id), isNull(enrollments.completed_at), guard)),
+        .where(
+          and(
+            eq(enrollments.participant_id, participantId),
+            eq(enrollments.course_id, after.course.id),
+            isNull(enrollments.completed_at),
+            guard,
+          ),
+        ),
     );
   const next = completes || options.enrolNext ? after.course.next_course_id : null;
   if (next) writes.push(enrollWrite(db, participantId, sql`(SELECT ${next} WHERE ${guard})`, options.newId(), options.stamp));

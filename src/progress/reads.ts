@@ -9,7 +9,18 @@
  */
 import { and, asc, eq, inArray, isNotNull, isNull, SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
-import { courses, enrollments, formSubmissions, forms, materialCompletions, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import {
+  courses,
+  enrollments,
+  formSubmissions,
+  forms,
+  materialCompletions,
+  materials,
+  requirementRows,
+  requirementSubmissions,
+  requirementTables,
+  steps,
+} from "../db/schema";
 import type { Db } from "../db/types";
 import type { SubmissionStatus } from "../domain/vocabulary";
 
@@ -32,7 +43,13 @@ export type CourseStructure = {
  */
 export type Who = string | readonly string[] | SQL | null;
 const whose = (column: AnySQLiteColumn, who: Who) =>
-  who === null ? sql`0` : typeof who === "string" ? eq(column, who) : who instanceof SQL ? sql`${column} = ${who}` : inArray(column, [...who]);
+  who === null
+    ? sql`0`
+    : typeof who === "string"
+      ? eq(column, who)
+      : who instanceof SQL
+        ? sql`${column} = ${who}`
+        : inArray(column, [...who]);
 
 /** Rows of one requirement row flag over the table's current serials (removed serials stay stored, uncounted). */
 export const rowCount = (flag: "completed" | "approved", alias: string) =>
@@ -156,7 +173,10 @@ export function structureQueries(db: Db, courseIds: readonly string[]) {
   const groups: string[][] = [];
   for (let i = 0; i < courseIds.length; i += IDS_PER_STATEMENT) groups.push(courseIds.slice(i, i + IDS_PER_STATEMENT));
   return groups.flatMap((ids) => {
-    const courseSteps = db.select({ id: steps.id }).from(steps).where(and(inArray(steps.course_id, ids), isNull(steps.archived_at)));
+    const courseSteps = db
+      .select({ id: steps.id })
+      .from(steps)
+      .where(and(inArray(steps.course_id, ids), isNull(steps.archived_at)));
     return [
       db.select().from(courses).where(inArray(courses.id, ids)),
       db
@@ -170,11 +190,23 @@ export function structureQueries(db: Db, courseIds: readonly string[]) {
         .where(and(inArray(materials.step_id, courseSteps), isNull(materials.archived_at)))
         .orderBy(asc(materials.order_index), asc(materials.id)),
       db
-        .select({ id: forms.id, name: forms.name, duration_minutes: forms.duration_minutes, total_marks: forms.total_marks, passing_marks: forms.passing_marks })
+        .select({
+          id: forms.id,
+          name: forms.name,
+          duration_minutes: forms.duration_minutes,
+          total_marks: forms.total_marks,
+          passing_marks: forms.passing_marks,
+        })
         .from(forms)
         .where(
           and(
-            inArray(forms.id, db.select({ id: steps.exam_id }).from(steps).where(and(inArray(steps.course_id, ids), isNull(steps.archived_at)))),
+            inArray(
+              forms.id,
+              db
+                .select({ id: steps.exam_id })
+                .from(steps)
+                .where(and(inArray(steps.course_id, ids), isNull(steps.archived_at))),
+            ),
             isNull(forms.archived_at),
           ),
         ),
@@ -187,7 +219,9 @@ export function structureQueries(db: Db, courseIds: readonly string[]) {
             db
               .select({ id: materials.requirement_table_id })
               .from(materials)
-              .where(and(inArray(materials.step_id, courseSteps), isNotNull(materials.requirement_table_id), isNull(materials.archived_at))),
+              .where(
+                and(inArray(materials.step_id, courseSteps), isNotNull(materials.requirement_table_id), isNull(materials.archived_at)),
+              ),
           ),
         ),
     ] as const;
@@ -198,7 +232,13 @@ export function structureQueries(db: Db, courseIds: readonly string[]) {
 export function structuresFrom(results: readonly unknown[][]): Map<string, CourseStructure> {
   const byCourse = new Map<string, CourseStructure>();
   for (let i = 0; i + 4 < results.length; i += 5) {
-    const [courseRows, stepRows, materialRows, examRows, tableRows] = results.slice(i, i + 5) as [CourseRow[], StepRow[], MaterialRow[], ExamSummary[], CourseStructure["tables"]];
+    const [courseRows, stepRows, materialRows, examRows, tableRows] = results.slice(i, i + 5) as [
+      CourseRow[],
+      StepRow[],
+      MaterialRow[],
+      ExamSummary[],
+      CourseStructure["tables"],
+    ];
     for (const course of courseRows) {
       const courseSteps = stepRows.filter((s) => s.course_id === course.id);
       const stepIds = new Set(courseSteps.map((s) => s.id));

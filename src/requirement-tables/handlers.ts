@@ -47,13 +47,20 @@ function checkSerials(requirements: { serial_number: number }[] | undefined) {
     throw badRequest(
       "duplicate_serial_number",
       `serial_number must be unique; repeated: ${dups.join(", ")}`,
-      requirements.flatMap((r, i) => (dups.includes(r.serial_number) ? [{ path: `requirements.${i}.serial_number`, message: `duplicate serial_number ${r.serial_number}` }] : [])),
+      requirements.flatMap((r, i) =>
+        dups.includes(r.serial_number)
+          ? [{ path: `requirements.${i}.serial_number`, message: `duplicate serial_number ${r.serial_number}` }]
+          : [],
+      ),
     );
 }
 
 async function checkStep(db: Db, stepId: string | null | undefined) {
   if (!stepId) return;
-  const [step] = await db.select({ id: steps.id }).from(steps).where(and(eq(steps.id, stepId), isNull(steps.archived_at)));
+  const [step] = await db
+    .select({ id: steps.id })
+    .from(steps)
+    .where(and(eq(steps.id, stepId), isNull(steps.archived_at)));
   if (!step) throw notFound("Step", stepId);
 }
 
@@ -73,11 +80,19 @@ export const listTables: Handler<typeof routes.listTables> = async (c) => {
     })
     .from(requirementTables)
     .where(
-      and(liveTable, visibleTo(c.get("caller")), step_id ? eq(requirementTables.step_id, step_id) : undefined, after ? gt(requirementTables.id, after[0] as string) : undefined),
+      and(
+        liveTable,
+        visibleTo(c.get("caller")),
+        step_id ? eq(requirementTables.step_id, step_id) : undefined,
+        after ? gt(requirementTables.id, after[0] as string) : undefined,
+      ),
     )
     .orderBy(asc(requirementTables.id))
     .limit(limit + 1);
-  return c.json(page(c, rows, limit, (r) => [r.id]), 200);
+  return c.json(
+    page(c, rows, limit, (r) => [r.id]),
+    200,
+  );
 };
 
 export const getTable: Handler<typeof routes.getTable> = async (c) => {
@@ -142,8 +157,17 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
     if (!row) throw notFound("Requirement table", table_id);
     return c.json(toTable(row), 200);
   }
-  const milestones = await milestonesOfEdit(c, table_id, body.requirements.map((r) => r.serial_number), stamp);
-  const [[row]] = await db.batch([update, restampApprovals(db, eq(requirementSubmissions.requirement_table_id, table_id), stamp), ...milestones]);
+  const milestones = await milestonesOfEdit(
+    c,
+    table_id,
+    body.requirements.map((r) => r.serial_number),
+    stamp,
+  );
+  const [[row]] = await db.batch([
+    update,
+    restampApprovals(db, eq(requirementSubmissions.requirement_table_id, table_id), stamp),
+    ...milestones,
+  ]);
   if (!row) throw notFound("Requirement table", table_id);
   return c.json(toTable(row), 200);
 };
@@ -198,7 +222,10 @@ export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
   const [found] = await db.batch([
-    db.select({ id: requirementTables.id }).from(requirementTables).where(and(eq(requirementTables.id, table_id), liveTable)),
+    db
+      .select({ id: requirementTables.id })
+      .from(requirementTables)
+      .where(and(eq(requirementTables.id, table_id), liveTable)),
     // A material that shows a table that no longer exists would be a dead end: it goes with the table.
     db
       .update(materials)
@@ -218,7 +245,10 @@ export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
           ),
         ),
       ),
-    db.update(requirementTables).set({ archived_at: stamp }).where(and(eq(requirementTables.id, table_id), liveTable)),
+    db
+      .update(requirementTables)
+      .set({ archived_at: stamp })
+      .where(and(eq(requirementTables.id, table_id), liveTable)),
   ]);
   if (found.length === 0) throw notFound("Requirement table", table_id);
   return c.body(null, 204);

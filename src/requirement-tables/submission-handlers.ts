@@ -1,7 +1,15 @@
 import { and, eq, isNull, ne, or, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
-import { allApproved, canEditRow, canReviewRow, isTableCompleted, missingSerials, rowStatuses, type StoredRow } from "../domain/requirements";
+import {
+  allApproved,
+  canEditRow,
+  canReviewRow,
+  isTableCompleted,
+  missingSerials,
+  rowStatuses,
+  type StoredRow,
+} from "../domain/requirements";
 import type { AppEnv } from "../env";
 import { assertManagerId, participantFor } from "../lib/auth";
 import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
@@ -45,7 +53,13 @@ async function load(c: Context<AppEnv>, submissionId: string, owner: "participan
   return { submission, rows: rows as StoredRow[] };
 }
 
-function view(submission: Pick<SubmissionWithTable, "id" | "participant_id" | "requirement_table_id" | "table_name" | "table_description" | "requirements" | "submitted_at" | "approved_at">, rows: StoredRow[]) {
+function view(
+  submission: Pick<
+    SubmissionWithTable,
+    "id" | "participant_id" | "requirement_table_id" | "table_name" | "table_description" | "requirements" | "submitted_at" | "approved_at"
+  >,
+  rows: StoredRow[],
+) {
   return {
     submission_id: submission.id,
     participant_id: submission.participant_id,
@@ -84,7 +98,10 @@ export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
     .onConflictDoNothing({ target: [requirementSubmissions.participant_id, requirementSubmissions.requirement_table_id] });
   const [, [table], [submission], rows] = await db.batch([
     create,
-    db.select().from(requirementTables).where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at), visible)),
+    db
+      .select()
+      .from(requirementTables)
+      .where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at), visible)),
     db
       .select()
       .from(requirementSubmissions)
@@ -93,7 +110,10 @@ export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
   ]);
   if (!table || !submission) throw notFound("Requirement table", table_id);
   return c.json(
-    view({ ...submission, table_name: table.name, table_description: table.description, requirements: table.requirements }, rows as StoredRow[]),
+    view(
+      { ...submission, table_name: table.name, table_description: table.description, requirements: table.requirements },
+      rows as StoredRow[],
+    ),
     200,
   );
 };
@@ -140,7 +160,12 @@ export const submitTable: Handler<typeof routes.submitTable> = async (c) => {
   const { submission, rows } = await load(c, submission_id, "participant");
   const missing = missingSerials(submission.requirements, rows);
   if (missing.length > 0)
-    throw new ApiError(409, "incomplete_table", `Complete every requirement before submitting; missing: ${missing.join(", ")}`, missing.map((s) => ({ path: `serial_number.${s}`, message: "not completed" })));
+    throw new ApiError(
+      409,
+      "incomplete_table",
+      `Complete every requirement before submitting; missing: ${missing.join(", ")}`,
+      missing.map((s) => ({ path: `serial_number.${s}`, message: "not completed" })),
+    );
   if (submission.approved_at) throw conflict("already_approved", "This table is already approved");
   const stamp = c.get("now").toISOString();
   await c.get("db").update(requirementSubmissions).set({ submitted_at: stamp }).where(eq(requirementSubmissions.id, submission_id));
@@ -151,7 +176,10 @@ export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => 
   const { step_id, limit: requested, cursor } = c.req.valid("query");
   const limit = limitOf(requested);
   const rows = await pendingSubmissions(c.get("db"), step_id, decodeCursor(cursor, ["string", "string"]), limit);
-  return c.json(page(c, rows, limit, (r) => [r.submitted_at, r.submission_id]), 200);
+  return c.json(
+    page(c, rows, limit, (r) => [r.submitted_at, r.submission_id]),
+    200,
+  );
 };
 
 /**
@@ -163,8 +191,17 @@ async function loadForReview(c: Context<AppEnv>, submissionId: string, managerId
   const db = c.get("db");
   const ofSubmission = (column: typeof requirementSubmissions.participant_id | typeof requirementSubmissions.requirement_table_id) =>
     sql`(SELECT ${column} FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId})`;
-  const query = progressQuery(db, ofSubmission(requirementSubmissions.participant_id), coursesShowingTable(ofSubmission(requirementSubmissions.requirement_table_id)), examClock(c));
-  const [[submission], rows, ...own] = await db.batch([submissionWithTable(db, submissionId), rowsOf(db, submissionId), ...query.statements]);
+  const query = progressQuery(
+    db,
+    ofSubmission(requirementSubmissions.participant_id),
+    coursesShowingTable(ofSubmission(requirementSubmissions.requirement_table_id)),
+    examClock(c),
+  );
+  const [[submission], rows, ...own] = await db.batch([
+    submissionWithTable(db, submissionId),
+    rowsOf(db, submissionId),
+    ...query.statements,
+  ]);
   if (!submission) throw notFound("Submission", submissionId);
   return { db, submission, rows: rows as StoredRow[], progress: await query.finish(own, submission.participant_id) };
 }
@@ -173,13 +210,22 @@ async function loadForReview(c: Context<AppEnv>, submissionId: string, managerId
  * Milestones of every course the table's approval completes, conditional on the approval being stamped by
  * this batch's restamp (which runs before them). Written with the row decision or not at all.
  */
-function milestonesOnApproval(c: Context<AppEnv>, progress: ProgressSet, submission: SubmissionWithTable, approves: boolean, stamp: string) {
+function milestonesOnApproval(
+  c: Context<AppEnv>,
+  progress: ProgressSet,
+  submission: SubmissionWithTable,
+  approves: boolean,
+  stamp: string,
+) {
   if (!approves || submission.approved_at) return [];
   const after = progress.after({ approvedTables: [submission.requirement_table_id] });
   const approvedNow = sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submission.id} AND ${requirementSubmissions.approved_at} IS NOT NULL)`;
   return after
     .all()
-    .flatMap((p) => milestoneWrites(c.get("db"), submission.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow }).writes);
+    .flatMap(
+      (p) =>
+        milestoneWrites(c.get("db"), submission.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow }).writes,
+    );
 }
 
 export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
@@ -220,7 +266,11 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   if (reviewed.length === 0) throw conflict("row_changed", `Requirement ${serial_number} changed meanwhile; reload and review again`);
   const after = rest[rest.length - 1] as StoredRow[];
   return c.json(
-    { message: "Row updated", approved: body.approved, all_approved: stamped?.approved_at != null && allApproved(submission.requirements, after) },
+    {
+      message: "Row updated",
+      approved: body.approved,
+      all_approved: stamped?.approved_at != null && allApproved(submission.requirements, after),
+    },
     200,
   );
 };
@@ -258,5 +308,13 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
     restampApproval(db, submission_id, stamp),
     ...milestonesOnApproval(c, progress, submission, true, stamp),
   ]);
-  return c.json({ message: "Requirement table approved", submission_id, is_approved: stamped?.approved_at != null, approved_at: stamped?.approved_at ?? null }, 200);
+  return c.json(
+    {
+      message: "Requirement table approved",
+      submission_id,
+      is_approved: stamped?.approved_at != null,
+      approved_at: stamped?.approved_at ?? null,
+    },
+    200,
+  );
 };

@@ -4,7 +4,6 @@ import type { CursorValues } from "../lib/pagination";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
 import type { Db } from "../db/types";
 
-
 /** A submission with its table (aliased: D1 batch rows are keyed by column name). */
 export const submissionWithTable = (db: Db, submissionId: string) =>
   db
@@ -19,7 +18,10 @@ export const submissionWithTable = (db: Db, submissionId: string) =>
       requirements: requirementTables.requirements,
     })
     .from(requirementSubmissions)
-    .innerJoin(requirementTables, and(eq(requirementTables.id, requirementSubmissions.requirement_table_id), isNull(requirementTables.archived_at)))
+    .innerJoin(
+      requirementTables,
+      and(eq(requirementTables.id, requirementSubmissions.requirement_table_id), isNull(requirementTables.archived_at)),
+    )
     .where(eq(requirementSubmissions.id, submissionId));
 
 export type SubmissionWithTable = Awaited<ReturnType<typeof submissionWithTable>>[number];
@@ -37,7 +39,11 @@ const rowColumns = {
 };
 
 export const rowsOf = (db: Db, submissionId: string) =>
-  db.select(rowColumns).from(requirementRows).where(eq(requirementRows.submission_id, submissionId)).orderBy(asc(requirementRows.serial_number));
+  db
+    .select(rowColumns)
+    .from(requirementRows)
+    .where(eq(requirementRows.submission_id, submissionId))
+    .orderBy(asc(requirementRows.serial_number));
 
 /** Rows of the participant's submission for a table, without knowing the submission id yet. */
 export const rowsOfParticipantTable = (db: Db, participantId: string, tableId: string) =>
@@ -69,7 +75,10 @@ export const pendingSubmissions = (db: Db, stepId: string | undefined, after: Cu
       submitted_at: sql<string>`${requirementSubmissions.submitted_at}`.as("submitted_at"),
     })
     .from(requirementSubmissions)
-    .innerJoin(requirementTables, and(eq(requirementTables.id, requirementSubmissions.requirement_table_id), isNull(requirementTables.archived_at)))
+    .innerJoin(
+      requirementTables,
+      and(eq(requirementTables.id, requirementSubmissions.requirement_table_id), isNull(requirementTables.archived_at)),
+    )
     .where(
       and(
         isNotNull(requirementSubmissions.submitted_at),

@@ -81,6 +81,10 @@ export const approveTable = createRoute({
   tags,
   security,
   summary: "Approve every row at once, keeping remarks already given",
-  request: { params: SubmissionParams, query: managerQuery, body: { required: false, content: { "application/json": { schema: ApproveTableSchema } } } },
+  request: {
+    params: SubmissionParams,
+    query: managerQuery,
+    body: { required: false, content: { "application/json": { schema: ApproveTableSchema } } },
+  },
   responses: { 200: jsonResponse(TableApprovedSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
 });

@@ -13,7 +13,17 @@ import { isGated } from "../domain/progress";
 import { courseOfStep, milestoneWrites, progressQuery, stepRefusal } from "../progress";
 import { examClock } from "../lib/clock";
 import { progressError } from "../lib/progress-errors";
-import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep, type StepRow } from "./queries";
+import {
+  coursePreviousLinks,
+  examInfo,
+  examLinkWrites,
+  findStep,
+  findStepWithExam,
+  liveStep,
+  nextStepOrder,
+  toStep,
+  type StepRow,
+} from "./queries";
 import type * as routes from "./routes";
 
 export const getStep: Handler<typeof routes.getStep> = async (c) => {
@@ -48,7 +58,9 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
       has_exam: exam !== null,
       exam_id: exam?.id ?? null,
       exam_info: exam,
-      materials: own.map((m) => (withParticipant ? { ...toMaterial(m, origin(c)), is_completed: done.has(m.id) } : toMaterial(m, origin(c)))),
+      materials: own.map((m) =>
+        withParticipant ? { ...toMaterial(m, origin(c)), is_completed: done.has(m.id) } : toMaterial(m, origin(c)),
+      ),
       progress: withParticipant
         ? {
             is_started: state.is_started,
@@ -63,17 +75,11 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
   );
 };
 
-async function checkPrevious(
-  db: Db,
-  courseId: string,
-  stepId: string,
-  previous: string | null | undefined,
-) {
+async function checkPrevious(db: Db, courseId: string, stepId: string, previous: string | null | undefined) {
   if (previous == null) return;
   const links = await coursePreviousLinks(db, courseId);
   const previousOf = new Map(links.map((l) => [l.id, l.previous_step_id]));
-  if (!previousOf.has(previous))
-    throw badRequest("invalid_previous_step", `previous_step_id '${previous}' is not a step of this course`);
+  if (!previousOf.has(previous)) throw badRequest("invalid_previous_step", `previous_step_id '${previous}' is not a step of this course`);
   if (closesStepLoop(previousOf, stepId, previous))
     throw conflict("step_cycle", "That previous_step_id would make the steps unlock each other in a loop");
 }
@@ -141,15 +147,15 @@ export const deleteStep: Handler<typeof routes.deleteStep> = async (c) => {
   if (!step) throw notFound("Step", step_id);
   // Steps that unlocked after this one now unlock after its predecessor, so no learner is stranded.
   await db.batch([
-    db.update(steps).set({ archived_at: stamp, updated_at: stamp }).where(and(eq(steps.id, step_id), liveStep)),
+    db
+      .update(steps)
+      .set({ archived_at: stamp, updated_at: stamp })
+      .where(and(eq(steps.id, step_id), liveStep)),
     db
       .update(steps)
       .set({ previous_step_id: step.previous_step_id, updated_at: stamp })
       .where(and(eq(steps.previous_step_id, step_id), liveStep)),
-    db
-      .update(courses)
-      .set({ default_step_id: null, updated_at: stamp })
-      .where(eq(courses.default_step_id, step_id)),
+    db.update(courses).set({ default_step_id: null, updated_at: stamp }).where(eq(courses.default_step_id, step_id)),
     db
       .update(materials)
       .set({ archived_at: stamp })
@@ -165,7 +171,10 @@ export const linkExam: Handler<typeof routes.linkExam> = async (c) => {
   const stamp = c.get("now").toISOString();
   const [[step], [form]] = await db.batch([
     findStep(db, step_id),
-    db.select({ id: forms.id }).from(forms).where(and(eq(forms.id, form_id), isNull(forms.archived_at))),
+    db
+      .select({ id: forms.id })
+      .from(forms)
+      .where(and(eq(forms.id, form_id), isNull(forms.archived_at))),
   ]);
   if (!step) throw notFound("Step", step_id);
   if (!form) throw notFound("Form", form_id);

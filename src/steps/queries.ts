@@ -22,7 +22,11 @@ export function toStep(row: StepRow) {
 
 export const liveStep = isNull(steps.archived_at);
 
-export const findStep = (db: Db, id: string) => db.select().from(steps).where(and(eq(steps.id, id), liveStep));
+export const findStep = (db: Db, id: string) =>
+  db
+    .select()
+    .from(steps)
+    .where(and(eq(steps.id, id), liveStep));
 
 /**
  * A step with its course's visibility and its exam's summary, in one read. Joined columns get unique
@@ -44,7 +48,13 @@ export const findStepWithExam = (db: Db, id: string) =>
     .leftJoin(forms, and(eq(forms.id, steps.exam_id), isNull(forms.archived_at)))
     .where(and(eq(steps.id, id), liveStep));
 
-export function examInfo(row: { exam_id: string | null; exam_name: string | null; exam_duration: number | null; exam_total: number | null; exam_passing: number | null }) {
+export function examInfo(row: {
+  exam_id: string | null;
+  exam_name: string | null;
+  exam_duration: number | null;
+  exam_total: number | null;
+  exam_passing: number | null;
+}) {
   if (row.exam_id === null) return null;
   return {
     id: row.exam_id,
@@ -78,8 +88,14 @@ export function examLinkWrites(db: Db, stepId: string | null, formId: string, st
   if (!stepId) return [unlinkElsewhere, db.update(forms).set({ step_id: null, updated_at: stamp }).where(eq(forms.id, formId))] as const;
   return [
     unlinkElsewhere,
-    db.update(forms).set({ step_id: null, updated_at: stamp }).where(and(eq(forms.step_id, stepId), ne(forms.id, formId))),
+    db
+      .update(forms)
+      .set({ step_id: null, updated_at: stamp })
+      .where(and(eq(forms.step_id, stepId), ne(forms.id, formId))),
     db.update(forms).set({ step_id: stepId, updated_at: stamp }).where(eq(forms.id, formId)),
-    db.update(steps).set({ exam_id: formId, updated_at: stamp }).where(and(eq(steps.id, stepId), liveStep)),
+    db
+      .update(steps)
+      .set({ exam_id: formId, updated_at: stamp })
+      .where(and(eq(steps.id, stepId), liveStep)),
   ] as const;
 }

@@ -1,7 +1,15 @@
 import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
-import { CreateStepSchema, LinkExamQuery, MaterialsCompleteSchema, StepDetailSchema, StepParams, StepSchema, UpdateStepSchema } from "./schemas";
+import {
+  CreateStepSchema,
+  LinkExamQuery,
+  MaterialsCompleteSchema,
+  StepDetailSchema,
+  StepParams,
+  StepSchema,
+  UpdateStepSchema,
+} from "./schemas";
 
 const tags = ["Steps"];
 

@@ -5,9 +5,7 @@ import { planCourseLinks, planUnlink, type ChainRefusal, type LinkUpdate, type L
 function links(...chains: string[][]): Map<string, Links> {
   const map = new Map<string, Links>();
   for (const chain of chains)
-    chain.forEach((id, i) =>
-      map.set(id, { previous_course_id: chain[i - 1] ?? null, next_course_id: chain[i + 1] ?? null }),
-    );
+    chain.forEach((id, i) => map.set(id, { previous_course_id: chain[i - 1] ?? null, next_course_id: chain[i + 1] ?? null }));
   return map;
 }
 

@@ -48,8 +48,15 @@ const theory = (question_id: string, marks: number, max_words: number | null = n
 
 // q1: one correct option; q2: two correct options; q3: THEORY limited to 5 words; q4: THEORY without limit.
 const questions: Question[] = [
-  mcq("q1", 2, [["a", true], ["b", false]]),
-  mcq("q2", 1.5, [["a", true], ["b", false], ["c", true]]),
+  mcq("q1", 2, [
+    ["a", true],
+    ["b", false],
+  ]),
+  mcq("q2", 1.5, [
+    ["a", true],
+    ["b", false],
+    ["c", true],
+  ]),
   theory("q3", 10, 5),
   theory("q4", 5),
 ];
@@ -70,7 +77,12 @@ describe("attemptsAllowed", () => {
     { name: "rejections don't add", max: 3, attempts: s("Rejected", "Rejected"), expected: 3 },
     { name: "one retake adds one", max: 1, attempts: s("RetakeRequested"), expected: 2 },
     { name: "each retake adds one", max: 2, attempts: s("RetakeRequested", "RetakeRequested", "Rejected"), expected: 4 },
-    { name: "other statuses don't add", max: 1, attempts: s("InProgress", "Submitted", "UnderReview", "Approved", "Rejected"), expected: 1 },
+    {
+      name: "other statuses don't add",
+      max: 1,
+      attempts: s("InProgress", "Submitted", "UnderReview", "Approved", "Rejected"),
+      expected: 1,
+    },
   ];
   it.each(cases)("$name → $expected", ({ max, attempts, expected }) => {
     expect(attemptsAllowed(max, attempts)).toBe(expected);
@@ -84,7 +96,11 @@ describe("decideStart", () => {
   type Out = ReturnType<typeof decideStart>;
   const cases: { name: string; input: Partial<StartInput>; expected: Out }[] = [
     { name: "no exam", input: { has_exam: false }, expected: { kind: "refuse", reason: "no_exam" } },
-    { name: "no exam, even with an open attempt", input: { has_exam: false, attempts: [a("InProgress")] }, expected: { kind: "refuse", reason: "no_exam" } },
+    {
+      name: "no exam, even with an open attempt",
+      input: { has_exam: false, attempts: [a("InProgress")] },
+      expected: { kind: "refuse", reason: "no_exam" },
+    },
     { name: "first attempt", input: {}, expected: { kind: "start", attempt_number: 1 } },
     { name: "open attempt → resume", input: { attempts: [a("InProgress", "open")] }, expected: { kind: "resume", id: "open" } },
     {
@@ -98,7 +114,11 @@ describe("decideStart", () => {
       expected: { kind: "resume", id: "open" },
     },
     { name: "locked", input: { is_locked: true }, expected: { kind: "refuse", reason: "step_locked" } },
-    { name: "locked beats materials incomplete", input: { is_locked: true, materials_completed: false }, expected: { kind: "refuse", reason: "step_locked" } },
+    {
+      name: "locked beats materials incomplete",
+      input: { is_locked: true, materials_completed: false },
+      expected: { kind: "refuse", reason: "step_locked" },
+    },
     { name: "materials incomplete", input: { materials_completed: false }, expected: { kind: "refuse", reason: "materials_incomplete" } },
     { name: "already approved", input: { attempts: [a("Approved")] }, expected: { kind: "refuse", reason: "exam_already_approved" } },
     {
@@ -107,7 +127,11 @@ describe("decideStart", () => {
       expected: { kind: "refuse", reason: "exam_already_approved" },
     },
     { name: "awaiting review (Submitted)", input: { attempts: [a("Submitted")] }, expected: { kind: "refuse", reason: "awaiting_review" } },
-    { name: "awaiting review (UnderReview)", input: { attempts: [a("UnderReview")] }, expected: { kind: "refuse", reason: "awaiting_review" } },
+    {
+      name: "awaiting review (UnderReview)",
+      input: { attempts: [a("UnderReview")] },
+      expected: { kind: "refuse", reason: "awaiting_review" },
+    },
     {
       name: "awaiting review beats no attempts left",
       input: { max_attempts: 1, attempts: [a("Submitted")] },
@@ -118,9 +142,17 @@ describe("decideStart", () => {
       input: { max_attempts: 3, attempts: [a("Rejected"), a("Rejected"), a("Rejected")] },
       expected: { kind: "refuse", reason: "no_attempts_left" },
     },
-    { name: "attempts used up (max 1, one Rejected)", input: { max_attempts: 1, attempts: [a("Rejected")] }, expected: { kind: "refuse", reason: "no_attempts_left" } },
+    {
+      name: "attempts used up (max 1, one Rejected)",
+      input: { max_attempts: 1, attempts: [a("Rejected")] },
+      expected: { kind: "refuse", reason: "no_attempts_left" },
+    },
     { name: "after one Rejected, max 3 → attempt 2", input: { attempts: [a("Rejected")] }, expected: { kind: "start", attempt_number: 2 } },
-    { name: "after two Rejected, max 3 → attempt 3", input: { attempts: [a("Rejected"), a("Rejected")] }, expected: { kind: "start", attempt_number: 3 } },
+    {
+      name: "after two Rejected, max 3 → attempt 3",
+      input: { attempts: [a("Rejected"), a("Rejected")] },
+      expected: { kind: "start", attempt_number: 3 },
+    },
     {
       name: "a RetakeRequested grants one more (max 1 → attempt 2)",
       input: { max_attempts: 1, attempts: [a("RetakeRequested")] },
@@ -252,26 +284,46 @@ describe("checkAnswers", () => {
       expected: [],
     },
     { name: "valid with the second correct option", answers: answers([m("q2", "c")]), expected: [] },
-    { name: "unknown MCQ question", answers: answers([m("q9", "a")]), expected: [["mcq_answers.0.question_id", "'q9' is not a question of this exam"]] },
+    {
+      name: "unknown MCQ question",
+      answers: answers([m("q9", "a")]),
+      expected: [["mcq_answers.0.question_id", "'q9' is not a question of this exam"]],
+    },
     {
       name: "unknown MCQ question: its option isn't checked",
       answers: answers([m("q9", "zz")]),
       expected: [["mcq_answers.0.question_id", "'q9' is not a question of this exam"]],
     },
-    { name: "unknown THEORY question", answers: answers([], [t("q9", "x")]), expected: [["theory_answers.0.question_id", "'q9' is not a question of this exam"]] },
-    { name: "MCQ answer to a THEORY question", answers: answers([m("q3", "a")]), expected: [["mcq_answers.0.question_id", "'q3' is not an MCQ"]] },
+    {
+      name: "unknown THEORY question",
+      answers: answers([], [t("q9", "x")]),
+      expected: [["theory_answers.0.question_id", "'q9' is not a question of this exam"]],
+    },
+    {
+      name: "MCQ answer to a THEORY question",
+      answers: answers([m("q3", "a")]),
+      expected: [["mcq_answers.0.question_id", "'q3' is not an MCQ"]],
+    },
     {
       name: "THEORY answer to an MCQ question",
       answers: answers([], [t("q1", "a")]),
       expected: [["theory_answers.0.question_id", "'q1' is not a THEORY question"]],
     },
-    { name: "an option that does not exist", answers: answers([m("q1", "zz")]), expected: [["mcq_answers.0.selected_option_id", "'zz' is not an option of 'q1'"]] },
+    {
+      name: "an option that does not exist",
+      answers: answers([m("q1", "zz")]),
+      expected: [["mcq_answers.0.selected_option_id", "'zz' is not an option of 'q1'"]],
+    },
     {
       name: "an option of another question",
       answers: answers([m("q1", "c")]),
       expected: [["mcq_answers.0.selected_option_id", "'c' is not an option of 'q1'"]],
     },
-    { name: "an MCQ answered twice", answers: answers([m("q1", "a"), m("q1", "b")]), expected: [["mcq_answers.1.question_id", "'q1' is answered twice"]] },
+    {
+      name: "an MCQ answered twice",
+      answers: answers([m("q1", "a"), m("q1", "b")]),
+      expected: [["mcq_answers.1.question_id", "'q1' is answered twice"]],
+    },
     {
       name: "an MCQ answered twice, the second with a bad option",
       answers: answers([m("q1", "a"), m("q1", "x")]),
@@ -285,14 +337,22 @@ describe("checkAnswers", () => {
       answers: answers([], [t("q4", "a"), t("q3", "b"), t("q4", "c")]),
       expected: [["theory_answers.2.question_id", "'q4' is answered twice"]],
     },
-    { name: "max_words exceeded", answers: answers([], [t("q3", "one two three four five six")]), expected: [["theory_answers.0.answer_text", "6 words; at most 5 allowed"]] },
+    {
+      name: "max_words exceeded",
+      answers: answers([], [t("q3", "one two three four five six")]),
+      expected: [["theory_answers.0.answer_text", "6 words; at most 5 allowed"]],
+    },
     {
       name: "max_words exceeded with multiple spaces and newlines",
       answers: answers([], [t("q3", "  one\ntwo\n\n three   four\tfive\r\nsix  ")]),
       expected: [["theory_answers.0.answer_text", "6 words; at most 5 allowed"]],
     },
     { name: "exactly max_words is ok", answers: answers([], [t("q3", "one two three four five")]), expected: [] },
-    { name: "exactly max_words with odd whitespace is ok", answers: answers([], [t("q3", "\n one   two\n\nthree\tfour five  \n")]), expected: [] },
+    {
+      name: "exactly max_words with odd whitespace is ok",
+      answers: answers([], [t("q3", "\n one   two\n\nthree\tfour five  \n")]),
+      expected: [],
+    },
     { name: "no word limit", answers: answers([], [t("q4", "w ".repeat(500))]), expected: [] },
     {
       name: "20,001 characters",
@@ -338,14 +398,24 @@ describe("scoreMcq", () => {
     { name: "one correct, one wrong", questions, answers: [m("q1", "b"), m("q2", "a")], expected: 1.5 },
     { name: "unknown option", questions, answers: [m("q1", "zz")], expected: 0 },
     { name: "unknown question", questions, answers: [m("q9", "a")], expected: 0 },
-    { name: "THEORY question ignored even with a 'correct' option", questions: withTheoryOptions, answers: [m("q5", "x"), m("q1", "a")], expected: 2 },
+    {
+      name: "THEORY question ignored even with a 'correct' option",
+      questions: withTheoryOptions,
+      answers: [m("q5", "x"), m("q1", "a")],
+      expected: 2,
+    },
     {
       name: "fractional marks rounded to 2 decimals (0.1 + 0.2 → 0.3)",
       questions: [mcq("f1", 0.1, [["a", true]]), mcq("f2", 0.2, [["a", true]])],
       answers: [m("f1", "a"), m("f2", "a")],
       expected: 0.3,
     },
-    { name: "fractional marks rounded to 2 decimals (0.125 → 0.13)", questions: [mcq("f", 0.125, [["a", true]])], answers: [m("f", "a")], expected: 0.13 },
+    {
+      name: "fractional marks rounded to 2 decimals (0.125 → 0.13)",
+      questions: [mcq("f", 0.125, [["a", true]])],
+      answers: [m("f", "a")],
+      expected: 0.13,
+    },
     {
       name: "fractional marks rounded to 2 decimals (3 × 0.333 → 1)",
       questions: [mcq("f1", 0.333, [["a", true]]), mcq("f2", 0.333, [["a", true]]), mcq("f3", 0.333, [["a", true]])],
@@ -390,12 +460,15 @@ describe("canReview", () => {
 });
 
 describe("reviewTransition", () => {
-  it.each(actions.map((action) => ({ action, from: allowedFrom[action], to: leadsTo[action] })))("$action → $to", ({ action, from, to }) => {
-    const tr = reviewTransition(action);
-    expect(tr.to).toBe(to);
-    expect([...tr.from].sort()).toEqual([...from].sort());
-    for (const s of statuses) expect(canReview(s, action)).toBe(tr.from.includes(s));
-  });
+  it.each(actions.map((action) => ({ action, from: allowedFrom[action], to: leadsTo[action] })))(
+    "$action → $to",
+    ({ action, from, to }) => {
+      const tr = reviewTransition(action);
+      expect(tr.to).toBe(to);
+      expect([...tr.from].sort()).toEqual([...from].sort());
+      for (const s of statuses) expect(canReview(s, action)).toBe(tr.from.includes(s));
+    },
+  );
 });
 
 describe("checkGrades", () => {
@@ -405,14 +478,26 @@ describe("checkGrades", () => {
     { name: "valid grades", grades: [g("q3", 7), g("q4", 2.5)], expected: [] },
     { name: "exactly marks is ok", grades: [g("q3", 10)], expected: [] },
     { name: "0 is ok", grades: [g("q3", 0)], expected: [] },
-    { name: "an MCQ question", grades: [g("q1", 1)], expected: [["theory_grades.0.question_id", "'q1' is not a THEORY question of this exam"]] },
-    { name: "an unknown question", grades: [g("q9", 1)], expected: [["theory_grades.0.question_id", "'q9' is not a THEORY question of this exam"]] },
+    {
+      name: "an MCQ question",
+      grades: [g("q1", 1)],
+      expected: [["theory_grades.0.question_id", "'q1' is not a THEORY question of this exam"]],
+    },
+    {
+      name: "an unknown question",
+      grades: [g("q9", 1)],
+      expected: [["theory_grades.0.question_id", "'q9' is not a THEORY question of this exam"]],
+    },
     {
       name: "an unknown question: its marks aren't checked",
       grades: [g("q9", -1)],
       expected: [["theory_grades.0.question_id", "'q9' is not a THEORY question of this exam"]],
     },
-    { name: "graded twice", grades: [g("q3", 1), g("q4", 1), g("q3", 2)], expected: [["theory_grades.2.question_id", "'q3' is graded twice"]] },
+    {
+      name: "graded twice",
+      grades: [g("q3", 1), g("q4", 1), g("q3", 2)],
+      expected: [["theory_grades.2.question_id", "'q3' is graded twice"]],
+    },
     { name: "negative", grades: [g("q3", -1)], expected: [["theory_grades.0.marks_awarded", "must be within 0..10"]] },
     { name: "slightly negative", grades: [g("q4", -0.01)], expected: [["theory_grades.0.marks_awarded", "must be within 0..5"]] },
     { name: "above marks", grades: [g("q3", 10.01)], expected: [["theory_grades.0.marks_awarded", "must be within 0..10"]] },
@@ -492,10 +577,38 @@ describe("approvalOutcome", () => {
   const steps = (locked: boolean[]) => locked.map((l, i) => ({ id: `s${i + 1}`, is_locked: l }));
   it.each([
     // before locks, after locks, after completed, current, unlock_next_course → expected
-    [[false, true], [false, false], false, "s2", false, { next_step_unlocked: true, next_step_id: "s2", course_completed: false, enrol_next_course: false }],
-    [[false, false], [false, false], false, "s2", false, { next_step_unlocked: false, next_step_id: "s2", course_completed: false, enrol_next_course: false }],
-    [[false, false], [false, false], true, null, false, { next_step_unlocked: false, next_step_id: null, course_completed: true, enrol_next_course: true }],
-    [[false, true], [false, true], false, "s1", true, { next_step_unlocked: false, next_step_id: "s1", course_completed: false, enrol_next_course: true }],
+    [
+      [false, true],
+      [false, false],
+      false,
+      "s2",
+      false,
+      { next_step_unlocked: true, next_step_id: "s2", course_completed: false, enrol_next_course: false },
+    ],
+    [
+      [false, false],
+      [false, false],
+      false,
+      "s2",
+      false,
+      { next_step_unlocked: false, next_step_id: "s2", course_completed: false, enrol_next_course: false },
+    ],
+    [
+      [false, false],
+      [false, false],
+      true,
+      null,
+      false,
+      { next_step_unlocked: false, next_step_id: null, course_completed: true, enrol_next_course: true },
+    ],
+    [
+      [false, true],
+      [false, true],
+      false,
+      "s1",
+      true,
+      { next_step_unlocked: false, next_step_id: "s1", course_completed: false, enrol_next_course: true },
+    ],
   ] as const)("%j → %j after (completed %s, current %s, unlock %s)", (before, after, completed, current, unlock, expected) => {
     const result = approvalOutcome(
       { steps: steps([...before]), is_completed: false },
@@ -514,7 +627,15 @@ describe("approvalOutcome", () => {
 describe("answeredTheory and totalScore", () => {
   it.each([
     [null, []],
-    [{ theory_answers: [{ question_id: "t1", answer_text: "x" }, { question_id: "t2", answer_text: "   " }] }, ["t1"]],
+    [
+      {
+        theory_answers: [
+          { question_id: "t1", answer_text: "x" },
+          { question_id: "t2", answer_text: "   " },
+        ],
+      },
+      ["t1"],
+    ],
   ])("%j → %j", (answers, ids) => {
     expect([...answeredTheory(answers as Partial<Answers> | null)]).toEqual(ids);
   });
@@ -534,17 +655,90 @@ describe("attemptScores", () => {
     { question_id: "t1", question_type: "THEORY", options: [], marks: 10, max_words: null },
     { question_id: "t2", question_type: "THEORY", options: [], marks: 4, max_words: null },
   ];
-  const both = { theory_answers: [{ question_id: "t1", answer_text: "x" }, { question_id: "t2", answer_text: "y" }] };
-  const onlyT1 = { theory_answers: [{ question_id: "t1", answer_text: "x" }, { question_id: "t2", answer_text: "  " }] };
-  const cases: { name: string; questions: Question[]; answers: Partial<Answers> | null; grades: Record<string, number>; mcq: number | null; expected: { theory_score: number | null; total_score: number | null } }[] = [
-    { name: "answered, none graded → both null", questions: qs, answers: both, grades: {}, mcq: 5, expected: { theory_score: null, total_score: null } },
-    { name: "one of two graded → partial theory, no total", questions: qs, answers: both, grades: { t1: 8 }, mcq: 5, expected: { theory_score: 8, total_score: null } },
-    { name: "every answer graded → total = mcq + theory", questions: qs, answers: both, grades: { t1: 8, t2: 3 }, mcq: 5, expected: { theory_score: 11, total_score: 16 } },
-    { name: "the answered one graded, the blank one not → total", questions: qs, answers: onlyT1, grades: { t1: 8 }, mcq: 5, expected: { theory_score: 8, total_score: 13 } },
-    { name: "all THEORY blank → theory 0, total = mcq", questions: qs, answers: { theory_answers: [] }, grades: {}, mcq: 5, expected: { theory_score: 0, total_score: 5 } },
-    { name: "nothing saved at all → theory 0, total = mcq", questions: qs, answers: null, grades: {}, mcq: 0, expected: { theory_score: 0, total_score: 0 } },
-    { name: "MCQ-only exam → theory 0, total = mcq", questions: qs.slice(0, 1), answers: {}, grades: {}, mcq: 5, expected: { theory_score: 0, total_score: 5 } },
-    { name: "a grade of 0 counts", questions: qs, answers: onlyT1, grades: { t1: 0 }, mcq: 0, expected: { theory_score: 0, total_score: 0 } },
+  const both = {
+    theory_answers: [
+      { question_id: "t1", answer_text: "x" },
+      { question_id: "t2", answer_text: "y" },
+    ],
+  };
+  const onlyT1 = {
+    theory_answers: [
+      { question_id: "t1", answer_text: "x" },
+      { question_id: "t2", answer_text: "  " },
+    ],
+  };
+  const cases: {
+    name: string;
+    questions: Question[];
+    answers: Partial<Answers> | null;
+    grades: Record<string, number>;
+    mcq: number | null;
+    expected: { theory_score: number | null; total_score: number | null };
+  }[] = [
+    {
+      name: "answered, none graded → both null",
+      questions: qs,
+      answers: both,
+      grades: {},
+      mcq: 5,
+      expected: { theory_score: null, total_score: null },
+    },
+    {
+      name: "one of two graded → partial theory, no total",
+      questions: qs,
+      answers: both,
+      grades: { t1: 8 },
+      mcq: 5,
+      expected: { theory_score: 8, total_score: null },
+    },
+    {
+      name: "every answer graded → total = mcq + theory",
+      questions: qs,
+      answers: both,
+      grades: { t1: 8, t2: 3 },
+      mcq: 5,
+      expected: { theory_score: 11, total_score: 16 },
+    },
+    {
+      name: "the answered one graded, the blank one not → total",
+      questions: qs,
+      answers: onlyT1,
+      grades: { t1: 8 },
+      mcq: 5,
+      expected: { theory_score: 8, total_score: 13 },
+    },
+    {
+      name: "all THEORY blank → theory 0, total = mcq",
+      questions: qs,
+      answers: { theory_answers: [] },
+      grades: {},
+      mcq: 5,
+      expected: { theory_score: 0, total_score: 5 },
+    },
+    {
+      name: "nothing saved at all → theory 0, total = mcq",
+      questions: qs,
+      answers: null,
+      grades: {},
+      mcq: 0,
+      expected: { theory_score: 0, total_score: 0 },
+    },
+    {
+      name: "MCQ-only exam → theory 0, total = mcq",
+      questions: qs.slice(0, 1),
+      answers: {},
+      grades: {},
+      mcq: 5,
+      expected: { theory_score: 0, total_score: 5 },
+    },
+    {
+      name: "a grade of 0 counts",
+      questions: qs,
+      answers: onlyT1,
+      grades: { t1: 0 },
+      mcq: 0,
+      expected: { theory_score: 0, total_score: 0 },
+    },
   ];
   it.each(cases)("$name", ({ questions, answers, grades, mcq, expected }) => {
     expect(attemptScores(questions, answers, grades, mcq)).toEqual(expected);

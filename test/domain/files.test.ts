@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { checkUpload, contentDisposition, etagMatches, extensionForType, parseRange, safeFilename, sniff, unicodeFilename, type FileKind } from "../../src/domain/files";
+import {
+  checkUpload,
+  contentDisposition,
+  etagMatches,
+  extensionForType,
+  parseRange,
+  safeFilename,
+  sniff,
+  unicodeFilename,
+  type FileKind,
+} from "../../src/domain/files";
 
 /* ---------------- sample heads: the first bytes of real files of each kind ---------------- */
 
@@ -123,7 +133,7 @@ describe("checkUpload", () => {
     ["Video", "video/mp4", "mp4Isom", ok("mp4")],
     ["Video", "video/mp4", "mp4Mp42", ok("mp4")],
     ["Video", "video/webm", "webm", ok("webm")],
-    ["Video", "video/mp4; codecs=\"avc1.42E01E\"", "mp4Isom", ok("mp4")],
+    ["Video", 'video/mp4; codecs="avc1.42E01E"', "mp4Isom", ok("mp4")],
     ["Video", "video/mp4", "html", "file_content_mismatch"],
     ["Video", "video/mp4", "webm", "file_content_mismatch"],
     ["Video", "video/webm", "mp4Isom", "file_content_mismatch"],
@@ -291,10 +301,20 @@ describe("download names (RFC 6266 / RFC 5987)", () => {
   });
 
   it.each<[string, string, string | null, string]>([
-    ["Cyrillic", "Введение", "pdf", `inline; filename="Vvedenie.pdf"; filename*=UTF-8''%D0%92%D0%B2%D0%B5%D0%B4%D0%B5%D0%BD%D0%B8%D0%B5.pdf`],
+    [
+      "Cyrillic",
+      "Введение",
+      "pdf",
+      `inline; filename="Vvedenie.pdf"; filename*=UTF-8''%D0%92%D0%B2%D0%B5%D0%B4%D0%B5%D0%BD%D0%B8%D0%B5.pdf`,
+    ],
     ["ASCII with a space", "Lecture 1", "mp4", `inline; filename="Lecture_1.mp4"; filename*=UTF-8''Lecture%201.mp4`],
     // RFC 5987 attr-char excludes ' ( ) *, which encodeURIComponent leaves alone.
-    ["characters encodeURIComponent keeps", "it's (part) one!", "pdf", `inline; filename="its_part_one.pdf"; filename*=UTF-8''it%27s%20%28part%29%20one%21.pdf`],
+    [
+      "characters encodeURIComponent keeps",
+      "it's (part) one!",
+      "pdf",
+      `inline; filename="its_part_one.pdf"; filename*=UTF-8''it%27s%20%28part%29%20one%21.pdf`,
+    ],
   ])("header: %s", (_name, title, kind, expected) => {
     expect(contentDisposition(title, kind)).toBe(expected);
   });

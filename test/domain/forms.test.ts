@@ -200,9 +200,21 @@ describe("settleFormSettings", () => {
   });
 
   const cases: { name: string; marks: number[]; input: FormSettingsInput; settings: FormSettings; problems: Problem[] }[] = [
-    { name: "everything computed: total is the sum, 60% pass, 3 attempts", marks: [2, 3, 5], input: {}, settings: settings(10, 6, 60), problems: [] },
+    {
+      name: "everything computed: total is the sum, 60% pass, 3 attempts",
+      marks: [2, 3, 5],
+      input: {},
+      settings: settings(10, 6, 60),
+      problems: [],
+    },
     { name: "total_marks equal to the sum", marks: [2, 3, 5], input: { total_marks: 10 }, settings: settings(10, 6, 60), problems: [] },
-    { name: "total_marks equal to a floating sum (0.1 + 0.2)", marks: [0.1, 0.2], input: { total_marks: 0.3 }, settings: settings(0.3, 0.18, 60), problems: [] },
+    {
+      name: "total_marks equal to a floating sum (0.1 + 0.2)",
+      marks: [0.1, 0.2],
+      input: { total_marks: 0.3 },
+      settings: settings(0.3, 0.18, 60),
+      problems: [],
+    },
     {
       name: "total_marks above the sum",
       marks: [2, 3, 5],
@@ -217,12 +229,42 @@ describe("settleFormSettings", () => {
       settings: settings(8, 4.8, 60),
       problems: [{ path: "total_marks", message: "total_marks (7.5) must equal the sum of question marks (8)" }],
     },
-    { name: "passing_marks derived from passing_percentage", marks: [2, 3, 5], input: { passing_percentage: 50 }, settings: settings(10, 5, 50), problems: [] },
-    { name: "derived passing_marks rounded to 2 decimals", marks: [1, 2], input: { passing_percentage: 75 }, settings: settings(3, 2.25, 75), problems: [] },
+    {
+      name: "passing_marks derived from passing_percentage",
+      marks: [2, 3, 5],
+      input: { passing_percentage: 50 },
+      settings: settings(10, 5, 50),
+      problems: [],
+    },
+    {
+      name: "derived passing_marks rounded to 2 decimals",
+      marks: [1, 2],
+      input: { passing_percentage: 75 },
+      settings: settings(3, 2.25, 75),
+      problems: [],
+    },
     { name: "default percentage on an odd total", marks: [1, 1, 1, 1, 1, 1, 1], input: {}, settings: settings(7, 4.2, 60), problems: [] },
-    { name: "passing_percentage derived from passing_marks", marks: [2, 3, 5], input: { passing_marks: 4 }, settings: settings(10, 4, 40), problems: [] },
-    { name: "derived passing_percentage rounded to 2 decimals", marks: [1, 2], input: { passing_marks: 1 }, settings: settings(3, 1, 33.33), problems: [] },
-    { name: "passing_marks equal to total is allowed", marks: [2, 3, 5], input: { passing_marks: 10 }, settings: settings(10, 10, 100), problems: [] },
+    {
+      name: "passing_percentage derived from passing_marks",
+      marks: [2, 3, 5],
+      input: { passing_marks: 4 },
+      settings: settings(10, 4, 40),
+      problems: [],
+    },
+    {
+      name: "derived passing_percentage rounded to 2 decimals",
+      marks: [1, 2],
+      input: { passing_marks: 1 },
+      settings: settings(3, 1, 33.33),
+      problems: [],
+    },
+    {
+      name: "passing_marks equal to total is allowed",
+      marks: [2, 3, 5],
+      input: { passing_marks: 10 },
+      settings: settings(10, 10, 100),
+      problems: [],
+    },
     { name: "passing_marks 0", marks: [2, 3, 5], input: { passing_marks: 0 }, settings: settings(10, 0, 0), problems: [] },
     {
       name: "passing_marks above total",
@@ -269,7 +311,13 @@ describe("settleFormSettings", () => {
       settings: settings(0.3, 0.18, 60),
       problems: [],
     },
-    { name: "passing_marks and a matching passing_percentage", marks: [2, 3, 5], input: { passing_marks: 5, passing_percentage: 50 }, settings: settings(10, 5, 50), problems: [] },
+    {
+      name: "passing_marks and a matching passing_percentage",
+      marks: [2, 3, 5],
+      input: { passing_marks: 5, passing_percentage: 50 },
+      settings: settings(10, 5, 50),
+      problems: [],
+    },
     {
       name: "passing_marks and a passing_percentage within half a point",
       marks: [1, 2],
@@ -284,10 +332,34 @@ describe("settleFormSettings", () => {
       settings: settings(10, 5, 80),
       problems: [{ path: "passing_percentage", message: "passing_percentage (80) contradicts passing_marks (5 of 10)" }],
     },
-    { name: "a percentage within rounding to whole marks agrees (51 % of 10 = 5.1 → 5)", marks: [2, 3, 5], input: { passing_marks: 5, passing_percentage: 51 }, settings: settings(10, 5, 51), problems: [] },
-    { name: "50 % of 15 marks rounded up to 8 agrees; both stored as given", marks: [5, 10], input: { passing_marks: 8, passing_percentage: 50 }, settings: settings(15, 8, 50), problems: [] },
-    { name: "50 % of 15 marks rounded down to 7 agrees", marks: [5, 10], input: { passing_marks: 7, passing_percentage: 50 }, settings: settings(15, 7, 50), problems: [] },
-    { name: "50 % of 15 marks exactly (7.5) agrees", marks: [5, 10], input: { passing_marks: 7.5, passing_percentage: 50 }, settings: settings(15, 7.5, 50), problems: [] },
+    {
+      name: "a percentage within rounding to whole marks agrees (51 % of 10 = 5.1 → 5)",
+      marks: [2, 3, 5],
+      input: { passing_marks: 5, passing_percentage: 51 },
+      settings: settings(10, 5, 51),
+      problems: [],
+    },
+    {
+      name: "50 % of 15 marks rounded up to 8 agrees; both stored as given",
+      marks: [5, 10],
+      input: { passing_marks: 8, passing_percentage: 50 },
+      settings: settings(15, 8, 50),
+      problems: [],
+    },
+    {
+      name: "50 % of 15 marks rounded down to 7 agrees",
+      marks: [5, 10],
+      input: { passing_marks: 7, passing_percentage: 50 },
+      settings: settings(15, 7, 50),
+      problems: [],
+    },
+    {
+      name: "50 % of 15 marks exactly (7.5) agrees",
+      marks: [5, 10],
+      input: { passing_marks: 7.5, passing_percentage: 50 },
+      settings: settings(15, 7.5, 50),
+      problems: [],
+    },
     {
       name: "a whole mark off contradicts (50 % of 10 is 5, not 6)",
       marks: [2, 3, 5],
@@ -311,7 +383,13 @@ describe("settleFormSettings", () => {
       problems: [{ path: "max_attempts", message: "max_attempts must be at least 1" }],
     },
     { name: "no questions: total 0, pass bar 0", marks: [], input: {}, settings: settings(0, 0, 60), problems: [] },
-    { name: "no questions with passing_marks 0: percentage 0", marks: [], input: { passing_marks: 0 }, settings: settings(0, 0, 0), problems: [] },
+    {
+      name: "no questions with passing_marks 0: percentage 0",
+      marks: [],
+      input: { passing_marks: 0 },
+      settings: settings(0, 0, 0),
+      problems: [],
+    },
   ];
 
   it.each(cases)("$name", ({ marks, input, settings: expected, problems }) => {
@@ -375,9 +453,7 @@ describe("settleFormSettings: two pass bars that disagree", () => {
     [{ passing_marks: 9, passing_percentage: 80 }, 1],
     [{ passing_marks: 3, passing_percentage: 60 }, 1],
   ])("%o on a 15-mark form → %i problem(s)", (input, count) => {
-    const { questions } = normalizeQuestions([
-      { question_id: "q", question_type: "THEORY", question_text: "t", marks: 15 },
-    ]);
+    const { questions } = normalizeQuestions([{ question_id: "q", question_type: "THEORY", question_text: "t", marks: 15 }]);
     expect(settleFormSettings(questions, input).problems.filter((p) => p.path === "passing_percentage")).toHaveLength(count);
   });
 });

@@ -17,7 +17,12 @@ describe("checkStepReorder", () => {
       orders: [o("a", 0), o("b", 1), o("zz", 2)],
       expected: "step 'zz' does not belong to this course",
     },
-    { name: "any step in a course without steps", steps: new Set(), orders: [o("a", 0)], expected: "step 'a' does not belong to this course" },
+    {
+      name: "any step in a course without steps",
+      steps: new Set(),
+      orders: [o("a", 0)],
+      expected: "step 'a' does not belong to this course",
+    },
     { name: "duplicate step id", steps: course, orders: [o("a", 0), o("b", 1), o("a", 2)], expected: "step 'a' appears more than once" },
     {
       name: "duplicate step id with the same index reports the step",
@@ -25,8 +30,18 @@ describe("checkStepReorder", () => {
       orders: [o("a", 0), o("a", 0)],
       expected: "step 'a' appears more than once",
     },
-    { name: "duplicate order_index", steps: course, orders: [o("a", 1), o("b", 1)], expected: "order_index 1 is given to more than one step" },
-    { name: "duplicate order_index 0", steps: course, orders: [o("a", 0), o("c", 2), o("b", 0)], expected: "order_index 0 is given to more than one step" },
+    {
+      name: "duplicate order_index",
+      steps: course,
+      orders: [o("a", 1), o("b", 1)],
+      expected: "order_index 1 is given to more than one step",
+    },
+    {
+      name: "duplicate order_index 0",
+      steps: course,
+      orders: [o("a", 0), o("c", 2), o("b", 0)],
+      expected: "order_index 0 is given to more than one step",
+    },
     {
       name: "the first faulty entry wins (duplicate before unknown)",
       steps: course,
@@ -69,12 +84,42 @@ describe("closesStepLoop", () => {
     { name: "loop of length 1 (step after itself)", previousOf: prev({ a: null }), target: "a", previous: "a", expected: true },
     { name: "loop of length 2", previousOf: prev({ a: null, b: "a" }), target: "a", previous: "b", expected: true },
     { name: "loop of length 3", previousOf: prev({ a: null, b: "a", c: "b" }), target: "a", previous: "c", expected: true },
-    { name: "loop through the middle of a chain", previousOf: prev({ a: null, b: "a", c: "b", d: "c" }), target: "b", previous: "d", expected: true },
-    { name: "new step after the end of a chain", previousOf: prev({ a: null, b: "a", c: "b" }), target: "d", previous: "c", expected: false },
-    { name: "existing step moved earlier in its chain", previousOf: prev({ a: null, b: "a", c: "b" }), target: "c", previous: "a", expected: false },
-    { name: "head moved after a step of another chain", previousOf: prev({ a: null, b: "a", x: null }), target: "a", previous: "x", expected: false },
+    {
+      name: "loop through the middle of a chain",
+      previousOf: prev({ a: null, b: "a", c: "b", d: "c" }),
+      target: "b",
+      previous: "d",
+      expected: true,
+    },
+    {
+      name: "new step after the end of a chain",
+      previousOf: prev({ a: null, b: "a", c: "b" }),
+      target: "d",
+      previous: "c",
+      expected: false,
+    },
+    {
+      name: "existing step moved earlier in its chain",
+      previousOf: prev({ a: null, b: "a", c: "b" }),
+      target: "c",
+      previous: "a",
+      expected: false,
+    },
+    {
+      name: "head moved after a step of another chain",
+      previousOf: prev({ a: null, b: "a", x: null }),
+      target: "a",
+      previous: "x",
+      expected: false,
+    },
     { name: "previous not among the known steps", previousOf: prev({ a: null }), target: "a", previous: "ghost", expected: false },
-    { name: "target's own current previous does not matter", previousOf: prev({ a: "b", b: null }), target: "a", previous: "b", expected: false },
+    {
+      name: "target's own current previous does not matter",
+      previousOf: prev({ a: "b", b: null }),
+      target: "a",
+      previous: "b",
+      expected: false,
+    },
   ];
 
   it.each(cases)("$name", ({ previousOf, target, previous, expected }) => {

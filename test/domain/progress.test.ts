@@ -15,11 +15,7 @@ import {
 
 /* ------------------------------------------------ builders ------------------------------------------------ */
 
-const step = (
-  id: string,
-  order_index: number,
-  opts: { exam?: string; prev?: string; unlockOnExamPass?: boolean } = {},
-): StepFacts => ({
+const step = (id: string, order_index: number, opts: { exam?: string; prev?: string; unlockOnExamPass?: boolean } = {}): StepFacts => ({
   id,
   order_index,
   previous_step_id: opts.prev ?? null,
@@ -61,14 +57,34 @@ describe("examStatusOf", () => {
     { name: "under review shows as submitted", attempts: [a(1, "UnderReview")], expected: "Submitted" },
     { name: "approved", attempts: [a(1, "Approved")], expected: "Approved" },
     { name: "an earlier approval wins over a later rejection", attempts: [a(1, "Approved"), a(2, "Rejected")], expected: "Approved" },
-    { name: "an earlier approval wins over a later attempt in progress", attempts: [a(1, "Approved"), a(2, "InProgress")], expected: "Approved" },
-    { name: "a later approval wins over earlier rejections", attempts: [a(1, "Rejected"), a(2, "Rejected"), a(3, "Approved")], expected: "Approved" },
+    {
+      name: "an earlier approval wins over a later attempt in progress",
+      attempts: [a(1, "Approved"), a(2, "InProgress")],
+      expected: "Approved",
+    },
+    {
+      name: "a later approval wins over earlier rejections",
+      attempts: [a(1, "Rejected"), a(2, "Rejected"), a(3, "Approved")],
+      expected: "Approved",
+    },
     { name: "rejected", attempts: [a(1, "Rejected")], expected: "Rejected" },
     { name: "retake requested shows as rejected", attempts: [a(1, "RetakeRequested")], expected: "Rejected" },
     { name: "latest rejected after a retake", attempts: [a(1, "RetakeRequested"), a(2, "Rejected")], expected: "Rejected" },
-    { name: "latest by attempt_number, not array order (in progress last by number)", attempts: [a(3, "InProgress"), a(1, "Rejected"), a(2, "Rejected")], expected: "InProgress" },
-    { name: "latest by attempt_number, not array order (rejected last by number)", attempts: [a(2, "Rejected"), a(1, "Submitted")], expected: "Rejected" },
-    { name: "latest by attempt_number, not array order (submitted last by number)", attempts: [a(2, "Submitted"), a(1, "InProgress")], expected: "Submitted" },
+    {
+      name: "latest by attempt_number, not array order (in progress last by number)",
+      attempts: [a(3, "InProgress"), a(1, "Rejected"), a(2, "Rejected")],
+      expected: "InProgress",
+    },
+    {
+      name: "latest by attempt_number, not array order (rejected last by number)",
+      attempts: [a(2, "Rejected"), a(1, "Submitted")],
+      expected: "Rejected",
+    },
+    {
+      name: "latest by attempt_number, not array order (submitted last by number)",
+      attempts: [a(2, "Submitted"), a(1, "InProgress")],
+      expected: "Submitted",
+    },
   ];
   it.each(cases)("$name → $expected", ({ attempts, expected }) => {
     expect(examStatusOf(attempts)).toBe(expected);
@@ -83,7 +99,12 @@ describe("isMaterialComplete", () => {
     { name: "unmarked material", material: material("m", "s"), facts: facts({ done: ["other"] }), expected: false },
     { name: "optional marked material", material: material("m", "s", { optional: true }), facts: facts({ done: ["m"] }), expected: true },
     { name: "requirement table approved", material: material("m", "s", { table: "t1" }), facts: facts({ tables: ["t1"] }), expected: true },
-    { name: "requirement table not approved", material: material("m", "s", { table: "t1" }), facts: facts({ tables: ["t2"] }), expected: false },
+    {
+      name: "requirement table not approved",
+      material: material("m", "s", { table: "t1" }),
+      facts: facts({ tables: ["t2"] }),
+      expected: false,
+    },
     {
       name: "requirement table marked but not approved",
       material: material("m", "s", { table: "t1" }),
@@ -504,49 +525,105 @@ describe("courseState", () => {
         name: "untouched step",
         facts: facts(),
         step: "s1",
-        expected: { is_started: false, materials_completed: false, completed_material_ids: [], mandatory_count: 1, total_materials: 2, exam_status: "NotStarted" },
+        expected: {
+          is_started: false,
+          materials_completed: false,
+          completed_material_ids: [],
+          mandatory_count: 1,
+          total_materials: 2,
+          exam_status: "NotStarted",
+        },
       },
       {
         name: "started by an optional material only",
         facts: facts({ done: ["m1o"] }),
         step: "s1",
-        expected: { is_started: true, materials_completed: false, completed_material_ids: ["m1o"], mandatory_count: 1, total_materials: 2, exam_status: "NotStarted" },
+        expected: {
+          is_started: true,
+          materials_completed: false,
+          completed_material_ids: ["m1o"],
+          mandatory_count: 1,
+          total_materials: 2,
+          exam_status: "NotStarted",
+        },
       },
       {
         name: "started by a mandatory material; materials done lists only this step's",
         facts: facts({ done: ["m2b", "m1a"] }),
         step: "s2",
-        expected: { is_started: true, materials_completed: false, completed_material_ids: ["m2b"], mandatory_count: 2, total_materials: 3, exam_status: "NotStarted" },
+        expected: {
+          is_started: true,
+          materials_completed: false,
+          completed_material_ids: ["m2b"],
+          mandatory_count: 2,
+          total_materials: 3,
+          exam_status: "NotStarted",
+        },
       },
       {
         name: "mandatory materials done",
         facts: facts({ done: ["m2a", "m2b"] }),
         step: "s2",
-        expected: { is_started: true, materials_completed: true, completed_material_ids: ["m2a", "m2b"], mandatory_count: 2, total_materials: 3, exam_status: "NotStarted" },
+        expected: {
+          is_started: true,
+          materials_completed: true,
+          completed_material_ids: ["m2a", "m2b"],
+          mandatory_count: 2,
+          total_materials: 3,
+          exam_status: "NotStarted",
+        },
       },
       {
         name: "started by an attempt alone",
         facts: facts({ attempts: [attempt("e2", 1, "InProgress")] }),
         step: "s2",
-        expected: { is_started: true, materials_completed: false, completed_material_ids: [], mandatory_count: 2, total_materials: 3, exam_status: "InProgress" },
+        expected: {
+          is_started: true,
+          materials_completed: false,
+          completed_material_ids: [],
+          mandatory_count: 2,
+          total_materials: 3,
+          exam_status: "InProgress",
+        },
       },
       {
         name: "an attempt at another exam does not start the step",
         facts: facts({ attempts: [attempt("e3", 1, "Submitted")] }),
         step: "s2",
-        expected: { is_started: false, materials_completed: false, completed_material_ids: [], mandatory_count: 2, total_materials: 3, exam_status: "NotStarted" },
+        expected: {
+          is_started: false,
+          materials_completed: false,
+          completed_material_ids: [],
+          mandatory_count: 2,
+          total_materials: 3,
+          exam_status: "NotStarted",
+        },
       },
       {
         name: "exam status from the step's own exam attempts",
         facts: facts({ attempts: [attempt("e3", 1, "Approved"), attempt("e2", 1, "Rejected"), attempt("e2", 2, "UnderReview")] }),
         step: "s2",
-        expected: { is_started: true, materials_completed: false, completed_material_ids: [], mandatory_count: 2, total_materials: 3, exam_status: "Submitted" },
+        expected: {
+          is_started: true,
+          materials_completed: false,
+          completed_material_ids: [],
+          mandatory_count: 2,
+          total_materials: 3,
+          exam_status: "Submitted",
+        },
       },
       {
         name: "an approved requirement table starts and completes the step's materials",
         facts: facts({ tables: ["t3"] }),
         step: "s3",
-        expected: { is_started: true, materials_completed: true, completed_material_ids: ["rt3"], mandatory_count: 1, total_materials: 1, exam_status: "NotStarted" },
+        expected: {
+          is_started: true,
+          materials_completed: true,
+          completed_material_ids: ["rt3"],
+          mandatory_count: 1,
+          total_materials: 1,
+          exam_status: "NotStarted",
+        },
       },
     ];
     it.each(cases)("$name", ({ facts, step: id, expected }) => {

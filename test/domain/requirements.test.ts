@@ -13,7 +13,12 @@ import {
 
 /* ------------------------------------------------ builders ------------------------------------------------ */
 
-const req = (serial_number: number): Requirement => ({ serial_number, activity: `Activity ${serial_number}`, target: serial_number * 10, unit: "minutes" });
+const req = (serial_number: number): Requirement => ({
+  serial_number,
+  activity: `Activity ${serial_number}`,
+  target: serial_number * 10,
+  unit: "minutes",
+});
 const reqs = (...serials: number[]) => serials.map(req);
 
 /** A stored row; `approved` null (unreviewed) unless given. */
@@ -31,8 +36,10 @@ const row = (serial_number: number, opts: Partial<Omit<StoredRow, "serial_number
 });
 const done = (serial: number) => row(serial);
 const open = (serial: number) => row(serial, { completed: false, completed_value: null, remarks: null, completed_at: null });
-const approved = (serial: number) => row(serial, { approved: true, approved_by: "m1", approved_at: "2024-01-15T10:00:00.000Z", approval_remarks: "ok" });
-const rejected = (serial: number) => row(serial, { approved: false, approved_by: "m1", approved_at: "2024-01-15T10:00:00.000Z", approval_remarks: "redo" });
+const approved = (serial: number) =>
+  row(serial, { approved: true, approved_by: "m1", approved_at: "2024-01-15T10:00:00.000Z", approval_remarks: "ok" });
+const rejected = (serial: number) =>
+  row(serial, { approved: false, approved_by: "m1", approved_at: "2024-01-15T10:00:00.000Z", approval_remarks: "redo" });
 
 const unfilled = (serial: number) => ({
   ...req(serial),
@@ -50,7 +57,14 @@ const unfilled = (serial: number) => ({
 
 describe("rowStatuses", () => {
   it("merges stored data into its requirement by serial, every field", () => {
-    const stored = row(1, { completed_value: 16, remarks: "on time", approved: true, approved_by: "m1", approved_at: "2024-01-15T10:00:00.000Z", approval_remarks: "Excellent!" });
+    const stored = row(1, {
+      completed_value: 16,
+      remarks: "on time",
+      approved: true,
+      approved_by: "m1",
+      approved_at: "2024-01-15T10:00:00.000Z",
+      approval_remarks: "Excellent!",
+    });
     expect(rowStatuses(reqs(1), [stored])).toEqual([
       {
         serial_number: 1,
@@ -157,7 +171,12 @@ describe("tableCounts", () => {
   it.each<[string, Requirement[], StoredRow[], { completed: number; approved: number; total: number }]>([
     ["nothing stored", reqs(1, 2), [], { completed: 0, approved: 0, total: 2 }],
     ["partially filled", reqs(1, 2, 3), [done(1), open(2)], { completed: 1, approved: 0, total: 3 }],
-    ["approved null/false/true: only true counts", reqs(1, 2, 3), [done(1), rejected(2), approved(3)], { completed: 3, approved: 1, total: 3 }],
+    [
+      "approved null/false/true: only true counts",
+      reqs(1, 2, 3),
+      [done(1), rejected(2), approved(3)],
+      { completed: 3, approved: 1, total: 3 },
+    ],
     ["all approved", reqs(1, 2), [approved(1), approved(2)], { completed: 2, approved: 2, total: 2 }],
     ["removed serials are ignored", reqs(1, 3), [approved(1), approved(2), done(5)], { completed: 1, approved: 1, total: 2 }],
     ["only removed serials stored", reqs(7), [approved(1), approved(2)], { completed: 0, approved: 0, total: 1 }],

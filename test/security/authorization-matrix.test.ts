@@ -14,7 +14,21 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setClock } from "../../src/lib/clock";
 import { token, uniqueName } from "../helpers";
-import { BAD_AUTH, MORE_BAD_AUTH, buildWorld, describeReq, openApiDoc, operations, params, pdfBytes, responseProblems, send, type Person, type Req, type World } from "./lib";
+import {
+  BAD_AUTH,
+  MORE_BAD_AUTH,
+  buildWorld,
+  describeReq,
+  openApiDoc,
+  operations,
+  params,
+  pdfBytes,
+  responseProblems,
+  send,
+  type Person,
+  type Req,
+  type World,
+} from "./lib";
 
 afterEach(() => setClock(null));
 
@@ -91,7 +105,10 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /courses/{course_id}/steps/reorder": {
-    req: ({ w }) => ({ path: `/courses/${w.scratchCourse.id}/steps/reorder`, json: { step_orders: [{ step_id: w.scratchStep.id, order_index: 0 }] } }),
+    req: ({ w }) => ({
+      path: `/courses/${w.scratchCourse.id}/steps/reorder`,
+      json: { step_orders: [{ step_id: w.scratchStep.id, order_index: 0 }] },
+    }),
     self: 403,
     intruder: 403,
     manager: 200,
@@ -205,7 +222,14 @@ const MATRIX: Record<string, Row> = {
   /* ---------------- forms ---------------- */
   "GET /forms": { req: () => ({ path: "/forms" }), self: 200, intruder: 200, manager: 200 },
   "POST /forms": {
-    req: () => ({ path: "/forms", json: { name: uniqueName("matrix-form"), duration_minutes: 10, questions: [{ question_id: "t", question_type: "THEORY", question_text: "Why?", marks: 1 }] } }),
+    req: () => ({
+      path: "/forms",
+      json: {
+        name: uniqueName("matrix-form"),
+        duration_minutes: 10,
+        questions: [{ question_id: "t", question_type: "THEORY", question_text: "Why?", marks: 1 }],
+      },
+    }),
     self: 403,
     intruder: 403,
     manager: 201,
@@ -233,7 +257,10 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /requirement-tables/submissions/{submission_id}/rows": {
-    req: ({ w }) => ({ path: `/requirement-tables/submissions/${w.aTable}/rows`, json: { serial_number: 1, completed: true, completed_value: 16 } }),
+    req: ({ w }) => ({
+      path: `/requirement-tables/submissions/${w.aTable}/rows`,
+      json: { serial_number: 1, completed: true, completed_value: 16 },
+    }),
     namesOther: ({ w }) => ({
       path: q(`/requirement-tables/submissions/${w.aTable}/rows`, { participant_id: w.b.sub }),
       json: { serial_number: 1, completed: true, completed_value: 16 },
@@ -278,12 +305,20 @@ const MATRIX: Record<string, Row> = {
   },
   "GET /requirement-tables": { req: () => ({ path: "/requirement-tables" }), self: 200, intruder: 200, manager: 200 },
   "POST /requirement-tables": {
-    req: () => ({ path: "/requirement-tables", json: { name: uniqueName("matrix-table"), requirements: [{ serial_number: 1, activity: "Read", target: 1, unit: "pages" }] } }),
+    req: () => ({
+      path: "/requirement-tables",
+      json: { name: uniqueName("matrix-table"), requirements: [{ serial_number: 1, activity: "Read", target: 1, unit: "pages" }] },
+    }),
     self: 403,
     intruder: 403,
     manager: 201,
   },
-  "GET /requirement-tables/{table_id}": { req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}` }), self: 200, intruder: 200, manager: 200 },
+  "GET /requirement-tables/{table_id}": {
+    req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}` }),
+    self: 200,
+    intruder: 200,
+    manager: 200,
+  },
   "PUT /requirement-tables/{table_id}": {
     req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}`, json: { description: "changed by the matrix" } }),
     self: 403,
@@ -307,14 +342,20 @@ const MATRIX: Record<string, Row> = {
     manager: 403, // participants only
   },
   "PUT /forms/submissions/{submission_id}/answers": {
-    req: ({ w }) => ({ path: `/forms/submissions/${w.open}/answers`, json: { mcq_answers: [{ question_id: "q1", selected_option_id: "b" }] } }),
+    req: ({ w }) => ({
+      path: `/forms/submissions/${w.open}/answers`,
+      json: { mcq_answers: [{ question_id: "q1", selected_option_id: "b" }] },
+    }),
     self: 200,
     intruder: 403, // not_your_attempt
     manager: 403,
   },
   "POST /forms/submissions/{submission_id}/submit": {
     prepare: (w) => w.freshOpen(),
-    req: ({ st }) => ({ path: `/forms/submissions/${st.submission}/submit`, json: { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }] } }),
+    req: ({ st }) => ({
+      path: `/forms/submissions/${st.submission}/submit`,
+      json: { mcq_answers: [{ question_id: "q1", selected_option_id: "a" }] },
+    }),
     self: 200,
     intruder: 403,
     manager: 403,
@@ -335,7 +376,10 @@ const MATRIX: Record<string, Row> = {
   },
   "POST /form-submissions/{submission_id}/grade": {
     prepare: (w) => w.freshSubmitted(),
-    req: ({ st }) => ({ path: `/form-submissions/${st.submission}/grade`, json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] } }),
+    req: ({ st }) => ({
+      path: `/form-submissions/${st.submission}/grade`,
+      json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] },
+    }),
     self: 403,
     intruder: 403,
     manager: 200,
@@ -343,7 +387,12 @@ const MATRIX: Record<string, Row> = {
   "POST /form-submissions/{submission_id}/approve": {
     prepare: async (w) => {
       const p = await w.freshSubmitted();
-      const g = await send({ method: "POST", path: `/form-submissions/${p.submission}/grade`, token: w.manager, json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] } });
+      const g = await send({
+        method: "POST",
+        path: `/form-submissions/${p.submission}/grade`,
+        token: w.manager,
+        json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] },
+      });
       if (g.status !== 200) throw new Error(`grade ${g.status} ${g.text}`);
       return p;
     },
@@ -445,9 +494,13 @@ describe("authorization matrix", () => {
       if (!row) continue;
       const managerOnly = JSON.stringify(o.op["x-roles"]) === JSON.stringify(["manager"]);
       const participantAction = PARTICIPANT_WRITES.has(o.key);
-      if (o.method !== "GET" && !participantAction && !managerOnly) problems.push(`${o.key}: a write that is neither a participant action nor managerOnly`);
-      if (managerOnly && (row.self !== 403 || row.intruder !== 403)) problems.push(`${o.key}: managerOnly but participants are not expected 403`);
-      const hasParticipantParam = params(o.op, "query").some((p: any) => p.name === "participant_id") || params(o.op, "path").some((p: any) => p.name === "participant_id");
+      if (o.method !== "GET" && !participantAction && !managerOnly)
+        problems.push(`${o.key}: a write that is neither a participant action nor managerOnly`);
+      if (managerOnly && (row.self !== 403 || row.intruder !== 403))
+        problems.push(`${o.key}: managerOnly but participants are not expected 403`);
+      const hasParticipantParam =
+        params(o.op, "query").some((p: any) => p.name === "participant_id") ||
+        params(o.op, "path").some((p: any) => p.name === "participant_id");
       if (hasParticipantParam && !managerOnly && !row.namesOther) problems.push(`${o.key}: has participant_id but no names-other cell`);
       if (!hasParticipantParam && row.namesOther) problems.push(`${o.key}: names-other cell but no participant_id parameter`);
     }
@@ -464,13 +517,19 @@ describe("authorization matrix", () => {
     const ctx: Ctx = { w, st, self };
     const failures: string[] = [];
 
-    const run = async (who: string, expected: Expect, base: Omit<Req, "method" | "token">, auth: { token?: string; headers?: Record<string, string> }) => {
+    const run = async (
+      who: string,
+      expected: Expect,
+      base: Omit<Req, "method" | "token">,
+      auth: { token?: string; headers?: Record<string, string> },
+    ) => {
       const req: Req = { ...base, method, token: auth.token, headers: { ...base.headers, ...auth.headers } };
       const res = await send(req);
       counts.cells++;
       counts.byIdentity[who] = (counts.byIdentity[who] ?? 0) + 1;
       const problems = responseProblems(res);
-      if (!accepts(expected, res.status)) problems.unshift(`expected ${JSON.stringify(expected)}, got ${res.status} ${res.text.slice(0, 200)}`);
+      if (!accepts(expected, res.status))
+        problems.unshift(`expected ${JSON.stringify(expected)}, got ${res.status} ${res.text.slice(0, 200)}`);
       if (res.status === 401 && res.json?.code !== "unauthorized") problems.push(`401 with code ${res.json?.code}`);
       if (problems.length) failures.push(`[${who}] ${describeReq(req)} → ${problems.join("; ")}`);
       return res;
@@ -488,7 +547,12 @@ describe("authorization matrix", () => {
     const managerBase = (row.managerReq ?? row.req)(ctx);
     if (params(o!.op, "query").some((p: any) => p.name === "manager_id")) {
       const sep = managerBase.path.includes("?") ? "&" : "?";
-      await run("mgr-names-other", 403, { ...managerBase, path: `${managerBase.path}${sep}manager_id=${encodeURIComponent(uniqueName("other-manager"))}` }, { token: w.manager });
+      await run(
+        "mgr-names-other",
+        403,
+        { ...managerBase, path: `${managerBase.path}${sep}manager_id=${encodeURIComponent(uniqueName("other-manager"))}` },
+        { token: w.manager },
+      );
     }
     // 6. The manager.
     await run("manager", row.manager, managerBase, { token: w.manager });
@@ -500,7 +564,15 @@ describe("authorization matrix", () => {
     const failures: string[] = [];
     let cells = 0;
     // Bad tokens are refused before any state is read; rows that prepare state get throwaway stand-ins.
-    const st = { course: await w.freshCourse(), step: await w.freshStep(), form: await w.freshForm(), material: await w.freshDocumentWithFile(), table: await w.freshTable(), submission: w.submitted, p: "x" };
+    const st = {
+      course: await w.freshCourse(),
+      step: await w.freshStep(),
+      form: await w.freshForm(),
+      material: await w.freshDocumentWithFile(),
+      table: await w.freshTable(),
+      submission: w.submitted,
+      p: "x",
+    };
     for (const [key, row] of Object.entries(MATRIX)) {
       const [method] = key.split(" ") as [string];
       const base = row.req({ w, st, self: w.a });
@@ -524,7 +596,10 @@ describe("authorization matrix", () => {
     counts.byIdentity["more bad tokens"] = cells;
     const byToken = new Map<string, number>();
     for (const f of failures) byToken.set(f.slice(1, f.indexOf("]")), (byToken.get(f.slice(1, f.indexOf("]"))) ?? 0) + 1);
-    expect(failures.length, `${failures.length} failing cells; by token: ${JSON.stringify(Object.fromEntries(byToken))}\n${failures.slice(0, 6).join("\n")}`).toBe(0);
+    expect(
+      failures.length,
+      `${failures.length} failing cells; by token: ${JSON.stringify(Object.fromEntries(byToken))}\n${failures.slice(0, 6).join("\n")}`,
+    ).toBe(0);
   });
 
   it("reports the cells covered", () => {

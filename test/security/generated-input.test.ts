@@ -46,7 +46,15 @@ let doc: any;
 let w: World;
 const ids: Record<string, string[]> = {};
 const byKind = new Map<string, Record<string, number>>();
-const totals = { cases: 0, fiveXX: 0, twoXX: 0, fourXX: 0, undocumented: new Map<string, number>(), extras: new Set<string>(), validCases: 0 };
+const totals = {
+  cases: 0,
+  fiveXX: 0,
+  twoXX: 0,
+  fourXX: 0,
+  undocumented: new Map<string, number>(),
+  extras: new Set<string>(),
+  validCases: 0,
+};
 
 beforeAll(async () => {
   doc = await openApiDoc();
@@ -75,9 +83,15 @@ function idKind(name: string | undefined, path: string): string {
   return "any";
 }
 
-const allIds = () => Object.entries(ids).filter(([k]) => k !== "participant").flatMap(([, v]) => v);
+const allIds = () =>
+  Object.entries(ids)
+    .filter(([k]) => k !== "participant")
+    .flatMap(([, v]) => v);
 const ownIds = (kind: string) => (kind === "any" ? allIds() : (ids[kind] ?? allIds()));
-const otherKindIds = (kind: string) => Object.entries(ids).filter(([k]) => k !== kind && k !== "participant").flatMap(([, v]) => v);
+const otherKindIds = (kind: string) =>
+  Object.entries(ids)
+    .filter(([k]) => k !== kind && k !== "participant")
+    .flatMap(([, v]) => v);
 
 /** encodeURIComponent that survives lone surrogates: they go out as the invalid UTF-8 bytes of a surrogate. */
 function encode(s: string): string {
@@ -114,7 +128,7 @@ const ODD_STRINGS = [
   "ﷺ",
   "\r\n\r\n",
   "'; DROP TABLE courses; --",
-  "\" OR \"1\"=\"1",
+  '" OR "1"="1',
   "%00",
   "%s%s%n",
   "${7*7}{{7*7}}",
@@ -138,9 +152,72 @@ const oddString = fc.oneof(
   { arbitrary: fc.string({ unit: fc.constantFrom("\uD800", "\uDFFF", "a", "\u0000", "\u202E"), maxLength: 20 }), weight: 1 },
 );
 
-const ODD_NUMBERS = [-1, -0, 0, 0.5, -0.5, 1.5, 1e-7, 5e-324, 2 ** 31, 2 ** 32 + 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e21, 1e300, -1e300, Number.MAX_VALUE, -Number.MAX_VALUE, 1_000_001, 100_001, 10_001, 1_000_000_001, 2_000_001, 1441, 101];
-const RAW_NUMBER_TOKENS = ["1e999", "-1e999", "1E400", "NaN", "Infinity", "-Infinity", "0x10", "01", "1.", ".5", "+1", "1e-999", "123456789012345678901234567890", "-0.0e0", "1_000"];
-const WRONG_TYPE_VALUES: unknown[] = [0, -1, 1.5, 1e308, true, false, null, "", "x", "NaN", "Infinity", "1e999", "12", [], [1, 2], ["a"], {}, { a: 1 }, [[[]]], { "": null }];
+const ODD_NUMBERS = [
+  -1,
+  -0,
+  0,
+  0.5,
+  -0.5,
+  1.5,
+  1e-7,
+  5e-324,
+  2 ** 31,
+  2 ** 32 + 1,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 53),
+  1e21,
+  1e300,
+  -1e300,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  1_000_001,
+  100_001,
+  10_001,
+  1_000_000_001,
+  2_000_001,
+  1441,
+  101,
+];
+const RAW_NUMBER_TOKENS = [
+  "1e999",
+  "-1e999",
+  "1E400",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "0x10",
+  "01",
+  "1.",
+  ".5",
+  "+1",
+  "1e-999",
+  "123456789012345678901234567890",
+  "-0.0e0",
+  "1_000",
+];
+const WRONG_TYPE_VALUES: unknown[] = [
+  0,
+  -1,
+  1.5,
+  1e308,
+  true,
+  false,
+  null,
+  "",
+  "x",
+  "NaN",
+  "Infinity",
+  "1e999",
+  "12",
+  [],
+  [1, 2],
+  ["a"],
+  {},
+  { a: 1 },
+  [[[]]],
+  { "": null },
+];
 const EXTRA_KEYS = [
   "id",
   "created_by",
@@ -172,31 +249,31 @@ const MALFORMED = [
   "{",
   "}",
   "[",
-  "{\"a\":}",
+  '{"a":}',
   "{'name':'x'}",
-  "{\"name\":\"x\",}",
-  "{\"name\":\"x\"}{}",
+  '{"name":"x",}',
+  '{"name":"x"}{}',
   "\uFEFF{}",
-  "{\"name\":\"x\" /* comment */}",
+  '{"name":"x" /* comment */}',
   "undefined",
   "NaN",
-  "{\"name\":NaN}",
-  "{\"name\":Infinity}",
-  "{\"name\":\"\\uZZZZ\"}",
-  "{\"name\":\"\\ud800\"}",
-  "\"\\u0000\"",
-  "{\"__proto__\":{\"role\":\"manager\"}}",
-  "{\"constructor\":{\"prototype\":{\"x\":1}}}",
-  "{\"name\":\"x\",\"name\":\"y\"}",
+  '{"name":NaN}',
+  '{"name":Infinity}',
+  '{"name":"\\uZZZZ"}',
+  '{"name":"\\ud800"}',
+  '"\\u0000"',
+  '{"__proto__":{"role":"manager"}}',
+  '{"constructor":{"prototype":{"x":1}}}',
+  '{"name":"x","name":"y"}',
   "\u0000",
   "nul",
   "tru",
-  "{\"a\":1]",
+  '{"a":1]',
   "[".repeat(100_000) + "]".repeat(100_000),
-  "{\"a\":".repeat(20_000) + "1" + "}".repeat(20_000),
+  '{"a":'.repeat(20_000) + "1" + "}".repeat(20_000),
   "[".repeat(50_000),
-  "{\"name\":\"" + "\\".repeat(11) + "\"}",
-  "{\"questions\":[" + "{},".repeat(5000) + "{}]}",
+  '{"name":"' + "\\".repeat(11) + '"}',
+  '{"questions":[' + "{},".repeat(5000) + "{}]}",
 ];
 
 const CONTENT_TYPES = [
@@ -268,7 +345,8 @@ function shaped(schema: any, name: string | undefined, path: string, depth = 0):
           const kind = idKind(name, path);
           return fc.oneof({ arbitrary: fc.constantFrom(...ownIds(kind)), weight: 4 }, { arbitrary: hex24, weight: 1 });
         }
-        if (s.format === "uri") return fc.constantFrom("https://example.com/a", "http://example.org/p?q=1#f", "https://cdn.example.com/v.mp4");
+        if (s.format === "uri")
+          return fc.constantFrom("https://example.com/a", "http://example.org/p?q=1#f", "https://cdn.example.com/v.mp4");
         const max = Math.min(s.maxLength ?? 40, 40);
         const min = Math.max(s.minLength ?? 0, 0);
         return fc.oneof(
@@ -277,16 +355,25 @@ function shaped(schema: any, name: string | undefined, path: string, depth = 0):
         );
       }
       case "integer":
-        return fc.integer({ min: Math.ceil(s.minimum ?? (typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 1 : 0)), max: Math.floor(Math.min(s.maximum ?? 1000, 1_000_000)) });
+        return fc.integer({
+          min: Math.ceil(s.minimum ?? (typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 1 : 0)),
+          max: Math.floor(Math.min(s.maximum ?? 1000, 1_000_000)),
+        });
       case "number": {
         const min = s.minimum ?? (typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 0.01 : 0);
-        return fc.oneof(fc.integer({ min: Math.ceil(min), max: Math.floor(Math.min(s.maximum ?? 1000, 1000)) }), fc.double({ min, max: Math.min(s.maximum ?? 1000, 1000), noNaN: true, noDefaultInfinity: true }));
+        return fc.oneof(
+          fc.integer({ min: Math.ceil(min), max: Math.floor(Math.min(s.maximum ?? 1000, 1000)) }),
+          fc.double({ min, max: Math.min(s.maximum ?? 1000, 1000), noNaN: true, noDefaultInfinity: true }),
+        );
       }
       case "boolean":
         return fc.boolean();
       case "array": {
         if (depth > 6) return fc.constant([]);
-        return fc.array(shaped(s.items ?? {}, name, path, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.max(Math.min(s.maxItems ?? 3, 3), s.minItems ?? 0) });
+        return fc.array(shaped(s.items ?? {}, name, path, depth + 1), {
+          minLength: s.minItems ?? 0,
+          maxLength: Math.max(Math.min(s.maxItems ?? 3, 3), s.minItems ?? 0),
+        });
       }
       case "object": {
         if (depth > 6 || !s.properties) return fc.constant({});
@@ -312,7 +399,8 @@ function slots(schema: any, value: any, name?: string, at: (string | number)[] =
   if (branches) s = deref(doc, branches.find((b: any) => checkSchema(doc, b, value).length === 0) ?? branches[0]);
   out.push({ path: at, schema: s, name });
   if (Array.isArray(value)) value.forEach((v, i) => slots(s.items ?? {}, v, name, [...at, i], out));
-  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) slots(s.properties?.[k] ?? {}, v, k, [...at, k], out);
+  else if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) slots(s.properties?.[k] ?? {}, v, k, [...at, k], out);
   return out;
 }
 
@@ -349,14 +437,46 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { arbitrary: fc.constant({ kind: "none" as const }), weight: 5 },
   { arbitrary: fc.record({ kind: fc.constant("wrongType" as const), value: fc.constantFrom(...WRONG_TYPE_VALUES) }), weight: 5 },
   { arbitrary: fc.constant({ kind: "dropRequired" as const }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant("extraField" as const), key: fc.oneof(fc.constantFrom(...EXTRA_KEYS), fc.string({ maxLength: 12 })), value: fc.jsonValue({ maxDepth: 2 }) }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant("stringLimit" as const), over: fc.boolean(), ch: fc.constantFrom("a", "é", "😀", "\u0000", "\u202E", " ", "\uD800") }), weight: 5 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("extraField" as const),
+      key: fc.oneof(fc.constantFrom(...EXTRA_KEYS), fc.string({ maxLength: 12 })),
+      value: fc.jsonValue({ maxDepth: 2 }),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("stringLimit" as const),
+      over: fc.boolean(),
+      ch: fc.constantFrom("a", "é", "😀", "\u0000", "\u202E", " ", "\uD800"),
+    }),
+    weight: 5,
+  },
   { arbitrary: fc.record({ kind: fc.constant("hugeArray" as const), factor: fc.constantFrom(1, 1, 2, 20) }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant("oddString" as const), value: oddString }), weight: 4 },
-  { arbitrary: fc.record({ kind: fc.constant("oddNumber" as const), value: fc.oneof(fc.constantFrom(...ODD_NUMBERS), fc.double(), fc.integer({ min: -(2 ** 31), max: 2 ** 31 })) }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("oddNumber" as const),
+      value: fc.oneof(fc.constantFrom(...ODD_NUMBERS), fc.double(), fc.integer({ min: -(2 ** 31), max: 2 ** 31 })),
+    }),
+    weight: 4,
+  },
   { arbitrary: fc.record({ kind: fc.constant("rawNumber" as const), token: fc.constantFrom(...RAW_NUMBER_TOKENS) }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant("wrongId" as const), value: fc.oneof(fc.constantFrom(...BAD_PATH_IDS.map((x) => decodeURIComponentSafe(x))), hex24, fc.string({ maxLength: 30 })) }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant("wholeBody" as const), value: fc.constantFrom<unknown>(null, [], "str", 0, true, [{}], 1e308) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("wrongId" as const),
+      value: fc.oneof(fc.constantFrom(...BAD_PATH_IDS.map((x) => decodeURIComponentSafe(x))), hex24, fc.string({ maxLength: 30 })),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("wholeBody" as const),
+      value: fc.constantFrom<unknown>(null, [], "str", 0, true, [{}], 1e308),
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ kind: fc.constant("malformed" as const), text: fc.constantFrom(...MALFORMED), cut: fc.nat() }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant("contentType" as const), type: fc.constantFrom(...CONTENT_TYPES) }), weight: 3 },
   { arbitrary: fc.constant({ kind: "noContentType" as const }), weight: 1 },
@@ -376,7 +496,13 @@ function decodeURIComponentSafe(s: string): string {
 const RAW_MARK = (i: number) => `\u0001RAW${i}\u0001`;
 
 /** Applies a body mutation; returns the request body parts. */
-function mutateBody(schema: any, value: any, m: Mutation, pick: number, path: string): { label: string; json?: unknown; raw?: BodyInit | null; contentType?: string | null } {
+function mutateBody(
+  schema: any,
+  value: any,
+  m: Mutation,
+  pick: number,
+  path: string,
+): { label: string; json?: unknown; raw?: BodyInit | null; contentType?: string | null } {
   const v = clone(value);
   const all = slots(schema, v);
   const choose = <T>(xs: T[]) => xs[pick % xs.length]!;
@@ -414,7 +540,10 @@ function mutateBody(schema: any, value: any, m: Mutation, pick: number, path: st
       const len = slot.schema.maxLength + (m.over ? 1 : 0);
       const unit = m.ch.length;
       const str = m.ch.repeat(Math.floor(len / unit)) + "a".repeat(len % unit);
-      return { label: `stringLimit(${m.over ? "max+1" : "max"}=${len},${JSON.stringify(m.ch)})@${slot.path.join(".")}`, json: setAt(v, slot.path, str) };
+      return {
+        label: `stringLimit(${m.over ? "max+1" : "max"}=${len},${JSON.stringify(m.ch)})@${slot.path.join(".")}`,
+        json: setAt(v, slot.path, str),
+      };
     }
     case "hugeArray": {
       const arrs = all.filter((s) => s.schema.type === "array" || s.schema.items);
@@ -431,12 +560,16 @@ function mutateBody(schema: any, value: any, m: Mutation, pick: number, path: st
       return { label: `oddString@${slot.path.join(".") || "$"}`, json: setAt(v, slot.path, m.value) };
     }
     case "oddNumber": {
-      const nums = all.filter((s) => ["number", "integer"].some((t) => s.schema.type === t || (Array.isArray(s.schema.type) && s.schema.type.includes(t))));
+      const nums = all.filter((s) =>
+        ["number", "integer"].some((t) => s.schema.type === t || (Array.isArray(s.schema.type) && s.schema.type.includes(t))),
+      );
       const slot = nums.length ? choose(nums) : choose(all);
       return { label: `oddNumber(${m.value})@${slot.path.join(".") || "$"}`, json: setAt(v, slot.path, m.value) };
     }
     case "rawNumber": {
-      const nums = all.filter((s) => ["number", "integer"].some((t) => s.schema.type === t || (Array.isArray(s.schema.type) && s.schema.type.includes(t))));
+      const nums = all.filter((s) =>
+        ["number", "integer"].some((t) => s.schema.type === t || (Array.isArray(s.schema.type) && s.schema.type.includes(t))),
+      );
       const slot = nums.length ? choose(nums) : choose(all);
       const marked = setAt(v, slot.path, RAW_MARK(0));
       const text = jsonText(marked).replace(JSON.stringify(RAW_MARK(0)), m.token);
@@ -455,7 +588,11 @@ function mutateBody(schema: any, value: any, m: Mutation, pick: number, path: st
     case "malformed": {
       if (m.cut % 3 === 0) {
         const text = jsonText(v ?? {});
-        return { label: `truncated@${m.cut % Math.max(text.length, 1)}`, raw: text.slice(0, m.cut % Math.max(text.length, 1)), contentType: "application/json" };
+        return {
+          label: `truncated@${m.cut % Math.max(text.length, 1)}`,
+          raw: text.slice(0, m.cut % Math.max(text.length, 1)),
+          contentType: "application/json",
+        };
       }
       return { label: `malformed(${clip(JSON.stringify(m.text), 40)})`, raw: m.text, contentType: "application/json" };
     }
@@ -498,18 +635,41 @@ function pathParamArb(p: any, path: string): fc.Arbitrary<{ value: string; label
     { arbitrary: fc.constantFrom("0", "-1", "1.5", "1e3", "99999999999999999999", "0x1", "Infinity"), weight: kind === "serial" ? 3 : 0 },
     { arbitrary: fc.constantFrom("a".repeat(201), "%F0%9F%98%80".repeat(60)), weight: kind === "participant" ? 2 : 0 },
   );
-  return fc.oneof({ arbitrary: good.map((value) => ({ value, label: "" })), weight: 3 }, { arbitrary: bad.map((value) => ({ value, label: `path:${p.name}=${clip(value, 30)}` })), weight: 1 });
+  return fc.oneof(
+    { arbitrary: good.map((value) => ({ value, label: "" })), weight: 3 },
+    { arbitrary: bad.map((value) => ({ value, label: `path:${p.name}=${clip(value, 30)}` })), weight: 1 },
+  );
 }
 
 function queryArb(qs: any[], path: string): fc.Arbitrary<{ text: string; label: string }> {
-  const extras = fc.constantFrom("unknown=1", "%zz=1", "a[]=1&a[]=2", "&", "=x", "&&&=", "participant_id=someone-else", "manager_id=someone-else", "is_admin=true", "token=");
+  const extras = fc.constantFrom(
+    "unknown=1",
+    "%zz=1",
+    "a[]=1&a[]=2",
+    "&",
+    "=x",
+    "&&&=",
+    "participant_id=someone-else",
+    "manager_id=someone-else",
+    "is_admin=true",
+    "token=",
+  );
   if (!qs.length)
-    return fc.oneof({ arbitrary: fc.constant({ text: "", label: "" }), weight: 4 }, { arbitrary: extras.map((t) => ({ text: t, label: `query:extra:${t}` })), weight: 1 });
+    return fc.oneof(
+      { arbitrary: fc.constant({ text: "", label: "" }), weight: 4 },
+      { arbitrary: extras.map((t) => ({ text: t, label: `query:extra:${t}` })), weight: 1 },
+    );
   // Schema-shaped values for every parameter (optional ones sometimes left out), then at most one mutation.
   const goods = qs.map((p) => {
     const s = deref(doc, p.schema);
     const good: fc.Arbitrary<string> =
-      p.name === "participant_id" ? fc.constantFrom(...ids.participant!) : p.name === "manager_id" ? fc.constant(w.managerSub) : p.name === "token" ? fc.string({ maxLength: 20 }) : shaped(s, p.name, path).map(String);
+      p.name === "participant_id"
+        ? fc.constantFrom(...ids.participant!)
+        : p.name === "manager_id"
+          ? fc.constant(w.managerSub)
+          : p.name === "token"
+            ? fc.string({ maxLength: 20 })
+            : shaped(s, p.name, path).map(String);
     return p.required ? good.map((v) => v as string | null) : fc.option(good, { nil: null, freq: 2 });
   });
   const bad: fc.Arbitrary<string> = fc.oneof(
@@ -521,17 +681,30 @@ function queryArb(qs: any[], path: string): fc.Arbitrary<{ text: string; label: 
   const mutation = fc.oneof(
     { arbitrary: fc.constant({ mode: "none" as const }), weight: 3 },
     { arbitrary: fc.record({ mode: fc.constantFrom("bad" as const, "dup" as const), which: fc.nat(), value: bad }), weight: 4 },
-    { arbitrary: fc.record({ mode: fc.constant("rawpct" as const), which: fc.nat(), value: fc.constantFrom("%", "%zz", "%E0%A4%A", "%ED%A0%80", "%00", "%FF%FE", "+%2B+", "a%26b%3Dc") }), weight: 2 },
+    {
+      arbitrary: fc.record({
+        mode: fc.constant("rawpct" as const),
+        which: fc.nat(),
+        value: fc.constantFrom("%", "%zz", "%E0%A4%A", "%ED%A0%80", "%00", "%FF%FE", "+%2B+", "a%26b%3Dc"),
+      }),
+      weight: 2,
+    },
     { arbitrary: fc.constant({ mode: "omitRequired" as const }), weight: qs.some((p) => p.required) ? 1 : 0 },
     { arbitrary: fc.record({ mode: fc.constant("extra" as const), value: extras }), weight: 2 },
   );
   return fc.tuple(fc.tuple(...goods), mutation).map(([values, m]) => {
-    const parts = qs.map((p, i) => ({ name: p.name as string, required: !!p.required, value: values[i] as string | null, raw: null as string | null }));
+    const parts = qs.map((p, i) => ({
+      name: p.name as string,
+      required: !!p.required,
+      value: values[i] as string | null,
+      raw: null as string | null,
+    }));
     let label = "";
     if (m.mode === "bad" || m.mode === "dup" || m.mode === "rawpct") {
       const target = parts[m.which % parts.length]!;
       if (m.mode === "bad") target.value = m.value;
-      else if (m.mode === "dup") target.raw = `${encode(target.name)}=${encode(target.value ?? "x")}&${encode(target.name)}=${encode(m.value)}`;
+      else if (m.mode === "dup")
+        target.raw = `${encode(target.name)}=${encode(target.value ?? "x")}&${encode(target.name)}=${encode(m.value)}`;
       else target.raw = `${encode(target.name)}=${m.value}`;
       label = `query:${m.mode}:${target.name}=${clip(JSON.stringify(m.value), 30)}`;
     } else if (m.mode === "omitRequired") {
@@ -560,12 +733,38 @@ function caseArb(o: Operation): fc.Arbitrary<Case> {
   const pathArb: fc.Arbitrary<{ value: string; label: string }[]> = fc.tuple(...pathParams.map((p: any) => pathParamArb(p, o.path))) as any;
   const bodyValueArb: fc.Arbitrary<any> = bodySchema ? shaped(bodySchema, undefined, o.path) : fc.constant(undefined);
   const uploadArb = fc.record({
-    type: fc.constantFrom(...Object.keys(o.op.requestBody?.content ?? { "application/pdf": 1 }), "text/html", "application/json", "", "image/svg+xml"),
-    bytes: fc.oneof(fc.constant(pdfBytes(600)), fc.uint8Array({ maxLength: 300 }), fc.constant(new TextEncoder().encode("<html><script>x</script></html>"))),
-    length: fc.constantFrom<"right" | "none" | "short" | "long" | "garbage" | "huge">("right", "right", "none", "short", "long", "garbage", "huge"),
+    type: fc.constantFrom(
+      ...Object.keys(o.op.requestBody?.content ?? { "application/pdf": 1 }),
+      "text/html",
+      "application/json",
+      "",
+      "image/svg+xml",
+    ),
+    bytes: fc.oneof(
+      fc.constant(pdfBytes(600)),
+      fc.uint8Array({ maxLength: 300 }),
+      fc.constant(new TextEncoder().encode("<html><script>x</script></html>")),
+    ),
+    length: fc.constantFrom<"right" | "none" | "short" | "long" | "garbage" | "huge">(
+      "right",
+      "right",
+      "none",
+      "short",
+      "long",
+      "garbage",
+      "huge",
+    ),
   });
   return fc
-    .record({ token: tokenArb, pathValues: pathArb, query: queryArb(queryParams, o.path), body: bodyValueArb, mutation: mutationArb, pick: fc.nat(), upload: uploadArb })
+    .record({
+      token: tokenArb,
+      pathValues: pathArb,
+      query: queryArb(queryParams, o.path),
+      body: bodyValueArb,
+      mutation: mutationArb,
+      pick: fc.nat(),
+      upload: uploadArb,
+    })
     .map(({ token, pathValues, query, body, mutation, pick, upload }) => {
       let path = o.path;
       pathParams.forEach((p: any, i: number) => (path = path.replace(`{${p.name}}`, pathValues[i]!.value)));
@@ -576,7 +775,14 @@ function caseArb(o: Operation): fc.Arbitrary<Case> {
       if (query.label) kinds.push(query.label.replace(/^(query:[a-zA-Z]+).*$/, "$1"));
       const req: Req = { method: o.method, path, token, headers: {} };
       if (isUpload) {
-        const len = { right: upload.bytes.byteLength, none: undefined, short: Math.max(upload.bytes.byteLength - 7, 0), long: upload.bytes.byteLength + 100, garbage: "12abc", huge: "999999999999" }[upload.length];
+        const len = {
+          right: upload.bytes.byteLength,
+          none: undefined,
+          short: Math.max(upload.bytes.byteLength - 7, 0),
+          long: upload.bytes.byteLength + 100,
+          garbage: "12abc",
+          huge: "999999999999",
+        }[upload.length];
         req.raw = upload.bytes;
         if (upload.type) req.headers!["content-type"] = upload.type;
         if (len !== undefined) req.headers!["content-length"] = String(len);
@@ -673,7 +879,21 @@ const order = (o: Operation) => (o.method === "DELETE" ? 1 : 0);
 describe("the checkers themselves", () => {
   it("checkSchema refuses what the document's schemas refuse", () => {
     const course = { $ref: "#/components/schemas/Course" };
-    const good = { id: "507f1f77bcf86cd799439011", name: "n", description: null, image_url: null, previous_course_id: null, next_course_id: null, default_step_id: null, order_index: 0, is_active: true, is_default: false, created_at: "2024-01-15T10:30:00Z", updated_at: "2024-01-15T10:30:00.123Z", created_by: "m" };
+    const good = {
+      id: "507f1f77bcf86cd799439011",
+      name: "n",
+      description: null,
+      image_url: null,
+      previous_course_id: null,
+      next_course_id: null,
+      default_step_id: null,
+      order_index: 0,
+      is_active: true,
+      is_default: false,
+      created_at: "2024-01-15T10:30:00Z",
+      updated_at: "2024-01-15T10:30:00.123Z",
+      created_by: "m",
+    };
     expect(checkSchema(doc, course, good)).toEqual([]);
     const { name: _drop, ...missing } = good;
     expect(checkSchema(doc, course, missing).join()).toMatch(/missing required 'name'/);
@@ -683,13 +903,42 @@ describe("the checkers themselves", () => {
     expect(checkSchema(doc, course, { ...good, created_at: "yesterday" }).join()).toMatch(/date-time/);
     expect(checkSchema(doc, course, { ...good, id: "XYZ" }).join()).toMatch(/does not match/);
     expect(checkSchema(doc, { $ref: "#/components/schemas/StepProgress" }, null)).toEqual([]);
-    expect(checkSchema(doc, { $ref: "#/components/schemas/SubmitResult" }, { submission_id: "x", mcq_score: 1, theory_score: null, submission_status: "Approved", submitted_at: "2024-01-15T10:30:00Z", is_late: false }).join()).toMatch(/not in enum/);
-    expect(checkSchema(doc, { type: "array", items: { $ref: "#/components/schemas/Message" } }, [{ message: 1 }]).join()).toMatch(/\$\[0\]\.message/);
-    expect(checkSchema(doc, { $ref: "#/components/schemas/MaterialContent" }, { url: "https://x", extra: 1 }).join()).toMatch(/matches none/);
+    expect(
+      checkSchema(
+        doc,
+        { $ref: "#/components/schemas/SubmitResult" },
+        {
+          submission_id: "x",
+          mcq_score: 1,
+          theory_score: null,
+          submission_status: "Approved",
+          submitted_at: "2024-01-15T10:30:00Z",
+          is_late: false,
+        },
+      ).join(),
+    ).toMatch(/not in enum/);
+    expect(checkSchema(doc, { type: "array", items: { $ref: "#/components/schemas/Message" } }, [{ message: 1 }]).join()).toMatch(
+      /\$\[0\]\.message/,
+    );
+    expect(checkSchema(doc, { $ref: "#/components/schemas/MaterialContent" }, { url: "https://x", extra: 1 }).join()).toMatch(
+      /matches none/,
+    );
   });
 
   it("responseProblems flags 5xx, 4xx without a JSON detail, stack traces and SQL", () => {
-    const res = (status: number, text: string, contentType = "application/json"): Res => ({ status, text, contentType, headers: new Headers(), json: (() => { try { return JSON.parse(text); } catch { return undefined; } })() });
+    const res = (status: number, text: string, contentType = "application/json"): Res => ({
+      status,
+      text,
+      contentType,
+      headers: new Headers(),
+      json: (() => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      })(),
+    });
     expect(responseProblems(res(200, "{}"))).toEqual([]);
     expect(responseProblems(res(400, '{"detail":"x","code":"y"}'))).toEqual([]);
     expect(responseProblems(res(500, '{"detail":"x","code":"y"}')).length).toBe(1);
@@ -719,9 +968,17 @@ describe("generated bad input, per operation", () => {
       expect(cases.length).toBeGreaterThanOrEqual(RUNS);
       const { failures, statuses } = await runCases(o, cases);
       report.push(`${o.key}: ${cases.length} cases ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-      if (failures.length) failed.push(`${o.key}: ${failures.length} failing cases, e.g.\n  ${failures.slice(0, 4).map((f) => clip(f, 900)).join("\n  ")}`);
+      if (failures.length)
+        failed.push(
+          `${o.key}: ${failures.length} failing cases, e.g.\n  ${failures
+            .slice(0, 4)
+            .map((f) => clip(f, 900))
+            .join("\n  ")}`,
+        );
     }
-    console.log(`generated input: ${totals.cases} cases over ${ops.length} operations (seed ${SEED}); 5xx: ${totals.fiveXX}; 4xx: ${totals.fourXX}; 2xx: ${totals.twoXX}\n${report.join("\n")}`);
+    console.log(
+      `generated input: ${totals.cases} cases over ${ops.length} operations (seed ${SEED}); 5xx: ${totals.fiveXX}; 4xx: ${totals.fourXX}; 2xx: ${totals.twoXX}\n${report.join("\n")}`,
+    );
     console.log(`outcomes by mutation: ${[...byKind].map(([k, v]) => `${k} ${JSON.stringify(v)}`).join("; ")}`);
     if (totals.undocumented.size) {
       const byStatus = new Map<string, string[]>();
@@ -729,7 +986,9 @@ describe("generated bad input, per operation", () => {
         const [op, status] = k.split(" → ") as [string, string];
         byStatus.set(status, [...(byStatus.get(status) ?? []), `${op} ×${n}`]);
       }
-      console.log(`statuses the operation does not document: ${[...byStatus].map(([st, ops]) => `${st} on ${ops.length} operation(s)${ops.length <= 3 ? ` (${ops.join(", ")})` : ""}`).join("; ")}`);
+      console.log(
+        `statuses the operation does not document: ${[...byStatus].map(([st, ops]) => `${st} on ${ops.length} operation(s)${ops.length <= 3 ? ` (${ops.join(", ")})` : ""}`).join("; ")}`,
+      );
     }
     if (totals.extras.size) console.log(`response properties the schema does not name:\n  ${[...totals.extras].join("\n  ")}`);
     expect(failed, failed.join("\n\n")).toEqual([]);
@@ -744,19 +1003,33 @@ const b64url = (json: unknown) => btoa(JSON.stringify(json)).replace(/\+/g, "-")
 /** Authorization headers no valid token can come out of: random segments, forged headers and claims, odd schemes. */
 const badAuthorization = fc.oneof(
   // 1–4 segments of base64url text of any length (lengths ≡ 1 mod 4 are not decodable at all).
-  fc.array(fc.string({ unit: fc.constantFrom(...B64URL), maxLength: 60 }), { minLength: 1, maxLength: 4 }).map((parts) => `Bearer ${parts.join(".")}`),
+  fc
+    .array(fc.string({ unit: fc.constantFrom(...B64URL), maxLength: 60 }), { minLength: 1, maxLength: 4 })
+    .map((parts) => `Bearer ${parts.join(".")}`),
   // Well-formed JSON header and claims, with a random signature.
   fc
     .record({
       alg: fc.constantFrom("HS256", "none", "None", "HS512", "RS256", "hs256", "", null),
-      claims: fc.record({ sub: fc.oneof(fc.string(), fc.integer(), fc.constant(null)), role: fc.constantFrom("manager", "participant", "admin", "Manager", null), exp: fc.oneof(fc.integer(), fc.constant("9999999999"), fc.double()) }, { requiredKeys: [] }),
+      claims: fc.record(
+        {
+          sub: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+          role: fc.constantFrom("manager", "participant", "admin", "Manager", null),
+          exp: fc.oneof(fc.integer(), fc.constant("9999999999"), fc.double()),
+        },
+        { requiredKeys: [] },
+      ),
       sig: fc.string({ unit: fc.constantFrom(...B64URL), maxLength: 50 }),
     })
     .map(({ alg, claims, sig }) => `Bearer ${b64url({ alg, typ: "JWT" })}.${b64url(claims)}.${sig}`),
   // Headers and claims that are not JSON objects.
   fc.tuple(fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 2 })).map(([h, c]) => `Bearer ${b64url(h)}.${b64url(c)}.`),
   // Other schemes and spacing.
-  fc.tuple(fc.constantFrom("Basic", "Digest", "Token", "JWT", "bearer", "BEARER", "Bearer", ""), fc.string({ unit: "grapheme-ascii", maxLength: 80 })).map(([scheme, rest]) => `${scheme} ${rest}`.trim()),
+  fc
+    .tuple(
+      fc.constantFrom("Basic", "Digest", "Token", "JWT", "bearer", "BEARER", "Bearer", ""),
+      fc.string({ unit: "grapheme-ascii", maxLength: 80 }),
+    )
+    .map(([scheme, rest]) => `${scheme} ${rest}`.trim()),
 );
 
 describe("generated credentials and request headers", () => {
@@ -793,8 +1066,22 @@ describe("generated credentials and request headers", () => {
     const arb = fc.record({
       range: fc.option(
         fc.oneof(
-          fc.tuple(fc.option(fc.nat({ max: 5000 }), { nil: undefined }), fc.option(fc.nat({ max: 5000 }), { nil: undefined })).map(([a, b]) => `bytes=${a ?? ""}-${b ?? ""}`),
-          fc.constantFrom("bytes=0-0,5-9", "bytes=99999999999999999999-", "bytes=-99999999999999999999", "bytes=--1", "bytes=1-2-3", "items=0-1", "bytes=0x10-", "bytes= 0-1", "bytes=", "BYTES=0-1", "bytes=1e3-"),
+          fc
+            .tuple(fc.option(fc.nat({ max: 5000 }), { nil: undefined }), fc.option(fc.nat({ max: 5000 }), { nil: undefined }))
+            .map(([a, b]) => `bytes=${a ?? ""}-${b ?? ""}`),
+          fc.constantFrom(
+            "bytes=0-0,5-9",
+            "bytes=99999999999999999999-",
+            "bytes=-99999999999999999999",
+            "bytes=--1",
+            "bytes=1-2-3",
+            "items=0-1",
+            "bytes=0x10-",
+            "bytes= 0-1",
+            "bytes=",
+            "BYTES=0-1",
+            "bytes=1e3-",
+          ),
           fc.string({ maxLength: 30 }),
         ),
         { nil: undefined },
@@ -823,7 +1110,8 @@ describe("generated credentials and request headers", () => {
           if (res.status >= 500) totals.fiveXX++;
           const problems = [...responseProblems(res)];
           if (![200, 206, 304, 416, 404].includes(res.status)) problems.push(`status ${res.status}`);
-          if (res.status === 206 && !/^bytes \d+-\d+\/\d+$/.test(res.headers.get("content-range") ?? "")) problems.push(`206 with content-range ${res.headers.get("content-range")}`);
+          if (res.status === 206 && !/^bytes \d+-\d+\/\d+$/.test(res.headers.get("content-range") ?? ""))
+            problems.push(`206 with content-range ${res.headers.get("content-range")}`);
           if (problems.length) failures.push(`${clip(JSON.stringify(headers), 120)} → ${problems.join("; ")}`);
         }),
       );
@@ -831,21 +1119,40 @@ describe("generated credentials and request headers", () => {
   });
 
   it(`${RUNS} generated Idempotency-Key headers on exam submits and review decisions: no 5xx, JSON errors`, async () => {
-    const ops = operations(doc).filter((o) => /^POST \/(forms\/submissions\/\{submission_id\}\/submit|form-submissions\/\{submission_id\}\/(grade|approve|reject|request-retake))$/.test(o.key));
+    const ops = operations(doc).filter((o) =>
+      /^POST \/(forms\/submissions\/\{submission_id\}\/submit|form-submissions\/\{submission_id\}\/(grade|approve|reject|request-retake))$/.test(
+        o.key,
+      ),
+    );
     expect(ops.length).toBe(5);
     const arb = fc.record({
       op: fc.constantFrom(...ops),
-      key: fc.oneof(fc.constantFrom("k1", "k1", "k2", "", " ", "a".repeat(200), "a".repeat(201), "\u007f", "key with space", "\t"), fc.string({ unit: "binary-ascii", maxLength: 30 })),
+      key: fc.oneof(
+        fc.constantFrom("k1", "k1", "k2", "", " ", "a".repeat(200), "a".repeat(201), "\u007f", "key with space", "\t"),
+        fc.string({ unit: "binary-ascii", maxLength: 30 }),
+      ),
       who: fc.constantFrom(w.manager, w.a.token, w.b.token),
       submission: fc.constantFrom(w.open, w.submitted, w.bSubmitted),
-      body: fc.constantFrom<unknown>({}, { theory_grades: [{ question_id: "q2", marks_awarded: 1 }] }, answersFor(), { feedback: "x" }, { reason: "r" }),
+      body: fc.constantFrom<unknown>(
+        {},
+        { theory_grades: [{ question_id: "q2", marks_awarded: 1 }] },
+        answersFor(),
+        { feedback: "x" },
+        { reason: "r" },
+      ),
     });
     const cases = fc.sample(arb, { numRuns: RUNS, seed: SEED + 102 });
     const failures: string[] = [];
     for (let i = 0; i < cases.length; i += BATCH)
       await Promise.all(
         cases.slice(i, i + BATCH).map(async ({ op, key, who, submission, body }) => {
-          const req: Req = { method: "POST", path: op.path.replace("{submission_id}", submission), token: who, json: body, headers: { "idempotency-key": key } };
+          const req: Req = {
+            method: "POST",
+            path: op.path.replace("{submission_id}", submission),
+            token: who,
+            json: body,
+            headers: { "idempotency-key": key },
+          };
           let res: Res;
           try {
             res = await send(req);
@@ -884,7 +1191,8 @@ async function expectValid(key: string, req: Req, expectStatus: number[], also?:
   if (problems.length) throw new Error(`${describeReq(req)} → ${problems.join("; ")}`);
 }
 
-const eq = (what: string, a: unknown, b: unknown) => (JSON.stringify(a) === JSON.stringify(b) ? [] : [`${what}: sent ${clip(JSON.stringify(b), 80)}, got ${clip(JSON.stringify(a), 80)}`]);
+const eq = (what: string, a: unknown, b: unknown) =>
+  JSON.stringify(a) === JSON.stringify(b) ? [] : [`${what}: sent ${clip(JSON.stringify(b), 80)}, got ${clip(JSON.stringify(a), 80)}`];
 
 describe("valid generated input is accepted and answers with the documented shape", () => {
   // A world of its own: the bad-input run above deletes and rewires the first one.
@@ -920,37 +1228,60 @@ describe("valid generated input is accepted and answers with the documented shap
   it("PUT /courses/{course_id}", async () => {
     const target = await v.freshCourse();
     await fc.assert(
-      fc.asyncProperty(courseBody.map((b) => ({ ...b, name: b.name })), fc.boolean(), async (body, dropName) => {
-        const sent: Record<string, unknown> = { ...body };
-        if (dropName) delete sent.name;
-        await expectValid("PUT /courses/{course_id}", { method: "PUT", path: `/courses/${target.id}`, token: v.manager, json: sent }, [200], (res) => [
-          ...(sent.name !== undefined ? eq("name", res.json.name, sent.name) : []),
-          ...eq("id", res.json.id, target.id),
-        ]);
-      }),
+      fc.asyncProperty(
+        courseBody.map((b) => ({ ...b, name: b.name })),
+        fc.boolean(),
+        async (body, dropName) => {
+          const sent: Record<string, unknown> = { ...body };
+          if (dropName) delete sent.name;
+          await expectValid(
+            "PUT /courses/{course_id}",
+            { method: "PUT", path: `/courses/${target.id}`, token: v.manager, json: sent },
+            [200],
+            (res) => [...(sent.name !== undefined ? eq("name", res.json.name, sent.name) : []), ...eq("id", res.json.id, target.id)],
+          );
+        },
+      ),
       { numRuns: VALID_RUNS, seed: SEED + 1 },
     );
   });
 
-  const requirements = fc
-    .uniqueArray(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 8 })
-    .chain((serials) =>
-      fc.tuple(
-        ...serials.map((serial_number) =>
-          fc.record({ serial_number: fc.constant(serial_number), activity: safeText(1, 500), target: fc.oneof(fc.integer({ min: 0, max: 1e9 }), fc.double({ min: 0, max: 1e9, noNaN: true })), unit: safeText(1, 50) }),
-        ),
+  const requirements = fc.uniqueArray(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 8 }).chain((serials) =>
+    fc.tuple(
+      ...serials.map((serial_number) =>
+        fc.record({
+          serial_number: fc.constant(serial_number),
+          activity: safeText(1, 500),
+          target: fc.oneof(fc.integer({ min: 0, max: 1e9 }), fc.double({ min: 0, max: 1e9, noNaN: true })),
+          unit: safeText(1, 50),
+        }),
       ),
-    );
+    ),
+  );
 
   it("POST /requirement-tables", async () => {
     await fc.assert(
-      fc.asyncProperty(safeText(1, 200), fc.option(fc.constantFrom(v.step1.id, v.step2.id, v.scratchStep.id), { nil: null }), requirements, async (name, step_id, reqs) => {
-        const body = { name, step_id, requirements: reqs };
-        await expectValid("POST /requirement-tables", { method: "POST", path: "/requirement-tables", token: v.manager, json: body }, [201], (res) => [
-          ...eq("name", res.json.name, name),
-          ...eq("requirements", [...res.json.requirements].sort((a: any, b: any) => a.serial_number - b.serial_number), [...reqs].sort((a, b) => a.serial_number - b.serial_number)),
-        ]);
-      }),
+      fc.asyncProperty(
+        safeText(1, 200),
+        fc.option(fc.constantFrom(v.step1.id, v.step2.id, v.scratchStep.id), { nil: null }),
+        requirements,
+        async (name, step_id, reqs) => {
+          const body = { name, step_id, requirements: reqs };
+          await expectValid(
+            "POST /requirement-tables",
+            { method: "POST", path: "/requirement-tables", token: v.manager, json: body },
+            [201],
+            (res) => [
+              ...eq("name", res.json.name, name),
+              ...eq(
+                "requirements",
+                [...res.json.requirements].sort((a: any, b: any) => a.serial_number - b.serial_number),
+                [...reqs].sort((a, b) => a.serial_number - b.serial_number),
+              ),
+            ],
+          );
+        },
+      ),
       { numRuns: VALID_RUNS, seed: SEED + 2 },
     );
   });
@@ -961,7 +1292,11 @@ describe("valid generated input is accepted and answers with the documented shap
       fc.asyncProperty(fc.option(safeText(1, 200), { nil: undefined }), requirements, async (name, reqs) => {
         const body: Record<string, unknown> = { requirements: reqs };
         if (name !== undefined) body.name = name;
-        await expectValid("PUT /requirement-tables/{table_id}", { method: "PUT", path: `/requirement-tables/${target.id}`, token: v.manager, json: body }, [200]);
+        await expectValid(
+          "PUT /requirement-tables/{table_id}",
+          { method: "PUT", path: `/requirement-tables/${target.id}`, token: v.manager, json: body },
+          [200],
+        );
       }),
       { numRuns: VALID_RUNS, seed: SEED + 3 },
     );
@@ -970,12 +1305,21 @@ describe("valid generated input is accepted and answers with the documented shap
   it("POST /steps", async () => {
     const course = await v.freshCourse();
     await fc.assert(
-      fc.asyncProperty(safeText(1, 200), fc.option(safeText(0, 5000), { nil: undefined }), fc.option(fc.integer({ min: 0, max: 1_000_000 }), { nil: undefined }), fc.boolean(), async (name, description, order_index, unlock) => {
-        const body: Record<string, unknown> = { course_id: course.id, name, unlock_on_exam_pass: unlock };
-        if (description !== undefined) body.description = description;
-        if (order_index !== undefined) body.order_index = order_index;
-        await expectValid("POST /steps", { method: "POST", path: "/steps", token: v.manager, json: body }, [201], (res) => [...eq("name", res.json.name, name), ...eq("course_id", res.json.course_id, course.id)]);
-      }),
+      fc.asyncProperty(
+        safeText(1, 200),
+        fc.option(safeText(0, 5000), { nil: undefined }),
+        fc.option(fc.integer({ min: 0, max: 1_000_000 }), { nil: undefined }),
+        fc.boolean(),
+        async (name, description, order_index, unlock) => {
+          const body: Record<string, unknown> = { course_id: course.id, name, unlock_on_exam_pass: unlock };
+          if (description !== undefined) body.description = description;
+          if (order_index !== undefined) body.order_index = order_index;
+          await expectValid("POST /steps", { method: "POST", path: "/steps", token: v.manager, json: body }, [201], (res) => [
+            ...eq("name", res.json.name, name),
+            ...eq("course_id", res.json.course_id, course.id),
+          ]);
+        },
+      ),
       { numRuns: VALID_RUNS, seed: SEED + 4 },
     );
   });
@@ -988,26 +1332,51 @@ describe("valid generated input is accepted and answers with the documented shap
         question_type: fc.constant("MCQ"),
         question_text: safeText(1, 5000),
         marks: fc.integer({ min: 1, max: 100 }),
-        options: fc.integer({ min: 2, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => option(`o${i}`)))).map((opts) => {
-          if (!opts.some((x) => x.is_correct)) opts[0]!.is_correct = true;
-          return opts;
-        }),
+        options: fc
+          .integer({ min: 2, max: 6 })
+          .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => option(`o${i}`))))
+          .map((opts) => {
+            if (!opts.some((x) => x.is_correct)) opts[0]!.is_correct = true;
+            return opts;
+          }),
       });
     const theory = (qid: string) =>
       fc.record(
-        { question_id: fc.constant(qid), question_type: fc.constantFrom("THEORY", "Theory"), question_text: safeText(1, 5000), marks: fc.integer({ min: 1, max: 100 }), max_words: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }) },
+        {
+          question_id: fc.constant(qid),
+          question_type: fc.constantFrom("THEORY", "Theory"),
+          question_text: safeText(1, 5000),
+          marks: fc.integer({ min: 1, max: 100 }),
+          max_words: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }),
+        },
         { requiredKeys: ["question_id", "question_type", "question_text", "marks"] },
       );
-    const questions = fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => fc.oneof(mcq(`q${i}`), theory(`q${i}`)))));
+    const questions = fc
+      .integer({ min: 1, max: 6 })
+      .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => fc.oneof(mcq(`q${i}`), theory(`q${i}`)))));
     await fc.assert(
-      fc.asyncProperty(safeText(1, 200), fc.integer({ min: 1, max: 1440 }), fc.integer({ min: 1, max: 100 }), fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }), questions, async (name, duration, attempts, pct, qs) => {
-        const body: Record<string, unknown> = { name, duration_minutes: duration, max_attempts: attempts, questions: qs };
-        if (pct !== undefined) body.passing_percentage = pct;
-        await expectValid("POST /forms", { method: "POST", path: "/forms", token: v.manager, json: body }, [201], (res) => {
-          const total = qs.reduce((s, q) => s + q.marks, 0);
-          return [...eq("total_marks", res.json.total_marks, total), ...eq("question types", res.json.questions.map((q: any) => q.question_type), qs.map((q) => (q.question_type === "MCQ" ? "MCQ" : "THEORY")))];
-        });
-      }),
+      fc.asyncProperty(
+        safeText(1, 200),
+        fc.integer({ min: 1, max: 1440 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+        questions,
+        async (name, duration, attempts, pct, qs) => {
+          const body: Record<string, unknown> = { name, duration_minutes: duration, max_attempts: attempts, questions: qs };
+          if (pct !== undefined) body.passing_percentage = pct;
+          await expectValid("POST /forms", { method: "POST", path: "/forms", token: v.manager, json: body }, [201], (res) => {
+            const total = qs.reduce((s, q) => s + q.marks, 0);
+            return [
+              ...eq("total_marks", res.json.total_marks, total),
+              ...eq(
+                "question types",
+                res.json.questions.map((q: any) => q.question_type),
+                qs.map((q) => (q.question_type === "MCQ" ? "MCQ" : "THEORY")),
+              ),
+            ];
+          });
+        },
+      ),
       { numRuns: VALID_RUNS, seed: SEED + 5 },
     );
   });
@@ -1015,17 +1384,25 @@ describe("valid generated input is accepted and answers with the documented shap
   it("POST /steps/{step_id}/materials", async () => {
     const step = await v.freshStep();
     const material = fc.oneof(
-      fc.record({ material_type: fc.constantFrom("Video", "Document", "Audio"), content: fc.record({ url: fc.constantFrom("https://example.com/a.mp4", "http://x.example/doc.pdf") }) }),
-      fc.record({ material_type: fc.constant("BookLink"), content: fc.record({ url: fc.constant("https://books.example/g"), title: safeText(1, 200) }) }),
+      fc.record({
+        material_type: fc.constantFrom("Video", "Document", "Audio"),
+        content: fc.record({ url: fc.constantFrom("https://example.com/a.mp4", "http://x.example/doc.pdf") }),
+      }),
+      fc.record({
+        material_type: fc.constant("BookLink"),
+        content: fc.record({ url: fc.constant("https://books.example/g"), title: safeText(1, 200) }),
+      }),
       fc.record({ material_type: fc.constant("RequirementTable"), content: fc.record({ requirement_table_id: fc.constant(v.table.id) }) }),
     );
     await fc.assert(
       fc.asyncProperty(material, safeText(1, 200), fc.boolean(), async (m, title, mandatory) => {
         const body = { ...m, title, is_mandatory: mandatory };
-        await expectValid("POST /steps/{step_id}/materials", { method: "POST", path: `/steps/${step.id}/materials`, token: v.manager, json: body }, [201], (res) => [
-          ...eq("title", res.json.title, title),
-          ...eq("material_type", res.json.material_type, m.material_type),
-        ]);
+        await expectValid(
+          "POST /steps/{step_id}/materials",
+          { method: "POST", path: `/steps/${step.id}/materials`, token: v.manager, json: body },
+          [201],
+          (res) => [...eq("title", res.json.title, title), ...eq("material_type", res.json.material_type, m.material_type)],
+        );
       }),
       { numRuns: VALID_RUNS, seed: SEED + 6 },
     );
@@ -1042,10 +1419,18 @@ describe("valid generated input is accepted and answers with the documented shap
         fc.option(safeText(0, 1000), { nil: null }),
         async (serial, completed, value, remarks) => {
           const body = { serial_number: serial, completed, completed_value: value, remarks };
-          await expectValid("POST /requirement-tables/submissions/{submission_id}/rows", { method: "POST", path: `/requirement-tables/submissions/${mine.json.submission_id}/rows`, token: v.b.token, json: body }, [200]);
+          await expectValid(
+            "POST /requirement-tables/submissions/{submission_id}/rows",
+            { method: "POST", path: `/requirement-tables/submissions/${mine.json.submission_id}/rows`, token: v.b.token, json: body },
+            [200],
+          );
           const back = await send({ method: "GET", path: `/requirement-tables/${v.table.id}/my-submission`, token: v.b.token });
           const row = back.json.row_statuses.find((r: any) => r.serial_number === serial);
-          const problems = [...eq("completed", row.completed, completed), ...eq("completed_value", row.completed_value, value), ...eq("remarks", row.remarks, remarks)];
+          const problems = [
+            ...eq("completed", row.completed, completed),
+            ...eq("completed_value", row.completed_value, value),
+            ...eq("remarks", row.remarks, remarks),
+          ];
           if (problems.length) throw new Error(problems.join("; "));
         },
       ),
@@ -1065,7 +1450,10 @@ describe("valid generated input is accepted and answers with the documented shap
       if (res.status === 201) {
         const back = await send({ method: "GET", path: `/courses/${res.json.id}`, token: v.manager });
         if (wellFormed(odd)) {
-          problems.push(...eq(`name ${JSON.stringify(odd)}`, back.json.name, name.trim()), ...eq(`description ${JSON.stringify(odd)}`, back.json.description, description));
+          problems.push(
+            ...eq(`name ${JSON.stringify(odd)}`, back.json.name, name.trim()),
+            ...eq(`description ${JSON.stringify(odd)}`, back.json.description, description),
+          );
         } else if (typeof back.json?.name !== "string") problems.push(`${JSON.stringify(odd)}: name not returned`);
       } else if (res.status !== 400) problems.push(`${JSON.stringify(odd)}: ${res.status}`);
     }

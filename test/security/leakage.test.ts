@@ -50,7 +50,9 @@ let scanned = 0;
 function scan(viewer: Person, other: Person, req: Req, res: Res) {
   scanned++;
   for (const p of responseProblems(res)) if (res.status >= 500 || /contains/.test(p)) serverErrors.push(`${describeReq(req)} → ${p}`);
-  if (res.json !== undefined) for (const path of keyPaths(res.json, "is_correct")) leaks.push(`is_correct at ${path}: ${viewer.sub} ← ${describeReq(req)} (${res.status})`);
+  if (res.json !== undefined)
+    for (const path of keyPaths(res.json, "is_correct"))
+      leaks.push(`is_correct at ${path}: ${viewer.sub} ← ${describeReq(req)} (${res.status})`);
   else if (/"is_correct"/.test(res.text)) leaks.push(`is_correct in text: ${viewer.sub} ← ${describeReq(req)} (${res.status})`);
   // Headers too: a Link to a next page carries a cursor, which is base64url JSON of the last row's keys.
   for (const [name, value] of res.headers) {
@@ -62,9 +64,13 @@ function scan(viewer: Person, other: Person, req: Req, res: Res) {
       }
     });
     for (const text of [value, ...cursors])
-      if (text.includes(other.sub) || text.includes("is_correct")) leaks.push(`${other.sub} or is_correct in header ${name} of ${viewer.sub}'s response ← ${describeReq(req)}: ${clip(text, 200)}`);
+      if (text.includes(other.sub) || text.includes("is_correct"))
+        leaks.push(`${other.sub} or is_correct in header ${name} of ${viewer.sub}'s response ← ${describeReq(req)}: ${clip(text, 200)}`);
   }
-  if (res.text.includes(other.sub)) leaks.push(`${other.sub} (another participant) in ${viewer.sub}'s response ← ${describeReq(req)} (${res.status}): ${clip(res.text, 300)}`);
+  if (res.text.includes(other.sub))
+    leaks.push(
+      `${other.sub} (another participant) in ${viewer.sub}'s response ← ${describeReq(req)} (${res.status}): ${clip(res.text, 300)}`,
+    );
 }
 
 /** A participant's request, scanned; `expected` guards that the action really happened. */
@@ -72,7 +78,8 @@ async function act(viewer: Person, other: Person, method: string, path: string, 
   const req: Req = { method, path, token: viewer.token, json };
   const res = await send(req);
   scan(viewer, other, req, res);
-  if (expected && !expected.includes(res.status)) throw new Error(`${describeReq(req)}: expected ${expected}, got ${res.status} ${res.text}`);
+  if (expected && !expected.includes(res.status))
+    throw new Error(`${describeReq(req)}: expected ${expected}, got ${res.status} ${res.text}`);
   return res;
 }
 
@@ -91,10 +98,20 @@ beforeAll(async () => {
   const start = await act(w.b, w.a, "POST", `/steps/${w.step1.id}/exam/start`, undefined, [201]);
   await act(w.b, w.a, "PUT", `/forms/submissions/${start.json.submission_id}/answers`, answersFor("b"), [200]);
   await act(w.b, w.a, "POST", `/forms/submissions/${start.json.submission_id}/submit`, answersFor("a"), [200]);
-  await asManager("POST", `/form-submissions/${start.json.submission_id}/grade`, { theory_grades: [{ question_id: "q2", marks_awarded: 9 }] });
+  await asManager("POST", `/form-submissions/${start.json.submission_id}/grade`, {
+    theory_grades: [{ question_id: "q2", marks_awarded: 9 }],
+  });
   await asManager("POST", `/form-submissions/${start.json.submission_id}/approve`, {});
   const table = await act(w.b, w.a, "GET", `/requirement-tables/${w.table.id}/my-submission`, undefined, [200]);
-  for (const serial of [1, 2]) await act(w.b, w.a, "POST", `/requirement-tables/submissions/${table.json.submission_id}/rows`, { serial_number: serial, completed: true, completed_value: 5, remarks: "done" }, [200]);
+  for (const serial of [1, 2])
+    await act(
+      w.b,
+      w.a,
+      "POST",
+      `/requirement-tables/submissions/${table.json.submission_id}/rows`,
+      { serial_number: serial, completed: true, completed_value: 5, remarks: "done" },
+      [200],
+    );
   await act(w.b, w.a, "POST", `/requirement-tables/submissions/${table.json.submission_id}/submit`, undefined, [200]);
   await asManager("POST", `/requirement-tables/submissions/${table.json.submission_id}/approve`, { approval_remarks: "good" });
   A = { person: w.a, formSubmission: w.submitted, tableSubmission: w.aTable };
@@ -149,23 +166,50 @@ describe("answer and data leakage", () => {
     await act(a, b, "POST", `/steps/${w.step1.id}/exam/start`, undefined, [200]);
     await act(a, b, "POST", `/forms/submissions/${again.json.submission_id}/submit`, answersFor("a"), [200]);
     await act(a, b, "GET", `/form-submissions/${again.json.submission_id}`, undefined, [200]);
-    await asManager("POST", `/form-submissions/${again.json.submission_id}/grade`, { theory_grades: [{ question_id: "q2", marks_awarded: 10 }] });
+    await asManager("POST", `/form-submissions/${again.json.submission_id}/grade`, {
+      theory_grades: [{ question_id: "q2", marks_awarded: 10 }],
+    });
     await act(a, b, "GET", `/form-submissions/${again.json.submission_id}`, undefined, [200]);
     await asManager("POST", `/form-submissions/${again.json.submission_id}/approve`, { feedback: "well done" });
     await act(a, b, "GET", `/form-submissions/${again.json.submission_id}`, undefined, [200]);
     await act(a, b, "GET", `/form-submissions/participant/${a.sub}`, undefined, [200]);
 
     // Requirement rows: edit, submit, manager rejects one, edit again.
-    await act(a, b, "POST", `/requirement-tables/submissions/${w.aTable}/rows`, { serial_number: 1, completed: true, completed_value: 16, remarks: "daily" }, [200]);
+    await act(
+      a,
+      b,
+      "POST",
+      `/requirement-tables/submissions/${w.aTable}/rows`,
+      { serial_number: 1, completed: true, completed_value: 16, remarks: "daily" },
+      [200],
+    );
     await act(a, b, "POST", `/requirement-tables/submissions/${w.aTable}/submit`, undefined, [200]);
-    await asManager("POST", `/requirement-tables/submissions/${w.aTable}/rows/1/approve`, { approved: false, approval_remarks: "prove it" });
+    await asManager("POST", `/requirement-tables/submissions/${w.aTable}/rows/1/approve`, {
+      approved: false,
+      approval_remarks: "prove it",
+    });
     await act(a, b, "GET", `/requirement-tables/${w.table.id}/my-submission`, undefined, [200]);
-    await act(a, b, "POST", `/requirement-tables/submissions/${w.aTable}/rows`, { serial_number: 1, completed: true, completed_value: 17 }, [200]);
+    await act(
+      a,
+      b,
+      "POST",
+      `/requirement-tables/submissions/${w.aTable}/rows`,
+      { serial_number: 1, completed: true, completed_value: 17 },
+      [200],
+    );
     await asManager("POST", `/requirement-tables/submissions/${w.aTable}/submit?participant_id=${a.sub}`);
     await asManager("POST", `/requirement-tables/submissions/${w.aTable}/approve`, {});
 
     // And every view once more, now that A has reviewed, approved and completed work.
-    for (const path of [`/courses/${w.course.id}`, `/steps/${w.step1.id}`, `/steps/${w.step2.id}`, "/participants/me/courses", `/participants/me/progress/${w.course.id}`, `/participants/me/step/${w.step1.id}/progress`, `/participants/me/step/${w.step2.id}/progress`])
+    for (const path of [
+      `/courses/${w.course.id}`,
+      `/steps/${w.step1.id}`,
+      `/steps/${w.step2.id}`,
+      "/participants/me/courses",
+      `/participants/me/progress/${w.course.id}`,
+      `/participants/me/step/${w.step1.id}/progress`,
+      `/participants/me/step/${w.step2.id}/progress`,
+    ])
       await act(a, b, "GET", path, undefined, [200]);
 
     expect(serverErrors).toEqual([]);
@@ -179,16 +223,22 @@ describe("answer and data leakage", () => {
     expect(missing, "JSON-body routes without a walk body").toEqual([]);
     let walked = 0;
     const before = leaks.length;
-    for (const [viewer, other] of [[A, B], [B, A]] as const) {
+    for (const [viewer, other] of [
+      [A, B],
+      [B, A],
+    ] as const) {
       for (const owner of [viewer, other]) {
         // On their own ids, a participant's writes come after the reads (they change state the reads should see first).
-        const sorted = [...ops].sort((x, y) => Number(x.method !== "GET" && owner === viewer) - Number(y.method !== "GET" && owner === viewer));
+        const sorted = [...ops].sort(
+          (x, y) => Number(x.method !== "GET" && owner === viewer) - Number(y.method !== "GET" && owner === viewer),
+        );
         for (const o of sorted) {
           if (o.method === "DELETE" && owner === viewer) continue; // a participant's delete is a 403 either way
           let path = o.path;
           for (const p of params(o.op, "path")) path = path.replace(`{${p.name}}`, encodeURIComponent(valueFor(p.name, o.path, owner)));
           const query = params(o.op, "query").filter((p: any) => p.name === "participant_id" || p.required);
-          if (query.length) path += `?${query.map((p: any) => `${p.name}=${encodeURIComponent(valueFor(p.name, o.path, owner))}`).join("&")}`;
+          if (query.length)
+            path += `?${query.map((p: any) => `${p.name}=${encodeURIComponent(valueFor(p.name, o.path, owner))}`).join("&")}`;
           const req: Req = { method: o.method, path, token: viewer.person.token, json: bodyFor(o.key) };
           if (o.key === "PUT /materials/{material_id}/file") {
             delete req.json;
@@ -199,7 +249,8 @@ describe("answer and data leakage", () => {
           scan(viewer.person, other.person, req, res);
           walked++;
           // The other's private data is never served: their submissions, rows and progress are 403/404.
-          if (owner !== viewer && res.status < 300 && PRIVATE.has(o.key)) leaks.push(`${viewer.person.sub} got ${res.status} on ${other.person.sub}'s data: ${describeReq(req)}: ${clip(res.text, 200)}`);
+          if (owner !== viewer && res.status < 300 && PRIVATE.has(o.key))
+            leaks.push(`${viewer.person.sub} got ${res.status} on ${other.person.sub}'s data: ${describeReq(req)}: ${clip(res.text, 200)}`);
         }
       }
     }
@@ -281,7 +332,11 @@ const WALK_BODIES: Record<string, unknown> = {
   "POST /steps": { course_id: "507f1f77bcf86cd799439011", name: "walk" },
   "POST /steps/{step_id}/materials": { material_type: "Video", title: "walk", content: { url: "https://example.com/w" } },
   "PUT /materials/{material_id}": { description: "walk" },
-  "POST /forms": { name: "walk", duration_minutes: 5, questions: [{ question_id: "t", question_type: "THEORY", question_text: "?", marks: 1 }] },
+  "POST /forms": {
+    name: "walk",
+    duration_minutes: 5,
+    questions: [{ question_id: "t", question_type: "THEORY", question_text: "?", marks: 1 }],
+  },
   "PUT /forms/{form_id}": { description: "walk" },
   "POST /requirement-tables/submissions/{submission_id}/rows": { serial_number: 2, completed: true, completed_value: 1 },
   "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": { approved: true },
@@ -349,79 +404,183 @@ const TARGETS: Record<string, (w: World) => Promise<Target>> = {
   "POST /courses": async (w) => ({ path: "/courses", token: w.manager, body: { name: uniqueName("ma-course") } }),
   "PUT /courses/{course_id}": async (w) => {
     const c = await w.freshCourse();
-    return { path: `/courses/${c.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/courses/${c.id}`, token: w.manager } };
+    return {
+      path: `/courses/${c.id}`,
+      token: w.manager,
+      body: { description: "base" },
+      readBack: { path: `/courses/${c.id}`, token: w.manager },
+    };
   },
   "POST /courses/{course_id}/steps/reorder": async (w) => {
     const c = await w.freshCourse();
     const s = await send({ method: "POST", path: "/steps", token: w.manager, json: { course_id: c.id, name: "s" } });
-    return { path: `/courses/${c.id}/steps/reorder`, token: w.manager, body: { step_orders: [{ step_id: s.json.id, order_index: 3 }] }, readBack: { path: `/courses/${c.id}`, token: w.manager } };
+    return {
+      path: `/courses/${c.id}/steps/reorder`,
+      token: w.manager,
+      body: { step_orders: [{ step_id: s.json.id, order_index: 3 }] },
+      readBack: { path: `/courses/${c.id}`, token: w.manager },
+    };
   },
   "PUT /steps/{step_id}": async (w) => {
     const s = await w.freshStep();
-    return { path: `/steps/${s.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/steps/${s.id}`, token: w.manager } };
+    return {
+      path: `/steps/${s.id}`,
+      token: w.manager,
+      body: { description: "base" },
+      readBack: { path: `/steps/${s.id}`, token: w.manager },
+    };
   },
   "POST /steps": async (w) => {
     const c = await w.freshCourse();
-    return { path: "/steps", token: w.manager, body: { course_id: c.id, name: uniqueName("ma-step") }, readBack: { path: `/courses/${c.id}`, token: w.manager } };
+    return {
+      path: "/steps",
+      token: w.manager,
+      body: { course_id: c.id, name: uniqueName("ma-step") },
+      readBack: { path: `/courses/${c.id}`, token: w.manager },
+    };
   },
   "POST /steps/{step_id}/materials": async (w) => {
     const s = await w.freshStep();
-    return { path: `/steps/${s.id}/materials`, token: w.manager, body: { material_type: "Video", title: "t", content: { url: "https://example.com/v" } }, readBack: { path: `/steps/${s.id}`, token: w.manager } };
+    return {
+      path: `/steps/${s.id}/materials`,
+      token: w.manager,
+      body: { material_type: "Video", title: "t", content: { url: "https://example.com/v" } },
+      readBack: { path: `/steps/${s.id}`, token: w.manager },
+    };
   },
   "PUT /materials/{material_id}": async (w) => {
     const m = await w.freshMaterial();
-    return { path: `/materials/${m.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/steps/${m.step_id}`, token: w.manager } };
+    return {
+      path: `/materials/${m.id}`,
+      token: w.manager,
+      body: { description: "base" },
+      readBack: { path: `/steps/${m.step_id}`, token: w.manager },
+    };
   },
   "POST /forms": async (w) => ({
     path: "/forms",
     token: w.manager,
-    body: { name: uniqueName("ma-form"), duration_minutes: 5, questions: [{ question_id: "q", question_type: "MCQ", question_text: "?", marks: 1, options: [{ option_id: "a", text: "A", is_correct: true }, { option_id: "b", text: "B" }] }] },
+    body: {
+      name: uniqueName("ma-form"),
+      duration_minutes: 5,
+      questions: [
+        {
+          question_id: "q",
+          question_type: "MCQ",
+          question_text: "?",
+          marks: 1,
+          options: [
+            { option_id: "a", text: "A", is_correct: true },
+            { option_id: "b", text: "B" },
+          ],
+        },
+      ],
+    },
   }),
   "PUT /forms/{form_id}": async (w) => {
     const f = await w.freshForm();
-    return { path: `/forms/${f.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/forms/${f.id}`, token: w.manager } };
+    return {
+      path: `/forms/${f.id}`,
+      token: w.manager,
+      body: { description: "base" },
+      readBack: { path: `/forms/${f.id}`, token: w.manager },
+    };
   },
   "POST /requirement-tables/submissions/{submission_id}/rows": async (w) => {
     const p = await w.freshTableSubmission();
-    return { path: `/requirement-tables/submissions/${p.submission}/rows`, token: p.token, body: { serial_number: 1, completed: true, completed_value: 3 }, readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token } };
+    return {
+      path: `/requirement-tables/submissions/${p.submission}/rows`,
+      token: p.token,
+      body: { serial_number: 1, completed: true, completed_value: 3 },
+      readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token },
+    };
   },
   "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": async (w) => {
     const p = await w.freshTableSubmission();
-    return { path: `/requirement-tables/submissions/${p.submission}/rows/1/approve`, token: w.manager, body: { approved: true }, readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token } };
+    return {
+      path: `/requirement-tables/submissions/${p.submission}/rows/1/approve`,
+      token: w.manager,
+      body: { approved: true },
+      readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token },
+    };
   },
   "POST /requirement-tables/submissions/{submission_id}/approve": async (w) => {
     const p = await w.freshTableSubmission();
-    return { path: `/requirement-tables/submissions/${p.submission}/approve`, token: w.manager, body: { approval_remarks: "ok" }, readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token } };
+    return {
+      path: `/requirement-tables/submissions/${p.submission}/approve`,
+      token: w.manager,
+      body: { approval_remarks: "ok" },
+      readBack: { path: `/requirement-tables/${w.table.id}/my-submission`, token: p.token },
+    };
   },
-  "POST /requirement-tables": async (w) => ({ path: "/requirement-tables", token: w.manager, body: { name: uniqueName("ma-table"), requirements: [{ serial_number: 1, activity: "a", target: 1, unit: "u" }] } }),
+  "POST /requirement-tables": async (w) => ({
+    path: "/requirement-tables",
+    token: w.manager,
+    body: { name: uniqueName("ma-table"), requirements: [{ serial_number: 1, activity: "a", target: 1, unit: "u" }] },
+  }),
   "PUT /requirement-tables/{table_id}": async (w) => {
     const t = await w.freshTable();
-    return { path: `/requirement-tables/${t.id}`, token: w.manager, body: { description: "base" }, readBack: { path: `/requirement-tables/${t.id}`, token: w.manager } };
+    return {
+      path: `/requirement-tables/${t.id}`,
+      token: w.manager,
+      body: { description: "base" },
+      readBack: { path: `/requirement-tables/${t.id}`, token: w.manager },
+    };
   },
   "PUT /forms/submissions/{submission_id}/answers": async (w) => {
     const p = await w.freshOpen();
-    return { path: `/forms/submissions/${p.submission}/answers`, token: p.token, body: answersFor("b"), readBack: { path: `/form-submissions/${p.submission}`, token: p.token } };
+    return {
+      path: `/forms/submissions/${p.submission}/answers`,
+      token: p.token,
+      body: answersFor("b"),
+      readBack: { path: `/form-submissions/${p.submission}`, token: p.token },
+    };
   },
   "POST /forms/submissions/{submission_id}/submit": async (w) => {
     const p = await w.freshOpen();
-    return { path: `/forms/submissions/${p.submission}/submit`, token: p.token, body: answersFor("a"), readBack: { path: `/form-submissions/${p.submission}`, token: p.token } };
+    return {
+      path: `/forms/submissions/${p.submission}/submit`,
+      token: p.token,
+      body: answersFor("a"),
+      readBack: { path: `/form-submissions/${p.submission}`, token: p.token },
+    };
   },
   "POST /form-submissions/{submission_id}/grade": async (w) => {
     const p = await w.freshSubmitted();
-    return { path: `/form-submissions/${p.submission}/grade`, token: w.manager, body: { theory_grades: [{ question_id: "q2", marks_awarded: 4 }] }, readBack: { path: `/form-submissions/${p.submission}`, token: w.manager } };
+    return {
+      path: `/form-submissions/${p.submission}/grade`,
+      token: w.manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 4 }] },
+      readBack: { path: `/form-submissions/${p.submission}`, token: w.manager },
+    };
   },
   "POST /form-submissions/{submission_id}/approve": async (w) => {
     const p = await w.freshSubmitted();
     await asManager("POST", `/form-submissions/${p.submission}/grade`, { theory_grades: [{ question_id: "q2", marks_awarded: 4 }] });
-    return { path: `/form-submissions/${p.submission}/approve`, token: w.manager, body: { feedback: "ok" }, readBack: { path: `/form-submissions/${p.submission}`, token: w.manager } };
+    return {
+      path: `/form-submissions/${p.submission}/approve`,
+      token: w.manager,
+      body: { feedback: "ok" },
+      readBack: { path: `/form-submissions/${p.submission}`, token: w.manager },
+    };
   },
   "POST /form-submissions/{submission_id}/reject": async (w) => {
     const p = await w.freshSubmitted();
-    return { path: `/form-submissions/${p.submission}/reject`, token: w.manager, body: { feedback: "no" }, readBack: { path: `/form-submissions/${p.submission}`, token: w.manager } };
+    return {
+      path: `/form-submissions/${p.submission}/reject`,
+      token: w.manager,
+      body: { feedback: "no" },
+      readBack: { path: `/form-submissions/${p.submission}`, token: w.manager },
+    };
   },
   "POST /form-submissions/{submission_id}/request-retake": async (w) => {
     const p = await w.freshSubmitted();
-    return { path: `/form-submissions/${p.submission}/request-retake`, token: w.manager, body: { reason: "again" }, readBack: { path: `/form-submissions/${p.submission}`, token: w.manager } };
+    return {
+      path: `/form-submissions/${p.submission}/request-retake`,
+      token: w.manager,
+      body: { reason: "again" },
+      readBack: { path: `/form-submissions/${p.submission}`, token: w.manager },
+    };
   },
 };
 
@@ -454,8 +613,13 @@ describe("mass assignment", () => {
   let sent = 0;
 
   it("every JSON-body write route has a target, and no target names a route the document lacks", () => {
-    const writes = operations(doc).filter((o) => jsonBodySchema(doc, o.op)).map((o) => o.key);
-    expect(writes.filter((k) => !(k in TARGETS)), "JSON-body routes without a mass-assignment target").toEqual([]);
+    const writes = operations(doc)
+      .filter((o) => jsonBodySchema(doc, o.op))
+      .map((o) => o.key);
+    expect(
+      writes.filter((k) => !(k in TARGETS)),
+      "JSON-body routes without a mass-assignment target",
+    ).toEqual([]);
     expect(Object.keys(TARGETS).filter((k) => !writes.includes(k))).toEqual([]);
   });
 
@@ -480,14 +644,17 @@ describe("mass assignment", () => {
       }
       if (res.json?.code !== "validation_error") problems.push(`${c.where}: code ${res.json?.code}`);
       const named = (res.json?.errors ?? []).some((e: any) => typeof e.path === "string" && e.path.split(".").includes(c.field));
-      if (!named && !String(res.json?.detail).includes(c.field)) problems.push(`${c.where}: the 400 does not name the field: ${clip(res.text, 200)}`);
+      if (!named && !String(res.json?.detail).includes(c.field))
+        problems.push(`${c.where}: the 400 does not name the field: ${clip(res.text, 200)}`);
     }
     const afterDb = await snapshotDatabase();
     for (const table of Object.keys({ ...beforeDb, ...afterDb }))
-      if (JSON.stringify(beforeDb[table]) !== JSON.stringify(afterDb[table])) problems.push(`table ${table} changed while every request was refused`);
+      if (JSON.stringify(beforeDb[table]) !== JSON.stringify(afterDb[table]))
+        problems.push(`table ${table} changed while every request was refused`);
     if (target.readBack) {
       const afterRead = await send({ method: "GET", ...target.readBack });
-      if (afterRead.text !== beforeRead!.text) problems.push(`read-back changed: ${clip(beforeRead!.text, 200)} → ${clip(afterRead.text, 200)}`);
+      if (afterRead.text !== beforeRead!.text)
+        problems.push(`read-back changed: ${clip(beforeRead!.text, 200)} → ${clip(afterRead.text, 200)}`);
     }
     // The base body alone is accepted: the refusals above came from the forged fields.
     const base = await send({ method: o.method, path: target.path, token: target.token, json: target.body });
@@ -496,7 +663,12 @@ describe("mass assignment", () => {
   });
 
   it("recorded actors come from the token, not from a query parameter", async () => {
-    const res = await send({ method: "POST", path: "/courses?created_by=mallory&id=507f1f77bcf86cd799439099", token: w.manager, json: { name: uniqueName("q") } });
+    const res = await send({
+      method: "POST",
+      path: "/courses?created_by=mallory&id=507f1f77bcf86cd799439099",
+      token: w.manager,
+      json: { name: uniqueName("q") },
+    });
     expect([201, 400]).toContain(res.status);
     if (res.status === 201) {
       expect(res.json.created_by).toBe(w.managerSub);
@@ -522,7 +694,8 @@ describe("unpublished courses", () => {
       const stranger = await token(uniqueName("participant"), "participant");
       expect((await call("GET", `/participants/me/progress/${course.id}`, { token: who.participant })).status).toBe(200);
 
-      if (unpublish === "deactivate") expect((await call("PUT", `/courses/${course.id}`, { token: manager, body: { is_active: false } })).status).toBe(200);
+      if (unpublish === "deactivate")
+        expect((await call("PUT", `/courses/${course.id}`, { token: manager, body: { is_active: false } })).status).toBe(200);
       else expect((await call("DELETE", `/courses/${course.id}`, { token: manager })).status).toBe(204);
       const draftTitle = uniqueName("draft-material");
       if (unpublish === "deactivate") await makeMaterial(manager, step.id, { title: draftTitle });

@@ -34,7 +34,7 @@ export async function send(req: Req): Promise<Res> {
   const response = await exports.default.fetch(request);
   const contentType = response.headers.get("content-type") ?? "";
   const text = new TextDecoder().decode(await response.arrayBuffer());
-  let json: any = undefined;
+  let json: any;
   if (text && /json/i.test(contentType)) {
     try {
       json = JSON.parse(text);
@@ -46,14 +46,23 @@ export async function send(req: Req): Promise<Res> {
 }
 
 export const describeReq = (req: Req) =>
-  printable(`${req.method} ${req.path.length > 300 ? `${req.path.slice(0, 300)}…(${req.path.length})` : req.path}` +
-  (req.headers?.["content-type"] !== undefined ? ` [content-type: ${req.headers["content-type"]}]` : "") +
-  (req.json !== undefined ? ` json=${clip(safeStringify(req.json), 400)}` : "") +
-  (typeof req.raw === "string" ? ` raw=${clip(JSON.stringify(req.raw), 400)}` : req.raw ? ` raw=<${Object.prototype.toString.call(req.raw)}>` : ""));
+  printable(
+    `${req.method} ${req.path.length > 300 ? `${req.path.slice(0, 300)}…(${req.path.length})` : req.path}` +
+      (req.headers?.["content-type"] !== undefined ? ` [content-type: ${req.headers["content-type"]}]` : "") +
+      (req.json !== undefined ? ` json=${clip(safeStringify(req.json), 400)}` : "") +
+      (typeof req.raw === "string"
+        ? ` raw=${clip(JSON.stringify(req.raw), 400)}`
+        : req.raw
+          ? ` raw=<${Object.prototype.toString.call(req.raw)}>`
+          : ""),
+  );
 
 /** Lone surrogates written out as escapes: test output travels as UTF-8 and must stay well-formed. */
 export const printable = (s: string) =>
-  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  s.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 
 export const clip = (s: string, n: number) => printable(s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s);
 
@@ -101,7 +110,7 @@ export function resolveRef(doc: any, ref: string): any {
 /** Follows $ref chains to a schema node. */
 export function deref(doc: any, schema: any): any {
   let s = schema;
-  for (let i = 0; s && s.$ref && i < 20; i++) s = resolveRef(doc, s.$ref);
+  for (let i = 0; s?.$ref && i < 20; i++) s = resolveRef(doc, s.$ref);
   return s;
 }
 
@@ -168,21 +177,26 @@ export function checkSchema(doc: any, schema: any, value: unknown, at = "$", ext
       return errors;
     }
   }
-  if (schema.enum && !schema.enum.some((e: unknown) => e === value)) errors.push(`${at}: ${safeStringify(value)} not in enum ${safeStringify(schema.enum)}`);
+  if (schema.enum && !schema.enum.some((e: unknown) => e === value))
+    errors.push(`${at}: ${safeStringify(value)} not in enum ${safeStringify(schema.enum)}`);
   if (schema.const !== undefined && schema.const !== value) errors.push(`${at}: expected const ${safeStringify(schema.const)}`);
   if (value === null) return errors;
   if (typeof value === "string") {
     if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${at}: shorter than ${schema.minLength}`);
     if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push(`${at}: longer than ${schema.maxLength}`);
-    if (schema.pattern && !new RegExp(schema.pattern, "u").test(value)) errors.push(`${at}: ${clip(value, 60)} does not match ${schema.pattern}`);
-    if (schema.format === "date-time" && !(DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)))) errors.push(`${at}: ${clip(value, 60)} is not a date-time`);
+    if (schema.pattern && !new RegExp(schema.pattern, "u").test(value))
+      errors.push(`${at}: ${clip(value, 60)} does not match ${schema.pattern}`);
+    if (schema.format === "date-time" && !(DATE_TIME.test(value) && !Number.isNaN(Date.parse(value))))
+      errors.push(`${at}: ${clip(value, 60)} is not a date-time`);
   }
   if (typeof value === "number") {
     if (!Number.isFinite(value)) errors.push(`${at}: not finite`);
     if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: below minimum ${schema.minimum}`);
     if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: above maximum ${schema.maximum}`);
-    if (typeof schema.exclusiveMinimum === "number" && value <= schema.exclusiveMinimum) errors.push(`${at}: not above ${schema.exclusiveMinimum}`);
-    if (typeof schema.exclusiveMaximum === "number" && value >= schema.exclusiveMaximum) errors.push(`${at}: not below ${schema.exclusiveMaximum}`);
+    if (typeof schema.exclusiveMinimum === "number" && value <= schema.exclusiveMinimum)
+      errors.push(`${at}: not above ${schema.exclusiveMinimum}`);
+    if (typeof schema.exclusiveMaximum === "number" && value >= schema.exclusiveMaximum)
+      errors.push(`${at}: not below ${schema.exclusiveMaximum}`);
   }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) errors.push(`${at}: fewer than ${schema.minItems} items`);
@@ -254,7 +268,9 @@ const unix = () => Math.floor(Date.now() / 1000);
 async function hs512(claims: Record<string, unknown>) {
   const head = base64UrlEncode(JSON.stringify({ alg: "HS512", typ: "JWT" }));
   const body = base64UrlEncode(JSON.stringify(claims));
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.JWT_SECRET), { name: "HMAC", hash: "SHA-512" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.JWT_SECRET), { name: "HMAC", hash: "SHA-512" }, false, [
+    "sign",
+  ]);
   const sig = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${head}.${body}`));
   return `${head}.${body}.${base64UrlEncode(new Uint8Array(sig))}`;
 }
@@ -267,7 +283,12 @@ export const BAD_AUTH: [string, (sub: string) => Promise<Record<string, string>>
   ["no token", async () => ({})],
   ["Basic scheme", async () => ({ authorization: "Basic YWxpY2U6c2VjcmV0" })],
   ["empty bearer", async () => ({ authorization: "Bearer " })],
-  ["bad signature", async (sub) => ({ authorization: `Bearer ${await signJwt({ sub, role: "manager", exp: unix() + 600 }, "another-secret-entirely-0123456789")}` })],
+  [
+    "bad signature",
+    async (sub) => ({
+      authorization: `Bearer ${await signJwt({ sub, role: "manager", exp: unix() + 600 }, "another-secret-entirely-0123456789")}`,
+    }),
+  ],
   [
     "alg none",
     async (sub) => ({
@@ -304,21 +325,63 @@ export const MORE_BAD_AUTH: [string, (sub: string) => Promise<Record<string, str
   ["two tokens", async (sub) => ({ authorization: `Bearer ${await token(sub, "manager")} ${await token(sub, "manager")}` })],
   ["Bearer with no space", async (sub) => ({ authorization: `Bearer${await token(sub, "manager")}` })],
   ["Token scheme", async (sub) => ({ authorization: `Token ${await token(sub, "manager")}` })],
-  ["header not JSON", async (sub) => ({ authorization: `Bearer ${await signedWith("not json", { sub, role: "manager", exp: unix() + 600 })}` })],
-  ["header alg hs256 (lower case)", async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "hs256" }, { sub, role: "manager", exp: unix() + 600 })}` })],
-  ["header alg missing", async (sub) => ({ authorization: `Bearer ${await signedWith({ typ: "JWT" }, { sub, role: "manager", exp: unix() + 600 })}` })],
+  [
+    "header not JSON",
+    async (sub) => ({ authorization: `Bearer ${await signedWith("not json", { sub, role: "manager", exp: unix() + 600 })}` }),
+  ],
+  [
+    "header alg hs256 (lower case)",
+    async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "hs256" }, { sub, role: "manager", exp: unix() + 600 })}` }),
+  ],
+  [
+    "header alg missing",
+    async (sub) => ({ authorization: `Bearer ${await signedWith({ typ: "JWT" }, { sub, role: "manager", exp: unix() + 600 })}` }),
+  ],
   ["payload an array", async () => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, [{ sub: "x", role: "manager" }])}` })],
   ["payload not JSON", async () => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, "{sub:x}")}` })],
-  ["role Manager (case)", async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "Manager", exp: unix() + 600 })}` })],
-  ["role as a list", async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: ["manager"], exp: unix() + 600 })}` })],
+  [
+    "role Manager (case)",
+    async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "Manager", exp: unix() + 600 })}` }),
+  ],
+  [
+    "role as a list",
+    async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: ["manager"], exp: unix() + 600 })}` }),
+  ],
   ["role missing", async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, exp: unix() + 600 })}` })],
-  ["sub empty", async () => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub: "", role: "manager", exp: unix() + 600 })}` })],
-  ["sub a number", async () => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub: 42, role: "manager", exp: unix() + 600 })}` })],
-  ["sub 201 characters", async () => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub: "s".repeat(201), role: "manager", exp: unix() + 600 })}` })],
-  ["exp a string", async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "manager", exp: String(unix() + 600) })}` })],
-  ["nbf a string", async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "manager", exp: unix() + 600, nbf: "0" })}` })],
-  ["iat in the future", async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "manager", exp: unix() + 7200, iat: unix() + 3600 })}` })],
-  ["signed with a one-byte secret", async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "manager", exp: unix() + 600 }, "x")}` })],
+  [
+    "sub empty",
+    async () => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub: "", role: "manager", exp: unix() + 600 })}` }),
+  ],
+  [
+    "sub a number",
+    async () => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub: 42, role: "manager", exp: unix() + 600 })}` }),
+  ],
+  [
+    "sub 201 characters",
+    async () => ({
+      authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub: "s".repeat(201), role: "manager", exp: unix() + 600 })}`,
+    }),
+  ],
+  [
+    "exp a string",
+    async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "manager", exp: String(unix() + 600) })}` }),
+  ],
+  [
+    "nbf a string",
+    async (sub) => ({
+      authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "manager", exp: unix() + 600, nbf: "0" })}`,
+    }),
+  ],
+  [
+    "iat in the future",
+    async (sub) => ({
+      authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "manager", exp: unix() + 7200, iat: unix() + 3600 })}`,
+    }),
+  ],
+  [
+    "signed with a one-byte secret",
+    async (sub) => ({ authorization: `Bearer ${await signedWith({ alg: "HS256" }, { sub, role: "manager", exp: unix() + 600 }, "x")}` }),
+  ],
   ["signature stripped", async (sub) => ({ authorization: `Bearer ${(await token(sub, "manager")).replace(/\.[^.]+$/, ".")}` })],
 ];
 
@@ -373,11 +436,22 @@ export async function buildWorld() {
   const course = await makeCourse(manager, { description: "security suite course" });
   const step1 = await makeStep(manager, course.id, { name: "Step 1" });
   const step2 = await makeStep(manager, course.id, { name: "Step 2", unlock_on_exam_pass: false });
-  await call("PUT", `/requirement-tables/${table.id}`, { token: manager, body: { step_id: step1.id } }).then((r) => ok(r, "table step", 200));
+  await call("PUT", `/requirement-tables/${table.id}`, { token: manager, body: { step_id: step1.id } }).then((r) =>
+    ok(r, "table step", 200),
+  );
   const video = await makeMaterial(manager, step1.id);
-  const doc = await makeMaterial(manager, step1.id, { material_type: "Document", title: "Reading", content: { url: "https://example.com/r.pdf" } });
+  const doc = await makeMaterial(manager, step1.id, {
+    material_type: "Document",
+    title: "Reading",
+    content: { url: "https://example.com/r.pdf" },
+  });
   await uploadPdf(manager, doc.id).then((r) => ok(r, "upload pdf", 200));
-  const rt = await makeMaterial(manager, step1.id, { material_type: "RequirementTable", title: "Sadhana", content: { requirement_table_id: table.id }, is_mandatory: false });
+  const rt = await makeMaterial(manager, step1.id, {
+    material_type: "RequirementTable",
+    title: "Sadhana",
+    content: { requirement_table_id: table.id },
+    is_mandatory: false,
+  });
   const video2 = await makeMaterial(manager, step2.id);
   const exam1 = await makeForm(manager, { step_id: step1.id, max_attempts: 3 });
   const exam2 = await makeForm(manager, { step_id: step2.id, max_attempts: 3 });
@@ -387,18 +461,25 @@ export async function buildWorld() {
   await call("POST", `/steps/${step1.id}/materials-complete`, { token: a.token }).then((r) => ok(r, "A step1 materials", 200));
   const s1 = await call("POST", `/steps/${step1.id}/exam/start`, { token: a.token });
   await ok(s1, "A start exam1", 201);
-  await call("POST", `/forms/submissions/${s1.json.submission_id}/submit`, { token: a.token, body: answersFor("b") }).then((r) => ok(r, "A submit exam1", 200));
+  await call("POST", `/forms/submissions/${s1.json.submission_id}/submit`, { token: a.token, body: answersFor("b") }).then((r) =>
+    ok(r, "A submit exam1", 200),
+  );
   await call("POST", `/steps/${step2.id}/materials-complete`, { token: a.token }).then((r) => ok(r, "A step2 materials", 200));
   const o2 = await call("POST", `/steps/${step2.id}/exam/start`, { token: a.token });
   await ok(o2, "A start exam2", 201);
   const aTable = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: a.token });
   await ok(aTable, "A my-submission", 200);
-  for (const [serial, value] of [[1, 16], [2, 30]] as const)
+  for (const [serial, value] of [
+    [1, 16],
+    [2, 30],
+  ] as const)
     await call("POST", `/requirement-tables/submissions/${aTable.json.submission_id}/rows`, {
       token: a.token,
       body: { serial_number: serial, completed: true, completed_value: value },
     }).then((r) => ok(r, "A row", 200));
-  await call("POST", `/requirement-tables/submissions/${aTable.json.submission_id}/submit`, { token: a.token }).then((r) => ok(r, "A submit table", 200));
+  await call("POST", `/requirement-tables/submissions/${aTable.json.submission_id}/submit`, { token: a.token }).then((r) =>
+    ok(r, "A submit table", 200),
+  );
 
   const courseB = await makeCourse(manager, { name: uniqueName("course-b") });
   const stepB = await makeStep(manager, courseB.id);
@@ -409,7 +490,9 @@ export async function buildWorld() {
   await call("POST", `/steps/${stepB.id}/materials-complete`, { token: b.token }).then((r) => ok(r, "B materials", 200));
   const sb = await call("POST", `/steps/${stepB.id}/exam/start`, { token: b.token });
   await ok(sb, "B start", 201);
-  await call("POST", `/forms/submissions/${sb.json.submission_id}/submit`, { token: b.token, body: answersFor() }).then((r) => ok(r, "B submit", 200));
+  await call("POST", `/forms/submissions/${sb.json.submission_id}/submit`, { token: b.token, body: answersFor() }).then((r) =>
+    ok(r, "B submit", 200),
+  );
 
   const reviewCourse = await makeCourse(manager, { name: uniqueName("review") });
   const reviewStep = await makeStep(manager, reviewCourse.id);
@@ -449,7 +532,9 @@ export async function buildWorld() {
     /** A new participant with an open attempt on the review course's exam. */
     async freshOpen(): Promise<Person & { submission: string }> {
       const p = await person("po");
-      await call("POST", `/courses/${reviewCourse.id}/enroll?participant_id=${p.sub}`, { token: manager }).then((r) => ok(r, "enrol fresh", 200));
+      await call("POST", `/courses/${reviewCourse.id}/enroll?participant_id=${p.sub}`, { token: manager }).then((r) =>
+        ok(r, "enrol fresh", 200),
+      );
       const start = await call("POST", `/steps/${reviewStep.id}/exam/start`, { token: p.token });
       await ok(start, "fresh start", 201);
       return { ...p, submission: start.json.submission_id };
@@ -457,7 +542,9 @@ export async function buildWorld() {
     /** A new participant with a submitted (ungraded) attempt on the review course's exam. */
     async freshSubmitted(): Promise<Person & { submission: string }> {
       const p = await world.freshOpen();
-      await call("POST", `/forms/submissions/${p.submission}/submit`, { token: p.token, body: answersFor() }).then((r) => ok(r, "fresh submit", 200));
+      await call("POST", `/forms/submissions/${p.submission}/submit`, { token: p.token, body: answersFor() }).then((r) =>
+        ok(r, "fresh submit", 200),
+      );
       return p;
     },
     /** A new participant whose submission of T has every row completed and is submitted. */
@@ -470,7 +557,9 @@ export async function buildWorld() {
           token: p.token,
           body: { serial_number: serial, completed: true, completed_value: 1 },
         }).then((r) => ok(r, "fresh row", 200));
-      await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/submit`, { token: p.token }).then((r) => ok(r, "fresh table submit", 200));
+      await call("POST", `/requirement-tables/submissions/${mine.json.submission_id}/submit`, { token: p.token }).then((r) =>
+        ok(r, "fresh table submit", 200),
+      );
       return { ...p, submission: mine.json.submission_id };
     },
     freshCourse: () => makeCourse(manager, { name: uniqueName("throwaway") }),
