@@ -1,11 +1,10 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { drizzle } from "drizzle-orm/d1";
-import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
 import * as schema from "./db/schema";
-import type { AppEnv } from "./env";
+import type { AppContext } from "./env";
 import { requireAuth } from "./lib/auth";
 import { now } from "./lib/clock";
 import { retryingD1, type D1Stats } from "./lib/d1";
@@ -24,7 +23,7 @@ const MAX_JSON_BODY = 1024 * 1024;
 const FILE_PATH = /^\/materials\/[^/]+\/file$/;
 const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/;
 
-function errorBody(c: Context<AppEnv>, error: ApiError) {
+function errorBody(c: AppContext, error: ApiError) {
   const body: Record<string, unknown> = { detail: error.detail, code: error.code };
   if (error.errors) body.errors = error.errors;
   return c.json(body, error.status, error.headers);
@@ -113,7 +112,7 @@ export function createApp() {
   });
 
   // File uploads stream to R2 with their own cap and type checks; every other body is JSON, at most 1 MB.
-  const isFileUpload = (c: Context<AppEnv>) => c.req.method === "PUT" && FILE_PATH.test(c.req.path);
+  const isFileUpload = (c: AppContext) => c.req.method === "PUT" && FILE_PATH.test(c.req.path);
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_JSON_BODY,
     onError: (c) => c.json({ detail: "Request body is larger than 1 MB", code: "body_too_large" }, 413),
@@ -169,7 +168,7 @@ export function createApp() {
   // Everything else needs a verified token; an unknown route without one is a 401, so routes cannot be probed.
   // A file download carrying a signed link (`?token=`) is authorised by that link in its handler.
   const publicPaths = new Set(["/health", "/openapi.json", "/docs"]);
-  const isSignedDownload = (c: Context<AppEnv>) =>
+  const isSignedDownload = (c: AppContext) =>
     (c.req.method === "GET" || c.req.method === "HEAD") && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
   app.use("*", async (c, next) => (publicPaths.has(c.req.path) || isSignedDownload(c) ? next() : requireAuth(c, next)));
 

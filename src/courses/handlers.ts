@@ -3,9 +3,8 @@ import { courses, steps } from "../db/schema";
 import { planCourseLinks, planUnlink, type ChainRefusal, type Links } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
 import { isGated } from "../domain/progress";
-import type { Context } from "hono";
 import type { SQL } from "drizzle-orm";
-import type { AppEnv } from "../env";
+import type { AppContext } from "../env";
 import { participantFor } from "../lib/auth";
 import { enrollWrite, oneCourse, progressQuery } from "../progress";
 import { batch } from "../db/batch";
@@ -238,7 +237,7 @@ export const reorderSteps: Handler<typeof routes.reorderSteps> = async (c) => {
   return c.json({ message: "Steps reordered successfully" }, 200);
 };
 
-async function enroll(c: Context<AppEnv>, participantId: string, courseExpr: SQL, missing: () => ApiError) {
+async function enroll(c: AppContext, participantId: string, courseExpr: SQL, missing: () => ApiError) {
   const db = c.get("db");
   const now = c.get("now");
   const query = progressQuery(db, participantId, courseExpr, examClock(c));

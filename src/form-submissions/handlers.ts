@@ -19,7 +19,7 @@ import {
   type ReviewAction,
 } from "../domain/exams";
 import { publicQuestions } from "../domain/forms";
-import type { AppEnv } from "../env";
+import type { AppContext } from "../env";
 import { actingParticipant, assertManagerId } from "../lib/auth";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -31,7 +31,6 @@ import { courseOfStep, milestoneWrites, progressQuery, stepRefusal } from "../pr
 import { examClock } from "../lib/clock";
 import { progressError } from "../lib/progress-errors";
 import { findStepWithExam } from "../steps/queries";
-import type { Context } from "hono";
 import {
   closeExpiredNow,
   expiredOpenAttempts,
@@ -44,7 +43,7 @@ import {
 } from "./queries";
 import type * as routes from "./routes";
 
-const grace = (c: Context<AppEnv>) => examClock(c).graceSeconds;
+const grace = (c: AppContext) => examClock(c).graceSeconds;
 
 const expiredError = (row: SubmissionRow) =>
   conflict("attempt_expired", `The attempt ended at ${row.deadline_at}; it was closed with the answers saved until then`);
@@ -161,7 +160,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
  * answers were in (after the body was read), not when the request's headers arrived: a body trickled in
  * slowly must not carry answers past the deadline.
  */
-async function ownOpenAttempt(c: Context<AppEnv>, submissionId: string, received: Date): Promise<SubmissionRow> {
+async function ownOpenAttempt(c: AppContext, submissionId: string, received: Date): Promise<SubmissionRow> {
   const caller = c.get("caller");
   const db = c.get("db");
   const [row] = await db.select().from(formSubmissions).where(eq(formSubmissions.id, submissionId));
@@ -189,7 +188,7 @@ const stillAnswerable = (id: string, received: Date, graceSeconds: number) =>
   );
 
 /** Why an answer write matched nothing: the attempt ran out of time meanwhile (closed now), or was submitted. */
-async function answerRefusal(c: Context<AppEnv>, row: SubmissionRow, received: Date): Promise<never> {
+async function answerRefusal(c: AppContext, row: SubmissionRow, received: Date): Promise<never> {
   if (isExpired(row, received, grace(c))) {
     await closeExpiredNow(c.get("db"), [row]);
     throw expiredError(row);
@@ -267,14 +266,14 @@ const pastTense: Record<ReviewAction, string> = {
 };
 
 /** Loads a submission for review, closing it first if its time ran out unseen. */
-async function loadForReview(c: Context<AppEnv>, submissionId: string, action: ReviewAction, managerId: string | undefined) {
+async function loadForReview(c: AppContext, submissionId: string, action: ReviewAction, managerId: string | undefined) {
   const [named] = await findSubmission(c.get("db"), submissionId);
   return reviewable(c, named, submissionId, action, managerId);
 }
 
 /** The checks a review decision makes on the submission it read. */
 async function reviewable(
-  c: Context<AppEnv>,
+  c: AppContext,
   read: NamedSubmission | undefined,
   submissionId: string,
   action: ReviewAction,
@@ -404,7 +403,7 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
 };
 
 async function simpleDecision(
-  c: Context<AppEnv>,
+  c: AppContext,
   submissionId: string,
   managerId: string | undefined,
   action: "reject" | "request_retake",
@@ -442,7 +441,7 @@ export const requestRetake: Handler<typeof routes.requestRetake> = async (c) => 
  * Runs a list query, first closing any expired open attempt in its scope, so lists never show stale time.
  * The extra round trips happen only when an attempt actually expired unseen.
  */
-async function listClosingExpired(c: Context<AppEnv>, scope: SQL | undefined, list: () => ReturnType<typeof submissionPage>) {
+async function listClosingExpired(c: AppContext, scope: SQL | undefined, list: () => ReturnType<typeof submissionPage>) {
   const db = c.get("db");
   const [expired, rows] = await db.batch([expiredOpenAttempts(db, c.get("now"), grace(c), scope), list()]);
   if (expired.length === 0) return rows;

@@ -10,9 +10,8 @@ export function setClock(next: (() => Date) | null): void {
   source = next ?? (() => new Date());
 }
 
-import type { Context } from "hono";
 import { graceSeconds } from "../domain/exams";
-import type { AppEnv } from "../env";
+import type { AppContext } from "../env";
 
 /** The request's time and the configured grace after an exam deadline: what every expiry decision takes. */
-export const examClock = (c: Context<AppEnv>) => ({ now: c.get("now"), graceSeconds: graceSeconds(c.env.EXAM_GRACE_SECONDS) });
+export const examClock = (c: AppContext) => ({ now: c.get("now"), graceSeconds: graceSeconds(c.env.EXAM_GRACE_SECONDS) });

@@ -1,8 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { Context } from "hono";
 import { materials } from "../db/schema";
 import { checkUpload, contentDisposition, etagMatches, extensionForType, normaliseType, parseRange, SNIFF_BYTES } from "../domain/files";
-import type { AppEnv, Caller } from "../env";
+import type { AppContext, Caller } from "../env";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
 import { origin, type Handler } from "../lib/openapi";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
@@ -59,7 +58,7 @@ async function peek(body: ReadableStream<Uint8Array>, want: number): Promise<{ h
 }
 
 /** A participant may fetch a material's file when enrolled in its course with its step unlocked. */
-async function authorise(c: Context<AppEnv>, materialId: string, caller: Caller): Promise<MaterialRow> {
+async function authorise(c: AppContext, materialId: string, caller: Caller): Promise<MaterialRow> {
   const db = c.get("db");
   if (caller.role === "manager") {
     const [material] = await findMaterial(db, materialId);
@@ -166,7 +165,7 @@ async function receiveUpload(c: UploadContext) {
 const linksUnavailable = () => new ApiError(503, "file_links_unavailable", "Signed file links need JWT_SECRET to be configured");
 
 /** The caller of a download: the bearer token's, or a signed link's (media tags cannot send headers). */
-async function downloader(c: Context<AppEnv>, materialId: string, token: string | undefined): Promise<Caller> {
+async function downloader(c: AppContext, materialId: string, token: string | undefined): Promise<Caller> {
   if (token === undefined) return c.get("caller");
   if (!c.env.JWT_SECRET) throw linksUnavailable();
   const result = await verifyLink(token, materialId, c.env.JWT_SECRET, c.get("now"));

@@ -1,8 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, notExists, sql } from "drizzle-orm";
-import type { Context } from "hono";
 import { courses, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
-import type { AppEnv } from "../env";
+import type { AppContext } from "../env";
 import { examClock } from "../lib/clock";
 import { coursesShowingTable, milestoneWrites, progressQuery } from "../progress";
 import type { Caller } from "../env";
@@ -178,7 +177,7 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
  * approved by the restamp that runs before it. One read: the not-yet-approved submissions, their approved
  * serials and those participants' progress in the courses showing the table.
  */
-async function milestonesOfEdit(c: Context<AppEnv>, tableId: string, serials: number[], stamp: string) {
+async function milestonesOfEdit(c: AppContext, tableId: string, serials: number[], stamp: string) {
   const db = c.get("db");
   const open = db
     .select({ id: requirementSubmissions.id })

@@ -1,5 +1,4 @@
 import { and, eq, isNull, ne, or, sql } from "drizzle-orm";
-import type { Context } from "hono";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
 import {
   allApproved,
@@ -10,7 +9,7 @@ import {
   rowStatuses,
   type StoredRow,
 } from "../domain/requirements";
-import type { AppEnv } from "../env";
+import type { AppContext } from "../env";
 import { assertManagerId, participantFor } from "../lib/auth";
 import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -37,7 +36,7 @@ const submittedNow = (submissionId: string) =>
 const unknownSerial = (serial: number) => new ApiError(404, "serial_not_found", `Requirement ${serial} is not in this table`);
 
 /** Reads a submission and its rows in one round trip; `owner` checks it belongs to the caller. */
-async function load(c: Context<AppEnv>, submissionId: string, owner: "participant" | "manager") {
+async function load(c: AppContext, submissionId: string, owner: "participant" | "manager") {
   const db = c.get("db");
   const [[submission], rows] = await db.batch([submissionWithTable(db, submissionId), rowsOf(db, submissionId)]);
   if (!submission) throw notFound("Submission", submissionId);
@@ -186,7 +185,7 @@ export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => 
  * A manager's review load: the submission, its rows and its participant's progress in every course showing
  * the table, in one batch (whose and which table come from the submission row, in SQL).
  */
-async function loadForReview(c: Context<AppEnv>, submissionId: string, managerId: string | undefined) {
+async function loadForReview(c: AppContext, submissionId: string, managerId: string | undefined) {
   assertManagerId(c.get("caller"), managerId);
   const db = c.get("db");
   const ofSubmission = (column: typeof requirementSubmissions.participant_id | typeof requirementSubmissions.requirement_table_id) =>
@@ -210,13 +209,7 @@ async function loadForReview(c: Context<AppEnv>, submissionId: string, managerId
  * Milestones of every course the table's approval completes, conditional on the approval being stamped by
  * this batch's restamp (which runs before them). Written with the row decision or not at all.
  */
-function milestonesOnApproval(
-  c: Context<AppEnv>,
-  progress: ProgressSet,
-  submission: SubmissionWithTable,
-  approves: boolean,
-  stamp: string,
-) {
+function milestonesOnApproval(c: AppContext, progress: ProgressSet, submission: SubmissionWithTable, approves: boolean, stamp: string) {
   if (!approves || submission.approved_at) return [];
   const after = progress.after({ approvedTables: [submission.requirement_table_id] });
   const approvedNow = sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submission.id} AND ${requirementSubmissions.approved_at} IS NOT NULL)`;
