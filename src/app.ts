@@ -6,6 +6,7 @@ import { ZodError } from "zod";
 import * as schema from "./db/schema";
 import type { AppContext } from "./env";
 import { requireAuth } from "./lib/auth";
+import { corsMiddleware } from "./lib/cors";
 import { now } from "./lib/clock";
 import { retryingD1, type D1Stats } from "./lib/d1";
 import { base64UrlEncode } from "./lib/jwt";
@@ -86,6 +87,10 @@ function withBodyErrors(input: object): object {
 
 export function createApp() {
   const app = createRouter();
+
+  // First of all: a browser's preflight is answered before the body checks and authentication, and every
+  // answer (errors included) carries the CORS headers an allowed origin needs to read it.
+  app.use("*", corsMiddleware);
 
   // Reads go to the nearest replica and writes to the primary (D1 Sessions API). The bookmark travels in
   // `x-d1-bookmark`: a client that sends back the last one it got always reads its own writes.

@@ -16,6 +16,10 @@ export type Bindings = {
    * of every URL the API hands out. Unset: the request's own origin, i.e. whatever Host the client sent.
    */
   PUBLIC_BASE_URL?: string;
+  /** Comma-separated exact origins allowed to call the API from a browser (`*` only on purpose). */
+  CORS_ORIGINS?: string;
+  /** "true" (set by `npm run dev`): any http://localhost:<port> / http://127.0.0.1:<port> origin is allowed too. */
+  CORS_ALLOW_LOCALHOST?: string;
   /** "true" in the benchmark: responses carry x-d1-stats (round trips, rows read/written) and x-d1-sql. */
   D1_STATS?: string;
 };
