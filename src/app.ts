@@ -97,7 +97,8 @@ export function createApp() {
   app.use("*", async (c, next) => {
     c.set("now", now());
     const bookmark = c.req.header("x-d1-bookmark");
-    if (bookmark !== undefined && !BOOKMARK.test(bookmark))
+    // An empty header is "no bookmark yet": a client that sends back the last one it got starts with none.
+    if (bookmark !== undefined && bookmark !== "" && !BOOKMARK.test(bookmark))
       throw new ApiError(400, "invalid_bookmark", "x-d1-bookmark must be a bookmark this API returned");
     const session = c.env.DB.withSession(bookmark || "first-unconstrained");
     const stats: D1Stats | null = c.env.D1_STATS === "true" ? { calls: 0, rows_read: 0, rows_written: 0, sql: [] } : null;

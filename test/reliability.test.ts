@@ -238,6 +238,13 @@ describe("D1 sessions", () => {
     expect(res.status).toBe(400);
     expect(res.json.code).toBe("invalid_bookmark");
   });
+
+  it("an empty bookmark is no bookmark yet (a client's first request), not a malformed one", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const res = await call("GET", "/courses", { token: manager, headers: { "x-d1-bookmark": "" } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get("x-d1-bookmark")).toBeTruthy();
+  });
 });
 
 describe("review follow-ups", () => {
