@@ -6,6 +6,7 @@ import { ZodError } from "zod";
 import * as schema from "./db/schema";
 import type { AppContext } from "./env";
 import { requireAuth } from "./lib/auth";
+import { completeDocument } from "./lib/openapi-document";
 import { corsMiddleware } from "./lib/cors";
 import { now } from "./lib/clock";
 import { retryingD1, type D1Stats } from "./lib/d1";
@@ -60,29 +61,6 @@ function fromHttpException(error: HTTPException): ApiError {
         ? new ApiError(500, "internal_error", "Internal server error")
         : new ApiError(400, "bad_request", error.message || "Request refused");
   }
-}
-
-type OpenApiDoc = {
-  paths?: Record<
-    string,
-    Record<string, { requestBody?: unknown; responses?: Record<string, unknown>; description?: string; "x-roles"?: string[] }>
-  >;
-};
-
-function withBodyErrors(input: object): object {
-  const doc = input as OpenApiDoc;
-  const error = { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
-  for (const operations of Object.values(doc.paths ?? {}))
-    for (const [method, op] of Object.entries(operations)) {
-      // The route's declared policy, in words too, for readers of /docs.
-      const roles = op["x-roles"];
-      if (roles) op.description = [op.description, `**Roles:** ${roles.join(", ")}.`].filter(Boolean).join("\n\n");
-      // Any write may be sent a body: the middleware answers 413/415 before the route sees it.
-      if (!["post", "put", "patch"].includes(method) || !op.responses) continue;
-      op.responses["413"] ??= { description: "Body too large", ...error };
-      op.responses["415"] ??= { description: "Body is not of an accepted content type", ...error };
-    }
-  return input;
 }
 
 export function createApp() {
@@ -151,7 +129,7 @@ export function createApp() {
   // write also documents the 413/415 the middleware answers before validation.
   let document: object | undefined;
   app.get("/openapi.json", (c) => {
-    document ??= withBodyErrors(
+    document ??= completeDocument(
       app.getOpenAPI31Document({
         openapi: "3.1.0",
         info: {
@@ -168,6 +146,12 @@ export function createApp() {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "FileLink", {
+    type: "apiKey",
+    in: "query",
+    name: "token",
+    description: "A signed download link's token from POST /materials/{material_id}/file-link (valid ≤ 15 minutes)",
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));
 

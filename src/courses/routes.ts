@@ -15,6 +15,7 @@ import {
 const tags = ["Courses"];
 
 export const listCourses = createRoute({
+  operationId: "listCourses",
   ...forEveryone,
   method: "get",
   path: "/courses",
@@ -26,6 +27,7 @@ export const listCourses = createRoute({
 });
 
 export const getCourse = createRoute({
+  operationId: "getCourse",
   ...forEveryone,
   method: "get",
   path: "/courses/{course_id}",
@@ -37,6 +39,7 @@ export const getCourse = createRoute({
 });
 
 export const createCourse = createRoute({
+  operationId: "createCourse",
   ...forManagers,
   method: "post",
   path: "/courses",
@@ -48,6 +51,7 @@ export const createCourse = createRoute({
 });
 
 export const updateCourse = createRoute({
+  operationId: "updateCourse",
   ...forManagers,
   method: "put",
   path: "/courses/{course_id}",
@@ -59,6 +63,7 @@ export const updateCourse = createRoute({
 });
 
 export const deleteCourse = createRoute({
+  operationId: "deleteCourse",
   ...forManagers,
   method: "delete",
   path: "/courses/{course_id}",
@@ -70,6 +75,7 @@ export const deleteCourse = createRoute({
 });
 
 export const setDefaultCourse = createRoute({
+  operationId: "setDefaultCourse",
   ...forManagers,
   method: "put",
   path: "/courses/{course_id}/set-default",
@@ -81,6 +87,7 @@ export const setDefaultCourse = createRoute({
 });
 
 export const reorderSteps = createRoute({
+  operationId: "reorderSteps",
   ...forManagers,
   method: "post",
   path: "/courses/{course_id}/steps/reorder",
@@ -92,6 +99,7 @@ export const reorderSteps = createRoute({
 });
 
 export const enrollDefault = createRoute({
+  operationId: "enrollDefault",
   ...forEveryone,
   method: "post",
   path: "/courses/enroll-default",
@@ -103,6 +111,7 @@ export const enrollDefault = createRoute({
 });
 
 export const enrollInCourse = createRoute({
+  operationId: "enrollInCourse",
   ...forManagers,
   method: "post",
   path: "/courses/{course_id}/enroll",

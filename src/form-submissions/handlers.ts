@@ -203,7 +203,8 @@ function validAnswers(row: SubmissionRow, body: Answers) {
 
 export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const body = c.req.valid("json");
+  const sent = c.req.valid("json");
+  const body: Answers = { mcq_answers: sent.mcq_answers ?? [], theory_answers: sent.theory_answers ?? [] };
   const received = clockNow();
   const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);
@@ -227,7 +228,8 @@ export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
 
 export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const body = c.req.valid("json");
+  const sent = c.req.valid("json");
+  const body: Answers = { mcq_answers: sent.mcq_answers ?? [], theory_answers: sent.theory_answers ?? [] };
   const received = clockNow();
   const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);

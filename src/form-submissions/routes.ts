@@ -26,6 +26,7 @@ const review = ["Submission review"];
 const optionalBody = <T extends z.ZodType>(schema: T) => ({ required: false, content: { "application/json": { schema } } });
 
 export const startExam = createRoute({
+  operationId: "startExam",
   ...forParticipants,
   method: "post",
   path: "/steps/{step_id}/exam/start",
@@ -41,6 +42,7 @@ export const startExam = createRoute({
 });
 
 export const saveAnswers = createRoute({
+  operationId: "saveAnswers",
   ...forParticipants,
   method: "put",
   path: "/forms/submissions/{submission_id}/answers",
@@ -52,6 +54,7 @@ export const saveAnswers = createRoute({
 });
 
 export const submitExam = createRoute({
+  operationId: "submitExam",
   ...forParticipantsIdempotent,
   method: "post",
   path: "/forms/submissions/{submission_id}/submit",
@@ -63,6 +66,7 @@ export const submitExam = createRoute({
 });
 
 export const listPending = createRoute({
+  operationId: "listPending",
   ...forManagers,
   method: "get",
   path: "/form-submissions/pending",
@@ -74,6 +78,7 @@ export const listPending = createRoute({
 });
 
 export const listForParticipant = createRoute({
+  operationId: "listForParticipant",
   ...forEveryone,
   method: "get",
   path: "/form-submissions/participant/{participant_id}",
@@ -85,6 +90,7 @@ export const listForParticipant = createRoute({
 });
 
 export const getSubmission = createRoute({
+  operationId: "getSubmission",
   ...forEveryone,
   method: "get",
   path: "/form-submissions/{submission_id}",
@@ -96,6 +102,7 @@ export const getSubmission = createRoute({
 });
 
 export const gradeSubmission = createRoute({
+  operationId: "gradeSubmission",
   ...forManagersIdempotent,
   method: "post",
   path: "/form-submissions/{submission_id}/grade",
@@ -107,6 +114,7 @@ export const gradeSubmission = createRoute({
 });
 
 export const approveSubmission = createRoute({
+  operationId: "approveSubmission",
   ...forManagersIdempotent,
   method: "post",
   path: "/form-submissions/{submission_id}/approve",
@@ -118,6 +126,7 @@ export const approveSubmission = createRoute({
 });
 
 export const rejectSubmission = createRoute({
+  operationId: "rejectSubmission",
   ...forManagersIdempotent,
   method: "post",
   path: "/form-submissions/{submission_id}/reject",
@@ -129,6 +138,7 @@ export const rejectSubmission = createRoute({
 });
 
 export const requestRetake = createRoute({
+  operationId: "requestRetake",
   ...forManagersIdempotent,
   method: "post",
   path: "/form-submissions/{submission_id}/request-retake",

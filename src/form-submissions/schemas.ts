@@ -11,11 +11,13 @@ export const AnswersSchema = z
     mcq_answers: z
       .array(z.object({ question_id: questionId(), selected_option_id: z.string().min(1).max(64) }).strict())
       .max(200)
-      .default([]),
+      .optional()
+      .openapi({ description: "Omitted: no MCQ answered" }),
     theory_answers: z
       .array(z.object({ question_id: questionId(), answer_text: z.string().max(THEORY_ANSWER_MAX_CHARS) }).strict())
       .max(200)
-      .default([]),
+      .optional()
+      .openapi({ description: "Omitted: no THEORY question answered" }),
   })
   .strict()
   .openapi("Answers");

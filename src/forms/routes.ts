@@ -6,6 +6,7 @@ import { CreateFormSchema, FormParams, FormSchema, FormSummarySchema, ListFormsQ
 const tags = ["Forms"];
 
 export const listForms = createRoute({
+  operationId: "listForms",
   ...forEveryone,
   method: "get",
   path: "/forms",
@@ -17,6 +18,7 @@ export const listForms = createRoute({
 });
 
 export const getForm = createRoute({
+  operationId: "getForm",
   ...forEveryone,
   method: "get",
   path: "/forms/{form_id}",
@@ -28,6 +30,7 @@ export const getForm = createRoute({
 });
 
 export const createForm = createRoute({
+  operationId: "createForm",
   ...forManagers,
   method: "post",
   path: "/forms",
@@ -39,6 +42,7 @@ export const createForm = createRoute({
 });
 
 export const updateForm = createRoute({
+  operationId: "updateForm",
   ...forManagers,
   method: "put",
   path: "/forms/{form_id}",
@@ -50,6 +54,7 @@ export const updateForm = createRoute({
 });
 
 export const deleteForm = createRoute({
+  operationId: "deleteForm",
   ...forManagers,
   method: "delete",
   path: "/forms/{form_id}",

@@ -12,5 +12,5 @@ export const forParticipants = { middleware: [participantsOnly], "x-roles": ["pa
 export const forEveryone = { "x-roles": ["manager", "participant"] };
 
 /** Role guard, then the Idempotency-Key middleware (a replay is only ever given to a caller the guard admits). */
-export const forManagersIdempotent = { middleware: [managerOnly, idempotent], "x-roles": ["manager"] };
-export const forParticipantsIdempotent = { middleware: [participantsOnly, idempotent], "x-roles": ["participant"] };
+export const forManagersIdempotent = { middleware: [managerOnly, idempotent], "x-roles": ["manager"], "x-idempotent": true };
+export const forParticipantsIdempotent = { middleware: [participantsOnly, idempotent], "x-roles": ["participant"], "x-idempotent": true };

@@ -1,6 +1,7 @@
 import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonResponse, security } from "../lib/openapi";
+import { ALLOWED_TYPES } from "../domain/files";
+import { ErrorSchema, errors, jsonResponse, security } from "../lib/openapi";
 import { MaterialParams, MaterialSchema } from "./schemas";
 
 const tags = ["Material files"];
@@ -9,6 +10,7 @@ const binary = { schema: z.string().openapi({ type: "string", format: "binary" }
 export const FileLinkSchema = z.object({ url: z.string(), expires_at: z.string().openapi({ format: "date-time" }) }).openapi("FileLink");
 
 export const uploadFile = createRoute({
+  operationId: "uploadFile",
   ...forManagers,
   method: "put",
   path: "/materials/{material_id}/file",
@@ -45,24 +47,49 @@ export const uploadFile = createRoute({
   },
 });
 
+const fileContent = Object.fromEntries(
+  [...new Set(Object.values(ALLOWED_TYPES).flatMap((types) => Object.keys(types)))].map((type) => [type, binary]),
+);
+const fileHeaders = {
+  ETag: z.string().openapi({ description: "The quoted SHA-256 of the file" }),
+  "Accept-Ranges": z.string().openapi({ description: "`bytes`" }),
+  "Content-Disposition": z.string().openapi({ description: "`inline` with the title as filename (RFC 6266)" }),
+  "Cache-Control": z.string().openapi({ description: "`private`" }),
+  "Content-Length": z.string().openapi({ description: "Bytes in this response" }),
+};
+const contentRange = (description: string) => z.string().openapi({ description });
+
 export const downloadFile = createRoute({
+  operationId: "downloadFile",
   ...forEveryone,
   method: "get",
   path: "/materials/{material_id}/file",
   tags,
   security,
+  // A bearer token, or the signed link from file-link (`?token=`) for media tags that cannot send headers:
+  // the document lists the FileLink scheme beside Bearer (lib/openapi-document.ts).
+  "x-signed-link": true,
   summary: "Download or stream the material's file (Range, ETag); `?token=` from file-link replaces the header",
   request: { params: MaterialParams, query: z.object({ token: z.string().max(2000).optional() }) },
   responses: {
-    200: { description: "The file", content: { "application/octet-stream": binary } },
-    206: { description: "A byte range of the file" },
-    304: { description: "Not modified (If-None-Match)" },
+    200: { description: "The file", headers: z.object(fileHeaders), content: fileContent },
+    206: {
+      description: "A byte range of the file",
+      headers: z.object({ ...fileHeaders, "Content-Range": contentRange("`bytes start-end/size`") }),
+      content: fileContent,
+    },
+    304: { description: "Not modified (If-None-Match)", headers: z.object({ ETag: fileHeaders.ETag }) },
     ...errors(400, 401, 403, 404),
-    416: { description: "Range not satisfiable" },
+    416: {
+      description: "Range not satisfiable",
+      headers: z.object({ "Content-Range": contentRange("`bytes */size`") }),
+      content: { "application/json": { schema: ErrorSchema } },
+    },
   },
 });
 
 export const fileLink = createRoute({
+  operationId: "fileLink",
   ...forEveryone,
   method: "post",
   path: "/materials/{material_id}/file-link",
@@ -74,6 +101,7 @@ export const fileLink = createRoute({
 });
 
 export const deleteFile = createRoute({
+  operationId: "deleteFile",
   ...forManagers,
   method: "delete",
   path: "/materials/{material_id}/file",

@@ -13,6 +13,7 @@ import {
 const tags = ["Materials"];
 
 export const createMaterial = createRoute({
+  operationId: "createMaterial",
   ...forManagers,
   method: "post",
   path: "/steps/{step_id}/materials",
@@ -24,6 +25,7 @@ export const createMaterial = createRoute({
 });
 
 export const updateMaterial = createRoute({
+  operationId: "updateMaterial",
   ...forManagers,
   method: "put",
   path: "/materials/{material_id}",
@@ -35,6 +37,7 @@ export const updateMaterial = createRoute({
 });
 
 export const deleteMaterial = createRoute({
+  operationId: "deleteMaterial",
   ...forManagers,
   method: "delete",
   path: "/materials/{material_id}",
@@ -46,6 +49,7 @@ export const deleteMaterial = createRoute({
 });
 
 export const completeMaterial = createRoute({
+  operationId: "completeMaterial",
   ...forEveryone,
   method: "post",
   path: "/materials/{material_id}/complete",

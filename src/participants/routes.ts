@@ -6,6 +6,7 @@ import { CourseIdParams, CourseProgressSchema, MyCourseSchema, MyCoursesQuery, S
 const tags = ["Participant progress"];
 
 export const myCourses = createRoute({
+  operationId: "myCourses",
   ...forEveryone,
   method: "get",
   path: "/participants/me/courses",
@@ -17,6 +18,7 @@ export const myCourses = createRoute({
 });
 
 export const courseProgress = createRoute({
+  operationId: "courseProgress",
   ...forEveryone,
   method: "get",
   path: "/participants/me/progress/{course_id}",
@@ -28,6 +30,7 @@ export const courseProgress = createRoute({
 });
 
 export const stepProgress = createRoute({
+  operationId: "stepProgress",
   ...forEveryone,
   method: "get",
   path: "/participants/me/step/{step_id}/progress",

@@ -13,6 +13,7 @@ import {
 const tags = ["Requirement tables"];
 
 export const listTables = createRoute({
+  operationId: "listTables",
   ...forEveryone,
   method: "get",
   path: "/requirement-tables",
@@ -24,6 +25,7 @@ export const listTables = createRoute({
 });
 
 export const getTable = createRoute({
+  operationId: "getTable",
   ...forEveryone,
   method: "get",
   path: "/requirement-tables/{table_id}",
@@ -35,6 +37,7 @@ export const getTable = createRoute({
 });
 
 export const createTable = createRoute({
+  operationId: "createTable",
   ...forManagers,
   method: "post",
   path: "/requirement-tables",
@@ -46,6 +49,7 @@ export const createTable = createRoute({
 });
 
 export const updateTable = createRoute({
+  operationId: "updateTable",
   ...forManagers,
   method: "put",
   path: "/requirement-tables/{table_id}",
@@ -57,6 +61,7 @@ export const updateTable = createRoute({
 });
 
 export const deleteTable = createRoute({
+  operationId: "deleteTable",
   ...forManagers,
   method: "delete",
   path: "/requirement-tables/{table_id}",

@@ -20,6 +20,7 @@ import {
 const tags = ["Requirement tracking"];
 
 export const mySubmission = createRoute({
+  operationId: "mySubmission",
   ...forEveryone,
   method: "get",
   path: "/requirement-tables/{table_id}/my-submission",
@@ -31,6 +32,7 @@ export const mySubmission = createRoute({
 });
 
 export const updateRow = createRoute({
+  operationId: "updateRow",
   ...forEveryone,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/rows",
@@ -42,6 +44,7 @@ export const updateRow = createRoute({
 });
 
 export const submitTable = createRoute({
+  operationId: "submitTable",
   ...forEveryone,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/submit",
@@ -53,6 +56,7 @@ export const submitTable = createRoute({
 });
 
 export const pendingTables = createRoute({
+  operationId: "pendingTables",
   ...forManagers,
   method: "get",
   path: "/requirement-tables/submissions/pending",
@@ -64,6 +68,7 @@ export const pendingTables = createRoute({
 });
 
 export const approveRow = createRoute({
+  operationId: "approveRow",
   ...forManagers,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve",
@@ -75,6 +80,7 @@ export const approveRow = createRoute({
 });
 
 export const approveTable = createRoute({
+  operationId: "approveTable",
   ...forManagers,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/approve",

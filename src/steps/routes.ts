@@ -14,6 +14,7 @@ import {
 const tags = ["Steps"];
 
 export const getStep = createRoute({
+  operationId: "getStep",
   ...forEveryone,
   method: "get",
   path: "/steps/{step_id}",
@@ -25,6 +26,7 @@ export const getStep = createRoute({
 });
 
 export const createStep = createRoute({
+  operationId: "createStep",
   ...forManagers,
   method: "post",
   path: "/steps",
@@ -36,6 +38,7 @@ export const createStep = createRoute({
 });
 
 export const updateStep = createRoute({
+  operationId: "updateStep",
   ...forManagers,
   method: "put",
   path: "/steps/{step_id}",
@@ -47,6 +50,7 @@ export const updateStep = createRoute({
 });
 
 export const deleteStep = createRoute({
+  operationId: "deleteStep",
   ...forManagers,
   method: "delete",
   path: "/steps/{step_id}",
@@ -58,6 +62,7 @@ export const deleteStep = createRoute({
 });
 
 export const linkExam = createRoute({
+  operationId: "linkExam",
   ...forManagers,
   method: "put",
   path: "/steps/{step_id}/exam",
@@ -69,6 +74,7 @@ export const linkExam = createRoute({
 });
 
 export const completeStepMaterials = createRoute({
+  operationId: "completeStepMaterials",
   ...forEveryone,
   method: "post",
   path: "/steps/{step_id}/materials-complete",

@@ -1,0 +1,56 @@
+/**
+ * What every operation shares and the route definitions do not repeat, added to the generated document once:
+ * the 413/415 the body middleware answers, 500/503, the response headers clients depend on (`x-d1-bookmark`
+ * everywhere, `Link` on lists, `Idempotent-Replayed`, `Retry-After`), the `Idempotency-Key` parameter where a
+ * route takes it, and the roles in words. Each fact comes from the running code's own declarations (`x-roles`,
+ * `x-idempotent`, a `cursor` parameter), so the document cannot claim what a route does not do.
+ */
+type Json = Record<string, any>;
+
+const ERROR = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+const header = (description: string, schema: Json = { type: "string" }) => ({ description, schema });
+const BOOKMARK = header("D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes");
+const RETRY_AFTER = header("Seconds to wait before retrying", { type: "integer", minimum: 0 });
+
+export function completeDocument(doc: Json): Json {
+  for (const operations of Object.values<Json>(doc.paths ?? {}))
+    for (const [method, op] of Object.entries<Json>(operations)) {
+      const roles: string[] | undefined = op["x-roles"];
+      if (roles) op.description = [op.description, `**Roles:** ${roles.join(", ")}.`].filter(Boolean).join("\n\n");
+      op.responses ??= {};
+      if (op["x-signed-link"]) op.security = [...(op.security ?? doc.security ?? []), { FileLink: [] }];
+      // Any write may be sent a body: the middleware answers 413/415 before the route sees it.
+      if (["post", "put", "patch"].includes(method)) {
+        op.responses["413"] ??= { description: "Body too large", content: ERROR };
+        op.responses["415"] ??= { description: "Body is not of an accepted content type", content: ERROR };
+      }
+      op.responses["500"] ??= { description: "A fault on the server's side (no detail is leaked)", content: ERROR };
+      op.responses["503"] ??= {
+        description: "Database overloaded or token keys unavailable; retry",
+        content: ERROR,
+        headers: { "Retry-After": RETRY_AFTER },
+      };
+      if (op["x-idempotent"]) {
+        op.parameters ??= [];
+        op.parameters.push({
+          name: "Idempotency-Key",
+          in: "header",
+          required: false,
+          description: "1–200 visible ASCII characters; a retry with the same key gets the first answer again",
+          schema: { type: "string", minLength: 1, maxLength: 200, pattern: "^[\\x21-\\x7e]+$" },
+        });
+        op.responses["409"] ??= { description: "State conflict", content: ERROR };
+        op.responses["409"].description += " (also `idempotency_in_progress`: the first request with this key is still running)";
+        op.responses["422"] ??= { description: "`idempotency_key_reused`: the key was used with another request", content: ERROR };
+      }
+      const isList = (op.parameters ?? []).some((p: Json) => p.in === "query" && p.name === "cursor");
+      for (const [status, response] of Object.entries<Json>(op.responses)) {
+        if (response.$ref) continue;
+        response.headers = { ...response.headers, "x-d1-bookmark": BOOKMARK };
+        if (status.startsWith("2") && isList) response.headers.Link = header('`<…&cursor=…>; rel="next"` while there is a next page');
+        if (status.startsWith("2") && op["x-idempotent"])
+          response.headers["Idempotent-Replayed"] = header("`true` when this is a stored answer replayed");
+      }
+    }
+  return doc;
+}
