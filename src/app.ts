@@ -136,7 +136,11 @@ export function createApp() {
           title: "Course/LMS API",
           version: "1.0.0",
           description: "Courses, steps, materials, exams, submissions and requirement tables. See README for the API notes.",
+          contact: { name: "LMS API maintainers" },
+          license: { name: "Proprietary" },
         },
+        // Relative: the document is served by the API itself, so "/" is wherever a client reached it.
+        servers: [{ url: "/", description: "This API" }],
         security: [{ Bearer: [] }],
       }),
     );

@@ -12,11 +12,26 @@ const header = (description: string, schema: Json = { type: "string" }) => ({ de
 const BOOKMARK = header("D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes");
 const RETRY_AFTER = header("Seconds to wait before retrying", { type: "integer", minimum: 0 });
 
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Courses: "Ordered, chained courses with one default; enrolment",
+  Steps: "A course's steps, unlocked in sequence; one exam per step",
+  Materials: "Video, BookLink, Document, Audio and RequirementTable materials of a step; completion",
+  "Material files": "Files of Video, Document and Audio materials in R2: upload, ranged download, signed links",
+  Forms: "Exam forms: MCQ (auto-scored) and THEORY (graded) questions, timing, attempts, pass mark",
+  "Exam attempts": "A participant's timed attempts: start or resume, autosave, submit",
+  "Submission review": "Managers grade, approve, reject or request a retake",
+  "Requirement tables": "Activity trackers shown by RequirementTable materials",
+  "Requirement tracking": "Participants fill a table row by row; managers approve rows",
+  "Participant progress": "A participant's courses, course progress and step progress",
+};
+
 export function completeDocument(doc: Json): Json {
+  const tags = new Set<string>();
   for (const operations of Object.values<Json>(doc.paths ?? {}))
     for (const [method, op] of Object.entries<Json>(operations)) {
       const roles: string[] | undefined = op["x-roles"];
       if (roles) op.description = [op.description, `**Roles:** ${roles.join(", ")}.`].filter(Boolean).join("\n\n");
+      for (const tag of op.tags ?? []) tags.add(tag);
       op.responses ??= {};
       if (op["x-signed-link"]) op.security = [...(op.security ?? doc.security ?? []), { FileLink: [] }];
       // Any write may be sent a body: the middleware answers 413/415 before the route sees it.
@@ -52,5 +67,9 @@ export function completeDocument(doc: Json): Json {
           response.headers["Idempotent-Replayed"] = header("`true` when this is a stored answer replayed");
       }
     }
+  // Every tag an operation uses is declared once, in the order first used (generated clients group by them).
+  // OAS 3.1 names a license by SPDX identifier (the generator's types predate it).
+  if (doc.info?.license && !doc.info.license.identifier && !doc.info.license.url) doc.info.license.identifier = "LicenseRef-Proprietary";
+  doc.tags = [...tags].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name }));
   return doc;
 }
