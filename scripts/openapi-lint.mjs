@@ -5,22 +5,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { bin, root, servedOpenApi } from "./lib/served-openapi.mjs";
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const out = mkdtempSync(path.join(tmpdir(), "openapi-lint-"));
-const bin = (name) => path.join(root, "node_modules", ".bin", name);
 try {
-  execFileSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", out], { cwd: root, stdio: "ignore" });
-  const worker = (await import(pathToFileURL(path.join(out, "index.js")).href)).default;
-  const noDb = () => {
-    throw new Error("GET /openapi.json must not need the database");
-  };
-  const env = { DB: { withSession: () => ({ getBookmark: () => null, prepare: noDb, batch: noDb }) }, JWT_SECRET: "lint" };
-  const res = await worker.fetch(new Request("http://localhost/openapi.json"), env, { waitUntil() {}, passThroughOnException() {} });
-  if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);
   const doc = path.join(out, "openapi.json");
-  writeFileSync(doc, await res.text());
+  writeFileSync(doc, await servedOpenApi());
 
   let failed = false;
   const run = (name, args) => {

@@ -1,0 +1,40 @@
+/** The typed client in client/ against the Worker: token, bookmark echo, typed errors, Link pagination. */
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createClient, nextPageUrl } from "../client";
+import { makeCourse, token, uniqueName } from "./helpers";
+
+const viaWorker: typeof fetch = (input, init) => exports.default.fetch(new Request(input as RequestInfo, init));
+
+describe("client/", () => {
+  it("sends the token, sends back the last bookmark, types errors, and walks every page", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const made = [await makeCourse(manager), await makeCourse(manager), await makeCourse(manager)];
+    const seen: (string | null)[] = [];
+    const api = createClient({
+      baseUrl: "http://api.test",
+      token: () => manager,
+      fetch: (input, init) => {
+        seen.push(new Request(input as RequestInfo, init).headers.get("x-d1-bookmark"));
+        return viaWorker(input, init);
+      },
+    });
+    const one = await api.GET("/courses/{course_id}", { params: { path: { course_id: made[0]!.id } } });
+    expect(one.data?.name).toBe(made[0]!.name);
+    expect(api.bookmark()).toBeTruthy();
+    const missing = await api.GET("/courses/{course_id}", { params: { path: { course_id: "507f1f77bcf86cd799439099" } } });
+    expect(missing.error?.code).toBe("course_not_found");
+    expect(seen[1]).toBeTruthy();
+
+    const ids: string[] = [];
+    for await (const page of api.pages("/courses", { limit: 1 })) ids.push(...page.map((c) => c.id));
+    for (const course of made) expect(ids).toContain(course.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("reads the next page from a Link header", () => {
+    expect(nextPageUrl('<http://a/courses?limit=1&cursor=x>; rel="next"')).toBe("http://a/courses?limit=1&cursor=x");
+    expect(nextPageUrl(null)).toBeNull();
+    expect(nextPageUrl('<http://a/x>; rel="prev"')).toBeNull();
+  });
+});
