@@ -1,7 +1,11 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+// @ts-expect-error — a plain .mjs script without types
+import { copyDocsAssets } from "./scripts/copy-docs-assets.mjs";
 
 export default defineConfig(async () => {
+  // /docs serves these as static assets: the Worker's asset directory must hold them before it starts.
+  copyDocsAssets();
   const migrations = await readD1Migrations("./migrations");
   return {
     plugins: [

@@ -1,7 +1,9 @@
 // Runs before `npm run dev`: a local secret, the local D1 migrated, and demo content when it is empty.
+import { copyDocsAssets } from "./copy-docs-assets.mjs";
 import { localSecret, wrangler } from "./lib.mjs";
 
 localSecret();
+copyDocsAssets();
 wrangler(["d1", "migrations", "apply", "DB", "--local"], { capture: true });
 console.log("local D1 migrations applied");
 const out = wrangler(["d1", "execute", "DB", "--local", "--json", "--command", "SELECT COUNT(*) AS n FROM courses"], { capture: true });

@@ -70,6 +70,6 @@ describe("authentication", () => {
     expect(doc.json.openapi).toBe("3.1.0");
     const docs = await call("GET", "/docs");
     expect(docs.status).toBe(200);
-    expect(docs.text).toContain("/openapi.json");
+    expect(docs.text).toContain("/docs/init.js");
   });
 });

@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { copyDocsAssets } from "../copy-docs-assets.mjs";
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const bin = (name) => path.join(root, "node_modules", ".bin", name);
 
 export async function servedOpenApi() {
+  copyDocsAssets(); // the bundle's asset directory must exist
   const out = mkdtempSync(path.join(tmpdir(), "served-openapi-"));
   try {
     execFileSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", out], { cwd: root, stdio: "ignore" });
