@@ -948,6 +948,31 @@ export interface components {
             total_marks: number;
             passing_marks: number;
         } | null;
+        MaterialContentView: components["schemas"]["MediaContent"] | components["schemas"]["BookLinkContent"] | components["schemas"]["RequirementTableContent"];
+        /** @description Video, Document, Audio */
+        MediaContent: {
+            url: string;
+            file?: components["schemas"]["MaterialFile"];
+        };
+        MaterialFile: {
+            size: number;
+            content_type: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            uploaded_at: string;
+            sha256: string;
+        };
+        /** @description BookLink */
+        BookLinkContent: {
+            url: string;
+            title: string;
+        };
+        /** @description RequirementTable */
+        RequirementTableContent: {
+            requirement_table_id: string;
+        };
         Material: {
             id: string;
             step_id: string;
@@ -955,9 +980,7 @@ export interface components {
             material_type: "Video" | "BookLink" | "Document" | "Audio" | "RequirementTable";
             title: string;
             description: string | null;
-            content: {
-                [key: string]: unknown;
-            };
+            content: components["schemas"]["MaterialContentView"];
             order_index: number;
             is_mandatory: boolean;
             /**

@@ -23,6 +23,12 @@ export async function examples() {
     // @ts-expect-error — mcq_answers is a list of { question_id, selected_option_id }
     body: { mcq_answers: "a" },
   });
+  const step = await api.GET("/steps/{step_id}", { params: { path: { step_id: "507f1f77bcf86cd799439013" } } });
+  const content = step.data?.materials[0]?.content;
+  if (content && "file" in content && content.file) void (content.file.size satisfies number);
+  if (content && "requirement_table_id" in content) void (content.requirement_table_id satisfies string);
+  // @ts-expect-error — content is typed per material_type, not a free-form record
+  void content?.duration;
   for await (const page of api.pages("/courses", { limit: 50 })) for (const course of page) void course.order_index;
   return [name, misspelled, nextPageUrl(null)];
 }

@@ -22,6 +22,21 @@ export const MaterialContentSchema = z
     description: "Video/Document/Audio: {url}; BookLink: {url, title}; RequirementTable: {requirement_table_id}",
   });
 
+/** The file an upload attached (Video, Document, Audio): `content.url` is then the API's download URL. */
+export const MaterialFileSchema = z
+  .object({ size: z.number().int(), content_type: z.string(), uploaded_at: fields.timestamp(), sha256: z.string() })
+  .openapi("MaterialFile");
+
+/** `content` as answered, per `material_type`. */
+export const MaterialContentViewSchema = z
+  .union([
+    z.object({ url: z.string(), file: MaterialFileSchema.optional() }).openapi("MediaContent", { description: "Video, Document, Audio" }),
+    z.object({ url: z.string(), title: z.string() }).openapi("BookLinkContent", { description: "BookLink" }),
+    z.object({ requirement_table_id: z.string() }).openapi("RequirementTableContent", { description: "RequirementTable" }),
+  ])
+  .openapi("MaterialContentView");
+export type MaterialContentView = z.infer<typeof MaterialContentViewSchema>;
+
 export const MaterialSchema = z
   .object({
     id: z.string(),
@@ -29,7 +44,7 @@ export const MaterialSchema = z
     material_type: z.enum(MATERIAL_TYPES),
     title: z.string(),
     description: z.string().nullable(),
-    content: z.record(z.string(), z.unknown()),
+    content: MaterialContentViewSchema,
     order_index: z.number().int(),
     is_mandatory: z.boolean(),
     created_at: fields.timestamp(),
