@@ -807,14 +807,19 @@ async function slowCall(method: string, path: string, bearer: string, body: unkn
   return { status: res.status, json: raw ? JSON.parse(raw) : null, text: raw };
 }
 
+/** A ready participant's attempt, started at a whole second T with the clock frozen there. */
+async function attemptStartedNow() {
+  const T = wholeSecond();
+  freeze(T);
+  const manager = await managerToken();
+  const c = await twoStepCourse(manager);
+  const who = await ready(manager, c);
+  return { T, who, id: await start(c, who) };
+}
+
 describe("slow bodies: the answers count when they arrive", () => {
   it("a submit whose last bytes arrive after deadline + grace → 409 attempt_expired; autosaved answers are kept", async () => {
-    const T = wholeSecond();
-    freeze(T);
-    const manager = await managerToken();
-    const c = await twoStepCourse(manager);
-    const who = await ready(manager, c);
-    const id = await start(c, who);
+    const { T, who, id } = await attemptStartedNow();
     expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("b", "draft") })).status).toBe(
       200,
     );
@@ -837,12 +842,7 @@ describe("slow bodies: the answers count when they arrive", () => {
   });
 
   it("a submit whose last bytes arrive inside the grace → 200, is_late true, submitted_at = when they arrived", async () => {
-    const T = wholeSecond();
-    freeze(T);
-    const manager = await managerToken();
-    const c = await twoStepCourse(manager);
-    const who = await ready(manager, c);
-    const id = await start(c, who);
+    const { T, who, id } = await attemptStartedNow();
 
     freeze(plus(T, MIN));
     const arrived = plus(T, DURATION + 60 * SEC);
@@ -852,12 +852,7 @@ describe("slow bodies: the answers count when they arrive", () => {
   });
 
   it("an autosave whose last bytes arrive after deadline + grace → 409 and changes nothing", async () => {
-    const T = wholeSecond();
-    freeze(T);
-    const manager = await managerToken();
-    const c = await twoStepCourse(manager);
-    const who = await ready(manager, c);
-    const id = await start(c, who);
+    const { T, who, id } = await attemptStartedNow();
     expect((await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("b", "draft") })).status).toBe(
       200,
     );

@@ -343,53 +343,56 @@ describe("material files", () => {
       expect(stepView.json.materials[0].content).toEqual({ url: "https://example.com/ext.pdf" });
     });
 
+    /**
+     * Sends 9 bytes of a body whose sender then stalls (a client with megabytes still to send) through what
+     * wrangler dev wraps every Worker in (templates/middleware/middleware-ensure-req-body-drained.ts): the
+     * status, or "stalled" when no answer came within a second, and whether the body was let go of.
+     */
+    async function stalledSend(method: string, path: string, headers: Record<string, string>) {
+      const app = createApp();
+      let cancelled = false;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("%PDF-1.7\n"));
+        },
+        pull: () => new Promise<void>(() => {}),
+        cancel() {
+          cancelled = true;
+        },
+      });
+      const request = new Request(`http://api.test${path}`, { method, body, headers });
+      const ctx = createExecutionContext();
+      const drained = (async () => {
+        try {
+          return await app.fetch(request, env, ctx);
+        } finally {
+          if (request.body !== null && !request.bodyUsed) {
+            const reader = request.body.getReader();
+            while (!(await reader.read()).done) {}
+          }
+        }
+      })();
+      const answer = await Promise.race([drained, new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 1_000))]);
+      return { status: answer === "stalled" ? "stalled" : answer.status, cancelled };
+    }
+
     it("lets go of the body it refuses, so a refusal does not wait for the rest of it (wrangler dev drains unread bodies)", async () => {
       const { manager, material } = await documentMaterial();
-      const app = createApp();
       const cases: [string, string, Record<string, string>, number][] = [
         ["over the cap", material.id, { "content-type": "application/pdf", "content-length": String(200 * 1024 * 1024) }, 413],
         ["no Content-Type", material.id, { "content-length": "1000" }, 415],
         ["an unknown material", "0123456789abcdef01234567", { "content-type": "application/pdf", "content-length": "1000" }, 404],
       ];
       for (const [name, id, headers, status] of cases) {
-        // 9 bytes of a body whose sender then stalls, as a client does while it still has megabytes to send.
-        let cancelled = false;
-        const body = new ReadableStream<Uint8Array>({
-          start(controller) {
-            controller.enqueue(new TextEncoder().encode("%PDF-1.7\n"));
-          },
-          pull: () => new Promise<void>(() => {}),
-          cancel() {
-            cancelled = true;
-          },
-        });
-        const request = new Request(`http://api.test${fileOf(id)}`, {
-          method: "PUT",
-          body,
-          headers: { authorization: `Bearer ${manager}`, ...headers },
-        });
-        const ctx = createExecutionContext();
-        // What wrangler dev wraps every Worker in (templates/middleware/middleware-ensure-req-body-drained.ts).
-        const drained = (async () => {
-          try {
-            return await app.fetch(request, env, ctx);
-          } finally {
-            if (request.body !== null && !request.bodyUsed) {
-              const reader = request.body.getReader();
-              while (!(await reader.read()).done) {}
-            }
-          }
-        })();
-        const answer = await Promise.race([drained, new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 1_000))]);
-        expect(answer === "stalled" ? "stalled" : answer.status, name).toBe(status);
-        expect(cancelled, name).toBe(true);
+        const sent = await stalledSend("PUT", fileOf(id), { authorization: `Bearer ${manager}`, ...headers });
+        expect(sent.status, name).toBe(status);
+        expect(sent.cancelled, name).toBe(true);
       }
       expect(await objectsOf(material.id)).toHaveLength(0);
     });
 
     it("refusals made before any handler (401, JSON over 1 MB) let go of the body too", async () => {
       const { manager, material } = await documentMaterial();
-      const app = createApp();
       const cases: [string, string, string, Record<string, string>, number][] = [
         ["an upload without a token", "PUT", fileOf(material.id), { "content-type": "application/pdf", "content-length": "1000" }, 401],
         [
@@ -401,31 +404,9 @@ describe("material files", () => {
         ],
       ];
       for (const [name, method, path, headers, status] of cases) {
-        let cancelled = false;
-        const body = new ReadableStream<Uint8Array>({
-          start(controller) {
-            controller.enqueue(new TextEncoder().encode("%PDF-1.7\n"));
-          },
-          pull: () => new Promise<void>(() => {}),
-          cancel() {
-            cancelled = true;
-          },
-        });
-        const request = new Request(`http://api.test${path}`, { method, body, headers });
-        const ctx = createExecutionContext();
-        const drained = (async () => {
-          try {
-            return await app.fetch(request, env, ctx);
-          } finally {
-            if (request.body !== null && !request.bodyUsed) {
-              const reader = request.body.getReader();
-              while (!(await reader.read()).done) {}
-            }
-          }
-        })();
-        const answer = await Promise.race([drained, new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 1_000))]);
-        expect(answer === "stalled" ? "stalled" : answer.status, name).toBe(status);
-        expect(cancelled, name).toBe(true);
+        const sent = await stalledSend(method, path, headers);
+        expect(sent.status, name).toBe(status);
+        expect(sent.cancelled, name).toBe(true);
       }
     });
 

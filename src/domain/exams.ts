@@ -11,6 +11,12 @@ export type Question = Pick<StoredQuestion, "question_id" | "question_type" | "m
 export type McqAnswer = { question_id: string; selected_option_id: string };
 export type TheoryAnswer = { question_id: string; answer_text: string };
 export type Answers = { mcq_answers: McqAnswer[]; theory_answers: TheoryAnswer[] };
+
+/** Answers as sent (either list may be omitted: none answered). */
+export const answersOf = (sent: Partial<Answers>): Answers => ({
+  mcq_answers: sent.mcq_answers ?? [],
+  theory_answers: sent.theory_answers ?? [],
+});
 export type Problem = { path: string; message: string };
 
 export const THEORY_ANSWER_MAX_CHARS = 20_000;

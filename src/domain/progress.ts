@@ -165,6 +165,13 @@ export function courseState(steps: readonly StepFacts[], materials: readonly Mat
 }
 
 /**
+ * The course-completion milestone: a write completes the course when, after it, every step is completed and no
+ * completion was recorded yet. A recorded completion is never taken back (a later change may reopen a step).
+ */
+export const completesCourse = (after: Pick<CourseState, "is_completed">, alreadyRecorded: boolean): boolean =>
+  after.is_completed && !alreadyRecorded;
+
+/**
  * Whether a step is gated behind another one, as a view without a participant (a manager's) reports
  * `is_locked`: every step after the course's start step is.
  */

@@ -51,7 +51,10 @@ export function missingSerials(requirements: readonly Requirement[], stored: rea
     .sort((a, b) => a - b);
 }
 
-export function tableCounts(requirements: readonly Requirement[], stored: readonly StoredRow[]) {
+/** What the counts need of a stored row. */
+export type CountedRow = Pick<StoredRow, "serial_number" | "completed" | "approved">;
+
+export function tableCounts(requirements: readonly Pick<Requirement, "serial_number">[], stored: readonly CountedRow[]) {
   const current = new Set(requirements.map((r) => r.serial_number));
   const counted = stored.filter((r) => current.has(r.serial_number));
   return {
@@ -64,7 +67,7 @@ export function tableCounts(requirements: readonly Requirement[], stored: readon
 export const isTableCompleted = (requirements: readonly Requirement[], stored: readonly StoredRow[]) =>
   missingSerials(requirements, stored).length === 0;
 
-export function allApproved(requirements: readonly Requirement[], stored: readonly StoredRow[]): boolean {
+export function allApproved(requirements: readonly Pick<Requirement, "serial_number">[], stored: readonly CountedRow[]): boolean {
   const counts = tableCounts(requirements, stored);
   return counts.total > 0 && counts.approved === counts.total;
 }

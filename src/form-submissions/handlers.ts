@@ -2,6 +2,7 @@ import { and, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
 import { enrollments, formSubmissions, forms, steps } from "../db/schema";
 import {
   answeredTheory,
+  answersOf,
   approvalOutcome,
   attemptScores,
   canReview,
@@ -203,8 +204,7 @@ function validAnswers(row: SubmissionRow, body: Answers) {
 
 export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const sent = c.req.valid("json");
-  const body: Answers = { mcq_answers: sent.mcq_answers ?? [], theory_answers: sent.theory_answers ?? [] };
+  const body = answersOf(c.req.valid("json"));
   const received = clockNow();
   const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);
@@ -228,8 +228,7 @@ export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
 
 export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const sent = c.req.valid("json");
-  const body: Answers = { mcq_answers: sent.mcq_answers ?? [], theory_answers: sent.theory_answers ?? [] };
+  const body = answersOf(c.req.valid("json"));
   const received = clockNow();
   const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);

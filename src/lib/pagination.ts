@@ -18,7 +18,9 @@ export const pageQuery = {
   cursor: z.string().min(1).max(500).optional().openapi({ description: "Opaque cursor from the previous page's Link header" }),
 };
 
-export type CursorValues = (string | number | null)[];
+import type { CursorValues } from "../db/types";
+
+export type { CursorValues };
 
 export function encodeCursor(values: CursorValues): string {
   return base64UrlEncode(JSON.stringify(values));

@@ -18,7 +18,7 @@ export { clearStructureCache, structureCacheStats, MAX_BYTES as STRUCTURE_CACHE_
 
 import { sql, type SQL } from "drizzle-orm";
 import { courses, enrollments, materials, steps } from "../db/schema";
-import type { CursorValues } from "./cursor";
+import type { CursorValues } from "../db/types";
 
 /** The course of a step / of a material, as SQL for `progressQuery`. */
 export const courseOfStep = (stepId: string) => sql`(SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = ${stepId})`;

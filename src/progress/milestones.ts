@@ -7,6 +7,7 @@ import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { courses, enrollments, steps } from "../db/schema";
 import type { Db } from "../db/types";
+import { completesCourse } from "../domain/progress";
 import type { CourseProgress } from "./derive";
 
 /**
@@ -58,7 +59,7 @@ export function milestoneWrites(
 ): Milestone {
   if (!after?.enrolled) return { writes: [], completes: false, nextCourseId: null };
   const guard = options.guard ?? sql`1`;
-  const completes = after.state.is_completed && !after.is_completed;
+  const completes = completesCourse(after.state, after.is_completed);
   const writes: BatchItem<"sqlite">[] = [];
   if (completes)
     writes.push(

@@ -52,9 +52,10 @@ const whose = (column: AnySQLiteColumn, who: Who) =>
         : inArray(column, [...who]);
 
 /** Rows of one requirement row flag over the table's current serials (removed serials stay stored, uncounted). */
-export const rowCount = (flag: "completed" | "approved", alias: string) =>
+const countRows = (flag: "completed" | "approved") =>
   sql<number>`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${requirementSubmissions.id} AND r.${sql.raw(flag)} = 1
-    AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`.as(alias);
+    AND r.serial_number IN (SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements})))`;
+export const rowCount = (flag: "completed" | "approved", alias: string) => countRows(flag).as(alias);
 
 export type EnrollmentRow = {
   id: string;
@@ -115,9 +116,6 @@ export function ownQueries(db: Db, who: Who, courseIds: SQL) {
   // is enrolled in" that is a join and a sort each time.
   const ids = sql`(SELECT id FROM own_course_ids)`;
   const liveSteps = sql`(SELECT ${steps.id} FROM ${steps} WHERE ${steps.course_id} IN ${ids} AND ${steps.archived_at} IS NULL)`;
-  const currentSerials = sql`(SELECT json_extract(value, '$.serial_number') FROM json_each(${requirementTables.requirements}))`;
-  const counted = (flag: "completed" | "approved") =>
-    sql`(SELECT COUNT(*) FROM ${requirementRows} r WHERE r.submission_id = ${rs.id} AND r.${sql.raw(flag)} = 1 AND r.serial_number IN ${currentSerials})`;
   const statement = sql`
     WITH own_course_ids(id) AS MATERIALIZED (SELECT ${courses.id} FROM ${courses} WHERE ${courses.id} IN ${courseIds})
     SELECT 'v' AS k, json_object('id', ${courses.id}, 'version', ${courses.structure_version}) AS j
@@ -132,7 +130,7 @@ export function ownQueries(db: Db, who: Who, courseIds: SQL) {
     UNION ALL
     SELECT 't', json_object('participant_id', ${rs.participant_id}, 'requirement_table_id', ${rs.requirement_table_id},
                             'submitted_at', ${rs.submitted_at}, 'approved_at', ${rs.approved_at},
-                            'completed', ${counted("completed")}, 'approved', ${counted("approved")})
+                            'completed', ${countRows("completed")}, 'approved', ${countRows("approved")})
       FROM ${rs} JOIN ${requirementTables} ON ${requirementTables.id} = ${rs.requirement_table_id}
       WHERE ${whose(rs.participant_id, who)}
     UNION ALL

@@ -6,6 +6,7 @@ import { examClock } from "../lib/clock";
 import { coursesShowingTable, milestoneWrites, progressQuery } from "../progress";
 import type { Caller } from "../env";
 import { duplicateSerials } from "../domain/ordering";
+import { allApproved } from "../domain/requirements";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
@@ -186,24 +187,29 @@ async function milestonesOfEdit(c: AppContext, tableId: string, serials: number[
   const participants = sql`(SELECT ${requirementSubmissions.participant_id} FROM ${requirementSubmissions}
     WHERE ${requirementSubmissions.requirement_table_id} = ${tableId} AND ${requirementSubmissions.approved_at} IS NULL)`;
   const query = progressQuery(db, participants, coursesShowingTable(tableId), examClock(c));
-  const [subs, approvedRows, ...own] = await db.batch([
+  const [subs, rows, ...own] = await db.batch([
     db
       .select({ id: requirementSubmissions.id, participant_id: requirementSubmissions.participant_id })
       .from(requirementSubmissions)
       .where(and(eq(requirementSubmissions.requirement_table_id, tableId), isNull(requirementSubmissions.approved_at))),
     db
-      .select({ submission_id: requirementRows.submission_id, serial_number: requirementRows.serial_number })
+      .select({
+        submission_id: requirementRows.submission_id,
+        serial_number: requirementRows.serial_number,
+        completed: requirementRows.completed,
+        approved: requirementRows.approved,
+      })
       .from(requirementRows)
       .where(and(inArray(requirementRows.submission_id, open), eq(requirementRows.approved, true))),
     ...query.statements,
   ]);
-  const approvedBy = new Map<string, Set<number>>();
-  for (const r of approvedRows) {
-    const set = approvedBy.get(r.submission_id) ?? new Set<number>();
-    set.add(r.serial_number);
-    approvedBy.set(r.submission_id, set);
-  }
-  const approving = subs.filter((sub) => serials.every((serial) => approvedBy.get(sub.id)?.has(serial)));
+  const requirements = serials.map((serial_number) => ({ serial_number }));
+  const approving = subs.filter((sub) =>
+    allApproved(
+      requirements,
+      rows.filter((r) => r.submission_id === sub.id),
+    ),
+  );
   if (approving.length === 0) return [];
   const progress = await query.finish(own);
   return approving.flatMap((sub) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  completesCourse,
   courseState,
   examStatusOf,
   isGated,
@@ -661,5 +662,16 @@ describe("isGated", () => {
   ];
   it.each(cases)("$name → $expected", ({ stepId, start, expected }) => {
     expect(isGated(steps, stepId, start)).toBe(expected);
+  });
+});
+
+describe("completesCourse (the recorded milestone)", () => {
+  it.each([
+    [true, false, true],
+    [true, true, false],
+    [false, false, false],
+    [false, true, false],
+  ])("every step completed %s, already recorded %s → %s", (completed, recorded, expected) => {
+    expect(completesCourse({ is_completed: completed }, recorded)).toBe(expected);
   });
 });
