@@ -165,7 +165,7 @@ describe("deadline", () => {
       theory_score: null,
       submitted_at: plus(T, DURATION).toISOString(),
     });
-    expect(seen.questions.find((q: any) => q.question_id === "q2").participant_answer).toEqual({
+    expect(seen.questions.find((q: any) => q.question_id === "q2")?.participant_answer).toEqual({
       question_id: "q2",
       answer_text: "saved draft",
     });
@@ -261,9 +261,9 @@ describe("deadline", () => {
     expect(stepView.json.exam_submission).toMatchObject({ submission_id: id, submission_status: "Submitted", is_late: true, mcq_score: 5 });
     expect(stepView.json.progress.exam_status).toBe("Submitted");
     const courseView = await call("GET", `/participants/me/progress/${c.course.id}`, { token: who.participant });
-    expect(courseView.json.steps[0].progress.exam_status).toBe("Submitted");
+    expect(courseView.json.steps[0]?.progress?.exam_status).toBe("Submitted");
     const step = await call("GET", `/steps/${c.step1.id}`, { token: who.participant });
-    expect(step.json.progress.exam_status).toBe("Submitted");
+    expect(step.json.progress?.exam_status).toBe("Submitted");
   });
 
   it("the scheduled handler closes expired attempts nobody read, and only those", async () => {
@@ -567,7 +567,7 @@ describe("review state machine", () => {
     });
     expect(second.status).toBe(200);
     expect(second.json).toMatchObject({ submission_status: "UnderReview", theory_score: 6.5, feedback: "Better" });
-    expect(second.json.questions.find((q: any) => q.question_id === "q2").marks_awarded).toBe(6.5);
+    expect(second.json.questions.find((q: any) => q.question_id === "q2")?.marks_awarded).toBe(6.5);
 
     const reject = await call("POST", `/form-submissions/${id}/reject`, { token: manager, body: { feedback: "Study chapter 2" } });
     expect(reject.status).toBe(200);
@@ -746,7 +746,7 @@ describe("pending list and visibility", () => {
     ] as const) {
       const res = await call("GET", `/form-submissions/${id}`, { token: as });
       expect(res.status, label).toBe(200);
-      const options = res.json.questions.find((q: any) => q.question_id === "q1").options;
+      const options = res.json.questions.find((q: any) => q.question_id === "q1")?.options;
       if (label === "participant") {
         expect(res.text).not.toContain("is_correct");
         expect(options).toEqual([
@@ -838,7 +838,10 @@ describe("slow bodies: the answers count when they arrive", () => {
       mcq_score: 0,
       submitted_at: plus(T, DURATION).toISOString(),
     });
-    expect(seen.questions.find((q: any) => q.question_id === "q2").participant_answer).toEqual({ question_id: "q2", answer_text: "draft" });
+    expect(seen.questions.find((q: any) => q.question_id === "q2")?.participant_answer).toEqual({
+      question_id: "q2",
+      answer_text: "draft",
+    });
   });
 
   it("a submit whose last bytes arrive inside the grace → 200, is_late true, submitted_at = when they arrived", async () => {

@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { now as clockNow } from "../src/lib/clock";
 import { signJwt } from "../src/lib/jwt";
+import type { ResponseJson } from "./api-types";
 
 export type Role = "manager" | "participant";
 
@@ -18,7 +19,7 @@ export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(3
 export type CallOptions = { token?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> };
 
 /** Calls the Worker as a client would, through its fetch handler inside workerd. */
-export async function call(method: string, path: string, options: CallOptions = {}) {
+export async function call<M extends string, P extends string>(method: M, path: P, options: CallOptions = {}) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: BodyInit | undefined = options.rawBody;
@@ -28,13 +29,13 @@ export async function call(method: string, path: string, options: CallOptions = 
   }
   const response = await exports.default.fetch(new Request(`http://api.test${path}`, { method, headers, body }));
   const text = await response.text();
-  let json: any = null;
+  let parsed: unknown = null;
   try {
-    json = text ? JSON.parse(text) : null;
+    parsed = text ? JSON.parse(text) : null;
   } catch {
-    json = undefined;
+    parsed = undefined;
   }
-  return { status: response.status, headers: response.headers, json, text };
+  return { status: response.status, headers: response.headers, json: parsed as ResponseJson<M, P>, text };
 }
 
 export type Actors = { manager: string; participant: string; other: string };

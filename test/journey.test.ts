@@ -43,7 +43,7 @@ describe("participant journey", () => {
     }
     s1 = await call("GET", `/steps/${step1.id}`, { token: participant });
     expect(s1.json.progress).toMatchObject({ is_started: true, materials_completed: true, completed_materials_count: 1 });
-    expect(s1.json.materials.find((m: any) => m.id === video.id).is_completed).toBe(true);
+    expect(s1.json.materials.find((m: any) => m.id === video.id)?.is_completed).toBe(true);
 
     // Start, resume, autosave, submit.
     const start = await call("POST", `/steps/${step1.id}/exam/start`, { token: participant });
@@ -99,11 +99,11 @@ describe("participant journey", () => {
     });
     expect(graded.status).toBe(200);
     expect(graded.json).toMatchObject({ submission_status: "UnderReview", theory_score: 8, feedback: "Good" });
-    expect(graded.json.questions.find((q: any) => q.question_id === "q2").marks_awarded).toBe(8);
+    expect(graded.json.questions.find((q: any) => q.question_id === "q2")?.marks_awarded).toBe(8);
     const mine = await call("GET", `/form-submissions/${id}`, { token: participant });
     expect(mine.status).toBe(200);
     expect(mine.text).not.toContain("is_correct");
-    expect(mine.json.questions[0].participant_answer).toEqual({ question_id: "q1", selected_option_id: "a" });
+    expect(mine.json.questions[0]?.participant_answer).toEqual({ question_id: "q1", selected_option_id: "a" });
 
     const approve = await call("POST", `/form-submissions/${id}/approve`, { token: manager, body: { feedback: "Well done" } });
     expect(approve.status).toBe(200);

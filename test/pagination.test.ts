@@ -6,7 +6,8 @@ async function allPages(path: string, bearer: string) {
   const pages: any[][] = [];
   let next: string | null = path;
   while (next) {
-    const res = await call("GET", next, { token: bearer });
+    const page: string = next;
+    const res = await call("GET", page, { token: bearer });
     expect(res.status).toBe(200);
     expect(Array.isArray(res.json)).toBe(true);
     pages.push(res.json);

@@ -99,7 +99,7 @@ async function requirementStatus(w: World) {
   expect(res.status, res.text).toBe(200);
   const course = res.json.find((c: { course_id: string }) => c.course_id === w.course.id);
   expect(course, res.text).toBeDefined();
-  return course.requirement_status;
+  return course?.requirement_status;
 }
 
 const storedRows = async (submissionId: string) =>
@@ -174,8 +174,8 @@ describe("requirement tracking: the spec's flow", () => {
     expect(row1.json).toEqual({ message: "Row updated", is_completed: false });
 
     view = await tableMaterial(w);
-    expect(view.material.is_completed).toBe(false);
-    expect(view.material.requirement_progress).toEqual({ completed: 1, approved: 0, total: 2, is_submitted: false });
+    expect(view.material?.is_completed).toBe(false);
+    expect(view.material?.requirement_progress).toEqual({ completed: 1, approved: 0, total: 2, is_submitted: false });
     expect(await requirementStatus(w)).toEqual({ completed: 1, approved: 0, total: 2 });
 
     // Fill row 2: complete.
@@ -201,8 +201,8 @@ describe("requirement tracking: the spec's flow", () => {
     expect((await mySubmission(w.table.id, w.participant)).json.submitted_at).toBe(iso(T3));
 
     view = await tableMaterial(w);
-    expect(view.material.is_completed).toBe(false);
-    expect(view.material.requirement_progress).toEqual({ completed: 2, approved: 0, total: 2, is_submitted: true });
+    expect(view.material?.is_completed).toBe(false);
+    expect(view.material?.requirement_progress).toEqual({ completed: 2, approved: 0, total: 2, is_submitted: true });
 
     // The manager's pending list for the step.
     const list = await pending(w.manager, w.step.id);
@@ -237,8 +237,8 @@ describe("requirement tracking: the spec's flow", () => {
     ]);
 
     view = await tableMaterial(w);
-    expect(view.material.is_completed).toBe(false);
-    expect(view.material.requirement_progress).toEqual({ completed: 2, approved: 1, total: 2, is_submitted: true });
+    expect(view.material?.is_completed).toBe(false);
+    expect(view.material?.requirement_progress).toEqual({ completed: 2, approved: 1, total: 2, is_submitted: true });
     expect(view.progress.completed_materials).not.toContain(w.material.id);
     expect(await requirementStatus(w)).toEqual({ completed: 2, approved: 1, total: 2 });
 
@@ -272,8 +272,8 @@ describe("requirement tracking: the spec's flow", () => {
 
     // The approval completes the RequirementTable material.
     view = await tableMaterial(w);
-    expect(view.material.is_completed).toBe(true);
-    expect(view.material.requirement_progress).toEqual({ completed: 2, approved: 2, total: 2, is_submitted: true });
+    expect(view.material?.is_completed).toBe(true);
+    expect(view.material?.requirement_progress).toEqual({ completed: 2, approved: 2, total: 2, is_submitted: true });
     expect(view.progress.completed_materials).toContain(w.material.id);
     expect(view.progress.is_completed).toBe(true);
     expect(await requirementStatus(w)).toEqual({ completed: 2, approved: 2, total: 2 });
@@ -421,7 +421,7 @@ describe("requirement tracking: submit refused", () => {
     const res = await submit(id, w.participant);
     expect(res.status, res.text).toBe(409);
     expect(res.json.code).toBe("incomplete_table");
-    expect(res.json.detail.match(/\d+/g)).toEqual(["4", "9"]);
+    expect(res.json.detail?.match(/\d+/g)).toEqual(["4", "9"]);
     expect((await mySubmission(w.table.id, w.participant)).json.submitted_at).toBeNull();
     expect((await pending(w.manager, w.step.id)).json).toEqual([]);
   });
@@ -431,7 +431,7 @@ describe("requirement tracking: submit refused", () => {
     const id = await started(w);
     const res = await submit(id, w.participant);
     expect(res.status).toBe(409);
-    expect(res.json.detail.match(/\d+/g)).toEqual(["1", "2"]);
+    expect(res.json.detail?.match(/\d+/g)).toEqual(["1", "2"]);
   });
 
   it("an unknown submission → 404", async () => {
@@ -549,7 +549,7 @@ describe("requirement tracking: rejection", () => {
       approved_at: iso(T1),
       approval_remarks: "Only 25 minutes",
     });
-    expect((await tableMaterial(w)).material.is_completed).toBe(false);
+    expect((await tableMaterial(w)).material?.is_completed).toBe(false);
 
     // The participant may change the rejected row, and resubmit.
     const T2 = plus(T, 2 * MIN);
@@ -582,21 +582,21 @@ describe("requirement tracking: rejection", () => {
     expect(done.json.is_approved).toBe(true);
     expect(rowOf(done.json, 2)).toMatchObject({ approved: true, approved_by: w.mid, approval_remarks: "Now complete" });
     expect((await pending(w.manager, w.step.id)).json).toEqual([]);
-    expect((await tableMaterial(w)).material.is_completed).toBe(true);
+    expect((await tableMaterial(w)).material?.is_completed).toBe(true);
   });
 
   it("rejecting a row of an approved table clears the approval and the material's completion", async () => {
     const w = await world();
     const id = await filledAndSubmitted(w);
     expect((await approveAll(id, w.manager)).json.is_approved).toBe(true);
-    expect((await tableMaterial(w)).material.is_completed).toBe(true);
+    expect((await tableMaterial(w)).material?.is_completed).toBe(true);
 
     const reject = await reviewRow(id, 1, w.manager, { approved: false, approval_remarks: "On second look, no" });
     expect(reject.json).toEqual({ message: "Row updated", approved: false, all_approved: false });
     expect((await mySubmission(w.table.id, w.participant)).json.is_approved).toBe(false);
     const view = await tableMaterial(w);
-    expect(view.material.is_completed).toBe(false);
-    expect(view.material.requirement_progress).toEqual({ completed: 2, approved: 1, total: 2, is_submitted: true });
+    expect(view.material?.is_completed).toBe(false);
+    expect(view.material?.requirement_progress).toEqual({ completed: 2, approved: 1, total: 2, is_submitted: true });
   });
 
   it("approve-all gives a row it approves the remarks given now, not an earlier rejection's", async () => {
@@ -676,7 +676,7 @@ describe("requirement tracking: the manager edits the table after the participan
     expect(stored.find((r) => r.serial_number === 2)).toMatchObject({ completed: 1, completed_value: 25, remarks: "reading" });
 
     // Counts are over the current serials only.
-    expect((await tableMaterial(w)).material.requirement_progress).toEqual({ completed: 1, approved: 0, total: 2, is_submitted: false });
+    expect((await tableMaterial(w)).material?.requirement_progress).toEqual({ completed: 1, approved: 0, total: 2, is_submitted: false });
     expect(await requirementStatus(w)).toEqual({ completed: 1, approved: 0, total: 2 });
 
     // Serial 2 is gone for updates; submitting needs serial 3.
@@ -685,14 +685,14 @@ describe("requirement tracking: the manager edits the table after the participan
     expect(old.json.code).toBe("serial_not_found");
     const early = await submit(id, w.participant);
     expect(early.status).toBe(409);
-    expect(early.json.detail.match(/\d+/g)).toEqual(["3"]);
+    expect(early.json.detail?.match(/\d+/g)).toEqual(["3"]);
     expect((await fillRow(id, w.participant, 3)).json).toEqual({ message: "Row updated", is_completed: true });
     expect((await submit(id, w.participant)).status).toBe(200);
 
     const list = (await pending(w.manager, w.step.id)).json;
     expect(list).toMatchObject([{ submission_id: id, completed_rows: 2, total_rows: 2, approved_rows: 0 }]);
     expect((await approveAll(id, w.manager, { approval_remarks: "ok" })).json.is_approved).toBe(true);
-    expect((await tableMaterial(w)).material.requirement_progress).toEqual({ completed: 2, approved: 2, total: 2, is_submitted: true });
+    expect((await tableMaterial(w)).material?.requirement_progress).toEqual({ completed: 2, approved: 2, total: 2, is_submitted: true });
   });
 
   it("approve-all approves the current rows only: a removed serial restored later was never reviewed", async () => {
@@ -751,8 +751,8 @@ describe("requirement tracking: the manager edits the table after the participan
     // An approved table with an unfilled, unapproved row would contradict the rule in src/domain/requirements.ts.
     expect.soft(json.is_approved).toBe(false);
     const view = await tableMaterial(w);
-    expect(view.material.requirement_progress).toEqual({ completed: 2, approved: 2, total: 3, is_submitted: true });
-    expect(view.material.is_completed).toBe(false);
+    expect(view.material?.requirement_progress).toEqual({ completed: 2, approved: 2, total: 3, is_submitted: true });
+    expect(view.material?.is_completed).toBe(false);
   });
 });
 

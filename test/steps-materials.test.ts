@@ -87,7 +87,7 @@ describe("steps", () => {
         exam_info: { id: form.id, name: "Step 1 Exam", duration_minutes: 30, total_marks: 15, passing_marks: 9 },
       });
       expect(res.json.materials.map((m: any) => m.id)).toEqual([m1.id, m2.id]);
-      expect(res.json.materials[0].content).toEqual({ url: "https://b.example/x", title: "Gita" });
+      expect(res.json.materials[0]?.content).toEqual({ url: "https://b.example/x", title: "Gita" });
       expect(res.text).not.toContain("is_correct");
     }
   });
