@@ -61,13 +61,13 @@ export type D1Stats = { calls: number; rows_read: number; rows_written: number; 
 
 type Meta = { meta?: { rows_read?: number; rows_written?: number } };
 
-class RetryingStatement {
+class RetryingStatement implements D1PreparedStatement {
   constructor(
     readonly inner: D1PreparedStatement,
     readonly sql: string,
     readonly stats: D1Stats | null,
   ) {}
-  bind(...values: unknown[]) {
+  bind(...values: unknown[]): RetryingStatement {
     return new RetryingStatement(this.inner.bind(...values), this.sql, this.stats);
   }
   private count<T>(result: T): T {
@@ -80,51 +80,84 @@ class RetryingStatement {
     }
     return result;
   }
-  first<T>(column?: string) {
+  first<T = unknown>(colName: string): Promise<T | null>;
+  first<T = Record<string, unknown>>(): Promise<T | null>;
+  first<T>(column?: string): Promise<T | null> {
     return withRetries([this.sql], async () => {
       if (!this.stats) return column === undefined ? this.inner.first<T>() : this.inner.first<T>(column);
       const result = this.count(await this.inner.all<Record<string, unknown>>());
       const row = result.results[0] ?? null;
-      return (column === undefined ? row : (row?.[column] ?? null)) as T;
+      return (column === undefined ? row : (row?.[column] ?? null)) as T | null;
     });
   }
-  run<T>() {
+  run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
     return withRetries([this.sql], async () => this.count(await this.inner.run<T>()));
   }
-  all<T>() {
+  all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
     return withRetries([this.sql], async () => this.count(await this.inner.all<T>()));
   }
-  raw<T>(options?: { columnNames?: boolean }): Promise<unknown> {
-    return withRetries<unknown>([this.sql], async () => {
+  raw<T = unknown[]>(options: { columnNames: true }): Promise<[string[], ...T[]]>;
+  raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
+  raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<[string[], ...T[]] | T[]> {
+    return withRetries([this.sql], async () => {
       if (!this.stats) return options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>();
       // Stats mode: all() carries meta; rows come back in column order (joined columns carry unique aliases).
       const result = this.count(await this.inner.all<Record<string, unknown>>());
-      const rows = result.results.map((r) => Object.values(r));
+      const rows = result.results.map((r) => Object.values(r) as T);
       return options?.columnNames ? [Object.keys(result.results[0] ?? {}), ...rows] : rows;
     });
   }
 }
 
-/** Wraps a D1 binding (or session) so every statement and batch made through it retries as described above. */
-export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | null = null): D1Database {
-  const wrapped = {
-    prepare: (sql: string) => new RetryingStatement(db.prepare(sql), sql, stats),
-    batch: (statements: RetryingStatement[]) =>
-      withRetries(
-        statements.map((s) => s.sql),
-        async () => {
-          const results = await db.batch(statements.map((s) => s.inner));
-          if (stats) {
-            stats.calls++;
-            for (const [i, r] of results.entries()) {
-              stats.sql.push({ sql: statements[i]!.sql, rows_read: (r as Meta).meta?.rows_read ?? 0 });
-              stats.rows_read += (r as Meta).meta?.rows_read ?? 0;
-              stats.rows_written += (r as Meta).meta?.rows_written ?? 0;
-            }
+/**
+ * Wraps a D1 binding (or session) so every statement and batch made through it retries as described above. It
+ * is a whole `D1Database` so drizzle takes it as it is; a session has no `exec`, `withSession` or `dump`, and
+ * nothing in this API calls them on a request's database.
+ */
+class RetryingD1 implements D1Database {
+  constructor(
+    private readonly db: D1Database | D1DatabaseSession,
+    private readonly stats: D1Stats | null,
+  ) {}
+  prepare(sql: string): RetryingStatement {
+    return new RetryingStatement(this.db.prepare(sql), sql, this.stats);
+  }
+  batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    const ours = statements.map((s) => {
+      if (!(s instanceof RetryingStatement)) throw new TypeError("batch() takes statements prepared through the same wrapper");
+      return s;
+    });
+    const stats = this.stats;
+    return withRetries(
+      ours.map((s) => s.sql),
+      async () => {
+        const results = await this.db.batch<T>(ours.map((s) => s.inner));
+        if (stats) {
+          stats.calls++;
+          for (const [i, r] of results.entries()) {
+            stats.sql.push({ sql: ours[i]!.sql, rows_read: r.meta?.rows_read ?? 0 });
+            stats.rows_read += r.meta?.rows_read ?? 0;
+            stats.rows_written += r.meta?.rows_written ?? 0;
           }
-          return results;
-        },
-      ),
-  };
-  return wrapped as unknown as D1Database;
+        }
+        return results;
+      },
+    );
+  }
+  exec(query: string): Promise<D1ExecResult> {
+    if (!("exec" in this.db)) throw new TypeError("exec() is not available through a D1 session");
+    return this.db.exec(query);
+  }
+  withSession(constraintOrBookmark?: D1SessionBookmark | D1SessionConstraint): D1DatabaseSession {
+    if (!("withSession" in this.db)) throw new TypeError("a D1 session cannot open another session");
+    return this.db.withSession(constraintOrBookmark);
+  }
+  dump(): Promise<ArrayBuffer> {
+    if (!("dump" in this.db)) throw new TypeError("dump() is not available through a D1 session");
+    return this.db.dump();
+  }
+}
+
+export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | null = null): D1Database {
+  return new RetryingD1(db, stats);
 }
