@@ -1,6 +1,6 @@
 // Shared by the dev scripts: the local secret, and running wrangler without prompts.
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -32,4 +32,12 @@ export function wrangler(args, { capture = false } = {}) {
     throw new Error(`wrangler ${args.join(" ")} failed with exit code ${result.status}`);
   }
   return result.stdout;
+}
+
+/** A token the local API accepts, signed with the local secret (HS256). */
+export function devToken(sub, role, ttlSeconds = 86400) {
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub, role, iat: now, exp: now + ttlSeconds })}`;
+  return `${unsigned}.${createHmac("sha256", localSecret()).update(unsigned).digest("base64url")}`;
 }

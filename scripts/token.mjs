@@ -1,7 +1,6 @@
 // Prints a dev token signed with the local secret: npm run token -- --sub alice --role manager [--ttl 86400]
-import { createHmac } from "node:crypto";
 import { parseArgs } from "node:util";
-import { localSecret } from "./lib.mjs";
+import { devToken } from "./lib.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -14,8 +13,4 @@ if (!["manager", "participant"].includes(values.role)) {
   console.error("--role must be manager or participant");
   process.exit(2);
 }
-const now = Math.floor(Date.now() / 1000);
-const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
-const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: values.sub, role: values.role, iat: now, exp: now + Number(values.ttl) })}`;
-const signature = createHmac("sha256", localSecret()).update(unsigned).digest("base64url");
-console.log(`${unsigned}.${signature}`);
+console.log(devToken(values.sub, values.role, Number(values.ttl)));
