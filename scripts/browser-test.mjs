@@ -267,6 +267,39 @@ try {
     JSON.stringify(shown),
   );
   check("no page errors", pageErrors.length === 0, pageErrors.join(" | "));
+
+  // /docs: Swagger UI from the Worker itself, every operation rendered, Authorize + Try it out against the API.
+  const docs = await browser.newPage();
+  const docsRequests = [];
+  const docsErrors = [];
+  docs.on("request", (request) => docsRequests.push(request.url()));
+  docs.on("pageerror", (error) => docsErrors.push(String(error)));
+  await docs.goto(`${api}/docs`);
+  const published = await json("GET", "/openapi.json", manager);
+  const operations = Object.values(published.paths).flatMap((item) =>
+    Object.keys(item).filter((key) => ["get", "put", "post", "delete", "patch"].includes(key)),
+  ).length;
+  await docs.waitForFunction((n) => document.querySelectorAll(".opblock").length === n, { timeout: 30_000 }, operations);
+  await docs.click("button.authorize");
+  await docs.waitForSelector(".auth-container input");
+  await docs.type(".auth-container input", manager);
+  await docs.click(".auth-container .auth-btn-wrapper button.authorize");
+  await docs.click(".auth-container .auth-btn-wrapper button.btn-done, .modal-ux .close-modal");
+  const listCourses = await docs.waitForSelector("[id$='-listCourses'] .opblock-summary-control");
+  await listCourses.click();
+  await docs.waitForSelector("[id$='-listCourses'] .try-out__btn");
+  await docs.click("[id$='-listCourses'] .try-out__btn");
+  await docs.click("[id$='-listCourses'] .execute");
+  const tried = await docs.waitForSelector("[id$='-listCourses'] .live-responses-table tr.response .response-col_status", {
+    timeout: 15_000,
+  });
+  const triedStatus = (await tried.evaluate((el) => el.textContent ?? "")).trim();
+  const docsOtherHosts = docsRequests.filter((url) => !url.startsWith(api) && !url.startsWith("data:"));
+  check(
+    "/docs renders every operation, loads nothing from another host, and Authorize + Try it out answers 200",
+    docsOtherHosts.length === 0 && triedStatus.startsWith("200") && docsErrors.length === 0,
+    `${operations} operations, ${docsRequests.length} requests, ${docsOtherHosts.length} elsewhere, try-it-out ${triedStatus}${docsErrors.length ? `, errors: ${docsErrors.join(" | ")}` : ""}`,
+  );
   const otherHosts = seen.filter((r) => !r.url.startsWith(api) && !r.url.startsWith(pageOrigin));
   check("the page talked to no other host", otherHosts.length === 0, otherHosts.map((r) => r.url).join(", "));
 } catch (error) {
