@@ -1675,6 +1675,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Enrolled in default course",
+                     *       "course_id": "507f1f77bcf86cd799439011",
+                     *       "course_name": "Bhakti Shastri Course",
+                     *       "current_step_id": "507f1f77bcf86cd799439013"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Enrollment"];
                 };
             };
@@ -1913,6 +1921,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "507f1f77bcf86cd799439011",
+                     *         "name": "Bhakti Shastri Course",
+                     *         "description": "In-depth study of Bhagavad-gita",
+                     *         "image_url": "https://example.com/image.jpg",
+                     *         "previous_course_id": null,
+                     *         "next_course_id": "507f1f77bcf86cd799439012",
+                     *         "default_step_id": "507f1f77bcf86cd799439013",
+                     *         "order_index": 0,
+                     *         "is_active": true,
+                     *         "is_default": true,
+                     *         "created_at": "2024-01-15T10:30:00Z",
+                     *         "updated_at": "2024-01-15T10:30:00Z",
+                     *         "created_by": "manager123"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Course"][];
                 };
             };
@@ -1973,6 +2000,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Bhakti Shastri Course",
+                 *       "description": "In-depth study of Bhagavad-gita",
+                 *       "image_url": "https://example.com/image.jpg",
+                 *       "is_default": false,
+                 *       "previous_course_id": null,
+                 *       "order_index": 0
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateCourse"];
             };
         };
@@ -1985,6 +2022,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "507f1f77bcf86cd799439011",
+                     *       "name": "Bhakti Shastri Course",
+                     *       "description": "In-depth study of Bhagavad-gita",
+                     *       "image_url": "https://example.com/image.jpg",
+                     *       "previous_course_id": null,
+                     *       "next_course_id": null,
+                     *       "default_step_id": null,
+                     *       "order_index": 0,
+                     *       "is_active": true,
+                     *       "is_default": false,
+                     *       "created_at": "2024-01-15T10:30:00Z",
+                     *       "updated_at": "2024-01-15T10:30:00Z",
+                     *       "created_by": "manager123"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -2110,6 +2164,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "507f1f77bcf86cd799439011",
+                     *       "name": "Bhakti Shastri Course",
+                     *       "description": "In-depth study of Bhagavad-gita",
+                     *       "image_url": "https://example.com/image.jpg",
+                     *       "previous_course_id": null,
+                     *       "next_course_id": "507f1f77bcf86cd799439012",
+                     *       "default_step_id": null,
+                     *       "order_index": 0,
+                     *       "is_active": true,
+                     *       "is_default": true,
+                     *       "created_at": "2024-01-15T10:30:00Z",
+                     *       "updated_at": "2024-01-15T10:30:00Z",
+                     *       "created_by": "manager123",
+                     *       "steps": [
+                     *         {
+                     *           "id": "507f1f77bcf86cd799439013",
+                     *           "name": "Step 1: Introduction",
+                     *           "description": "Basic concepts",
+                     *           "order_index": 0,
+                     *           "exam_id": "507f1f77bcf86cd799439014",
+                     *           "is_locked": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CourseWithSteps"];
                 };
             };
@@ -2183,6 +2264,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Updated Course Name",
+                 *       "description": "Updated description",
+                 *       "image_url": "https://example.com/new-image.jpg",
+                 *       "is_default": false,
+                 *       "previous_course_id": null,
+                 *       "next_course_id": null,
+                 *       "is_active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateCourse"];
             };
         };
@@ -2527,6 +2619,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "step_orders": [
+                 *         {
+                 *           "step_id": "507f1f77bcf86cd799439013",
+                 *           "order_index": 1
+                 *         },
+                 *         {
+                 *           "step_id": "507f1f77bcf86cd799439014",
+                 *           "order_index": 2
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReorderSteps"];
             };
         };
@@ -2539,6 +2645,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Steps reordered successfully"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };
@@ -2656,6 +2767,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "507f1f77bcf86cd799439013",
+                     *       "name": "Step 1: Introduction",
+                     *       "description": "Basic concepts of Bhakti",
+                     *       "course_id": "507f1f77bcf86cd799439011",
+                     *       "order_index": 0,
+                     *       "is_locked": false,
+                     *       "has_exam": true,
+                     *       "exam_id": "507f1f77bcf86cd799439014",
+                     *       "exam_info": {
+                     *         "id": "507f1f77bcf86cd799439014",
+                     *         "name": "Step 1 Exam",
+                     *         "duration_minutes": 30,
+                     *         "total_marks": 50,
+                     *         "passing_marks": 30
+                     *       },
+                     *       "materials": [
+                     *         {
+                     *           "id": "507f1f77bcf86cd799439015",
+                     *           "material_type": "Video",
+                     *           "title": "Introduction Video",
+                     *           "description": "Watch this video first",
+                     *           "order_index": 0,
+                     *           "is_mandatory": true,
+                     *           "content": {
+                     *             "url": "https://youtube.com/watch?v=example"
+                     *           },
+                     *           "is_completed": false,
+                     *           "step_id": "507f1f77bcf86cd799439012",
+                     *           "created_at": "2024-01-15T10:30:00Z",
+                     *           "updated_at": "2024-01-15T10:30:00Z"
+                     *         }
+                     *       ],
+                     *       "progress": {
+                     *         "is_started": true,
+                     *         "materials_completed": false,
+                     *         "completed_materials_count": 1,
+                     *         "total_materials": 3,
+                     *         "exam_status": "NotStarted"
+                     *       },
+                     *       "previous_step_id": null,
+                     *       "unlock_on_exam_pass": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["StepDetail"];
                 };
             };
@@ -2740,6 +2896,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Updated Step Name",
+                 *       "description": "Updated description",
+                 *       "order_index": 1,
+                 *       "unlock_on_exam_pass": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateStep"];
             };
         };
@@ -2957,6 +3121,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "course_id": "507f1f77bcf86cd799439011",
+                 *       "name": "Step 2: Advanced Concepts",
+                 *       "description": "Deeper understanding",
+                 *       "order_index": 1,
+                 *       "previous_step_id": "507f1f77bcf86cd799439013",
+                 *       "unlock_on_exam_pass": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateStep"];
             };
         };
@@ -3213,6 +3387,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "All materials marked as complete",
+                     *       "can_take_exam": true,
+                     *       "exam_id": "507f1f77bcf86cd799439014"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MaterialsComplete"];
                 };
             };
@@ -3330,6 +3511,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "material_type": "Video",
+                 *       "title": "Introduction Video",
+                 *       "description": "Watch this video first",
+                 *       "content": {
+                 *         "url": "https://youtube.com/watch?v=example"
+                 *       },
+                 *       "order_index": 0,
+                 *       "is_mandatory": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateMaterial"];
             };
         };
@@ -3342,6 +3535,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "507f1f77bcf86cd799439015",
+                     *       "step_id": "507f1f77bcf86cd799439013",
+                     *       "material_type": "Video",
+                     *       "title": "Introduction Video",
+                     *       "description": null,
+                     *       "content": {
+                     *         "url": "https://example.com/video.mp4"
+                     *       },
+                     *       "order_index": 0,
+                     *       "is_mandatory": true,
+                     *       "created_at": "2024-01-15T10:30:00Z",
+                     *       "updated_at": "2024-01-15T10:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Material"];
                 };
             };
@@ -3448,6 +3657,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Updated Title",
+                 *       "description": "Updated description",
+                 *       "content": {
+                 *         "url": "https://new-url.com"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMaterial"];
             };
         };
@@ -3667,6 +3885,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Material marked as complete",
+                     *       "material_id": "507f1f77bcf86cd799439015"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MaterialCompleted"];
                 };
             };
@@ -4328,6 +4552,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "507f1f77bcf86cd799439014",
+                     *         "name": "Step 1 Exam",
+                     *         "description": "Test your knowledge",
+                     *         "step_id": "507f1f77bcf86cd799439013",
+                     *         "duration_minutes": 30,
+                     *         "total_marks": 50,
+                     *         "passing_marks": 30,
+                     *         "question_count": 10,
+                     *         "max_attempts": 1,
+                     *         "passing_percentage": 60
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["FormSummary"][];
                 };
             };
@@ -4388,6 +4628,45 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Step 1 Exam",
+                 *       "description": "Test your knowledge",
+                 *       "step_id": "507f1f77bcf86cd799439013",
+                 *       "duration_minutes": 30,
+                 *       "passing_marks": 30,
+                 *       "total_marks": 50,
+                 *       "max_attempts": 3,
+                 *       "passing_percentage": 60,
+                 *       "questions": [
+                 *         {
+                 *           "question_id": "q1",
+                 *           "question_type": "MCQ",
+                 *           "question_text": "What is Bhakti?",
+                 *           "options": [
+                 *             {
+                 *               "option_id": "a",
+                 *               "text": "Devotion",
+                 *               "is_correct": true
+                 *             },
+                 *             {
+                 *               "option_id": "b",
+                 *               "text": "Knowledge",
+                 *               "is_correct": false
+                 *             }
+                 *           ],
+                 *           "marks": 5
+                 *         },
+                 *         {
+                 *           "question_id": "q2",
+                 *           "question_type": "THEORY",
+                 *           "question_text": "Explain chanting",
+                 *           "marks": 10,
+                 *           "max_words": 200
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateForm"];
             };
         };
@@ -4514,6 +4793,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "507f1f77bcf86cd799439014",
+                     *       "name": "Step 1 Exam",
+                     *       "description": "Test your knowledge",
+                     *       "step_id": "507f1f77bcf86cd799439013",
+                     *       "duration_minutes": 30,
+                     *       "total_marks": 50,
+                     *       "passing_marks": 30,
+                     *       "max_attempts": 3,
+                     *       "passing_percentage": 60,
+                     *       "questions": [
+                     *         {
+                     *           "question_id": "q1",
+                     *           "question_type": "MCQ",
+                     *           "question_text": "What is Bhakti?",
+                     *           "options": [
+                     *             {
+                     *               "option_id": "a",
+                     *               "text": "Devotion"
+                     *             },
+                     *             {
+                     *               "option_id": "b",
+                     *               "text": "Knowledge"
+                     *             },
+                     *             {
+                     *               "option_id": "c",
+                     *               "text": "Yoga"
+                     *             },
+                     *             {
+                     *               "option_id": "d",
+                     *               "text": "Meditation"
+                     *             }
+                     *           ],
+                     *           "marks": 5,
+                     *           "max_words": null
+                     *         },
+                     *         {
+                     *           "question_id": "q2",
+                     *           "question_type": "THEORY",
+                     *           "question_text": "Explain the importance of chanting",
+                     *           "options": [],
+                     *           "marks": 10,
+                     *           "max_words": 200
+                     *         }
+                     *       ],
+                     *       "created_at": "2024-01-15T10:30:00Z",
+                     *       "updated_at": "2024-01-15T10:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Form"];
                 };
             };
@@ -4809,6 +5138,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "submission_id": "507f1f77bcf86cd799439026",
+                     *         "participant_id": "user123",
+                     *         "requirement_table_id": "507f1f77bcf86cd799439025",
+                     *         "table_name": "Daily Sadhana Tracker",
+                     *         "step_id": "507f1f77bcf86cd799439013",
+                     *         "completed_rows": 5,
+                     *         "total_rows": 5,
+                     *         "approved_rows": 3,
+                     *         "submitted_at": "2024-01-15T09:30:00Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["PendingRequirementSubmission"][];
                 };
             };
@@ -4885,6 +5229,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "serial_number": 1,
+                 *       "completed": true,
+                 *       "completed_value": 16,
+                 *       "remarks": "Completed on time"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateRequirementRow"];
             };
         };
@@ -4897,6 +5249,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Row updated",
+                     *       "is_completed": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["RequirementRowUpdated"];
                 };
             };
@@ -5025,6 +5383,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Submitted for review",
+                     *       "submitted_at": "2024-01-15T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RequirementSubmitted"];
                 };
             };
@@ -5146,6 +5510,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "approved": true,
+                 *       "approval_remarks": "Great job!"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ApproveRequirementRow"];
             };
         };
@@ -5158,6 +5528,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Row updated",
+                     *       "approved": true,
+                     *       "all_approved": false
+                     *     }
+                     */
                     "application/json": components["schemas"]["RequirementRowApproved"];
                 };
             };
@@ -5418,6 +5795,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "submission_id": "507f1f77bcf86cd799439026",
+                     *       "requirement_table": {
+                     *         "id": "507f1f77bcf86cd799439025",
+                     *         "name": "Daily Sadhana Tracker",
+                     *         "description": "Track your daily spiritual practices"
+                     *       },
+                     *       "row_statuses": [
+                     *         {
+                     *           "serial_number": 1,
+                     *           "activity": "Chanting Rounds",
+                     *           "target": 16,
+                     *           "unit": "rounds",
+                     *           "completed": true,
+                     *           "completed_value": 16,
+                     *           "remarks": "Completed on time",
+                     *           "completed_at": "2024-01-15T08:00:00Z",
+                     *           "approved": true,
+                     *           "approved_by": "manager123",
+                     *           "approved_at": "2024-01-15T10:00:00Z",
+                     *           "approval_remarks": "Excellent!"
+                     *         },
+                     *         {
+                     *           "serial_number": 2,
+                     *           "activity": "Reading Bhagavad-gita",
+                     *           "target": 30,
+                     *           "unit": "minutes",
+                     *           "completed": true,
+                     *           "completed_value": 25,
+                     *           "remarks": "Will do more tomorrow",
+                     *           "completed_at": "2024-01-15T09:00:00Z",
+                     *           "approved": false,
+                     *           "approved_by": null,
+                     *           "approved_at": null,
+                     *           "approval_remarks": null
+                     *         }
+                     *       ],
+                     *       "is_completed": true,
+                     *       "is_approved": false,
+                     *       "submitted_at": "2024-01-15T09:30:00Z",
+                     *       "participant_id": "participant456",
+                     *       "approved_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["RequirementSubmission"];
                 };
             };
@@ -5516,6 +5938,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "507f1f77bcf86cd799439025",
+                     *         "name": "Daily Sadhana Tracker",
+                     *         "description": "Track your daily spiritual practices",
+                     *         "step_id": "507f1f77bcf86cd799439013",
+                     *         "requirement_count": 5,
+                     *         "created_at": "2024-01-15T10:00:00Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["RequirementTableSummary"][];
                 };
             };
@@ -5576,6 +6010,27 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Daily Sadhana Tracker",
+                 *       "description": "Track your daily spiritual practices",
+                 *       "step_id": "507f1f77bcf86cd799439013",
+                 *       "requirements": [
+                 *         {
+                 *           "serial_number": 1,
+                 *           "activity": "Chanting Rounds",
+                 *           "target": 16,
+                 *           "unit": "rounds"
+                 *         },
+                 *         {
+                 *           "serial_number": 2,
+                 *           "activity": "Reading Bhagavad-gita",
+                 *           "target": 30,
+                 *           "unit": "minutes"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRequirementTable"];
             };
         };
@@ -5702,6 +6157,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "507f1f77bcf86cd799439025",
+                     *       "name": "Daily Sadhana Tracker",
+                     *       "description": "Track your daily spiritual practices",
+                     *       "step_id": "507f1f77bcf86cd799439013",
+                     *       "requirements": [
+                     *         {
+                     *           "serial_number": 1,
+                     *           "activity": "Chanting Rounds",
+                     *           "target": 16,
+                     *           "unit": "rounds"
+                     *         },
+                     *         {
+                     *           "serial_number": 2,
+                     *           "activity": "Reading Bhagavad-gita",
+                     *           "target": 30,
+                     *           "unit": "minutes"
+                     *         }
+                     *       ],
+                     *       "created_at": "2024-01-15T10:00:00Z",
+                     *       "updated_at": "2024-01-15T10:00:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RequirementTable"];
                 };
             };
@@ -5994,6 +6473,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "submission_id": "507f1f77bcf86cd799439020",
+                     *       "form": {
+                     *         "id": "507f1f77bcf86cd799439014",
+                     *         "name": "Step 1 Exam",
+                     *         "duration_minutes": 30,
+                     *         "questions": [
+                     *           {
+                     *             "question_id": "q1",
+                     *             "question_type": "MCQ",
+                     *             "question_text": "What is Bhakti?",
+                     *             "options": [
+                     *               {
+                     *                 "option_id": "a",
+                     *                 "text": "Devotion"
+                     *               },
+                     *               {
+                     *                 "option_id": "b",
+                     *                 "text": "Knowledge"
+                     *               }
+                     *             ],
+                     *             "marks": 5,
+                     *             "max_words": null
+                     *           },
+                     *           {
+                     *             "question_id": "q2",
+                     *             "question_type": "THEORY",
+                     *             "question_text": "Explain the importance of chanting",
+                     *             "options": [],
+                     *             "marks": 10,
+                     *             "max_words": 200
+                     *           }
+                     *         ]
+                     *       },
+                     *       "duration_minutes": 30,
+                     *       "started_at": "2024-01-15T11:00:00Z",
+                     *       "attempt_number": 1,
+                     *       "deadline_at": "2024-01-15T11:00:00Z",
+                     *       "remaining_seconds": 1800,
+                     *       "answers": {
+                     *         "mcq_answers": [],
+                     *         "theory_answers": []
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExamAttempt"];
                 };
             };
@@ -6254,6 +6779,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "mcq_answers": [
+                 *         {
+                 *           "question_id": "q1",
+                 *           "selected_option_id": "a"
+                 *         }
+                 *       ],
+                 *       "theory_answers": [
+                 *         {
+                 *           "question_id": "q2",
+                 *           "answer_text": "Chanting is important because..."
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["Answers"];
             };
         };
@@ -6268,6 +6809,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "submission_id": "507f1f77bcf86cd799439020",
+                     *       "mcq_score": 25,
+                     *       "theory_score": null,
+                     *       "submission_status": "Submitted",
+                     *       "submitted_at": "2024-01-15T11:30:00Z",
+                     *       "total_score": 5,
+                     *       "is_late": false
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubmitResult"];
                 };
             };
@@ -6411,6 +6963,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "submission_id": "507f1f77bcf86cd799439020",
+                     *         "participant_id": "user123",
+                     *         "form_id": "507f1f77bcf86cd799439014",
+                     *         "form_name": "Step 1 Exam",
+                     *         "step_id": "507f1f77bcf86cd799439013",
+                     *         "step_name": "Step 1: Introduction",
+                     *         "course_id": "507f1f77bcf86cd799439011",
+                     *         "course_name": "Bhakti Shastri Course",
+                     *         "mcq_score": 25,
+                     *         "theory_score": null,
+                     *         "submission_status": "Submitted",
+                     *         "submitted_at": "2024-01-15T11:30:00Z",
+                     *         "attempt_number": 1,
+                     *         "total_score": 5,
+                     *         "started_at": "2024-01-15T10:30:00Z",
+                     *         "deadline_at": "2024-01-15T11:00:00Z",
+                     *         "is_late": false,
+                     *         "feedback": null
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["SubmissionSummary"][];
                 };
             };
@@ -6591,6 +7167,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "submission_id": "507f1f77bcf86cd799439020",
+                     *       "participant_id": "user123",
+                     *       "step_id": "507f1f77bcf86cd799439013",
+                     *       "step_name": "Step 1: Introduction",
+                     *       "course_id": "507f1f77bcf86cd799439011",
+                     *       "mcq_score": 25,
+                     *       "theory_score": null,
+                     *       "total_score": null,
+                     *       "submission_status": "Submitted",
+                     *       "submitted_at": "2024-01-15T11:30:00Z",
+                     *       "attempt_number": 1,
+                     *       "feedback": null,
+                     *       "questions": [
+                     *         {
+                     *           "question_id": "q1",
+                     *           "question_type": "MCQ",
+                     *           "question_text": "What is Bhakti?",
+                     *           "options": [
+                     *             {
+                     *               "option_id": "a",
+                     *               "text": "Devotion",
+                     *               "is_correct": true
+                     *             },
+                     *             {
+                     *               "option_id": "b",
+                     *               "text": "Knowledge",
+                     *               "is_correct": false
+                     *             }
+                     *           ],
+                     *           "marks": 5,
+                     *           "max_words": null,
+                     *           "participant_answer": {
+                     *             "question_id": "q1",
+                     *             "selected_option_id": "a"
+                     *           }
+                     *         },
+                     *         {
+                     *           "question_id": "q2",
+                     *           "question_type": "THEORY",
+                     *           "question_text": "Explain chanting",
+                     *           "marks": 10,
+                     *           "max_words": 200,
+                     *           "participant_answer": {
+                     *             "question_id": "q2",
+                     *             "answer_text": "Chanting is..."
+                     *           },
+                     *           "marks_awarded": null,
+                     *           "options": []
+                     *         }
+                     *       ],
+                     *       "form": {
+                     *         "total_marks": 50,
+                     *         "passing_marks": 30
+                     *       },
+                     *       "form_id": "507f1f77bcf86cd799439014",
+                     *       "started_at": "2024-01-15T10:30:00Z",
+                     *       "deadline_at": "2024-01-15T11:00:00Z",
+                     *       "is_late": false,
+                     *       "auto_submitted": false,
+                     *       "retake_reason": null,
+                     *       "reviewed_by": null,
+                     *       "reviewed_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubmissionDetail"];
                 };
             };
@@ -6670,6 +7312,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "theory_grades": [
+                 *         {
+                 *           "question_id": "q2",
+                 *           "marks_awarded": 8
+                 *         }
+                 *       ],
+                 *       "feedback": "Good attempt, needs more detail"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Grade"];
             };
         };
@@ -6818,6 +7471,12 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "feedback": "Well done! You passed.",
+                 *       "unlock_next_course": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["Approve"];
             };
         };
@@ -6832,6 +7491,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Submission approved",
+                     *       "next_step_unlocked": true,
+                     *       "next_step_id": "507f1f77bcf86cd799439014",
+                     *       "course_completed": false,
+                     *       "next_course_id": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApproveResult"];
                 };
             };
@@ -6966,6 +7634,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "feedback": "Please review the materials and try again."
+                 *     }
+                 */
                 "application/json": components["schemas"]["Reject"];
             };
         };
@@ -7114,6 +7787,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Needs improvement in theory answers"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RequestRetake"];
             };
         };
@@ -7271,6 +7949,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "course_id": "507f1f77bcf86cd799439011",
+                     *         "course_name": "Bhakti Shastri Course",
+                     *         "description": "In-depth study of Bhagavad-gita",
+                     *         "image_url": "https://example.com/image.jpg",
+                     *         "is_default": true,
+                     *         "current_step": {
+                     *           "step_id": "507f1f77bcf86cd799439013",
+                     *           "step_name": "Step 1: Introduction",
+                     *           "order_index": 0
+                     *         },
+                     *         "progress": {
+                     *           "completed_steps": 0,
+                     *           "total_steps": 5,
+                     *           "percentage": 0
+                     *         },
+                     *         "step_progress": {
+                     *           "is_started": true,
+                     *           "materials_completed": false,
+                     *           "exam_status": "NotStarted"
+                     *         },
+                     *         "requirement_status": {
+                     *           "completed": 3,
+                     *           "approved": 2,
+                     *           "total": 5
+                     *         },
+                     *         "is_completed": false
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["MyCourse"][];
                 };
             };
@@ -7355,6 +8065,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "course": {
+                     *         "id": "507f1f77bcf86cd799439011",
+                     *         "name": "Bhakti Shastri Course",
+                     *         "description": "In-depth study"
+                     *       },
+                     *       "current_step_id": "507f1f77bcf86cd799439013",
+                     *       "current_step_order_index": 0,
+                     *       "completed_step_ids": [],
+                     *       "is_completed": false,
+                     *       "steps": [
+                     *         {
+                     *           "id": "507f1f77bcf86cd799439013",
+                     *           "name": "Step 1: Introduction",
+                     *           "description": "Basic concepts",
+                     *           "order_index": 0,
+                     *           "is_locked": false,
+                     *           "is_completed": false,
+                     *           "exam_id": "507f1f77bcf86cd799439014",
+                     *           "exam_info": {
+                     *             "id": "507f1f77bcf86cd799439014",
+                     *             "name": "Step 1 Exam",
+                     *             "duration_minutes": 30
+                     *           },
+                     *           "progress": {
+                     *             "is_started": true,
+                     *             "materials_completed": false,
+                     *             "exam_status": "NotStarted"
+                     *           },
+                     *           "material_count": 3
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CourseProgress"];
                 };
             };
@@ -7450,6 +8195,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "step": {
+                     *         "id": "507f1f77bcf86cd799439013",
+                     *         "name": "Step 1: Introduction",
+                     *         "description": "Basic concepts",
+                     *         "order_index": 0
+                     *       },
+                     *       "progress": {
+                     *         "is_started": true,
+                     *         "materials_completed": false,
+                     *         "completed_materials": [
+                     *           "507f1f77bcf86cd799439015"
+                     *         ],
+                     *         "exam_status": "NotStarted",
+                     *         "is_completed": false,
+                     *         "is_locked": false
+                     *       },
+                     *       "materials": [
+                     *         {
+                     *           "id": "507f1f77bcf86cd799439015",
+                     *           "material_type": "Video",
+                     *           "title": "Introduction Video",
+                     *           "description": "Watch this video first",
+                     *           "order_index": 0,
+                     *           "is_mandatory": true,
+                     *           "content": {
+                     *             "url": "https://youtube.com/watch?v=example"
+                     *           },
+                     *           "is_completed": true,
+                     *           "step_id": "507f1f77bcf86cd799439012",
+                     *           "created_at": "2024-01-15T10:30:00Z",
+                     *           "updated_at": "2024-01-15T10:30:00Z"
+                     *         },
+                     *         {
+                     *           "id": "507f1f77bcf86cd799439016",
+                     *           "material_type": "RequirementTable",
+                     *           "title": "Daily Sadhana Tracker",
+                     *           "description": "Track your progress",
+                     *           "order_index": 1,
+                     *           "is_mandatory": true,
+                     *           "content": {
+                     *             "requirement_table_id": "507f1f77bcf86cd799439025"
+                     *           },
+                     *           "is_completed": false,
+                     *           "requirement_progress": {
+                     *             "completed": 3,
+                     *             "approved": 2,
+                     *             "total": 5,
+                     *             "is_submitted": false
+                     *           },
+                     *           "step_id": "507f1f77bcf86cd799439012",
+                     *           "created_at": "2024-01-15T10:30:00Z",
+                     *           "updated_at": "2024-01-15T10:30:00Z"
+                     *         }
+                     *       ],
+                     *       "exam_submission": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["StepProgressView"];
                 };
             };

@@ -85,3 +85,33 @@ describe("OpenAPI document", () => {
     expect(doc.components.securitySchemes.Bearer).toMatchObject({ type: "http", scheme: "bearer" });
   });
 });
+
+describe("OpenAPI examples", () => {
+  it("carries the spec's examples, every value as the spec wrote it, on the operations the spec shows", async () => {
+    const doc = (await call("GET", "/openapi.json")).json;
+    const examples: string[] = [];
+    for (const [path, item] of Object.entries<any>(doc.paths))
+      for (const [method, op] of Object.entries<any>(item)) {
+        if (op.requestBody?.content?.["application/json"]?.example) examples.push(`${method} ${path} request`);
+        for (const [status, response] of Object.entries<any>(op.responses ?? {}))
+          if (response.content?.["application/json"]?.example) examples.push(`${method} ${path} ${status}`);
+      }
+    expect(examples).toHaveLength(42);
+    const create = doc.paths["/courses"].post;
+    expect(create.requestBody.content["application/json"].example).toEqual({
+      name: "Bhakti Shastri Course",
+      description: "In-depth study of Bhagavad-gita",
+      image_url: "https://example.com/image.jpg",
+      is_default: false,
+      previous_course_id: null,
+      order_index: 0,
+    });
+    expect(create.responses["201"].content["application/json"].example).toMatchObject({
+      id: "507f1f77bcf86cd799439011",
+      created_by: "manager123",
+    });
+    // Fields the API adds to the spec's shapes are filled in, so each example validates against its schema.
+    const start = doc.paths["/steps/{step_id}/exam/start"].post.responses["200"].content["application/json"].example;
+    expect(start).toMatchObject({ deadline_at: expect.any(String), remaining_seconds: expect.any(Number) });
+  });
+});

@@ -3,8 +3,12 @@
  * the 413/415 the body middleware answers, 500/503, the response headers clients depend on (`x-d1-bookmark`
  * everywhere, `Link` on lists, `Idempotent-Replayed`, `Retry-After`), the `Idempotency-Key` parameter where a
  * route takes it, and the roles in words. Each fact comes from the running code's own declarations (`x-roles`,
- * `x-idempotent`, a `cursor` parameter), so the document cannot claim what a route does not do.
+ * `x-idempotent`, a `cursor` parameter), so the document cannot claim what a route does not do. The spec's own
+ * request and response examples (`spec-examples.json`, from `npm run spec:examples`) are attached where the
+ * operation has that body; the OpenAPI lint validates each one against its schema.
  */
+import SPEC_EXAMPLES from "./spec-examples.json";
+
 type Json = Record<string, any>;
 
 const ERROR = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
@@ -27,7 +31,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
 
 export function completeDocument(doc: Json): Json {
   const tags = new Set<string>();
-  for (const operations of Object.values<Json>(doc.paths ?? {}))
+  for (const [path, operations] of Object.entries<Json>(doc.paths ?? {}))
     for (const [method, op] of Object.entries<Json>(operations)) {
       const roles: string[] | undefined = op["x-roles"];
       if (roles) op.description = [op.description, `**Roles:** ${roles.join(", ")}.`].filter(Boolean).join("\n\n");
@@ -57,6 +61,13 @@ export function completeDocument(doc: Json): Json {
         op.responses["409"] ??= { description: "State conflict", content: ERROR };
         op.responses["409"].description += " (also `idempotency_in_progress`: the first request with this key is still running)";
         op.responses["422"] ??= { description: "`idempotency_key_reused`: the key was used with another request", content: ERROR };
+      }
+      const examples: Json | undefined = (SPEC_EXAMPLES as Json)[`${method.toUpperCase()} ${path}`];
+      const requestJson = op.requestBody?.content?.["application/json"];
+      if (examples?.request !== undefined && requestJson) requestJson.example = examples.request;
+      for (const [status, example] of Object.entries(examples ?? {})) {
+        const responseJson = op.responses[status]?.content?.["application/json"];
+        if (status !== "request" && responseJson) responseJson.example = example;
       }
       const isList = (op.parameters ?? []).some((p: Json) => p.in === "query" && p.name === "cursor");
       for (const [status, response] of Object.entries<Json>(op.responses)) {
