@@ -1476,25 +1476,13 @@ export interface components {
              * @example 2024-01-15T10:30:00Z
              */
             reviewed_at: string | null;
-            questions: {
-                question_id: string;
-                /** @enum {string} */
-                question_type: "MCQ" | "THEORY";
-                question_text: string;
-                options: {
-                    option_id: string;
-                    text: string;
-                    /** @description Managers only */
-                    is_correct?: boolean;
-                }[];
-                marks: number;
-                max_words: number | null;
+            questions: (components["schemas"]["Question"] & {
                 participant_answer: {
                     [key: string]: string;
                 } | null;
                 /** @description THEORY questions */
                 marks_awarded?: number | null;
-            }[];
+            })[];
             form: {
                 total_marks: number;
                 passing_marks: number;

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { QUESTION_TYPES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
+import { QuestionSchema } from "../forms/schemas";
 import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
 
 const questionId = () => z.string().min(1).max(64);
@@ -102,19 +103,7 @@ export const SubmissionDetailSchema = SubmissionSummarySchema.omit({ form_name: 
     reviewed_by: z.string().nullable(),
     reviewed_at: fields.timestamp().nullable(),
     questions: z.array(
-      z.object({
-        question_id: z.string(),
-        question_type: z.enum(QUESTION_TYPES),
-        question_text: z.string(),
-        options: z.array(
-          z.object({
-            option_id: z.string(),
-            text: z.string(),
-            is_correct: z.boolean().optional().openapi({ description: "Managers only" }),
-          }),
-        ),
-        marks: z.number(),
-        max_words: z.number().int().nullable(),
+      QuestionSchema.extend({
         participant_answer: z.record(z.string(), z.string()).nullable(),
         marks_awarded: z.number().nullable().optional().openapi({ description: "THEORY questions" }),
       }),

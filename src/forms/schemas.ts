@@ -86,19 +86,9 @@ export const FormSchema = z
   })
   .openapi("Form");
 
-export const FormSummarySchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    description: z.string().nullable(),
-    step_id: z.string().nullable(),
-    duration_minutes: z.number().int(),
-    total_marks: z.number(),
-    passing_marks: z.number(),
-    max_attempts: z.number().int(),
-    passing_percentage: z.number(),
-    question_count: z.number().int(),
-  })
+/** A list row: the form without its questions (their count instead) and without timestamps. */
+export const FormSummarySchema = FormSchema.omit({ questions: true, created_at: true, updated_at: true })
+  .extend({ question_count: z.number().int() })
   .openapi("FormSummary");
 
 export const FormParams = z.object({ form_id: objectId("form_id") });
