@@ -20,11 +20,20 @@ export type Bindings = {
   CORS_ORIGINS?: string;
   /** "true" (set by `npm run dev`): any http://localhost:<port> / http://127.0.0.1:<port> origin is allowed too. */
   CORS_ALLOW_LOCALHOST?: string;
+  /** "production" adds Strict-Transport-Security to every response (wrangler.toml sets it per environment). */
+  ENVIRONMENT?: string;
+  /** Workers Rate Limiting bindings (wrangler.toml `[[ratelimits]]`); see lib/rate-limit.ts. */
+  RL_CALLER?: RateLimit;
+  RL_EXPENSIVE?: RateLimit;
+  RL_ANONYMOUS?: RateLimit;
   /** "true" in the benchmark: responses carry x-d1-stats (round trips, rows read/written) and x-d1-sql. */
   D1_STATS?: string;
 };
 
 export type Role = "manager" | "participant";
+
+/** Every round trip a request makes to D1 (retries included), for its log line (counted in lib/d1.ts). */
+export type RoundTrips = { count: number };
 
 export type Caller = { id: string; role: Role };
 
@@ -32,6 +41,10 @@ export type Variables = {
   caller: Caller;
   db: Db;
   now: Date;
+  requestId: string;
+  d1Trips: RoundTrips;
+  /** The rate-limit classes this request was counted against, for the RateLimit-Policy header. */
+  rateLimits?: ("caller" | "expensive" | "anonymous")[];
 };
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -10,6 +10,6 @@ export default {
   async scheduled(_controller, env) {
     const closed = await closeExpiredAttempts(env, now());
     await purgeIdempotencyKeys(env, now());
-    if (closed > 0) console.log(`closed ${closed} expired exam attempts`);
+    if (closed > 0) console.log(JSON.stringify({ level: "info", event: "cron", closed_attempts: closed }));
   },
 } satisfies ExportedHandler<Bindings>;

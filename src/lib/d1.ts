@@ -1,3 +1,4 @@
+import type { RoundTrips } from "../env";
 import { ApiError } from "./errors";
 
 /**
@@ -34,9 +35,10 @@ export function isSafeToRepeat(sql: string): boolean {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function withRetries<T>(sqls: string[], run: () => Promise<T>): Promise<T> {
+async function withRetries<T>(sqls: string[], run: () => Promise<T>, trips: RoundTrips | null): Promise<T> {
   const safe = sqls.every(isSafeToRepeat);
   for (let attempt = 0; ; attempt++) {
+    if (trips) trips.count++;
     try {
       const fault = injector?.(sqls.join(";\n"), attempt) ?? null;
       if (fault) throw fault;
@@ -66,9 +68,10 @@ class RetryingStatement implements D1PreparedStatement {
     readonly inner: D1PreparedStatement,
     readonly sql: string,
     readonly stats: D1Stats | null,
+    readonly trips: RoundTrips | null,
   ) {}
   bind(...values: unknown[]): RetryingStatement {
-    return new RetryingStatement(this.inner.bind(...values), this.sql, this.stats);
+    return new RetryingStatement(this.inner.bind(...values), this.sql, this.stats, this.trips);
   }
   private count<T>(result: T): T {
     if (this.stats) {
@@ -83,29 +86,37 @@ class RetryingStatement implements D1PreparedStatement {
   first<T = unknown>(colName: string): Promise<T | null>;
   first<T = Record<string, unknown>>(): Promise<T | null>;
   first<T>(column?: string): Promise<T | null> {
-    return withRetries([this.sql], async () => {
-      if (!this.stats) return column === undefined ? this.inner.first<T>() : this.inner.first<T>(column);
-      const result = this.count(await this.inner.all<Record<string, unknown>>());
-      const row = result.results[0] ?? null;
-      return (column === undefined ? row : (row?.[column] ?? null)) as T | null;
-    });
+    return withRetries(
+      [this.sql],
+      async () => {
+        if (!this.stats) return column === undefined ? this.inner.first<T>() : this.inner.first<T>(column);
+        const result = this.count(await this.inner.all<Record<string, unknown>>());
+        const row = result.results[0] ?? null;
+        return (column === undefined ? row : (row?.[column] ?? null)) as T | null;
+      },
+      this.trips,
+    );
   }
   run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    return withRetries([this.sql], async () => this.count(await this.inner.run<T>()));
+    return withRetries([this.sql], async () => this.count(await this.inner.run<T>()), this.trips);
   }
   all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    return withRetries([this.sql], async () => this.count(await this.inner.all<T>()));
+    return withRetries([this.sql], async () => this.count(await this.inner.all<T>()), this.trips);
   }
   raw<T = unknown[]>(options: { columnNames: true }): Promise<[string[], ...T[]]>;
   raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
   raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<[string[], ...T[]] | T[]> {
-    return withRetries([this.sql], async () => {
-      if (!this.stats) return options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>();
-      // Stats mode: all() carries meta; rows come back in column order (joined columns carry unique aliases).
-      const result = this.count(await this.inner.all<Record<string, unknown>>());
-      const rows = result.results.map((r) => Object.values(r) as T);
-      return options?.columnNames ? [Object.keys(result.results[0] ?? {}), ...rows] : rows;
-    });
+    return withRetries(
+      [this.sql],
+      async () => {
+        if (!this.stats) return options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>();
+        // Stats mode: all() carries meta; rows come back in column order (joined columns carry unique aliases).
+        const result = this.count(await this.inner.all<Record<string, unknown>>());
+        const rows = result.results.map((r) => Object.values(r) as T);
+        return options?.columnNames ? [Object.keys(result.results[0] ?? {}), ...rows] : rows;
+      },
+      this.trips,
+    );
   }
 }
 
@@ -118,9 +129,10 @@ class RetryingD1 implements D1Database {
   constructor(
     private readonly db: D1Database | D1DatabaseSession,
     private readonly stats: D1Stats | null,
+    private readonly trips: RoundTrips | null,
   ) {}
   prepare(sql: string): RetryingStatement {
-    return new RetryingStatement(this.db.prepare(sql), sql, this.stats);
+    return new RetryingStatement(this.db.prepare(sql), sql, this.stats, this.trips);
   }
   batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
     const ours = statements.map((s) => {
@@ -142,6 +154,7 @@ class RetryingD1 implements D1Database {
         }
         return results;
       },
+      this.trips,
     );
   }
   exec(query: string): Promise<D1ExecResult> {
@@ -158,6 +171,6 @@ class RetryingD1 implements D1Database {
   }
 }
 
-export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | null = null): D1Database {
-  return new RetryingD1(db, stats);
+export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | null = null, trips: RoundTrips | null = null): D1Database {
+  return new RetryingD1(db, stats, trips);
 }

@@ -37,6 +37,7 @@ export const ErrorSchema = z
       description: "Stable, closed list: switch on it. Statuses per code are in the README's error table.",
     }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    request_id: z.string().openapi({ description: "This request's id, as in the `x-request-id` header" }),
   })
   .openapi("Error");
 

@@ -1,0 +1,99 @@
+import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { AppEnv, RoundTrips } from "../env";
+
+/**
+ * Request ids, one structured log line per request, and the headers every response carries.
+ *
+ * The request id is a client-sent `x-request-id` when it is a short safe token (so a frontend can quote its own
+ * id in a bug report), else Cloudflare's `cf-ray`, else a new UUID. It goes back in `x-request-id` and in every
+ * error body as `request_id`. The log line names the route pattern, never the raw path (ids), and the caller's
+ * role, never their id, token, answers or any other personal data.
+ */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const HSTS = "max-age=31536000; includeSubDomains";
+
+export function requestIdOf(headers: Headers): string {
+  const sent = headers.get("x-request-id");
+  if (sent && SAFE_REQUEST_ID.test(sent)) return sent;
+  const ray = headers.get("cf-ray");
+  if (ray && SAFE_REQUEST_ID.test(ray)) return ray;
+  return crypto.randomUUID();
+}
+
+export type RequestLog = {
+  level: "info" | "warn" | "error";
+  request_id: string;
+  method: string;
+  route: string;
+  status: number;
+  duration_ms: number;
+  d1_calls: number;
+  role: string | null;
+  code?: string;
+  cf_ray?: string;
+};
+
+/**
+ * The pattern of the route this request matched (`/courses/:course_id`), or "unmatched": the last matched entry
+ * that is not a `*` middleware — whether or not its handler ran (a 401 still names the route it was refused on).
+ */
+function matchedRoute(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  const routes = matchedRoutes(c).filter((r) => r.path !== "*" && r.path !== "/*");
+  return routes.at(-1)?.path ?? "unmatched";
+}
+
+export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started = Date.now();
+  const requestId = requestIdOf(c.req.raw.headers);
+  const trips: RoundTrips = { count: 0 };
+  c.set("requestId", requestId);
+  c.set("d1Trips", trips);
+  await next();
+
+  const res = c.res;
+  const isJson = /^application\/(problem\+)?json/i.test(res.headers.get("content-type") ?? "");
+  let code: string | undefined;
+  // Every error body names its request; done here once, so no error path can forget it.
+  if (res.status >= 400 && isJson) {
+    const body = await res
+      .clone()
+      .json<Record<string, unknown>>()
+      .catch(() => null);
+    if (body && typeof body === "object" && !Array.isArray(body)) {
+      code = typeof body.code === "string" ? body.code : undefined;
+      c.res = new Response(JSON.stringify({ ...body, request_id: requestId }), res);
+      c.res.headers.delete("content-length");
+    }
+  }
+  const headers = c.res.headers;
+  headers.set("x-request-id", requestId);
+  headers.set("x-content-type-options", "nosniff");
+  // Participant and review data never sit in a shared cache; file downloads set their own private caching.
+  if (isJson && !headers.has("cache-control")) headers.set("cache-control", "private, no-store");
+  if (c.env.ENVIRONMENT === "production") headers.set("strict-transport-security", HSTS);
+
+  const status = c.res.status;
+  const line: RequestLog = {
+    level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
+    request_id: requestId,
+    method: c.req.method,
+    route: matchedRoute(c),
+    status,
+    duration_ms: Date.now() - started,
+    d1_calls: trips.count,
+    role: c.get("caller")?.role ?? null,
+  };
+  if (code) line.code = code;
+  const ray = c.req.header("cf-ray");
+  if (ray && ray !== requestId) line.cf_ray = ray;
+  console.log(JSON.stringify(line));
+};
+
+/** An unexpected error: its stack goes to the log only, tied to the request id the client was given. */
+export function logError(requestId: string | undefined, error: unknown) {
+  // drizzle wraps the driver's error ("Failed query: …"): the cause is what went wrong.
+  const cause = error instanceof Error && error.cause !== undefined ? { cause: String(error.cause) } : {};
+  const detail = error instanceof Error ? { message: error.message, ...cause, stack: error.stack } : { message: String(error) };
+  console.error(JSON.stringify({ level: "error", request_id: requestId ?? null, event: "unhandled_error", ...detail }));
+}

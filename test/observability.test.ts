@@ -1,0 +1,143 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../src/app";
+import { setD1FaultInjector } from "../src/lib/d1";
+import { call, makeCourse, token, uniqueName } from "./helpers";
+
+afterEach(() => {
+  setD1FaultInjector(null);
+  vi.restoreAllMocks();
+});
+
+/** The JSON lines the API logged while `run` ran. */
+async function logged(run: () => Promise<unknown>) {
+  const lines: Record<string, unknown>[] = [];
+  const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+    if (typeof line === "string" && line.startsWith("{")) lines.push(JSON.parse(line));
+  });
+  await run();
+  spy.mockRestore();
+  return lines;
+}
+
+describe("request ids", () => {
+  it("every answer carries x-request-id, and every error body names the same id", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const ok = await call("GET", "/courses", { token: manager });
+    expect(ok.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    for (const res of [
+      await call("GET", "/courses"),
+      await call("GET", "/courses/not-an-id", { token: manager }),
+      await call("GET", "/courses/507f1f77bcf86cd799439099", { token: manager }),
+      await call("GET", "/nowhere", { token: manager }),
+      await call("POST", "/courses", { token: manager, body: { name: "" } }),
+      await call("POST", "/courses", { token: manager, rawBody: "{", headers: { "content-type": "application/json" } }),
+    ]) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      const id = res.headers.get("x-request-id");
+      expect(id).toBeTruthy();
+      expect(res.json.request_id).toBe(id);
+    }
+    const preflight = await call("OPTIONS", "/courses", {
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "GET" },
+    });
+    expect(preflight.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("keeps a client's id when it is a short safe token, else cf-ray, else a new one", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const mine = await call("GET", "/courses", { token: manager, headers: { "x-request-id": "web-7f3a.42:retry-1" } });
+    expect(mine.headers.get("x-request-id")).toBe("web-7f3a.42:retry-1");
+    const ray = await call("GET", "/courses", { token: manager, headers: { "cf-ray": "8a1b2c3d4e5f6a7b-AMS" } });
+    expect(ray.headers.get("x-request-id")).toBe("8a1b2c3d4e5f6a7b-AMS");
+    for (const unsafe of ["has space", "x".repeat(65), "<script>", "-leading-dash"]) {
+      const res = await call("GET", "/courses", { token: manager, headers: { "x-request-id": unsafe, "cf-ray": "8a1b2c3d4e5f6a7b-AMS" } });
+      expect(res.headers.get("x-request-id")).toBe("8a1b2c3d4e5f6a7b-AMS");
+    }
+  });
+
+  it("a browser on an allowed origin can read x-request-id and the rate-limit headers", async () => {
+    const res = await call("GET", "/health", { headers: { origin: "http://localhost:5173" } });
+    const exposed = (res.headers.get("access-control-expose-headers") ?? "").split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(["x-request-id", "ratelimit", "ratelimit-policy", "retry-after"]));
+  });
+});
+
+describe("one log line per request", () => {
+  it("names method, route pattern, status, duration, D1 round trips, request id and role — never the token or ids", async () => {
+    const sub = uniqueName("manager");
+    const manager = await token(sub, "manager");
+    const course = await makeCourse(manager);
+    let res: Awaited<ReturnType<typeof call>> | undefined;
+    const lines = await logged(async () => {
+      res = await call("GET", `/courses/${course.id}`, { token: manager });
+    });
+    expect(lines).toHaveLength(1);
+    const [line] = lines;
+    expect(line).toEqual({
+      level: "info",
+      request_id: res?.headers.get("x-request-id"),
+      method: "GET",
+      route: "/courses/:course_id",
+      status: 200,
+      duration_ms: expect.any(Number),
+      d1_calls: expect.any(Number),
+      role: "manager",
+    });
+    expect(line?.d1_calls).toBeGreaterThanOrEqual(1);
+    const text = JSON.stringify(line);
+    for (const secret of [manager, sub, course.id, course.name]) expect(text).not.toContain(secret);
+  });
+
+  it("an error is logged with its code; an unexpected one with its stack, which the client never sees", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const warn = await logged(() => call("GET", "/courses/507f1f77bcf86cd799439099", { token: manager }));
+    expect(warn[0]).toMatchObject({ level: "warn", status: 404, code: "course_not_found", route: "/courses/:course_id" });
+    const refused = await logged(() => call("GET", "/courses/507f1f77bcf86cd799439099"));
+    expect(refused[0]).toMatchObject({ status: 401, code: "unauthorized", route: "/courses/:course_id", role: null });
+    const unknown = await logged(() => call("GET", "/no/such/route", { token: manager }));
+    expect(unknown[0]).toMatchObject({ status: 404, code: "route_not_found", route: "unmatched" });
+
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    setD1FaultInjector(() => new Error("disk on fire at /var/lib/d1"));
+    let res: Awaited<ReturnType<typeof call>> | undefined;
+    const lines = await logged(async () => {
+      res = await call("GET", "/courses", { token: manager });
+    });
+    expect(res?.status).toBe(500);
+    expect(res?.json).toEqual({ detail: "Internal server error", code: "internal_error", request_id: res?.headers.get("x-request-id") });
+    expect(res?.text).not.toContain("disk on fire");
+    expect(lines[0]).toMatchObject({ level: "error", status: 500, code: "internal_error" });
+    const logged500 = JSON.parse(errors.find((e) => e.includes("unhandled_error")) ?? "{}");
+    expect(logged500).toMatchObject({ request_id: res?.headers.get("x-request-id"), cause: expect.stringContaining("disk on fire") });
+    expect(logged500.stack).toContain("Error");
+  });
+});
+
+describe("response hygiene", () => {
+  it("authenticated JSON is private and never stored; every answer says nosniff", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    for (const res of [
+      await call("GET", "/courses", { token: manager }),
+      await call("GET", "/participants/me/courses", { token: await token(uniqueName("participant"), "participant") }),
+      await call("GET", "/courses/507f1f77bcf86cd799439099", { token: manager }),
+      await call("GET", "/courses"),
+    ]) {
+      expect(res.headers.get("cache-control")).toBe("private, no-store");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    const docs = await call("GET", "/docs");
+    expect(docs.headers.get("x-content-type-options")).toBe("nosniff");
+    // Development and tests: no HSTS (it would pin localhost to https in a developer's browser).
+    expect(docs.headers.get("strict-transport-security")).toBeNull();
+  });
+
+  it("production answers carry Strict-Transport-Security", async () => {
+    const app = createApp();
+    const res = await app.fetch(new Request("https://api.test/health"), { ...env, ENVIRONMENT: "production" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+});
