@@ -11,6 +11,8 @@ import { now } from "./lib/clock";
 import { retryingD1, type D1Stats } from "./lib/d1";
 import { base64UrlEncode } from "./lib/jwt";
 import { ApiError } from "./lib/errors";
+import { logError, observe } from "./lib/observability";
+import { clientAddress, countAgainst, rateLimitHeaders } from "./lib/rate-limit";
 import { createRouter } from "./lib/openapi";
 import { coursesRouter } from "./courses";
 import { stepsRouter } from "./steps";
@@ -70,9 +72,13 @@ function fromHttpException(error: HTTPException): ApiError {
 export function createApp() {
   const app = createRouter();
 
-  // First of all: a browser's preflight is answered before the body checks and authentication, and every
-  // answer (errors included) carries the CORS headers an allowed origin needs to read it.
+  // Outermost: the request id, the log line, and the headers every answer carries (preflights included).
+  app.use("*", observe);
+
+  // Then a browser's preflight is answered before the body checks and authentication, and every answer
+  // (errors included) carries the CORS headers an allowed origin needs to read it.
   app.use("*", corsMiddleware);
+  app.use("*", rateLimitHeaders);
 
   // Reads go to the nearest replica and writes to the primary (D1 Sessions API). The bookmark travels in
   // `x-d1-bookmark`: a client that sends back the last one it got always reads its own writes.
@@ -84,7 +90,7 @@ export function createApp() {
       throw new ApiError(400, "invalid_bookmark", "x-d1-bookmark must be a bookmark this API returned");
     const session = c.env.DB.withSession(bookmark || "first-unconstrained");
     const stats: D1Stats | null = c.env.D1_STATS === "true" ? { calls: 0, rows_read: 0, rows_written: 0, sql: [] } : null;
-    c.set("db", drizzle(retryingD1(session, stats), { schema }));
+    c.set("db", drizzle(retryingD1(session, stats, c.get("d1Trips")), { schema }));
     await next();
     // A request refused before its body was read (401, 413, 404…) lets go of the rest of the body: the answer
     // goes out at once instead of after the client has sent every declared byte (wrangler dev drains unread
@@ -116,6 +122,13 @@ export function createApp() {
       if (length !== "0" && !/^application\/json\s*(;|$)/i.test(type))
         throw new ApiError(415, "unsupported_media_type", "Request body must be JSON (Content-Type: application/json)");
     }
+    await next();
+  });
+
+  // The public paths answer without a token, so they count against the client address (before their routes).
+  const publicPaths = new Set(["/health", "/openapi.json", "/docs"]);
+  app.use("*", async (c, next) => {
+    if (publicPaths.has(c.req.path) && c.req.method !== "OPTIONS") await countAgainst(c, "anonymous", clientAddress(c));
     await next();
   });
 
@@ -172,10 +185,19 @@ export function createApp() {
 
   // Everything else needs a verified token; an unknown route without one is a 401, so routes cannot be probed.
   // A file download carrying a signed link (`?token=`) is authorised by that link in its handler.
-  const publicPaths = new Set(["/health", "/openapi.json", "/docs"]);
   const isSignedDownload = (c: AppContext) =>
     (c.req.method === "GET" || c.req.method === "HEAD") && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
-  app.use("*", async (c, next) => (publicPaths.has(c.req.path) || isSignedDownload(c) ? next() : requireAuth(c, next)));
+  // A signed link counts against itself (it names one participant and
+  // one file for a few minutes); everything else is counted per caller once the token is verified.
+  app.use("*", async (c, next) => {
+    if (c.req.method === "OPTIONS") return next();
+    if (publicPaths.has(c.req.path)) return next();
+    if (isSignedDownload(c)) {
+      await countAgainst(c, "caller", `link:${c.req.query("token")}`);
+      return next();
+    }
+    return requireAuth(c, next);
+  });
 
   app.route("/", coursesRouter);
   app.route("/", stepsRouter);
@@ -195,7 +217,7 @@ export function createApp() {
     if (error instanceof HTTPException) return errorBody(c, fromHttpException(error));
     const fromDb = fromDatabaseError(error);
     if (fromDb) return errorBody(c, fromDb);
-    console.error("unhandled error", error);
+    logError(c.get("requestId"), error);
     return c.json({ detail: "Internal server error", code: "internal_error" }, 500);
   });
 

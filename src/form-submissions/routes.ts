@@ -1,4 +1,4 @@
-import { forEveryone, forManagers, forManagersIdempotent, forParticipants, forParticipantsIdempotent } from "../lib/policy";
+import { expensive, forEveryone, forManagers, forManagersIdempotent, forParticipants, forParticipantsIdempotent } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
 import { StepParams } from "../steps/schemas";
@@ -27,7 +27,7 @@ const optionalBody = <T extends z.ZodType>(schema: T) => ({ required: false, con
 
 export const startExam = createRoute({
   operationId: "startExam",
-  ...forParticipants,
+  ...expensive(forParticipants),
   method: "post",
   path: "/steps/{step_id}/exam/start",
   tags: exams,
@@ -55,7 +55,7 @@ export const saveAnswers = createRoute({
 
 export const submitExam = createRoute({
   operationId: "submitExam",
-  ...forParticipantsIdempotent,
+  ...expensive(forParticipantsIdempotent),
   method: "post",
   path: "/forms/submissions/{submission_id}/submit",
   tags: exams,
@@ -103,7 +103,7 @@ export const getSubmission = createRoute({
 
 export const gradeSubmission = createRoute({
   operationId: "gradeSubmission",
-  ...forManagersIdempotent,
+  ...expensive(forManagersIdempotent),
   method: "post",
   path: "/form-submissions/{submission_id}/grade",
   tags: review,
@@ -115,7 +115,7 @@ export const gradeSubmission = createRoute({
 
 export const approveSubmission = createRoute({
   operationId: "approveSubmission",
-  ...forManagersIdempotent,
+  ...expensive(forManagersIdempotent),
   method: "post",
   path: "/form-submissions/{submission_id}/approve",
   tags: review,
@@ -127,7 +127,7 @@ export const approveSubmission = createRoute({
 
 export const rejectSubmission = createRoute({
   operationId: "rejectSubmission",
-  ...forManagersIdempotent,
+  ...expensive(forManagersIdempotent),
   method: "post",
   path: "/form-submissions/{submission_id}/reject",
   tags: review,
@@ -139,7 +139,7 @@ export const rejectSubmission = createRoute({
 
 export const requestRetake = createRoute({
   operationId: "requestRetake",
-  ...forManagersIdempotent,
+  ...expensive(forManagersIdempotent),
   method: "post",
   path: "/form-submissions/{submission_id}/request-retake",
   tags: review,

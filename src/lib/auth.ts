@@ -1,11 +1,28 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv, Caller } from "../env";
+import type { AppContext, AppEnv, Caller } from "../env";
 import { ApiError, forbidden, unauthorized } from "./errors";
 import { JwksUnavailableError } from "./jwks";
 import { JwtError, verifyJwt } from "./jwt";
+import { clientAddress, countAgainst } from "./rate-limit";
 
-/** Verifies the bearer token and puts the caller on the context. Every 401 is a JSON error. */
+/**
+ * Verifies the bearer token and puts the caller on the context. Every 401 is a JSON error. A request refused
+ * for its token counts against its address (so guessing tokens is limited too); an admitted one against its caller.
+ */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  let caller: Caller;
+  try {
+    caller = await authenticate(c);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) await countAgainst(c, "anonymous", clientAddress(c));
+    throw error;
+  }
+  c.set("caller", caller);
+  await countAgainst(c, "caller", `${caller.role}:${caller.id}`);
+  await next();
+});
+
+async function authenticate(c: AppContext): Promise<Caller> {
   const header = c.req.header("authorization");
   if (!header) throw unauthorized("Missing Authorization header");
   const match = /^Bearer +(\S+)\s*$/i.exec(header);
@@ -19,7 +36,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
       audience: c.env.JWT_AUDIENCE || undefined,
       now: c.get("now"),
     });
-    c.set("caller", caller);
+    return caller;
   } catch (error) {
     if (error instanceof JwtError) throw unauthorized(`Invalid token: ${error.message}`);
     // The identity provider's key set could not be fetched: not the client's fault, and worth retrying.
@@ -27,8 +44,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
       throw new ApiError(503, "auth_unavailable", "Token keys are unavailable; retry shortly", undefined, { "retry-after": "5" });
     throw error;
   }
-  await next();
-});
+}
 
 /**
  * Route guards declared on `createRoute({ middleware })`: they run before validation and before an

@@ -16,6 +16,7 @@ export const ALLOWED_REQUEST_HEADERS = [
   "range",
   "if-none-match",
   "if-range",
+  "x-request-id",
 ];
 export const EXPOSED_RESPONSE_HEADERS = [
   "link",
@@ -27,6 +28,9 @@ export const EXPOSED_RESPONSE_HEADERS = [
   "content-disposition",
   "content-length",
   "retry-after",
+  "x-request-id",
+  "ratelimit",
+  "ratelimit-policy",
 ];
 export const PREFLIGHT_MAX_AGE_SECONDS = 600;
 

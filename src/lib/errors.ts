@@ -82,6 +82,7 @@ export const ERROR_CODES = {
   file_content_mismatch: [415],
   range_not_satisfiable: [416],
   idempotency_key_reused: [422],
+  rate_limited: [429],
   internal_error: [500],
   database_overloaded: [503],
   auth_unavailable: [503],

@@ -4,7 +4,9 @@
  * authorization-matrix test reads it. Spread one of these into every route.
  */
 import { managerOnly, participantsOnly } from "./auth";
+import type { MiddlewareHandler } from "hono";
 import { idempotent } from "./idempotency";
+import { expensiveLimit } from "./rate-limit";
 
 export const forManagers = { middleware: [managerOnly], "x-roles": ["manager"] };
 export const forParticipants = { middleware: [participantsOnly], "x-roles": ["participant"] };
@@ -14,3 +16,12 @@ export const forEveryone = { "x-roles": ["manager", "participant"] };
 /** Role guard, then the Idempotency-Key middleware (a replay is only ever given to a caller the guard admits). */
 export const forManagersIdempotent = { middleware: [managerOnly, idempotent], "x-roles": ["manager"], "x-idempotent": true };
 export const forParticipantsIdempotent = { middleware: [participantsOnly, idempotent], "x-roles": ["participant"], "x-idempotent": true };
+
+/**
+ * The expensive rate-limit class (uploads, exam start and submit, review decisions, row approvals): counted after
+ * the role guard and before an Idempotency-Key replay; published as `x-rate-limit: expensive`.
+ */
+export function expensive<P extends { middleware: MiddlewareHandler<any>[] }>(policy: P) {
+  const [guard, ...rest] = policy.middleware;
+  return { ...policy, middleware: guard ? [guard, expensiveLimit, ...rest] : [expensiveLimit], "x-rate-limit": "expensive" as const };
+}

@@ -1,4 +1,4 @@
-import { forEveryone, forManagers } from "../lib/policy";
+import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ALLOWED_TYPES } from "../domain/files";
 import { ErrorSchema, errors, jsonResponse, security } from "../lib/openapi";
@@ -11,7 +11,7 @@ export const FileLinkSchema = z.object({ url: z.string(), expires_at: z.string()
 
 export const uploadFile = createRoute({
   operationId: "uploadFile",
-  ...forManagers,
+  ...expensive(forManagers),
   method: "put",
   path: "/materials/{material_id}/file",
   tags,

@@ -1,4 +1,4 @@
-import { forEveryone, forManagers } from "../lib/policy";
+import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { actingForQuery, errors, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
 import {
@@ -69,7 +69,7 @@ export const pendingTables = createRoute({
 
 export const approveRow = createRoute({
   operationId: "approveRow",
-  ...forManagers,
+  ...expensive(forManagers),
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve",
   tags,
@@ -81,7 +81,7 @@ export const approveRow = createRoute({
 
 export const approveTable = createRoute({
   operationId: "approveTable",
-  ...forManagers,
+  ...expensive(forManagers),
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/approve",
   tags,

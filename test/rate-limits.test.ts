@@ -1,0 +1,92 @@
+/**
+ * Runs in its own workerd with wrangler.toml's own [[ratelimits]] (vitest.config.ts: project "rate-limits").
+ * Miniflare's limiter, like Cloudflare's, counts in windows of `period` seconds aligned to the clock.
+ */
+import { describe, expect, it } from "vitest";
+import wranglerToml from "../wrangler.toml?raw";
+import { RATE_LIMITS } from "../src/lib/rate-limit";
+import { call, enrolled, token, twoStepCourse, uniqueName } from "./helpers";
+
+/** Starts a burst early in a window, so that the window cannot roll over half-way through it. */
+async function freshWindow(periodSeconds: number) {
+  const into = Date.now() % (periodSeconds * 1000);
+  if (into > periodSeconds * 1000 - 12_000) await new Promise((r) => setTimeout(r, periodSeconds * 1000 - into + 200));
+}
+
+async function burst(n: number, send: () => Promise<{ status: number }>) {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i++) statuses.push((await send()).status);
+  return statuses;
+}
+
+describe("rate limits", { timeout: 90_000 }, () => {
+  it("the figures the API publishes are wrangler.toml's", () => {
+    for (const { binding, limit, period } of Object.values(RATE_LIMITS)) {
+      const block = new RegExp(`name = "${binding}"\\s+namespace_id = "\\d+"\\s+simple = \\{ limit = (\\d+), period = (\\d+) \\}`).exec(
+        wranglerToml,
+      );
+      expect(block, binding).not.toBeNull();
+      expect([Number(block?.[1]), Number(block?.[2])]).toEqual([limit, period]);
+    }
+  });
+
+  it("expensive writes: the caller past the limit gets 429 with Retry-After and RateLimit headers; others are unaffected", async () => {
+    const { limit, period } = RATE_LIMITS.expensive;
+    const manager = await token(uniqueName("manager"), "manager");
+    const { course, step1 } = await twoStepCourse(manager);
+    const a = await enrolled(manager, course.id);
+    const b = await enrolled(manager, course.id);
+    for (const who of [a, b]) await call("POST", `/steps/${step1.id}/materials-complete`, { token: who.participant });
+
+    await freshWindow(period);
+    // Starting an exam again resumes it: the same cheap answer each time, but every call is an expensive one.
+    const statuses = await burst(limit, () => call("POST", `/steps/${step1.id}/exam/start`, { token: a.participant }));
+    expect(statuses.filter((s) => s === 201 || s === 200)).toHaveLength(limit);
+    const refused = await call("POST", `/steps/${step1.id}/exam/start`, { token: a.participant });
+    expect(refused.status).toBe(429);
+    expect(refused.json).toMatchObject({ code: "rate_limited", request_id: refused.headers.get("x-request-id") });
+    expect(refused.headers.get("retry-after")).toBe(String(period));
+    expect(refused.headers.get("ratelimit")).toBe(`"expensive";r=0;t=${period}`);
+    expect(refused.headers.get("ratelimit-policy")).toBe(`"caller";q=600;w=60, "expensive";q=${limit};w=${period}`);
+
+    // Another participant is not affected, and the first can still read (the caller class has room).
+    expect((await call("POST", `/steps/${step1.id}/exam/start`, { token: b.participant })).status).toBe(201);
+    const read = await call("GET", `/steps/${step1.id}`, { token: a.participant });
+    expect(read.status).toBe(200);
+    expect(read.headers.get("ratelimit-policy")).toBe(`"caller";q=600;w=60`);
+  });
+
+  it("every authenticated request: one caller past the limit gets 429, another caller is unaffected", async () => {
+    const { limit, period } = RATE_LIMITS.caller;
+    const busy = await token(uniqueName("manager"), "manager");
+    const calm = await token(uniqueName("manager"), "manager");
+    await freshWindow(period);
+    const statuses = await burst(limit, () => call("GET", "/courses?limit=1", { token: busy }));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const refused = await call("GET", "/courses?limit=1", { token: busy });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("ratelimit")).toBe(`"caller";r=0;t=${period}`);
+    expect((await call("GET", "/courses?limit=1", { token: calm })).status).toBe(200);
+  });
+
+  it("without a valid token: counted per client address, bad tokens included", async () => {
+    const { limit, period } = RATE_LIMITS.anonymous;
+    const from = (ip: string) => ({ headers: { "cf-connecting-ip": ip } });
+    await freshWindow(period);
+    const half = Math.floor(limit / 2);
+    const publicCalls = await burst(half, () => call("GET", "/health", from("203.0.113.7")));
+    const badTokens = await burst(limit - half, () => call("GET", "/courses", { token: "not-a-token", ...from("203.0.113.7") }));
+    expect(publicCalls.every((s) => s === 200)).toBe(true);
+    expect(badTokens.every((s) => s === 401)).toBe(true);
+    const refused = await call("GET", "/courses", { token: "still-not-a-token", ...from("203.0.113.7") });
+    expect(refused.status).toBe(429);
+    expect(refused.json.code).toBe("rate_limited");
+    expect((await call("GET", "/health", from("203.0.113.7"))).status).toBe(429);
+    expect((await call("GET", "/health", from("198.51.100.20"))).status).toBe(200);
+    // A preflight is never counted: browsers send one per URL.
+    const preflight = await call("OPTIONS", "/courses", {
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "GET", "cf-connecting-ip": "203.0.113.7" },
+    });
+    expect(preflight.status).toBe(204);
+  });
+});
