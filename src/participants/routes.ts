@@ -1,7 +1,17 @@
-import { forEveryone } from "../lib/policy";
+import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonResponse, participantQuery, security } from "../lib/openapi";
-import { CourseIdParams, CourseProgressSchema, MyCourseSchema, MyCoursesQuery, StepIdParams, StepProgressViewSchema } from "./schemas";
+import {
+  CourseIdParams,
+  CourseProgressSchema,
+  ErasureSchema,
+  ParticipantExportSchema,
+  ParticipantIdParams,
+  MyCourseSchema,
+  MyCoursesQuery,
+  StepIdParams,
+  StepProgressViewSchema,
+} from "./schemas";
 
 const tags = ["Participant progress"];
 
@@ -39,4 +49,33 @@ export const stepProgress = createRoute({
   summary: "The participant's progress in one step, with materials and the latest exam attempt",
   request: { params: StepIdParams, query: participantQuery },
   responses: { 200: jsonResponse(StepProgressViewSchema, "Progress"), ...errors(400, 401, 403, 404) },
+});
+
+const dataTags = ["Participant data"];
+
+export const exportParticipant = createRoute({
+  operationId: "exportParticipant",
+  ...forManagers,
+  method: "get",
+  path: "/participants/{participant_id}/export",
+  tags: dataTags,
+  security,
+  summary: "Everything stored about one participant, as JSON (right of access / portability)",
+  request: { params: ParticipantIdParams },
+  responses: { 200: jsonResponse(ParticipantExportSchema, "The participant's data"), ...errors(400, 401, 403, 404) },
+});
+
+export const eraseParticipant = createRoute({
+  operationId: "eraseParticipant",
+  ...forManagers,
+  method: "delete",
+  path: "/participants/{participant_id}",
+  tags: dataTags,
+  security,
+  summary: "Erase everything stored about one participant (right to erasure); repeatable",
+  request: { params: ParticipantIdParams },
+  responses: {
+    200: jsonResponse(ErasureSchema, "Erased (counts of removed rows; zeros when nothing was stored)"),
+    ...errors(400, 401, 403, 404),
+  },
 });

@@ -92,3 +92,41 @@ export const StepProgressViewSchema = z
 
 export const CourseIdParams = z.object({ course_id: objectId("course_id") });
 export const StepIdParams = z.object({ step_id: objectId("step_id") });
+
+/*
+ * Data rights: a manager exports everything stored about one participant, or erases it. Participants exist
+ * only as the `sub` of their tokens (there is no participant record), so "no such participant" and "nothing
+ * stored" are the same answer: an empty export, an erase that removes nothing. Authored content and other
+ * participants' data are untouched; every aggregate the API shows (pending queues, counts, progress) is computed
+ * from the rows that remain, so nothing stored needs correcting after an erase.
+ */
+
+export const ParticipantIdParams = z.object({ participant_id: z.string().min(1).max(200) });
+
+const row = z.record(z.string(), z.unknown());
+export const ParticipantExportSchema = z
+  .object({
+    participant_id: z.string(),
+    exported_at: fields.timestamp(),
+    enrollments: z.array(row),
+    material_completions: z.array(row),
+    exam_attempts: z.array(row).openapi({ description: "Every attempt with its answers, scores, grades and feedback" }),
+    requirement_submissions: z.array(row).openapi({ description: "Each with its filled `rows`" }),
+    files: z.array(row).openapi({ description: "Files the participant uploaded: participants upload none in this API, so always empty" }),
+  })
+  .openapi("ParticipantExport");
+
+export const ErasureSchema = z
+  .object({
+    participant_id: z.string(),
+    erased_at: fields.timestamp(),
+    erased: z.object({
+      enrollments: z.number().int(),
+      material_completions: z.number().int(),
+      exam_attempts: z.number().int(),
+      requirement_submissions: z.number().int(),
+      requirement_rows: z.number().int(),
+      idempotency_keys: z.number().int(),
+    }),
+  })
+  .openapi("ParticipantErasure");

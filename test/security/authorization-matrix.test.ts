@@ -441,6 +441,21 @@ const MATRIX: Record<string, Row> = {
     intruder: 404,
     manager: 200,
   },
+  /* ---------------- data rights ---------------- */
+  "GET /participants/{participant_id}/export": {
+    req: ({ w }) => ({ path: `/participants/${encodeURIComponent(w.a.sub)}/export` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /participants/{participant_id}": {
+    // A throwaway participant: erasing A would change every later row's world.
+    prepare: async () => ({ p: uniqueName("erasable") }),
+    req: ({ st }) => ({ path: `/participants/${st.p}` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
 };
 
 /** Participant actions: the only non-GET routes a participant may call. Everything else that writes is manager-only. */
@@ -560,7 +575,9 @@ describe("authorization matrix", () => {
     expect(failures, failures.join("\n")).toEqual([]);
   });
 
-  it(`${MORE_BAD_AUTH.length} more malformed or wrongly-filled tokens: 401 with a JSON detail on every route`, async () => {
+  it(`${MORE_BAD_AUTH.length} more malformed or wrongly-filled tokens: 401 with a JSON detail on every route`, {
+    timeout: 60_000,
+  }, async () => {
     const failures: string[] = [];
     let cells = 0;
     // Bad tokens are refused before any state is read; rows that prepare state get throwaway stand-ins.

@@ -1,0 +1,129 @@
+import { eq, inArray } from "drizzle-orm";
+import { batch } from "../db/batch";
+import { enrollments, formSubmissions, idempotencyKeys, materialCompletions, requirementRows, requirementSubmissions } from "../db/schema";
+import type { Db } from "../db/types";
+import type { Handler } from "../lib/openapi";
+import type * as routes from "./routes";
+
+/** Export and erasure of one participant's data (routes and the rules they follow: ./schemas.ts). */
+const submissionsOf = (db: Db, participantId: string) =>
+  db.select({ id: requirementSubmissions.id }).from(requirementSubmissions).where(eq(requirementSubmissions.participant_id, participantId));
+
+export const exportParticipant: Handler<typeof routes.exportParticipant> = async (c) => {
+  const { participant_id } = c.req.valid("param");
+  const db = c.get("db");
+  const got = await batch(db, {
+    enrollments: db.select().from(enrollments).where(eq(enrollments.participant_id, participant_id)).orderBy(enrollments.enrolled_at),
+    completions: db
+      .select()
+      .from(materialCompletions)
+      .where(eq(materialCompletions.participant_id, participant_id))
+      .orderBy(materialCompletions.completed_at),
+    attempts: db
+      .select({
+        id: formSubmissions.id,
+        form_id: formSubmissions.form_id,
+        step_id: formSubmissions.step_id,
+        course_id: formSubmissions.course_id,
+        attempt_number: formSubmissions.attempt_number,
+        submission_status: formSubmissions.submission_status,
+        started_at: formSubmissions.started_at,
+        deadline_at: formSubmissions.deadline_at,
+        submitted_at: formSubmissions.submitted_at,
+        answers: formSubmissions.answers,
+        mcq_score: formSubmissions.mcq_score,
+        theory_score: formSubmissions.theory_score,
+        total_score: formSubmissions.total_score,
+        theory_grades: formSubmissions.theory_grades,
+        feedback: formSubmissions.feedback,
+        retake_reason: formSubmissions.retake_reason,
+        is_late: formSubmissions.is_late,
+        auto_submitted: formSubmissions.auto_submitted,
+        reviewed_by: formSubmissions.reviewed_by,
+        reviewed_at: formSubmissions.reviewed_at,
+      })
+      .from(formSubmissions)
+      .where(eq(formSubmissions.participant_id, participant_id))
+      .orderBy(formSubmissions.started_at, formSubmissions.id),
+    tables: db
+      .select()
+      .from(requirementSubmissions)
+      .where(eq(requirementSubmissions.participant_id, participant_id))
+      .orderBy(requirementSubmissions.created_at),
+    rows: db
+      .select()
+      .from(requirementRows)
+      .where(inArray(requirementRows.submission_id, submissionsOf(db, participant_id)))
+      .orderBy(requirementRows.submission_id, requirementRows.serial_number),
+  });
+  const rowsBySubmission = new Map<string, typeof got.rows>();
+  for (const r of got.rows) rowsBySubmission.set(r.submission_id, [...(rowsBySubmission.get(r.submission_id) ?? []), r]);
+  return c.json(
+    {
+      participant_id,
+      exported_at: c.get("now").toISOString(),
+      enrollments: got.enrollments,
+      material_completions: got.completions,
+      exam_attempts: got.attempts,
+      requirement_submissions: got.tables.map((t) => ({ ...t, rows: rowsBySubmission.get(t.id) ?? [] })),
+      files: [],
+    },
+    200,
+  );
+};
+
+export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (c) => {
+  const { participant_id } = c.req.valid("param");
+  const db = c.get("db");
+  // One batch, so an erase is whole or nothing; rows go before the submissions that find them.
+  const gone = await batch(db, {
+    requirement_rows: db
+      .delete(requirementRows)
+      .where(inArray(requirementRows.submission_id, submissionsOf(db, participant_id)))
+      .returning({ id: requirementRows.submission_id }),
+    requirement_submissions: db
+      .delete(requirementSubmissions)
+      .where(eq(requirementSubmissions.participant_id, participant_id))
+      .returning({ id: requirementSubmissions.id }),
+    exam_attempts: db
+      .delete(formSubmissions)
+      .where(eq(formSubmissions.participant_id, participant_id))
+      .returning({ id: formSubmissions.id }),
+    material_completions: db
+      .delete(materialCompletions)
+      .where(eq(materialCompletions.participant_id, participant_id))
+      .returning({ id: materialCompletions.material_id }),
+    enrollments: db.delete(enrollments).where(eq(enrollments.participant_id, participant_id)).returning({ id: enrollments.id }),
+    // Stored replies to the participant's own submits hold their answers and scores.
+    idempotency_keys: db
+      .delete(idempotencyKeys)
+      // Keys belong to (role, sub): see lib/idempotency.ts.
+      .where(eq(idempotencyKeys.caller_id, `participant:${participant_id}`))
+      .returning({ id: idempotencyKeys.key }),
+  });
+  const erased = {
+    enrollments: gone.enrollments.length,
+    material_completions: gone.material_completions.length,
+    exam_attempts: gone.exam_attempts.length,
+    requirement_submissions: gone.requirement_submissions.length,
+    requirement_rows: gone.requirement_rows.length,
+    idempotency_keys: gone.idempotency_keys.length,
+  };
+  const erasedAt = c.get("now").toISOString();
+  // The decision is logged (who, when, how much) without the participant's id: a digest lets an operator
+  // confirm that a given participant was erased without the log keeping who they were.
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(participant_id));
+  const participantRef = [...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  console.log(
+    JSON.stringify({
+      level: "info",
+      event: "participant_erased",
+      request_id: c.get("requestId"),
+      actor_id: c.get("caller").id,
+      participant_ref: participantRef,
+      at: erasedAt,
+      erased,
+    }),
+  );
+  return c.json({ participant_id, erased_at: erasedAt, erased }, 200);
+};

@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { call, enrolled, examAnswers, makeMaterial, makeTable, token, twoStepCourse, uniqueName } from "./helpers";
+
+afterEach(() => vi.restoreAllMocks());
+
+/**
+ * A participant with something of every kind stored: an enrolment, completions, a submitted and graded exam
+ * attempt (sent with an Idempotency-Key), and a requirement table with a filled row; and a second participant
+ * in the same course, whose data must survive the first one's erasure.
+ */
+async function twoParticipants() {
+  const manager = await token(uniqueName("manager"), "manager");
+  const { course, step1, exam } = await twoStepCourse(manager);
+  const table = await makeTable(manager, { step_id: step1.id });
+  await makeMaterial(manager, step1.id, {
+    material_type: "RequirementTable",
+    title: "Tracker",
+    content: { requirement_table_id: table.id },
+    is_mandatory: false,
+  });
+  const people = [];
+  for (let i = 0; i < 2; i++) {
+    const p = await enrolled(manager, course.id);
+    expect((await call("POST", `/steps/${step1.id}/materials-complete`, { token: p.participant })).status).toBe(200);
+    const start = await call("POST", `/steps/${step1.id}/exam/start`, { token: p.participant });
+    expect(start.status).toBe(201);
+    const submitted = await call("POST", `/forms/submissions/${start.json.submission_id}/submit`, {
+      token: p.participant,
+      body: examAnswers("a", `My own words ${i}`),
+      headers: { "idempotency-key": `submit-${i}` },
+    });
+    expect(submitted.status).toBe(200);
+    const sheet = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: p.participant });
+    const row = await call("POST", `/requirement-tables/submissions/${sheet.json.submission_id}/rows`, {
+      token: p.participant,
+      body: { serial_number: 1, completed: true, completed_value: 16, remarks: "Early morning" },
+    });
+    expect(row.status).toBe(200);
+    people.push({ ...p, submissionId: start.json.submission_id as string, requirementSubmissionId: sheet.json.submission_id as string });
+  }
+  const graded = await call("POST", `/form-submissions/${people[0]?.submissionId}/grade`, {
+    token: manager,
+    body: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }], feedback: "Thoughtful" },
+  });
+  expect(graded.status).toBe(200);
+  return { manager, course, step1, exam, table, a: people[0]!, b: people[1]! };
+}
+
+describe("data rights: export and erase one participant", () => {
+  it("export → erase → export again is empty; the other participant and the review queue stay right", async () => {
+    const w = await twoParticipants();
+    const exported = await call("GET", `/participants/${w.a.pid}/export`, { token: w.manager });
+    expect(exported.status).toBe(200);
+    expect(exported.json).toMatchObject({
+      participant_id: w.a.pid,
+      enrollments: [{ course_id: w.course.id, participant_id: w.a.pid }],
+      exam_attempts: [
+        {
+          id: w.a.submissionId,
+          form_id: w.exam.id,
+          submission_status: "UnderReview",
+          mcq_score: 5,
+          theory_score: 7,
+          theory_grades: { q2: 7 },
+          feedback: "Thoughtful",
+        },
+      ],
+      requirement_submissions: [
+        { id: w.a.requirementSubmissionId, rows: [{ serial_number: 1, completed: true, completed_value: 16, remarks: "Early morning" }] },
+      ],
+      files: [],
+    });
+    expect(exported.json.material_completions.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(exported.json.exam_attempts[0])).toContain("My own words 0");
+    expect(exported.text).not.toContain(w.b.pid);
+
+    const queueBefore = await call("GET", `/form-submissions/pending?course_id=${w.course.id}`, { token: w.manager });
+    expect(queueBefore.json.map((s) => s.participant_id).sort()).toEqual([w.a.pid, w.b.pid].sort());
+
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const erased = await call("DELETE", `/participants/${w.a.pid}`, { token: w.manager });
+    vi.restoreAllMocks();
+    expect(erased.status).toBe(200);
+    expect(erased.json).toMatchObject({
+      participant_id: w.a.pid,
+      erased: {
+        enrollments: 1,
+        material_completions: exported.json.material_completions.length,
+        exam_attempts: 1,
+        requirement_submissions: 1,
+        requirement_rows: 1,
+        idempotency_keys: 1,
+      },
+    });
+    // The decision is logged: who, when, how much — and the participant only as a digest.
+    const decision = lines.map((l) => JSON.parse(l)).find((l) => l.event === "participant_erased");
+    expect(decision).toMatchObject({
+      request_id: erased.headers.get("x-request-id"),
+      participant_ref: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
+    expect(JSON.stringify(decision)).not.toContain(w.a.pid);
+
+    const after = await call("GET", `/participants/${w.a.pid}/export`, { token: w.manager });
+    expect(after.json).toMatchObject({
+      enrollments: [],
+      material_completions: [],
+      exam_attempts: [],
+      requirement_submissions: [],
+      files: [],
+    });
+    // Erasing again removes nothing and says so.
+    const again = await call("DELETE", `/participants/${w.a.pid}`, { token: w.manager });
+    expect(again.status).toBe(200);
+    expect(Object.values(again.json.erased).every((n) => n === 0)).toBe(true);
+
+    // What is shown from what remains is right: the queue, the other participant's data, their progress.
+    const queueAfter = await call("GET", `/form-submissions/pending?course_id=${w.course.id}`, { token: w.manager });
+    expect(queueAfter.json.map((s) => s.participant_id)).toEqual([w.b.pid]);
+    const others = await call("GET", `/participants/${w.b.pid}/export`, { token: w.manager });
+    expect(others.json.exam_attempts).toHaveLength(1);
+    expect(others.json.requirement_submissions[0]?.rows).toHaveLength(1);
+    const progress = await call("GET", `/participants/me/progress/${w.course.id}`, { token: w.b.participant });
+    expect(progress.status).toBe(200);
+    expect((await call("GET", `/form-submissions/${w.b.submissionId}`, { token: w.manager })).status).toBe(200);
+
+    // The erased participant's stored submit reply is gone too: the same key is not replayed.
+    const replay = await call("POST", `/forms/submissions/${w.a.submissionId}/submit`, {
+      token: w.a.participant,
+      body: examAnswers("a", "My own words 0"),
+      headers: { "idempotency-key": "submit-0" },
+    });
+    expect(replay.headers.get("idempotent-replayed")).toBeNull();
+    expect(replay.status).toBe(404);
+    // Their progress is as if they never started.
+    expect((await call("GET", `/participants/me/progress/${w.course.id}`, { token: w.a.participant })).status).toBe(404);
+  });
+
+  it("is for managers only, and a participant cannot export even their own data through it", async () => {
+    const pid = uniqueName("participant");
+    const participant = await token(pid, "participant");
+    for (const [method, path] of [
+      ["GET", `/participants/${pid}/export`],
+      ["DELETE", `/participants/${pid}`],
+    ] as const) {
+      const res = await call(method, path, { token: participant });
+      expect(res.status).toBe(403);
+      expect(res.json.code).toBe("manager_only");
+    }
+  });
+
+  it("a participant with nothing stored exports empty and erases nothing (ids are token subjects, not records)", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const nobody = uniqueName("nobody");
+    const exported = await call("GET", `/participants/${nobody}/export`, { token: manager });
+    expect(exported.status).toBe(200);
+    expect(exported.json.exam_attempts).toEqual([]);
+    const erased = await call("DELETE", `/participants/${nobody}`, { token: manager });
+    expect(erased.json.erased.enrollments).toBe(0);
+    expect((await call("GET", `/participants/${"x".repeat(201)}/export`, { token: manager })).status).toBe(400);
+  });
+});
