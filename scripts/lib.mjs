@@ -19,13 +19,23 @@ export function localSecret() {
   return match[1].trim();
 }
 
-export function wrangler(args, { capture = false } = {}) {
+/**
+ * Runs the project's wrangler; throws when it fails. `interactive`: keep wrangler's confirmation prompts when run
+ * from a terminal (deploys); otherwise CI=true answers them.
+ */
+export function wrangler(args, { capture = false, interactive = false } = {}) {
   const bin = path.join(root, "node_modules", ".bin", "wrangler");
   const result = spawnSync(bin, args, {
     cwd: root,
     encoding: "utf8",
     stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit",
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    env: {
+      ...process.env,
+      // wrangler's `#!/usr/bin/env node` runs on the Node running this script (the project's Node 22 under npm).
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+      ...(interactive ? {} : { CI: "true" }),
+      WRANGLER_SEND_METRICS: "false",
+    },
   });
   if (result.status !== 0) {
     if (capture && result.stdout) process.stderr.write(result.stdout);
