@@ -818,6 +818,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/participants/{participant_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything stored about one participant, as JSON (right of access / portability)
+         * @description **Roles:** manager.
+         */
+        get: operations["exportParticipant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/participants/{participant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase everything stored about one participant (right to erasure); repeatable
+         * @description **Roles:** manager.
+         */
+        delete: operations["eraseParticipant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -836,11 +876,13 @@ export interface components {
              * @example course_not_found
              * @enum {string}
              */
-            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "unauthorized" | "forbidden" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "no_exam" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
+            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "unauthorized" | "forbidden" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "no_exam" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
             errors?: {
                 path: string;
                 message: string;
             }[];
+            /** @description This request's id, as in the `x-request-id` header */
+            request_id: string;
         };
         Course: {
             /** @example 507f1f77bcf86cd799439011 */
@@ -1634,11 +1676,64 @@ export interface components {
             is_late: boolean;
             feedback: string | null;
         } | null;
+        ParticipantExport: {
+            participant_id: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            exported_at: string;
+            enrollments: {
+                [key: string]: unknown;
+            }[];
+            material_completions: {
+                [key: string]: unknown;
+            }[];
+            /** @description Every attempt with its answers, scores, grades and feedback */
+            exam_attempts: {
+                [key: string]: unknown;
+            }[];
+            /** @description Each with its filled `rows` */
+            requirement_submissions: {
+                [key: string]: unknown;
+            }[];
+            /** @description Files the participant uploaded: participants upload none in this API, so always empty */
+            files: {
+                [key: string]: unknown;
+            }[];
+        };
+        ParticipantErasure: {
+            participant_id: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            erased_at: string;
+            erased: {
+                enrollments: number;
+                material_completions: number;
+                exam_attempts: number;
+                requirement_submissions: number;
+                requirement_rows: number;
+                idempotency_keys: number;
+            };
+        };
     };
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
+        Bookmark: string;
+        /** @description Seconds to wait before retrying */
+        RetryAfter: number;
+        /** @description This request's id (also `request_id` in error bodies): quote it when reporting a problem */
+        RequestId: string;
+        /** @description The rate-limit policies this request counted against, e.g. `"caller";q=600;w=60` (IETF draft) */
+        RateLimitPolicy: string;
+        /** @description The exhausted policy, e.g. `"caller";r=0;t=60` (IETF draft) */
+        RateLimit: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1658,8 +1753,9 @@ export interface operations {
             /** @description Enrolled */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1677,8 +1773,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1688,8 +1785,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1699,8 +1797,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1710,8 +1809,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1721,8 +1821,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1732,8 +1833,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1743,8 +1859,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1754,10 +1871,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1783,8 +1900,9 @@ export interface operations {
             /** @description Enrolled */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1794,8 +1912,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1805,8 +1924,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1816,8 +1936,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1827,8 +1948,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1838,8 +1960,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1849,8 +1972,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1860,8 +1998,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1871,10 +2010,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1902,8 +2041,9 @@ export interface operations {
             /** @description Courses */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `<…&cursor=…>; rel="next"` while there is a next page */
                     Link?: string;
                     [name: string]: unknown;
@@ -1934,8 +2074,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1945,8 +2086,23 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1956,8 +2112,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1967,10 +2124,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2005,8 +2162,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2033,8 +2191,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2044,8 +2203,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2055,8 +2215,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2066,8 +2227,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2077,8 +2239,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2088,8 +2251,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2099,8 +2263,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2110,8 +2289,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2121,10 +2301,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2147,8 +2327,9 @@ export interface operations {
             /** @description The course */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2185,8 +2366,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2196,8 +2378,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2207,8 +2390,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2218,8 +2416,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2229,10 +2428,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2270,8 +2469,9 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2281,8 +2481,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2292,8 +2493,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2303,8 +2505,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2314,8 +2517,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2325,8 +2529,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2336,8 +2541,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2347,8 +2553,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2358,8 +2579,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2369,10 +2591,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2395,8 +2617,9 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2404,8 +2627,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2415,8 +2639,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2426,8 +2651,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2437,8 +2663,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2448,8 +2689,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2459,10 +2701,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2485,8 +2727,9 @@ export interface operations {
             /** @description The new default course */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2496,8 +2739,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2507,8 +2751,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2518,8 +2763,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2529,8 +2775,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2540,8 +2787,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2551,8 +2799,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2562,8 +2811,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2573,8 +2837,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2584,10 +2849,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2628,8 +2893,9 @@ export interface operations {
             /** @description Reordered */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2644,8 +2910,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2655,8 +2922,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2666,8 +2934,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2677,8 +2946,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2688,8 +2958,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2699,8 +2970,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2710,8 +2996,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2721,10 +3008,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2750,8 +3037,9 @@ export interface operations {
             /** @description The step */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2806,8 +3094,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2817,8 +3106,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2828,8 +3118,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2839,8 +3130,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2850,8 +3156,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2861,10 +3168,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2899,8 +3206,9 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2910,8 +3218,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2921,8 +3230,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2932,8 +3242,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2943,8 +3254,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2954,8 +3266,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2965,8 +3278,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2976,8 +3290,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2987,8 +3316,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2998,10 +3328,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3024,8 +3354,9 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3033,8 +3364,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,8 +3376,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3055,8 +3388,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3066,8 +3400,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3077,8 +3426,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3088,10 +3438,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3126,8 +3476,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3137,8 +3488,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3148,8 +3500,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3159,8 +3512,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3170,8 +3524,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3181,8 +3536,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3192,8 +3548,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3203,8 +3560,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3214,8 +3586,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3225,10 +3598,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3253,8 +3626,9 @@ export interface operations {
             /** @description The step with its exam */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3264,8 +3638,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3275,8 +3650,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3286,8 +3662,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3297,8 +3674,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3308,8 +3686,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3319,8 +3698,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3330,8 +3724,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3341,10 +3736,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3370,8 +3765,9 @@ export interface operations {
             /** @description Completed */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3388,8 +3784,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3399,8 +3796,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3410,8 +3808,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3421,8 +3820,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3432,8 +3832,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3443,8 +3844,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3454,8 +3856,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3465,8 +3882,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3476,10 +3894,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3518,8 +3936,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3545,8 +3964,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3556,8 +3976,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3567,8 +3988,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3578,8 +4000,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3589,8 +4012,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3600,8 +4024,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3611,8 +4050,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3622,10 +4062,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3661,8 +4101,9 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3672,8 +4113,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3683,8 +4125,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3694,8 +4137,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3705,8 +4149,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3716,8 +4161,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3727,8 +4173,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3738,8 +4199,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3749,10 +4211,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3775,8 +4237,9 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3784,8 +4247,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3795,8 +4259,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3806,8 +4271,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3817,8 +4283,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3828,8 +4309,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3839,10 +4321,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3868,8 +4350,9 @@ export interface operations {
             /** @description Completed */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3885,8 +4368,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3896,8 +4380,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3907,8 +4392,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3918,8 +4404,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3929,8 +4416,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3940,8 +4428,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3951,8 +4440,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3962,8 +4466,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3973,10 +4478,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4011,8 +4516,9 @@ export interface operations {
                     "Cache-Control": string;
                     /** @description Bytes in this response */
                     "Content-Length": string;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4045,8 +4551,9 @@ export interface operations {
                     "Content-Length": string;
                     /** @description `bytes start-end/size` */
                     "Content-Range": string;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4069,8 +4576,9 @@ export interface operations {
                 headers: {
                     /** @description The quoted SHA-256 of the file */
                     ETag: string;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4078,8 +4586,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4089,8 +4598,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4100,8 +4610,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4111,8 +4622,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4124,8 +4636,23 @@ export interface operations {
                 headers: {
                     /** @description `bytes *\/size` */
                     "Content-Range": string;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4135,8 +4662,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4146,10 +4674,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4184,8 +4712,9 @@ export interface operations {
             /** @description The material with content.file */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4195,8 +4724,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4206,8 +4736,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4217,8 +4748,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4228,8 +4760,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4239,8 +4772,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4250,8 +4784,9 @@ export interface operations {
             /** @description Content-Length missing */
             411: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4259,8 +4794,9 @@ export interface operations {
             /** @description File larger than the cap */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4268,17 +4804,33 @@ export interface operations {
             /** @description Type not allowed, or content not of the declared type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4288,10 +4840,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4314,8 +4866,9 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4323,8 +4876,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4334,8 +4888,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4345,8 +4900,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4356,8 +4912,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4367,8 +4924,23 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4378,8 +4950,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4389,10 +4962,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4415,8 +4988,9 @@ export interface operations {
             /** @description The link */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4426,8 +5000,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4437,8 +5012,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4448,8 +5024,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4459,8 +5036,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4470,8 +5048,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4481,8 +5060,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4492,8 +5086,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4503,10 +5098,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4533,8 +5128,9 @@ export interface operations {
             /** @description Forms */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `<…&cursor=…>; rel="next"` while there is a next page */
                     Link?: string;
                     [name: string]: unknown;
@@ -4562,8 +5158,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4573,8 +5170,23 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4584,8 +5196,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4595,10 +5208,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4662,8 +5275,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4673,8 +5287,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4684,8 +5299,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4695,8 +5311,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4706,8 +5323,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4717,8 +5335,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4728,8 +5347,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4739,8 +5373,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4750,10 +5385,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4776,8 +5411,9 @@ export interface operations {
             /** @description The form */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4837,8 +5473,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4848,8 +5485,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4859,8 +5497,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4870,8 +5523,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4881,10 +5535,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4911,8 +5565,9 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4922,8 +5577,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4933,8 +5589,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4944,8 +5601,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4955,8 +5613,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4966,8 +5625,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4977,8 +5637,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4988,8 +5663,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4999,10 +5675,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5025,8 +5701,9 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5034,8 +5711,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5045,8 +5723,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5056,8 +5735,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5067,8 +5747,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5078,8 +5773,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5089,10 +5785,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5119,8 +5815,9 @@ export interface operations {
             /** @description Pending */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `<…&cursor=…>; rel="next"` while there is a next page */
                     Link?: string;
                     [name: string]: unknown;
@@ -5147,8 +5844,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5158,8 +5856,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5169,8 +5868,23 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5180,8 +5894,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5191,10 +5906,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5232,8 +5947,9 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5249,8 +5965,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5260,8 +5977,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5271,8 +5989,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5282,8 +6001,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5293,8 +6013,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5304,8 +6025,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5315,8 +6037,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5326,8 +6063,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5337,10 +6075,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5366,8 +6104,9 @@ export interface operations {
             /** @description Submitted */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5383,8 +6122,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5394,8 +6134,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5405,8 +6146,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5416,8 +6158,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5427,8 +6170,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5438,8 +6182,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5449,8 +6194,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5460,8 +6220,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5471,10 +6232,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5511,8 +6272,9 @@ export interface operations {
             /** @description Reviewed */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5529,8 +6291,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5540,8 +6303,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5551,8 +6315,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5562,8 +6327,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5573,8 +6339,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5584,8 +6351,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5595,8 +6363,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5606,8 +6389,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5617,10 +6401,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5650,8 +6434,9 @@ export interface operations {
             /** @description Approved */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5661,8 +6446,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5672,8 +6458,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5683,8 +6470,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5694,8 +6482,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5705,8 +6494,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5716,8 +6506,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5727,8 +6518,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5738,8 +6544,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5749,10 +6556,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5778,8 +6585,9 @@ export interface operations {
             /** @description The submission */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5834,8 +6642,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5845,8 +6654,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5856,8 +6666,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5867,8 +6678,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5878,8 +6704,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5889,10 +6716,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5919,8 +6746,9 @@ export interface operations {
             /** @description Tables */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `<…&cursor=…>; rel="next"` while there is a next page */
                     Link?: string;
                     [name: string]: unknown;
@@ -5944,8 +6772,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5955,8 +6784,23 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5966,8 +6810,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5977,10 +6822,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6026,8 +6871,9 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6037,8 +6883,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6048,8 +6895,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6059,8 +6907,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6070,8 +6919,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6081,8 +6931,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6092,8 +6943,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6103,8 +6969,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6114,10 +6981,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6140,8 +7007,9 @@ export interface operations {
             /** @description The table */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6175,8 +7043,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6186,8 +7055,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6197,8 +7067,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6208,8 +7093,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6219,10 +7105,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6249,8 +7135,9 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6260,8 +7147,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6271,8 +7159,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6282,8 +7171,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6293,8 +7183,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6304,8 +7195,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6315,8 +7207,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6326,8 +7233,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6337,10 +7245,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6363,8 +7271,9 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6372,8 +7281,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6383,8 +7293,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6394,8 +7305,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6405,8 +7317,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6416,8 +7343,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6427,10 +7355,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6456,8 +7384,9 @@ export interface operations {
             /** @description The open attempt, resumed */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6513,8 +7442,9 @@ export interface operations {
             /** @description A new attempt */
             201: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6524,8 +7454,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6535,8 +7466,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6546,8 +7478,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6557,8 +7490,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6568,8 +7502,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6579,8 +7514,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6590,8 +7526,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6601,8 +7552,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6612,10 +7564,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6642,8 +7594,9 @@ export interface operations {
             /** @description Saved */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6653,8 +7606,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6664,8 +7618,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6675,8 +7630,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6686,8 +7642,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6697,8 +7654,9 @@ export interface operations {
             /** @description State conflict */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6708,8 +7666,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6719,8 +7678,23 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6730,8 +7704,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6741,10 +7716,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6790,8 +7765,9 @@ export interface operations {
             /** @description Submitted */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `true` when this is a stored answer replayed */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
@@ -6814,8 +7790,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6825,8 +7802,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6836,8 +7814,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6847,8 +7826,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6858,8 +7838,9 @@ export interface operations {
             /** @description State conflict (also `idempotency_in_progress`: the first request with this key is still running) */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6869,8 +7850,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6880,8 +7862,9 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6891,8 +7874,23 @@ export interface operations {
             /** @description `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6902,8 +7900,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6913,10 +7912,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6944,8 +7943,9 @@ export interface operations {
             /** @description Pending submissions */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `<…&cursor=…>; rel="next"` while there is a next page */
                     Link?: string;
                     [name: string]: unknown;
@@ -6981,8 +7981,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6992,8 +7993,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7003,8 +8005,23 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7014,8 +8031,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7025,10 +8043,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7056,8 +8074,9 @@ export interface operations {
             /** @description Attempts */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `<…&cursor=…>; rel="next"` while there is a next page */
                     Link?: string;
                     [name: string]: unknown;
@@ -7069,8 +8088,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7080,8 +8100,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7091,8 +8112,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7102,8 +8124,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7113,8 +8150,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7124,10 +8162,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7150,8 +8188,9 @@ export interface operations {
             /** @description The submission */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7227,8 +8266,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7238,8 +8278,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7249,8 +8290,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7260,8 +8316,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7271,10 +8328,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7318,8 +8375,9 @@ export interface operations {
             /** @description Graded */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `true` when this is a stored answer replayed */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
@@ -7331,8 +8389,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7342,8 +8401,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7353,8 +8413,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7364,8 +8425,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7375,8 +8437,9 @@ export interface operations {
             /** @description State conflict (also `idempotency_in_progress`: the first request with this key is still running) */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7386,8 +8449,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7397,8 +8461,9 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7408,8 +8473,23 @@ export interface operations {
             /** @description `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7419,8 +8499,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7430,10 +8511,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7472,8 +8553,9 @@ export interface operations {
             /** @description Approved */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `true` when this is a stored answer replayed */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
@@ -7494,8 +8576,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7505,8 +8588,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7516,8 +8600,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7527,8 +8612,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7538,8 +8624,9 @@ export interface operations {
             /** @description State conflict (also `idempotency_in_progress`: the first request with this key is still running) */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7549,8 +8636,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7560,8 +8648,9 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7571,8 +8660,23 @@ export interface operations {
             /** @description `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7582,8 +8686,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7593,10 +8698,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7634,8 +8739,9 @@ export interface operations {
             /** @description Rejected */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `true` when this is a stored answer replayed */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
@@ -7647,8 +8753,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7658,8 +8765,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7669,8 +8777,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7680,8 +8789,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7691,8 +8801,9 @@ export interface operations {
             /** @description State conflict (also `idempotency_in_progress`: the first request with this key is still running) */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7702,8 +8813,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7713,8 +8825,9 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7724,8 +8837,23 @@ export interface operations {
             /** @description `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7735,8 +8863,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7746,10 +8875,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7787,8 +8916,9 @@ export interface operations {
             /** @description Retake requested */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `true` when this is a stored answer replayed */
                     "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
@@ -7800,8 +8930,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7811,8 +8942,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7822,8 +8954,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7833,8 +8966,9 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7844,8 +8978,9 @@ export interface operations {
             /** @description State conflict (also `idempotency_in_progress`: the first request with this key is still running) */
             409: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7855,8 +8990,9 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7866,8 +9002,9 @@ export interface operations {
             /** @description Body is not of an accepted content type */
             415: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7877,8 +9014,23 @@ export interface operations {
             /** @description `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address); this operation is in the tighter `expensive` class */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7888,8 +9040,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7899,10 +9052,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7930,8 +9083,9 @@ export interface operations {
             /** @description Courses */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /** @description `<…&cursor=…>; rel="next"` while there is a next page */
                     Link?: string;
                     [name: string]: unknown;
@@ -7975,8 +9129,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7986,8 +9141,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7997,8 +9153,23 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8008,8 +9179,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8019,10 +9191,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8048,8 +9220,9 @@ export interface operations {
             /** @description Progress */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8094,8 +9267,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8105,8 +9279,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8116,8 +9291,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8127,8 +9303,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8138,8 +9329,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8149,10 +9341,10 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8178,8 +9370,9 @@ export interface operations {
             /** @description Progress */
             200: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8248,8 +9441,9 @@ export interface operations {
             /** @description Invalid input */
             400: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8259,8 +9453,9 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8270,8 +9465,9 @@ export interface operations {
             /** @description Role or ownership forbids this */
             403: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8281,8 +9477,23 @@ export interface operations {
             /** @description Unknown id */
             404: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8292,8 +9503,9 @@ export interface operations {
             /** @description A fault on the server's side (no detail is leaked) */
             500: {
                 headers: {
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8303,10 +9515,234 @@ export interface operations {
             /** @description Database overloaded or token keys unavailable; retry */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    /** @description D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes */
-                    "x-d1-bookmark"?: string;
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant's data */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantExport"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role or ownership forbids this */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked) */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database overloaded or token keys unavailable; retry */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    eraseParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased (counts of removed rows; zeros when nothing was stored) */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantErasure"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role or ownership forbids this */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked) */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database overloaded or token keys unavailable; retry */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {

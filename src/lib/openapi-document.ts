@@ -13,8 +13,20 @@ type Json = Record<string, any>;
 
 const ERROR = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
 const header = (description: string, schema: Json = { type: "string" }) => ({ description, schema });
-const BOOKMARK = header("D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes");
-const RETRY_AFTER = header("Seconds to wait before retrying", { type: "integer", minimum: 0 });
+// Headers on every response are declared once under components.headers and referenced: a generated client
+// would otherwise repeat each of them on every response of every operation.
+const SHARED_HEADERS = {
+  Bookmark: header("D1 session bookmark: send it back in `x-d1-bookmark` to read your own writes"),
+  RetryAfter: header("Seconds to wait before retrying", { type: "integer", minimum: 0 }),
+  RequestId: header("This request's id (also `request_id` in error bodies): quote it when reporting a problem"),
+  RateLimitPolicy: header('The rate-limit policies this request counted against, e.g. `"caller";q=600;w=60` (IETF draft)'),
+  RateLimit: header('The exhausted policy, e.g. `"caller";r=0;t=60` (IETF draft)'),
+};
+const ref = (name: keyof typeof SHARED_HEADERS) => ({ $ref: `#/components/headers/${name}` });
+const BOOKMARK = ref("Bookmark");
+const RETRY_AFTER = ref("RetryAfter");
+const REQUEST_ID = ref("RequestId");
+const RATE_LIMIT_POLICY = ref("RateLimitPolicy");
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   Courses: "Ordered, chained courses with one default; enrolment",
@@ -27,6 +39,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   "Requirement tables": "Activity trackers shown by RequirementTable materials",
   "Requirement tracking": "Participants fill a table row by row; managers approve rows",
   "Participant progress": "A participant's courses, course progress and step progress",
+  "Participant data": "Managers export or erase everything stored about one participant",
 };
 
 export function completeDocument(doc: Json): Json {
@@ -43,6 +56,14 @@ export function completeDocument(doc: Json): Json {
         op.responses["413"] ??= { description: "Body too large", content: ERROR };
         op.responses["415"] ??= { description: "Body is not of an accepted content type", content: ERROR };
       }
+      op.responses["429"] ??= {
+        description: `\`rate_limited\`: too many requests from this caller (or address)${op["x-rate-limit"] === "expensive" ? "; this operation is in the tighter `expensive` class" : ""}`,
+        content: ERROR,
+        headers: {
+          "Retry-After": RETRY_AFTER,
+          RateLimit: ref("RateLimit"),
+        },
+      };
       op.responses["500"] ??= { description: "A fault on the server's side (no detail is leaked)", content: ERROR };
       op.responses["503"] ??= {
         description: "Database overloaded or token keys unavailable; retry",
@@ -72,7 +93,12 @@ export function completeDocument(doc: Json): Json {
       const isList = (op.parameters ?? []).some((p: Json) => p.in === "query" && p.name === "cursor");
       for (const [status, response] of Object.entries<Json>(op.responses)) {
         if (response.$ref) continue;
-        response.headers = { ...response.headers, "x-d1-bookmark": BOOKMARK };
+        response.headers = {
+          ...response.headers,
+          "x-d1-bookmark": BOOKMARK,
+          "x-request-id": REQUEST_ID,
+          "RateLimit-Policy": RATE_LIMIT_POLICY,
+        };
         if (status.startsWith("2") && isList) response.headers.Link = header('`<…&cursor=…>; rel="next"` while there is a next page');
         if (status.startsWith("2") && op["x-idempotent"])
           response.headers["Idempotent-Replayed"] = header("`true` when this is a stored answer replayed");
@@ -81,6 +107,7 @@ export function completeDocument(doc: Json): Json {
   // Every tag an operation uses is declared once, in the order first used (generated clients group by them).
   // OAS 3.1 names a license by SPDX identifier (the generator's types predate it).
   if (doc.info?.license && !doc.info.license.identifier && !doc.info.license.url) doc.info.license.identifier = "LicenseRef-Proprietary";
+  doc.components = { ...doc.components, headers: { ...doc.components?.headers, ...SHARED_HEADERS } };
   doc.tags = [...tags].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name }));
   return doc;
 }
