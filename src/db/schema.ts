@@ -117,6 +117,9 @@ export const forms = sqliteTable(
     passing_percentage: real("passing_percentage").notNull(),
     questions: text("questions", { mode: "json" }).notNull().$type<QuestionRecord[]>(),
     question_count: integer("question_count").notNull(),
+    // Optional window (ISO 8601 UTC): starts outside it are refused; an attempt's deadline never passes the end.
+    available_from: text("available_from"),
+    available_until: text("available_until"),
     ...timestamps,
     created_by: text("created_by").notNull(),
     archived_at: text("archived_at"),
@@ -211,6 +214,9 @@ export const formSubmissions = sqliteTable(
     auto_submitted: integer("auto_submitted", { mode: "boolean" }).notNull().default(false),
     reviewed_by: text("reviewed_by"),
     reviewed_at: text("reviewed_at"),
+    // The duration this attempt was given (the form's, an override's, plus an accommodation's extra time);
+    // null on attempts started before accommodations existed: the form's duration then.
+    effective_duration_minutes: integer("effective_duration_minutes"),
   },
   (t) => [
     uniqueIndex("form_submissions_attempt").on(t.participant_id, t.form_id, t.attempt_number),
@@ -294,4 +300,32 @@ export const idempotencyKeys = sqliteTable(
     created_at: text("created_at").notNull(),
   },
   (t) => [uniqueIndex("idempotency_keys_pk").on(t.caller_id, t.key), index("idempotency_keys_created").on(t.created_at)],
+);
+
+/**
+ * Per-participant accommodations, across every exam: extra time (percent of each attempt's duration) and extra
+ * attempts. Applied to attempts started after they are set; an attempt in progress keeps its deadline.
+ */
+export const accommodations = sqliteTable("accommodations", {
+  participant_id: text("participant_id").primaryKey(),
+  extra_time_percent: integer("extra_time_percent").notNull().default(0),
+  extra_attempts: integer("extra_attempts").notNull().default(0),
+  note: text("note"),
+  updated_by: text("updated_by").notNull(),
+  updated_at: text("updated_at").notNull(),
+});
+
+/** Per-exam, per-participant overrides of the form's duration, attempts and closing time. */
+export const examOverrides = sqliteTable(
+  "exam_overrides",
+  {
+    form_id: text("form_id").notNull(),
+    participant_id: text("participant_id").notNull(),
+    duration_minutes: integer("duration_minutes"),
+    max_attempts: integer("max_attempts"),
+    available_until: text("available_until"),
+    updated_by: text("updated_by").notNull(),
+    updated_at: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("exam_overrides_pk").on(t.form_id, t.participant_id), index("exam_overrides_participant").on(t.participant_id)],
 );

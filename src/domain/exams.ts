@@ -30,6 +30,8 @@ export type StartRefusal =
   | "materials_incomplete"
   | "exam_already_approved"
   | "awaiting_review"
+  | "exam_not_open"
+  | "exam_closed"
   | "no_attempts_left";
 
 /** Retakes granted by managers add to `max_attempts`, one each. */
@@ -43,6 +45,8 @@ export type StartInput = {
   materials_completed: boolean;
   max_attempts: number;
   attempts: readonly { id: string; submission_status: SubmissionStatus }[];
+  /** Where `now` falls in the exam's window (`windowState`); open when there is none. */
+  window?: WindowState;
 };
 
 /**
@@ -60,8 +64,54 @@ export function decideStart(
   if (input.attempts.some((a) => a.submission_status === "Approved")) return { kind: "refuse", reason: "exam_already_approved" };
   if (input.attempts.some((a) => a.submission_status === "Submitted" || a.submission_status === "UnderReview"))
     return { kind: "refuse", reason: "awaiting_review" };
+  if (input.window === "not_open") return { kind: "refuse", reason: "exam_not_open" };
+  if (input.window === "closed") return { kind: "refuse", reason: "exam_closed" };
   if (input.attempts.length >= attemptsAllowed(input.max_attempts, input.attempts)) return { kind: "refuse", reason: "no_attempts_left" };
   return { kind: "start", attempt_number: input.attempts.length + 1 };
+}
+
+/* ------------------------------------- accommodations, overrides, windows ------------------------------------- */
+
+export type ExamTerms = {
+  duration_minutes: number;
+  max_attempts: number;
+  available_from: string | null;
+  available_until: string | null;
+};
+export type ExamOverride = { duration_minutes: number | null; max_attempts: number | null; available_until: string | null };
+export type Accommodation = { extra_time_percent: number; extra_attempts: number };
+
+/**
+ * The terms one participant's next attempt runs under: an override replaces the form's duration, attempts or
+ * closing time for that participant; an accommodation applies on top of that — duration × (1 + extra %),
+ * rounded up to a whole minute, and extra attempts added. Retakes still add one attempt each (`attemptsAllowed`).
+ */
+export function effectiveTerms(form: ExamTerms, override: ExamOverride | null, accommodation: Accommodation | null): ExamTerms {
+  const duration = override?.duration_minutes ?? form.duration_minutes;
+  const extraPercent = accommodation?.extra_time_percent ?? 0;
+  return {
+    // Integer arithmetic: 30 min × 1.15 must be 35, not 34.99999 → 35 or 35.00001 → 36.
+    duration_minutes: Math.ceil((duration * (100 + extraPercent)) / 100),
+    max_attempts: (override?.max_attempts ?? form.max_attempts) + (accommodation?.extra_attempts ?? 0),
+    available_from: form.available_from,
+    available_until: override?.available_until ?? form.available_until,
+  };
+}
+
+export type WindowState = "not_open" | "open" | "closed";
+
+export function windowState(now: Date, terms: Pick<ExamTerms, "available_from" | "available_until">): WindowState {
+  if (terms.available_from !== null && now.getTime() < new Date(terms.available_from).getTime()) return "not_open";
+  if (terms.available_until !== null && now.getTime() >= new Date(terms.available_until).getTime()) return "closed";
+  return "open";
+}
+
+/** An attempt ends at start + its duration, or when the window closes, whichever comes first. */
+export function attemptDeadline(startedAt: Date, terms: Pick<ExamTerms, "duration_minutes" | "available_until">): Date {
+  const byDuration = deadlineFor(startedAt, terms.duration_minutes);
+  if (terms.available_until === null) return byDuration;
+  const closes = new Date(terms.available_until);
+  return closes.getTime() < byDuration.getTime() ? closes : byDuration;
 }
 
 /* ------------------------------------------------ the clock ----------------------------------------------- */

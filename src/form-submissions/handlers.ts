@@ -1,21 +1,23 @@
 import { and, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
-import { enrollments, formSubmissions, forms, steps } from "../db/schema";
+import { accommodations, enrollments, examOverrides, formSubmissions, forms, steps } from "../db/schema";
 import {
   answeredTheory,
   answersOf,
   approvalOutcome,
+  attemptDeadline,
   attemptScores,
   canReview,
   checkAnswers,
   checkGrades,
   decideStart,
+  effectiveTerms,
   isExpired,
-  deadlineFor,
   remainingSeconds,
   reviewTransition,
   scoreMcq,
   timing,
   ungradedTheory,
+  windowState,
   type Answers,
   type ReviewAction,
 } from "../domain/exams";
@@ -55,9 +57,13 @@ const startRefusals: Record<string, string> = {
   exam_already_approved: "This exam is already approved",
   awaiting_review: "Your last attempt is awaiting review",
   no_attempts_left: "No attempts left for this exam",
+  exam_not_open: "This exam is not open yet",
+  exam_closed: "This exam is closed",
 };
 
 function attemptView(row: SubmissionRow, form: { id: string; name: string; duration_minutes: number }, now: Date) {
+  // Set at start (override + accommodation); attempts from before accommodations existed ran on the form's.
+  const effective = row.effective_duration_minutes ?? form.duration_minutes;
   const answers = (row.answers ?? {}) as Partial<Answers>;
   return {
     submission_id: row.id,
@@ -72,6 +78,7 @@ function attemptView(row: SubmissionRow, form: { id: string; name: string; durat
     attempt_number: row.attempt_number,
     deadline_at: row.deadline_at!,
     remaining_seconds: remainingSeconds(now, new Date(row.deadline_at!)),
+    effective_duration_minutes: effective,
     answers: { mcq_answers: answers.mcq_answers ?? [], theory_answers: answers.theory_answers ?? [] },
   };
 }
@@ -95,10 +102,15 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
       ),
     );
   const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
-  const [[found], [form], [open], ...own] = await db.batch([
+  const [[found], [form], [open], [accommodation], [override], ...own] = await db.batch([
     findStepWithExam(db, step_id),
     db.select().from(forms).where(eq(forms.id, examOfStep)),
     openAttempt,
+    db.select().from(accommodations).where(eq(accommodations.participant_id, participantId)),
+    db
+      .select()
+      .from(examOverrides)
+      .where(and(eq(examOverrides.form_id, examOfStep), eq(examOverrides.participant_id, participantId))),
     ...query.statements,
   ]);
   if (found?.course_active !== 1) throw notFound("Step", step_id);
@@ -118,12 +130,14 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   const attempts = progress!.attempts
     .filter((a) => a.form_id === form.id)
     .map((a) => ({ id: a.id, submission_status: a.submission_status }));
+  const terms = effectiveTerms(form, override ?? null, accommodation ?? null);
   const decision = decideStart({
     has_exam: true,
     is_locked: state.is_locked,
     materials_completed: state.materials_completed,
-    max_attempts: form.max_attempts,
+    max_attempts: terms.max_attempts,
     attempts,
+    window: windowState(now, terms),
   });
 
   if (decision.kind === "resume") throw conflict("attempt_conflict", "The exam state changed while starting; reload and try again");
@@ -132,18 +146,19 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   // One conditional INSERT holds the rules against concurrent starts: no open, pending or approved attempt,
   // attempts left (retakes add one each); the unique indexes refuse a second open attempt or number.
   const stamp = now.toISOString();
-  const deadline = deadlineFor(now, form.duration_minutes).toISOString();
+  const deadline = attemptDeadline(now, terms).toISOString();
   const mine = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
   const inserted = await db.all<SubmissionRow>(sql`
     INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status,
-                                  started_at, deadline_at, questions_snapshot, answers, is_late, auto_submitted)
+                                  started_at, deadline_at, questions_snapshot, answers, is_late, auto_submitted,
+                                  effective_duration_minutes)
     SELECT ${newId(now)}, ${form.id}, ${step_id}, ${found.step.course_id}, ${participantId},
            (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${mine}),
-           'InProgress', ${stamp}, ${deadline}, ${JSON.stringify(form.questions)}, '{}', 0, 0
+           'InProgress', ${stamp}, ${deadline}, ${JSON.stringify(form.questions)}, '{}', 0, 0, ${terms.duration_minutes}
     WHERE NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${mine}
                         AND submission_status IN ('InProgress', 'Submitted', 'UnderReview', 'Approved'))
       AND (SELECT COUNT(*) FROM form_submissions WHERE ${mine})
-          < ${form.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${mine} AND submission_status = 'RetakeRequested')
+          < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${mine} AND submission_status = 'RetakeRequested')
     ON CONFLICT DO NOTHING
     RETURNING *`);
   if (inserted[0]) {

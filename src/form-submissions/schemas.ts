@@ -48,6 +48,10 @@ export const ExamAttemptSchema = z
     attempt_number: z.number().int(),
     deadline_at: fields.timestamp(),
     remaining_seconds: z.number().int(),
+    effective_duration_minutes: z.number().int().openapi({
+      description:
+        "The duration this attempt was given: the form's (or the participant's override), plus any accommodation's extra time. `deadline_at` is the earlier of start + this and the exam's (overridden) `available_until`.",
+    }),
     answers: AnswersSchema.openapi({ description: "Answers autosaved so far (empty on a new attempt)" }),
   })
   .openapi("ExamAttempt");

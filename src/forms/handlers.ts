@@ -51,6 +51,8 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
       max_attempts: forms.max_attempts,
       passing_percentage: forms.passing_percentage,
       question_count: forms.question_count,
+      available_from: forms.available_from,
+      available_until: forms.available_until,
     })
     .from(forms)
     .where(
@@ -68,6 +70,15 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
     200,
   );
 };
+
+/** A window must open before it closes; times are stored as sent (UTC). */
+function checkedWindow(from: string | null, until: string | null) {
+  if (from !== null && until !== null && new Date(from).getTime() >= new Date(until).getTime())
+    throw badRequest("invalid_form", "available_from must be before available_until", [
+      { path: "available_until", message: "must be after available_from" },
+    ]);
+  return { available_from: from, available_until: until };
+}
 
 export const getForm: Handler<typeof routes.getForm> = async (c) => {
   const { form_id } = c.req.valid("param");
@@ -87,6 +98,7 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
   const now = c.get("now");
   const stamp = now.toISOString();
   const { questions, settings } = settle(body.questions, body);
+  const window = checkedWindow(body.available_from ?? null, body.available_until ?? null);
   if (body.step_id) {
     const [step] = await stepLookup(db, body.step_id);
     if (!step) throw notFound("Step", body.step_id);
@@ -99,6 +111,7 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
     step_id: null,
     duration_minutes: body.duration_minutes,
     ...settings,
+    ...window,
     questions,
     question_count: questions.length,
     created_at: stamp,
@@ -143,6 +156,11 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
     ...bar,
     max_attempts: body.max_attempts ?? form.max_attempts,
   });
+  // Absent keeps the window's end as it is; null removes it.
+  const window = checkedWindow(
+    body.available_from === undefined ? form.available_from : body.available_from,
+    body.available_until === undefined ? form.available_until : body.available_until,
+  );
   const update = db
     .update(forms)
     .set({
@@ -150,6 +168,7 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
       description: body.description,
       duration_minutes: body.duration_minutes,
       ...settings,
+      ...window,
       questions,
       question_count: questions.length,
       updated_at: stamp,

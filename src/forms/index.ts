@@ -1,5 +1,6 @@
 import { createRouter } from "../lib/openapi";
 import * as handlers from "./handlers";
+import * as overrides from "./overrides";
 import * as routes from "./routes";
 
 export const formsRouter = createRouter()
@@ -7,4 +8,7 @@ export const formsRouter = createRouter()
   .openapi(routes.getForm, handlers.getForm)
   .openapi(routes.createForm, handlers.createForm)
   .openapi(routes.updateForm, handlers.updateForm)
-  .openapi(routes.deleteForm, handlers.deleteForm);
+  .openapi(routes.deleteForm, handlers.deleteForm)
+  .openapi(routes.listOverrides, overrides.listOverrides)
+  .openapi(routes.putOverride, overrides.putOverride)
+  .openapi(routes.deleteOverride, overrides.deleteOverride);

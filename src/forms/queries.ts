@@ -17,6 +17,8 @@ export function toForm(row: FormRow, caller: Caller) {
     max_attempts: row.max_attempts,
     passing_percentage: row.passing_percentage,
     questions: caller.role === "manager" ? row.questions : publicQuestions(row.questions),
+    available_from: row.available_from,
+    available_until: row.available_until,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -1,7 +1,18 @@
 import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
-import { CreateFormSchema, FormParams, FormSchema, FormSummarySchema, ListFormsQuery, UpdateFormSchema } from "./schemas";
+import {
+  CreateFormSchema,
+  FormParams,
+  FormSchema,
+  FormSummarySchema,
+  ListFormsQuery,
+  ListOverridesQuery,
+  OverrideInputSchema,
+  OverrideParams,
+  OverrideSchema,
+  UpdateFormSchema,
+} from "./schemas";
 
 const tags = ["Forms"];
 
@@ -63,4 +74,42 @@ export const deleteForm = createRoute({
   summary: "Delete a form: erased if never attempted, archived otherwise",
   request: { params: FormParams },
   responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+});
+
+const overrideTags = ["Exam overrides"];
+
+export const putOverride = createRoute({
+  operationId: "putOverride",
+  ...forManagers,
+  method: "put",
+  path: "/forms/{form_id}/overrides/{participant_id}",
+  tags: overrideTags,
+  security,
+  summary: "Set one participant's duration, attempts or closing time for this exam (accommodations apply on top)",
+  request: { params: OverrideParams, body: jsonBody(OverrideInputSchema) },
+  responses: { 200: jsonResponse(OverrideSchema, "Stored"), ...errors(400, 401, 403, 404) },
+});
+
+export const listOverrides = createRoute({
+  operationId: "listOverrides",
+  ...forManagers,
+  method: "get",
+  path: "/forms/{form_id}/overrides",
+  tags: overrideTags,
+  security,
+  summary: "This exam's overrides, by participant id",
+  request: { params: FormParams, query: ListOverridesQuery },
+  responses: { 200: jsonResponse(z.array(OverrideSchema), "Overrides"), ...errors(400, 401, 403, 404) },
+});
+
+export const deleteOverride = createRoute({
+  operationId: "deleteOverride",
+  ...forManagers,
+  method: "delete",
+  path: "/forms/{form_id}/overrides/{participant_id}",
+  tags: overrideTags,
+  security,
+  summary: "Remove one participant's override (attempts in progress keep their deadlines)",
+  request: { params: OverrideParams },
+  responses: { 204: { description: "Removed" }, ...errors(400, 401, 403, 404) },
 });

@@ -39,6 +39,12 @@ const formFields = {
   max_attempts: z.number().int().min(1).max(100).optional(),
   passing_percentage: z.number().min(0).max(100).optional(),
   questions: z.array(QuestionInputSchema).min(1).max(200),
+  available_from: fields.utcTime().nullable().optional().openapi({ description: "Starts before this are refused (`exam_not_open`)" }),
+  available_until: fields
+    .utcTime()
+    .nullable()
+    .optional()
+    .openapi({ description: "Starts from this time are refused (`exam_closed`); an attempt's deadline never passes it" }),
 };
 
 export const CreateFormSchema = z.object(formFields).strict().openapi("CreateForm");
@@ -81,6 +87,8 @@ export const FormSchema = z
     max_attempts: z.number().int(),
     passing_percentage: z.number(),
     questions: z.array(QuestionSchema),
+    available_from: fields.timestamp().nullable(),
+    available_until: fields.timestamp().nullable(),
     created_at: fields.timestamp(),
     updated_at: fields.timestamp(),
   })
@@ -93,3 +101,32 @@ export const FormSummarySchema = FormSchema.omit({ questions: true, created_at: 
 
 export const FormParams = z.object({ form_id: objectId("form_id") });
 export const ListFormsQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });
+
+/* Per-exam, per-participant overrides (domain/exams.ts effectiveTerms): each field replaces the form's for them. */
+export const OverrideParams = z.object({ form_id: objectId("form_id"), participant_id: z.string().min(1).max(200) });
+export const OverrideInputSchema = z
+  .object({
+    duration_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .nullable()
+      .optional(),
+    max_attempts: z.number().int().min(1).max(100).nullable().optional(),
+    available_until: fields.utcTime().nullable().optional().openapi({ description: "This participant's own closing time" }),
+  })
+  .strict()
+  .openapi("ExamOverrideInput");
+export const OverrideSchema = z
+  .object({
+    form_id: z.string(),
+    participant_id: z.string(),
+    duration_minutes: z.number().int().nullable(),
+    max_attempts: z.number().int().nullable(),
+    available_until: fields.timestamp().nullable(),
+    updated_by: z.string(),
+    updated_at: fields.timestamp(),
+  })
+  .openapi("ExamOverride");
+export const ListOverridesQuery = z.object({ ...pageQuery });

@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   exam_already_approved: [409],
   awaiting_review: [409],
   no_attempts_left: [409],
+  exam_not_open: [409],
+  exam_closed: [409],
   no_exam: [404, 409],
   attempt_conflict: [409],
   attempt_expired: [409],

@@ -40,6 +40,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   "Requirement tracking": "Participants fill a table row by row; managers approve rows",
   "Participant progress": "A participant's courses, course progress and step progress",
   "Participant data": "Managers export or erase everything stored about one participant",
+  Accommodations: "Per-participant extra time and attempts, applied to every exam they start",
+  "Exam overrides": "Per-exam, per-participant duration, attempts and closing time",
 };
 
 export function completeDocument(doc: Json): Json {

@@ -124,6 +124,8 @@ export const fields = {
   url: () => z.string().max(2048).refine(isHttpUrl, "must be an http(s) URL").openapi({ format: "uri", example: "https://example.com/x" }),
   orderIndex: () => z.number().int().min(0).max(1_000_000),
   timestamp: () => z.string().openapi({ format: "date-time", example: "2024-01-15T10:30:00Z" }),
+  /** A time a client sends: ISO 8601 in UTC (`Z`), e.g. an exam window's end. */
+  utcTime: () => z.iso.datetime({ offset: false }).max(40).openapi({ format: "date-time", example: "2026-12-14T18:00:00Z" }),
 };
 
 /** A valid PUBLIC_BASE_URL without its trailing slash, or null; each value is parsed once per isolate. */

@@ -1,6 +1,15 @@
 import { eq, inArray } from "drizzle-orm";
 import { batch } from "../db/batch";
-import { enrollments, formSubmissions, idempotencyKeys, materialCompletions, requirementRows, requirementSubmissions } from "../db/schema";
+import {
+  accommodations,
+  enrollments,
+  examOverrides,
+  formSubmissions,
+  idempotencyKeys,
+  materialCompletions,
+  requirementRows,
+  requirementSubmissions,
+} from "../db/schema";
 import type { Db } from "../db/types";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
@@ -55,6 +64,8 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
       .from(requirementRows)
       .where(inArray(requirementRows.submission_id, submissionsOf(db, participant_id)))
       .orderBy(requirementRows.submission_id, requirementRows.serial_number),
+    accommodation: db.select().from(accommodations).where(eq(accommodations.participant_id, participant_id)),
+    overrides: db.select().from(examOverrides).where(eq(examOverrides.participant_id, participant_id)),
   });
   const rowsBySubmission = new Map<string, typeof got.rows>();
   for (const r of got.rows) rowsBySubmission.set(r.submission_id, [...(rowsBySubmission.get(r.submission_id) ?? []), r]);
@@ -67,6 +78,8 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
       exam_attempts: got.attempts,
       requirement_submissions: got.tables.map((t) => ({ ...t, rows: rowsBySubmission.get(t.id) ?? [] })),
       files: [],
+      accommodations: got.accommodation[0] ?? null,
+      exam_overrides: got.overrides,
     },
     200,
   );
@@ -100,6 +113,14 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       // Keys belong to (role, sub): see lib/idempotency.ts.
       .where(eq(idempotencyKeys.caller_id, `participant:${participant_id}`))
       .returning({ id: idempotencyKeys.key }),
+    accommodations: db
+      .delete(accommodations)
+      .where(eq(accommodations.participant_id, participant_id))
+      .returning({ id: accommodations.participant_id }),
+    exam_overrides: db
+      .delete(examOverrides)
+      .where(eq(examOverrides.participant_id, participant_id))
+      .returning({ id: examOverrides.form_id }),
   });
   const erased = {
     enrollments: gone.enrollments.length,
@@ -108,6 +129,8 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
     requirement_submissions: gone.requirement_submissions.length,
     requirement_rows: gone.requirement_rows.length,
     idempotency_keys: gone.idempotency_keys.length,
+    accommodations: gone.accommodations.length,
+    exam_overrides: gone.exam_overrides.length,
   };
   const erasedAt = c.get("now").toISOString();
   // The decision is logged (who, when, how much) without the participant's id: a digest lets an operator

@@ -1,12 +1,15 @@
-import { forEveryone, forManagers } from "../lib/policy";
+import { forEveryone, forManagers, forParticipants } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonResponse, participantQuery, security } from "../lib/openapi";
+import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
 import {
+  AccommodationInputSchema,
+  AccommodationSchema,
   CourseIdParams,
   CourseProgressSchema,
   ErasureSchema,
   ParticipantExportSchema,
   ParticipantIdParams,
+  MyAccommodationSchema,
   MyCourseSchema,
   MyCoursesQuery,
   StepIdParams,
@@ -78,4 +81,54 @@ export const eraseParticipant = createRoute({
     200: jsonResponse(ErasureSchema, "Erased (counts of removed rows; zeros when nothing was stored)"),
     ...errors(400, 401, 403, 404),
   },
+});
+
+const accommodationTags = ["Accommodations"];
+
+export const putAccommodation = createRoute({
+  operationId: "putAccommodation",
+  ...forManagers,
+  method: "put",
+  path: "/participants/{participant_id}/accommodations",
+  tags: accommodationTags,
+  security,
+  summary: "Set a participant's accommodations (extra time, extra attempts) for every exam started from now on",
+  request: { params: ParticipantIdParams, body: jsonBody(AccommodationInputSchema) },
+  responses: { 200: jsonResponse(AccommodationSchema, "Stored"), ...errors(400, 401, 403) },
+});
+
+export const getAccommodation = createRoute({
+  operationId: "getAccommodation",
+  ...forManagers,
+  method: "get",
+  path: "/participants/{participant_id}/accommodations",
+  tags: accommodationTags,
+  security,
+  summary: "A participant's accommodations (zeros when none are set)",
+  request: { params: ParticipantIdParams },
+  responses: { 200: jsonResponse(AccommodationSchema, "Accommodations"), ...errors(400, 401, 403, 404) },
+});
+
+export const deleteAccommodation = createRoute({
+  operationId: "deleteAccommodation",
+  ...forManagers,
+  method: "delete",
+  path: "/participants/{participant_id}/accommodations",
+  tags: accommodationTags,
+  security,
+  summary: "Clear a participant's accommodations (attempts in progress keep their deadlines)",
+  request: { params: ParticipantIdParams },
+  responses: { 204: { description: "Cleared" }, ...errors(400, 401, 403) },
+});
+
+export const myAccommodation = createRoute({
+  operationId: "myAccommodation",
+  ...forParticipants,
+  method: "get",
+  path: "/participants/me/accommodations",
+  tags: accommodationTags,
+  security,
+  summary: "The participant's own accommodations (without the managers' note)",
+  request: { query: participantQuery },
+  responses: { 200: jsonResponse(MyAccommodationSchema, "Accommodations"), ...errors(400, 401, 403) },
 });

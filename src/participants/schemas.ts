@@ -113,6 +113,8 @@ export const ParticipantExportSchema = z
     exam_attempts: z.array(row).openapi({ description: "Every attempt with its answers, scores, grades and feedback" }),
     requirement_submissions: z.array(row).openapi({ description: "Each with its filled `rows`" }),
     files: z.array(row).openapi({ description: "Files the participant uploaded: participants upload none in this API, so always empty" }),
+    accommodations: row.nullable(),
+    exam_overrides: z.array(row),
   })
   .openapi("ParticipantExport");
 
@@ -127,6 +129,31 @@ export const ErasureSchema = z
       requirement_submissions: z.number().int(),
       requirement_rows: z.number().int(),
       idempotency_keys: z.number().int(),
+      accommodations: z.number().int(),
+      exam_overrides: z.number().int(),
     }),
   })
   .openapi("ParticipantErasure");
+
+/* Accommodations: per participant, across every exam (domain/exams.ts effectiveTerms). */
+export const AccommodationInputSchema = z
+  .object({
+    extra_time_percent: z.number().int().min(0).max(400).default(0).openapi({ description: "Added to every attempt's duration" }),
+    extra_attempts: z.number().int().min(0).max(20).default(0).openapi({ description: "Added to every exam's max_attempts" }),
+    note: z.string().max(500).nullable().optional().openapi({ description: "For managers only; never shown to the participant" }),
+  })
+  .strict()
+  .openapi("AccommodationInput");
+
+export const AccommodationSchema = z
+  .object({
+    participant_id: z.string(),
+    extra_time_percent: z.number().int(),
+    extra_attempts: z.number().int(),
+    note: z.string().nullable(),
+    updated_by: z.string().nullable().openapi({ description: "null when none was ever set" }),
+    updated_at: fields.timestamp().nullable(),
+  })
+  .openapi("Accommodation");
+
+export const MyAccommodationSchema = AccommodationSchema.omit({ note: true, updated_by: true }).openapi("MyAccommodation");

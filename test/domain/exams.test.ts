@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   answeredTheory,
+  attemptDeadline,
+  effectiveTerms,
+  windowState,
   approvalOutcome,
   attemptsAllowed,
   canReview,
@@ -742,5 +745,81 @@ describe("attemptScores", () => {
   ];
   it.each(cases)("$name", ({ questions, answers, grades, mcq, expected }) => {
     expect(attemptScores(questions, answers, grades, mcq)).toEqual(expected);
+  });
+});
+
+describe("effectiveTerms: override replaces, accommodation applies on top", () => {
+  const form = { duration_minutes: 30, max_attempts: 2, available_from: null, available_until: "2026-12-14T18:00:00Z" };
+  const cases: {
+    name: string;
+    override: Parameters<typeof effectiveTerms>[1];
+    accommodation: Parameters<typeof effectiveTerms>[2];
+    want: Partial<ReturnType<typeof effectiveTerms>>;
+  }[] = [
+    { name: "neither", override: null, accommodation: null, want: { duration_minutes: 30, max_attempts: 2 } },
+    {
+      name: "15 % extra rounds up exactly (34.5 → 35)",
+      override: null,
+      accommodation: { extra_time_percent: 15, extra_attempts: 0 },
+      want: { duration_minutes: 35 },
+    },
+    {
+      name: "10 % of 30 is exactly 33, not 34",
+      override: null,
+      accommodation: { extra_time_percent: 10, extra_attempts: 0 },
+      want: { duration_minutes: 33 },
+    },
+    {
+      name: "400 % → five times",
+      override: null,
+      accommodation: { extra_time_percent: 400, extra_attempts: 0 },
+      want: { duration_minutes: 150 },
+    },
+    { name: "extra attempts add", override: null, accommodation: { extra_time_percent: 0, extra_attempts: 3 }, want: { max_attempts: 5 } },
+    {
+      name: "override then accommodation",
+      override: { duration_minutes: 40, max_attempts: 1, available_until: null },
+      accommodation: { extra_time_percent: 50, extra_attempts: 1 },
+      want: { duration_minutes: 60, max_attempts: 2, available_until: "2026-12-14T18:00:00Z" },
+    },
+    {
+      name: "an override's own closing time",
+      override: { duration_minutes: null, max_attempts: null, available_until: "2026-12-15T18:00:00Z" },
+      accommodation: null,
+      want: { duration_minutes: 30, max_attempts: 2, available_until: "2026-12-15T18:00:00Z" },
+    },
+  ];
+  it.each(cases)("$name", ({ override, accommodation, want }) => {
+    expect(effectiveTerms(form, override, accommodation)).toMatchObject(want);
+  });
+});
+
+describe("windowState and attemptDeadline", () => {
+  const window = { available_from: "2026-12-14T09:00:00Z", available_until: "2026-12-14T10:00:00Z" };
+  it.each([
+    ["2026-12-14T08:59:59Z", "not_open"],
+    ["2026-12-14T09:00:00Z", "open"],
+    ["2026-12-14T09:59:59Z", "open"],
+    ["2026-12-14T10:00:00Z", "closed"],
+  ] as const)("at %s the window is %s", (now, want) => {
+    expect(windowState(new Date(now), window)).toBe(want);
+  });
+  it("no window is always open", () => {
+    expect(windowState(new Date(0), { available_from: null, available_until: null })).toBe("open");
+  });
+  it.each([
+    ["2026-12-14T09:00:00Z", 30, "2026-12-14T09:30:00.000Z"],
+    ["2026-12-14T09:45:00Z", 30, "2026-12-14T10:00:00.000Z"],
+  ] as const)("started %s for %i min → deadline %s", (start, minutes, want) => {
+    expect(attemptDeadline(new Date(start), { duration_minutes: minutes, available_until: window.available_until }).toISOString()).toBe(
+      want,
+    );
+  });
+  it("decideStart refuses outside the window, after the other reasons and before attempts", () => {
+    const base = { has_exam: true, is_locked: false, materials_completed: true, max_attempts: 1, attempts: [] };
+    expect(decideStart({ ...base, window: "not_open" })).toEqual({ kind: "refuse", reason: "exam_not_open" });
+    expect(decideStart({ ...base, window: "closed" })).toEqual({ kind: "refuse", reason: "exam_closed" });
+    expect(decideStart({ ...base, is_locked: true, window: "closed" })).toEqual({ kind: "refuse", reason: "step_locked" });
+    expect(decideStart({ ...base, window: "open" })).toEqual({ kind: "start", attempt_number: 1 });
   });
 });

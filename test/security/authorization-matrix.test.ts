@@ -441,6 +441,54 @@ const MATRIX: Record<string, Row> = {
     intruder: 404,
     manager: 200,
   },
+  /* ---------------- accommodations and overrides ---------------- */
+  "PUT /participants/{participant_id}/accommodations": {
+    prepare: async () => ({ p: uniqueName("accommodated") }),
+    req: ({ st }) => ({ path: `/participants/${st.p}/accommodations`, json: { extra_time_percent: 25, note: "matrix" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /participants/{participant_id}/accommodations": {
+    req: ({ w }) => ({ path: `/participants/${encodeURIComponent(w.a.sub)}/accommodations` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /participants/{participant_id}/accommodations": {
+    prepare: async () => ({ p: uniqueName("accommodated") }),
+    req: ({ st }) => ({ path: `/participants/${st.p}/accommodations` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
+  "GET /participants/me/accommodations": {
+    req: () => ({ path: "/participants/me/accommodations" }),
+    namesOther: ({ w }) => ({ path: q("/participants/me/accommodations", { participant_id: w.b.sub }) }),
+    self: 200,
+    intruder: 200, // B's own
+    manager: 403,
+  },
+  "PUT /forms/{form_id}/overrides/{participant_id}": {
+    prepare: async () => ({ p: uniqueName("overridden") }),
+    req: ({ w, st }) => ({ path: `/forms/${w.exam1.id}/overrides/${st.p}`, json: { duration_minutes: 45 } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /forms/{form_id}/overrides": {
+    req: ({ w }) => ({ path: `/forms/${w.exam1.id}/overrides` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /forms/{form_id}/overrides/{participant_id}": {
+    prepare: async () => ({ p: uniqueName("overridden") }),
+    req: ({ w, st }) => ({ path: `/forms/${w.exam1.id}/overrides/${st.p}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
   /* ---------------- data rights ---------------- */
   "GET /participants/{participant_id}/export": {
     req: ({ w }) => ({ path: `/participants/${encodeURIComponent(w.a.sub)}/export` }),

@@ -325,6 +325,8 @@ function valueFor(name: string, path: string, owner: Holdings): string {
 }
 
 const WALK_BODIES: Record<string, unknown> = {
+  "PUT /participants/{participant_id}/accommodations": { extra_time_percent: 10 },
+  "PUT /forms/{form_id}/overrides/{participant_id}": { duration_minutes: 45 },
   "POST /courses": { name: "walk" },
   "PUT /courses/{course_id}": { description: "walk" },
   "POST /courses/{course_id}/steps/reorder": { step_orders: [{ step_id: "507f1f77bcf86cd799439011", order_index: 0 }] },
@@ -401,6 +403,24 @@ type Target = { path: string; token: string; body: Record<string, unknown>; read
 
 /** For every JSON-body write: a fresh target, its valid base body and where to read it back. */
 const TARGETS: Record<string, (w: World) => Promise<Target>> = {
+  "PUT /participants/{participant_id}/accommodations": async (w) => {
+    const p = uniqueName("ma-accommodated");
+    return {
+      path: `/participants/${p}/accommodations`,
+      token: w.manager,
+      body: { extra_time_percent: 10 },
+      readBack: { path: `/participants/${p}/accommodations`, token: w.manager },
+    };
+  },
+  "PUT /forms/{form_id}/overrides/{participant_id}": async (w) => {
+    const f = await w.freshForm();
+    return {
+      path: `/forms/${f.id}/overrides/${uniqueName("ma-overridden")}`,
+      token: w.manager,
+      body: { duration_minutes: 45 },
+      readBack: { path: `/forms/${f.id}/overrides`, token: w.manager },
+    };
+  },
   "POST /courses": async (w) => ({ path: "/courses", token: w.manager, body: { name: uniqueName("ma-course") } }),
   "PUT /courses/{course_id}": async (w) => {
     const c = await w.freshCourse();
