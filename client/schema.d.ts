@@ -1246,6 +1246,9 @@ export interface components {
              * @example 2024-01-15T10:30:00Z
              */
             available_until: string | null;
+            shuffle_questions: boolean;
+            shuffle_options: boolean;
+            questions_per_attempt: number | null;
             question_count: number;
         };
         Form: {
@@ -1269,6 +1272,9 @@ export interface components {
              * @example 2024-01-15T10:30:00Z
              */
             available_until: string | null;
+            shuffle_questions: boolean;
+            shuffle_options: boolean;
+            questions_per_attempt: number | null;
             /**
              * Format: date-time
              * @example 2024-01-15T10:30:00Z
@@ -1317,6 +1323,12 @@ export interface components {
              * @example 2026-12-14T18:00:00Z
              */
             available_until?: string | null;
+            /** @description Each attempt orders the questions by its own permutation */
+            shuffle_questions?: boolean;
+            /** @description Each attempt orders every MCQ's options by its own permutation */
+            shuffle_options?: boolean;
+            /** @description Each attempt draws this many questions at random (≤ the number of questions); null: all */
+            questions_per_attempt?: number | null;
         };
         QuestionInput: {
             question_id: string;
@@ -1357,6 +1369,12 @@ export interface components {
              * @example 2026-12-14T18:00:00Z
              */
             available_until?: string | null;
+            /** @description Each attempt orders the questions by its own permutation */
+            shuffle_questions?: boolean;
+            /** @description Each attempt orders every MCQ's options by its own permutation */
+            shuffle_options?: boolean;
+            /** @description Each attempt draws this many questions at random (≤ the number of questions); null: all */
+            questions_per_attempt?: number | null;
         };
         ExamOverride: {
             form_id: string;
@@ -1691,6 +1709,11 @@ export interface components {
                 marks_awarded?: number | null;
             })[];
             form: {
+                total_marks: number;
+                passing_marks: number;
+            };
+            /** @description This attempt's own totals: the marks of the questions it drew (all of them without a draw), and the form's passing_percentage of that */
+            attempt: {
                 total_marks: number;
                 passing_marks: number;
             };
@@ -5360,7 +5383,10 @@ export interface operations {
                      *         "max_attempts": 1,
                      *         "passing_percentage": 60,
                      *         "available_from": null,
-                     *         "available_until": null
+                     *         "available_until": null,
+                     *         "shuffle_questions": false,
+                     *         "shuffle_options": false,
+                     *         "questions_per_attempt": null
                      *       }
                      *     ]
                      */
@@ -5677,6 +5703,9 @@ export interface operations {
                      *       ],
                      *       "available_from": null,
                      *       "available_until": null,
+                     *       "shuffle_questions": false,
+                     *       "shuffle_options": false,
+                     *       "questions_per_attempt": null,
                      *       "created_at": "2024-01-15T10:30:00Z",
                      *       "updated_at": "2024-01-15T10:30:00Z"
                      *     }
@@ -8843,7 +8872,11 @@ export interface operations {
                      *       "auto_submitted": false,
                      *       "retake_reason": null,
                      *       "reviewed_by": null,
-                     *       "reviewed_at": null
+                     *       "reviewed_at": null,
+                     *       "attempt": {
+                     *         "total_marks": 15,
+                     *         "passing_marks": 9
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["SubmissionDetail"];

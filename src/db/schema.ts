@@ -120,6 +120,11 @@ export const forms = sqliteTable(
     // Optional window (ISO 8601 UTC): starts outside it are refused; an attempt's deadline never passes the end.
     available_from: text("available_from"),
     available_until: text("available_until"),
+    // Each attempt draws `questions_per_attempt` questions (all when null) and orders them and their options by
+    // its own stored permutation (domain/forms.ts drawAttempt).
+    shuffle_questions: integer("shuffle_questions", { mode: "boolean" }).notNull().default(false),
+    shuffle_options: integer("shuffle_options", { mode: "boolean" }).notNull().default(false),
+    questions_per_attempt: integer("questions_per_attempt"),
     ...timestamps,
     created_by: text("created_by").notNull(),
     archived_at: text("archived_at"),

@@ -124,3 +124,44 @@ export function publicQuestions(questions: Question[]) {
     max_words: q.max_words,
   }));
 }
+
+/* ------------------------------------------- shuffled and drawn questions ------------------------------------------- */
+
+export type DrawSettings = { shuffle_questions: boolean; shuffle_options: boolean; questions_per_attempt: number | null };
+
+/** A uniform integer in [0, n): the caller passes crypto randomness (participants must not predict it). */
+export type RandomInt = (n: number) => number;
+
+/**
+ * One attempt's own exam: `questions_per_attempt` questions drawn at random (all when null), in the form's order
+ * unless `shuffle_questions`, with each question's options shuffled when `shuffle_options`. The result is stored
+ * as the attempt's snapshot, so a refreshed page, the autosave, the scoring and the review all see this exam;
+ * scoring goes by question and option id, never by position.
+ */
+export function drawAttempt(questions: readonly Question[], settings: DrawSettings, randomInt: RandomInt): Question[] {
+  const indexed = questions.map((q, i) => ({ q, i }));
+  const k = Math.min(settings.questions_per_attempt ?? questions.length, questions.length);
+  // Partial Fisher–Yates: the first k places hold a uniform random sample, in random order.
+  for (let i = 0; i < k; i++) {
+    const j = i + randomInt(indexed.length - i);
+    [indexed[i], indexed[j]] = [indexed[j]!, indexed[i]!];
+  }
+  const chosen = indexed.slice(0, k);
+  if (!settings.shuffle_questions) chosen.sort((a, b) => a.i - b.i);
+  return chosen.map(({ q }) => (settings.shuffle_options ? { ...q, options: shuffled(q.options, randomInt) } : q));
+}
+
+function shuffled<T>(items: readonly T[], randomInt: RandomInt): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** The marks one attempt can score, and its pass mark: a drawn attempt passes at the form's percentage of its own total. */
+export function attemptTotals(snapshot: readonly Question[], passingPercentage: number) {
+  const total = round2(snapshot.reduce((sum, q) => sum + q.marks, 0));
+  return { total_marks: total, passing_marks: round2((total * passingPercentage) / 100) };
+}

@@ -21,11 +21,12 @@ import {
   type Answers,
   type ReviewAction,
 } from "../domain/exams";
-import { publicQuestions } from "../domain/forms";
+import { drawAttempt, publicQuestions } from "../domain/forms";
 import type { AppContext } from "../env";
 import { actingParticipant, assertManagerId } from "../lib/auth";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { cryptoRandomInt } from "../lib/random";
 import { batch } from "../db/batch";
 import { now as clockNow } from "../lib/clock";
 import type { Handler } from "../lib/openapi";
@@ -147,6 +148,8 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   // attempts left (retakes add one each); the unique indexes refuse a second open attempt or number.
   const stamp = now.toISOString();
   const deadline = attemptDeadline(now, terms).toISOString();
+  // This attempt's own exam (drawn, ordered), stored as its snapshot: every later view and the scoring use it.
+  const snapshot = drawAttempt(form.questions, form, cryptoRandomInt);
   const mine = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
   const inserted = await db.all<SubmissionRow>(sql`
     INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status,
@@ -154,7 +157,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
                                   effective_duration_minutes)
     SELECT ${newId(now)}, ${form.id}, ${step_id}, ${found.step.course_id}, ${participantId},
            (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${mine}),
-           'InProgress', ${stamp}, ${deadline}, ${JSON.stringify(form.questions)}, '{}', 0, 0, ${terms.duration_minutes}
+           'InProgress', ${stamp}, ${deadline}, ${JSON.stringify(snapshot)}, '{}', 0, 0, ${terms.duration_minutes}
     WHERE NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${mine}
                         AND submission_status IN ('InProgress', 'Submitted', 'UnderReview', 'Approved'))
       AND (SELECT COUNT(*) FROM form_submissions WHERE ${mine})
@@ -162,7 +165,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
     ON CONFLICT DO NOTHING
     RETURNING *`);
   if (inserted[0]) {
-    const row = { ...inserted[0], questions_snapshot: form.questions, answers: {} } as SubmissionRow;
+    const row = { ...inserted[0], questions_snapshot: snapshot, answers: {} } as SubmissionRow;
     return c.json(attemptView(row, form, now), 201);
   }
   // Lost a race: a concurrent call opened the attempt first; resume it.

@@ -3,7 +3,7 @@ import type { CursorValues } from "../lib/pagination";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { closeExpired, type Answers } from "../domain/exams";
-import { publicQuestions } from "../domain/forms";
+import { attemptTotals, publicQuestions } from "../domain/forms";
 import type { Caller } from "../env";
 
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
@@ -17,6 +17,7 @@ const withNames = {
   form_name: sql<string | null>`${forms.name}`.as("form_name"),
   form_total_marks: sql<number | null>`${forms.total_marks}`.as("form_total_marks"),
   form_passing_marks: sql<number | null>`${forms.passing_marks}`.as("form_passing_marks"),
+  form_passing_percentage: sql<number | null>`${forms.passing_percentage}`.as("form_passing_percentage"),
   step_name: sql<string | null>`${steps.name}`.as("step_name"),
   course_name: sql<string | null>`${courses.name}`.as("course_name"),
   next_course_id: sql<string | null>`${courses.next_course_id}`.as("course_next_id"),
@@ -138,5 +139,7 @@ export function toDetail(row: NamedSubmission, caller: Caller) {
       };
     }),
     form: { total_marks: row.form_total_marks ?? 0, passing_marks: row.form_passing_marks ?? 0 },
+    // What this attempt could score: its own (drawn) questions; it passes at the form's percentage of that.
+    attempt: attemptTotals(questions, row.form_passing_percentage ?? 0),
   };
 }

@@ -113,6 +113,10 @@ export const SubmissionDetailSchema = SubmissionSummarySchema.omit({ form_name: 
       }),
     ),
     form: z.object({ total_marks: z.number(), passing_marks: z.number() }),
+    attempt: z.object({ total_marks: z.number(), passing_marks: z.number() }).openapi({
+      description:
+        "This attempt's own totals: the marks of the questions it drew (all of them without a draw), and the form's passing_percentage of that",
+    }),
   })
   .openapi("SubmissionDetail");
 

@@ -3,7 +3,7 @@ import { batch } from "../db/batch";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import type { Caller } from "../env";
-import { normalizeQuestions, settleFormSettings, type QuestionInput } from "../domain/forms";
+import { normalizeQuestions, settleFormSettings, type DrawSettings, type QuestionInput } from "../domain/forms";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
@@ -53,6 +53,9 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
       question_count: forms.question_count,
       available_from: forms.available_from,
       available_until: forms.available_until,
+      shuffle_questions: forms.shuffle_questions,
+      shuffle_options: forms.shuffle_options,
+      questions_per_attempt: forms.questions_per_attempt,
     })
     .from(forms)
     .where(
@@ -80,6 +83,14 @@ function checkedWindow(from: string | null, until: string | null) {
   return { available_from: from, available_until: until };
 }
 
+function checkedDraw(draw: DrawSettings, questionCount: number): DrawSettings {
+  if (draw.questions_per_attempt !== null && draw.questions_per_attempt > questionCount)
+    throw badRequest("invalid_form", `questions_per_attempt (${draw.questions_per_attempt}) exceeds the ${questionCount} questions`, [
+      { path: "questions_per_attempt", message: `must be at most ${questionCount}` },
+    ]);
+  return draw;
+}
+
 export const getForm: Handler<typeof routes.getForm> = async (c) => {
   const { form_id } = c.req.valid("param");
   const [row] = await c
@@ -99,6 +110,14 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
   const stamp = now.toISOString();
   const { questions, settings } = settle(body.questions, body);
   const window = checkedWindow(body.available_from ?? null, body.available_until ?? null);
+  const draw = checkedDraw(
+    {
+      shuffle_questions: body.shuffle_questions ?? false,
+      shuffle_options: body.shuffle_options ?? false,
+      questions_per_attempt: body.questions_per_attempt ?? null,
+    },
+    questions.length,
+  );
   if (body.step_id) {
     const [step] = await stepLookup(db, body.step_id);
     if (!step) throw notFound("Step", body.step_id);
@@ -112,6 +131,7 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
     duration_minutes: body.duration_minutes,
     ...settings,
     ...window,
+    ...draw,
     questions,
     question_count: questions.length,
     created_at: stamp,
@@ -161,6 +181,15 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
     body.available_from === undefined ? form.available_from : body.available_from,
     body.available_until === undefined ? form.available_until : body.available_until,
   );
+  // A draw larger than the (new) question list is refused, whichever of the two the body changes.
+  const draw = checkedDraw(
+    {
+      shuffle_questions: body.shuffle_questions ?? form.shuffle_questions,
+      shuffle_options: body.shuffle_options ?? form.shuffle_options,
+      questions_per_attempt: body.questions_per_attempt === undefined ? form.questions_per_attempt : body.questions_per_attempt,
+    },
+    questions.length,
+  );
   const update = db
     .update(forms)
     .set({
@@ -169,6 +198,7 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
       duration_minutes: body.duration_minutes,
       ...settings,
       ...window,
+      ...draw,
       questions,
       question_count: questions.length,
       updated_at: stamp,

@@ -19,6 +19,9 @@ export function toForm(row: FormRow, caller: Caller) {
     questions: caller.role === "manager" ? row.questions : publicQuestions(row.questions),
     available_from: row.available_from,
     available_until: row.available_until,
+    shuffle_questions: row.shuffle_questions,
+    shuffle_options: row.shuffle_options,
+    questions_per_attempt: row.questions_per_attempt,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

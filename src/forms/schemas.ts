@@ -45,6 +45,16 @@ const formFields = {
     .nullable()
     .optional()
     .openapi({ description: "Starts from this time are refused (`exam_closed`); an attempt's deadline never passes it" }),
+  shuffle_questions: z.boolean().optional().openapi({ description: "Each attempt orders the questions by its own permutation" }),
+  shuffle_options: z.boolean().optional().openapi({ description: "Each attempt orders every MCQ's options by its own permutation" }),
+  questions_per_attempt: z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .nullable()
+    .optional()
+    .openapi({ description: "Each attempt draws this many questions at random (≤ the number of questions); null: all" }),
 };
 
 export const CreateFormSchema = z.object(formFields).strict().openapi("CreateForm");
@@ -89,6 +99,9 @@ export const FormSchema = z
     questions: z.array(QuestionSchema),
     available_from: fields.timestamp().nullable(),
     available_until: fields.timestamp().nullable(),
+    shuffle_questions: z.boolean(),
+    shuffle_options: z.boolean(),
+    questions_per_attempt: z.number().int().nullable(),
     created_at: fields.timestamp(),
     updated_at: fields.timestamp(),
   })

@@ -10,7 +10,10 @@ import {
   type Problem,
   type Question,
   type QuestionInput,
+  attemptTotals,
+  drawAttempt,
 } from "../../src/domain/forms";
+import { cryptoRandomInt } from "../../src/lib/random";
 
 const opt = (option_id: string, is_correct?: boolean) =>
   is_correct === undefined ? { option_id, text: `text ${option_id}` } : { option_id, text: `text ${option_id}`, is_correct };
@@ -455,5 +458,93 @@ describe("settleFormSettings: two pass bars that disagree", () => {
   ])("%o on a 15-mark form → %i problem(s)", (input, count) => {
     const { questions } = normalizeQuestions([{ question_id: "q", question_type: "THEORY", question_text: "t", marks: 15 }]);
     expect(settleFormSettings(questions, input).problems.filter((p) => p.path === "passing_percentage")).toHaveLength(count);
+  });
+});
+
+describe("drawAttempt: an attempt's own questions and order", () => {
+  const q = (id: string, options = ["a", "b", "c"]) => ({
+    question_id: id,
+    question_type: "MCQ" as const,
+    question_text: id,
+    options: options.map((o) => ({ option_id: o, text: o, is_correct: o === "a" })),
+    marks: 1,
+    max_words: null,
+  });
+  const five = ["q1", "q2", "q3", "q4", "q5"].map((id) => q(id));
+  /** A scripted "random" source: the draws it gives, in order (each taken modulo its range). */
+  const scripted = (values: number[]) => {
+    let i = 0;
+    return (n: number) => (values[i++] ?? 0) % n;
+  };
+  const ids = (qs: { question_id: string }[]) => qs.map((x) => x.question_id);
+  const cases = [
+    {
+      name: "no settings: the form as it is",
+      settings: { shuffle_questions: false, shuffle_options: false, questions_per_attempt: null },
+      want: ["q1", "q2", "q3", "q4", "q5"],
+    },
+    {
+      name: "shuffled: the scripted permutation",
+      settings: { shuffle_questions: true, shuffle_options: false, questions_per_attempt: null },
+      random: [4, 0, 2, 0, 0],
+      want: ["q5", "q2", "q1", "q4", "q3"],
+    },
+    {
+      name: "drawn 2, kept in form order",
+      settings: { shuffle_questions: false, shuffle_options: false, questions_per_attempt: 2 },
+      random: [4, 1],
+      want: ["q3", "q5"],
+    },
+    {
+      name: "drawn 2 and shuffled",
+      settings: { shuffle_questions: true, shuffle_options: false, questions_per_attempt: 2 },
+      random: [4, 1],
+      want: ["q5", "q3"],
+    },
+    {
+      name: "a draw of more than there are takes all",
+      settings: { shuffle_questions: false, shuffle_options: false, questions_per_attempt: 9 },
+      want: ["q1", "q2", "q3", "q4", "q5"],
+    },
+  ];
+  it.each(cases)("$name", ({ settings, random, want }) => {
+    expect(ids(drawAttempt(five, settings, scripted(random ?? [])))).toEqual(want);
+  });
+  it("shuffles options only when asked, never losing or changing one", () => {
+    const drawn = drawAttempt(
+      [q("x", ["a", "b", "c", "d"])],
+      { shuffle_questions: false, shuffle_options: true, questions_per_attempt: null },
+      scripted([0, 0, 0]),
+    );
+    expect(drawn[0]?.options.map((o) => o.option_id)).toEqual(["b", "c", "d", "a"]);
+    expect(drawn[0]?.options.find((o) => o.option_id === "a")?.is_correct).toBe(true);
+  });
+  it("with crypto randomness: always a subset of the form, each question once", () => {
+    for (let i = 0; i < 200; i++) {
+      const drawn = drawAttempt(five, { shuffle_questions: true, shuffle_options: true, questions_per_attempt: 3 }, cryptoRandomInt);
+      expect(new Set(ids(drawn)).size).toBe(3);
+      for (const d of drawn) expect(five.map((f) => f.question_id)).toContain(d.question_id);
+    }
+  });
+  it("attemptTotals: the drawn questions' marks, passed at the form's percentage", () => {
+    expect(
+      attemptTotals(
+        [
+          { ...q("a"), marks: 2.5 },
+          { ...q("b"), marks: 4 },
+        ],
+        60,
+      ),
+    ).toEqual({ total_marks: 6.5, passing_marks: 3.9 });
+  });
+  it("cryptoRandomInt stays in range and reaches every value", () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 500; i++) {
+      const v = cryptoRandomInt(5);
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThan(5);
+      seen.add(v);
+    }
+    expect(seen.size).toBe(5);
   });
 });
