@@ -386,6 +386,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/forms/{form_id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Item analytics over every scored attempt: scores, per-question difficulty and discrimination, reliability
+         * @description **Roles:** manager.
+         */
+        get: operations["formAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/forms/{form_id}/overrides": {
         parameters: {
             query?: never;
@@ -1375,6 +1395,46 @@ export interface components {
             shuffle_options?: boolean;
             /** @description Each attempt draws this many questions at random (≤ the number of questions); null: all */
             questions_per_attempt?: number | null;
+        };
+        FormAnalytics: {
+            form_id: string;
+            /** @description Scored attempts: every status but InProgress */
+            attempts: number;
+            score: {
+                /** @description Mean percentage score (each attempt against its own questions' marks) */
+                mean: number | null;
+                median: number | null;
+                /** @description Sample standard deviation (n − 1); null below 2 attempts */
+                stdev: number | null;
+                /** @description Attempts per 10-point band of percentage score: [0,10) … [90,100] */
+                histogram: number[];
+            };
+            questions: {
+                question_id: string;
+                /** @enum {string} */
+                question_type: "MCQ" | "THEORY";
+                marks: number;
+                /** @description Attempts with a known mark for it (drawn; THEORY: graded) */
+                scored: number;
+                answered: number;
+                mean_marks: number | null;
+                /** @description mean_marks ÷ marks */
+                difficulty: number | null;
+                /** @description Point-biserial (Pearson) correlation with the rest of the score; null below 5 attempts */
+                discrimination: number | null;
+                options?: {
+                    option_id: string;
+                    text: string;
+                    is_correct: boolean;
+                    selected: number;
+                }[];
+            }[];
+            reliability: {
+                /** @enum {string} */
+                method: "KR-20" | "cronbach_alpha";
+                /** @description null below 5 attempts or when scores do not vary */
+                value: number | null;
+            };
         };
         ExamOverride: {
             form_id: string;
@@ -5950,6 +6010,118 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role or ownership forbids this */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked) */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database overloaded or token keys unavailable; retry */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    formAnalytics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                form_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Analytics */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormAnalytics"];
+                };
             };
             /** @description Invalid input */
             400: {

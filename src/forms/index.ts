@@ -1,4 +1,5 @@
 import { createRouter } from "../lib/openapi";
+import { formAnalytics } from "./analytics";
 import * as handlers from "./handlers";
 import * as overrides from "./overrides";
 import * as routes from "./routes";
@@ -9,6 +10,7 @@ export const formsRouter = createRouter()
   .openapi(routes.createForm, handlers.createForm)
   .openapi(routes.updateForm, handlers.updateForm)
   .openapi(routes.deleteForm, handlers.deleteForm)
+  .openapi(routes.formAnalytics, formAnalytics)
   .openapi(routes.listOverrides, overrides.listOverrides)
   .openapi(routes.putOverride, overrides.putOverride)
   .openapi(routes.deleteOverride, overrides.deleteOverride);

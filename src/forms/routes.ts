@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import {
   CreateFormSchema,
+  FormAnalyticsSchema,
   FormParams,
   FormSchema,
   FormSummarySchema,
@@ -112,4 +113,16 @@ export const deleteOverride = createRoute({
   summary: "Remove one participant's override (attempts in progress keep their deadlines)",
   request: { params: OverrideParams },
   responses: { 204: { description: "Removed" }, ...errors(400, 401, 403, 404) },
+});
+
+export const formAnalytics = createRoute({
+  operationId: "formAnalytics",
+  ...forManagers,
+  method: "get",
+  path: "/forms/{form_id}/analytics",
+  tags,
+  security,
+  summary: "Item analytics over every scored attempt: scores, per-question difficulty and discrimination, reliability",
+  request: { params: FormParams },
+  responses: { 200: jsonResponse(FormAnalyticsSchema, "Analytics"), ...errors(400, 401, 403, 404) },
 });

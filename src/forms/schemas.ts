@@ -143,3 +143,38 @@ export const OverrideSchema = z
   })
   .openapi("ExamOverride");
 export const ListOverridesQuery = z.object({ ...pageQuery });
+
+export const FormAnalyticsSchema = z
+  .object({
+    form_id: z.string(),
+    attempts: z.number().int().openapi({ description: "Scored attempts: every status but InProgress" }),
+    score: z.object({
+      mean: z.number().nullable().openapi({ description: "Mean percentage score (each attempt against its own questions' marks)" }),
+      median: z.number().nullable(),
+      stdev: z.number().nullable().openapi({ description: "Sample standard deviation (n − 1); null below 2 attempts" }),
+      histogram: z.array(z.number().int()).openapi({ description: "Attempts per 10-point band of percentage score: [0,10) … [90,100]" }),
+    }),
+    questions: z.array(
+      z.object({
+        question_id: z.string(),
+        question_type: z.enum(QUESTION_TYPES),
+        marks: z.number(),
+        scored: z.number().int().openapi({ description: "Attempts with a known mark for it (drawn; THEORY: graded)" }),
+        answered: z.number().int(),
+        mean_marks: z.number().nullable(),
+        difficulty: z.number().nullable().openapi({ description: "mean_marks ÷ marks" }),
+        discrimination: z
+          .number()
+          .nullable()
+          .openapi({ description: "Point-biserial (Pearson) correlation with the rest of the score; null below 5 attempts" }),
+        options: z
+          .array(z.object({ option_id: z.string(), text: z.string(), is_correct: z.boolean(), selected: z.number().int() }))
+          .optional(),
+      }),
+    ),
+    reliability: z.object({
+      method: z.enum(["KR-20", "cronbach_alpha"]),
+      value: z.number().nullable().openapi({ description: "null below 5 attempts or when scores do not vary" }),
+    }),
+  })
+  .openapi("FormAnalytics");

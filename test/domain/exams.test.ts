@@ -30,6 +30,7 @@ import {
   type ReviewAction,
   type StartInput,
 } from "../../src/domain/exams";
+import { histogram, pearson, reliability, sampleStdev, variance } from "../../src/domain/analytics";
 import type { SubmissionStatus } from "../../src/domain/progress";
 
 /* ------------------------------------------------ fixtures ------------------------------------------------ */
@@ -821,5 +822,43 @@ describe("windowState and attemptDeadline", () => {
     expect(decideStart({ ...base, window: "closed" })).toEqual({ kind: "refuse", reason: "exam_closed" });
     expect(decideStart({ ...base, is_locked: true, window: "closed" })).toEqual({ kind: "refuse", reason: "step_locked" });
     expect(decideStart({ ...base, window: "open" })).toEqual({ kind: "start", attempt_number: 1 });
+  });
+});
+
+describe("analytics arithmetic", () => {
+  const sums = (x: number[], y: number[]) => ({
+    n: x.length,
+    sx: x.reduce((a, b) => a + b, 0),
+    sxx: x.reduce((a, b) => a + b * b, 0),
+    sy: y.reduce((a, b) => a + b, 0),
+    syy: y.reduce((a, b) => a + b * b, 0),
+    sxy: x.reduce((a, b, i) => a + b * y[i]!, 0),
+  });
+  it.each([
+    { name: "perfect", x: [0, 1, 2, 3, 4], y: [0, 2, 4, 6, 8], want: 1 },
+    { name: "inverse", x: [0, 1, 2, 3, 4], y: [8, 6, 4, 2, 0], want: -1 },
+    { name: "no variation in x", x: [1, 1, 1, 1, 1], y: [0, 1, 2, 3, 4], want: null },
+    { name: "fewer than 5", x: [0, 1, 2, 3], y: [0, 1, 2, 3], want: null },
+    { name: "uncorrelated", x: [2, 0, 2, 2, 0], y: [2, 2, 1, 0, 0], want: 0 },
+  ])("pearson: $name", ({ x, y, want }) => {
+    expect(pearson(sums(x, y))).toBe(want);
+  });
+  it("variance, stdev and reliability", () => {
+    expect(variance(5, 8, 18)).toBeCloseTo(1.04, 10);
+    expect(sampleStdev(5, 275, 20625)).toBe(37.081);
+    expect(sampleStdev(1, 50, 2500)).toBeNull();
+    expect(reliability(5, [0.24, 0.24, 0.24], 1.04)).toBe(0.4615);
+    expect(reliability(4, [0.24, 0.24, 0.24], 1.04)).toBeNull();
+    expect(reliability(5, [0.24], 1.04)).toBeNull();
+    expect(reliability(5, [0.2, 0.2], 0)).toBeNull();
+  });
+  it("histogram: ten bands, the top one closed", () => {
+    expect(
+      histogram([
+        { bucket: 9, count: 2 },
+        { bucket: 0, count: 1 },
+        { bucket: 12, count: 1 },
+      ]),
+    ).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
   });
 });

@@ -476,6 +476,12 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
+  "GET /forms/{form_id}/analytics": {
+    req: ({ w }) => ({ path: `/forms/${w.exam1.id}/analytics` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
   "GET /forms/{form_id}/overrides": {
     req: ({ w }) => ({ path: `/forms/${w.exam1.id}/overrides` }),
     self: 403,

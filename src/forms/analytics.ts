@@ -1,0 +1,166 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { batch } from "../db/batch";
+import { forms } from "../db/schema";
+import { histogram, type ItemSums, pearson, reliability, roundTo, sampleStdev, variance } from "../domain/analytics";
+import { notFound } from "../lib/errors";
+import type { Handler } from "../lib/openapi";
+import type * as routes from "./routes";
+
+/*
+ * Item analytics over every scored attempt of one form (any status but InProgress). Each attempt is scored
+ * against its own snapshot (the questions it drew, as they were): an MCQ scores its marks when the chosen
+ * option is correct, else 0 (unanswered too); a THEORY question counts once graded. The database expands the
+ * snapshots and answers with json_each and returns only aggregates — a few rows per question — in one batch.
+ */
+
+/**
+ * drizzle cannot put a raw statement with bound parameters in a batch (its raw queries carry no prepared
+ * statement), so the form id is written into these statements as a literal — only after checking it is exactly
+ * the 24-hex id the route's validator already demanded, so nothing a client sends ever becomes SQL text.
+ */
+function idLiteral(formId: string) {
+  if (!/^[0-9a-f]{24}$/i.test(formId)) throw new Error("form id is not a 24-hex id");
+  return sql.raw(`'${formId}'`);
+}
+
+const items = (id: ReturnType<typeof idLiteral>) => sql`
+  att AS (
+    SELECT id, questions_snapshot AS qs, answers, theory_grades FROM form_submissions
+    WHERE form_id = ${id} AND submission_status <> 'InProgress' AND questions_snapshot IS NOT NULL
+  ),
+  items AS (
+    SELECT att.id AS attempt_id,
+           json_extract(q.value, '$.question_id') AS qid,
+           json_extract(q.value, '$.question_type') AS qtype,
+           json_extract(q.value, '$.marks') AS marks,
+           CASE json_extract(q.value, '$.question_type')
+             WHEN 'MCQ' THEN COALESCE((
+               SELECT CASE WHEN json_extract(o.value, '$.is_correct') = 1 THEN json_extract(q.value, '$.marks') ELSE 0 END
+               FROM json_each(att.answers, '$.mcq_answers') a
+               JOIN json_each(q.value, '$.options') o ON json_extract(o.value, '$.option_id') = json_extract(a.value, '$.selected_option_id')
+               WHERE json_extract(a.value, '$.question_id') = json_extract(q.value, '$.question_id')
+               LIMIT 1), 0)
+             ELSE (SELECT g.value FROM json_each(att.theory_grades) g WHERE g.key = json_extract(q.value, '$.question_id'))
+           END AS x,
+           EXISTS (
+             SELECT 1 FROM json_each(att.answers,
+               CASE json_extract(q.value, '$.question_type') WHEN 'MCQ' THEN '$.mcq_answers' ELSE '$.theory_answers' END) a
+             WHERE json_extract(a.value, '$.question_id') = json_extract(q.value, '$.question_id')
+           ) AS answered
+    FROM att, json_each(att.qs) q
+  ),
+  totals AS (
+    SELECT attempt_id, SUM(COALESCE(x, 0)) AS total, SUM(marks) AS max_marks,
+           SUM(CASE WHEN qtype = 'MCQ' AND x > 0 THEN 1 ELSE 0 END) AS correct,
+           CASE WHEN SUM(marks) > 0 THEN 100.0 * SUM(COALESCE(x, 0)) / SUM(marks) ELSE 0 END AS pct
+    FROM items GROUP BY attempt_id
+  )`;
+
+type Summary = {
+  n: number;
+  sum_pct: number | null;
+  sum_pct_sq: number | null;
+  median: number | null;
+  sum_total: number | null;
+  sum_total_sq: number | null;
+  sum_correct: number | null;
+  sum_correct_sq: number | null;
+};
+type ItemRow = ItemSums & { qid: string; qtype: string; marks: number; answered: number; correct: number };
+
+export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => {
+  const { form_id } = c.req.valid("param");
+  const db = c.get("db");
+  const id = idLiteral(form_id);
+  const got = await batch(db, {
+    form: db
+      .select()
+      .from(forms)
+      .where(and(eq(forms.id, form_id), isNull(forms.archived_at))),
+    summary: db.all<Summary>(sql`WITH ${items(id)}
+      SELECT COUNT(*) AS n, SUM(pct) AS sum_pct, SUM(pct * pct) AS sum_pct_sq,
+             (SELECT AVG(pct) FROM (SELECT pct FROM totals ORDER BY pct
+                LIMIT 2 - (SELECT COUNT(*) FROM totals) % 2 OFFSET ((SELECT COUNT(*) FROM totals) - 1) / 2)) AS median,
+             SUM(total) AS sum_total, SUM(total * total) AS sum_total_sq,
+             SUM(correct) AS sum_correct, SUM(correct * correct) AS sum_correct_sq
+      FROM totals`),
+    buckets: db.all<{ bucket: number; count: number }>(sql`WITH ${items(id)}
+      SELECT MIN(CAST(pct / 10 AS INTEGER), 9) AS bucket, COUNT(*) AS count FROM totals GROUP BY 1`),
+    items: db.all<ItemRow>(sql`WITH ${items(id)}
+      SELECT qid, qtype, MAX(marks) AS marks, SUM(answered) AS answered,
+             COUNT(x) AS n, COALESCE(SUM(x), 0) AS sx, COALESCE(SUM(x * x), 0) AS sxx,
+             COALESCE(SUM(CASE WHEN x IS NOT NULL THEN total - x END), 0) AS sy,
+             COALESCE(SUM(CASE WHEN x IS NOT NULL THEN (total - x) * (total - x) END), 0) AS syy,
+             COALESCE(SUM(x * (total - x)), 0) AS sxy,
+             SUM(CASE WHEN x > 0 THEN 1 ELSE 0 END) AS correct
+      FROM items JOIN totals USING (attempt_id) GROUP BY qid`),
+    selections: db.all<{ qid: string; option_id: string; selected: number }>(sql`
+      SELECT json_extract(a.value, '$.question_id') AS qid, json_extract(a.value, '$.selected_option_id') AS option_id, COUNT(*) AS selected
+      FROM form_submissions s, json_each(s.answers, '$.mcq_answers') a
+      WHERE s.form_id = ${id} AND s.submission_status <> 'InProgress'
+      GROUP BY 1, 2`),
+  });
+  const form = got.form[0];
+  if (!form) throw notFound("Form", form_id);
+  const s = got.summary[0];
+  const attempts = s?.n ?? 0;
+  const byId = new Map(got.items.map((r) => [r.qid, r]));
+  const chosen = new Map(got.selections.map((r) => [`${r.qid}\u0000${r.option_id}`, r.selected]));
+
+  const questions = form.questions.map((q) => {
+    const r = byId.get(q.question_id);
+    const n = r?.n ?? 0;
+    const mean = n > 0 ? r!.sx / n : null;
+    return {
+      question_id: q.question_id,
+      question_type: q.question_type,
+      marks: q.marks,
+      scored: n,
+      answered: r?.answered ?? 0,
+      mean_marks: mean === null ? null : roundTo(mean),
+      difficulty: mean === null || q.marks <= 0 ? null : roundTo(mean / q.marks),
+      discrimination: r ? pearson(r) : null,
+      ...(q.question_type === "MCQ"
+        ? {
+            options: q.options.map((o) => ({
+              option_id: o.option_id,
+              text: o.text,
+              is_correct: o.is_correct === true,
+              selected: chosen.get(`${q.question_id}\u0000${o.option_id}`) ?? 0,
+            })),
+          }
+        : {}),
+    };
+  });
+
+  const mcqOnly = form.questions.every((q) => q.question_type === "MCQ");
+  const rows = form.questions.map((q) => byId.get(q.question_id)).filter((r): r is ItemRow => r !== undefined && r.n > 0);
+  // KR-20 scores each MCQ 0/1 (p·q per item, variance of the number correct); alpha uses the marks themselves.
+  const value = mcqOnly
+    ? reliability(
+        attempts,
+        rows.map((r) => (r.correct / r.n) * (1 - r.correct / r.n)),
+        variance(attempts, s?.sum_correct ?? 0, s?.sum_correct_sq ?? 0),
+      )
+    : reliability(
+        attempts,
+        rows.map((r) => variance(r.n, r.sx, r.sxx)),
+        variance(attempts, s?.sum_total ?? 0, s?.sum_total_sq ?? 0),
+      );
+
+  return c.json(
+    {
+      form_id,
+      attempts,
+      score: {
+        mean: attempts > 0 ? roundTo((s?.sum_pct ?? 0) / attempts) : null,
+        median: s?.median === null || s?.median === undefined ? null : roundTo(s.median),
+        stdev: sampleStdev(attempts, s?.sum_pct ?? 0, s?.sum_pct_sq ?? 0),
+        histogram: histogram(got.buckets),
+      },
+      questions,
+      reliability: { method: mcqOnly ? ("KR-20" as const) : ("cronbach_alpha" as const), value },
+    },
+    200,
+  );
+};
