@@ -355,6 +355,21 @@ function questionsOf(n) {
   );
 }
 
+/** A scored attempt's snapshot, answers (varied per attempt) and THEORY grades, for the analytics row. */
+function analyticsAttempt(form, k) {
+  const qs = JSON.parse(form.questions);
+  const mcq = qs.filter((q) => q.question_type === "MCQ");
+  const theory = qs.filter((q) => q.question_type === "THEORY");
+  return {
+    questions_snapshot: form.questions,
+    answers: JSON.stringify({
+      mcq_answers: mcq.map((q, i) => ({ question_id: q.question_id, selected_option_id: "abcd"[(k * (i + 1)) % 4] })),
+      theory_answers: theory.map((q) => ({ question_id: q.question_id, answer_text: "Seeded answer" })),
+    }),
+    theory_grades: JSON.stringify(Object.fromEntries(theory.map((q, i) => [q.question_id, (k + i) % (q.marks + 1)]))),
+  };
+}
+
 async function seed() {
   const t0 = Date.now();
   const now = iso();
@@ -503,7 +518,9 @@ async function seed() {
           mcq_score: 10,
           theory_score: null,
           total_score: null,
-          answers: "{}",
+          // The first exam's attempts carry a snapshot and answers, as the API writes them: the item analytics
+          // row measures a form with ~1,000 real attempts (other attempts stay small, to keep the seed fast).
+          ...(c === 0 ? analyticsAttempt(forms[0], p + a) : { questions_snapshot: null, answers: "{}", theory_grades: null }),
           is_late: 0,
           auto_submitted: 0,
         });
@@ -550,7 +567,8 @@ async function seed() {
     requirement_rows: reqRows.length,
   };
   await checkCounts(counts);
-  return { seconds: (Date.now() - t0) / 1000, counts, courses, steps, materials, forms, tables };
+  const analyticsAttempts = submissions.filter((x) => x.form_id === forms[0].id && x.questions_snapshot).length;
+  return { seconds: (Date.now() - t0) / 1000, counts, analyticsAttempts, courses, steps, materials, forms, tables };
 }
 
 /* ------------------------------------------------ measuring ---------------------------------------------- */
@@ -767,6 +785,8 @@ async function main() {
     {},
   );
   await measure("/forms?step_id", "GET", `/forms?step_id=${s0.id}`, manager);
+  const analyticsAttempts = data.analyticsAttempts;
+  await measure(`/forms/{id}/analytics (${analyticsAttempts} attempts)`, "GET", `/forms/${data.forms[0].id}/analytics`, manager);
   await measure("/forms/{id}", "GET", `/forms/${data.forms[0].id}`, participant);
   await measure("/requirement-tables?step_id", "GET", `/requirement-tables?step_id=${s0.id}`, manager);
   await measure("/requirement-tables/{id}", "GET", `/requirement-tables/${table.id}`, manager);
