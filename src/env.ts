@@ -37,6 +37,12 @@ export type RoundTrips = { count: number };
 
 export type Caller = { id: string; role: Role };
 
+/**
+ * The key of whatever belongs to a caller (stored idempotent replies, rate-limit counters): role and subject, so a
+ * participant whose `sub` equals a manager's never shares anything with them.
+ */
+export const callerKey = (caller: Caller) => `${caller.role}:${caller.id}`;
+
 export type Variables = {
   caller: Caller;
   db: Db;

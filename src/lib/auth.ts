@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { AppContext, AppEnv, Caller } from "../env";
+import { type AppContext, type AppEnv, type Caller, callerKey } from "../env";
 import { ApiError, forbidden, unauthorized } from "./errors";
 import { JwksUnavailableError } from "./jwks";
 import { JwtError, verifyJwt } from "./jwt";
@@ -18,7 +18,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     throw error;
   }
   c.set("caller", caller);
-  await countAgainst(c, "caller", `${caller.role}:${caller.id}`);
+  await countAgainst(c, "caller", callerKey(caller));
   await next();
 });
 

@@ -7,16 +7,12 @@
 import { and, eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../db/schema";
-import type { AppEnv } from "../env";
+import { type AppEnv, callerKey } from "../env";
 import { ApiError, badRequest, conflict } from "./errors";
+import { sha256Hex } from "./hash";
 
 /** 1–200 visible ASCII characters. */
 const KEY = /^[\x21-\x7e]{1,200}$/;
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * Attach after the route's guard (`middleware: [managerOnly, idempotent]`): a replay answers before the
@@ -28,12 +24,12 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
   if (key === undefined) return next();
   if (!KEY.test(key)) throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
   const caller = c.get("caller");
-  const owner = `${caller.role}:${caller.id}`;
+  const owner = callerKey(caller);
   const db = c.get("db");
   // The query is part of the request (e.g. `manager_id`): another query is another request.
   const url = new URL(c.req.url);
   const scope = `${c.req.method} ${url.pathname}${url.search}`;
-  const requestHash = await sha256(`${scope}\n${await c.req.text()}`);
+  const requestHash = await sha256Hex(`${scope}\n${await c.req.text()}`);
   const mine = and(eq(idempotencyKeys.caller_id, owner), eq(idempotencyKeys.key, key));
 
   const [claimed] = await db

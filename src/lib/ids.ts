@@ -1,13 +1,12 @@
+import { hex } from "./hash";
+
 /**
  * ObjectId-shaped ids (24 lowercase hex: 4-byte seconds timestamp + 8 random bytes), so frontends and
  * fixtures written against the spec's examples keep working, and ids sort roughly by creation time.
  */
 export function newId(now: Date = new Date()): string {
   const seconds = Math.floor(now.getTime() / 1000) >>> 0;
-  const random = crypto.getRandomValues(new Uint8Array(8));
-  let hex = seconds.toString(16).padStart(8, "0");
-  for (const byte of random) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return seconds.toString(16).padStart(8, "0") + hex(crypto.getRandomValues(new Uint8Array(8)));
 }
 
 export const ID_PATTERN = /^[0-9a-f]{24}$/;

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { AppContext, AppEnv } from "../env";
+import { type AppContext, type AppEnv, callerKey } from "../env";
 import { ApiError } from "./errors";
 
 /**
@@ -51,7 +51,6 @@ export const rateLimitHeaders = createMiddleware<AppEnv>(async (c, next) => {
 
 /** Route middleware for the expensive class, after authentication (the caller is known). */
 export const expensiveLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const caller = c.get("caller");
-  await countAgainst(c, "expensive", `${caller.role}:${caller.id}`);
+  await countAgainst(c, "expensive", callerKey(c.get("caller")));
   await next();
 });

@@ -3,6 +3,7 @@ import { materials } from "../db/schema";
 import { checkUpload, contentDisposition, etagMatches, extensionForType, normaliseType, parseRange, SNIFF_BYTES } from "../domain/files";
 import type { AppContext, Caller } from "../env";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
+import { hex } from "../lib/hash";
 import { origin, type Handler } from "../lib/openapi";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
 import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
@@ -18,8 +19,7 @@ function maxUploadBytes(configured: string | undefined): number {
   return configured && Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_UPLOAD_BYTES;
 }
 
-const randomHex = (bytes: number) =>
-  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const randomHex = (bytes: number) => hex(crypto.getRandomValues(new Uint8Array(bytes)));
 
 /**
  * Reads just enough of a stream to recognise the file, and returns a stream that replays those bytes and
@@ -139,7 +139,7 @@ async function receiveUpload(c: UploadContext) {
     await c.env.FILES.delete(key);
     throw new ApiError(400, "length_mismatch", "The body did not match Content-Length");
   }
-  const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const sha256 = hex(await digest.digest);
 
   // Attach only if nobody replaced the file meanwhile; the old object goes only after the new one is stored.
   const stamp = c.get("now").toISOString();

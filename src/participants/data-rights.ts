@@ -11,6 +11,8 @@ import {
   requirementSubmissions,
 } from "../db/schema";
 import type { Db } from "../db/types";
+import { callerKey } from "../env";
+import { sha256Hex } from "../lib/hash";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 
@@ -111,7 +113,7 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
     idempotency_keys: db
       .delete(idempotencyKeys)
       // Keys belong to (role, sub): see lib/idempotency.ts.
-      .where(eq(idempotencyKeys.caller_id, `participant:${participant_id}`))
+      .where(eq(idempotencyKeys.caller_id, callerKey({ role: "participant", id: participant_id })))
       .returning({ id: idempotencyKeys.key }),
     accommodations: db
       .delete(accommodations)
@@ -122,21 +124,12 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       .where(eq(examOverrides.participant_id, participant_id))
       .returning({ id: examOverrides.form_id }),
   });
-  const erased = {
-    enrollments: gone.enrollments.length,
-    material_completions: gone.material_completions.length,
-    exam_attempts: gone.exam_attempts.length,
-    requirement_submissions: gone.requirement_submissions.length,
-    requirement_rows: gone.requirement_rows.length,
-    idempotency_keys: gone.idempotency_keys.length,
-    accommodations: gone.accommodations.length,
-    exam_overrides: gone.exam_overrides.length,
-  };
+  // Each statement returns one row per row it removed: the counts are those lengths.
+  const erased = Object.fromEntries(Object.entries(gone).map(([table, rows]) => [table, rows.length])) as Record<keyof typeof gone, number>;
   const erasedAt = c.get("now").toISOString();
   // The decision is logged (who, when, how much) without the participant's id: a digest lets an operator
   // confirm that a given participant was erased without the log keeping who they were.
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(participant_id));
-  const participantRef = [...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const participantRef = (await sha256Hex(participant_id)).slice(0, 16);
   console.log(
     JSON.stringify({
       level: "info",
