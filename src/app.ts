@@ -10,7 +10,7 @@ import { corsMiddleware } from "./lib/cors";
 import { now } from "./lib/clock";
 import { retryingD1, type D1Stats } from "./lib/d1";
 import { base64UrlEncode } from "./lib/jwt";
-import { ApiError } from "./lib/errors";
+import { ApiError, errorResponse } from "./lib/errors";
 import { logError, observe } from "./lib/observability";
 import { clientAddress, countAgainst, rateLimitHeaders } from "./lib/rate-limit";
 import { createRouter } from "./lib/openapi";
@@ -30,12 +30,6 @@ const DOCS_PAGE = `<!doctype html>
 <body><div id="swagger-ui"></div><script src="/docs/vendor/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script></body></html>`;
 const FILE_PATH = /^\/materials\/[^/]+\/file$/;
 const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/;
-
-function errorBody(c: AppContext, error: ApiError) {
-  const body: Record<string, unknown> = { detail: error.detail, code: error.code };
-  if (error.errors) body.errors = error.errors;
-  return c.json(body, error.status, error.headers);
-}
 
 /** D1 surfaces constraint failures as errors whose text is SQL; clients get a conflict, never the SQL. */
 function fromDatabaseError(error: unknown): ApiError | null {
@@ -109,7 +103,7 @@ export function createApp() {
   const isFileUpload = (c: AppContext) => c.req.method === "PUT" && FILE_PATH.test(c.req.path);
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_JSON_BODY,
-    onError: (c) => c.json({ detail: "Request body is larger than 1 MB", code: "body_too_large" }, 413),
+    onError: (c) => errorResponse(c, new ApiError(413, "body_too_large", "Request body is larger than 1 MB")),
   });
   app.use("*", async (c, next) => (isFileUpload(c) ? next() : jsonBodyLimit(c, next)));
 
@@ -139,7 +133,10 @@ export function createApp() {
 
   // Browsers ask for it on every /docs load, without a token: a plain 404 (cached for a day) instead of a 401.
   app.get("/favicon.ico", (c) =>
-    c.json({ detail: "No route for GET /favicon.ico", code: "route_not_found" }, 404, { "cache-control": "public, max-age=86400" }),
+    errorResponse(
+      c,
+      new ApiError(404, "route_not_found", "No route for GET /favicon.ico", undefined, { "cache-control": "public, max-age=86400" }),
+    ),
   );
 
   // Generated from the same zod schemas that validate requests, once per isolate (not at import). Every
@@ -207,18 +204,18 @@ export function createApp() {
   app.route("/", formSubmissionsRouter);
   app.route("/", participantsRouter);
 
-  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "route_not_found" }, 404));
+  app.notFound((c) => errorResponse(c, new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
 
   app.onError((error, c) => {
     // An ApiError raised below drizzle (e.g. D1 overloaded) arrives wrapped as the cause of a query error.
     for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
-      if (e instanceof ApiError) return errorBody(c, e);
-    if (error instanceof ZodError) return errorBody(c, new ApiError(400, "validation_error", "Invalid input"));
-    if (error instanceof HTTPException) return errorBody(c, fromHttpException(error));
+      if (e instanceof ApiError) return errorResponse(c, e);
+    if (error instanceof ZodError) return errorResponse(c, new ApiError(400, "validation_error", "Invalid input"));
+    if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
     const fromDb = fromDatabaseError(error);
-    if (fromDb) return errorBody(c, fromDb);
+    if (fromDb) return errorResponse(c, fromDb);
     logError(c.get("requestId"), error);
-    return c.json({ detail: "Internal server error", code: "internal_error" }, 500);
+    return errorResponse(c, new ApiError(500, "internal_error", "Internal server error"));
   });
 
   return app;

@@ -51,6 +51,8 @@ export type Variables = {
   d1Trips: RoundTrips;
   /** The rate-limit classes this request was counted against, for the RateLimit-Policy header. */
   rateLimits?: ("caller" | "expensive" | "anonymous")[];
+  /** The code of the error this request answered (set by `errorResponse`), for its log line. */
+  errorCode?: string;
 };
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

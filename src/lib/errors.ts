@@ -3,6 +3,7 @@
  * `{ detail, code, errors? }` with its status. `code` is stable for clients to branch on (a closed list,
  * published as the `code` enum of the OpenAPI `Error` schema and in the README), `detail` is for people.
  */
+import type { AppContext } from "../env";
 export type FieldError = { path: string; message: string };
 
 /** Every error code, with the statuses it is answered with. */
@@ -104,6 +105,18 @@ export class ApiError extends Error {
   ) {
     super(detail);
   }
+}
+
+/**
+ * The one way an error becomes a response: `{detail, code, errors?, request_id}` with its status and headers.
+ * The code is kept on the context for the request's log line (lib/observability.ts).
+ */
+export function errorResponse(c: AppContext, error: ApiError) {
+  const body: Record<string, unknown> = { detail: error.detail, code: error.code };
+  if (error.errors) body.errors = error.errors;
+  body.request_id = c.get("requestId");
+  c.set("errorCode", error.code);
+  return c.json(body, error.status, error.headers);
 }
 
 export const badRequest = (code: ErrorCode, detail: string, errors?: FieldError[]) => new ApiError(400, code, detail, errors);

@@ -51,22 +51,10 @@ export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("d1Trips", trips);
   await next();
 
-  const res = c.res;
-  const isJson = /^application\/(problem\+)?json/i.test(res.headers.get("content-type") ?? "");
-  let code: string | undefined;
-  // Every error body names its request; done here once, so no error path can forget it.
-  if (res.status >= 400 && isJson) {
-    const body = await res
-      .clone()
-      .json<Record<string, unknown>>()
-      .catch(() => null);
-    if (body && typeof body === "object" && !Array.isArray(body)) {
-      code = typeof body.code === "string" ? body.code : undefined;
-      c.res = new Response(JSON.stringify({ ...body, request_id: requestId }), res);
-      c.res.headers.delete("content-length");
-    }
-  }
+  // Error bodies name their request themselves: every error goes out through `errorResponse` (lib/errors.ts).
   const headers = c.res.headers;
+  const isJson = /^application\/(problem\+)?json/i.test(headers.get("content-type") ?? "");
+  const code = c.get("errorCode");
   headers.set("x-request-id", requestId);
   headers.set("x-content-type-options", "nosniff");
   // Participant and review data never sit in a shared cache; file downloads set their own private caching.

@@ -198,9 +198,9 @@ export const downloadFile: Handler<typeof routes.downloadFile> = async (c) => {
   const range = ifRange !== undefined && ifRange.trim() !== etag ? null : parseRange(c.req.header("range"), size);
   const head = c.req.method === "HEAD";
   if (range === "unsatisfiable") {
-    return new Response(JSON.stringify({ detail: `Range not satisfiable for ${size} bytes`, code: "range_not_satisfiable" }), {
-      status: 416,
-      headers: { "content-type": "application/json", "content-range": `bytes */${size}`, "content-security-policy": "sandbox" },
+    throw new ApiError(416, "range_not_satisfiable", `Range not satisfiable for ${size} bytes`, undefined, {
+      "content-range": `bytes */${size}`,
+      "content-security-policy": "sandbox",
     });
   }
   // HEAD answers the same headers without reading the object's body.
