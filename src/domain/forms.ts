@@ -165,3 +165,39 @@ export function attemptTotals(snapshot: readonly Question[], passingPercentage: 
   const total = round2(snapshot.reduce((sum, q) => sum + q.marks, 0));
   return { total_marks: total, passing_marks: round2((total * passingPercentage) / 100) };
 }
+
+/* ----------------------------------------- window and draw: the exam's schedule ----------------------------------------- */
+
+export type ExamSchedule = DrawSettings & { available_from: string | null; available_until: string | null };
+
+export const NO_SCHEDULE: ExamSchedule = {
+  available_from: null,
+  available_until: null,
+  shuffle_questions: false,
+  shuffle_options: false,
+  questions_per_attempt: null,
+};
+
+/** A body's schedule fields over the stored ones: a field left out keeps its value, `null` clears it. */
+export function mergeSchedule(stored: ExamSchedule, sent: { [K in keyof ExamSchedule]?: ExamSchedule[K] | undefined }): ExamSchedule {
+  const pick = <K extends keyof ExamSchedule>(key: K): ExamSchedule[K] =>
+    sent[key] === undefined ? stored[key] : (sent[key] as ExamSchedule[K]);
+  return {
+    available_from: pick("available_from"),
+    available_until: pick("available_until"),
+    shuffle_questions: pick("shuffle_questions"),
+    shuffle_options: pick("shuffle_options"),
+    questions_per_attempt: pick("questions_per_attempt"),
+  };
+}
+
+/** A window opens before it closes; a draw asks for no more questions than the form has (checked on every change of either). */
+export function scheduleProblems(schedule: ExamSchedule, questionCount: number): Problem[] {
+  const problems: Problem[] = [];
+  const { available_from: from, available_until: until, questions_per_attempt: draw } = schedule;
+  if (from !== null && until !== null && new Date(from).getTime() >= new Date(until).getTime())
+    problems.push({ path: "available_until", message: "must be after available_from" });
+  if (draw !== null && draw > questionCount)
+    problems.push({ path: "questions_per_attempt", message: `must be at most ${questionCount}, the number of questions` });
+  return problems;
+}

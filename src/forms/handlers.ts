@@ -3,7 +3,15 @@ import { batch } from "../db/batch";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import type { Caller } from "../env";
-import { normalizeQuestions, settleFormSettings, type DrawSettings, type QuestionInput } from "../domain/forms";
+import {
+  type ExamSchedule,
+  mergeSchedule,
+  NO_SCHEDULE,
+  normalizeQuestions,
+  type QuestionInput,
+  scheduleProblems,
+  settleFormSettings,
+} from "../domain/forms";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
@@ -20,10 +28,10 @@ const publishedForm = sql`EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON 
 const visibleTo = (caller: Caller) => (caller.role === "participant" ? publishedForm : undefined);
 
 /** Questions and totals checked together; every problem is reported at once with its path. */
-function settle(questionsInput: QuestionInput[], settingsInput: Parameters<typeof settleFormSettings>[1]) {
+function settle(questionsInput: QuestionInput[], settingsInput: Parameters<typeof settleFormSettings>[1], schedule: ExamSchedule) {
   const { questions, problems } = normalizeQuestions(questionsInput);
   const { settings, problems: more } = settleFormSettings(questions, settingsInput);
-  const all = [...problems, ...more];
+  const all = [...problems, ...more, ...scheduleProblems(schedule, questions.length)];
   if (all.length > 0) throw badRequest("invalid_form", `Invalid form: ${all[0]!.path}: ${all[0]!.message}`, all);
   return { questions, settings };
 }
@@ -74,23 +82,6 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
   );
 };
 
-/** A window must open before it closes; times are stored as sent (UTC). */
-function checkedWindow(from: string | null, until: string | null) {
-  if (from !== null && until !== null && new Date(from).getTime() >= new Date(until).getTime())
-    throw badRequest("invalid_form", "available_from must be before available_until", [
-      { path: "available_until", message: "must be after available_from" },
-    ]);
-  return { available_from: from, available_until: until };
-}
-
-function checkedDraw(draw: DrawSettings, questionCount: number): DrawSettings {
-  if (draw.questions_per_attempt !== null && draw.questions_per_attempt > questionCount)
-    throw badRequest("invalid_form", `questions_per_attempt (${draw.questions_per_attempt}) exceeds the ${questionCount} questions`, [
-      { path: "questions_per_attempt", message: `must be at most ${questionCount}` },
-    ]);
-  return draw;
-}
-
 export const getForm: Handler<typeof routes.getForm> = async (c) => {
   const { form_id } = c.req.valid("param");
   const [row] = await c
@@ -108,16 +99,8 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
   const db = c.get("db");
   const now = c.get("now");
   const stamp = now.toISOString();
-  const { questions, settings } = settle(body.questions, body);
-  const window = checkedWindow(body.available_from ?? null, body.available_until ?? null);
-  const draw = checkedDraw(
-    {
-      shuffle_questions: body.shuffle_questions ?? false,
-      shuffle_options: body.shuffle_options ?? false,
-      questions_per_attempt: body.questions_per_attempt ?? null,
-    },
-    questions.length,
-  );
+  const schedule = mergeSchedule(NO_SCHEDULE, body);
+  const { questions, settings } = settle(body.questions, body, schedule);
   if (body.step_id) {
     const [step] = await stepLookup(db, body.step_id);
     if (!step) throw notFound("Step", body.step_id);
@@ -130,8 +113,7 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
     step_id: null,
     duration_minutes: body.duration_minutes,
     ...settings,
-    ...window,
-    ...draw,
+    ...schedule,
     questions,
     question_count: questions.length,
     created_at: stamp,
@@ -171,24 +153,11 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
     bar = { passing_marks: body.passing_marks, passing_percentage: body.passing_percentage };
   else if (body.questions !== undefined) bar = { passing_percentage: form.passing_percentage };
   else bar = { passing_marks: form.passing_marks, passing_percentage: form.passing_percentage };
-  const { questions, settings } = settle(questionInput, {
-    total_marks: body.total_marks,
-    ...bar,
-    max_attempts: body.max_attempts ?? form.max_attempts,
-  });
-  // Absent keeps the window's end as it is; null removes it.
-  const window = checkedWindow(
-    body.available_from === undefined ? form.available_from : body.available_from,
-    body.available_until === undefined ? form.available_until : body.available_until,
-  );
-  // A draw larger than the (new) question list is refused, whichever of the two the body changes.
-  const draw = checkedDraw(
-    {
-      shuffle_questions: body.shuffle_questions ?? form.shuffle_questions,
-      shuffle_options: body.shuffle_options ?? form.shuffle_options,
-      questions_per_attempt: body.questions_per_attempt === undefined ? form.questions_per_attempt : body.questions_per_attempt,
-    },
-    questions.length,
+  const schedule = mergeSchedule(form, body);
+  const { questions, settings } = settle(
+    questionInput,
+    { total_marks: body.total_marks, ...bar, max_attempts: body.max_attempts ?? form.max_attempts },
+    schedule,
   );
   const update = db
     .update(forms)
@@ -197,8 +166,7 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
       description: body.description,
       duration_minutes: body.duration_minutes,
       ...settings,
-      ...window,
-      ...draw,
+      ...schedule,
       questions,
       question_count: questions.length,
       updated_at: stamp,

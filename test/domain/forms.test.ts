@@ -12,6 +12,9 @@ import {
   type QuestionInput,
   attemptTotals,
   drawAttempt,
+  mergeSchedule,
+  NO_SCHEDULE,
+  scheduleProblems,
 } from "../../src/domain/forms";
 import { cryptoRandomInt } from "../../src/lib/random";
 
@@ -546,5 +549,44 @@ describe("drawAttempt: an attempt's own questions and order", () => {
       seen.add(v);
     }
     expect(seen.size).toBe(5);
+  });
+});
+
+describe("the exam's schedule: window and draw", () => {
+  const stored = { ...NO_SCHEDULE, available_until: "2026-12-14T18:00:00Z", questions_per_attempt: 3 };
+  it.each([
+    { name: "nothing sent keeps everything", sent: {}, want: stored },
+    { name: "null clears a field", sent: { available_until: null }, want: { ...stored, available_until: null } },
+    {
+      name: "a value replaces it",
+      sent: { shuffle_options: true, questions_per_attempt: 2 },
+      want: { ...stored, shuffle_options: true, questions_per_attempt: 2 },
+    },
+  ])("mergeSchedule: $name", ({ sent, want }) => {
+    expect(mergeSchedule(stored, sent)).toEqual(want);
+  });
+  it.each([
+    { name: "no window, no draw", schedule: NO_SCHEDULE, count: 1, want: [] },
+    {
+      name: "a window the right way round",
+      schedule: { ...NO_SCHEDULE, available_from: "2026-12-14T09:00:00Z", available_until: "2026-12-14T10:00:00Z" },
+      count: 1,
+      want: [],
+    },
+    {
+      name: "a window closing as it opens",
+      schedule: { ...NO_SCHEDULE, available_from: "2026-12-14T10:00:00Z", available_until: "2026-12-14T10:00:00Z" },
+      count: 1,
+      want: ["available_until"],
+    },
+    { name: "a draw of all", schedule: { ...NO_SCHEDULE, questions_per_attempt: 4 }, count: 4, want: [] },
+    {
+      name: "a draw of more than there are",
+      schedule: { ...NO_SCHEDULE, questions_per_attempt: 5 },
+      count: 4,
+      want: ["questions_per_attempt"],
+    },
+  ])("scheduleProblems: $name", ({ schedule, count, want }) => {
+    expect(scheduleProblems(schedule, count).map((p) => p.path)).toEqual(want);
   });
 });
