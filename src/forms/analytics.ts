@@ -1,9 +1,10 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { forms } from "../db/schema";
 import { histogram, type ItemSums, pearson, reliability, roundTo, sampleStdev, variance } from "../domain/analytics";
 import { notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
+import { liveFormWithId } from "./queries";
 import type * as routes from "./routes";
 
 /*
@@ -88,10 +89,7 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
   const db = c.get("db");
   const id = idLiteral(form_id);
   const got = await batch(db, {
-    form: db
-      .select()
-      .from(forms)
-      .where(and(eq(forms.id, form_id), isNull(forms.archived_at))),
+    form: db.select().from(forms).where(liveFormWithId(form_id)),
     // One statement: the expansion above is evaluated once and feeds the summary, the histogram and the items.
     figures: db.all<{ summary: string; buckets: string; items: string }>(sql`WITH ${items(id)}
       SELECT

@@ -17,10 +17,8 @@ import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { examLinkWrites } from "../steps/queries";
-import { toForm } from "./queries";
+import { liveForm, toForm } from "./queries";
 import type * as routes from "./routes";
-
-const liveForm = isNull(forms.archived_at);
 
 /** Participants read an exam only while it belongs to a live step of an active course (published content). */
 const publishedForm = sql`EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id

@@ -1,13 +1,13 @@
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { examOverrides, forms } from "../db/schema";
 import { notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { liveFormWithId } from "./queries";
 import type * as routes from "./routes";
 
-const liveFormExists = (formId: string) =>
-  sql`EXISTS (SELECT 1 FROM ${forms} WHERE ${forms.id} = ${formId} AND ${forms.archived_at} IS NULL)`;
+const liveFormExists = (formId: string) => sql`EXISTS (SELECT 1 FROM ${forms} WHERE ${liveFormWithId(formId)})`;
 
 export const putOverride: Handler<typeof routes.putOverride> = async (c) => {
   const { form_id, participant_id } = c.req.valid("param");
@@ -35,10 +35,7 @@ export const listOverrides: Handler<typeof routes.listOverrides> = async (c) => 
   const after = decodeCursor(query.cursor, ["string"]);
   const db = c.get("db");
   const read = await batch(db, {
-    form: db
-      .select({ id: forms.id })
-      .from(forms)
-      .where(and(eq(forms.id, form_id), isNull(forms.archived_at))),
+    form: db.select({ id: forms.id }).from(forms).where(liveFormWithId(form_id)),
     rows: db
       .select()
       .from(examOverrides)

@@ -1,8 +1,14 @@
 import type { Caller } from "../env";
-import type { forms } from "../db/schema";
+import { and, eq, isNull } from "drizzle-orm";
+import { forms } from "../db/schema";
 import { publicQuestions } from "../domain/forms";
 
 export type FormRow = typeof forms.$inferSelect;
+
+/** A form that is not deleted (deleting archives it: attempts keep pointing at it). */
+export const liveForm = isNull(forms.archived_at);
+/** The live form with this id. */
+export const liveFormWithId = (formId: string) => and(eq(forms.id, formId), liveForm);
 
 /** A form as the caller may see it: participants never receive `is_correct`. */
 export function toForm(row: FormRow, caller: Caller) {
