@@ -108,19 +108,8 @@ try {
     name: "Step 1 exam",
     step_id: step.id,
     duration_minutes: 30,
-    questions: [
-      {
-        question_id: "q1",
-        question_type: "MCQ",
-        question_text: "What is Bhakti?",
-        options: [
-          { option_id: "a", text: "Devotion", is_correct: true },
-          { option_id: "b", text: "Knowledge", is_correct: false },
-        ],
-        marks: 5,
-      },
-      { question_id: "q2", question_type: "THEORY", question_text: "Explain chanting", marks: 10, max_words: 200 },
-    ],
+    // The tests' own sample exam: one MCQ (a is right), one THEORY question.
+    questions: JSON.parse(readFileSync(path.join(root, "test", "fixtures", "sample-questions.json"), "utf8")),
   });
 
   // The frontend: index.html and the client bundled for the browser, served from another origin.

@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { now as clockNow } from "../src/lib/clock";
 import { signJwt } from "../src/lib/jwt";
 import type { ResponseJson } from "./api-types";
+import SAMPLE_QUESTIONS from "./fixtures/sample-questions.json";
 
 export type Role = "manager" | "participant";
 
@@ -72,19 +73,8 @@ export async function makeMaterial(manager: string, stepId: string, overrides: R
   return res.json;
 }
 
-export const sampleQuestions = () => [
-  {
-    question_id: "q1",
-    question_type: "MCQ",
-    question_text: "What is Bhakti?",
-    options: [
-      { option_id: "a", text: "Devotion", is_correct: true },
-      { option_id: "b", text: "Knowledge", is_correct: false },
-    ],
-    marks: 5,
-  },
-  { question_id: "q2", question_type: "Theory", question_text: "Explain chanting", marks: 10, max_words: 200 },
-];
+/** One MCQ (a is right) and one THEORY question (sent as `Theory`), shared with the browser test. */
+export const sampleQuestions = () => structuredClone(SAMPLE_QUESTIONS);
 
 export async function makeForm(manager: string, overrides: Record<string, unknown> = {}) {
   const res = await call("POST", "/forms", {
