@@ -31,6 +31,11 @@ export const PROTECTED_TABLES = {
   materials: "authored content participant history points at; carries 0005's structure_version triggers",
   forms: "authored content participant history points at; carries 0005's structure_version triggers",
   requirement_tables: "authored content participant history points at; carries 0005's structure_version triggers",
+  // Who decided what: append-only by 0008's triggers, which a recreate would silently drop.
+  audit_events: "the audit log: append-only history; carries 0008's no-update/no-delete triggers",
+  webhooks: "webhook subscriptions and their signing secrets",
+  webhook_events: "the webhook outbox: events not yet delivered would be lost",
+  webhook_deliveries: "the record of every webhook delivery",
 };
 // Not protected: idempotency_keys — replay records of recent requests, expired by age; not participant data,
 // and losing them costs only the replay protection of requests still being retried.

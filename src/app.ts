@@ -11,6 +11,7 @@ import { now } from "./lib/clock";
 import { retryingD1, type D1Stats } from "./lib/d1";
 import { base64UrlEncode } from "./lib/jwt";
 import { ApiError, errorResponse } from "./lib/errors";
+import { publishEvents } from "./lib/journal";
 import { logError, observe } from "./lib/observability";
 import { clientAddress, countAgainst, rateLimitHeaders } from "./lib/rate-limit";
 import { createRouter } from "./lib/openapi";
@@ -98,6 +99,9 @@ export function createApp() {
       c.header("x-d1-sql", base64UrlEncode(JSON.stringify(stats.sql)));
     }
   });
+
+  // Webhook events a request wrote to the outbox go to the Queue once it has answered.
+  app.use("*", publishEvents);
 
   // File uploads stream to R2 with their own cap and type checks; every other body is JSON, at most 1 MB.
   const isFileUpload = (c: AppContext) => c.req.method === "PUT" && FILE_PATH.test(c.req.path);

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { Db } from "./db/types";
+import type { Role } from "./domain/vocabulary";
 
 export type Bindings = {
   DB: D1Database;
@@ -26,11 +27,17 @@ export type Bindings = {
   RL_CALLER?: RateLimit;
   RL_EXPENSIVE?: RateLimit;
   RL_ANONYMOUS?: RateLimit;
+  /** The webhook event Queue (wrangler.toml `[[queues.producers]]`); messages are `{event_id}`. */
+  WEBHOOK_QUEUE?: Queue<{ event_id: string }>;
+  /** "true" (set by `npm run dev`): webhook URLs may be http://localhost / http://127.0.0.1. */
+  ALLOW_LOCAL_WEBHOOKS?: string;
+  /** Seconds of the first webhook retry's delay (doubled per attempt); default 10. */
+  WEBHOOK_RETRY_BASE_SECONDS?: string;
   /** "true" in the benchmark: responses carry x-d1-stats (round trips, rows read/written) and x-d1-sql. */
   D1_STATS?: string;
 };
 
-export type Role = "manager" | "participant";
+export type { Role };
 
 /** Every round trip a request makes to D1 (retries included), for its log line (counted in lib/d1.ts). */
 export type RoundTrips = { count: number };
@@ -51,6 +58,8 @@ export type Variables = {
   d1Trips: RoundTrips;
   /** The rate-limit classes this request was counted against, for the RateLimit-Policy header. */
   rateLimits?: ("caller" | "expensive" | "anonymous")[];
+  /** Ids of the webhook events this request wrote to the outbox, sent to the Queue after the response. */
+  events?: string[];
   /** The code of the error this request answered (set by `errorResponse`), for its log line. */
   errorCode?: string;
 };

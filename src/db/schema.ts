@@ -1,6 +1,15 @@
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { MATERIAL_TYPES, SUBMISSION_STATUSES, type Question } from "../domain/vocabulary";
+import {
+  AUDIT_ACTIONS,
+  AUDIT_ENTITY_TYPES,
+  DELIVERY_STATUSES,
+  MATERIAL_TYPES,
+  ROLES,
+  SUBMISSION_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+  type Question,
+} from "../domain/vocabulary";
 
 /*
  * One schema for the whole API. Conventions:
@@ -222,6 +231,9 @@ export const formSubmissions = sqliteTable(
     // The duration this attempt was given (the form's, an override's, plus an accommodation's extra time);
     // null on attempts started before accommodations existed: the form's duration then.
     effective_duration_minutes: integer("effective_duration_minutes"),
+    // A manager's review claim (a lease): while claim_expires_at is in the future, only claimed_by decides.
+    claimed_by: text("claimed_by"),
+    claim_expires_at: text("claim_expires_at"),
   },
   (t) => [
     uniqueIndex("form_submissions_attempt").on(t.participant_id, t.form_id, t.attempt_number),
@@ -254,6 +266,9 @@ export const requirementSubmissions = sqliteTable(
     submitted_at: text("submitted_at"),
     // Set when every current row is approved; this is what completes the RequirementTable material.
     approved_at: text("approved_at"),
+    // A manager's review claim (a lease), as on form_submissions.
+    claimed_by: text("claimed_by"),
+    claim_expires_at: text("claim_expires_at"),
   },
   (t) => [
     // One submission per participant and table: concurrent first reads create one.
@@ -333,4 +348,86 @@ export const examOverrides = sqliteTable(
     updated_at: text("updated_at").notNull(),
   },
   (t) => [uniqueIndex("exam_overrides_pk").on(t.form_id, t.participant_id), index("exam_overrides_participant").on(t.participant_id)],
+);
+
+/**
+ * Who did what, when: one row per audited change, written in the batch of the change itself (db/journal.ts).
+ * Append-only: triggers (migration 0008) abort any UPDATE or DELETE. `changes` is `{field: [before, after]}`
+ * and never holds exam answers or file contents.
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: text("id").primaryKey(),
+    at: text("at").notNull(),
+    actor_id: text("actor_id").notNull(),
+    actor_role: text("actor_role", { enum: ROLES }).notNull(),
+    action: text("action", { enum: AUDIT_ACTIONS }).notNull(),
+    entity_type: text("entity_type", { enum: AUDIT_ENTITY_TYPES }).notNull(),
+    entity_id: text("entity_id").notNull(),
+    request_id: text("request_id").notNull(),
+    changes: text("changes", { mode: "json" }).notNull().$type<Record<string, [unknown, unknown]>>(),
+  },
+  (t) => [
+    // GET /audit-events filters by one of these and pages along (at, id).
+    index("audit_events_by_time").on(t.at, t.id),
+    index("audit_events_entity").on(t.entity_type, t.entity_id, t.at, t.id),
+    index("audit_events_actor").on(t.actor_id, t.at, t.id),
+    index("audit_events_action").on(t.action, t.at, t.id),
+  ],
+);
+
+/** Webhook subscriptions. Deleting one stamps `deleted_at`: its deliveries stay readable. */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    url: text("url").notNull(),
+    events: text("events", { mode: "json" }).notNull().$type<string[]>(),
+    description: text("description"),
+    // The signing secret (`whsec_…`): returned once, by the create call, and used by the queue consumer.
+    secret: text("secret").notNull(),
+    created_by: text("created_by").notNull(),
+    created_at: text("created_at").notNull(),
+    deleted_at: text("deleted_at"),
+  },
+  (t) => [index("webhooks_live").on(t.deleted_at, t.created_at)],
+);
+
+/**
+ * The outbox: every webhook event, written in the batch of the change it reports. `enqueued_at` is stamped once
+ * the event is on the Queue; the cron re-sends rows still unsent a minute after they were written.
+ */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type", { enum: WEBHOOK_EVENT_TYPES }).notNull(),
+    data: text("data", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    created_at: text("created_at").notNull(),
+    enqueued_at: text("enqueued_at"),
+  },
+  (t) => [index("webhook_events_unsent").on(t.created_at).where(sql`${t.enqueued_at} IS NULL`)],
+);
+
+/** One row per (webhook, event): its state, attempts and the receiver's last answer. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    webhook_id: text("webhook_id").notNull(),
+    event_id: text("event_id").notNull(),
+    event_type: text("event_type", { enum: WEBHOOK_EVENT_TYPES }).notNull(),
+    status: text("status", { enum: DELIVERY_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    last_response_code: integer("last_response_code"),
+    last_error: text("last_error"),
+    next_retry_at: text("next_retry_at"),
+    created_at: text("created_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_pk").on(t.webhook_id, t.event_id),
+    index("webhook_deliveries_by_webhook").on(t.webhook_id, t.created_at, t.id),
+  ],
 );

@@ -31,3 +31,80 @@ export type Question = {
   marks: number;
   max_words: number | null;
 };
+
+/** What an audit event is about (audit_events.entity_type). */
+export const AUDIT_ENTITY_TYPES = [
+  "course",
+  "step",
+  "material",
+  "form",
+  "requirement_table",
+  "form_submission",
+  "requirement_submission",
+  "participant",
+] as const;
+export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
+
+/**
+ * What was done (audit_events.action): `<entity>.<verb>`. Accommodations and exam overrides are recorded on the
+ * participant they are for (an override's `changes` name its form), so one participant's history is one query.
+ */
+export const AUDIT_ACTIONS = [
+  "course.created",
+  "course.updated",
+  "course.deleted",
+  "course.set_default",
+  "course.steps_reordered",
+  "step.created",
+  "step.updated",
+  "step.deleted",
+  "step.exam_linked",
+  "material.created",
+  "material.updated",
+  "material.deleted",
+  "material.file_uploaded",
+  "material.file_deleted",
+  "form.created",
+  "form.updated",
+  "form.deleted",
+  "requirement_table.created",
+  "requirement_table.updated",
+  "requirement_table.deleted",
+  "submission.graded",
+  "submission.approved",
+  "submission.rejected",
+  "submission.retake_requested",
+  "submission.claim_forced",
+  "requirement_submission.row_approved",
+  "requirement_submission.row_rejected",
+  "requirement_submission.approved",
+  "requirement_submission.claim_forced",
+  "participant.accommodation_set",
+  "participant.accommodation_deleted",
+  "participant.override_set",
+  "participant.override_deleted",
+  "participant.exported",
+  "participant.erased",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Events a webhook can subscribe to; each is written to the outbox in the batch of the change it reports. */
+export const WEBHOOK_EVENT_TYPES = [
+  "enrollment.created",
+  "submission.submitted",
+  "submission.graded",
+  "submission.approved",
+  "submission.rejected",
+  "submission.retake_requested",
+  "requirement_submission.submitted",
+  "requirement_submission.approved",
+  "course.completed",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** A webhook delivery's state: `pending` (being retried), `succeeded`, or `failed` (retries exhausted). */
+export const DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const ROLES = ["manager", "participant"] as const;
+export type Role = (typeof ROLES)[number];

@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   incomplete_table: [409],
   already_approved: [409],
   idempotency_in_progress: [409],
+  claimed_by_other: [409],
   // other statuses
   length_required: [411],
   body_too_large: [413],
