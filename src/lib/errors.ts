@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   empty_file: [400],
   duplicate_serial_number: [400],
   participant_required: [400],
+  invalid_webhook_url: [400],
   // 401 / 403: who is asking
   unauthorized: [401],
   forbidden: [403],
@@ -49,6 +50,7 @@ export const ERROR_CODES = {
   serial_not_found: [404],
   no_default_course: [404],
   not_enrolled: [404, 409],
+  webhook_not_found: [404],
   // 409: the state does not allow it now
   conflict: [409],
   chain_conflict: [409],
@@ -133,6 +135,7 @@ const NOT_FOUND = {
   Form: "form_not_found",
   "Requirement table": "requirement_table_not_found",
   Submission: "submission_not_found",
+  Webhook: "webhook_not_found",
 } as const satisfies Record<string, ErrorCode>;
 
 export const notFound = (what: keyof typeof NOT_FOUND, id?: string) =>

@@ -1,0 +1,58 @@
+import { batch } from "../db/batch";
+import { webhooks } from "../db/schema";
+import { checkWebhookUrl } from "../domain/webhooks";
+import { badRequest, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Handler } from "../lib/openapi";
+import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { deliveriesPage, findWebhook, liveWebhooksPage, softDelete, toDelivery, toWebhook } from "./queries";
+import type * as routes from "./routes";
+import { newSecret } from "./signature";
+
+export const createWebhook: Handler<typeof routes.createWebhook> = async (c) => {
+  const body = c.req.valid("json");
+  const verdict = checkWebhookUrl(body.url, c.env.ALLOW_LOCAL_WEBHOOKS === "true");
+  if (!verdict.ok) throw badRequest("invalid_webhook_url", verdict.reason, [{ path: "url", message: verdict.reason }]);
+  const now = c.get("now");
+  const row = {
+    id: newId(now),
+    url: body.url,
+    events: body.events,
+    description: body.description ?? null,
+    secret: newSecret(),
+    created_by: c.get("caller").id,
+    created_at: now.toISOString(),
+    deleted_at: null,
+  };
+  await c.get("db").insert(webhooks).values(row);
+  // The only time the secret leaves the database: the manager stores it with the receiver.
+  return c.json({ ...toWebhook(row), secret: row.secret }, 201);
+};
+
+export const listWebhooks: Handler<typeof routes.listWebhooks> = async (c) => {
+  const { limit: requested, cursor } = c.req.valid("query");
+  const limit = limitOf(requested);
+  const rows = await liveWebhooksPage(c.get("db"), decodeCursor(cursor, ["string", "string"]), limit);
+  return c.json(page(c, rows, limit, (r) => [r.created_at, r.id]).map(toWebhook), 200);
+};
+
+export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => {
+  const { webhook_id } = c.req.valid("param");
+  // Soft: the consumer stops delivering to it (it reads live webhooks only) and its deliveries stay listed.
+  const [deleted] = await softDelete(c.get("db"), webhook_id, c.get("now").toISOString());
+  if (!deleted) throw notFound("Webhook", webhook_id);
+  return c.body(null, 204);
+};
+
+export const listDeliveries: Handler<typeof routes.listDeliveries> = async (c) => {
+  const { webhook_id } = c.req.valid("param");
+  const { limit: requested, cursor } = c.req.valid("query");
+  const limit = limitOf(requested);
+  const db = c.get("db");
+  const { webhook, rows } = await batch(db, {
+    webhook: findWebhook(db, webhook_id),
+    rows: deliveriesPage(db, webhook_id, decodeCursor(cursor, ["string", "string"]), limit),
+  });
+  if (webhook.length === 0) throw notFound("Webhook", webhook_id);
+  return c.json(page(c, rows, limit, (r) => [r.created_at, r.id]).map(toDelivery), 200);
+};

@@ -1,0 +1,60 @@
+import { z } from "@hono/zod-openapi";
+import { MAX_WEBHOOK_URL_LENGTH } from "../domain/webhooks";
+import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from "../domain/vocabulary";
+import { fields, objectId } from "../lib/openapi";
+import { pageQuery } from "../lib/pagination";
+
+const EventType = z.enum(WEBHOOK_EVENT_TYPES).openapi("WebhookEventType");
+
+export const CreateWebhookSchema = z
+  .object({
+    // The scheme and host rules depend on the deployment (ALLOW_LOCAL_WEBHOOKS): checked by the handler.
+    url: z
+      .string()
+      .min(1)
+      .max(MAX_WEBHOOK_URL_LENGTH)
+      .openapi({ format: "uri", example: "https://hooks.example.org/lms", description: "https:// (http://localhost only in local dev)" }),
+    events: z
+      .array(EventType)
+      .min(1)
+      .max(WEBHOOK_EVENT_TYPES.length)
+      .refine((events) => new Set(events).size === events.length, "events must be unique"),
+    description: z.string().max(500).nullable().optional(),
+  })
+  .strict()
+  .openapi("CreateWebhook");
+
+export const WebhookSchema = z
+  .object({
+    id: objectId("id"),
+    url: z.string().openapi({ example: "https://hooks.example.org/lms" }),
+    events: z.array(EventType),
+    description: z.string().nullable(),
+    created_at: fields.timestamp(),
+  })
+  .openapi("Webhook");
+
+export const CreatedWebhookSchema = WebhookSchema.extend({
+  secret: z.string().openapi({
+    example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7Ts5RcXKwYE=",
+    description: "The signing secret (whsec_ + base64 of 32 bytes). Shown only in this response: store it now.",
+  }),
+}).openapi("CreatedWebhook");
+
+export const DeliverySchema = z
+  .object({
+    id: objectId("id"),
+    event_id: objectId("event_id").openapi({ description: "The event's id, sent as the webhook-id header" }),
+    event_type: EventType,
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    last_response_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    next_retry_at: fields.timestamp().nullable(),
+    created_at: fields.timestamp(),
+    updated_at: fields.timestamp(),
+  })
+  .openapi("WebhookDelivery");
+
+export const WebhookParams = z.object({ webhook_id: objectId("webhook_id") });
+export const ListQuery = z.object({ ...pageQuery });

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import {
+  checkWebhookUrl,
+  deliveryStatus,
+  MAX_RETRY_DELAY_SECONDS,
+  outcomeOf,
+  retryBaseSeconds,
+  retryDelaySeconds,
+  WEBHOOK_MAX_ATTEMPTS,
+} from "../../src/domain/webhooks";
+import wranglerToml from "../../wrangler.toml?raw";
+
+describe("retryDelaySeconds: exponential backoff, capped", () => {
+  it.each([
+    // attempt, base, delay
+    [1, 10, 10],
+    [2, 10, 20],
+    [3, 10, 40],
+    [4, 10, 80],
+    [8, 10, 1280],
+    [9, 10, 2560],
+    [10, 10, MAX_RETRY_DELAY_SECONDS],
+    [50, 10, MAX_RETRY_DELAY_SECONDS],
+    [1, 2, 2],
+    [3, 2, 8],
+    [0, 10, 10], // a first try counted as 0 waits the base, never less
+    [1, 7200, MAX_RETRY_DELAY_SECONDS], // the cap holds even for the first retry
+  ])("attempt %i with base %i s waits %i s", (attempt, base, delay) => {
+    expect(retryDelaySeconds(attempt, base)).toBe(delay);
+  });
+
+  it("grows with every attempt until the cap", () => {
+    const delays = Array.from({ length: 12 }, (_, i) => retryDelaySeconds(i + 1, 10));
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1]!);
+    expect(Math.max(...delays)).toBe(MAX_RETRY_DELAY_SECONDS);
+  });
+});
+
+describe("retryBaseSeconds: WEBHOOK_RETRY_BASE_SECONDS", () => {
+  it.each([
+    [undefined, 10],
+    ["10", 10],
+    ["2", 2],
+    ["0", 10],
+    ["-5", 10],
+    ["1.5", 10],
+    ["abc", 10],
+    ["", 10],
+  ])("%s → %i", (configured, base) => {
+    expect(retryBaseSeconds(configured)).toBe(base);
+  });
+});
+
+describe("checkWebhookUrl", () => {
+  it.each([
+    // url, allowLocal, ok
+    ["https://hooks.example.org/lms", false, true],
+    ["https://hooks.example.org:8443/lms?x=1", false, true],
+    ["http://hooks.example.org/lms", false, false],
+    ["http://hooks.example.org/lms", true, false], // local mode admits local hosts only
+    ["http://localhost:9999/hook", false, false],
+    ["http://localhost:9999/hook", true, true],
+    ["http://127.0.0.1:9999/hook", false, false],
+    ["http://127.0.0.1/hook", true, true],
+    ["http://10.0.0.1/hook", true, false],
+    ["http://[::1]:9999/hook", true, false],
+    ["http://localhost.evil.example/hook", true, false],
+    ["https://user:pass@hooks.example.org/", false, false],
+    ["https://token@hooks.example.org/", false, false],
+    ["ftp://hooks.example.org/", false, false],
+    ["javascript:alert(1)", true, false],
+    ["file:///etc/passwd", true, false],
+    ["/relative/path", true, false],
+    ["not a url", true, false],
+    [`https://hooks.example.org/${"a".repeat(2048)}`, false, false],
+  ])("%s (local allowed: %s) → %s", (url, allowLocal, ok) => {
+    expect(checkWebhookUrl(url, allowLocal).ok).toBe(ok);
+  });
+});
+
+describe("outcomeOf and deliveryStatus", () => {
+  it.each([
+    [{ status: 200 }, true, 200, null],
+    [{ status: 204 }, true, 204, null],
+    [{ status: 301 }, false, 301, "redirect not followed: HTTP 301"],
+    [{ status: 404 }, false, 404, "non-2xx response: HTTP 404"],
+    [{ status: 503 }, false, 503, "non-2xx response: HTTP 503"],
+    [{ error: "timed out" }, false, null, "timed out"],
+  ])("%j → ok %s, code %s, error %s", (result, ok, code, error) => {
+    expect(outcomeOf(result)).toEqual({ ok, code, error });
+  });
+
+  it("bounds a long error", () => {
+    expect(outcomeOf({ error: "x".repeat(5000) }).error!.length).toBeLessThanOrEqual(500);
+  });
+
+  it.each([
+    [true, 1, "succeeded"],
+    [true, WEBHOOK_MAX_ATTEMPTS, "succeeded"],
+    [false, 1, "pending"],
+    [false, WEBHOOK_MAX_ATTEMPTS - 1, "pending"],
+    [false, WEBHOOK_MAX_ATTEMPTS, "failed"],
+    [false, WEBHOOK_MAX_ATTEMPTS + 3, "failed"],
+  ] as const)("ok %s on attempt %i → %s", (ok, attempt, status) => {
+    expect(deliveryStatus(ok, attempt)).toBe(status);
+  });
+
+  it("the last attempt is the one wrangler.toml's max_retries allows, in every environment", () => {
+    const retries = [...wranglerToml.matchAll(/^max_retries\s*=\s*(\d+)/gm)].map((m) => Number(m[1]));
+    expect(retries.length).toBe(3);
+    for (const r of retries) expect(r + 1).toBe(WEBHOOK_MAX_ATTEMPTS);
+  });
+});
