@@ -51,8 +51,43 @@ type Row = {
 const pdf = pdfBytes(1500);
 const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;
 
+/** A webhook of the manager's (pointing where nothing listens), for rows that delete it or read its deliveries. */
+async function freshWebhook(w: World): Promise<{ id: string }> {
+  const r = await send({
+    method: "POST",
+    path: "/webhooks",
+    token: w.manager,
+    json: { url: `https://127.0.0.1:9/${uniqueName("matrix-hook")}`, events: ["course.completed"] },
+  });
+  if (r.status !== 201) throw new Error(`webhook ${r.status} ${r.text}`);
+  return r.json;
+}
+
 /** The table. Keys are `METHOD /path` exactly as in the OpenAPI document. */
 const MATRIX: Record<string, Row> = {
+  /* ---------------- webhooks ---------------- */
+  "POST /webhooks": {
+    req: () => ({ path: "/webhooks", json: { url: `https://127.0.0.1:9/${uniqueName("matrix-hook")}`, events: ["course.completed"] } }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+  },
+  "GET /webhooks": { req: () => ({ path: "/webhooks" }), self: 403, intruder: 403, manager: 200 },
+  "DELETE /webhooks/{webhook_id}": {
+    prepare: async (w) => ({ webhook: await freshWebhook(w) }),
+    req: ({ st }) => ({ path: `/webhooks/${st.webhook.id}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
+  "GET /webhooks/{webhook_id}/deliveries": {
+    prepare: async (w) => ({ webhook: await freshWebhook(w) }),
+    req: ({ st }) => ({ path: `/webhooks/${st.webhook.id}/deliveries` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+
   /* ---------------- courses ---------------- */
   "POST /courses/enroll-default": {
     // The scratch course is made the default, so both enrolments succeed deterministically.
@@ -643,6 +678,7 @@ describe("authorization matrix", () => {
       table: await w.freshTable(),
       submission: w.submitted,
       p: "x",
+      webhook: await freshWebhook(w),
     };
     for (const [key, row] of Object.entries(MATRIX)) {
       const [method] = key.split(" ") as [string];

@@ -13,6 +13,7 @@
  * 400 naming the field; the whole database and a read-back must be unchanged; and the base body alone must then
  * succeed, which shows the refusal came from the field.
  */
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../helpers";
 import {
@@ -319,6 +320,9 @@ function valueFor(name: string, path: string, owner: Holdings): string {
       return "1";
     case "manager_id":
       return w.managerSub;
+    case "webhook_id":
+      // Participants are refused every webhook route (403) before an id is looked at.
+      return "507f1f77bcf86cd799439011";
     default:
       throw new Error(`no walk value for parameter ${name} of ${path}`);
   }
@@ -351,6 +355,7 @@ const WALK_BODIES: Record<string, unknown> = {
   "POST /form-submissions/{submission_id}/approve": {},
   "POST /form-submissions/{submission_id}/reject": {},
   "POST /form-submissions/{submission_id}/request-retake": {},
+  "POST /webhooks": { url: "https://127.0.0.1:9/walk", events: ["course.completed"] },
 };
 
 /* ------------------------------------------------ mass assignment ------------------------------------------------ */
@@ -376,6 +381,7 @@ const SERVER_FIELDS = [
   "participant_id",
   "file_key",
   "role",
+  "secret",
 ];
 const FORGED: Record<string, unknown> = {
   id: "507f1f77bcf86cd799439099",
@@ -397,6 +403,7 @@ const FORGED: Record<string, unknown> = {
   participant_id: "mallory",
   file_key: "materials/other/secret",
   role: "manager",
+  secret: "whsec_Zm9yZ2VkLWJ5LW1hbGxvcnktMzItYnl0ZXMtbG9uZyEh",
 };
 
 type Target = { path: string; token: string; body: Record<string, unknown>; readBack?: { path: string; token: string } };
@@ -602,6 +609,13 @@ const TARGETS: Record<string, (w: World) => Promise<Target>> = {
       readBack: { path: `/form-submissions/${p.submission}`, token: w.manager },
     };
   },
+  // Last: once its base body succeeds a live webhook subscribes to course.completed (nothing else here completes one).
+  "POST /webhooks": async (w) => ({
+    path: "/webhooks",
+    token: w.manager,
+    body: { url: `https://127.0.0.1:9/${uniqueName("ma-hook")}`, events: ["course.completed"], description: "ma" },
+    readBack: { path: "/webhooks?limit=200", token: w.manager },
+  }),
 };
 
 /** Where each forged field goes: the top level, and the first item of every array of objects in the body. */
@@ -699,6 +713,66 @@ describe("mass assignment", () => {
   it("reports the figures", () => {
     console.log(`mass assignment: ${sent} forged-field requests over ${Object.keys(TARGETS).length} routes, ${accepted.length} accepted`);
     expect(accepted, accepted.join("\n")).toEqual([]);
+  });
+});
+
+describe("webhooks", () => {
+  it("a signing secret is shown by its create call only: no manager read shows it again, no participant ever sees one", async () => {
+    const created = await asManager("POST", "/webhooks", { url: "https://127.0.0.1:9/leak", events: ["course.completed"] }, [201]);
+    const secret: string = created.json.secret;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const key = secret.slice("whsec_".length);
+    const problems: string[] = [];
+    let reads = 0;
+    // Every GET of the document, by the manager (with this webhook's id where a path names one) and by A.
+    for (const o of operations(doc).filter((x) => x.method === "GET")) {
+      let path = o.path;
+      for (const p of params(o.op, "path"))
+        path = path.replace(`{${p.name}}`, encodeURIComponent(p.name === "webhook_id" ? created.json.id : valueFor(p.name, o.path, A)));
+      for (const viewer of [{ sub: w.managerSub, token: w.manager }, A.person]) {
+        const res = await send({ method: "GET", path, token: viewer.token });
+        reads++;
+        if (res.text.includes(key) || keyPaths(res.json, "secret").length)
+          problems.push(`${viewer.sub}: GET ${path} (${res.status}) shows a secret: ${clip(res.text, 200)}`);
+      }
+    }
+    // A second webhook's create call shows its own secret, not the first one's.
+    const second = await asManager("POST", "/webhooks", { url: "https://127.0.0.1:9/leak2", events: ["course.completed"] }, [201]);
+    expect(second.json.secret).not.toBe(secret);
+    expect(second.text).not.toContain(key);
+    for (const id of [created.json.id, second.json.id]) await asManager("DELETE", `/webhooks/${id}`, undefined, [204]);
+    console.log(`webhook secrets: ${reads} reads over every GET route, ${problems.length} showed a secret`);
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
+
+  it("webhook events never carry answers or is_correct: every outbox row of a graded, approved, rejected and retaken exam", async () => {
+    const hook = await asManager(
+      "POST",
+      "/webhooks",
+      {
+        url: "https://127.0.0.1:9/leak-events",
+        events: ["submission.submitted", "submission.graded", "submission.approved", "submission.rejected", "submission.retake_requested"],
+      },
+      [201],
+    );
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM webhook_events").first<{ n: number }>();
+    const approved = await w.freshSubmitted();
+    await asManager("POST", `/form-submissions/${approved.submission}/grade`, { theory_grades: [{ question_id: "q2", marks_awarded: 6 }] });
+    await asManager("POST", `/form-submissions/${approved.submission}/approve`, { feedback: "fine" });
+    await asManager("POST", `/form-submissions/${(await w.freshSubmitted()).submission}/reject`, { feedback: "no" });
+    await asManager("POST", `/form-submissions/${(await w.freshSubmitted()).submission}/request-retake`, { reason: "again" });
+    await asManager("DELETE", `/webhooks/${hook.json.id}`, undefined, [204]);
+    const rows = (await env.DB.prepare("SELECT type, data FROM webhook_events").all<{ type: string; data: string }>()).results;
+    expect(rows.length).toBeGreaterThan(before!.n);
+    const found: string[] = [];
+    for (const row of rows) {
+      const data = JSON.parse(row.data);
+      for (const name of ["is_correct", "answers", "mcq_answers", "theory_answers", "answer_text", "selected_option_id", "questions"])
+        for (const at of keyPaths(data, name)) found.push(`${row.type}: ${name} at ${at}`);
+      if (/is_correct|answer_text|selected_option_id/.test(row.data)) found.push(`${row.type}: ${clip(row.data, 200)}`);
+    }
+    console.log(`webhook events: ${rows.length} outbox rows scanned (${[...new Set(rows.map((r) => r.type))].join(", ")})`);
+    expect(found, found.join("\n")).toEqual([]);
   });
 });
 
