@@ -1,5 +1,7 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { courses, steps } from "../db/schema";
+import { changesBetween } from "../domain/audit";
+import { COURSE_FIELDS, patched, stepOrder } from "../domain/audited";
 import { planCourseLinks, planUnlink, type ChainRefusal, type Links } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
 import { isGated } from "../domain/progress";
@@ -11,6 +13,7 @@ import { batch } from "../db/batch";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { audit } from "../lib/journal";
 import { flag, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {
@@ -99,26 +102,39 @@ export const createCourse: Handler<typeof routes.createCourse> = async (c) => {
   if (!plan.ok) throw refusalError(plan.refusal);
   const { release, claim } = linkWrites(db, plan.updates, current, stamp);
 
+  const values = {
+    id,
+    name: body.name,
+    description: body.description ?? null,
+    image_url: body.image_url ?? null,
+    previous_course_id: plan.links.previous_course_id,
+    next_course_id: plan.links.next_course_id,
+    is_active: body.is_active ?? true,
+    is_default: body.is_default ?? false,
+    created_at: stamp,
+    updated_at: stamp,
+    created_by: caller.id,
+  };
   const insert = db
     .insert(courses)
-    .values({
-      id,
-      name: body.name,
-      description: body.description ?? null,
-      image_url: body.image_url ?? null,
-      previous_course_id: plan.links.previous_course_id,
-      next_course_id: plan.links.next_course_id,
-      order_index: body.order_index ?? nextCourseOrder,
-      is_active: body.is_active ?? true,
-      is_default: body.is_default ?? false,
-      created_at: stamp,
-      updated_at: stamp,
-      created_by: caller.id,
-    })
+    .values({ ...values, order_index: body.order_index ?? nextCourseOrder })
     .returning();
+  // An appended course's order_index is computed by the insert itself, so the event names it only when given.
+  const created = audit(
+    c,
+    "course.created",
+    { type: "course", id },
+    changesBetween<Record<string, unknown>>(null, { ...values, order_index: body.order_index }, COURSE_FIELDS),
+  );
   // Order matters inside the batch: links are released and the old default cleared before the insert
   // claims them, so the unique indexes only ever see one holder.
-  const { inserted } = await batch(db, { release, clearDefault: body.is_default && clearDefault(db, id), inserted: insert, claim });
+  const { inserted } = await batch(db, {
+    release,
+    clearDefault: body.is_default && clearDefault(db, id),
+    inserted: insert,
+    created,
+    claim,
+  });
   return c.json(toCourse(inserted[0]!), 201);
 };
 
@@ -170,12 +186,26 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
     })
     .where(and(eq(courses.id, course_id), live))
     .returning();
+  // The event records the plan (fields and chain links) right after the update it describes: no event when
+  // the course was archived meanwhile and the update matched nothing.
+  const after = patched(course, {
+    name: body.name,
+    description: body.description,
+    image_url: body.image_url,
+    is_active: body.is_active,
+    is_default: body.is_default,
+    default_step_id: body.default_step_id,
+    order_index: body.order_index,
+    ...plan.links,
+  });
+  const updated = audit(c, "course.updated", { type: "course", id: course_id }, changesBetween(course, after, COURSE_FIELDS));
   // The claims are conditional (a link taken meanwhile is not overwritten), so the answer is the row as stored
   // after them, read in the same batch, never the plan.
   const written = await batch(db, {
     release,
     clearDefault: body.is_default && clearDefault(db, course_id),
     updated: update,
+    audited: updated,
     claim,
     stored: findCourse(db, course_id),
   });
@@ -188,8 +218,10 @@ export const deleteCourse: Handler<typeof routes.deleteCourse> = async (c) => {
   const { course_id } = c.req.valid("param");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
-  const links = linkMap(await chainLinks(db));
-  if (!links.has(course_id)) throw notFound("Course", course_id);
+  const read = await batch(db, { links: chainLinks(db), course: findCourse(db, course_id) });
+  const links = linkMap(read.links);
+  const [course] = read.course;
+  if (!course || !links.has(course_id)) throw notFound("Course", course_id);
   const neighbours = planUnlink(links, course_id);
   // The archive below clears the course's own links first; its neighbours then point at each other.
   const { release, claim } = linkWrites(db, neighbours, links, stamp);
@@ -197,7 +229,9 @@ export const deleteCourse: Handler<typeof routes.deleteCourse> = async (c) => {
     .update(courses)
     .set({ archived_at: stamp, is_default: false, previous_course_id: null, next_course_id: null, updated_at: stamp })
     .where(and(eq(courses.id, course_id), live));
-  await db.batch([archive, ...release, ...claim, ...archiveCourseWrites(db, course_id, stamp)]);
+  // The event follows the archive: a course archived meanwhile by another call is recorded once, by that call.
+  const deleted = audit(c, "course.deleted", { type: "course", id: course_id }, changesBetween(course, null, COURSE_FIELDS));
+  await db.batch([archive, deleted, ...release, ...claim, ...archiveCourseWrites(db, course_id, stamp)]);
   return c.body(null, 204);
 };
 
@@ -205,6 +239,9 @@ export const setDefaultCourse: Handler<typeof routes.setDefaultCourse> = async (
   const { course_id } = c.req.valid("param");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
+  // Read first, for the event's `is_default` before (and a 404 that writes nothing).
+  const [course] = await findCourse(db, course_id);
+  if (!course) throw notFound("Course", course_id);
   // Clear first, then set: inside one batch (one transaction) the unique index sees one default at a time.
   const [, [row]] = await db.batch([
     clearDefault(db, course_id),
@@ -213,6 +250,7 @@ export const setDefaultCourse: Handler<typeof routes.setDefaultCourse> = async (
       .set({ is_default: true, updated_at: stamp })
       .where(and(eq(courses.id, course_id), live))
       .returning(),
+    audit(c, "course.set_default", { type: "course", id: course_id }, { is_default: [course.is_default, true] }),
   ]);
   if (!row) throw notFound("Course", course_id);
   return c.json(toCourse(row), 200);
@@ -233,7 +271,14 @@ export const reorderSteps: Handler<typeof routes.reorderSteps> = async (c) => {
       .set({ order_index: o.order_index, updated_at: stamp })
       .where(and(eq(steps.id, o.step_id), eq(steps.course_id, course_id))),
   );
-  await db.batch([first!, ...rest]);
+  // The diff is the steps' order as participants meet it, before and after. Several updates precede the
+  // event, so its condition is explicit: the course is still live (the reorder's steps were checked against it).
+  const wanted = new Map(step_orders.map((o) => [o.step_id, o.order_index]));
+  const before = stepOrder(stepRows);
+  const afterOrder = stepOrder(stepRows.map((s) => ({ id: s.id, order_index: wanted.get(s.id) ?? s.order_index })));
+  const stillLive = sql`EXISTS (SELECT 1 FROM ${courses} WHERE ${courses.id} = ${course_id} AND ${courses.archived_at} IS NULL)`;
+  const reordered = audit(c, "course.steps_reordered", { type: "course", id: course_id }, { step_ids: [before, afterOrder] }, stillLive);
+  await db.batch([first!, ...rest, reordered]);
   return c.json({ message: "Steps reordered successfully" }, 200);
 };
 

@@ -3,6 +3,8 @@ import { batch } from "../db/batch";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import type { Caller } from "../env";
+import { changesBetween } from "../domain/audit";
+import { FORM_FIELDS, patched } from "../domain/audited";
 import {
   type ExamSchedule,
   mergeSchedule,
@@ -14,6 +16,7 @@ import {
 } from "../domain/forms";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { audit } from "../lib/journal";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { examLinkWrites } from "../steps/queries";
@@ -104,7 +107,7 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
     if (!step) throw notFound("Step", body.step_id);
   }
   const id = newId(now);
-  const insert = db.insert(forms).values({
+  const values = {
     id,
     name: body.name,
     description: body.description ?? null,
@@ -117,9 +120,18 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
     created_at: stamp,
     updated_at: stamp,
     created_by: caller.id,
-  });
+  };
+  const insert = db.insert(forms).values(values);
+  // The event records the form's summary (counts, marks, window, shuffling) — never questions or options.
+  const created = audit(
+    c,
+    "form.created",
+    { type: "form", id },
+    changesBetween(null, { ...values, step_id: body.step_id ?? null }, FORM_FIELDS),
+  );
   const { stored } = await batch(db, {
     insert,
+    created,
     link: body.step_id ? examLinkWrites(db, body.step_id, id, stamp) : null,
     stored: db.select().from(forms).where(eq(forms.id, id)),
   });
@@ -157,21 +169,24 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
     { total_marks: body.total_marks, ...bar, max_attempts: body.max_attempts ?? form.max_attempts },
     schedule,
   );
+  const patch = {
+    name: body.name,
+    description: body.description,
+    duration_minutes: body.duration_minutes,
+    ...settings,
+    ...schedule,
+    questions,
+    question_count: questions.length,
+  };
   const update = db
     .update(forms)
-    .set({
-      name: body.name,
-      description: body.description,
-      duration_minutes: body.duration_minutes,
-      ...settings,
-      ...schedule,
-      questions,
-      question_count: questions.length,
-      updated_at: stamp,
-    })
+    .set({ ...patch, updated_at: stamp })
     .where(and(eq(forms.id, form_id), liveForm));
+  const after = patched(form, { ...patch, step_id: body.step_id });
+  const updated = audit(c, "form.updated", { type: "form", id: form_id }, changesBetween(form, after, FORM_FIELDS));
   const { stored } = await batch(db, {
     update,
+    updated,
     link: body.step_id !== undefined ? examLinkWrites(db, body.step_id, form_id, stamp) : null,
     stored: db.select().from(forms).where(eq(forms.id, form_id)),
   });
@@ -182,11 +197,16 @@ export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {
   const { form_id } = c.req.valid("param");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
-  const [found] = await db.batch([
-    db
-      .select({ id: forms.id })
-      .from(forms)
-      .where(and(eq(forms.id, form_id), liveForm)),
+  const [form] = await db
+    .select()
+    .from(forms)
+    .where(and(eq(forms.id, form_id), liveForm));
+  if (!form) throw notFound("Form", form_id);
+  // The event comes first, on the condition that the form is still live: then, in the same transaction, the
+  // erase or the archive after it surely lands (either may remove it, so "the write before" cannot be the test).
+  const stillLive = sql`EXISTS (SELECT 1 FROM ${forms} WHERE ${forms.id} = ${form_id} AND ${forms.archived_at} IS NULL)`;
+  await db.batch([
+    audit(c, "form.deleted", { type: "form", id: form_id }, changesBetween(form, null, FORM_FIELDS), stillLive),
     // The step no longer has an exam; attempts already made keep their own step and form ids.
     db.update(steps).set({ exam_id: null, updated_at: stamp }).where(eq(steps.exam_id, form_id)),
     db
@@ -203,6 +223,5 @@ export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {
       .set({ archived_at: stamp, step_id: null })
       .where(and(eq(forms.id, form_id), liveForm)),
   ]);
-  if (found.length === 0) throw notFound("Form", form_id);
   return c.body(null, 204);
 };

@@ -1,9 +1,13 @@
 import { and, eq, isNull } from "drizzle-orm";
+import { batch } from "../db/batch";
 import { materials } from "../db/schema";
+import { changesBetween } from "../domain/audit";
+import { MATERIAL_FILE_FIELDS } from "../domain/audited";
 import { checkUpload, contentDisposition, etagMatches, extensionForType, normaliseType, parseRange, SNIFF_BYTES } from "../domain/files";
 import type { AppContext, Caller } from "../env";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hex } from "../lib/hash";
+import { audit } from "../lib/journal";
 import { origin, type Handler } from "../lib/openapi";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
 import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
@@ -143,17 +147,28 @@ async function receiveUpload(c: UploadContext) {
 
   // Attach only if nobody replaced the file meanwhile; the old object goes only after the new one is stored.
   const stamp = c.get("now").toISOString();
-  const [row] = await db
-    .update(materials)
-    .set({ file_key: key, file_size: length, file_content_type: type, file_sha256: sha256, file_uploaded_at: stamp, updated_at: stamp })
-    .where(
-      and(
-        eq(materials.id, material_id),
-        isNull(materials.archived_at),
-        material.file_key === null ? isNull(materials.file_key) : eq(materials.file_key, material.file_key),
-      ),
-    )
-    .returning();
+  const file = { file_size: length, file_content_type: type, file_sha256: sha256 };
+  // The event records the file's size, type and digest — never its bytes — and only if the attach landed.
+  const written = await batch(db, {
+    attached: db
+      .update(materials)
+      .set({ file_key: key, ...file, file_uploaded_at: stamp, updated_at: stamp })
+      .where(
+        and(
+          eq(materials.id, material_id),
+          isNull(materials.archived_at),
+          material.file_key === null ? isNull(materials.file_key) : eq(materials.file_key, material.file_key),
+        ),
+      )
+      .returning(),
+    audited: audit(
+      c,
+      "material.file_uploaded",
+      { type: "material", id: material_id },
+      changesBetween(material, file, MATERIAL_FILE_FIELDS),
+    ),
+  });
+  const [row] = written.attached;
   if (!row) {
     await c.env.FILES.delete(key);
     throw new ApiError(409, "conflict", "The material changed while uploading; try again");
@@ -239,18 +254,22 @@ export const deleteFile: Handler<typeof routes.deleteFile> = async (c) => {
   const [material] = await findMaterial(db, material_id);
   if (!material) throw notFound("Material", material_id);
   if (!material.file_key) throw new ApiError(404, "file_not_found", "This material has no file");
-  const [row] = await db
-    .update(materials)
-    .set({
-      file_key: null,
-      file_size: null,
-      file_content_type: null,
-      file_sha256: null,
-      file_uploaded_at: null,
-      updated_at: c.get("now").toISOString(),
-    })
-    .where(and(eq(materials.id, material_id), eq(materials.file_key, material.file_key)))
-    .returning({ id: materials.id });
+  const written = await batch(db, {
+    detached: db
+      .update(materials)
+      .set({
+        file_key: null,
+        file_size: null,
+        file_content_type: null,
+        file_sha256: null,
+        file_uploaded_at: null,
+        updated_at: c.get("now").toISOString(),
+      })
+      .where(and(eq(materials.id, material_id), eq(materials.file_key, material.file_key)))
+      .returning({ id: materials.id }),
+    audited: audit(c, "material.file_deleted", { type: "material", id: material_id }, changesBetween(material, null, MATERIAL_FILE_FIELDS)),
+  });
+  const [row] = written.detached;
   if (!row) throw new ApiError(409, "conflict", "The file changed meanwhile; reload and try again");
   await c.env.FILES.delete(material.file_key);
   return c.body(null, 204);

@@ -1,6 +1,8 @@
 import { batch } from "../db/batch";
 import { and, eq, isNull, notExists, sql } from "drizzle-orm";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
+import { changesBetween } from "../domain/audit";
+import { MATERIAL_FIELDS, patched } from "../domain/audited";
 import type { Db } from "../db/types";
 import { participantFor } from "../lib/auth";
 import { courseOfMaterial, milestoneWrites, progressQuery, stepRefusal } from "../progress";
@@ -8,6 +10,7 @@ import { examClock } from "../lib/clock";
 import { progressError } from "../lib/progress-errors";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { audit } from "../lib/journal";
 import { origin, type Handler } from "../lib/openapi";
 import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
 import type * as routes from "./routes";
@@ -47,24 +50,34 @@ export const createMaterial: Handler<typeof routes.createMaterial> = async (c) =
   });
   if (read.step.length === 0) throw notFound("Step", step_id);
   if (tableId !== null && read.table?.length === 0) throw notFound("Requirement table", tableId);
-  const [row] = await db
-    .insert(materials)
-    .values({
-      id: newId(now),
-      step_id,
-      material_type: body.material_type,
-      title: body.title,
-      description: body.description ?? null,
-      content,
-      requirement_table_id: tableId,
-      order_index: body.order_index ?? nextMaterialOrder(step_id),
-      is_mandatory: body.is_mandatory ?? true,
-      created_at: stamp,
-      updated_at: stamp,
-      created_by: caller.id,
-    })
-    .returning();
-  return c.json(toMaterial(row!, origin(c)), 201);
+  const id = newId(now);
+  const values = {
+    id,
+    step_id,
+    material_type: body.material_type,
+    title: body.title,
+    description: body.description ?? null,
+    content,
+    requirement_table_id: tableId,
+    is_mandatory: body.is_mandatory ?? true,
+    created_at: stamp,
+    updated_at: stamp,
+    created_by: caller.id,
+  };
+  // An appended material's order_index is computed by the insert itself, so the event names it only when given.
+  const written = await batch(db, {
+    inserted: db
+      .insert(materials)
+      .values({ ...values, order_index: body.order_index ?? nextMaterialOrder(step_id) })
+      .returning(),
+    created: audit(
+      c,
+      "material.created",
+      { type: "material", id },
+      changesBetween<Record<string, unknown>>(null, { ...values, order_index: body.order_index }, MATERIAL_FIELDS),
+    ),
+  });
+  return c.json(toMaterial(written.inserted[0]!, origin(c)), 201);
 };
 
 export const updateMaterial: Handler<typeof routes.updateMaterial> = async (c) => {
@@ -83,20 +96,29 @@ export const updateMaterial: Handler<typeof routes.updateMaterial> = async (c) =
     const [table] = await tableExists(db, tableId);
     if (!table) throw notFound("Requirement table", tableId);
   }
-  const [row] = await db
-    .update(materials)
-    .set({
-      material_type: type,
-      title: body.title,
-      description: body.description,
-      content,
-      requirement_table_id: tableId,
-      order_index: body.order_index,
-      is_mandatory: body.is_mandatory,
-      updated_at: stamp,
-    })
-    .where(and(eq(materials.id, material_id), isNull(materials.archived_at)))
-    .returning();
+  const patch = {
+    material_type: type,
+    title: body.title,
+    description: body.description,
+    content,
+    requirement_table_id: tableId,
+    order_index: body.order_index,
+    is_mandatory: body.is_mandatory,
+  };
+  const written = await batch(db, {
+    updated: db
+      .update(materials)
+      .set({ ...patch, updated_at: stamp })
+      .where(and(eq(materials.id, material_id), isNull(materials.archived_at)))
+      .returning(),
+    audited: audit(
+      c,
+      "material.updated",
+      { type: "material", id: material_id },
+      changesBetween(material, patched(material, patch), MATERIAL_FIELDS),
+    ),
+  });
+  const [row] = written.updated;
   if (!row) throw notFound("Material", material_id);
   return c.json(toMaterial(row, origin(c)), 200);
 };
@@ -105,9 +127,15 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
   const { material_id } = c.req.valid("param");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
+  const [material] = await findMaterial(db, material_id);
+  if (!material) throw notFound("Material", material_id);
+  // The event comes first, on the condition that the material is still live: then, in the same transaction,
+  // the erase or the archive after it surely lands. (Either of two writes removes it, so "the write before
+  // changed a row" cannot be the condition.)
+  const stillLive = sql`EXISTS (SELECT 1 FROM ${materials} WHERE ${materials.id} = ${material_id} AND ${materials.archived_at} IS NULL)`;
   // One batch: erase when no participant completed it; otherwise the archive keeps their progress joinable.
-  const [found, erased] = await db.batch([
-    findMaterial(db, material_id),
+  const [, erased] = await db.batch([
+    audit(c, "material.deleted", { type: "material", id: material_id }, changesBetween(material, null, MATERIAL_FIELDS), stillLive),
     db
       .delete(materials)
       .where(
@@ -130,7 +158,6 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
       .set({ archived_at: stamp })
       .where(and(eq(materials.id, material_id), isNull(materials.archived_at))),
   ]);
-  if (found.length === 0) throw notFound("Material", material_id);
   // An erased material had no history; its file goes too. An archived one keeps its file with its history.
   const fileKey = erased[0]?.file_key;
   if (fileKey) await c.env.FILES.delete(fileKey);

@@ -1,6 +1,10 @@
 import { and, asc, eq, gt, inArray, isNull, notExists, sql } from "drizzle-orm";
 import { courses, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
+import { batch } from "../db/batch";
+import { changesBetween } from "../domain/audit";
+import { patched, TABLE_FIELDS } from "../domain/audited";
+import { audit } from "../lib/journal";
 import type { AppContext } from "../env";
 import { examClock } from "../lib/clock";
 import { coursesShowingTable, milestoneWrites, progressQuery } from "../progress";
@@ -55,12 +59,15 @@ function checkSerials(requirements: { serial_number: number }[] | undefined) {
     );
 }
 
-async function checkStep(db: Db, stepId: string | null | undefined) {
-  if (!stepId) return;
-  const [step] = await db
+const stepLookup = (db: Db, stepId: string) =>
+  db
     .select({ id: steps.id })
     .from(steps)
     .where(and(eq(steps.id, stepId), isNull(steps.archived_at)));
+
+async function checkStep(db: Db, stepId: string | null | undefined) {
+  if (!stepId) return;
+  const [step] = await stepLookup(db, stepId);
   if (!step) throw notFound("Step", stepId);
 }
 
@@ -114,21 +121,28 @@ export const createTable: Handler<typeof routes.createTable> = async (c) => {
   await checkStep(db, body.step_id);
   const now = c.get("now");
   const stamp = now.toISOString();
-  const [row] = await db
-    .insert(requirementTables)
-    .values({
-      id: newId(now),
-      name: body.name,
-      description: body.description ?? null,
-      step_id: body.step_id ?? null,
-      requirements: body.requirements,
-      requirement_count: body.requirements.length,
-      created_at: stamp,
-      updated_at: stamp,
-      created_by: caller.id,
-    })
-    .returning();
-  return c.json(toTable(row!), 201);
+  const values = {
+    id: newId(now),
+    name: body.name,
+    description: body.description ?? null,
+    step_id: body.step_id ?? null,
+    requirements: body.requirements,
+    requirement_count: body.requirements.length,
+    created_at: stamp,
+    updated_at: stamp,
+    created_by: caller.id,
+  };
+  // The event records the table's summary (name, step, requirement_count), not its requirement texts.
+  const written = await batch(db, {
+    inserted: db.insert(requirementTables).values(values).returning(),
+    created: audit(
+      c,
+      "requirement_table.created",
+      { type: "requirement_table", id: values.id },
+      changesBetween(null, values, TABLE_FIELDS),
+    ),
+  });
+  return c.json(toTable(written.inserted[0]!), 201);
 };
 
 export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
@@ -136,24 +150,40 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
   const body = c.req.valid("json");
   checkSerials(body.requirements);
   const db = c.get("db");
-  await checkStep(db, body.step_id);
+  const read = await batch(db, {
+    table: db
+      .select()
+      .from(requirementTables)
+      .where(and(eq(requirementTables.id, table_id), liveTable)),
+    step: body.step_id ? stepLookup(db, body.step_id) : null,
+  });
+  const [table] = read.table;
+  if (!table) throw notFound("Requirement table", table_id);
+  if (body.step_id && !read.step?.[0]) throw notFound("Step", body.step_id);
   // Participants' rows are keyed by serial number, so an edit never rewrites their data (see README); their
   // approvals are re-stamped against the new serials in the same batch.
   const stamp = c.get("now").toISOString();
+  const patch = {
+    name: body.name,
+    description: body.description,
+    step_id: body.step_id,
+    requirements: body.requirements,
+    requirement_count: body.requirements?.length,
+  };
   const update = db
     .update(requirementTables)
-    .set({
-      name: body.name,
-      description: body.description,
-      step_id: body.step_id,
-      requirements: body.requirements,
-      requirement_count: body.requirements?.length,
-      updated_at: stamp,
-    })
+    .set({ ...patch, updated_at: stamp })
     .where(and(eq(requirementTables.id, table_id), liveTable))
     .returning();
+  // Right after the update: a table archived meanwhile matches nothing, and then there is no event either.
+  const updated = audit(
+    c,
+    "requirement_table.updated",
+    { type: "requirement_table", id: table_id },
+    changesBetween(table, patched(table, patch), TABLE_FIELDS),
+  );
   if (!body.requirements) {
-    const [row] = await update;
+    const [[row]] = await db.batch([update, updated]);
     if (!row) throw notFound("Requirement table", table_id);
     return c.json(toTable(row), 200);
   }
@@ -165,6 +195,7 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
   );
   const [[row]] = await db.batch([
     update,
+    updated,
     restampApprovals(db, eq(requirementSubmissions.requirement_table_id, table_id), stamp),
     ...milestones,
   ]);
@@ -226,11 +257,22 @@ export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
   const { table_id } = c.req.valid("param");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
-  const [found] = await db.batch([
-    db
-      .select({ id: requirementTables.id })
-      .from(requirementTables)
-      .where(and(eq(requirementTables.id, table_id), liveTable)),
+  const [table] = await db
+    .select()
+    .from(requirementTables)
+    .where(and(eq(requirementTables.id, table_id), liveTable));
+  if (!table) throw notFound("Requirement table", table_id);
+  // The event comes first, on the condition that the table is still live: then, in the same transaction, the
+  // erase or the archive after it surely lands (either may remove it, so "the write before" cannot be the test).
+  const stillLive = sql`EXISTS (SELECT 1 FROM ${requirementTables} WHERE ${requirementTables.id} = ${table_id} AND ${requirementTables.archived_at} IS NULL)`;
+  await db.batch([
+    audit(
+      c,
+      "requirement_table.deleted",
+      { type: "requirement_table", id: table_id },
+      changesBetween(table, null, TABLE_FIELDS),
+      stillLive,
+    ),
     // A material that shows a table that no longer exists would be a dead end: it goes with the table.
     db
       .update(materials)
@@ -255,6 +297,5 @@ export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
       .set({ archived_at: stamp })
       .where(and(eq(requirementTables.id, table_id), liveTable)),
   ]);
-  if (found.length === 0) throw notFound("Requirement table", table_id);
   return c.body(null, 204);
 };

@@ -1,10 +1,14 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { batch } from "../db/batch";
 import { courses, forms, materialCompletions, materials, steps } from "../db/schema";
+import { changesBetween } from "../domain/audit";
+import { patched, STEP_FIELDS } from "../domain/audited";
 import type { Db } from "../db/types";
 import { closesStepLoop } from "../domain/ordering";
 import { actingParticipant, participantFor } from "../lib/auth";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { audit } from "../lib/journal";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk } from "../lib/chunk";
 import { origin, type Handler } from "../lib/openapi";
@@ -97,22 +101,31 @@ export const createStep: Handler<typeof routes.createStep> = async (c) => {
     .where(and(eq(courses.id, body.course_id), isNull(courses.archived_at)));
   if (!course) throw notFound("Course", body.course_id);
   await checkPrevious(db, body.course_id, id, body.previous_step_id);
-  const [row] = await db
-    .insert(steps)
-    .values({
-      id,
-      course_id: body.course_id,
-      name: body.name,
-      description: body.description ?? null,
-      order_index: body.order_index ?? nextStepOrder(body.course_id),
-      previous_step_id: body.previous_step_id ?? null,
-      unlock_on_exam_pass: body.unlock_on_exam_pass ?? true,
-      created_at: stamp,
-      updated_at: stamp,
-      created_by: caller.id,
-    })
-    .returning();
-  return c.json(toStep(row!), 201);
+  const values = {
+    id,
+    course_id: body.course_id,
+    name: body.name,
+    description: body.description ?? null,
+    previous_step_id: body.previous_step_id ?? null,
+    unlock_on_exam_pass: body.unlock_on_exam_pass ?? true,
+    created_at: stamp,
+    updated_at: stamp,
+    created_by: caller.id,
+  };
+  // An appended step's order_index is computed by the insert itself, so the event names it only when given.
+  const written = await batch(db, {
+    inserted: db
+      .insert(steps)
+      .values({ ...values, order_index: body.order_index ?? nextStepOrder(body.course_id) })
+      .returning(),
+    created: audit(
+      c,
+      "step.created",
+      { type: "step", id },
+      changesBetween<Record<string, unknown>>(null, { ...values, order_index: body.order_index }, STEP_FIELDS),
+    ),
+  });
+  return c.json(toStep(written.inserted[0]!), 201);
 };
 
 export const updateStep: Handler<typeof routes.updateStep> = async (c) => {
@@ -123,18 +136,22 @@ export const updateStep: Handler<typeof routes.updateStep> = async (c) => {
   const [step] = await findStep(db, step_id);
   if (!step) throw notFound("Step", step_id);
   await checkPrevious(db, step.course_id, step_id, body.previous_step_id);
-  const [row] = await db
-    .update(steps)
-    .set({
-      name: body.name,
-      description: body.description,
-      order_index: body.order_index,
-      previous_step_id: body.previous_step_id,
-      unlock_on_exam_pass: body.unlock_on_exam_pass,
-      updated_at: stamp,
-    })
-    .where(and(eq(steps.id, step_id), liveStep))
-    .returning();
+  const patch = {
+    name: body.name,
+    description: body.description,
+    order_index: body.order_index,
+    previous_step_id: body.previous_step_id,
+    unlock_on_exam_pass: body.unlock_on_exam_pass,
+  };
+  const written = await batch(db, {
+    updated: db
+      .update(steps)
+      .set({ ...patch, updated_at: stamp })
+      .where(and(eq(steps.id, step_id), liveStep))
+      .returning(),
+    audited: audit(c, "step.updated", { type: "step", id: step_id }, changesBetween(step, patched(step, patch), STEP_FIELDS)),
+  });
+  const [row] = written.updated;
   if (!row) throw notFound("Step", step_id);
   return c.json(toStep(row), 200);
 };
@@ -151,6 +168,8 @@ export const deleteStep: Handler<typeof routes.deleteStep> = async (c) => {
       .update(steps)
       .set({ archived_at: stamp, updated_at: stamp })
       .where(and(eq(steps.id, step_id), liveStep)),
+    // Right after the archive: a step archived meanwhile by another call is recorded once, by that call.
+    audit(c, "step.deleted", { type: "step", id: step_id }, changesBetween(step, null, STEP_FIELDS)),
     db
       .update(steps)
       .set({ previous_step_id: step.previous_step_id, updated_at: stamp })
@@ -178,7 +197,11 @@ export const linkExam: Handler<typeof routes.linkExam> = async (c) => {
   ]);
   if (!step) throw notFound("Step", step_id);
   if (!form) throw notFound("Form", form_id);
-  const results = await db.batch([...examLinkWrites(db, step_id, form_id, stamp), findStep(db, step_id)]);
+  // Several writes keep the step ⇔ form link consistent; the event's condition is explicit: the step is still
+  // live, so its exam_id was just set by the last of them.
+  const stillLive = sql`EXISTS (SELECT 1 FROM ${steps} WHERE ${steps.id} = ${step_id} AND ${steps.archived_at} IS NULL)`;
+  const linked = audit(c, "step.exam_linked", { type: "step", id: step_id }, { exam_id: [step.exam_id, form_id] }, stillLive);
+  const results = await db.batch([...examLinkWrites(db, step_id, form_id, stamp), linked, findStep(db, step_id)]);
   const [row] = results[results.length - 1] as StepRow[];
   return c.json(toStep(row!), 200);
 };
