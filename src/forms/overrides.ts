@@ -1,7 +1,11 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { examOverrides, forms } from "../db/schema";
+import type { Db } from "../db/types";
+import { changesBetween } from "../domain/audit";
+import { OVERRIDE_FIELDS } from "../domain/audited";
 import { notFound } from "../lib/errors";
+import { audit } from "../lib/journal";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { liveFormWithId } from "./queries";
@@ -9,21 +13,57 @@ import type * as routes from "./routes";
 
 const liveFormExists = (formId: string) => sql`EXISTS (SELECT 1 FROM ${forms} WHERE ${liveFormWithId(formId)})`;
 
+const overrideOf = (db: Db, formId: string, participantId: string) =>
+  db
+    .select()
+    .from(examOverrides)
+    .where(and(eq(examOverrides.form_id, formId), eq(examOverrides.participant_id, participantId)));
+
+/*
+ * Overrides are audited on the participant they are for (entity `participant`), so one participant's history is
+ * one query; `changes.form_id` names the form: `[null, form]` when set the first time, `[form, form]` when
+ * changed, `[form, null]` when deleted.
+ */
+
 export const putOverride: Handler<typeof routes.putOverride> = async (c) => {
   const { form_id, participant_id } = c.req.valid("param");
   const body = c.req.valid("json");
   const stamp = c.get("now").toISOString();
   const by = c.get("caller").id;
-  // The form's existence rides in the write (INSERT … SELECT … WHERE EXISTS): no read before it.
-  const stored = await c.get("db").all<typeof examOverrides.$inferSelect>(sql`
-    INSERT INTO exam_overrides (form_id, participant_id, duration_minutes, max_attempts, available_until, updated_by, updated_at)
-    SELECT ${form_id}, ${participant_id}, ${body.duration_minutes ?? null}, ${body.max_attempts ?? null},
-           ${body.available_until ?? null}, ${by}, ${stamp}
-    WHERE ${liveFormExists(form_id)}
-    ON CONFLICT (form_id, participant_id) DO UPDATE SET
-      duration_minutes = excluded.duration_minutes, max_attempts = excluded.max_attempts,
-      available_until = excluded.available_until, updated_by = excluded.updated_by, updated_at = excluded.updated_at
-    RETURNING *`);
+  const db = c.get("db");
+  // Read for the event's "before"; the form's existence still rides in the write (INSERT … SELECT … WHERE EXISTS).
+  const [before] = await overrideOf(db, form_id, participant_id);
+  const after = {
+    duration_minutes: body.duration_minutes ?? null,
+    max_attempts: body.max_attempts ?? null,
+    available_until: body.available_until ?? null,
+  };
+  const changes = { form_id: [before ? form_id : null, form_id] as [unknown, unknown], ...changesBetween(before, after, OVERRIDE_FIELDS) };
+  // Columns in the table's order (drizzle lists them so for INSERT … SELECT); the SELECT's WHERE also keeps
+  // SQLite from reading ON CONFLICT as a join.
+  const upsert = db
+    .insert(examOverrides)
+    .select(
+      sql`SELECT ${form_id}, ${participant_id}, ${after.duration_minutes}, ${after.max_attempts}, ${after.available_until}, ${by}, ${stamp}
+          WHERE ${liveFormExists(form_id)}`,
+    )
+    .onConflictDoUpdate({
+      target: [examOverrides.form_id, examOverrides.participant_id],
+      set: {
+        duration_minutes: sql`excluded.duration_minutes`,
+        max_attempts: sql`excluded.max_attempts`,
+        available_until: sql`excluded.available_until`,
+        updated_by: sql`excluded.updated_by`,
+        updated_at: sql`excluded.updated_at`,
+      },
+    })
+    .returning();
+  // Right after the upsert: a form that is not live inserts nothing, and then there is no event either.
+  const written = await batch(db, {
+    stored: upsert,
+    audited: audit(c, "participant.override_set", { type: "participant", id: participant_id }, changes),
+  });
+  const stored = written.stored;
   if (!stored[0]) throw notFound("Form", form_id);
   return c.json(stored[0], 200);
 };
@@ -52,9 +92,15 @@ export const listOverrides: Handler<typeof routes.listOverrides> = async (c) => 
 
 export const deleteOverride: Handler<typeof routes.deleteOverride> = async (c) => {
   const { form_id, participant_id } = c.req.valid("param");
-  await c
-    .get("db")
-    .delete(examOverrides)
-    .where(and(eq(examOverrides.form_id, form_id), eq(examOverrides.participant_id, participant_id)));
+  const db = c.get("db");
+  const [before] = await overrideOf(db, form_id, participant_id);
+  // Deleting what is not there answers 204 as before, and records nothing: no read-only event.
+  if (!before) return c.body(null, 204);
+  const changes = { form_id: [form_id, null] as [unknown, unknown], ...changesBetween(before, null, OVERRIDE_FIELDS) };
+  await db.batch([
+    db.delete(examOverrides).where(and(eq(examOverrides.form_id, form_id), eq(examOverrides.participant_id, participant_id))),
+    // Right after the delete: an override removed meanwhile by another call is recorded once, by that call.
+    audit(c, "participant.override_deleted", { type: "participant", id: participant_id }, changes),
+  ]);
   return c.body(null, 204);
 };

@@ -1,6 +1,10 @@
 import { eq, sql } from "drizzle-orm";
+import { batch } from "../db/batch";
 import { accommodations } from "../db/schema";
+import { changesBetween } from "../domain/audit";
+import { ACCOMMODATION_FIELDS } from "../domain/audited";
 import { actingParticipant } from "../lib/auth";
+import { audit } from "../lib/journal";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 
@@ -8,6 +12,13 @@ import type * as routes from "./routes";
  * Accommodations are read by exam start (form-submissions) in its own load batch; here they are only set,
  * read and cleared. "None set" is the zero accommodation, so reads never 404.
  */
+
+/*
+ * Audited on the participant (entity `participant`). The note's text is not recorded — it can describe a
+ * participant's circumstances and the log outlives their erasure — only whether there is one (`has_note`).
+ */
+const audited = (row: { extra_time_percent: number; extra_attempts: number; note: string | null } | undefined) =>
+  row && { extra_time_percent: row.extra_time_percent, extra_attempts: row.extra_attempts, has_note: row.note !== null };
 
 const none = (participantId: string) => ({
   participant_id: participantId,
@@ -29,9 +40,10 @@ export const putAccommodation: Handler<typeof routes.putAccommodation> = async (
     updated_by: c.get("caller").id,
     updated_at: c.get("now").toISOString(),
   };
+  const db = c.get("db");
+  const [before] = await db.select().from(accommodations).where(eq(accommodations.participant_id, participant_id));
   // PUT replaces the whole record: fields left out go back to their defaults.
-  const [stored] = await c
-    .get("db")
+  const upsert = db
     .insert(accommodations)
     .values(values)
     .onConflictDoUpdate({
@@ -45,7 +57,16 @@ export const putAccommodation: Handler<typeof routes.putAccommodation> = async (
       },
     })
     .returning();
-  return c.json(stored ?? values, 200);
+  const written = await batch(db, {
+    stored: upsert,
+    audited: audit(
+      c,
+      "participant.accommodation_set",
+      { type: "participant", id: participant_id },
+      changesBetween(audited(before), audited(values), ACCOMMODATION_FIELDS),
+    ),
+  });
+  return c.json(written.stored[0] ?? values, 200);
 };
 
 export const getAccommodation: Handler<typeof routes.getAccommodation> = async (c) => {
@@ -56,7 +77,20 @@ export const getAccommodation: Handler<typeof routes.getAccommodation> = async (
 
 export const deleteAccommodation: Handler<typeof routes.deleteAccommodation> = async (c) => {
   const { participant_id } = c.req.valid("param");
-  await c.get("db").delete(accommodations).where(eq(accommodations.participant_id, participant_id));
+  const db = c.get("db");
+  const [before] = await db.select().from(accommodations).where(eq(accommodations.participant_id, participant_id));
+  // Deleting what is not there answers 204 as before, and records nothing.
+  if (!before) return c.body(null, 204);
+  await db.batch([
+    db.delete(accommodations).where(eq(accommodations.participant_id, participant_id)),
+    // Right after the delete: one removed meanwhile by another call is recorded once, by that call.
+    audit(
+      c,
+      "participant.accommodation_deleted",
+      { type: "participant", id: participant_id },
+      changesBetween(audited(before), null, ACCOMMODATION_FIELDS),
+    ),
+  ]);
   return c.body(null, 204);
 };
 

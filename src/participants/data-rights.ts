@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { count, eq, inArray, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import {
   accommodations,
@@ -13,6 +13,7 @@ import {
 import type { Db } from "../db/types";
 import { callerKey } from "../env";
 import { sha256Hex } from "../lib/hash";
+import { audit } from "../lib/journal";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 
@@ -68,6 +69,10 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
       .orderBy(requirementRows.submission_id, requirementRows.serial_number),
     accommodation: db.select().from(accommodations).where(eq(accommodations.participant_id, participant_id)),
     overrides: db.select().from(examOverrides).where(eq(examOverrides.participant_id, participant_id)),
+    // An export is a read that is audited (who took a copy of whose data, when): its event is the one write
+    // of the read batch, unconditional — the export always answers 200, so every call is recorded, in the
+    // same round trip. Nothing exported is put in the event.
+    audited: audit(c, "participant.exported", { type: "participant", id: participant_id }, {}, sql`1`),
   });
   const rowsBySubmission = new Map<string, typeof got.rows>();
   for (const r of got.rows) rowsBySubmission.set(r.submission_id, [...(rowsBySubmission.get(r.submission_id) ?? []), r]);
@@ -90,7 +95,28 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
 export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (c) => {
   const { participant_id } = c.req.valid("param");
   const db = c.get("db");
-  // One batch, so an erase is whole or nothing; rows go before the submissions that find them.
+  // The counts held before, for the event (`{table: [count, 0]}`), read in one round trip.
+  const held = await batch(db, {
+    requirement_rows: db
+      .select({ n: count() })
+      .from(requirementRows)
+      .where(inArray(requirementRows.submission_id, submissionsOf(db, participant_id))),
+    requirement_submissions: db
+      .select({ n: count() })
+      .from(requirementSubmissions)
+      .where(eq(requirementSubmissions.participant_id, participant_id)),
+    exam_attempts: db.select({ n: count() }).from(formSubmissions).where(eq(formSubmissions.participant_id, participant_id)),
+    material_completions: db.select({ n: count() }).from(materialCompletions).where(eq(materialCompletions.participant_id, participant_id)),
+    enrollments: db.select({ n: count() }).from(enrollments).where(eq(enrollments.participant_id, participant_id)),
+    accommodations: db.select({ n: count() }).from(accommodations).where(eq(accommodations.participant_id, participant_id)),
+    exam_overrides: db.select({ n: count() }).from(examOverrides).where(eq(examOverrides.participant_id, participant_id)),
+  });
+  const changes = Object.fromEntries(
+    Object.entries(held).flatMap(([table, [row]]) => (row && row.n > 0 ? [[table, [row.n, 0] as [unknown, unknown]]] : [])),
+  );
+  // One batch, so an erase is whole or nothing; rows go before the submissions that find them. The audit log
+  // is not erased (it is append-only, and it is the record that the erasure happened): the event goes into
+  // the same batch, unconditional, as every erase answers 200.
   const gone = await batch(db, {
     requirement_rows: db
       .delete(requirementRows)
@@ -123,9 +149,14 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       .delete(examOverrides)
       .where(eq(examOverrides.participant_id, participant_id))
       .returning({ id: examOverrides.form_id }),
+    audited: audit(c, "participant.erased", { type: "participant", id: participant_id }, changes, sql`1`),
   });
   // Each statement returns one row per row it removed: the counts are those lengths.
-  const erased = Object.fromEntries(Object.entries(gone).map(([table, rows]) => [table, rows.length])) as Record<keyof typeof gone, number>;
+  const { audited: _audited, ...removed } = gone;
+  const erased = Object.fromEntries(Object.entries(removed).map(([table, rows]) => [table, rows.length])) as Record<
+    keyof typeof removed,
+    number
+  >;
   const erasedAt = c.get("now").toISOString();
   // The decision is logged (who, when, how much) without the participant's id: a digest lets an operator
   // confirm that a given participant was erased without the log keeping who they were.
