@@ -145,6 +145,13 @@ export async function deliverBatch(messages: MessageBatch<unknown>, env: Binding
   );
 }
 
+/**
+ * wrangler.toml's every-minute cron: the webhook outbox sweep alone, so an event whose enqueue failed waits at
+ * most about two minutes. (Not exported from src/index.ts: workerd takes every export of the main module for a
+ * handler.)
+ */
+export const SWEEP_CRON = "* * * * *";
+
 /** Outbox rows still unsent a minute after they were written: their request's enqueue failed or never ran. */
 export const SWEEP_AFTER_MS = 60_000;
 export const SWEEP_LIMIT = 100;
