@@ -970,6 +970,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who changed what, when: the append-only audit log, oldest first (keyset-paginated)
+         * @description **Roles:** manager.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live webhooks, oldest first (never their secrets)
+         * @description **Roles:** manager.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to events; the answer carries the signing secret, shown only here
+         * @description **Roles:** manager.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop sending events to a webhook; its deliveries stay readable
+         * @description **Roles:** manager.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's deliveries, newest first: status, attempts, the receiver's last answer, the next retry
+         * @description **Roles:** manager.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -988,7 +1072,7 @@ export interface components {
              * @example course_not_found
              * @enum {string}
              */
-            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "unauthorized" | "forbidden" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "no_exam" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
+            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "forbidden" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "no_exam" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
             errors?: {
                 path: string;
                 message: string;
@@ -2010,6 +2094,98 @@ export interface components {
             extra_attempts: number;
             /** @description For managers only; never shown to the participant */
             note?: string | null;
+        };
+        AuditEvent: {
+            id: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            at: string;
+            actor_id: string;
+            /** @enum {string} */
+            actor_role: "manager" | "participant";
+            /** @enum {string} */
+            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased";
+            /** @enum {string} */
+            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant";
+            entity_id: string;
+            /** @description The request that made the change, as in its `x-request-id` header */
+            request_id: string;
+            /**
+             * @description `{field: [before, after]}` for the fields that changed (created: before null; deleted: after null). Never exam answers, questions or options, file contents or notes.
+             * @example {
+             *       "name": [
+             *         "Old name",
+             *         "New name"
+             *       ]
+             *     }
+             */
+            changes: {
+                [key: string]: unknown[];
+            };
+        };
+        CreatedWebhook: components["schemas"]["Webhook"] & {
+            /**
+             * @description The signing secret (whsec_ + base64 of 32 bytes). Shown only in this response: store it now.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7Ts5RcXKwYE=
+             */
+            secret: string;
+        };
+        /** @enum {string} */
+        WebhookEventType: "enrollment.created" | "submission.submitted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "requirement_submission.submitted" | "requirement_submission.approved" | "course.completed";
+        Webhook: {
+            /** @example 507f1f77bcf86cd799439011 */
+            id: string;
+            /** @example https://hooks.example.org/lms */
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            created_at: string;
+        };
+        CreateWebhook: {
+            /**
+             * Format: uri
+             * @description https:// (http://localhost only in local dev)
+             * @example https://hooks.example.org/lms
+             */
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            description?: string | null;
+        };
+        WebhookDelivery: {
+            /** @example 507f1f77bcf86cd799439011 */
+            id: string;
+            /**
+             * @description The event's id, sent as the webhook-id header
+             * @example 507f1f77bcf86cd799439011
+             */
+            event_id: string;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            attempts: number;
+            last_response_code: number | null;
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            next_retry_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            updated_at: string;
         };
     };
     responses: never;
@@ -10930,6 +11106,581 @@ export interface operations {
             };
             /** @description Role or ownership forbids this */
             403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked) */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database overloaded or token keys unavailable; retry */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events about this kind of thing */
+                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant";
+                /** @description Only events about this thing (a course, step, material, form, table or participant id) */
+                entity_id?: string;
+                /** @description Only events by this caller (the token's `sub`) */
+                actor_id?: string;
+                /** @description Only events of this action */
+                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased";
+                /** @description Only events at or after this time (ISO 8601, UTC) */
+                since?: string;
+                /** @description Page size (default 50, max 200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Audit events */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEvent"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role or ownership forbids this */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked) */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database overloaded or token keys unavailable; retry */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, max 200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Webhooks */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role or ownership forbids this */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked) */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database overloaded or token keys unavailable; retry */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhook"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role or ownership forbids this */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not of an accepted content type */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked) */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database overloaded or token keys unavailable; retry */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role or ownership forbids this */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests from this caller (or address) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked) */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Database overloaded or token keys unavailable; retry */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, max 200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role or ownership forbids this */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
                     "x-request-id": components["headers"]["RequestId"];

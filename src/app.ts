@@ -22,6 +22,7 @@ import { formsRouter } from "./forms";
 import { requirementTablesRouter } from "./requirement-tables";
 import { formSubmissionsRouter } from "./form-submissions";
 import { participantsRouter } from "./participants";
+import { auditRouter } from "./audit";
 import { webhooksRouter } from "./webhooks";
 
 const MAX_JSON_BODY = 1024 * 1024;
@@ -208,6 +209,7 @@ export function createApp() {
   app.route("/", requirementTablesRouter);
   app.route("/", formSubmissionsRouter);
   app.route("/", participantsRouter);
+  app.route("/", auditRouter);
   app.route("/", webhooksRouter);
 
   app.notFound((c) => errorResponse(c, new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`)));

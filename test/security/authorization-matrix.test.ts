@@ -545,6 +545,13 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
+  /* ---------------- audit log ---------------- */
+  "GET /audit-events": {
+    req: ({ w }) => ({ path: q("/audit-events", { entity_type: "course", entity_id: w.course.id }) }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
 };
 
 /** Participant actions: the only non-GET routes a participant may call. Everything else that writes is manager-only. */

@@ -1,0 +1,36 @@
+import { z } from "@hono/zod-openapi";
+import { AUDIT_ACTIONS, AUDIT_ENTITY_TYPES, ROLES } from "../domain/vocabulary";
+import { fields } from "../lib/openapi";
+import { pageQuery } from "../lib/pagination";
+
+export const AuditQuery = z.object({
+  entity_type: z.enum(AUDIT_ENTITY_TYPES).optional().openapi({ description: "Only events about this kind of thing" }),
+  entity_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "Only events about this thing (a course, step, material, form, table or participant id)" }),
+  actor_id: z.string().min(1).max(200).optional().openapi({ description: "Only events by this caller (the token's `sub`)" }),
+  action: z.enum(AUDIT_ACTIONS).optional().openapi({ description: "Only events of this action" }),
+  since: fields.utcTime().optional().openapi({ description: "Only events at or after this time (ISO 8601, UTC)" }),
+  ...pageQuery,
+});
+
+export const AuditEventSchema = z
+  .object({
+    id: z.string(),
+    at: fields.timestamp(),
+    actor_id: z.string(),
+    actor_role: z.enum(ROLES),
+    action: z.enum(AUDIT_ACTIONS),
+    entity_type: z.enum(AUDIT_ENTITY_TYPES),
+    entity_id: z.string(),
+    request_id: z.string().openapi({ description: "The request that made the change, as in its `x-request-id` header" }),
+    changes: z.record(z.string(), z.array(z.unknown()).length(2)).openapi({
+      description:
+        "`{field: [before, after]}` for the fields that changed (created: before null; deleted: after null). Never exam answers, questions or options, file contents or notes.",
+      example: { name: ["Old name", "New name"] },
+    }),
+  })
+  .openapi("AuditEvent");
