@@ -218,6 +218,9 @@ describe("requirement tracking: the spec's flow", () => {
         total_rows: 2,
         approved_rows: 0,
         submitted_at: iso(T3),
+        // Nobody has claimed it for review.
+        claimed_by: null,
+        claim_expires_at: null,
       },
     ]);
 

@@ -8,12 +8,12 @@ import { isGated } from "../domain/progress";
 import type { SQL } from "drizzle-orm";
 import type { AppContext } from "../env";
 import { participantFor } from "../lib/auth";
-import { enrollWrite, oneCourse, progressQuery } from "../progress";
+import { enrollWrite, enrolmentEvent, oneCourse, progressQuery } from "../progress";
 import { batch } from "../db/batch";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit } from "../lib/journal";
+import { audit, emitter } from "../lib/journal";
 import { flag, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {
@@ -286,7 +286,12 @@ async function enroll(c: AppContext, participantId: string, courseExpr: SQL, mis
   const db = c.get("db");
   const now = c.get("now");
   const query = progressQuery(db, participantId, courseExpr, examClock(c));
-  const [, ...rows] = await db.batch([enrollWrite(db, participantId, courseExpr, newId(now), now.toISOString()), ...query.statements]);
+  const enrolmentId = newId(now);
+  const [, , ...rows] = await db.batch([
+    enrollWrite(db, participantId, courseExpr, enrolmentId, now.toISOString()),
+    enrolmentEvent(emitter(c), enrolmentId),
+    ...query.statements,
+  ]);
   const progress = (await query.finish(rows)).first();
   if (!progress?.enrolled) throw missing();
   return {

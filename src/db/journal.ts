@@ -9,7 +9,7 @@
  * write it records, or pass an explicit condition. An audit insert after its write passes the condition on, so
  * an event insert may follow it; an event insert that found no subscriber inserts nothing, so it goes last.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { is, SQL, sql } from "drizzle-orm";
 import type { Changes } from "../domain/audit";
 import type { AuditAction, AuditEntityType, Role, WebhookEventType } from "../domain/vocabulary";
 import { auditEvents, webhookEvents } from "./schema";
@@ -40,7 +40,8 @@ export function auditInsert(db: Db, e: AuditRecord, when: SQL = LAST_WRITE_LANDE
     );
 }
 
-export type EventRecord = { id: string; type: WebhookEventType; data: Record<string, unknown>; created_at: string };
+/** `data` may be SQL (a `json_object(…)`) when part of it is only known in the database, e.g. the course a default enrolment chose. */
+export type EventRecord = { id: string; type: WebhookEventType; data: Record<string, unknown> | SQL; created_at: string };
 
 /**
  * An outbox row, written only when some live webhook subscribes to its type: an event nobody listens to costs
@@ -48,7 +49,7 @@ export type EventRecord = { id: string; type: WebhookEventType; data: Record<str
  */
 export function eventInsert(db: Db, e: EventRecord, when: SQL = LAST_WRITE_LANDED) {
   return db.insert(webhookEvents).select(
-    sql`SELECT ${e.id}, ${e.type}, ${JSON.stringify(e.data)}, ${e.created_at}, NULL
+    sql`SELECT ${e.id}, ${e.type}, ${is(e.data, SQL) ? sql`json(${e.data})` : JSON.stringify(e.data)}, ${e.created_at}, NULL
           WHERE ${when}
             AND EXISTS (SELECT 1 FROM webhooks w WHERE w.deleted_at IS NULL
                           AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE json_each.value = ${e.type}))`,

@@ -35,6 +35,9 @@ import { courseOfStep, milestoneWrites, progressQuery, stepRefusal } from "../pr
 import { examClock } from "../lib/clock";
 import { progressError } from "../lib/progress-errors";
 import { findStepWithExam } from "../steps/queries";
+import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../lib/claims";
+import { audit, emit, emitter } from "../lib/journal";
+import { changesBetween } from "../domain/audit";
 import {
   closeExpiredNow,
   expiredOpenAttempts,
@@ -253,13 +256,31 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
   const late = timing(received, new Date(row.deadline_at!), grace(c)) === "late";
   const mcq = scoreMcq(row.questions_snapshot ?? [], body.mcq_answers);
   const scores = attemptScores(row.questions_snapshot ?? [], body, {}, mcq);
-  // Conditional on the attempt still being open and in time: of many parallel submits exactly one is scored.
-  const [done] = await c
-    .get("db")
-    .update(formSubmissions)
-    .set({ answers: body, mcq_score: mcq, ...scores, submission_status: "Submitted", submitted_at: received.toISOString(), is_late: late })
-    .where(stillAnswerable(submission_id, received, grace(c)))
-    .returning();
+  // Conditional on the attempt still being open and in time: of many parallel submits exactly one is scored
+  // (and announced: the event is written only if this UPDATE landed).
+  const db = c.get("db");
+  const written = await batch(db, {
+    done: db
+      .update(formSubmissions)
+      .set({
+        answers: body,
+        mcq_score: mcq,
+        ...scores,
+        submission_status: "Submitted",
+        submitted_at: received.toISOString(),
+        is_late: late,
+      })
+      .where(stillAnswerable(submission_id, received, grace(c)))
+      .returning(),
+    event: emit(c, "submission.submitted", {
+      ...submissionRef(row),
+      mcq_score: mcq,
+      total_score: scores.total_score,
+      submitted_at: received.toISOString(),
+      is_late: late,
+    }),
+  });
+  const [done] = written.done;
   if (!done) return answerRefusal(c, row, received);
   return c.json(
     {
@@ -276,6 +297,35 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
 };
 
 /* ------------------------------------------------- review ------------------------------------------------- */
+
+/** What a webhook event says about a submission: ids only, never answers. */
+const submissionRef = (s: SubmissionRow) => ({
+  submission_id: s.id,
+  participant_id: s.participant_id,
+  form_id: s.form_id,
+  step_id: s.step_id,
+  course_id: s.course_id,
+  attempt_number: s.attempt_number,
+});
+
+/** The reviewable fields an audit event records of a decision (grades are marks, not answers). */
+const REVIEW_FIELDS = [
+  "submission_status",
+  "theory_grades",
+  "mcq_score",
+  "theory_score",
+  "total_score",
+  "feedback",
+  "retake_reason",
+] as const satisfies readonly (keyof SubmissionRow)[];
+
+const reviewChanges = (before: SubmissionRow, after: Partial<SubmissionRow>) =>
+  changesBetween<SubmissionRow>(before, { ...before, ...after }, REVIEW_FIELDS);
+
+/** Why a decision's conditional UPDATE matched nothing: a claim taken meanwhile, or a decision made meanwhile. */
+async function decisionMissed(c: AppContext, submissionId: string): Promise<never> {
+  throw (await claimTakenMeanwhile(c, formSubmissions, submissionId)) ?? conflict("not_reviewable", "The submission was decided meanwhile");
+}
 
 const pastTense: Record<ReviewAction, string> = {
   grade: "graded",
@@ -307,6 +357,7 @@ async function reviewable(
   }
   const status = named.submission.submission_status;
   if (!canReview(status, action)) throw conflict("not_reviewable", `A submission that is ${status} cannot be ${pastTense[action]}`);
+  assertClaimAllows(c, named.submission);
   return named;
 }
 
@@ -314,9 +365,19 @@ async function reviewable(
 const gradesUnchanged = (read: Record<string, number> | null) =>
   sql`json(COALESCE(${formSubmissions.theory_grades}, '{}')) = json(${JSON.stringify(read ?? {})})`;
 
-/** The conditional a decision's UPDATE carries: it only lands on a submission still in a state it may leave. */
-const decided = (id: string, action: ReviewAction) =>
-  and(eq(formSubmissions.id, id), inArray(formSubmissions.submission_status, [...reviewTransition(action).from]));
+/**
+ * The conditional a decision's UPDATE carries: it only lands on a submission still in a state it may leave and
+ * not claimed by another manager.
+ */
+const decided = (c: AppContext, id: string, action: ReviewAction) =>
+  and(
+    eq(formSubmissions.id, id),
+    inArray(formSubmissions.submission_status, [...reviewTransition(action).from]),
+    claimAllows(formSubmissions, c.get("caller").id, c.get("now")),
+  );
+
+/** A decision ends the review: the claim goes with it. */
+const unclaimed = { claimed_by: null, claim_expires_at: null };
 
 export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
@@ -329,21 +390,33 @@ export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c)
   const grades = { ...(s.theory_grades ?? {}) };
   for (const g of body.theory_grades) grades[g.question_id] = g.marks_awarded;
   const db = c.get("db");
+  const set = {
+    theory_grades: grades,
+    ...attemptScores(questions, s.answers as Partial<Answers> | null, grades, s.mcq_score),
+    feedback: body.feedback,
+    submission_status: reviewTransition("grade").to,
+    reviewed_by: c.get("caller").id,
+    reviewed_at: c.get("now").toISOString(),
+  };
   // Written only over the grades this request read: two managers grading at once never lose each other's
-  // marks (the later one gets a 409 and retries on fresh data).
-  const [row] = await db
-    .update(formSubmissions)
-    .set({
-      theory_grades: grades,
-      ...attemptScores(questions, s.answers as Partial<Answers> | null, grades, s.mcq_score),
-      feedback: body.feedback,
-      submission_status: reviewTransition("grade").to,
-      reviewed_by: c.get("caller").id,
-      reviewed_at: c.get("now").toISOString(),
-    })
-    .where(and(decided(submission_id, "grade"), gradesUnchanged(s.theory_grades)))
-    .returning();
-  if (!row) throw conflict("not_reviewable", "The submission was decided meanwhile");
+  // marks (the later one gets a 409 and retries on fresh data). The grading keeps the grader's claim: approving
+  // comes next. Audit and event are written only if the UPDATE landed.
+  const written = await batch(db, {
+    row: db
+      .update(formSubmissions)
+      .set(set)
+      .where(and(decided(c, submission_id, "grade"), gradesUnchanged(s.theory_grades)))
+      .returning(),
+    audit: audit(c, "submission.graded", { type: "form_submission", id: submission_id }, reviewChanges(s, set)),
+    event: emit(c, "submission.graded", {
+      ...submissionRef(s),
+      theory_score: set.theory_score,
+      total_score: set.total_score,
+      submission_status: set.submission_status,
+    }),
+  });
+  const [row] = written.row;
+  if (!row) return decisionMissed(c, submission_id);
   return c.json(toDetail({ ...named, submission: row }, c.get("caller")), 200);
 };
 
@@ -380,22 +453,26 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
     newId: () => newId(c.get("now")),
     guard: mine,
     enrolNext: body.unlock_next_course === true,
+    emit: emitter(c),
   });
   const scores = attemptScores(questions, s.answers as Partial<Answers> | null, grades, s.mcq_score);
   const nextCourse = milestone.nextCourseId;
+  const set = {
+    submission_status: "Approved" as const,
+    feedback: body.feedback ?? s.feedback,
+    ...scores,
+    reviewed_by: caller.id,
+    reviewed_at: stamp,
+  };
   const written = await batch(db, {
     decision: db
       .update(formSubmissions)
-      .set({
-        submission_status: "Approved",
-        feedback: body.feedback ?? s.feedback,
-        ...scores,
-        reviewed_by: caller.id,
-        reviewed_at: stamp,
-      })
+      .set({ ...set, ...unclaimed })
       // The scores written are those of the grades read: a grade landing meanwhile makes this a 409.
-      .where(and(decided(submission_id, "approve"), gradesUnchanged(s.theory_grades)))
+      .where(and(decided(c, submission_id, "approve"), gradesUnchanged(s.theory_grades)))
       .returning({ id: formSubmissions.id }),
+    audit: audit(c, "submission.approved", { type: "form_submission", id: submission_id }, reviewChanges(s, set), mine),
+    event: emit(c, "submission.approved", { ...submissionRef(s), submission_status: "Approved", total_score: scores.total_score }, mine),
     milestone: milestone.writes,
     // Read back in the same batch whether the participant is (now) enrolled in the next course: an inactive or
     // archived next course enrols nobody, and the answer must not claim otherwise.
@@ -406,7 +483,7 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
         .from(enrollments)
         .where(and(eq(enrollments.participant_id, s.participant_id), eq(enrollments.course_id, nextCourse))),
   });
-  if (written.decision.length === 0) throw conflict("not_reviewable", "The submission was decided meanwhile");
+  if (written.decision.length === 0) return decisionMissed(c, submission_id);
   const enrolledNext = written.nextEnrolment?.length ? nextCourse : null;
   const { next_step_unlocked, next_step_id } = outcome;
   return c.json(
@@ -421,6 +498,8 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   );
 };
 
+const decisionEvents = { reject: "submission.rejected", request_retake: "submission.retake_requested" } as const;
+
 async function simpleDecision(
   c: AppContext,
   submissionId: string,
@@ -428,15 +507,20 @@ async function simpleDecision(
   action: "reject" | "request_retake",
   set: { feedback?: string | null; retake_reason?: string | null },
 ) {
-  await loadForReview(c, submissionId, action, managerId);
+  const named = await loadForReview(c, submissionId, action, managerId);
   const db = c.get("db");
   const to = reviewTransition(action).to;
-  const [row] = await db
-    .update(formSubmissions)
-    .set({ ...set, submission_status: to, reviewed_by: c.get("caller").id, reviewed_at: c.get("now").toISOString() })
-    .where(decided(submissionId, action))
-    .returning({ id: formSubmissions.id });
-  if (!row) throw conflict("not_reviewable", "The submission was decided meanwhile");
+  const change = { ...set, submission_status: to, reviewed_by: c.get("caller").id, reviewed_at: c.get("now").toISOString() };
+  const written = await batch(db, {
+    row: db
+      .update(formSubmissions)
+      .set({ ...change, ...unclaimed })
+      .where(decided(c, submissionId, action))
+      .returning({ id: formSubmissions.id }),
+    audit: audit(c, decisionEvents[action], { type: "form_submission", id: submissionId }, reviewChanges(named.submission, change)),
+    event: emit(c, decisionEvents[action], { ...submissionRef(named.submission), submission_status: to }),
+  });
+  if (written.row.length === 0) return decisionMissed(c, submissionId);
   return { submission_id: submissionId, submission_status: to };
 }
 
@@ -469,17 +553,28 @@ async function listClosingExpired(c: AppContext, scope: SQL | undefined, list: (
 }
 
 export const listPending: Handler<typeof routes.listPending> = async (c) => {
-  const { step_id, course_id, limit: requested, cursor } = c.req.valid("query");
+  const { step_id, course_id, claimed, limit: requested, cursor } = c.req.valid("query");
   const limit = limitOf(requested);
   const after = decodeCursor(cursor, ["string", "string"]);
+  const now = c.get("now");
   const scope = and(
     step_id ? eq(formSubmissions.step_id, step_id) : undefined,
     course_id ? eq(formSubmissions.course_id, course_id) : undefined,
   );
   // Written as a literal so SQLite can use the partial "pending" indexes (a bound list could not prove it).
-  const pending = and(scope, sql`${formSubmissions.submission_status} IN ('Submitted', 'UnderReview')`);
+  const pending = and(
+    scope,
+    sql`${formSubmissions.submission_status} IN ('Submitted', 'UnderReview')`,
+    claimFilter(formSubmissions, claimed, c.get("caller").id, now),
+  );
   const rows = await listClosingExpired(c, scope, () => submissionPage(c.get("db"), pending, "submitted_at", after, limit));
-  return c.json(page(c, rows, limit, (r) => [r.submission.submitted_at, r.submission.id]).map(toSummary), 200);
+  return c.json(
+    page(c, rows, limit, (r) => [r.submission.submitted_at, r.submission.id]).map((r) => ({
+      ...toSummary(r),
+      ...claimView(r.submission, now),
+    })),
+    200,
+  );
 };
 
 export const listForParticipant: Handler<typeof routes.listForParticipant> = async (c) => {
@@ -506,4 +601,25 @@ export const getSubmission: Handler<typeof routes.getSubmission> = async (c) => 
     if (closed) named = { ...named, submission: closed };
   }
   return c.json(toDetail(named, caller), 200);
+};
+
+/* ------------------------------------------------- claims ------------------------------------------------- */
+
+const pendingReview = sql`${formSubmissions.submission_status} IN ('Submitted', 'UnderReview')`;
+
+export const claimSubmission: Handler<typeof routes.claimSubmission> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const claim = await takeClaim(c, formSubmissions, submission_id, pendingReview, () =>
+    conflict("not_reviewable", "Only a submitted submission awaiting review can be claimed"),
+  );
+  return c.json(claim, 200);
+};
+
+export const releaseSubmissionClaim: Handler<typeof routes.releaseSubmissionClaim> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  await releaseClaim(c, formSubmissions, submission_id, c.req.valid("query").force === "true", {
+    action: "submission.claim_forced",
+    type: "form_submission",
+  });
+  return c.body(null, 204);
 };

@@ -13,4 +13,6 @@ export const formSubmissionsRouter = createRouter()
   .openapi(routes.gradeSubmission, handlers.gradeSubmission)
   .openapi(routes.approveSubmission, handlers.approveSubmission)
   .openapi(routes.rejectSubmission, handlers.rejectSubmission)
-  .openapi(routes.requestRetake, handlers.requestRetake);
+  .openapi(routes.requestRetake, handlers.requestRetake)
+  .openapi(routes.claimSubmission, handlers.claimSubmission)
+  .openapi(routes.releaseSubmissionClaim, handlers.releaseSubmissionClaim);

@@ -1,5 +1,6 @@
 import { expensive, forEveryone, forManagers, forManagersIdempotent, forParticipants, forParticipantsIdempotent } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
+import { ClaimSchema, ReleaseQuery } from "../lib/claims";
 import { errors, jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
 import { StepParams } from "../steps/schemas";
 import {
@@ -12,6 +13,7 @@ import {
   PageQuery,
   ParticipantParams,
   PendingQuery,
+  PendingSubmissionSchema,
   RejectSchema,
   RetakeSchema,
   ReviewResultSchema,
@@ -74,7 +76,7 @@ export const listPending = createRoute({
   security,
   summary: "Submissions awaiting review, oldest first",
   request: { query: PendingQuery },
-  responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Pending submissions"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(z.array(PendingSubmissionSchema), "Pending submissions"), ...errors(400, 401, 403) },
 });
 
 export const listForParticipant = createRoute({
@@ -147,4 +149,28 @@ export const requestRetake = createRoute({
   summary: "Request a retake: grants one more attempt, even past max_attempts",
   request: { params: SubmissionParams, query: managerQuery, body: optionalBody(RetakeSchema) },
   responses: { 200: jsonResponse(ReviewResultSchema, "Retake requested"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const claimSubmission = createRoute({
+  operationId: "claimSubmission",
+  ...forManagers,
+  method: "post",
+  path: "/form-submissions/{submission_id}/claim",
+  tags: review,
+  security,
+  summary: "Claim a pending submission for review (a 15-minute lease; the claimant calling again renews it)",
+  request: { params: SubmissionParams },
+  responses: { 200: jsonResponse(ClaimSchema, "Claimed (or renewed)"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const releaseSubmissionClaim = createRoute({
+  operationId: "releaseSubmissionClaim",
+  ...forManagers,
+  method: "delete",
+  path: "/form-submissions/{submission_id}/claim",
+  tags: review,
+  security,
+  summary: "Release a review claim (another manager's only with ?force=true, which is audited)",
+  request: { params: SubmissionParams, query: ReleaseQuery },
+  responses: { 204: { description: "Released (or nothing was claimed)" }, ...errors(400, 401, 403, 404, 409) },
 });

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { QUESTION_TYPES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
+import { claimedQuery, claimFields } from "../lib/claims";
 import { QuestionSchema } from "../forms/schemas";
 import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
 
@@ -100,6 +101,8 @@ export const SubmissionSummarySchema = z
   })
   .openapi("SubmissionSummary");
 
+export const PendingSubmissionSchema = SubmissionSummarySchema.extend(claimFields).openapi("PendingSubmission");
+
 export const SubmissionDetailSchema = SubmissionSummarySchema.omit({ form_name: true, course_name: true })
   .extend({
     auto_submitted: z.boolean(),
@@ -166,6 +169,7 @@ export const SubmissionParams = z.object({ submission_id: objectId("submission_i
 export const PendingQuery = z.object({
   step_id: objectId("step_id").optional(),
   course_id: objectId("course_id").optional(),
+  ...claimedQuery,
   ...pageQuery,
 });
 export const PageQuery = z.object(pageQuery);

@@ -33,12 +33,16 @@ export function audit(c: AppContext, action: AuditAction, entity: { type: AuditE
 }
 
 /** A webhook event for the outbox; its id is published after the response. `data` holds ids and decisions only. */
-export function emit(c: AppContext, type: WebhookEventType, data: Record<string, unknown>, when?: SQL) {
+export function emit(c: AppContext, type: WebhookEventType, data: Record<string, unknown> | SQL, when?: SQL) {
   const now = c.get("now");
   const id = newId(now);
   c.set("events", [...(c.get("events") ?? []), id]);
   return eventInsert(c.get("db"), { id, type, data, created_at: now.toISOString() }, when);
 }
+
+/** `emit` bound to a request, for code that takes an emitter (progress milestones). */
+export const emitter = (c: AppContext) => (type: WebhookEventType, data: Record<string, unknown> | SQL, when?: SQL) =>
+  emit(c, type, data, when);
 
 /** Sends outbox events to the Queue and stamps them sent; ids of rows never written (their change did not land) match nothing. */
 export async function publish(env: Bindings, db: Db, ids: string[], now: Date) {

@@ -10,7 +10,7 @@ import { examClock } from "../lib/clock";
 import { progressError } from "../lib/progress-errors";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit } from "../lib/journal";
+import { audit, emitter } from "../lib/journal";
 import { origin, type Handler } from "../lib/openapi";
 import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
 import type * as routes from "./routes";
@@ -181,7 +181,7 @@ export const completeMaterial: Handler<typeof routes.completeMaterial> = async (
     throw new ApiError(409, "requires_approval", "A requirement table is complete when a manager approves your submission");
   const stamp = c.get("now").toISOString();
   const after = progress.after({ completedMaterials: [material_id] }).get(before.course.id);
-  const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")) });
+  const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")), emit: emitter(c) });
   await db.batch([
     db
       .insert(materialCompletions)

@@ -8,7 +8,14 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { courses, enrollments, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { completesCourse } from "../domain/progress";
+import type { WebhookEventType } from "../domain/vocabulary";
 import type { CourseProgress } from "./derive";
+
+/**
+ * Writes a webhook event into the outbox in the caller's batch (lib/journal.ts `emit`), conditional on `when`
+ * (default: the statement just before it changed a row). Passed in, so this read model stays free of features.
+ */
+export type Emit = (type: WebhookEventType, data: Record<string, unknown> | SQL, when?: SQL) => BatchItem<"sqlite">;
 
 /**
  * Enrols a participant in the course `courseExpr` names, at its `default_step_id` or else its first step.
@@ -37,6 +44,19 @@ export function enrollWrite(db: Db, participantId: string, courseExpr: SQL, id: 
     .onConflictDoNothing({ target: [enrollments.participant_id, enrollments.course_id] });
 }
 
+/**
+ * `enrollment.created` for the enrolment `id` an `enrollWrite` just tried: written only if that row exists — an
+ * existing enrolment (ON CONFLICT DO NOTHING) or an inactive course inserts nothing and announces nothing.
+ */
+export function enrolmentEvent(emit: Emit, id: string) {
+  return emit(
+    "enrollment.created",
+    sql`(SELECT json_object('enrollment_id', e.id, 'participant_id', e.participant_id, 'course_id', e.course_id, 'enrolled_at', e.enrolled_at)
+         FROM ${enrollments} e WHERE e.id = ${id})`,
+    sql`EXISTS (SELECT 1 FROM ${enrollments} e WHERE e.id = ${id})`,
+  );
+}
+
 export type Milestone = {
   writes: BatchItem<"sqlite">[];
   /** This write completes the course (its last step, and no milestone was stamped yet). */
@@ -55,7 +75,7 @@ export function milestoneWrites(
   db: Db,
   participantId: string,
   after: CourseProgress | undefined,
-  options: { stamp: string; newId: () => string; guard?: SQL; enrolNext?: boolean },
+  options: { stamp: string; newId: () => string; guard?: SQL; enrolNext?: boolean; emit: Emit },
 ): Milestone {
   if (!after?.enrolled) return { writes: [], completes: false, nextCourseId: null };
   const guard = options.guard ?? sql`1`;
@@ -74,8 +94,13 @@ export function milestoneWrites(
             guard,
           ),
         ),
+      // Announced only when this UPDATE stamped it: a course is completed once.
+      options.emit("course.completed", { participant_id: participantId, course_id: after.course.id, completed_at: options.stamp }),
     );
   const next = completes || options.enrolNext ? after.course.next_course_id : null;
-  if (next) writes.push(enrollWrite(db, participantId, sql`(SELECT ${next} WHERE ${guard})`, options.newId(), options.stamp));
+  if (next) {
+    const id = options.newId();
+    writes.push(enrollWrite(db, participantId, sql`(SELECT ${next} WHERE ${guard})`, id, options.stamp), enrolmentEvent(options.emit, id));
+  }
   return { writes, completes, nextCourseId: next };
 }

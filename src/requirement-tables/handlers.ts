@@ -4,7 +4,7 @@ import type { Db } from "../db/types";
 import { batch } from "../db/batch";
 import { changesBetween } from "../domain/audit";
 import { patched, TABLE_FIELDS } from "../domain/audited";
-import { audit } from "../lib/journal";
+import { audit, emitter } from "../lib/journal";
 import type { AppContext } from "../env";
 import { examClock } from "../lib/clock";
 import { coursesShowingTable, milestoneWrites, progressQuery } from "../progress";
@@ -249,7 +249,11 @@ async function milestonesOfEdit(c: AppContext, tableId: string, serials: number[
       .forParticipant(sub.participant_id)
       .after({ approvedTables: [tableId] })
       .all()
-      .flatMap((p) => milestoneWrites(db, sub.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow }).writes);
+      .flatMap(
+        (p) =>
+          milestoneWrites(db, sub.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow, emit: emitter(c) })
+            .writes,
+      );
   });
 }
 

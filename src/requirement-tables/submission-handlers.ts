@@ -25,9 +25,25 @@ import {
   type SubmissionWithTable,
 } from "./submission-queries";
 import type * as routes from "./submission-routes";
+import { audit, emit, emitter } from "../lib/journal";
+import {
+  assertClaimAllows,
+  claimableRequirementSubmissions as claimable,
+  claimAllows,
+  claimFilter,
+  claimTakenMeanwhile,
+  claimView,
+  releaseClaim,
+  takeClaim,
+} from "../lib/claims";
+import { batch } from "../db/batch";
 import { coursesShowingTable, milestoneWrites, progressQuery, type ProgressSet } from "../progress";
 import { examClock } from "../lib/clock";
 import { visibleTo } from "./handlers";
+
+/** No other manager holds a live claim on the submission, as a condition inside a row write. */
+const unclaimedByOthers = (c: AppContext, submissionId: string) =>
+  sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId} AND ${claimAllows(claimable, c.get("caller").id, c.get("now"))})`;
 
 /** The submission is (still) submitted for review, as a condition inside a write. */
 const submittedNow = (submissionId: string) =>
@@ -90,6 +106,8 @@ export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
           created_at: sql<string>`${now.toISOString()}`.as("created_at"),
           submitted_at: sql<string | null>`NULL`.as("submitted_at"),
           approved_at: sql<string | null>`NULL`.as("approved_at"),
+          claimed_by: sql<string | null>`NULL`.as("claimed_by"),
+          claim_expires_at: sql<string | null>`NULL`.as("claim_expires_at"),
         })
         .from(requirementTables)
         .where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at), visible)),
@@ -167,16 +185,27 @@ export const submitTable: Handler<typeof routes.submitTable> = async (c) => {
     );
   if (submission.approved_at) throw conflict("already_approved", "This table is already approved");
   const stamp = c.get("now").toISOString();
-  await c.get("db").update(requirementSubmissions).set({ submitted_at: stamp }).where(eq(requirementSubmissions.id, submission_id));
+  const db = c.get("db");
+  await batch(db, {
+    submitted: db.update(requirementSubmissions).set({ submitted_at: stamp }).where(eq(requirementSubmissions.id, submission_id)),
+    event: emit(c, "requirement_submission.submitted", {
+      submission_id,
+      participant_id: submission.participant_id,
+      requirement_table_id: submission.requirement_table_id,
+      submitted_at: stamp,
+    }),
+  });
   return c.json({ message: "Submitted for review", submitted_at: stamp }, 200);
 };
 
 export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => {
-  const { step_id, limit: requested, cursor } = c.req.valid("query");
+  const { step_id, claimed, limit: requested, cursor } = c.req.valid("query");
   const limit = limitOf(requested);
-  const rows = await pendingSubmissions(c.get("db"), step_id, decodeCursor(cursor, ["string", "string"]), limit);
+  const now = c.get("now");
+  const claim = claimFilter(claimable, claimed, c.get("caller").id, now);
+  const rows = await pendingSubmissions(c.get("db"), step_id, claim, decodeCursor(cursor, ["string", "string"]), limit);
   return c.json(
-    page(c, rows, limit, (r) => [r.submitted_at, r.submission_id]),
+    page(c, rows, limit, (r) => [r.submitted_at, r.submission_id]).map((r) => ({ ...r, ...claimView(r, now) })),
     200,
   );
 };
@@ -202,6 +231,7 @@ async function loadForReview(c: AppContext, submissionId: string, managerId: str
     ...query.statements,
   ]);
   if (!submission) throw notFound("Submission", submissionId);
+  assertClaimAllows(c, submission);
   return { db, submission, rows: rows as StoredRow[], progress: await query.finish(own, submission.participant_id) };
 }
 
@@ -213,12 +243,31 @@ function milestonesOnApproval(c: AppContext, progress: ProgressSet, submission: 
   if (!approves || submission.approved_at) return [];
   const after = progress.after({ approvedTables: [submission.requirement_table_id] });
   const approvedNow = sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submission.id} AND ${requirementSubmissions.approved_at} IS NOT NULL)`;
-  return after
-    .all()
-    .flatMap(
+  // The table's approval is announced once: by the batch whose restamp set approved_at (to this stamp).
+  const stampedNow = sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submission.id} AND ${requirementSubmissions.approved_at} = ${stamp})`;
+  const approvedEvent = emit(
+    c,
+    "requirement_submission.approved",
+    {
+      submission_id: submission.id,
+      participant_id: submission.participant_id,
+      requirement_table_id: submission.requirement_table_id,
+      approved_at: stamp,
+    },
+    stampedNow,
+  );
+  return [
+    approvedEvent,
+    ...after.all().flatMap(
       (p) =>
-        milestoneWrites(c.get("db"), submission.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow }).writes,
-    );
+        milestoneWrites(c.get("db"), submission.participant_id, p, {
+          stamp,
+          newId: () => newId(c.get("now")),
+          guard: approvedNow,
+          emit: emitter(c),
+        }).writes,
+    ),
+  ];
 }
 
 export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
@@ -232,8 +281,17 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   const stamp = c.get("now").toISOString();
   const decided = rows.map((r) => (r.serial_number === serial_number ? { ...r, approved: body.approved } : r));
   const approves = allApproved(submission.requirements, decided);
-  // The checks above hold in SQL too: a participant unticking the row meanwhile makes this a 409.
-  const [reviewed, [stamped], ...rest] = await db.batch([
+  const before = rows.find((r) => r.serial_number === serial_number);
+  const remarks = body.approval_remarks ?? null;
+  const rowChanges = {
+    [`rows.${serial_number}.approved`]: [before?.approved ?? null, body.approved] as [unknown, unknown],
+    ...(before?.approval_remarks !== remarks
+      ? { [`rows.${serial_number}.approval_remarks`]: [before?.approval_remarks ?? null, remarks] as [unknown, unknown] }
+      : {}),
+  };
+  // The checks above hold in SQL too: a participant unticking the row meanwhile makes this a 409, and so does
+  // another manager's claim taken meanwhile. The audit event follows the row write and lands only with it.
+  const [reviewed, , [stamped], ...rest] = await db.batch([
     db
       .update(requirementRows)
       .set({
@@ -249,14 +307,25 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
           eq(requirementRows.serial_number, serial_number),
           eq(requirementRows.completed, true),
           submittedNow(submission_id),
+          unclaimedByOthers(c, submission_id),
         ),
       )
       .returning({ serial_number: requirementRows.serial_number }),
+    audit(
+      c,
+      body.approved ? "requirement_submission.row_approved" : "requirement_submission.row_rejected",
+      { type: "requirement_submission", id: submission_id },
+      rowChanges,
+    ),
     restampApproval(db, submission_id, stamp),
     ...milestonesOnApproval(c, progress, submission, approves, stamp),
     rowsOf(db, submission_id),
   ]);
-  if (reviewed.length === 0) throw conflict("row_changed", `Requirement ${serial_number} changed meanwhile; reload and review again`);
+  if (reviewed.length === 0)
+    throw (
+      (await claimTakenMeanwhile(c, claimable, submission_id)) ??
+      conflict("row_changed", `Requirement ${serial_number} changed meanwhile; reload and review again`)
+    );
   const after = rest[rest.length - 1] as StoredRow[];
   return c.json(
     {
@@ -278,7 +347,8 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   const stamp = c.get("now").toISOString();
   // Rows already approved keep their reviewer, time and remarks; every row approved now gets the remarks given
   // now — a rejection's remark must not stand beside an approval.
-  const [, [stamped]] = await db.batch([
+  const toApprove = rows.filter((r) => r.approved !== true && r.completed).map((r) => r.serial_number);
+  const [approvedRows, , [stamped]] = await db.batch([
     db
       .update(requirementRows)
       .set({
@@ -296,11 +366,28 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
           submittedNow(submission_id),
           // Rows of serials removed from the table stay as they were: they are history, not under review.
           sql`${requirementRows.serial_number} IN ${currentSerials(submission.requirement_table_id)}`,
+          unclaimedByOthers(c, submission_id),
         ),
-      ),
+      )
+      .returning({ serial_number: requirementRows.serial_number }),
+    audit(
+      c,
+      "requirement_submission.approved",
+      { type: "requirement_submission", id: submission_id },
+      {
+        approved_serials: [
+          rows.filter((r) => r.approved === true).map((r) => r.serial_number),
+          [...rows.filter((r) => r.approved === true).map((r) => r.serial_number), ...toApprove].sort((a, b) => a - b),
+        ],
+      },
+    ),
     restampApproval(db, submission_id, stamp),
     ...milestonesOnApproval(c, progress, submission, true, stamp),
   ]);
+  if (approvedRows.length === 0 && stamped?.approved_at == null) {
+    const claimed = await claimTakenMeanwhile(c, claimable, submission_id);
+    if (claimed) throw claimed;
+  }
   return c.json(
     {
       message: "Requirement table approved",
@@ -310,4 +397,25 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
     },
     200,
   );
+};
+
+/* ------------------------------------------------- claims ------------------------------------------------- */
+
+const pendingReview = sql`${requirementSubmissions.submitted_at} IS NOT NULL AND ${requirementSubmissions.approved_at} IS NULL`;
+
+export const claimTableSubmission: Handler<typeof routes.claimTableSubmission> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const claim = await takeClaim(c, claimable, submission_id, pendingReview, () =>
+    conflict("not_submitted", "Only a submitted table awaiting approval can be claimed"),
+  );
+  return c.json(claim, 200);
+};
+
+export const releaseTableSubmissionClaim: Handler<typeof routes.releaseTableSubmissionClaim> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  await releaseClaim(c, claimable, submission_id, c.req.valid("query").force === "true", {
+    action: "requirement_submission.claim_forced",
+    type: "requirement_submission",
+  });
+  return c.body(null, 204);
 };

@@ -13,6 +13,8 @@ export const submissionWithTable = (db: Db, submissionId: string) =>
       requirement_table_id: requirementSubmissions.requirement_table_id,
       submitted_at: requirementSubmissions.submitted_at,
       approved_at: requirementSubmissions.approved_at,
+      claimed_by: requirementSubmissions.claimed_by,
+      claim_expires_at: requirementSubmissions.claim_expires_at,
       table_name: sql<string>`${requirementTables.name}`.as("table_name"),
       table_description: sql<string | null>`${requirementTables.description}`.as("table_description"),
       requirements: requirementTables.requirements,
@@ -61,7 +63,13 @@ export const rowsOfParticipantTable = (db: Db, participantId: string, tableId: s
 /**
  * Submitted, not yet approved submissions with their row counts, oldest first.
  */
-export const pendingSubmissions = (db: Db, stepId: string | undefined, after: CursorValues | null, limit: number) =>
+export const pendingSubmissions = (
+  db: Db,
+  stepId: string | undefined,
+  claimed: SQL | undefined,
+  after: CursorValues | null,
+  limit: number,
+) =>
   db
     .select({
       submission_id: requirementSubmissions.id,
@@ -73,6 +81,8 @@ export const pendingSubmissions = (db: Db, stepId: string | undefined, after: Cu
       completed_rows: rowCount("completed", "completed_rows"),
       approved_rows: rowCount("approved", "approved_rows"),
       submitted_at: sql<string>`${requirementSubmissions.submitted_at}`.as("submitted_at"),
+      claimed_by: requirementSubmissions.claimed_by,
+      claim_expires_at: requirementSubmissions.claim_expires_at,
     })
     .from(requirementSubmissions)
     .innerJoin(
@@ -84,6 +94,7 @@ export const pendingSubmissions = (db: Db, stepId: string | undefined, after: Cu
         isNotNull(requirementSubmissions.submitted_at),
         isNull(requirementSubmissions.approved_at),
         stepId ? eq(requirementTables.step_id, stepId) : undefined,
+        claimed,
         after
           ? or(
               gt(requirementSubmissions.submitted_at, after[0] as string),

@@ -1,5 +1,6 @@
 import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
+import { ClaimSchema, ReleaseQuery } from "../lib/claims";
 import { actingForQuery, errors, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
 import {
   ApproveRowSchema,
@@ -93,4 +94,28 @@ export const approveTable = createRoute({
     body: { required: false, content: { "application/json": { schema: ApproveTableSchema } } },
   },
   responses: { 200: jsonResponse(TableApprovedSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const claimTableSubmission = createRoute({
+  operationId: "claimTableSubmission",
+  ...forManagers,
+  method: "post",
+  path: "/requirement-tables/submissions/{submission_id}/claim",
+  tags,
+  security,
+  summary: "Claim a submitted table for review (a 15-minute lease; the claimant calling again renews it)",
+  request: { params: SubmissionParams },
+  responses: { 200: jsonResponse(ClaimSchema, "Claimed (or renewed)"), ...errors(400, 401, 403, 404, 409) },
+});
+
+export const releaseTableSubmissionClaim = createRoute({
+  operationId: "releaseTableSubmissionClaim",
+  ...forManagers,
+  method: "delete",
+  path: "/requirement-tables/submissions/{submission_id}/claim",
+  tags,
+  security,
+  summary: "Release a review claim (another manager's only with ?force=true, which is audited)",
+  request: { params: SubmissionParams, query: ReleaseQuery },
+  responses: { 204: { description: "Released (or nothing was claimed)" }, ...errors(400, 401, 403, 404, 409) },
 });

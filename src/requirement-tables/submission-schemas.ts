@@ -1,3 +1,4 @@
+import { claimedQuery, claimFields } from "../lib/claims";
 import { z } from "@hono/zod-openapi";
 import { decimalInt, fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
@@ -56,6 +57,7 @@ export const PendingRequirementSchema = z
     total_rows: z.number().int(),
     approved_rows: z.number().int(),
     submitted_at: fields.timestamp(),
+    ...claimFields,
   })
   .openapi("PendingRequirementSubmission");
 
@@ -81,4 +83,4 @@ export const RowParams = z.object({
   serial_number: decimalInt(1, 100_000).openapi({ param: { name: "serial_number", in: "path" } }),
 });
 export const TableParams = z.object({ table_id: objectId("table_id") });
-export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });
+export const PendingQuery = z.object({ step_id: objectId("step_id").optional(), ...claimedQuery, ...pageQuery });

@@ -8,7 +8,7 @@ import { closesStepLoop } from "../domain/ordering";
 import { actingParticipant, participantFor } from "../lib/auth";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit } from "../lib/journal";
+import { audit, emitter } from "../lib/journal";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk } from "../lib/chunk";
 import { origin, type Handler } from "../lib/openapi";
@@ -222,7 +222,7 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   // Requirement tables are left out: they complete when a manager approves the participant's table.
   const marked = before!.materials.filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable").map((m) => m.id);
   const after = progress.after({ completedMaterials: marked }).get(found.step.course_id);
-  const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")) });
+  const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")), emit: emitter(c) });
   const writes: BatchItem<"sqlite">[] = [
     ...chunk(marked, 4).map((ids) =>
       db

@@ -330,6 +330,26 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
+  "POST /requirement-tables/submissions/{submission_id}/claim": {
+    prepare: (w) => w.freshTableSubmission(),
+    req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/claim` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /requirement-tables/submissions/{submission_id}/claim": {
+    prepare: async (w) => {
+      const p = await w.freshTableSubmission();
+      const other = await token(uniqueName("manager"), "manager");
+      const r = await send({ method: "POST", path: `/requirement-tables/submissions/${p.submission}/claim`, token: other });
+      if (r.status !== 200) throw new Error(`claim ${r.status} ${r.text}`);
+      return p;
+    },
+    req: ({ st }) => ({ path: q(`/requirement-tables/submissions/${st.submission}/claim`, { force: "true" }) }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  },
   "GET /requirement-tables/{table_id}/my-submission": {
     req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}/my-submission` }),
     namesOther: ({ w }) => ({ path: q(`/requirement-tables/${w.table.id}/my-submission`, { participant_id: w.b.sub }) }),
@@ -449,6 +469,27 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+  },
+  "POST /form-submissions/{submission_id}/claim": {
+    prepare: (w) => w.freshSubmitted(),
+    req: ({ st }) => ({ path: `/form-submissions/${st.submission}/claim` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "DELETE /form-submissions/{submission_id}/claim": {
+    // Claimed by another manager: the manager's cell releases it only with force (audited).
+    prepare: async (w) => {
+      const p = await w.freshSubmitted();
+      const other = await token(uniqueName("manager"), "manager");
+      const r = await send({ method: "POST", path: `/form-submissions/${p.submission}/claim`, token: other });
+      if (r.status !== 200) throw new Error(`claim ${r.status} ${r.text}`);
+      return p;
+    },
+    req: ({ st }) => ({ path: q(`/form-submissions/${st.submission}/claim`, { force: "true" }) }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
   },
 
   /* ---------------- participant views ---------------- */
