@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import { auditInsert, type AuditRecord } from "../src/db/journal";
+import { auditInsert, eventInsert, type AuditRecord } from "../src/db/journal";
+import type { WebhookEventType } from "../src/domain/vocabulary";
 import * as schema from "../src/db/schema";
 import { newId } from "../src/lib/ids";
 
@@ -49,5 +50,23 @@ describe("audit journal in the database", () => {
     expect(await refusal(db.delete(schema.auditEvents).where(eq(schema.auditEvents.entity_id, id)))).toMatch(/append-only/);
     const [kept] = await eventsFor(id);
     expect(kept).toMatchObject({ action: "course.updated", changes: { name: ["a", "b"] } });
+  });
+
+  it("writes an outbox event only while a live webhook subscribes to its type", async () => {
+    // A type of this test's own, so no other test's webhook can subscribe to it.
+    const type = `test.${newId()}` as WebhookEventType;
+    const outboxOf = async () => db.select().from(schema.webhookEvents).where(eq(schema.webhookEvents.type, type));
+    const write = () =>
+      db.batch([db.select().from(schema.webhooks).limit(1), eventInsert(db, { id: newId(), type, data: {}, created_at: "now" }, sql`1`)]);
+    await write();
+    expect(await outboxOf()).toHaveLength(0);
+    const hook = { id: newId(), url: "https://x.example", events: [type], secret: "whsec_x", created_by: "t", created_at: "now" };
+    await db.insert(schema.webhooks).values(hook);
+    await write();
+    expect(await outboxOf()).toHaveLength(1);
+    // A deleted webhook subscribes to nothing.
+    await db.update(schema.webhooks).set({ deleted_at: "now" }).where(eq(schema.webhooks.id, hook.id));
+    await write();
+    expect(await outboxOf()).toHaveLength(1);
   });
 });
