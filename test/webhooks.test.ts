@@ -358,6 +358,26 @@ describe("delivering events (the Queue consumer)", () => {
     expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ status: "failed", attempts: 4, next_retry_at: null });
   });
 
+  it("the delivery log is newest first and keyset-paginated", async () => {
+    const hook = await createWebhook({ url: hookUrl("log"), events: ["submission.submitted"] });
+    const r = receiver(hook.json.url);
+    const events: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      events.push(await insertEvent("submission.submitted", { submission_id: newId() }));
+      await consume(events[i], 1, r.fetch);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // distinct created_at
+    }
+    const first = await call("GET", `/webhooks/${hook.json.id}/deliveries?limit=2`, { token: manager });
+    expect((first.json as any[]).map((d) => d.event_id)).toEqual([events[2], events[1]]);
+    const next = new URL(/<([^>]+)>/.exec(first.headers.get("link")!)![1]!);
+    const second = await call("GET", `${next.pathname}${next.search}` as "/webhooks/{webhook_id}/deliveries", { token: manager });
+    expect((second.json as any[]).map((d) => d.event_id)).toEqual([events[0]]);
+    expect(second.headers.get("link")).toBeNull();
+    const bad = await call("GET", `/webhooks/${hook.json.id}/deliveries?cursor=not-a-cursor`, { token: manager });
+    expect(bad.status).toBe(400);
+    expect(bad.json.code).toBe("invalid_cursor");
+  });
+
   it("acks a message whose event never landed, and a message that is not {event_id}", async () => {
     const r = receiver("https://127.0.0.1:9/none");
     expect((await consume(newId(), 1, r.fetch)).acked).toBe(true);
