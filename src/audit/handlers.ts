@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, or } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
 import { auditEvents } from "../db/schema";
 import { AUDIT_ENTITY_TYPES } from "../domain/vocabulary";
 import type { Handler } from "../lib/openapi";
@@ -7,8 +7,9 @@ import type * as routes from "./routes";
 
 /**
  * One read along (at, id): each filter is the head of an index ending in (at, id) — audit_events_entity,
- * _actor, _action, or _by_time with none — so a page reads limit + 1 rows however deep it is. An entity id
- * without its type probes the entity index once per type. Nothing here (or anywhere) updates or deletes events.
+ * _actor, _action, or _by_time with none — so a page seeks to its cursor and reads limit + 1 rows however deep it
+ * is. An entity id without its type probes the entity index once per type and sorts that entity's events.
+ * Nothing here (or anywhere) updates or deletes events.
  */
 export const listAuditEvents: Handler<typeof routes.listAuditEvents> = async (c) => {
   const { entity_type, entity_id, actor_id, action, since, limit: requested, cursor } = c.req.valid("query");
@@ -25,9 +26,8 @@ export const listAuditEvents: Handler<typeof routes.listAuditEvents> = async (c)
     action ? eq(auditEvents.action, action) : undefined,
     // Stored times are `toISOString()` (milliseconds, Z): the bound is normalised the same way to compare as text.
     since ? gte(auditEvents.at, new Date(since).toISOString()) : undefined,
-    after
-      ? or(gt(auditEvents.at, after[0] as string), and(eq(auditEvents.at, after[0] as string), gt(auditEvents.id, after[1] as string)))
-      : undefined,
+    // A row-value comparison: SQLite seeks the index to the cursor instead of scanning the entries before it.
+    after ? sql`(${auditEvents.at}, ${auditEvents.id}) > (${after[0]}, ${after[1]})` : undefined,
   );
   const rows = await c
     .get("db")
