@@ -690,6 +690,36 @@ describe("audit log: every audited route records exactly one event with its diff
 /** Calls that write nothing — a 404, 409 or 400, or a delete of what is not there — and so leave no event. */
 const REFUSED: { name: string; prepare: (m: string) => Promise<any>; call: (st: any) => Request; status: number }[] = [
   {
+    name: "approving a submission another manager has claimed",
+    prepare: async (m) => {
+      const st = await gradedAttempt(m);
+      await claimedByAnother(`/form-submissions/${st.id}/claim`);
+      return st;
+    },
+    call: (st) => ({ method: "POST", path: `/form-submissions/${st.id}/approve`, body: {} }),
+    status: 409,
+  },
+  {
+    name: "rejecting a submission already rejected",
+    prepare: async (m) => {
+      const st = await submittedAttempt(m);
+      await must(await call("POST", `/form-submissions/${st.id}/reject`, { token: m, body: {} }), 200, "reject");
+      return st;
+    },
+    call: (st) => ({ method: "POST", path: `/form-submissions/${st.id}/reject`, body: {} }),
+    status: 409,
+  },
+  {
+    name: "releasing another manager's claim without force",
+    prepare: async (m) => {
+      const st = await submittedTable(m);
+      await claimedByAnother(`/requirement-tables/submissions/${st.id}/claim`);
+      return st;
+    },
+    call: (st) => ({ method: "DELETE", path: `/requirement-tables/submissions/${st.id}/claim` }),
+    status: 409,
+  },
+  {
     name: "update of an unknown course",
     prepare: async () => ({}),
     call: () => ({ method: "PUT", path: "/courses/0123456789abcdef01234567", body: { name: "x" } }),
