@@ -172,23 +172,7 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
     plan.links.next_course_id !== course.next_course_id;
   const { release, claim } = linkWrites(db, linksChange ? [{ id: course_id, ...plan.links }, ...plan.updates] : [], current, stamp);
 
-  const update = db
-    .update(courses)
-    .set({
-      name: body.name,
-      description: body.description,
-      image_url: body.image_url,
-      is_active: body.is_active,
-      is_default: body.is_default,
-      default_step_id: body.default_step_id,
-      order_index: body.order_index,
-      updated_at: stamp,
-    })
-    .where(and(eq(courses.id, course_id), live))
-    .returning();
-  // The event records the plan (fields and chain links) right after the update it describes: no event when
-  // the course was archived meanwhile and the update matched nothing.
-  const after = patched(course, {
+  const fields = {
     name: body.name,
     description: body.description,
     image_url: body.image_url,
@@ -196,8 +180,15 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
     is_default: body.is_default,
     default_step_id: body.default_step_id,
     order_index: body.order_index,
-    ...plan.links,
-  });
+  };
+  const update = db
+    .update(courses)
+    .set({ ...fields, updated_at: stamp })
+    .where(and(eq(courses.id, course_id), live))
+    .returning();
+  // The event records the plan (fields and chain links) right after the update it describes: no event when
+  // the course was archived meanwhile and the update matched nothing.
+  const after = patched(course, { ...fields, ...plan.links });
   const updated = audit(c, "course.updated", { type: "course", id: course_id }, changesBetween(course, after, COURSE_FIELDS));
   // The claims are conditional (a link taken meanwhile is not overwritten), so the answer is the row as stored
   // after them, read in the same batch, never the plan.
