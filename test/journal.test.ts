@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { auditInsert, eventInsert, type AuditRecord } from "../src/db/journal";
 import type { WebhookEventType } from "../src/domain/vocabulary";
 import * as schema from "../src/db/schema";
+import type { Bindings } from "../src/env";
 import { newId } from "../src/lib/ids";
+import { publish } from "../src/lib/journal";
 
 const db = drizzle(env.DB, { schema });
 const record = (entity_id: string): AuditRecord => ({
@@ -68,5 +70,41 @@ describe("audit journal in the database", () => {
     await db.update(schema.webhooks).set({ deleted_at: "now" }).where(eq(schema.webhooks.id, hook.id));
     await write();
     expect(await outboxOf()).toHaveLength(1);
+  });
+
+  it("publishes only outbox rows that exist and are unsent, in slices a D1 statement and a Queue batch can hold", async () => {
+    const real = (env as unknown as Bindings).WEBHOOK_QUEUE!;
+    const sent: number[] = [];
+    // The real Queue, counted: how many messages each sendBatch carried.
+    const counting = {
+      ...env,
+      WEBHOOK_QUEUE: {
+        send: real.send.bind(real),
+        sendBatch: (messages: Iterable<MessageSendRequest<{ event_id: string }>>) => {
+          const list = [...messages];
+          sent.push(list.length);
+          return real.sendBatch(list);
+        },
+      },
+    } as unknown as Bindings;
+    // Events of a type no webhook subscribes to: the consumer that receives them acks them and calls no one.
+    const type = `test.${newId()}` as WebhookEventType;
+    const stamp = new Date().toISOString();
+    const ids = Array.from({ length: 150 }, () => newId());
+    for (let i = 0; i < ids.length; i += 20)
+      await db.insert(schema.webhookEvents).values(ids.slice(i, i + 20).map((id) => ({ id, type, data: {}, created_at: stamp })));
+
+    // Ids never written (their change did not land): nothing is sent.
+    await publish(counting, db, [newId(), newId()], new Date());
+    expect(sent).toEqual([]);
+
+    await publish(counting, db, [...ids, newId()], new Date());
+    expect(sent).toEqual([99, 51]);
+    const unsent = await db.select().from(schema.webhookEvents).where(sql`${schema.webhookEvents.type} = ${type} AND enqueued_at IS NULL`);
+    expect(unsent).toEqual([]);
+
+    // Already sent: not sent again.
+    await publish(counting, db, ids, new Date());
+    expect(sent).toEqual([99, 51]);
   });
 });

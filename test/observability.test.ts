@@ -141,3 +141,23 @@ describe("response hygiene", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });
 });
+
+describe("error logs never carry bound values", () => {
+  it("a failed insert of a webhook logs its SQL but not the signing secret (nor any other bound value)", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    setD1FaultInjector((sql) => (sql.includes('into "webhooks"') ? new Error("D1_ERROR: Network connection lost.") : null));
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    const url = `https://receiver.example/${uniqueName("hook")}`;
+    const res = await call("POST", "/webhooks", { token: manager, body: { url, events: ["submission.approved"] } });
+    spy.mockRestore();
+    expect(res.status).toBe(500);
+    const line = errors.find((l) => l.includes("unhandled_error"));
+    expect(line, errors.join("\n")).toBeDefined();
+    // The statement is there (what failed), its values are not.
+    expect(line).toContain("webhooks");
+    expect(line).toContain("params: [redacted]");
+    expect(line).not.toMatch(/whsec_/);
+    expect(line).not.toContain(url);
+  });
+});

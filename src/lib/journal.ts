@@ -10,6 +10,7 @@ import { webhookEvents } from "../db/schema";
 import type { Db } from "../db/types";
 import type { AuditAction, AuditEntityType, WebhookEventType } from "../domain/vocabulary";
 import type { AppContext, AppEnv, Bindings } from "../env";
+import { MAX_BOUND_PARAMETERS } from "./chunk";
 import { newId } from "./ids";
 
 export function audit(c: AppContext, action: AuditAction, entity: { type: AuditEntityType; id: string }, changes: Changes, when?: SQL) {
@@ -44,14 +45,37 @@ export function emit(c: AppContext, type: WebhookEventType, data: Record<string,
 export const emitter = (c: AppContext) => (type: WebhookEventType, data: Record<string, unknown> | SQL, when?: SQL) =>
   emit(c, type, data, when);
 
-/** Sends outbox events to the Queue and stamps them sent; ids of rows never written (their change did not land) match nothing. */
+/**
+ * Sends outbox events to the Queue and stamps them sent. Only rows that exist and are unsent go: an id whose
+ * change did not land, or whose type no webhook subscribes to, was never written — most requests that could
+ * announce something find nothing here and send nothing. In slices of 99 ids: D1 binds at most 100 parameters
+ * (the ids and the stamp) and a Queue batch holds at most 100 messages.
+ */
+const PUBLISH_SLICE = MAX_BOUND_PARAMETERS - 1;
+
 export async function publish(env: Bindings, db: Db, ids: string[], now: Date) {
   if (!env.WEBHOOK_QUEUE || ids.length === 0) return;
-  await env.WEBHOOK_QUEUE.sendBatch(ids.map((event_id) => ({ body: { event_id }, contentType: "json" as const })));
-  await db
-    .update(webhookEvents)
-    .set({ enqueued_at: now.toISOString() })
-    .where(and(inArray(webhookEvents.id, ids), isNull(webhookEvents.enqueued_at)));
+  for (let start = 0; start < ids.length; start += PUBLISH_SLICE) {
+    const slice = ids.slice(start, start + PUBLISH_SLICE);
+    const unsent = await db
+      .select({ id: webhookEvents.id })
+      .from(webhookEvents)
+      .where(and(inArray(webhookEvents.id, slice), isNull(webhookEvents.enqueued_at)));
+    if (unsent.length === 0) continue;
+    await env.WEBHOOK_QUEUE.sendBatch(unsent.map(({ id }) => ({ body: { event_id: id }, contentType: "json" as const })));
+    await db
+      .update(webhookEvents)
+      .set({ enqueued_at: now.toISOString() })
+      .where(
+        and(
+          inArray(
+            webhookEvents.id,
+            unsent.map((r) => r.id),
+          ),
+          isNull(webhookEvents.enqueued_at),
+        ),
+      );
+  }
 }
 
 /**

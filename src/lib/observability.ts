@@ -79,9 +79,18 @@ export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** An unexpected error: its stack goes to the log only, tied to the request id the client was given. */
+/**
+ * drizzle's "Failed query: <sql>\nparams: <values>" carries the bound values — exam answers, a new webhook's
+ * signing secret, personal data — which must never reach the logs: the SQL stays, the values go.
+ */
+export const withoutParams = (text: string | undefined) => text?.replace(/\nparams: [\s\S]*?(?=\n\s+at |$)/, "\nparams: [redacted]");
+
 export function logError(requestId: string | undefined, error: unknown) {
   // drizzle wraps the driver's error ("Failed query: …"): the cause is what went wrong.
   const cause = error instanceof Error && error.cause !== undefined ? { cause: String(error.cause) } : {};
-  const detail = error instanceof Error ? { message: error.message, ...cause, stack: error.stack } : { message: String(error) };
+  const detail =
+    error instanceof Error
+      ? { message: withoutParams(error.message), ...cause, stack: withoutParams(error.stack) }
+      : { message: String(error) };
   console.error(JSON.stringify({ level: "error", request_id: requestId ?? null, event: "unhandled_error", ...detail }));
 }
