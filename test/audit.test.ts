@@ -488,14 +488,18 @@ async function gradedAttempt(m: string) {
 }
 
 /** A submitted requirement table (both rows filled) in a fresh course. */
-async function submittedTable(m: string) {
+const submittedTable = (m: string) => submittedTableOf(m, [1, 2]);
+
+/** A submitted requirement table of `serials` (every row filled) in a fresh course. */
+async function submittedTableOf(m: string, serials: number[]) {
   const course = await makeCourse(m);
   const step = await makeStep(m, course.id);
-  const table = await makeTable(m, { step_id: step.id });
+  const requirements = serials.map((n) => ({ serial_number: n, activity: `A${n}`, target: 1, unit: "x" }));
+  const table = await makeTable(m, { step_id: step.id, requirements });
   await makeMaterial(m, step.id, { material_type: "RequirementTable", title: "Tracker", content: { requirement_table_id: table.id } });
   const { participant } = await enrolled(m, course.id);
   const id = ((await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant })).json as any).submission_id;
-  for (const serial of [1, 2])
+  for (const serial of serials)
     await must(
       await call("POST", `/requirement-tables/submissions/${id}/rows`, {
         token: participant,
@@ -505,7 +509,7 @@ async function submittedTable(m: string) {
       "fill",
     );
   await must(await call("POST", `/requirement-tables/submissions/${id}/submit`, { token: participant }), 200, "submit table");
-  return { id: id as string };
+  return { id: id as string, table: table.id as string };
 }
 
 /** Another manager's live claim on the submission at `path` (…/claim). */
@@ -540,7 +544,9 @@ AUDITED_ROUTES.push(
     call: (st) => ({ method: "POST", path: `/form-submissions/${st.id}/approve`, body: { feedback: "Well done" } }),
     status: 200,
     entity: (st) => ({ type: "form_submission", id: st.id }),
-    changes: () => ({ submission_status: ["UnderReview", "Approved"], feedback: [null, "Well done"] }),
+    // Of the feedback only that there is some: free text about a participant does not outlive their erasure.
+    changes: () => ({ submission_status: ["UnderReview", "Approved"], has_feedback: [false, true] }),
+    absent: ["feedback"],
   },
   {
     action: "submission.rejected",
@@ -548,7 +554,7 @@ AUDITED_ROUTES.push(
     call: (st) => ({ method: "POST", path: `/form-submissions/${st.id}/reject`, body: { feedback: "Not yet" } }),
     status: 200,
     entity: (st) => ({ type: "form_submission", id: st.id }),
-    changes: () => ({ submission_status: ["Submitted", "Rejected"], feedback: [null, "Not yet"] }),
+    changes: () => ({ submission_status: ["Submitted", "Rejected"], has_feedback: [false, true] }),
   },
   {
     action: "submission.retake_requested",
@@ -556,7 +562,8 @@ AUDITED_ROUTES.push(
     call: (st) => ({ method: "POST", path: `/form-submissions/${st.id}/request-retake`, body: { reason: "Once more" } }),
     status: 200,
     entity: (st) => ({ type: "form_submission", id: st.id }),
-    changes: () => ({ submission_status: ["Submitted", "RetakeRequested"], retake_reason: [null, "Once more"] }),
+    changes: () => ({ submission_status: ["Submitted", "RetakeRequested"], has_retake_reason: [false, true] }),
+    absent: ["retake_reason"],
   },
   {
     action: "submission.claim_forced",
@@ -588,7 +595,7 @@ AUDITED_ROUTES.push(
     }),
     status: 200,
     entity: (st) => ({ type: "requirement_submission", id: st.id }),
-    changes: () => ({ "rows.2.approved": [null, false], "rows.2.approval_remarks": [null, "Too few"] }),
+    changes: () => ({ "rows.2.approved": [null, false], "rows.2.has_approval_remarks": [false, true] }),
   },
   {
     action: "requirement_submission.approved",
@@ -602,6 +609,21 @@ AUDITED_ROUTES.push(
     status: 200,
     entity: (st) => ({ type: "requirement_submission", id: st.id }),
     changes: () => ({ approved_serials: [[1], [1, 2]] }),
+  },
+  {
+    action: "requirement_submission.approved",
+    name: "a completed row whose serial was removed stays out",
+    prepare: async (m) => {
+      const st = await submittedTableOf(m, [1, 2, 3]);
+      // Serial 3 leaves the table: its filled row is history, not under review.
+      const requirements = [1, 2].map((n) => ({ serial_number: n, activity: `A${n}`, target: 1, unit: "x" }));
+      await must(await call("PUT", `/requirement-tables/${st.table}`, { token: m, body: { requirements } }), 200, "remove serial 3");
+      return st;
+    },
+    call: (st) => ({ method: "POST", path: `/requirement-tables/submissions/${st.id}/approve`, body: {} }),
+    status: 200,
+    entity: (st) => ({ type: "requirement_submission", id: st.id }),
+    changes: () => ({ approved_serials: [[], [1, 2]] }),
   },
   {
     action: "requirement_submission.claim_forced",

@@ -3,7 +3,8 @@
  * its type, in its own batch; a refused change writes none; no event carries answers.
  */
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setClock } from "../src/lib/clock";
 import { WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
 import { call, enrolled, examAnswers, makeCourse, makeForm, makeMaterial, makeStep, makeTable, token, uniqueName } from "./helpers";
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
   expect(res.status, res.text).toBe(201);
   hookId = res.json.id;
 });
+afterEach(() => setClock(null));
 afterAll(async () => {
   await call("DELETE", `/webhooks/${hookId}`, { token: manager });
 });
@@ -159,5 +161,19 @@ describe("webhook events written by the changes they report", () => {
     expect((await call("POST", `/materials/${video.id}/complete`, { token: participant })).status).toBe(200);
     expect((await call("POST", `/materials/${video.id}/complete`, { token: participant })).status).toBe(200);
     expect(await typesOf(pid)).toEqual(["enrollment.created", "course.completed"]);
+  });
+
+  it("an attempt closed at its deadline (nobody submitted it) announces submission.submitted once, marked auto_submitted", async () => {
+    const w = await examCourse();
+    const start = await call("POST", `/steps/${w.step.id}/exam/start`, { token: w.participant });
+    expect(start.status).toBe(201);
+    const id = start.json.submission_id as string;
+    // Past the deadline and the grace: the next read closes it with the answers saved so far.
+    setClock(() => new Date(Date.parse(start.json.deadline_at) + 5 * 60_000));
+    expect((await call("GET", `/form-submissions/${id}`, { token: w.participant })).json.submission_status).toBe("Submitted");
+    expect((await call("GET", `/form-submissions/${id}`, { token: manager })).status).toBe(200);
+    const events = await eventsOf(w.pid);
+    expect(events.map((e) => e.type)).toEqual(["enrollment.created", "submission.submitted"]);
+    expect(events[1]!.data).toMatchObject({ submission_id: id, auto_submitted: true, is_late: true, submitted_at: start.json.deadline_at });
   });
 });

@@ -45,6 +45,7 @@ import {
   submissionPage,
   toDetail,
   type NamedSubmission,
+  submissionRef,
   toSummary,
   type SubmissionRow,
 } from "./queries";
@@ -298,29 +299,31 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
 
 /* ------------------------------------------------- review ------------------------------------------------- */
 
-/** What a webhook event says about a submission: ids only, never answers. */
-const submissionRef = (s: SubmissionRow) => ({
-  submission_id: s.id,
-  participant_id: s.participant_id,
-  form_id: s.form_id,
-  step_id: s.step_id,
-  course_id: s.course_id,
-  attempt_number: s.attempt_number,
+/**
+ * What an audit event records of a decision: the status, the marks (grades are marks, not answers) and the
+ * scores; of the manager's feedback and retake reason only whether there is one — free text about a
+ * participant must not outlive their erasure in an append-only log.
+ */
+const reviewView = (s: Partial<SubmissionRow>) => ({
+  submission_status: s.submission_status,
+  theory_grades: s.theory_grades,
+  mcq_score: s.mcq_score,
+  theory_score: s.theory_score,
+  total_score: s.total_score,
+  has_feedback: Boolean(s.feedback),
+  has_retake_reason: Boolean(s.retake_reason),
 });
 
-/** The reviewable fields an audit event records of a decision (grades are marks, not answers). */
-const REVIEW_FIELDS = [
-  "submission_status",
-  "theory_grades",
-  "mcq_score",
-  "theory_score",
-  "total_score",
-  "feedback",
-  "retake_reason",
-] as const satisfies readonly (keyof SubmissionRow)[];
-
 const reviewChanges = (before: SubmissionRow, after: Partial<SubmissionRow>) =>
-  changesBetween<SubmissionRow>(before, { ...before, ...after }, REVIEW_FIELDS);
+  changesBetween(reviewView(before), reviewView({ ...before, ...after }), [
+    "submission_status",
+    "theory_grades",
+    "mcq_score",
+    "theory_score",
+    "total_score",
+    "has_feedback",
+    "has_retake_reason",
+  ]);
 
 /** Why a decision's conditional UPDATE matched nothing: a claim taken meanwhile, or a decision made meanwhile. */
 async function decisionMissed(c: AppContext, submissionId: string): Promise<never> {
@@ -471,8 +474,10 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
       // The scores written are those of the grades read: a grade landing meanwhile makes this a 409.
       .where(and(decided(c, submission_id, "approve"), gradesUnchanged(s.theory_grades)))
       .returning({ id: formSubmissions.id }),
-    audit: audit(c, "submission.approved", { type: "form_submission", id: submission_id }, reviewChanges(s, set), mine),
-    event: emit(c, "submission.approved", { ...submissionRef(s), submission_status: "Approved", total_score: scores.total_score }, mine),
+    // Right after the decision (changes() > 0): a refused twin of this request, even one stamped in the same
+    // millisecond, records and announces nothing; the event follows the audit row, which landed with it.
+    audit: audit(c, "submission.approved", { type: "form_submission", id: submission_id }, reviewChanges(s, set)),
+    event: emit(c, "submission.approved", { ...submissionRef(s), submission_status: "Approved", total_score: scores.total_score }),
     milestone: milestone.writes,
     // Read back in the same batch whether the participant is (now) enrolled in the next course: an inactive or
     // archived next course enrols nobody, and the answer must not claim otherwise.

@@ -13,7 +13,7 @@ import { closeExpiredNow, expiredOpenAttempts } from "./queries";
 export async function closeExpiredAttempts(env: Bindings, now: Date, limit = 200): Promise<number> {
   const db = drizzle(retryingD1(env.DB), { schema });
   const expired = await expiredOpenAttempts(db, now, graceSeconds(env.EXAM_GRACE_SECONDS), undefined, limit);
-  const closed = await closeExpiredNow(db, expired);
+  const closed = await closeExpiredNow(db, expired, now);
   return closed.length;
 }
 

@@ -5,6 +5,9 @@ import type { Db } from "../db/types";
 import { closeExpired, type Answers } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
 import type { Caller } from "../env";
+import { eventInsert } from "../db/journal";
+import { newId } from "../lib/ids";
+import { now as clockNow } from "../lib/clock";
 
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
 
@@ -69,24 +72,54 @@ export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, whe
     .orderBy(asc(formSubmissions.deadline_at))
     .limit(limit);
 
-/** Closing writes for expired attempts; each is conditional on the attempt still being open. */
-export function closeExpiredWrites(db: Db, rows: SubmissionRow[]) {
-  return rows.map((row) => {
+/** What a webhook event says about a submission: ids only, never answers. */
+export const submissionRef = (s: SubmissionRow) => ({
+  submission_id: s.id,
+  participant_id: s.participant_id,
+  form_id: s.form_id,
+  step_id: s.step_id,
+  course_id: s.course_id,
+  attempt_number: s.attempt_number,
+});
+
+/**
+ * Closing writes for expired attempts, each conditional on the attempt still being open and followed by its
+ * `submission.submitted` event (written only if that close landed): an attempt closed at its deadline is
+ * awaiting review like any other. The events are sent by the cron's outbox sweep.
+ */
+export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date) {
+  return rows.flatMap((row) => {
     const closed = closeExpired(row.questions_snapshot ?? [], row.answers as Partial<Answers> | null, new Date(row.deadline_at!));
-    return db
-      .update(formSubmissions)
-      .set(closed)
-      .where(and(eq(formSubmissions.id, row.id), eq(formSubmissions.submission_status, "InProgress")))
-      .returning();
+    return [
+      db
+        .update(formSubmissions)
+        .set(closed)
+        .where(and(eq(formSubmissions.id, row.id), eq(formSubmissions.submission_status, "InProgress")))
+        .returning(),
+      eventInsert(db, {
+        id: newId(now),
+        type: "submission.submitted",
+        data: {
+          ...submissionRef(row),
+          mcq_score: closed.mcq_score,
+          total_score: closed.total_score,
+          submitted_at: closed.submitted_at,
+          is_late: closed.is_late,
+          auto_submitted: true,
+        },
+        created_at: now.toISOString(),
+      }),
+    ] as const;
   });
 }
 
-export async function closeExpiredNow(db: Db, rows: SubmissionRow[]): Promise<SubmissionRow[]> {
-  const writes = closeExpiredWrites(db, rows);
+export async function closeExpiredNow(db: Db, rows: SubmissionRow[], now: Date = clockNow()): Promise<SubmissionRow[]> {
+  const writes = closeExpiredWrites(db, rows, now);
   if (writes.length === 0) return [];
   const [first, ...rest] = writes;
-  const results = (await db.batch([first!, ...rest])) as SubmissionRow[][];
-  return results.flat();
+  const results = await db.batch([first!, ...rest]);
+  // Every other result is a close's RETURNING; the ones between are its event inserts.
+  return results.filter((_, i) => i % 2 === 0).flat() as SubmissionRow[];
 }
 
 export function toSummary(row: NamedSubmission) {

@@ -282,11 +282,13 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   const decided = rows.map((r) => (r.serial_number === serial_number ? { ...r, approved: body.approved } : r));
   const approves = allApproved(submission.requirements, decided);
   const before = rows.find((r) => r.serial_number === serial_number);
-  const remarks = body.approval_remarks ?? null;
+  // The remarks are free text about a participant: the log records only whether there are any.
+  const hadRemarks = Boolean(before?.approval_remarks);
+  const hasRemarks = Boolean(body.approval_remarks);
   const rowChanges = {
     [`rows.${serial_number}.approved`]: [before?.approved ?? null, body.approved] as [unknown, unknown],
-    ...(before?.approval_remarks !== remarks
-      ? { [`rows.${serial_number}.approval_remarks`]: [before?.approval_remarks ?? null, remarks] as [unknown, unknown] }
+    ...(hadRemarks !== hasRemarks
+      ? { [`rows.${serial_number}.has_approval_remarks`]: [hadRemarks, hasRemarks] as [unknown, unknown] }
       : {}),
   };
   // The checks above hold in SQL too: a participant unticking the row meanwhile makes this a 409, and so does
@@ -345,9 +347,13 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   const missing = missingSerials(submission.requirements, rows);
   if (missing.length > 0) throw conflict("incomplete_table", `Requirements not completed: ${missing.join(", ")}`);
   const stamp = c.get("now").toISOString();
+  // What approve-all approves, for its audit diff: completed, unapproved rows of the table's current serials
+  // (rows of removed serials are history, left as they are — as in the UPDATE below).
+  const current = new Set(submission.requirements.map((r) => r.serial_number));
+  const approvedBefore = rows.filter((r) => r.approved === true).map((r) => r.serial_number);
+  const toApprove = rows.filter((r) => r.approved !== true && r.completed && current.has(r.serial_number)).map((r) => r.serial_number);
   // Rows already approved keep their reviewer, time and remarks; every row approved now gets the remarks given
   // now — a rejection's remark must not stand beside an approval.
-  const toApprove = rows.filter((r) => r.approved !== true && r.completed).map((r) => r.serial_number);
   const [approvedRows, , [stamped]] = await db.batch([
     db
       .update(requirementRows)
@@ -374,12 +380,7 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
       c,
       "requirement_submission.approved",
       { type: "requirement_submission", id: submission_id },
-      {
-        approved_serials: [
-          rows.filter((r) => r.approved === true).map((r) => r.serial_number),
-          [...rows.filter((r) => r.approved === true).map((r) => r.serial_number), ...toApprove].sort((a, b) => a - b),
-        ],
-      },
+      { approved_serials: [approvedBefore, [...approvedBefore, ...toApprove].sort((a, b) => a - b)] },
     ),
     restampApproval(db, submission_id, stamp),
     ...milestonesOnApproval(c, progress, submission, true, stamp),
