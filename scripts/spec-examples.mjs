@@ -44,6 +44,8 @@ const ADDED = {
   reviewed_by: null,
   reviewed_at: null,
   next_course_id: null,
+  claimed_by: null,
+  claim_expires_at: null,
   options: [],
 };
 
