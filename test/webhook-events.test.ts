@@ -176,4 +176,40 @@ describe("webhook events written by the changes they report", () => {
     expect(events.map((e) => e.type)).toEqual(["enrollment.created", "submission.submitted"]);
     expect(events[1]!.data).toMatchObject({ submission_id: id, auto_submitted: true, is_late: true, submitted_at: start.json.deadline_at });
   });
+
+  it("a table edit that removes the only unapproved serial approves the submission: announced like an approve-all", async () => {
+    const course = await makeCourse(manager);
+    const step = await makeStep(manager, course.id);
+    const table = await makeTable(manager, { step_id: step.id });
+    await makeMaterial(manager, step.id, {
+      material_type: "RequirementTable",
+      title: "Tracker",
+      content: { requirement_table_id: table.id },
+    });
+    const { pid, participant } = await enrolled(manager, course.id);
+    const id = (await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant })).json.submission_id as string;
+    for (const serial of [1, 2])
+      await call("POST", `/requirement-tables/submissions/${id}/rows`, {
+        token: participant,
+        body: { serial_number: serial, completed: true, completed_value: 5 },
+      });
+    expect((await call("POST", `/requirement-tables/submissions/${id}/submit`, { token: participant })).status).toBe(200);
+    expect(
+      (await call("POST", `/requirement-tables/submissions/${id}/rows/1/approve`, { token: manager, body: { approved: true } })).status,
+    ).toBe(200);
+    // Serial 2 (not approved) leaves the table: every current serial is approved now.
+    const edited = await call("PUT", `/requirement-tables/${table.id}`, {
+      token: manager,
+      body: { requirements: [{ serial_number: 1, activity: "Chanting Rounds", target: 16, unit: "rounds" }] },
+    });
+    expect(edited.status, edited.text).toBe(200);
+    const events = await eventsOf(pid);
+    expect(events.map((e) => e.type)).toEqual([
+      "enrollment.created",
+      "requirement_submission.submitted",
+      "requirement_submission.approved",
+      "course.completed",
+    ]);
+    expect(events[2]!.data).toMatchObject({ submission_id: id, requirement_table_id: table.id });
+  });
 });

@@ -4,7 +4,7 @@ import type { Db } from "../db/types";
 import { batch } from "../db/batch";
 import { changesBetween } from "../domain/audit";
 import { patched, TABLE_FIELDS } from "../domain/audited";
-import { audit, emitter } from "../lib/journal";
+import { audit, emit, emitter } from "../lib/journal";
 import type { AppContext } from "../env";
 import { examClock } from "../lib/clock";
 import { coursesShowingTable, milestoneWrites, progressQuery } from "../progress";
@@ -245,15 +245,26 @@ async function milestonesOfEdit(c: AppContext, tableId: string, serials: number[
   const progress = await query.finish(own);
   return approving.flatMap((sub) => {
     const approvedNow = sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${sub.id} AND ${requirementSubmissions.approved_at} IS NOT NULL)`;
-    return progress
-      .forParticipant(sub.participant_id)
-      .after({ approvedTables: [tableId] })
-      .all()
-      .flatMap(
-        (p) =>
-          milestoneWrites(db, sub.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow, emit: emitter(c) })
-            .writes,
-      );
+    // Approved by this edit's restamp (stamped now), as a manager's approve-all would: announced the same way.
+    const stampedNow = sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${sub.id} AND ${requirementSubmissions.approved_at} = ${stamp})`;
+    const approved = emit(
+      c,
+      "requirement_submission.approved",
+      { submission_id: sub.id, participant_id: sub.participant_id, requirement_table_id: tableId, approved_at: stamp },
+      stampedNow,
+    );
+    return [
+      approved,
+      ...progress
+        .forParticipant(sub.participant_id)
+        .after({ approvedTables: [tableId] })
+        .all()
+        .flatMap(
+          (p) =>
+            milestoneWrites(db, sub.participant_id, p, { stamp, newId: () => newId(c.get("now")), guard: approvedNow, emit: emitter(c) })
+              .writes,
+        ),
+    ];
   });
 }
 
