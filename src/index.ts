@@ -2,7 +2,7 @@ import { createApp } from "./app";
 import type { Bindings } from "./env";
 import { closeExpiredAttempts, purgeIdempotencyKeys } from "./form-submissions/jobs";
 import { now } from "./lib/clock";
-import { deliverBatch, SWEEP_CRON, sweepOutbox } from "./webhooks/deliver";
+import { deliverBatch, purgeOutbox, SWEEP_CRON, sweepOutbox } from "./webhooks/deliver";
 
 const app = createApp();
 
@@ -17,7 +17,9 @@ export default {
     }
     const closed = await closeExpiredAttempts(env, now());
     await purgeIdempotencyKeys(env, now());
-    if (closed > 0) console.log(JSON.stringify({ level: "info", event: "cron", closed_attempts: closed }));
+    const purged = await purgeOutbox(env, now());
+    if (closed > 0 || purged > 0)
+      console.log(JSON.stringify({ level: "info", event: "cron", closed_attempts: closed, webhook_events_purged: purged }));
   },
   // Webhook events from the outbox, delivered by this same Worker (wrangler.toml [[queues.consumers]]).
   async queue(batch, env) {

@@ -4,17 +4,20 @@
  * The receiver is the one external system: the consumer is handed a `fetch` that records each request and
  * answers as a receiver would (scripted statuses). Messages are built with `createMessageBatch` and the ack /
  * retry outcome read with `getQueueResult`, so every retry's delay is visible. Test webhooks point at
- * https://127.0.0.1:9/… (nothing listens there) so that the Worker's own consumer, which Miniflare runs for
- * messages the API or the sweep put on the queue, fails fast instead of reaching the internet.
+ * https://receiver.example/… (a reserved name that never resolves) so that the Worker's own consumer, which
+ * Miniflare runs for messages the API or the sweep put on the queue, fails fast instead of reaching anyone.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import * as schema from "../src/db/schema";
 import { WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
 import { checkWebhookUrl, WEBHOOK_MAX_ATTEMPTS } from "../src/domain/webhooks";
 import type { Bindings } from "../src/env";
 import { newId } from "../src/lib/ids";
-import { deliverBatch } from "../src/webhooks/deliver";
+import { deliverBatch, MAX_CONCURRENT_DELIVERIES, OUTBOX_RETENTION_DAYS, purgeOutbox } from "../src/webhooks/deliver";
+import { deliveriesOf as deliveriesOfQuery, purgeSentEvents } from "../src/webhooks/queries";
 import { sign, verify } from "../src/webhooks/signature";
 import { actors, call, enrolled, examAnswers, makeCourse, makeForm, makeStep, token, uniqueName } from "./helpers";
 
@@ -27,7 +30,7 @@ afterEach(async () => {
   for (const id of created.splice(0)) await call("DELETE", `/webhooks/${id}`, { token: manager });
 });
 
-const hookUrl = (name: string) => `https://127.0.0.1:9/${uniqueName(name)}`;
+const hookUrl = (name: string) => `https://receiver.example/${uniqueName(name)}`;
 
 async function createWebhook(body: Record<string, unknown>) {
   const res = await call("POST", "/webhooks", { token: manager, body });
@@ -89,6 +92,17 @@ async function consume(
   await deliverBatch(batch, { ...bindings, ...options.env }, { fetch: fetcher, timeoutMs: options.timeoutMs });
   const result = await getQueueResult(batch, ctx);
   return { acked: result.explicitAcks.length === 1, retried: result.retryMessages.length === 1, delays };
+}
+
+/** Runs the consumer over one batch of first-try messages, one per event; answers how many were acked. */
+async function consumeMany(eventIds: string[], fetcher: typeof fetch) {
+  const batch = createMessageBatch(
+    "lms-webhooks",
+    eventIds.map((event_id) => ({ id: `msg-${++messageCounter}`, timestamp: new Date(), attempts: 1, body: { event_id } })),
+  );
+  const ctx = createExecutionContext();
+  await deliverBatch(batch, bindings, { fetch: fetcher });
+  return (await getQueueResult(batch, ctx)).explicitAcks.length;
 }
 
 const deliveriesOf = async (webhookId: string) => {
@@ -181,6 +195,49 @@ describe("managing webhooks", () => {
     expect(after.received).toHaveLength(0);
   });
 
+  it("delete fails the webhook's pending deliveries in the same batch; succeeded ones stay as they were", async () => {
+    const hook = await createWebhook({ url: hookUrl("delete-pending"), events: ["submission.graded"] });
+    const flaky = await insertEvent("submission.graded", { submission_id: newId() });
+    const fine = await insertEvent("submission.graded", { submission_id: newId() });
+    expect((await consume(flaky, 1, receiver(hook.json.url, [503]).fetch)).retried).toBe(true);
+    expect((await consume(fine, 1, receiver(hook.json.url).fetch)).acked).toBe(true);
+    const byEvent = async () => new Map((await deliveriesOf(hook.json.id)).map((d) => [d.event_id, d]));
+    expect((await byEvent()).get(flaky)).toMatchObject({ status: "pending", next_retry_at: expect.any(String) });
+
+    expect((await call("DELETE", `/webhooks/${hook.json.id}`, { token: manager })).status).toBe(204);
+    created.splice(created.indexOf(hook.json.id), 1);
+    const after = await byEvent();
+    expect(after.get(flaky)).toMatchObject({ status: "failed", attempts: 1, last_error: "webhook deleted", next_retry_at: null });
+    expect(after.get(fine)).toMatchObject({ status: "succeeded", attempts: 1, last_error: null });
+
+    // The message's retry finds no live subscriber: acked, the receiver not called, the record unchanged.
+    const r = receiver(hook.json.url);
+    expect((await consume(flaky, 2, r.fetch)).acked).toBe(true);
+    expect(r.received).toHaveLength(0);
+    expect((await byEvent()).get(flaky)).toMatchObject({ status: "failed", attempts: 1, last_error: "webhook deleted" });
+  });
+
+  it("a delete that did not land (404) fails nothing; a delete that raced the consumer is cleaned up by the message's next try", async () => {
+    const hook = await createWebhook({ url: hookUrl("delete-race"), events: ["submission.graded"] });
+    const eventId = await insertEvent("submission.graded", { submission_id: newId() });
+    expect((await consume(eventId, 1, receiver(hook.json.url, [503]).fetch)).retried).toBe(true);
+    // Deleted by someone else, earlier (another stamp), after the consumer had read it live: the row is left pending.
+    await env.DB.prepare("UPDATE webhooks SET deleted_at = ? WHERE id = ?").bind("2026-01-01T00:00:00.000Z", hook.json.id).run();
+    created.splice(created.indexOf(hook.json.id), 1);
+    expect((await call("DELETE", `/webhooks/${hook.json.id}`, { token: manager })).status).toBe(404);
+    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ status: "pending" });
+
+    const r = receiver(hook.json.url);
+    expect((await consume(eventId, 2, r.fetch)).acked).toBe(true);
+    expect(r.received).toHaveLength(0);
+    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      last_error: "webhook deleted",
+      next_retry_at: null,
+    });
+  });
+
   it("participants may not manage webhooks", async () => {
     const { participant } = await actors();
     expect((await call("GET", "/webhooks", { token: participant })).status).toBe(403);
@@ -193,6 +250,13 @@ describe("managing webhooks", () => {
     ["http://hooks.example.org/x", "invalid_webhook_url"],
     ["http://localhost:9999/x", "invalid_webhook_url"],
     ["http://127.0.0.1:9999/x", "invalid_webhook_url"],
+    ["https://127.0.0.1:9/x", "invalid_webhook_url"],
+    ["https://localhost/x", "invalid_webhook_url"],
+    ["https://[::1]/x", "invalid_webhook_url"],
+    ["https://10.0.0.1/x", "invalid_webhook_url"],
+    ["https://169.254.169.254/latest/meta-data/", "invalid_webhook_url"],
+    ["https://[::ffff:127.0.0.1]/x", "invalid_webhook_url"],
+    ["https://metadata.google.internal/x", "invalid_webhook_url"],
     ["https://user:pw@hooks.example.org/x", "invalid_webhook_url"],
     ["ftp://hooks.example.org/x", "invalid_webhook_url"],
     ["not a url", "invalid_webhook_url"],
@@ -379,7 +443,7 @@ describe("delivering events (the Queue consumer)", () => {
   });
 
   it("acks a message whose event never landed, and a message that is not {event_id}", async () => {
-    const r = receiver("https://127.0.0.1:9/none");
+    const r = receiver("https://receiver.example/none");
     expect((await consume(newId(), 1, r.fetch)).acked).toBe(true);
     expect((await consume("not an id", 1, r.fetch)).acked).toBe(true);
     expect((await consume(undefined, 1, r.fetch)).acked).toBe(true);
@@ -399,6 +463,60 @@ describe("delivering events (the Queue consumer)", () => {
     // With local webhooks allowed (npm run dev) it is delivered.
     expect((await consume(eventId, 2, r.fetch, { env: { ALLOW_LOCAL_WEBHOOKS: "true" } })).acked).toBe(true);
     expect(r.received).toHaveLength(1);
+  });
+
+  it("a failed delivery never goes back to pending: a later failing try is counted, only a success changes it", async () => {
+    const hook = await createWebhook({ url: hookUrl("failed-final"), events: ["course.completed"] });
+    const eventId = await insertEvent("course.completed", { participant_id: "p", course_id: newId() });
+    expect((await consume(eventId, WEBHOOK_MAX_ATTEMPTS, receiver(hook.json.url, [500]).fetch)).retried).toBe(true);
+    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ status: "failed", attempts: 1, next_retry_at: null });
+
+    // A duplicate message (or a dead-letter replay) on an early attempt fails again: still failed, no next retry.
+    expect((await consume(eventId, 1, receiver(hook.json.url, [503]).fetch)).retried).toBe(true);
+    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({
+      status: "failed",
+      attempts: 2,
+      last_response_code: 503,
+      last_error: "non-2xx response: HTTP 503",
+      next_retry_at: null,
+    });
+
+    // A success does land.
+    expect((await consume(eventId, 2, receiver(hook.json.url).fetch)).acked).toBe(true);
+    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({
+      status: "succeeded",
+      attempts: 3,
+      last_response_code: 200,
+      last_error: null,
+    });
+  });
+
+  it(`at most ${MAX_CONCURRENT_DELIVERIES} requests are in flight across a batch of 10 messages`, async () => {
+    const first = await createWebhook({ url: hookUrl("parallel-a"), events: ["submission.submitted"] });
+    const second = await createWebhook({ url: hookUrl("parallel-b"), events: ["submission.submitted"] });
+    const events: string[] = [];
+    for (let i = 0; i < 10; i++) events.push(await insertEvent("submission.submitted", { submission_id: newId() }));
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const mine: string[] = [];
+    // Every request counts (another test file's live subscriber too): the cap is on the Worker's connections.
+    const slowReceiver: typeof fetch = async (input, init) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        const url = new Request(input, init).url;
+        if (url === first.json.url || url === second.json.url) mine.push(url);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        return new Response(null, { status: 204 });
+      } finally {
+        inFlight--;
+      }
+    };
+    expect(await consumeMany(events, slowReceiver)).toBe(10);
+    expect(mine).toHaveLength(20);
+    expect(maxInFlight).toBeLessThanOrEqual(MAX_CONCURRENT_DELIVERIES);
+    expect(maxInFlight).toBeGreaterThan(1); // still in parallel
+    for (const hook of [first, second]) expect((await deliveriesOf(hook.json.id)).every((d) => d.status === "succeeded")).toBe(true);
   });
 
   it("WEBHOOK_RETRY_BASE_SECONDS sets the first delay", async () => {
@@ -495,4 +613,69 @@ describe("the cron sweep", () => {
     expect(rows.find((d) => d.event_id === stale)).toMatchObject({ status: "pending", attempts: 1, last_response_code: null });
     expect(rows.map((d) => d.event_id)).not.toContain(fresh);
   }, 30_000);
+});
+
+describe("the outbox purge (five-minute cron)", () => {
+  const day = 86_400_000;
+  const exists = async (id: string) => (await env.DB.prepare("SELECT 1 FROM webhook_events WHERE id = ?").bind(id).first()) !== null;
+
+  it(`deletes rows enqueued more than ${OUTBOX_RETENTION_DAYS} days ago; newer and unsent rows stay; delivery rows are kept`, async () => {
+    const hook = await createWebhook({ url: hookUrl("purge"), events: ["course.completed"] });
+    const old = await insertEvent("course.completed", { course_id: newId() }, { createdAt: new Date(Date.now() - 31 * day) });
+    const recent = await insertEvent("course.completed", { course_id: newId() }, { createdAt: new Date(Date.now() - 29 * day) });
+    const unsent = await insertEvent(
+      "course.completed",
+      { course_id: newId() },
+      { createdAt: new Date(Date.now() - 40 * day), enqueued: false },
+    );
+    expect((await consume(old, 1, receiver(hook.json.url).fetch)).acked).toBe(true);
+
+    const worker = exports.default as unknown as { scheduled: (options: { scheduledTime: Date; cron: string }) => Promise<unknown> };
+    await worker.scheduled({ scheduledTime: new Date(), cron: "*/5 * * * *" });
+    expect(await exists(old)).toBe(false);
+    expect(await exists(recent)).toBe(true);
+    expect(await exists(unsent)).toBe(true);
+    expect((await deliveriesOf(hook.json.id)).map((d) => d.event_id)).toEqual([old]);
+
+    // A dead-letter replay of the purged event finds no row: acked, nobody called.
+    const r = receiver(hook.json.url);
+    expect((await consume(old, 1, r.fetch)).acked).toBe(true);
+    expect(r.received).toHaveLength(0);
+    // Not left for the every-minute sweep of the tests that follow.
+    await env.DB.prepare("DELETE FROM webhook_events WHERE id = ?").bind(unsent).run();
+  });
+
+  it("is bounded per run; the next run continues", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push(await insertEvent("course.completed", { course_id: newId() }, { createdAt: new Date(Date.now() - 60 * day) }));
+    expect(await purgeOutbox(bindings, new Date(), 2)).toBe(2);
+    expect(await purgeOutbox(bindings, new Date(), 2)).toBe(1);
+    expect(await purgeOutbox(bindings, new Date(), 2)).toBe(0);
+    for (const id of ids) expect(await exists(id)).toBe(false);
+  });
+});
+
+describe("indexes the consumer and the cron read along", () => {
+  const db = drizzle(env.DB, { schema });
+  const plan = async (query: { toSQL(): { sql: string; params: unknown[] } }) => {
+    const { sql, params } = query.toSQL();
+    const rows = (
+      await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>()
+    ).results;
+    return rows.map((r) => r.detail).join(" | ");
+  };
+
+  it("an event's deliveries so far: by the (event_id) index, not a scan", async () => {
+    const detail = await plan(deliveriesOfQuery(db, newId()));
+    expect(detail).toMatch(/USING INDEX webhook_deliveries_by_event/);
+    expect(detail).not.toMatch(/SCAN webhook_deliveries/);
+  });
+
+  it("the purge: by the partial enqueued_at index", async () => {
+    const detail = await plan(purgeSentEvents(db, new Date().toISOString(), 500));
+    expect(detail).toMatch(/webhook_events_enqueued/);
+  });
 });

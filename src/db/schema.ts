@@ -407,7 +407,11 @@ export const webhookEvents = sqliteTable(
     created_at: text("created_at").notNull(),
     enqueued_at: text("enqueued_at"),
   },
-  (t) => [index("webhook_events_unsent").on(t.created_at).where(sql`${t.enqueued_at} IS NULL`)],
+  (t) => [
+    index("webhook_events_unsent").on(t.created_at).where(sql`${t.enqueued_at} IS NULL`),
+    // The housekeeping cron's purge of rows enqueued more than 30 days ago (sent rows only).
+    index("webhook_events_enqueued").on(t.enqueued_at).where(sql`${t.enqueued_at} IS NOT NULL`),
+  ],
 );
 
 /** One row per (webhook, event): its state, attempts and the receiver's last answer. */
@@ -429,5 +433,7 @@ export const webhookDeliveries = sqliteTable(
   (t) => [
     uniqueIndex("webhook_deliveries_pk").on(t.webhook_id, t.event_id),
     index("webhook_deliveries_by_webhook").on(t.webhook_id, t.created_at, t.id),
+    // The consumer reads an event's deliveries so far on every message (the unique index leads with webhook_id).
+    index("webhook_deliveries_by_event").on(t.event_id),
   ],
 );

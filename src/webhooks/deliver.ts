@@ -3,9 +3,11 @@
  * subscribed to their type, signed per Standard Webhooks, each try recorded in `webhook_deliveries`.
  *
  * Per message: load (event, subscribers, deliveries so far: one batch) → send to each webhook that has not yet
- * succeeded (in parallel) → record (one batch) → ack, or retry the message with exponential backoff while any
- * webhook still failed. At-least-once: a receiver may see an event twice (a duplicate message, a retry after a
- * lost ack) and drops it by `webhook-id`, which is the event id on every try.
+ * succeeded → record (one batch) → ack, or retry the message with exponential backoff while any webhook still
+ * failed. Messages and webhooks are handled in parallel, but at most MAX_CONCURRENT_DELIVERIES requests are in
+ * flight across the whole batch (a Worker gets about six simultaneous outbound connections; a request queued
+ * behind them would spend its timeout waiting). At-least-once: a receiver may see an event twice (a duplicate
+ * message, a retry after a lost ack) and drops it by `webhook-id`, which is the event id on every try.
  */
 import { drizzle } from "drizzle-orm/d1";
 import { batch } from "../db/batch";
@@ -25,7 +27,17 @@ import { now as clockNow } from "../lib/clock";
 import { retryingD1 } from "../lib/d1";
 import { ID_PATTERN, newId } from "../lib/ids";
 import { publish } from "../lib/journal";
-import { deliveriesOf, findEvent, recordDelivery, subscribersOf, unsentEvents, type EventRow, type WebhookRow } from "./queries";
+import {
+  deliveriesOf,
+  failDeletedWebhookDeliveries,
+  findEvent,
+  purgeSentEvents,
+  recordDelivery,
+  subscribersOf,
+  unsentEvents,
+  type EventRow,
+  type WebhookRow,
+} from "./queries";
 import { sign } from "./signature";
 
 export type WebhookMessage = { event_id: string };
@@ -40,14 +52,40 @@ export type DeliverDeps = {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** Outbound requests in flight at once across a batch: the Workers runtime's simultaneous-connection limit. */
+export const MAX_CONCURRENT_DELIVERIES = 6;
+
+type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** Runs tasks at most `max` at a time, in the order they asked; the rest wait for a free slot. */
+export function limiter(max: number): Limiter {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next waiter (active stays the same), else it is freed.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
 /** The JSON body every subscriber of the event gets: ids and decisions, as written by the handler. */
 export function eventBody(event: EventRow): string {
   return JSON.stringify({ id: event.id, type: event.type, created_at: event.created_at, data: event.data });
 }
 
-/** One signed POST. Redirects are not followed: a 3xx is an answer (a failure), not a new destination. */
-async function post(webhook: WebhookRow, event: EventRow, body: string, deps: DeliverDeps, now: Date): Promise<TryResult> {
-  const timestamp = Math.floor(now.getTime() / 1000);
+/**
+ * One signed POST. Redirects are not followed: a 3xx is an answer (a failure), not a new destination. Called
+ * once the limiter gave it a slot, so the timeout (and the signed timestamp) count from the request leaving.
+ */
+async function post(webhook: WebhookRow, event: EventRow, body: string, deps: DeliverDeps): Promise<TryResult> {
+  const timestamp = Math.floor((deps.now ?? clockNow)().getTime() / 1000);
   try {
     const response = await deps.fetch(webhook.url, {
       method: "POST",
@@ -72,16 +110,28 @@ async function post(webhook: WebhookRow, event: EventRow, body: string, deps: De
 }
 
 /** Delivers one event to its subscribers; answers the delay before the next try, or null when nothing is left to do. */
-async function deliverOne(db: Db, env: Bindings, eventId: string, attempt: number, deps: DeliverDeps): Promise<number | null> {
+async function deliverOne(
+  db: Db,
+  env: Bindings,
+  eventId: string,
+  attempt: number,
+  deps: DeliverDeps,
+  slot: Limiter,
+): Promise<number | null> {
   const loaded = await batch(db, { event: findEvent(db, eventId), webhooks: subscribersOf(db, eventId), done: deliveriesOf(db, eventId) });
   const [event] = loaded.event;
-  // No row: the change it reports never landed (its batch failed or its condition matched nothing).
+  // No row: the change it reports never landed (its batch failed or its condition matched nothing), or it was
+  // purged 30 days after it was sent (a late dead-letter replay).
   if (!event) return null;
+  const live = new Set(loaded.webhooks.map((w) => w.id));
+  // A pending delivery whose webhook is no longer a subscriber: it was deleted after this event's last try was
+  // recorded (a delete racing the consumer; the DELETE handler fails the ones it sees). Nothing would try it again.
+  const orphaned = loaded.done.some((d) => d.status === "pending" && !live.has(d.webhook_id));
+  if (orphaned) await failDeletedWebhookDeliveries(db, { eventId }, (deps.now ?? clockNow)().toISOString());
   const succeeded = new Set(loaded.done.filter((d) => d.status === "succeeded").map((d) => d.webhook_id));
   const pending = loaded.webhooks.filter((w) => !succeeded.has(w.id));
   if (pending.length === 0) return null;
 
-  const now = (deps.now ?? clockNow)();
   const allowLocal = env.ALLOW_LOCAL_WEBHOOKS === "true";
   const body = eventBody(event);
   const delay = retryDelaySeconds(attempt, retryBaseSeconds(env.WEBHOOK_RETRY_BASE_SECONDS));
@@ -90,7 +140,7 @@ async function deliverOne(db: Db, env: Bindings, eventId: string, attempt: numbe
       // Checked again at delivery: a URL accepted while local webhooks were allowed is not used once they are not.
       const verdict = checkWebhookUrl(webhook.url, allowLocal);
       if (!verdict.ok) return { webhook, refused: true, outcome: outcomeOf({ error: `url refused: ${verdict.reason}` }) };
-      return { webhook, refused: false, outcome: outcomeOf(await post(webhook, event, body, deps, now)) };
+      return { webhook, refused: false, outcome: outcomeOf(await slot(() => post(webhook, event, body, deps))) };
     }),
   );
 
@@ -123,6 +173,7 @@ async function deliverOne(db: Db, env: Bindings, eventId: string, attempt: numbe
 export async function deliverBatch(messages: MessageBatch<unknown>, env: Bindings, deps: DeliverDeps): Promise<void> {
   const db = drizzle(retryingD1(env.DB), { schema });
   const base = retryBaseSeconds(env.WEBHOOK_RETRY_BASE_SECONDS);
+  const slot = limiter(MAX_CONCURRENT_DELIVERIES);
   await Promise.all(
     messages.messages.map(async (message) => {
       const eventId = (message.body as Partial<WebhookMessage> | null)?.event_id;
@@ -133,7 +184,7 @@ export async function deliverBatch(messages: MessageBatch<unknown>, env: Binding
         return;
       }
       try {
-        const delay = await deliverOne(db, env, eventId, message.attempts, deps);
+        const delay = await deliverOne(db, env, eventId, message.attempts, deps, slot);
         if (delay === null) message.ack();
         else message.retry({ delaySeconds: delay });
       } catch (error) {
@@ -171,4 +222,19 @@ export async function sweepOutbox(env: Bindings, now: Date, limit = SWEEP_LIMIT)
     now,
   );
   return rows.length;
+}
+
+/** Outbox rows are kept this long after they were put on the Queue (a dead-letter replay within it still finds its event). */
+export const OUTBOX_RETENTION_DAYS = 30;
+export const PURGE_LIMIT = 500;
+
+/**
+ * Five-minute cron: deletes outbox rows enqueued more than 30 days ago, at most `limit` a run (the next run
+ * continues). Unsent rows stay for the sweep; delivery rows (the record) are kept. A dead-letter replay of a
+ * purged event finds no row and is acked.
+ */
+export async function purgeOutbox(env: Bindings, now: Date, limit = PURGE_LIMIT): Promise<number> {
+  const db = drizzle(retryingD1(env.DB), { schema });
+  const before = new Date(now.getTime() - OUTBOX_RETENTION_DAYS * 86_400_000).toISOString();
+  return (await purgeSentEvents(db, before, limit)).length;
 }

@@ -5,7 +5,7 @@ import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { deliveriesPage, findWebhook, liveWebhooksPage, softDelete, toDelivery, toWebhook } from "./queries";
+import { deliveriesPage, failDeletedWebhookDeliveries, findWebhook, liveWebhooksPage, softDelete, toDelivery, toWebhook } from "./queries";
 import type * as routes from "./routes";
 import { newSecret } from "./signature";
 
@@ -39,8 +39,14 @@ export const listWebhooks: Handler<typeof routes.listWebhooks> = async (c) => {
 export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => {
   const { webhook_id } = c.req.valid("param");
   // Soft: the consumer stops delivering to it (it reads live webhooks only) and its deliveries stay listed.
-  const [deleted] = await softDelete(c.get("db"), webhook_id, c.get("now").toISOString());
-  if (!deleted) throw notFound("Webhook", webhook_id);
+  // Its pending deliveries will never be tried again: failed in the same batch, only if this call deleted it.
+  const db = c.get("db");
+  const stamp = c.get("now").toISOString();
+  const { deleted } = await batch(db, {
+    deleted: softDelete(db, webhook_id, stamp),
+    failed: failDeletedWebhookDeliveries(db, { webhookId: webhook_id, deletedAt: stamp }, stamp),
+  });
+  if (deleted.length === 0) throw notFound("Webhook", webhook_id);
   return c.body(null, 204);
 };
 

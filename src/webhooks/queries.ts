@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { webhookDeliveries, webhookEvents, webhooks } from "../db/schema";
 import type { Db } from "../db/types";
 import type { DeliveryStatus, WebhookEventType } from "../domain/vocabulary";
@@ -91,6 +91,7 @@ export const subscribersOf = (db: Db, eventId: string) =>
       ),
     );
 
+/** An event's deliveries so far, along the (event_id) index. */
 export const deliveriesOf = (db: Db, eventId: string) => db.select().from(webhookDeliveries).where(eq(webhookDeliveries.event_id, eventId));
 
 export type DeliveryWrite = {
@@ -106,8 +107,10 @@ export type DeliveryWrite = {
 };
 
 /**
- * One try recorded: the row is created on the first, then counted up. A delivery that already succeeded
- * (a duplicate message raced this one) is never set back to pending or failed.
+ * One try recorded: the row is created on the first, then counted up. `succeeded` is final: a delivery that
+ * already succeeded (a duplicate message raced this one) is never touched again. `failed` is final but for a
+ * success: a later try (a duplicate message, a dead-letter replay) is counted and its answer kept, but only a
+ * success changes the status; a failed delivery never goes back to `pending`.
  */
 export const recordDelivery = (db: Db, d: DeliveryWrite) =>
   db
@@ -128,15 +131,37 @@ export const recordDelivery = (db: Db, d: DeliveryWrite) =>
     .onConflictDoUpdate({
       target: [webhookDeliveries.webhook_id, webhookDeliveries.event_id],
       set: {
-        status: d.status,
+        status: sql`CASE WHEN ${webhookDeliveries.status} = 'failed' AND ${d.status} <> 'succeeded' THEN 'failed' ELSE ${d.status} END`,
         attempts: sql`${webhookDeliveries.attempts} + 1`,
         last_response_code: d.last_response_code,
         last_error: d.last_error,
-        next_retry_at: d.next_retry_at,
+        next_retry_at: sql`CASE WHEN ${webhookDeliveries.status} = 'failed' THEN NULL ELSE ${d.next_retry_at} END`,
         updated_at: d.at,
       },
       setWhere: sql`${webhookDeliveries.status} <> 'succeeded'`,
     });
+
+export const WEBHOOK_DELETED_ERROR = "webhook deleted";
+
+/**
+ * Pending deliveries of a deleted webhook marked `failed` (nothing will try them again: the consumer reads live
+ * webhooks only). `deletedAt` names the delete that must have landed (the DELETE handler's own stamp, in its
+ * batch); without it, any delete. `eventId` narrows it to one event (the consumer, for a delete that raced it).
+ */
+export const failDeletedWebhookDeliveries = (db: Db, where: { webhookId?: string; eventId?: string; deletedAt?: string }, at: string) =>
+  db
+    .update(webhookDeliveries)
+    .set({ status: "failed", last_error: WEBHOOK_DELETED_ERROR, next_retry_at: null, updated_at: at })
+    .where(
+      and(
+        where.webhookId ? eq(webhookDeliveries.webhook_id, where.webhookId) : undefined,
+        where.eventId ? eq(webhookDeliveries.event_id, where.eventId) : undefined,
+        eq(webhookDeliveries.status, "pending"),
+        sql`EXISTS (SELECT 1 FROM ${webhooks} w WHERE w.id = ${webhookDeliveries.webhook_id} AND ${
+          where.deletedAt ? sql`w.deleted_at = ${where.deletedAt}` : sql`w.deleted_at IS NOT NULL`
+        })`,
+      ),
+    );
 
 /** Outbox rows whose enqueue never happened (or failed), older than `before`, oldest first, along the partial index. */
 export const unsentEvents = (db: Db, before: string, limit: number) =>
@@ -146,3 +171,23 @@ export const unsentEvents = (db: Db, before: string, limit: number) =>
     .where(and(isNull(webhookEvents.enqueued_at), lt(webhookEvents.created_at, before)))
     .orderBy(asc(webhookEvents.created_at))
     .limit(limit);
+
+/**
+ * Deletes outbox rows enqueued before `before`, oldest first, at most `limit` (along the partial enqueued_at
+ * index); answers how many went. Unsent rows are never purged: the sweep still owes them a send.
+ */
+export const purgeSentEvents = (db: Db, before: string, limit: number) =>
+  db
+    .delete(webhookEvents)
+    .where(
+      inArray(
+        webhookEvents.id,
+        db
+          .select({ id: webhookEvents.id })
+          .from(webhookEvents)
+          .where(and(isNotNull(webhookEvents.enqueued_at), lt(webhookEvents.enqueued_at, before)))
+          .orderBy(asc(webhookEvents.enqueued_at))
+          .limit(limit),
+      ),
+    )
+    .returning({ id: webhookEvents.id });

@@ -76,6 +76,73 @@ describe("checkWebhookUrl", () => {
   ])("%s (local allowed: %s) → %s", (url, allowLocal, ok) => {
     expect(checkWebhookUrl(url, allowLocal).ok).toBe(ok);
   });
+
+  // Local and private hosts: refused over https:// too; with local webhooks allowed only localhost and 127.0.0.1 pass.
+  it.each([
+    // url, ok without local webhooks, ok with them
+    ["https://localhost/hook", false, true],
+    ["https://localhost:8443/hook", false, true],
+    ["https://LOCALHOST/hook", false, true],
+    ["https://127.0.0.1/hook", false, true],
+    ["https://127.0.0.1:9/hook", false, true],
+    ["https://2130706433/hook", false, true], // 127.0.0.1 spelled as one number
+    ["https://0x7f.1/hook", false, true], // and in hex
+    ["https://localhost./hook", false, false],
+    ["https://127.0.0.2/hook", false, false],
+    ["https://127.255.255.254/hook", false, false],
+    ["https://[::1]/hook", false, false],
+    ["https://[0:0:0:0:0:0:0:1]/hook", false, false],
+    ["https://[::]/hook", false, false],
+    ["https://0.0.0.0/hook", false, false],
+    ["https://0/hook", false, false],
+    ["https://10.0.0.1/hook", false, false],
+    ["https://10.255.255.255/hook", false, false],
+    ["https://172.16.0.1/hook", false, false],
+    ["https://172.31.255.255/hook", false, false],
+    ["https://192.168.1.1/hook", false, false],
+    ["https://169.254.169.254/latest/meta-data/", false, false],
+    ["https://100.64.0.1/hook", false, false],
+    ["https://224.0.0.1/hook", false, false],
+    ["https://255.255.255.255/hook", false, false],
+    ["https://[fc00::1]/hook", false, false],
+    ["https://[fd12:3456:789a::1]/hook", false, false],
+    ["https://[fe80::1]/hook", false, false],
+    ["https://[febf::1]/hook", false, false],
+    ["https://[fec0::1]/hook", false, false],
+    ["https://[ff02::1]/hook", false, false],
+    ["https://[::ffff:127.0.0.1]/hook", false, false],
+    ["https://[::ffff:10.0.0.1]/hook", false, false],
+    ["https://[::ffff:169.254.169.254]/hook", false, false],
+    ["https://[::ffff:7f00:1]/hook", false, false],
+    ["https://[::ffff:8.8.8.8]/hook", false, false], // IPv4-mapped: refused whatever it maps
+    ["https://[::127.0.0.1]/hook", false, false],
+    ["https://[64:ff9b::10.0.0.1]/hook", false, false],
+    ["https://app.localhost/hook", false, false],
+    ["https://metadata.google.internal/hook", false, false],
+    ["https://db.internal./hook", false, false],
+    ["https://printer.local/hook", false, false],
+    ["http://10.0.0.1/hook", false, false],
+    ["http://[::1]:9999/hook", false, false],
+    // Public hosts: accepted over https:// either way.
+    ["https://receiver.example/hook", true, true],
+    ["https://172.15.255.255/hook", true, true],
+    ["https://172.32.0.1/hook", true, true],
+    ["https://8.8.8.8/hook", true, true],
+    ["https://[2606:4700:4700::1111]/hook", true, true],
+    ["https://[64:ff9b::8.8.8.8]/hook", true, true],
+    ["https://localhost.example.org/hook", true, true],
+    ["https://internal.example.org/hook", true, true],
+    ["https://local.example.org/hook", true, true],
+    ["https://my-localhost/hook", true, true],
+  ])("%s → %s without local webhooks, %s with them", (url, withoutLocal, withLocal) => {
+    expect(checkWebhookUrl(url, false).ok).toBe(withoutLocal);
+    expect(checkWebhookUrl(url, true).ok).toBe(withLocal);
+  });
+
+  it("says why a local or private host is refused", () => {
+    expect(checkWebhookUrl("https://10.0.0.1/", false)).toEqual({ ok: false, reason: expect.stringMatching(/local or private host/) });
+    expect(checkWebhookUrl("https://127.0.0.1/", false)).toEqual({ ok: false, reason: expect.stringMatching(/ALLOW_LOCAL_WEBHOOKS/) });
+  });
 });
 
 describe("outcomeOf and deliveryStatus", () => {

@@ -57,7 +57,7 @@ async function freshWebhook(w: World): Promise<{ id: string }> {
     method: "POST",
     path: "/webhooks",
     token: w.manager,
-    json: { url: `https://127.0.0.1:9/${uniqueName("matrix-hook")}`, events: ["course.completed"] },
+    json: { url: `https://receiver.example/${uniqueName("matrix-hook")}`, events: ["course.completed"] },
   });
   if (r.status !== 201) throw new Error(`webhook ${r.status} ${r.text}`);
   return r.json;
@@ -67,7 +67,10 @@ async function freshWebhook(w: World): Promise<{ id: string }> {
 const MATRIX: Record<string, Row> = {
   /* ---------------- webhooks ---------------- */
   "POST /webhooks": {
-    req: () => ({ path: "/webhooks", json: { url: `https://127.0.0.1:9/${uniqueName("matrix-hook")}`, events: ["course.completed"] } }),
+    req: () => ({
+      path: "/webhooks",
+      json: { url: `https://receiver.example/${uniqueName("matrix-hook")}`, events: ["course.completed"] },
+    }),
     self: 403,
     intruder: 403,
     manager: 201,

@@ -355,7 +355,7 @@ const WALK_BODIES: Record<string, unknown> = {
   "POST /form-submissions/{submission_id}/approve": {},
   "POST /form-submissions/{submission_id}/reject": {},
   "POST /form-submissions/{submission_id}/request-retake": {},
-  "POST /webhooks": { url: "https://127.0.0.1:9/walk", events: ["course.completed"] },
+  "POST /webhooks": { url: "https://receiver.example/walk", events: ["course.completed"] },
 };
 
 /* ------------------------------------------------ mass assignment ------------------------------------------------ */
@@ -613,7 +613,7 @@ const TARGETS: Record<string, (w: World) => Promise<Target>> = {
   "POST /webhooks": async (w) => ({
     path: "/webhooks",
     token: w.manager,
-    body: { url: `https://127.0.0.1:9/${uniqueName("ma-hook")}`, events: ["course.completed"], description: "ma" },
+    body: { url: `https://receiver.example/${uniqueName("ma-hook")}`, events: ["course.completed"], description: "ma" },
     readBack: { path: "/webhooks?limit=200", token: w.manager },
   }),
 };
@@ -718,7 +718,7 @@ describe("mass assignment", () => {
 
 describe("webhooks", () => {
   it("a signing secret is shown by its create call only: no manager read shows it again, no participant ever sees one", async () => {
-    const created = await asManager("POST", "/webhooks", { url: "https://127.0.0.1:9/leak", events: ["course.completed"] }, [201]);
+    const created = await asManager("POST", "/webhooks", { url: "https://receiver.example/leak", events: ["course.completed"] }, [201]);
     const secret: string = created.json.secret;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const key = secret.slice("whsec_".length);
@@ -737,7 +737,7 @@ describe("webhooks", () => {
       }
     }
     // A second webhook's create call shows its own secret, not the first one's.
-    const second = await asManager("POST", "/webhooks", { url: "https://127.0.0.1:9/leak2", events: ["course.completed"] }, [201]);
+    const second = await asManager("POST", "/webhooks", { url: "https://receiver.example/leak2", events: ["course.completed"] }, [201]);
     expect(second.json.secret).not.toBe(secret);
     expect(second.text).not.toContain(key);
     for (const id of [created.json.id, second.json.id]) await asManager("DELETE", `/webhooks/${id}`, undefined, [204]);
@@ -750,7 +750,7 @@ describe("webhooks", () => {
       "POST",
       "/webhooks",
       {
-        url: "https://127.0.0.1:9/leak-events",
+        url: "https://receiver.example/leak-events",
         events: ["submission.submitted", "submission.graded", "submission.approved", "submission.rejected", "submission.retake_requested"],
       },
       [201],

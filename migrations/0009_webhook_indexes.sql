@@ -1,0 +1,2 @@
+CREATE INDEX `webhook_deliveries_by_event` ON `webhook_deliveries` (`event_id`);--> statement-breakpoint
+CREATE INDEX `webhook_events_enqueued` ON `webhook_events` (`enqueued_at`) WHERE "webhook_events"."enqueued_at" IS NOT NULL;
