@@ -50,6 +50,24 @@ describe("audit journal in the database", () => {
       await refusal(db.update(schema.auditEvents).set({ action: "course.deleted" }).where(eq(schema.auditEvents.entity_id, id))),
     ).toMatch(/append-only/);
     expect(await refusal(db.delete(schema.auditEvents).where(eq(schema.auditEvents.entity_id, id)))).toMatch(/append-only/);
+    // Nor can a REPLACE (whose implicit delete fires no DELETE trigger) or an upsert overwrite one.
+    const replace = env.DB.prepare(
+      "INSERT OR REPLACE INTO audit_events SELECT id, at, actor_id, actor_role, 'course.deleted', entity_type, entity_id, request_id, '{}' FROM audit_events WHERE entity_id = ?",
+    ).bind(id);
+    expect(
+      await replace.run().then(
+        () => "written",
+        (error: Error) => error.message,
+      ),
+    ).toMatch(/append-only/);
+    expect(
+      await refusal(
+        db
+          .insert(schema.auditEvents)
+          .values({ ...record(id), id: (await eventsFor(id))[0]!.id, action: "course.deleted" })
+          .onConflictDoUpdate({ target: schema.auditEvents.id, set: { action: "course.deleted" } }),
+      ),
+    ).toMatch(/append-only/);
     const [kept] = await eventsFor(id);
     expect(kept).toMatchObject({ action: "course.updated", changes: { name: ["a", "b"] } });
   });
