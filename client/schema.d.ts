@@ -6862,7 +6862,9 @@ export interface operations {
                      *         "completed_rows": 5,
                      *         "total_rows": 5,
                      *         "approved_rows": 3,
-                     *         "submitted_at": "2024-01-15T09:30:00Z"
+                     *         "submitted_at": "2024-01-15T09:30:00Z",
+                     *         "claimed_by": null,
+                     *         "claim_expires_at": null
                      *       }
                      *     ]
                      */
@@ -9275,7 +9277,9 @@ export interface operations {
                      *         "started_at": "2024-01-15T10:30:00Z",
                      *         "deadline_at": "2024-01-15T11:00:00Z",
                      *         "is_late": false,
-                     *         "feedback": null
+                     *         "feedback": null,
+                     *         "claimed_by": null,
+                     *         "claim_expires_at": null
                      *       }
                      *     ]
                      */
