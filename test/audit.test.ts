@@ -845,6 +845,43 @@ describe("audit log: a write that did not land leaves no event", () => {
   });
 });
 
+describe("chain links are recorded as stored", () => {
+  it("two courses claiming the same previous course at once: each event's link diff is what its course holds", async () => {
+    for (let round = 0; round < 5; round++) {
+      const first = await makeCourse(manager);
+      const [a, b] = [await makeCourse(manager), await makeCourse(manager)];
+      const ids = [uniqueName("race-a"), uniqueName("race-b")];
+      const results = await Promise.all(
+        [a, b].map((course, i) =>
+          call("PUT", `/courses/${course.id}`, {
+            token: manager,
+            body: { previous_course_id: first.id },
+            headers: { "x-request-id": ids[i]! },
+          }),
+        ),
+      );
+      for (const [i, course] of [a, b].entries()) {
+        const res = results[i]!;
+        const events = (await eventsOf({ type: "course", id: course.id })).filter((e) => e.request_id === ids[i]);
+        if (res.status !== 200) {
+          // Refused (the link was taken first): nothing recorded.
+          expect(events).toEqual([]);
+          continue;
+        }
+        expect(events).toHaveLength(1);
+        const stored = (res.json as { previous_course_id: string | null }).previous_course_id;
+        // The diff says the link changed exactly when the stored course holds it.
+        expect(events[0]!.changes.previous_course_id ?? [null, null]).toEqual([null, stored]);
+      }
+      // Exactly one course holds the link.
+      const held = results.filter(
+        (r) => r.status === 200 && (r.json as { previous_course_id: string | null }).previous_course_id === first.id,
+      );
+      expect(held).toHaveLength(1);
+    }
+  });
+});
+
 describe("GET /audit-events", () => {
   it("is for managers only", async () => {
     const participant = await token(uniqueName("participant"), "participant");

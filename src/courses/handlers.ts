@@ -186,18 +186,28 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
     .set({ ...fields, updated_at: stamp })
     .where(and(eq(courses.id, course_id), live))
     .returning();
-  // The event records the plan (fields and chain links) right after the update it describes: no event when
-  // the course was archived meanwhile and the update matched nothing.
-  const after = patched(course, { ...fields, ...plan.links });
-  const updated = audit(c, "course.updated", { type: "course", id: course_id }, changesBetween(course, after, COURSE_FIELDS));
+  // The event records the fields as planned and the chain links as stored: the link claims are conditional (a
+  // link taken meanwhile is not overwritten), so the links' diff is read from the row after them, in SQL. It runs
+  // after the claims, on the condition that this update landed (archived meanwhile: no update, no event).
+  const fieldChanges = changesBetween(
+    course,
+    patched(course, fields),
+    COURSE_FIELDS.filter((f) => f !== "previous_course_id" && f !== "next_course_id"),
+  );
+  const linkDiff = (name: "previous_course_id" | "next_course_id") =>
+    sql`CASE WHEN ${courses[name]} IS ${course[name]} THEN '{}' ELSE json_object(${name}, json_array(${course[name]}, ${courses[name]})) END`;
+  const storedChanges = sql`(SELECT json_patch(json_patch(${JSON.stringify(fieldChanges)}, ${linkDiff("previous_course_id")}), ${linkDiff("next_course_id")})
+    FROM ${courses} WHERE ${courses.id} = ${course_id})`;
+  const landed = sql`EXISTS (SELECT 1 FROM ${courses} WHERE ${courses.id} = ${course_id} AND ${courses.updated_at} = ${stamp})`;
+  const updated = audit(c, "course.updated", { type: "course", id: course_id }, storedChanges, landed);
   // The claims are conditional (a link taken meanwhile is not overwritten), so the answer is the row as stored
   // after them, read in the same batch, never the plan.
   const written = await batch(db, {
     release,
     clearDefault: body.is_default && clearDefault(db, course_id),
     updated: update,
-    audited: updated,
     claim,
+    audited: updated,
     stored: findCourse(db, course_id),
   });
   const [row] = written.stored;

@@ -28,7 +28,8 @@ export type AuditRecord = {
   entity_type: AuditEntityType;
   entity_id: string;
   request_id: string;
-  changes: Changes;
+  /** SQL (a JSON object expression) when part of the diff is only known in the database, e.g. chain links as stored. */
+  changes: Changes | SQL;
 };
 
 export function auditInsert(db: Db, e: AuditRecord, when: SQL = LAST_WRITE_LANDED) {
@@ -36,7 +37,7 @@ export function auditInsert(db: Db, e: AuditRecord, when: SQL = LAST_WRITE_LANDE
   return db
     .insert(auditEvents)
     .select(
-      sql`SELECT ${e.id}, ${e.at}, ${e.actor_id}, ${e.actor_role}, ${e.action}, ${e.entity_type}, ${e.entity_id}, ${e.request_id}, ${JSON.stringify(e.changes)} WHERE ${when}`,
+      sql`SELECT ${e.id}, ${e.at}, ${e.actor_id}, ${e.actor_role}, ${e.action}, ${e.entity_type}, ${e.entity_id}, ${e.request_id}, ${is(e.changes, SQL) ? sql`json(${e.changes})` : JSON.stringify(e.changes)} WHERE ${when}`,
     );
 }
 
