@@ -13,7 +13,13 @@ import type { AppContext, AppEnv, Bindings } from "../env";
 import { MAX_BOUND_PARAMETERS } from "./chunk";
 import { newId } from "./ids";
 
-export function audit(c: AppContext, action: AuditAction, entity: { type: AuditEntityType; id: string }, changes: Changes | SQL, when?: SQL) {
+export function audit(
+  c: AppContext,
+  action: AuditAction,
+  entity: { type: AuditEntityType; id: string },
+  changes: Changes | SQL,
+  when?: SQL,
+) {
   const caller = c.get("caller");
   const now = c.get("now");
   return auditInsert(
