@@ -23,6 +23,7 @@ import {
   token,
   twoStepCourse,
   uniqueName,
+  submittedTable,
 } from "./helpers";
 
 type Request = { method: string; path: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> };
@@ -487,30 +488,11 @@ async function gradedAttempt(m: string) {
   return st;
 }
 
-/** A submitted requirement table (both rows filled) in a fresh course. */
-const submittedTable = (m: string) => submittedTableOf(m, [1, 2]);
-
-/** A submitted requirement table of `serials` (every row filled) in a fresh course. */
-async function submittedTableOf(m: string, serials: number[]) {
-  const course = await makeCourse(m);
-  const step = await makeStep(m, course.id);
-  const requirements = serials.map((n) => ({ serial_number: n, activity: `A${n}`, target: 1, unit: "x" }));
-  const table = await makeTable(m, { step_id: step.id, requirements });
-  await makeMaterial(m, step.id, { material_type: "RequirementTable", title: "Tracker", content: { requirement_table_id: table.id } });
-  const { participant } = await enrolled(m, course.id);
-  const id = ((await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant })).json as any).submission_id;
-  for (const serial of serials)
-    await must(
-      await call("POST", `/requirement-tables/submissions/${id}/rows`, {
-        token: participant,
-        body: { serial_number: serial, completed: true, completed_value: 3 },
-      }),
-      200,
-      "fill",
-    );
-  await must(await call("POST", `/requirement-tables/submissions/${id}/submit`, { token: participant }), 200, "submit table");
-  return { id: id as string, table: table.id as string };
-}
+/** A submitted requirement table in a fresh course (both rows filled, or every row of `serials`). */
+const submittedTableOf = async (m: string, serials = [1, 2]) => {
+  const { id, table } = await submittedTable(m, { serials });
+  return { id, table: table.id as string };
+};
 
 /** Another manager's live claim on the submission at `path` (…/claim). */
 async function claimedByAnother(path: string) {
@@ -579,7 +561,7 @@ AUDITED_ROUTES.push(
   },
   {
     action: "requirement_submission.row_approved",
-    prepare: submittedTable,
+    prepare: (m) => submittedTableOf(m),
     call: (st) => ({ method: "POST", path: `/requirement-tables/submissions/${st.id}/rows/1/approve`, body: { approved: true } }),
     status: 200,
     entity: (st) => ({ type: "requirement_submission", id: st.id }),
@@ -587,7 +569,7 @@ AUDITED_ROUTES.push(
   },
   {
     action: "requirement_submission.row_rejected",
-    prepare: submittedTable,
+    prepare: (m) => submittedTableOf(m),
     call: (st) => ({
       method: "POST",
       path: `/requirement-tables/submissions/${st.id}/rows/2/approve`,
@@ -600,7 +582,7 @@ AUDITED_ROUTES.push(
   {
     action: "requirement_submission.approved",
     prepare: async (m) => {
-      const st = await submittedTable(m);
+      const st = await submittedTableOf(m);
       const body = { approved: true };
       await must(await call("POST", `/requirement-tables/submissions/${st.id}/rows/1/approve`, { token: m, body }), 200, "row 1");
       return st;
@@ -628,7 +610,7 @@ AUDITED_ROUTES.push(
   {
     action: "requirement_submission.claim_forced",
     prepare: async (m) => {
-      const st = await submittedTable(m);
+      const st = await submittedTableOf(m);
       return { ...st, holder: await claimedByAnother(`/requirement-tables/submissions/${st.id}/claim`) };
     },
     call: (st) => ({ method: "DELETE", path: `/requirement-tables/submissions/${st.id}/claim?force=true` }),
@@ -734,7 +716,7 @@ const REFUSED: { name: string; prepare: (m: string) => Promise<any>; call: (st: 
   {
     name: "releasing another manager's claim without force",
     prepare: async (m) => {
-      const st = await submittedTable(m);
+      const st = await submittedTableOf(m);
       await claimedByAnother(`/requirement-tables/submissions/${st.id}/claim`);
       return st;
     },

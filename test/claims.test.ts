@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../src/lib/clock";
-import { call, enrolled, examAnswers, makeCourse, makeMaterial, makeStep, makeTable, token, twoStepCourse, uniqueName } from "./helpers";
+import { call, enrolled, examAnswers, submittedTable, token, twoStepCourse, uniqueName } from "./helpers";
 
 afterEach(() => setClock(null));
 
@@ -24,31 +24,10 @@ async function submittedExam() {
   return { author, c, who, id };
 }
 
-/** A submitted requirement table (two rows filled), awaiting approval. */
-async function submittedTable(submit = true) {
+/** A submitted requirement table (two rows filled), awaiting approval, and the manager who authored it. */
+async function submittedTableWithAuthor(submit = true) {
   const author = await manager();
-  const course = await makeCourse(author.token);
-  const step = await makeStep(author.token, course.id);
-  const table = await makeTable(author.token, { step_id: step.id });
-  await makeMaterial(author.token, step.id, {
-    material_type: "RequirementTable",
-    title: "Tracker",
-    content: { requirement_table_id: table.id },
-  });
-  const pid = uniqueName("participant");
-  const participant = await token(pid, "participant");
-  expect((await call("POST", `/courses/${course.id}/enroll?participant_id=${pid}`, { token: author.token })).status).toBe(200);
-  const mine = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant });
-  const id = mine.json.submission_id as string;
-  for (const serial of [1, 2]) {
-    const row = await call("POST", `/requirement-tables/submissions/${id}/rows`, {
-      token: participant,
-      body: { serial_number: serial, completed: true, completed_value: 10 },
-    });
-    expect(row.status, row.text).toBe(200);
-  }
-  if (submit) expect((await call("POST", `/requirement-tables/submissions/${id}/submit`, { token: participant })).status).toBe(200);
-  return { author, step, table, pid, participant, id };
+  return { author, ...(await submittedTable(author.token, { submit })) };
 }
 
 /** The audit events of one submission and action, as a manager reads them. */
@@ -217,7 +196,7 @@ describe("review claims on requirement-table submissions", () => {
     call("DELETE", `/requirement-tables/submissions/${id}/claim${query}`, { token: tok });
 
   it("refuses row approvals and approve-all by another manager while the lease lives", async () => {
-    const { id } = await submittedTable();
+    const { id } = await submittedTableWithAuthor();
     const [a, b] = [await manager(), await manager()];
     const taken = await claim(id, a.token);
     expect(taken.status, taken.text).toBe(200);
@@ -242,15 +221,15 @@ describe("review claims on requirement-table submissions", () => {
   });
 
   it("a table not yet submitted cannot be claimed", async () => {
-    const { author, id } = await submittedTable(false);
+    const { author, id } = await submittedTableWithAuthor(false);
     const res = await claim(id, author.token);
     expect(res.status).toBe(409);
     expect(res.json.code).toBe("not_submitted");
   });
 
   it("pending list shows claims and filters them; a forced release is audited", async () => {
-    const first = await submittedTable();
-    const second = await submittedTable();
+    const first = await submittedTableWithAuthor();
+    const second = await submittedTableWithAuthor();
     const [a, b] = [await manager(), await manager()];
     expect((await claim(first.id, a.token)).status).toBe(200);
     const list = async (query: string) => {
@@ -273,7 +252,7 @@ describe("review claims on requirement-table submissions", () => {
   });
 
   it("of 20 managers claiming at once exactly one gets it", async () => {
-    const { id } = await submittedTable();
+    const { id } = await submittedTableWithAuthor();
     const managers = await Promise.all(Array.from({ length: 20 }, manager));
     const results = await Promise.all(managers.map((m) => claim(id, m.token)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);

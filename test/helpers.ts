@@ -163,3 +163,36 @@ export const examAnswers = (mcq = "a", text = "Chanting purifies the heart") => 
   mcq_answers: [{ question_id: "q1", selected_option_id: mcq }],
   theory_answers: [{ question_id: "q2", answer_text: text }],
 });
+
+/**
+ * A one-step course showing a requirement table of `serials` (default 1 and 2), a participant enrolled in it with
+ * every row filled, and — unless `submit` is false — the table submitted for review.
+ */
+export async function submittedTable(manager: string, options: { serials?: number[]; submit?: boolean } = {}) {
+  const serials = options.serials ?? [1, 2];
+  const course = await makeCourse(manager);
+  const step = await makeStep(manager, course.id);
+  const requirements = serials.map((n) => ({ serial_number: n, activity: `Activity ${n}`, target: 10 * n, unit: "minutes" }));
+  const table = await makeTable(manager, { step_id: step.id, requirements });
+  await makeMaterial(manager, step.id, {
+    material_type: "RequirementTable",
+    title: "Tracker",
+    content: { requirement_table_id: table.id },
+  });
+  const { pid, participant } = await enrolled(manager, course.id);
+  const mine = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant });
+  if (mine.status !== 200) throw new Error(`my-submission: ${mine.status} ${mine.text}`);
+  const id = mine.json.submission_id as string;
+  for (const serial_number of serials) {
+    const row = await call("POST", `/requirement-tables/submissions/${id}/rows`, {
+      token: participant,
+      body: { serial_number, completed: true, completed_value: 5 },
+    });
+    if (row.status !== 200) throw new Error(`fill row ${serial_number}: ${row.status} ${row.text}`);
+  }
+  if (options.submit !== false) {
+    const done = await call("POST", `/requirement-tables/submissions/${id}/submit`, { token: participant });
+    if (done.status !== 200) throw new Error(`submit table: ${done.status} ${done.text}`);
+  }
+  return { course, step, table, pid, participant, id };
+}

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setClock } from "../src/lib/clock";
 import { WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
-import { call, enrolled, examAnswers, makeCourse, makeForm, makeMaterial, makeStep, makeTable, token, uniqueName } from "./helpers";
+import { call, enrolled, examAnswers, makeCourse, makeForm, makeMaterial, makeStep, submittedTable, token, uniqueName } from "./helpers";
 
 const manager = await token(uniqueName("events-manager"), "manager");
 let hookId = "";
@@ -121,22 +121,7 @@ describe("webhook events written by the changes they report", () => {
   });
 
   it("a requirement table: submitted, then approved (completing the course) — once each", async () => {
-    const course = await makeCourse(manager);
-    const step = await makeStep(manager, course.id);
-    const table = await makeTable(manager, { step_id: step.id });
-    await makeMaterial(manager, step.id, {
-      material_type: "RequirementTable",
-      title: "Tracker",
-      content: { requirement_table_id: table.id },
-    });
-    const { pid, participant } = await enrolled(manager, course.id);
-    const id = (await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant })).json.submission_id as string;
-    for (const serial of [1, 2])
-      await call("POST", `/requirement-tables/submissions/${id}/rows`, {
-        token: participant,
-        body: { serial_number: serial, completed: true, completed_value: 5 },
-      });
-    expect((await call("POST", `/requirement-tables/submissions/${id}/submit`, { token: participant })).status).toBe(200);
+    const { table, pid, id } = await submittedTable(manager);
     expect(
       (await call("POST", `/requirement-tables/submissions/${id}/rows/1/approve`, { token: manager, body: { approved: true } })).status,
     ).toBe(200);
@@ -178,22 +163,7 @@ describe("webhook events written by the changes they report", () => {
   });
 
   it("a table edit that removes the only unapproved serial approves the submission: announced like an approve-all", async () => {
-    const course = await makeCourse(manager);
-    const step = await makeStep(manager, course.id);
-    const table = await makeTable(manager, { step_id: step.id });
-    await makeMaterial(manager, step.id, {
-      material_type: "RequirementTable",
-      title: "Tracker",
-      content: { requirement_table_id: table.id },
-    });
-    const { pid, participant } = await enrolled(manager, course.id);
-    const id = (await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: participant })).json.submission_id as string;
-    for (const serial of [1, 2])
-      await call("POST", `/requirement-tables/submissions/${id}/rows`, {
-        token: participant,
-        body: { serial_number: serial, completed: true, completed_value: 5 },
-      });
-    expect((await call("POST", `/requirement-tables/submissions/${id}/submit`, { token: participant })).status).toBe(200);
+    const { table, pid, id } = await submittedTable(manager);
     expect(
       (await call("POST", `/requirement-tables/submissions/${id}/rows/1/approve`, { token: manager, body: { approved: true } })).status,
     ).toBe(200);
