@@ -1,4 +1,5 @@
-import { count, eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { batch } from "../db/batch";
 import {
   accommodations,
@@ -95,29 +96,25 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
 export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (c) => {
   const { participant_id } = c.req.valid("param");
   const db = c.get("db");
-  // The counts held before, for the event (`{table: [count, 0]}`), read in one round trip.
-  const held = await batch(db, {
-    requirement_rows: db
-      .select({ n: count() })
-      .from(requirementRows)
-      .where(inArray(requirementRows.submission_id, submissionsOf(db, participant_id))),
-    requirement_submissions: db
-      .select({ n: count() })
-      .from(requirementSubmissions)
-      .where(eq(requirementSubmissions.participant_id, participant_id)),
-    exam_attempts: db.select({ n: count() }).from(formSubmissions).where(eq(formSubmissions.participant_id, participant_id)),
-    material_completions: db.select({ n: count() }).from(materialCompletions).where(eq(materialCompletions.participant_id, participant_id)),
-    enrollments: db.select({ n: count() }).from(enrollments).where(eq(enrollments.participant_id, participant_id)),
-    accommodations: db.select({ n: count() }).from(accommodations).where(eq(accommodations.participant_id, participant_id)),
-    exam_overrides: db.select({ n: count() }).from(examOverrides).where(eq(examOverrides.participant_id, participant_id)),
-  });
-  const changes = Object.fromEntries(
-    Object.entries(held).flatMap(([table, [row]]) => (row && row.n > 0 ? [[table, [row.n, 0] as [unknown, unknown]]] : [])),
-  );
+  // What the event records: `{table: [count held, 0]}` for every table that held rows. Counted in SQL by the
+  // event itself, which runs first in the erasing batch: the counts are exactly those the deletes then remove,
+  // in the same transaction and the same round trip.
+  const held = (name: string, table: SQLiteTable, where: SQL) =>
+    sql`(SELECT CASE WHEN n > 0 THEN json_object(${name}, json_array(n, 0)) ELSE '{}' END FROM (SELECT COUNT(*) AS n FROM ${table} WHERE ${where}))`;
+  const changes = [
+    held("requirement_rows", requirementRows, inArray(requirementRows.submission_id, submissionsOf(db, participant_id))),
+    held("requirement_submissions", requirementSubmissions, eq(requirementSubmissions.participant_id, participant_id)),
+    held("exam_attempts", formSubmissions, eq(formSubmissions.participant_id, participant_id)),
+    held("material_completions", materialCompletions, eq(materialCompletions.participant_id, participant_id)),
+    held("enrollments", enrollments, eq(enrollments.participant_id, participant_id)),
+    held("accommodations", accommodations, eq(accommodations.participant_id, participant_id)),
+    held("exam_overrides", examOverrides, eq(examOverrides.participant_id, participant_id)),
+  ].reduce((all, part) => sql`json_patch(${all}, ${part})`, sql`'{}'`);
   // One batch, so an erase is whole or nothing; rows go before the submissions that find them. The audit log
   // is not erased (it is append-only, and it is the record that the erasure happened): the event goes into
   // the same batch, unconditional, as every erase answers 200.
   const gone = await batch(db, {
+    audited: audit(c, "participant.erased", { type: "participant", id: participant_id }, sql`(SELECT ${changes})`, sql`1`),
     requirement_rows: db
       .delete(requirementRows)
       .where(inArray(requirementRows.submission_id, submissionsOf(db, participant_id)))
@@ -149,7 +146,6 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       .delete(examOverrides)
       .where(eq(examOverrides.participant_id, participant_id))
       .returning({ id: examOverrides.form_id }),
-    audited: audit(c, "participant.erased", { type: "participant", id: participant_id }, changes, sql`1`),
   });
   // Each statement returns one row per row it removed: the counts are those lengths.
   const { audited: _audited, ...removed } = gone;
