@@ -5,6 +5,8 @@
  * type and digest. The log outlives a participant's erasure, so nothing a person wrote about a participant
  * (an accommodation's note) is recorded either: only whether there is one.
  */
+import { changesBetween, type Changes } from "./audit";
+
 export const COURSE_FIELDS = [
   "name",
   "description",
@@ -66,6 +68,55 @@ export const TABLE_FIELDS = ["name", "description", "step_id", "requirement_coun
 export const ACCOMMODATION_FIELDS = ["extra_time_percent", "extra_attempts", "has_note"] as const;
 
 export const OVERRIDE_FIELDS = ["duration_minutes", "max_attempts", "available_until"] as const;
+
+/** What a review decision records: its status, marks and scores; of the reviewer's text only whether there is one. */
+export const REVIEW_FIELDS = [
+  "submission_status",
+  "theory_grades",
+  "mcq_score",
+  "theory_score",
+  "total_score",
+  "has_feedback",
+  "has_retake_reason",
+] as const;
+
+type Reviewed = {
+  submission_status: string;
+  theory_grades: Record<string, number> | null;
+  mcq_score: number | null;
+  theory_score: number | null;
+  total_score: number | null;
+  feedback: string | null;
+  retake_reason: string | null;
+};
+
+const reviewView = (s: Reviewed) => ({
+  submission_status: s.submission_status,
+  theory_grades: s.theory_grades,
+  mcq_score: s.mcq_score,
+  theory_score: s.theory_score,
+  total_score: s.total_score,
+  has_feedback: Boolean(s.feedback),
+  has_retake_reason: Boolean(s.retake_reason),
+});
+
+/** A decision's diff: the submission as read, and the fields the decision sets. */
+export const reviewChanges = (before: Reviewed, set: Partial<Reviewed>) =>
+  changesBetween(reviewView(before), reviewView(patched(before, set)), REVIEW_FIELDS);
+
+/** A requirement row's review: `rows.<serial>.approved`, and whether it has remarks when that changes. */
+export function rowReviewChanges(
+  serial: number,
+  before: { approved: boolean | null; approval_remarks: string | null } | undefined,
+  after: { approved: boolean; approval_remarks?: string | null },
+): Changes {
+  const had = Boolean(before?.approval_remarks);
+  const has = Boolean(after.approval_remarks);
+  return {
+    [`rows.${serial}.approved`]: [before?.approved ?? null, after.approved],
+    ...(had !== has ? { [`rows.${serial}.has_approval_remarks`]: [had, has] } : {}),
+  };
+}
 
 /**
  * A row as it will be after a partial update: the patch's defined fields over the row (drizzle's `.set`

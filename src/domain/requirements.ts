@@ -93,3 +93,14 @@ export function canReviewRow(
   if (!stored.find((r) => r.serial_number === serial)?.completed) return "row_not_completed";
   return null;
 }
+
+/**
+ * The approved serials before and after an approve-all: it approves the completed, unapproved rows of the
+ * table's current serials; rows of serials removed from the table are history and stay as they are.
+ */
+export function approveAllSerials(requirements: readonly Pick<Requirement, "serial_number">[], stored: readonly CountedRow[]) {
+  const current = new Set(requirements.map((r) => r.serial_number));
+  const before = stored.filter((r) => r.approved === true).map((r) => r.serial_number);
+  const approving = stored.filter((r) => r.approved !== true && r.completed && current.has(r.serial_number)).map((r) => r.serial_number);
+  return { before, after: [...before, ...approving].sort((a, b) => a - b) };
+}

@@ -37,7 +37,7 @@ import { progressError } from "../lib/progress-errors";
 import { findStepWithExam } from "../steps/queries";
 import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../lib/claims";
 import { audit, emit, emitter } from "../lib/journal";
-import { changesBetween } from "../domain/audit";
+import { reviewChanges } from "../domain/audited";
 import {
   closeExpiredNow,
   expiredOpenAttempts,
@@ -298,32 +298,6 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
 };
 
 /* ------------------------------------------------- review ------------------------------------------------- */
-
-/**
- * What an audit event records of a decision: the status, the marks (grades are marks, not answers) and the
- * scores; of the manager's feedback and retake reason only whether there is one — free text about a
- * participant must not outlive their erasure in an append-only log.
- */
-const reviewView = (s: Partial<SubmissionRow>) => ({
-  submission_status: s.submission_status,
-  theory_grades: s.theory_grades,
-  mcq_score: s.mcq_score,
-  theory_score: s.theory_score,
-  total_score: s.total_score,
-  has_feedback: Boolean(s.feedback),
-  has_retake_reason: Boolean(s.retake_reason),
-});
-
-const reviewChanges = (before: SubmissionRow, after: Partial<SubmissionRow>) =>
-  changesBetween(reviewView(before), reviewView({ ...before, ...after }), [
-    "submission_status",
-    "theory_grades",
-    "mcq_score",
-    "theory_score",
-    "total_score",
-    "has_feedback",
-    "has_retake_reason",
-  ]);
 
 /** Why a decision's conditional UPDATE matched nothing: a claim taken meanwhile, or a decision made meanwhile. */
 async function decisionMissed(c: AppContext, submissionId: string): Promise<never> {

@@ -2,6 +2,7 @@ import { and, eq, isNull, ne, or, sql } from "drizzle-orm";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
 import {
   allApproved,
+  approveAllSerials,
   canEditRow,
   canReviewRow,
   isTableCompleted,
@@ -25,6 +26,7 @@ import {
   type SubmissionWithTable,
 } from "./submission-queries";
 import type * as routes from "./submission-routes";
+import { rowReviewChanges } from "../domain/audited";
 import { audit, emit, emitter } from "../lib/journal";
 import {
   assertClaimAllows,
@@ -281,16 +283,11 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   const stamp = c.get("now").toISOString();
   const decided = rows.map((r) => (r.serial_number === serial_number ? { ...r, approved: body.approved } : r));
   const approves = allApproved(submission.requirements, decided);
-  const before = rows.find((r) => r.serial_number === serial_number);
-  // The remarks are free text about a participant: the log records only whether there are any.
-  const hadRemarks = Boolean(before?.approval_remarks);
-  const hasRemarks = Boolean(body.approval_remarks);
-  const rowChanges = {
-    [`rows.${serial_number}.approved`]: [before?.approved ?? null, body.approved] as [unknown, unknown],
-    ...(hadRemarks !== hasRemarks
-      ? { [`rows.${serial_number}.has_approval_remarks`]: [hadRemarks, hasRemarks] as [unknown, unknown] }
-      : {}),
-  };
+  const rowChanges = rowReviewChanges(
+    serial_number,
+    rows.find((r) => r.serial_number === serial_number),
+    body,
+  );
   // The checks above hold in SQL too: a participant unticking the row meanwhile makes this a 409, and so does
   // another manager's claim taken meanwhile. The audit event follows the row write and lands only with it.
   const [reviewed, , [stamped], ...rest] = await db.batch([
@@ -347,11 +344,8 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   const missing = missingSerials(submission.requirements, rows);
   if (missing.length > 0) throw conflict("incomplete_table", `Requirements not completed: ${missing.join(", ")}`);
   const stamp = c.get("now").toISOString();
-  // What approve-all approves, for its audit diff: completed, unapproved rows of the table's current serials
-  // (rows of removed serials are history, left as they are — as in the UPDATE below).
-  const current = new Set(submission.requirements.map((r) => r.serial_number));
-  const approvedBefore = rows.filter((r) => r.approved === true).map((r) => r.serial_number);
-  const toApprove = rows.filter((r) => r.approved !== true && r.completed && current.has(r.serial_number)).map((r) => r.serial_number);
+  // The audit diff: what the UPDATE below approves, by the same rule.
+  const serials = approveAllSerials(submission.requirements, rows);
   // Rows already approved keep their reviewer, time and remarks; every row approved now gets the remarks given
   // now — a rejection's remark must not stand beside an approval.
   const [approvedRows, , [stamped]] = await db.batch([
@@ -380,7 +374,7 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
       c,
       "requirement_submission.approved",
       { type: "requirement_submission", id: submission_id },
-      { approved_serials: [approvedBefore, [...approvedBefore, ...toApprove].sort((a, b) => a - b)] },
+      { approved_serials: [serials.before, serials.after] },
     ),
     restampApproval(db, submission_id, stamp),
     ...milestonesOnApproval(c, progress, submission, true, stamp),

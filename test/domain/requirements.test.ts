@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   allApproved,
+  approveAllSerials,
   canEditRow,
   canReviewRow,
   isTableCompleted,
@@ -236,5 +237,21 @@ describe("canReviewRow", () => {
     ["a row stored but not completed", reqs(1, 2), [done(1), open(2)], true, 2, "row_not_completed"],
   ])("%s → %s", (_, requirements, stored, submitted, serial, expected) => {
     expect(canReviewRow(requirements, stored, submitted, serial)).toBe(expected);
+  });
+});
+
+/* ----------------------------------------------- approveAllSerials ----------------------------------------------- */
+
+describe("approveAllSerials", () => {
+  it.each<[string, Requirement[], StoredRow[], { before: number[]; after: number[] }]>([
+    ["nothing approved yet", reqs(1, 2), [done(1), done(2)], { before: [], after: [1, 2] }],
+    ["one approved already", reqs(1, 2), [approved(1), done(2)], { before: [1], after: [1, 2] }],
+    ["a rejected row is approved", reqs(1, 2), [rejected(1), done(2)], { before: [], after: [1, 2] }],
+    ["a row not completed stays out", reqs(1, 2), [done(1), open(2)], { before: [], after: [1] }],
+    ["a removed serial's row stays out", reqs(1, 2), [done(1), done(2), done(3)], { before: [], after: [1, 2] }],
+    ["a removed serial once approved stays approved", reqs(1), [approved(3), done(1)], { before: [3], after: [1, 3] }],
+    ["everything approved: no change", reqs(1, 2), [approved(1), approved(2)], { before: [1, 2], after: [1, 2] }],
+  ])("%s", (_, requirements, stored, expected) => {
+    expect(approveAllSerials(requirements, stored)).toEqual(expected);
   });
 });
