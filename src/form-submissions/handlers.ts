@@ -39,6 +39,7 @@ import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claim
 import { audit, emit, emitter } from "../lib/journal";
 import { reviewChanges } from "../domain/audited";
 import {
+  awaitingReview,
   closeExpiredNow,
   expiredOpenAttempts,
   findSubmission,
@@ -540,12 +541,7 @@ export const listPending: Handler<typeof routes.listPending> = async (c) => {
     step_id ? eq(formSubmissions.step_id, step_id) : undefined,
     course_id ? eq(formSubmissions.course_id, course_id) : undefined,
   );
-  // Written as a literal so SQLite can use the partial "pending" indexes (a bound list could not prove it).
-  const pending = and(
-    scope,
-    sql`${formSubmissions.submission_status} IN ('Submitted', 'UnderReview')`,
-    claimFilter(formSubmissions, claimed, c.get("caller").id, now),
-  );
+  const pending = and(scope, awaitingReview, claimFilter(formSubmissions, claimed, c.get("caller").id, now));
   const rows = await listClosingExpired(c, scope, () => submissionPage(c.get("db"), pending, "submitted_at", after, limit));
   return c.json(
     page(c, rows, limit, (r) => [r.submission.submitted_at, r.submission.id]).map((r) => ({
@@ -584,11 +580,9 @@ export const getSubmission: Handler<typeof routes.getSubmission> = async (c) => 
 
 /* ------------------------------------------------- claims ------------------------------------------------- */
 
-const pendingReview = sql`${formSubmissions.submission_status} IN ('Submitted', 'UnderReview')`;
-
 export const claimSubmission: Handler<typeof routes.claimSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const claim = await takeClaim(c, formSubmissions, submission_id, pendingReview, () =>
+  const claim = await takeClaim(c, formSubmissions, submission_id, awaitingReview, () =>
     conflict("not_reviewable", "Only a submitted submission awaiting review can be claimed"),
   );
   return c.json(claim, 200);

@@ -35,6 +35,12 @@ export const submissionsWithNames = (db: Db, where: SQL | undefined) =>
     .leftJoin(courses, eq(courses.id, formSubmissions.course_id))
     .where(where);
 
+/**
+ * Awaiting a manager's review: the pending lists and claims. Written as a literal so SQLite can use the partial
+ * "pending" indexes (a bound list could not prove it matches their WHERE).
+ */
+export const awaitingReview = sql`${formSubmissions.submission_status} IN ('Submitted', 'UnderReview')`;
+
 /** A page of submissions ordered by `column` then id, after a keyset cursor. */
 export function submissionPage(
   db: Db,

@@ -17,6 +17,7 @@ import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {
+  awaitingApproval,
   currentSerials,
   pendingSubmissions,
   restampApproval,
@@ -396,11 +397,9 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
 
 /* ------------------------------------------------- claims ------------------------------------------------- */
 
-const pendingReview = sql`${requirementSubmissions.submitted_at} IS NOT NULL AND ${requirementSubmissions.approved_at} IS NULL`;
-
 export const claimTableSubmission: Handler<typeof routes.claimTableSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const claim = await takeClaim(c, claimable, submission_id, pendingReview, () =>
+  const claim = await takeClaim(c, claimable, submission_id, awaitingApproval, () =>
     conflict("not_submitted", "Only a submitted table awaiting approval can be claimed"),
   );
   return c.json(claim, 200);

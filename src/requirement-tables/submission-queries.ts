@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { rowCount } from "../progress";
 import type { CursorValues } from "../lib/pagination";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
@@ -60,6 +60,9 @@ export const rowsOfParticipantTable = (db: Db, participantId: string, tableId: s
     )
     .orderBy(asc(requirementRows.serial_number));
 
+/** Submitted and not yet approved: the pending list and claims (matches the partial "pending" index). */
+export const awaitingApproval = sql`${requirementSubmissions.submitted_at} IS NOT NULL AND ${requirementSubmissions.approved_at} IS NULL`;
+
 /**
  * Submitted, not yet approved submissions with their row counts, oldest first.
  */
@@ -91,8 +94,7 @@ export const pendingSubmissions = (
     )
     .where(
       and(
-        isNotNull(requirementSubmissions.submitted_at),
-        isNull(requirementSubmissions.approved_at),
+        awaitingApproval,
         stepId ? eq(requirementTables.step_id, stepId) : undefined,
         claimed,
         after
