@@ -51,35 +51,42 @@ export function emit(c: AppContext, type: WebhookEventType, data: Record<string,
 export const emitter = (c: AppContext) => (type: WebhookEventType, data: Record<string, unknown> | SQL, when?: SQL) =>
   emit(c, type, data, when);
 
-/**
- * Sends outbox events to the Queue and stamps them sent. Only rows that exist and are unsent go: an id whose
- * change did not land, or whose type no webhook subscribes to, was never written — most requests that could
- * announce something find nothing here and send nothing. In slices of 99 ids: D1 binds at most 100 parameters
- * (the ids and the stamp) and a Queue batch holds at most 100 messages.
- */
-const PUBLISH_SLICE = MAX_BOUND_PARAMETERS - 1;
+/** D1 binds at most 100 parameters (the ids and the stamp); a Queue batch holds at most 100 messages. */
+const SLICE = MAX_BOUND_PARAMETERS - 1;
 
-export async function publish(env: Bindings, db: Db, ids: string[], now: Date) {
-  if (!env.WEBHOOK_QUEUE || ids.length === 0) return;
-  for (let start = 0; start < ids.length; start += PUBLISH_SLICE) {
-    const slice = ids.slice(start, start + PUBLISH_SLICE);
+const slices = (ids: readonly string[]) =>
+  Array.from({ length: Math.ceil(ids.length / SLICE) }, (_, i) => ids.slice(i * SLICE, (i + 1) * SLICE));
+
+/** Puts outbox rows known to be unsent on the Queue and stamps them sent (the cron sweep, which selected them). */
+export async function enqueue(env: Bindings, db: Db, ids: readonly string[], now: Date) {
+  if (!env.WEBHOOK_QUEUE) return;
+  for (const slice of slices(ids)) {
+    await env.WEBHOOK_QUEUE.sendBatch(slice.map((event_id) => ({ body: { event_id }, contentType: "json" as const })));
+    await db
+      .update(webhookEvents)
+      .set({ enqueued_at: now.toISOString() })
+      .where(and(inArray(webhookEvents.id, slice), isNull(webhookEvents.enqueued_at)));
+  }
+}
+
+/**
+ * Sends a request's outbox events. Only rows that exist and are unsent go: an id whose change did not land, or
+ * whose type no webhook subscribes to, was never written — most requests that could announce something find
+ * nothing here and send nothing.
+ */
+export async function publish(env: Bindings, db: Db, ids: readonly string[], now: Date) {
+  if (!env.WEBHOOK_QUEUE) return;
+  for (const slice of slices(ids)) {
     const unsent = await db
       .select({ id: webhookEvents.id })
       .from(webhookEvents)
       .where(and(inArray(webhookEvents.id, slice), isNull(webhookEvents.enqueued_at)));
-    if (unsent.length === 0) continue;
-    await env.WEBHOOK_QUEUE.sendBatch(unsent.map(({ id }) => ({ body: { event_id: id }, contentType: "json" as const })));
-    await db
-      .update(webhookEvents)
-      .set({ enqueued_at: now.toISOString() })
-      .where(
-        and(
-          inArray(
-            webhookEvents.id,
-            unsent.map((r) => r.id),
-          ),
-          isNull(webhookEvents.enqueued_at),
-        ),
+    if (unsent.length > 0)
+      await enqueue(
+        env,
+        db,
+        unsent.map((r) => r.id),
+        now,
       );
   }
 }

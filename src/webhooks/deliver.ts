@@ -26,7 +26,7 @@ import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
 import { retryingD1 } from "../lib/d1";
 import { ID_PATTERN, newId } from "../lib/ids";
-import { publish } from "../lib/journal";
+import { enqueue } from "../lib/journal";
 import {
   deliveriesOf,
   failDeletedWebhookDeliveries,
@@ -215,7 +215,8 @@ export async function sweepOutbox(env: Bindings, now: Date, limit = SWEEP_LIMIT)
   if (!env.WEBHOOK_QUEUE) return 0;
   const db = drizzle(retryingD1(env.DB), { schema });
   const rows = await unsentEvents(db, new Date(now.getTime() - SWEEP_AFTER_MS).toISOString(), limit);
-  await publish(
+  // Selected as unsent: straight to the Queue, without publish's own check.
+  await enqueue(
     env,
     db,
     rows.map((r) => r.id),
