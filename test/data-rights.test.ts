@@ -1,7 +1,43 @@
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
 import { call, enrolled, examAnswers, makeMaterial, makeTable, token, twoStepCourse, uniqueName } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
+
+const GRADE_KEY = "grade-a";
+/** What participant A wrote or was told: none of it may survive their erasure anywhere. */
+const A_TEXTS = ["My own words 0", "Early morning 0", "Thoughtful"];
+
+/** Every row of every table, as text (D1's own bookkeeping tables aside). */
+async function everyTable(): Promise<Record<string, string[]>> {
+  const { results: tables } = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'",
+  ).all<{ name: string }>();
+  const all: Record<string, string[]> = {};
+  for (const { name } of tables) {
+    const { results } = await env.DB.prepare(`SELECT * FROM "${name}"`).all();
+    all[name] = results.map((r) => JSON.stringify(r));
+  }
+  return all;
+}
+
+/** HMAC-SHA256 under "participant-ref:<secret>", as the erasure log line's reference is made. */
+async function keyedRef(id: string) {
+  const bytes = new TextEncoder();
+  const key = await crypto.subtle.importKey(
+    "raw",
+    bytes.encode(`participant-ref:${env.JWT_SECRET}`),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes.encode(id)));
+  return [...sig]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .slice(0, 16);
+}
 
 /**
  * A participant with something of every kind stored: an enrolment, completions, a submitted and graded exam
@@ -10,6 +46,12 @@ afterEach(() => vi.restoreAllMocks());
  */
 async function twoParticipants() {
   const manager = await token(uniqueName("manager"), "manager");
+  // A live subscriber, so the outbox records every event about the participants.
+  const hook = await call("POST", "/webhooks", {
+    token: manager,
+    body: { url: `https://receiver.example/${uniqueName("erasure")}`, events: [...WEBHOOK_EVENT_TYPES] },
+  });
+  expect(hook.status, hook.text).toBe(201);
   const { course, step1, exam } = await twoStepCourse(manager);
   const table = await makeTable(manager, { step_id: step1.id });
   await makeMaterial(manager, step1.id, {
@@ -33,17 +75,20 @@ async function twoParticipants() {
     const sheet = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: p.participant });
     const row = await call("POST", `/requirement-tables/submissions/${sheet.json.submission_id}/rows`, {
       token: p.participant,
-      body: { serial_number: 1, completed: true, completed_value: 16, remarks: "Early morning" },
+      body: { serial_number: 1, completed: true, completed_value: 16, remarks: `Early morning ${i}` },
     });
     expect(row.status).toBe(200);
     people.push({ ...p, submissionId: start.json.submission_id as string, requirementSubmissionId: sheet.json.submission_id as string });
   }
+  // A manager's decision sent with an Idempotency-Key: its stored reply carries the participant's answers and marks.
   const graded = await call("POST", `/form-submissions/${people[0]?.submissionId}/grade`, {
     token: manager,
     body: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }], feedback: "Thoughtful" },
+    headers: { "idempotency-key": GRADE_KEY },
   });
   expect(graded.status).toBe(200);
-  return { manager, course, step1, exam, table, a: people[0]!, b: people[1]! };
+  expect(graded.text).toContain("My own words 0");
+  return { manager, course, step1, exam, table, hookId: hook.json.id as string, a: people[0]!, b: people[1]! };
 }
 
 describe("data rights: export and erase one participant", () => {
@@ -66,7 +111,7 @@ describe("data rights: export and erase one participant", () => {
         },
       ],
       requirement_submissions: [
-        { id: w.a.requirementSubmissionId, rows: [{ serial_number: 1, completed: true, completed_value: 16, remarks: "Early morning" }] },
+        { id: w.a.requirementSubmissionId, rows: [{ serial_number: 1, completed: true, completed_value: 16, remarks: "Early morning 0" }] },
       ],
       files: [],
     });
@@ -76,6 +121,21 @@ describe("data rights: export and erase one participant", () => {
 
     const queueBefore = await call("GET", `/form-submissions/pending?course_id=${w.course.id}`, { token: w.manager });
     expect(queueBefore.json.map((s) => s.participant_id).sort()).toEqual([w.a.pid, w.b.pid].sort());
+
+    // The outbox holds events about A (enrolment, submit, grade), one of them still being delivered.
+    const outbox = await env.DB.prepare("SELECT id FROM webhook_events WHERE json_extract(data, '$.participant_id') = ?")
+      .bind(w.a.pid)
+      .all<{ id: string }>();
+    expect(outbox.results.length).toBeGreaterThanOrEqual(3);
+    const pendingDelivery = crypto.randomUUID();
+    const at = new Date().toISOString();
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, attempts, last_error, next_retry_at, created_at, updated_at) VALUES (?, ?, ?, 'submission.graded', 'pending', 1, NULL, ?, ?, ?)",
+    )
+      .bind(pendingDelivery, w.hookId, outbox.results[0]!.id, at, at, at)
+      .run();
+    const before = await everyTable();
+    expect(before.idempotency_keys!.filter((r) => r.includes(w.a.pid)).length).toBe(2); // A's submit, the manager's grade
 
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
@@ -90,16 +150,54 @@ describe("data rights: export and erase one participant", () => {
         exam_attempts: 1,
         requirement_submissions: 1,
         requirement_rows: 1,
-        idempotency_keys: 1,
+        idempotency_keys: 2,
+        webhook_events: outbox.results.length,
       },
     });
-    // The decision is logged: who, when, how much — and the participant only as a digest.
+    // The decision is logged: who, when, how much — and the participant only as a keyed digest, which someone
+    // holding a candidate id but not the secret cannot recompute.
     const decision = lines.map((l) => JSON.parse(l)).find((l) => l.event === "participant_erased");
-    expect(decision).toMatchObject({
-      request_id: erased.headers.get("x-request-id"),
-      participant_ref: expect.stringMatching(/^[0-9a-f]{16}$/),
-    });
+    expect(decision).toMatchObject({ request_id: erased.headers.get("x-request-id"), participant_ref: await keyedRef(w.a.pid) });
+    const plain = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(w.a.pid)));
+    expect(decision.participant_ref).not.toBe(
+      [...plain]
+        .map((b) => b.toString(16).padStart(2, "0"))
+        .join("")
+        .slice(0, 16),
+    );
     expect(JSON.stringify(decision)).not.toContain(w.a.pid);
+
+    // Nothing anywhere still holds A's id or what A wrote or was told — every table, every stored reply, the
+    // outbox — but the audit log, which names A only as the entity of the events recorded about them.
+    const remaining = await everyTable();
+    for (const [table, rows] of Object.entries(remaining)) {
+      for (const row of rows) {
+        for (const text of A_TEXTS) expect(row, `${table} still holds "${text}"`).not.toContain(text);
+        if (table === "audit_events") {
+          if (row.includes(w.a.pid)) expect(JSON.parse(row)).toMatchObject({ entity_type: "participant", entity_id: w.a.pid });
+        } else expect(row, `${table} still holds the erased participant's id`).not.toContain(w.a.pid);
+      }
+    }
+    // B's rows are all still there.
+    for (const table of ["enrollments", "form_submissions", "requirement_submissions", "idempotency_keys", "webhook_events"])
+      expect(remaining[table]!.filter((r) => r.includes(w.b.pid)).length, table).toBe(
+        before[table]!.filter((r) => r.includes(w.b.pid)).length,
+      );
+    // The delivery that was under way ends; deliveries themselves (the record) stay.
+    const delivery = await env.DB.prepare("SELECT status, last_error, next_retry_at FROM webhook_deliveries WHERE id = ?")
+      .bind(pendingDelivery)
+      .first();
+    expect(delivery).toEqual({ status: "failed", last_error: "participant_erased", next_retry_at: null });
+
+    // The manager's stored grade reply is gone: the same key runs again, and finds nothing to grade.
+    const regrade = await call("POST", `/form-submissions/${w.a.submissionId}/grade`, {
+      token: w.manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }], feedback: "Thoughtful" },
+      headers: { "idempotency-key": GRADE_KEY },
+    });
+    expect(regrade.headers.get("idempotent-replayed")).toBeNull();
+    expect(regrade.status).toBe(404);
+    expect(regrade.text).not.toContain("My own words 0");
 
     const after = await call("GET", `/participants/${w.a.pid}/export`, { token: w.manager });
     expect(after.json).toMatchObject({
@@ -134,6 +232,16 @@ describe("data rights: export and erase one participant", () => {
     expect(replay.status).toBe(404);
     // Their progress is as if they never started.
     expect((await call("GET", `/participants/me/progress/${w.course.id}`, { token: w.a.participant })).status).toBe(404);
+  });
+
+  it("finds what it erases along indexes, not by reading every stored reply or outbox row", async () => {
+    for (const [sql, index] of [
+      ["DELETE FROM webhook_events WHERE json_extract(data, '$.participant_id') = 'p'", "webhook_events_participant"],
+      ["DELETE FROM idempotency_keys WHERE caller_id = 'participant:p' OR subject_id = 'p'", "idempotency_keys_subject"],
+    ]) {
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).all<{ detail: string }>();
+      expect(results.map((r) => r.detail).join("; ")).toContain(index);
+    }
   });
 
   it("is for managers only, and a participant cannot export even their own data through it", async () => {

@@ -317,9 +317,16 @@ export const idempotencyKeys = sqliteTable(
     request_hash: text("request_hash").notNull(),
     status: integer("status"),
     response: text("response"),
+    // The participant whose data the stored reply carries (its top-level `participant_id`), whoever the caller:
+    // erasing that participant erases the reply too.
+    subject_id: text("subject_id"),
     created_at: text("created_at").notNull(),
   },
-  (t) => [uniqueIndex("idempotency_keys_pk").on(t.caller_id, t.key), index("idempotency_keys_created").on(t.created_at)],
+  (t) => [
+    uniqueIndex("idempotency_keys_pk").on(t.caller_id, t.key),
+    index("idempotency_keys_created").on(t.created_at),
+    index("idempotency_keys_subject").on(t.subject_id),
+  ],
 );
 
 /**
@@ -411,6 +418,8 @@ export const webhookEvents = sqliteTable(
     index("webhook_events_unsent").on(t.created_at).where(sql`${t.enqueued_at} IS NULL`),
     // The housekeeping cron's purge of rows enqueued more than 30 days ago (sent rows only).
     index("webhook_events_enqueued").on(t.enqueued_at).where(sql`${t.enqueued_at} IS NOT NULL`),
+    // Erasing a participant deletes the outbox rows about them (every event's data names its participant_id).
+    index("webhook_events_participant").on(sql`json_extract(${t.data}, '$.participant_id')`),
   ],
 );
 

@@ -57,5 +57,22 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
     return;
   }
   const response = await c.res.clone().text();
-  await db.update(idempotencyKeys).set({ status: c.res.status, response }).where(mine);
+  await db
+    .update(idempotencyKeys)
+    .set({ status: c.res.status, response, subject_id: subjectOf(response) })
+    .where(mine);
 });
+
+/**
+ * The participant whose data a stored reply carries: every idempotent route answers one submission, named by its
+ * top-level `participant_id`. Erasing that participant deletes the reply whoever stored it (participants/data-rights.ts).
+ */
+export function subjectOf(response: string): string | null {
+  try {
+    const body: unknown = JSON.parse(response);
+    const id = body && typeof body === "object" ? (body as { participant_id?: unknown }).participant_id : undefined;
+    return typeof id === "string" ? id : null;
+  } catch {
+    return null;
+  }
+}

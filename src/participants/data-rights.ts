@@ -1,4 +1,4 @@
-import { eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { batch } from "../db/batch";
 import {
@@ -10,15 +10,23 @@ import {
   materialCompletions,
   requirementRows,
   requirementSubmissions,
+  webhookDeliveries,
+  webhookEvents,
 } from "../db/schema";
 import type { Db } from "../db/types";
 import { callerKey } from "../env";
-import { sha256Hex } from "../lib/hash";
+import { hmacSha256Hex } from "../lib/hash";
 import { audit } from "../lib/journal";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 
 /** Export and erasure of one participant's data (routes and the rules they follow: ./schemas.ts). */
+
+/** Every outbox event's data names its participant; the expression is the one migration 0011 indexes. */
+const eventParticipant = sql`json_extract(${webhookEvents.data}, '$.participant_id')`;
+const eventsAbout = (db: Db, participantId: string) =>
+  db.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(eventParticipant, participantId));
+
 const submissionsOf = (db: Db, participantId: string) =>
   db.select({ id: requirementSubmissions.id }).from(requirementSubmissions).where(eq(requirementSubmissions.participant_id, participantId));
 
@@ -132,11 +140,16 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       .where(eq(materialCompletions.participant_id, participant_id))
       .returning({ id: materialCompletions.material_id }),
     enrollments: db.delete(enrollments).where(eq(enrollments.participant_id, participant_id)).returning({ id: enrollments.id }),
-    // Stored replies to the participant's own submits hold their answers and scores.
+    // Stored replies hold answers, scores and feedback: the participant's own (keys belong to (role, sub), see
+    // lib/idempotency.ts) and any other caller's reply about them — a manager's grade or approval.
     idempotency_keys: db
       .delete(idempotencyKeys)
-      // Keys belong to (role, sub): see lib/idempotency.ts.
-      .where(eq(idempotencyKeys.caller_id, callerKey({ role: "participant", id: participant_id })))
+      .where(
+        or(
+          eq(idempotencyKeys.caller_id, callerKey({ role: "participant", id: participant_id })),
+          eq(idempotencyKeys.subject_id, participant_id),
+        ),
+      )
       .returning({ id: idempotencyKeys.key }),
     accommodations: db
       .delete(accommodations)
@@ -146,17 +159,27 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       .delete(examOverrides)
       .where(eq(examOverrides.participant_id, participant_id))
       .returning({ id: examOverrides.form_id }),
+    // The outbox rows about them (ids, statuses and scores) go now, not at the 30-day purge. A delivery already
+    // made stays made; one still pending is closed first, while its event can still be found, so nothing retries
+    // an event that is gone.
+    webhook_deliveries: db
+      .update(webhookDeliveries)
+      .set({ status: "failed", last_error: "participant_erased", next_retry_at: null, updated_at: c.get("now").toISOString() })
+      .where(and(eq(webhookDeliveries.status, "pending"), inArray(webhookDeliveries.event_id, eventsAbout(db, participant_id))))
+      .returning({ id: webhookDeliveries.id }),
+    webhook_events: db.delete(webhookEvents).where(eq(eventParticipant, participant_id)).returning({ id: webhookEvents.id }),
   });
   // Each statement returns one row per row it removed: the counts are those lengths.
-  const { audited: _audited, ...removed } = gone;
+  const { audited: _audited, webhook_deliveries: _closed, ...removed } = gone;
   const erased = Object.fromEntries(Object.entries(removed).map(([table, rows]) => [table, rows.length])) as Record<
     keyof typeof removed,
     number
   >;
   const erasedAt = c.get("now").toISOString();
-  // The decision is logged (who, when, how much) without the participant's id: a digest lets an operator
-  // confirm that a given participant was erased without the log keeping who they were.
-  const participantRef = (await sha256Hex(participant_id)).slice(0, 16);
+  // The decision is logged (who, when, how much) without the participant's id. A keyed digest lets an operator
+  // who holds the secret confirm that a given participant was erased; a plain hash would let anyone with a
+  // candidate id confirm it from the log. No secret (a JWKS-only deployment), no digest.
+  const participantRef = c.env.JWT_SECRET ? (await hmacSha256Hex("participant-ref", c.env.JWT_SECRET, participant_id)).slice(0, 16) : null;
   console.log(
     JSON.stringify({
       level: "info",

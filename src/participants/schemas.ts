@@ -128,9 +128,15 @@ export const ErasureSchema = z
       exam_attempts: z.number().int(),
       requirement_submissions: z.number().int(),
       requirement_rows: z.number().int(),
-      idempotency_keys: z.number().int(),
+      idempotency_keys: z.number().int().openapi({
+        description:
+          "Stored Idempotency-Key replies carrying the participant's data: their own, and managers' decisions on their submissions",
+      }),
       accommodations: z.number().int(),
       exam_overrides: z.number().int(),
+      webhook_events: z.number().int().openapi({
+        description: "Webhook outbox rows about the participant; deliveries of them still pending end as `failed` (`participant_erased`)",
+      }),
     }),
   })
   .openapi("ParticipantErasure");
