@@ -62,6 +62,34 @@ describe("shuffled and drawn questions", () => {
     expect(optionOrders.size).toBeGreaterThan(1);
   });
 
+  it("a participant reading a drawing or shuffling form sees its summary and settings, not its question pool", async () => {
+    for (const settings of [{ questions_per_attempt: 2 }, { shuffle_questions: true }, { shuffle_options: true }]) {
+      const w = await shuffledExam(settings);
+      const { participant } = await w.startFor();
+      const seen = await call("GET", `/forms/${w.form.id}`, { token: participant });
+      expect(seen.status).toBe(200);
+      expect(seen.json).toMatchObject({
+        id: w.form.id,
+        questions: [],
+        question_count: 5,
+        questions_hidden: true,
+        total_marks: w.form.total_marks,
+      });
+      expect(seen.text).not.toContain("Question 1");
+      // The manager still reads the whole pool, with the answers.
+      const managed = await call("GET", `/forms/${w.form.id}`, { token: w.manager });
+      expect(managed.json.questions).toHaveLength(5);
+      expect(managed.json.questions_hidden).toBe(false);
+    }
+    // A form that neither draws nor shuffles shows its questions (without is_correct), as the spec's example does.
+    const plain = await shuffledExam({});
+    const { participant } = await plain.startFor();
+    const seen = await call("GET", `/forms/${plain.form.id}`, { token: participant });
+    expect(seen.json.questions.map((q) => q.question_id)).toEqual(["m1", "m2", "m3", "m4", "t1"]);
+    expect(seen.json.questions_hidden).toBe(false);
+    expect(seen.text).not.toContain("is_correct");
+  });
+
   it("without shuffling, attempts keep the form's order", async () => {
     const w = await shuffledExam({});
     for (let i = 0; i < 3; i++) {

@@ -129,6 +129,15 @@ export function publicQuestions(questions: Question[]) {
 
 export type DrawSettings = { shuffle_questions: boolean; shuffle_options: boolean; questions_per_attempt: number | null };
 
+/**
+ * Whether a participant may read a form's questions before starting. A form that draws or shuffles is built so that
+ * no two attempts look alike: showing the whole pool (and its order) beforehand would let a participant prepare every
+ * question a draw can give them and compare orders with others. They see its summary and settings; each attempt
+ * shows its own questions.
+ */
+export const poolIsPrivate = (settings: DrawSettings) =>
+  settings.questions_per_attempt !== null || settings.shuffle_questions || settings.shuffle_options;
+
 /** A uniform integer in [0, n): the caller passes crypto randomness (participants must not predict it). */
 export type RandomInt = (n: number) => number;
 

@@ -1,7 +1,7 @@
 import type { Caller } from "../env";
 import { and, eq, isNull } from "drizzle-orm";
 import { forms } from "../db/schema";
-import { publicQuestions } from "../domain/forms";
+import { poolIsPrivate, publicQuestions } from "../domain/forms";
 
 export type FormRow = typeof forms.$inferSelect;
 
@@ -12,6 +12,7 @@ export const liveFormWithId = (formId: string) => and(eq(forms.id, formId), live
 
 /** A form as the caller may see it: participants never receive `is_correct`. */
 export function toForm(row: FormRow, caller: Caller) {
+  const hidden = caller.role !== "manager" && poolIsPrivate(row);
   return {
     id: row.id,
     name: row.name,
@@ -22,7 +23,9 @@ export function toForm(row: FormRow, caller: Caller) {
     passing_marks: row.passing_marks,
     max_attempts: row.max_attempts,
     passing_percentage: row.passing_percentage,
-    questions: caller.role === "manager" ? row.questions : publicQuestions(row.questions),
+    questions: caller.role === "manager" ? row.questions : hidden ? [] : publicQuestions(row.questions),
+    question_count: row.questions.length,
+    questions_hidden: hidden,
     available_from: row.available_from,
     available_until: row.available_until,
     shuffle_questions: row.shuffle_questions,

@@ -96,7 +96,18 @@ export const FormSchema = z
     passing_marks: z.number(),
     max_attempts: z.number().int(),
     passing_percentage: z.number(),
-    questions: z.array(QuestionSchema),
+    questions: z.array(QuestionSchema).openapi({
+      description:
+        "Managers: every question, with `is_correct`. Participants: without `is_correct`, and empty when the form draws or shuffles (`questions_hidden`)",
+    }),
+    question_count: z
+      .number()
+      .int()
+      .openapi({ description: "How many questions the form holds (an attempt of a drawing form gets `questions_per_attempt` of them)" }),
+    questions_hidden: z.boolean().openapi({
+      description:
+        "True when `questions` is empty because the form draws or shuffles and the caller is a participant: each attempt shows its own",
+    }),
     available_from: fields.timestamp().nullable(),
     available_until: fields.timestamp().nullable(),
     shuffle_questions: z.boolean(),
@@ -108,9 +119,9 @@ export const FormSchema = z
   .openapi("Form");
 
 /** A list row: the form without its questions (their count instead) and without timestamps. */
-export const FormSummarySchema = FormSchema.omit({ questions: true, created_at: true, updated_at: true })
-  .extend({ question_count: z.number().int() })
-  .openapi("FormSummary");
+export const FormSummarySchema = FormSchema.omit({ questions: true, questions_hidden: true, created_at: true, updated_at: true }).openapi(
+  "FormSummary",
+);
 
 export const FormParams = z.object({ form_id: objectId("form_id") });
 export const ListFormsQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });

@@ -14,6 +14,7 @@ import {
   drawAttempt,
   mergeSchedule,
   NO_SCHEDULE,
+  poolIsPrivate,
   scheduleProblems,
 } from "../../src/domain/forms";
 import { cryptoRandomInt } from "../../src/lib/random";
@@ -549,6 +550,26 @@ describe("drawAttempt: an attempt's own questions and order", () => {
       seen.add(v);
     }
     expect(seen.size).toBe(5);
+  });
+});
+
+describe("poolIsPrivate: whether participants may read a form's questions before an attempt", () => {
+  it.each([
+    {
+      name: "neither draws nor shuffles",
+      settings: { shuffle_questions: false, shuffle_options: false, questions_per_attempt: null },
+      hidden: false,
+    },
+    { name: "draws", settings: { shuffle_questions: false, shuffle_options: false, questions_per_attempt: 3 }, hidden: true },
+    {
+      name: "shuffles questions",
+      settings: { shuffle_questions: true, shuffle_options: false, questions_per_attempt: null },
+      hidden: true,
+    },
+    { name: "shuffles options", settings: { shuffle_questions: false, shuffle_options: true, questions_per_attempt: null }, hidden: true },
+    { name: "draws and shuffles", settings: { shuffle_questions: true, shuffle_options: true, questions_per_attempt: 1 }, hidden: true },
+  ])("$name → hidden: $hidden", ({ settings, hidden }) => {
+    expect(poolIsPrivate(settings)).toBe(hidden);
   });
 });
 
