@@ -89,4 +89,20 @@ describe("rate limits", { timeout: 90_000 }, () => {
     });
     expect(preflight.status).toBe(204);
   });
+
+  it("refused signed file links count against their address, however many different link strings are tried", async () => {
+    const { limit, period } = RATE_LIMITS.anonymous;
+    const from = { "cf-connecting-ip": "192.0.2.55" };
+    await freshWindow(period);
+    const material = "507f1f77bcf86cd799439011";
+    const guesses = await burst(limit + 10, () =>
+      call("GET", `/materials/${material}/file?token=${crypto.randomUUID()}.${crypto.randomUUID()}`, { headers: from }),
+    );
+    expect(guesses.slice(0, limit).every((s) => s === 401)).toBe(true);
+    expect(guesses.slice(limit)).toEqual(Array(10).fill(429));
+    // Another address still gets its own answer.
+    expect((await call("GET", `/materials/${material}/file?token=x.y`, { headers: { "cf-connecting-ip": "192.0.2.56" } })).status).toBe(
+      401,
+    );
+  });
 });

@@ -10,6 +10,7 @@ import { hex } from "../lib/hash";
 import { audit } from "../lib/journal";
 import { origin, type Handler } from "../lib/openapi";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
+import { clientAddress, countAgainst } from "../lib/rate-limit";
 import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
 import { examClock } from "../lib/clock";
 import type * as routes from "./file-routes";
@@ -184,7 +185,12 @@ async function downloader(c: AppContext, materialId: string, token: string | und
   if (token === undefined) return c.get("caller");
   if (!c.env.JWT_SECRET) throw linksUnavailable();
   const result = await verifyLink(token, materialId, c.env.JWT_SECRET, c.get("now"));
-  if (typeof result === "string") throw unauthorized(`Invalid file link: ${result}`);
+  if (typeof result === "string") {
+    // A refused link is a refused credential: it counts against the address, as a bad token does (lib/auth.ts).
+    // The per-link counter (app.ts) cannot stop guessing, since every guessed string gets a counter of its own.
+    await countAgainst(c, "anonymous", clientAddress(c));
+    throw unauthorized(`Invalid file link: ${result}`);
+  }
   return result;
 }
 
