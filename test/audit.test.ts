@@ -656,12 +656,17 @@ describe("audit log: every audited route records exactly one event with its diff
 
   it.each(AUDITED_ROUTES.map((c) => [c.name ? `${c.action} (${c.name})` : c.action, c] as const))("%s", async (_label, row) => {
     const st = await row.prepare(manager);
-    // The call carries its own request id: the events it wrote are the ones that name it.
-    const requestId = uniqueName("audit-req");
+    // The events a call wrote are the ones that name its request id: the server's own, whatever id the client
+    // sent (a client choosing its id could otherwise make its events look like another request's).
+    const clientId = uniqueName("audit-req");
     const req = row.call(st);
-    const res = await send({ ...req, headers: { ...req.headers, "x-request-id": requestId } }, manager);
+    const res = await send({ ...req, headers: { ...req.headers, "x-request-id": clientId } }, manager);
     expect(res.status, res.text).toBe(row.status);
-    expect(res.headers.get("x-request-id")).toBe(requestId);
+    const requestId = res.headers.get("x-request-id")!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await allEvents({ actor_id: managerId, since: new Date(Date.now() - 60_000).toISOString() })).not.toContainEqual(
+      expect.objectContaining({ request_id: clientId }),
+    );
     const entity = row.entity(st, res);
     // Exactly one event on the entity from this call, and no other event anywhere from it.
     const events = (await eventsOf(entity)).filter((e) => e.request_id === requestId);
@@ -832,16 +837,10 @@ describe("chain links are recorded as stored", () => {
     for (let round = 0; round < 5; round++) {
       const first = await makeCourse(manager);
       const [a, b] = [await makeCourse(manager), await makeCourse(manager)];
-      const ids = [uniqueName("race-a"), uniqueName("race-b")];
       const results = await Promise.all(
-        [a, b].map((course, i) =>
-          call("PUT", `/courses/${course.id}`, {
-            token: manager,
-            body: { previous_course_id: first.id },
-            headers: { "x-request-id": ids[i]! },
-          }),
-        ),
+        [a, b].map((course) => call("PUT", `/courses/${course.id}`, { token: manager, body: { previous_course_id: first.id } })),
       );
+      const ids = results.map((res) => res.headers.get("x-request-id"));
       for (const [i, course] of [a, b].entries()) {
         const res = results[i]!;
         const events = (await eventsOf({ type: "course", id: course.id })).filter((e) => e.request_id === ids[i]);

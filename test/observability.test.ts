@@ -44,15 +44,28 @@ describe("request ids", () => {
     expect(preflight.headers.get("x-request-id")).toBeTruthy();
   });
 
-  it("keeps a client's id when it is a short safe token, else cf-ray, else a new one", async () => {
+  it("the id is always the server's own; a client's safe id is logged beside it as client_request_id", async () => {
     const manager = await token(uniqueName("manager"), "manager");
-    const mine = await call("GET", "/courses", { token: manager, headers: { "x-request-id": "web-7f3a.42:retry-1" } });
-    expect(mine.headers.get("x-request-id")).toBe("web-7f3a.42:retry-1");
-    const ray = await call("GET", "/courses", { token: manager, headers: { "cf-ray": "8a1b2c3d4e5f6a7b-AMS" } });
-    expect(ray.headers.get("x-request-id")).toBe("8a1b2c3d4e5f6a7b-AMS");
+    let mine: Awaited<ReturnType<typeof call>> | undefined;
+    const lines = await logged(async () => {
+      mine = await call("GET", "/courses", {
+        token: manager,
+        headers: { "x-request-id": "web-7f3a.42:retry-1", "cf-ray": "8a1b2c3d4e5f6a7b-AMS" },
+      });
+    });
+    expect(mine?.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines[0]).toMatchObject({
+      request_id: mine?.headers.get("x-request-id"),
+      client_request_id: "web-7f3a.42:retry-1",
+      cf_ray: "8a1b2c3d4e5f6a7b-AMS",
+    });
+    // Two requests sending the same id still get two ids of their own.
+    const again = await call("GET", "/courses", { token: manager, headers: { "x-request-id": "web-7f3a.42:retry-1" } });
+    expect(again.headers.get("x-request-id")).not.toBe(mine?.headers.get("x-request-id"));
     for (const unsafe of ["has space", "x".repeat(65), "<script>", "-leading-dash"]) {
-      const res = await call("GET", "/courses", { token: manager, headers: { "x-request-id": unsafe, "cf-ray": "8a1b2c3d4e5f6a7b-AMS" } });
-      expect(res.headers.get("x-request-id")).toBe("8a1b2c3d4e5f6a7b-AMS");
+      const unsafeLines = await logged(() => call("GET", "/courses", { token: manager, headers: { "x-request-id": unsafe } }));
+      expect(unsafeLines[0]?.client_request_id).toBeUndefined();
+      expect(JSON.stringify(unsafeLines[0])).not.toContain(unsafe);
     }
   });
 

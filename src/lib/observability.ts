@@ -5,20 +5,20 @@ import type { AppEnv, RoundTrips } from "../env";
 /**
  * Request ids, one structured log line per request, and the headers every response carries.
  *
- * The request id is a client-sent `x-request-id` when it is a short safe token (so a frontend can quote its own
- * id in a bug report), else Cloudflare's `cf-ray`, else a new UUID. It goes back in `x-request-id` and in every
- * error body as `request_id`. The log line names the route pattern, never the raw path (ids), and the caller's
+ * The request id is the server's own, a new UUID: it goes back in `x-request-id`, in every error body as
+ * `request_id`, in the log line and in the audit events the request writes. A client's own `x-request-id` (a short
+ * safe token) is kept beside it as `client_request_id` in the log line, so a frontend's bug report can be traced,
+ * but it never names anything the server records: a caller choosing its id could otherwise make its audit events
+ * look like another request's. The log line names the route pattern, never the raw path (ids), and the caller's
  * role, never their id, token, answers or any other personal data.
  */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const HSTS = "max-age=31536000; includeSubDomains";
 
-export function requestIdOf(headers: Headers): string {
+/** The client's own request id, when it is a short safe token (anything else is dropped, never logged). */
+export function clientRequestIdOf(headers: Headers): string | undefined {
   const sent = headers.get("x-request-id");
-  if (sent && SAFE_REQUEST_ID.test(sent)) return sent;
-  const ray = headers.get("cf-ray");
-  if (ray && SAFE_REQUEST_ID.test(ray)) return ray;
-  return crypto.randomUUID();
+  return sent && SAFE_REQUEST_ID.test(sent) ? sent : undefined;
 }
 
 export type RequestLog = {
@@ -31,6 +31,7 @@ export type RequestLog = {
   d1_calls: number;
   role: string | null;
   code?: string;
+  client_request_id?: string;
   cf_ray?: string;
 };
 
@@ -45,7 +46,7 @@ function matchedRoute(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
 
 export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = Date.now();
-  const requestId = requestIdOf(c.req.raw.headers);
+  const requestId = crypto.randomUUID();
   const trips: RoundTrips = { count: 0 };
   c.set("requestId", requestId);
   c.set("d1Trips", trips);
@@ -73,8 +74,10 @@ export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
     role: c.get("caller")?.role ?? null,
   };
   if (code) line.code = code;
+  const clientId = clientRequestIdOf(c.req.raw.headers);
+  if (clientId) line.client_request_id = clientId;
   const ray = c.req.header("cf-ray");
-  if (ray && ray !== requestId) line.cf_ray = ray;
+  if (ray && SAFE_REQUEST_ID.test(ray)) line.cf_ray = ray;
   console.log(JSON.stringify(line));
 };
 
