@@ -10,6 +10,8 @@ export type Bindings = {
   JWT_AUDIENCE?: string;
   /** Production identity providers: verify RS256/ES256 tokens against this key set instead of JWT_SECRET. */
   JWT_JWKS_URL?: string;
+  /** The longest lifetime (exp − iat, in seconds) a token may have; default 86400 (a day). */
+  JWT_MAX_LIFETIME_SECONDS?: string;
   EXAM_GRACE_SECONDS?: string;
   MAX_UPLOAD_BYTES?: string;
   /**

@@ -678,12 +678,20 @@ describe("review state machine", () => {
       ["MCQ question", [{ question_id: "q1", marks_awarded: 1 }]],
       ["unknown question", [{ question_id: "q7", marks_awarded: 1 }]],
       ["negative", [{ question_id: "q2", marks_awarded: -1 }]],
+      ["not a quarter mark", [{ question_id: "q2", marks_awarded: 3.3 }]],
+      ["a billionth", [{ question_id: "q2", marks_awarded: 1e-9 }]],
     ];
     for (const [label, theory_grades] of cases) {
       const res = await call("POST", `/form-submissions/${id}/grade`, { token: manager, body: { theory_grades } });
       expect(res.status, label).toBe(400);
     }
     expect(await detail(id, manager)).toMatchObject({ submission_status: "Submitted", theory_score: null });
+    const quarter = await call("POST", `/form-submissions/${id}/grade`, {
+      token: manager,
+      body: { theory_grades: [{ question_id: "q2", marks_awarded: 7.75 }] },
+    });
+    expect(quarter.status, quarter.text).toBe(200);
+    expect(quarter.json.theory_score).toBe(7.75);
     // Exactly the question's marks is fine.
     const full = await call("POST", `/form-submissions/${id}/grade`, {
       token: manager,

@@ -253,6 +253,17 @@ describe("POST /forms refuses inconsistent or invalid forms", () => {
     await expectRefused(validBody({ questions: [mcq("q1", { marks: 0 })] }), "questions.0.marks");
   });
 
+  it.each([1e-9, 0.1, 0.3, 2.2, 10_000.25, 10_001])("marks of %s (not a multiple of 0.25 within 0.25 … 10,000)", async (marks) => {
+    await expectRefused(validBody({ questions: [mcq("q1", { marks })] }), "questions.0.marks");
+  });
+
+  it("accepts quarter marks: 0.25, 2.75 and 10,000", async () => {
+    const body = validBody({ questions: [mcq("q1", { marks: 0.25 }), mcq("q2", { marks: 2.75 }), mcq("q3", { marks: 10_000 })] });
+    const res = await call("POST", "/forms", { token: who.manager, body });
+    expect(res.status, res.text).toBe(201);
+    expect(res.json.total_marks).toBe(10_003);
+  });
+
   it("negative marks", async () => {
     await expectRefused(validBody({ questions: [theory("q1"), theory("q2", { marks: -5 })] }), "questions.1.marks");
   });

@@ -256,3 +256,45 @@ describe("key-set tokens", () => {
     expect(res.headers.get("retry-after")).toBe("5");
   });
 });
+
+describe("token lifetime (JWT_MAX_LIFETIME_SECONDS, default a day)", () => {
+  const claims = (times: Record<string, number | undefined>) => ({ ...goodClaims(), ...times });
+  const hs = (c: Record<string, unknown>) => withHeader({ alg: "HS256", typ: "JWT" }, c);
+
+  it.each([
+    ["exp 1e308 (finite, so it was accepted)", { exp: 1e308 }],
+    ["25 hours from iat", { exp: nowSeconds() + 25 * 3600 }],
+    ["issued 23 hours ago, ending in 2 hours (25 in all)", { iat: nowSeconds() - 23 * 3600, exp: nowSeconds() + 2 * 3600 }],
+    ["no iat, ending in 25 hours", { iat: undefined, exp: nowSeconds() + 25 * 3600 }],
+  ])("%s → 401", async (_name, times) => {
+    const res = await call("GET", "/courses", { token: await hs(claims(times)) });
+    expect(res.status).toBe(401);
+    expect(res.json.detail).toMatch(/lifetime/);
+  });
+
+  it.each([
+    ["exactly a day from iat", { exp: nowSeconds() + 86_400 }],
+    ["23 hours, no iat", { iat: undefined, exp: nowSeconds() + 23 * 3600 }],
+    ["issued 20 hours ago, ending in 4 hours", { iat: nowSeconds() - 20 * 3600, exp: nowSeconds() + 4 * 3600 }],
+  ])("%s → accepted", async (_name, times) => {
+    expect((await call("GET", "/courses", { token: await hs(claims(times)) })).status).toBe(200);
+  });
+
+  it("a deployment sets its own maximum; a value that is not a positive whole number keeps the day", async () => {
+    const app = createApp();
+    const get = async (bearer: string, max: string) => {
+      const res = await app.fetch(
+        new Request("http://api.test/courses", { headers: { authorization: `Bearer ${bearer}` } }),
+        { ...env, JWT_MAX_LIFETIME_SECONDS: max },
+        createExecutionContext(),
+      );
+      return res.status;
+    };
+    const hour = await hs(claims({ exp: nowSeconds() + 3600 }));
+    const twoHours = await hs(claims({ exp: nowSeconds() + 7200 }));
+    expect(await get(hour, "3600")).toBe(200);
+    expect(await get(twoHours, "3600")).toBe(401);
+    for (const junk of ["", "-5", "1e3", "abc", "0"]) expect(await get(twoHours, junk), junk).toBe(200);
+    expect(await get(await hs(claims({ exp: nowSeconds() + 2 * 86_400 })), "172800")).toBe(200);
+  });
+});

@@ -31,6 +31,13 @@ export type FormSettings = {
 export type Problem = { path: string; message: string };
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/**
+ * Marks come in quarters: a question is worth 0.25 … 10,000, and a THEORY grade awards 0 … its marks, in steps of
+ * 0.25 (half and quarter marks are what teachers give; 1e-9 made a form whose total and pass bar read as 0). A
+ * quarter is exact in binary floating point, so sums and comparisons of marks never drift.
+ */
+export const MARKS_STEP = 0.25;
+export const MAX_QUESTION_MARKS = 10_000;
 export const DEFAULT_PASSING_PERCENTAGE = 60;
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -5,6 +5,7 @@ import { pageQuery } from "../lib/pagination";
 import { claimedQuery, claimFields } from "../lib/claims";
 import { QuestionSchema } from "../forms/schemas";
 import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
+import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 
 const questionId = () => z.string().min(1).max(64);
 
@@ -126,7 +127,19 @@ export const SubmissionDetailSchema = SubmissionSummarySchema.omit({ form_name: 
 export const GradeSchema = z
   .object({
     theory_grades: z
-      .array(z.object({ question_id: questionId(), marks_awarded: z.number().min(0).max(10_000) }).strict())
+      .array(
+        z
+          .object({
+            question_id: questionId(),
+            marks_awarded: z
+              .number()
+              .min(0)
+              .max(MAX_QUESTION_MARKS)
+              .multipleOf(MARKS_STEP, `marks_awarded must be a multiple of ${MARKS_STEP}`)
+              .openapi({ description: `0 … the question's marks, in steps of ${MARKS_STEP}` }),
+          })
+          .strict(),
+      )
       .min(1)
       .max(200),
     feedback: z.string().max(5000).nullable().optional(),

@@ -1,9 +1,16 @@
 import { z } from "@hono/zod-openapi";
+import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 import { QUESTION_TYPE_INPUTS, QUESTION_TYPES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
-const marks = () => z.number().positive().max(10_000);
+const marks = () =>
+  z
+    .number()
+    .min(MARKS_STEP)
+    .max(MAX_QUESTION_MARKS)
+    .multipleOf(MARKS_STEP, `marks must be a multiple of ${MARKS_STEP}`)
+    .openapi({ description: `${MARKS_STEP} … ${MAX_QUESTION_MARKS}, in steps of ${MARKS_STEP}` });
 
 export const OptionInputSchema = z
   .object({

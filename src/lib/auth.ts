@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { type AppContext, type AppEnv, type Caller, callerKey } from "../env";
 import { ApiError, forbidden, unauthorized } from "./errors";
 import { JwksUnavailableError } from "./jwks";
-import { JwtError, verifyJwt } from "./jwt";
+import { JwtError, maxLifetimeOf, verifyJwt } from "./jwt";
 import { clientAddress, countAgainst } from "./rate-limit";
 
 /**
@@ -35,6 +35,7 @@ async function authenticate(c: AppContext): Promise<Caller> {
       issuer: c.env.JWT_ISSUER || undefined,
       audience: c.env.JWT_AUDIENCE || undefined,
       now: c.get("now"),
+      maxLifetimeSeconds: maxLifetimeOf(c.env.JWT_MAX_LIFETIME_SECONDS),
     });
     return caller;
   } catch (error) {

@@ -8,7 +8,28 @@ import { JwksUnavailableError, keySetResolver } from "./jwks";
  * and a 30 s clock tolerance. On top of jose, and each covered by test/token-rules.test.ts, the contract needs:
  * canonical base64url, no `crit` at all, `iat` not in the future, a finite `exp`, and `sub`/`role` rules.
  */
-export type JwtOptions = { secret: string; jwksUrl?: string; issuer?: string; audience?: string; now: Date; leewaySeconds?: number };
+export type JwtOptions = {
+  secret: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  now: Date;
+  leewaySeconds?: number;
+  /** The longest lifetime a token may have (`exp` − its issue time); default DEFAULT_MAX_LIFETIME_SECONDS. */
+  maxLifetimeSeconds?: number;
+};
+
+/**
+ * A day: identity providers issue access tokens for minutes to hours. A token that lives longer is a stolen
+ * credential that never stops working (`exp: 1e308` is finite and was accepted); refuse it.
+ */
+export const DEFAULT_MAX_LIFETIME_SECONDS = 86_400;
+
+/** `JWT_MAX_LIFETIME_SECONDS` as configured: a positive whole number of seconds, else the default. */
+export function maxLifetimeOf(configured: string | undefined): number {
+  const n = configured !== undefined && /^[1-9][0-9]{0,9}$/.test(configured) ? Number(configured) : Number.NaN;
+  return Number.isNaN(n) ? DEFAULT_MAX_LIFETIME_SECONDS : n;
+}
 
 export class JwtError extends Error {}
 
@@ -136,6 +157,11 @@ export async function verifyJwt(token: string, options: JwtOptions): Promise<Cal
   if (!Number.isFinite(claims.exp)) throw new JwtError("token has no valid expiry (exp)");
   // jose checks iat only together with maxTokenAge, which would also make iat required.
   if (claims.iat !== undefined && claims.iat - leeway > now) throw new JwtError("token issued in the future (iat)");
+  // Lifetime from its issue time, or from now when it names none: either way no token works longer than the maximum.
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
+  const issued = Math.min(claims.iat ?? now, now);
+  if (claims.exp! - issued > maxLifetime + leeway)
+    throw new JwtError(`token lifetime exceeds the maximum of ${maxLifetime} seconds (exp − iat)`);
   if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 200)
     throw new JwtError("token has no subject (sub)");
   if (claims.role !== "manager" && claims.role !== "participant") throw new JwtError("token role must be manager or participant");

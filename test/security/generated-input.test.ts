@@ -361,6 +361,11 @@ function shaped(schema: any, name: string | undefined, path: string, depth = 0):
         });
       case "number": {
         const min = s.minimum ?? (typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 0.01 : 0);
+        // A declared step (marks come in quarters): whole multiples of it within the bounds.
+        if (typeof s.multipleOf === "number") {
+          const step = s.multipleOf;
+          return fc.integer({ min: Math.ceil(min / step), max: Math.floor(Math.min(s.maximum ?? 1000, 1000) / step) }).map((k) => k * step);
+        }
         return fc.oneof(
           fc.integer({ min: Math.ceil(min), max: Math.floor(Math.min(s.maximum ?? 1000, 1000)) }),
           fc.double({ min, max: Math.min(s.maximum ?? 1000, 1000), noNaN: true, noDefaultInfinity: true }),
