@@ -116,11 +116,20 @@ export function createApp() {
   // JSON routes take JSON only: a form post or text body is refused instead of being silently ignored.
   app.use("*", async (c, next) => {
     const method = c.req.method;
-    if ((method === "POST" || method === "PUT" || method === "PATCH") && c.req.raw.body !== null && !isFileUpload(c)) {
+    if ((method === "POST" || method === "PUT" || method === "PATCH") && !isFileUpload(c)) {
       const type = c.req.header("content-type") ?? "";
       const length = c.req.header("content-length");
-      if (length !== "0" && !/^application\/json\s*(;|$)/i.test(type))
+      const json = /^application\/json\s*(;|$)/i.test(type);
+      if (c.req.raw.body !== null && length !== "0" && !json)
         throw new ApiError(415, "unsupported_media_type", "Request body must be JSON (Content-Type: application/json)");
+      // An empty body is no body, whatever type it claims: a client library that always sends
+      // `Content-Type: application/json` calls POST …/approve with nothing to say. Without the type, zod-openapi
+      // treats the body as absent (optional bodies) or validates `{}` (required ones: the missing fields are named).
+      if (json && length === "0" && !c.req.header("transfer-encoding")) {
+        const headers = new Headers(c.req.raw.headers);
+        headers.delete("content-type");
+        c.req.raw = new Request(c.req.raw.url, { method, headers });
+      }
     }
     await next();
   });

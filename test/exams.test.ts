@@ -590,6 +590,33 @@ describe("review state machine", () => {
     expect((await detail(id, manager)).submission_status).toBe("Rejected");
   });
 
+  it("an empty body sent as JSON (Content-Length: 0) is no body: approve, reject and request-retake answer as without one", async () => {
+    const manager = await managerToken();
+    const empty = { rawBody: "", headers: { "content-type": "application/json", "content-length": "0" } };
+    for (const [decision, status] of [
+      ["approve", "Approved"],
+      ["reject", "Rejected"],
+      ["request-retake", "RetakeRequested"],
+    ] as const) {
+      const { who, id } = await submittedAttempt(manager);
+      await submit(id, who);
+      await call("POST", `/form-submissions/${id}/grade`, {
+        token: manager,
+        body: { theory_grades: [{ question_id: "q2", marks_awarded: 9 }] },
+      });
+      const res = await call("POST", `/form-submissions/${id}/${decision}`, { token: manager, ...empty });
+      expect(res.status, `${decision}: ${res.text}`).toBe(200);
+      expect((await detail(id, manager)).submission_status).toBe(status);
+    }
+    // Where a body is required, an empty one names what is missing instead of calling it malformed JSON.
+    const course = await call("POST", "/courses", { token: manager, ...empty });
+    expect(course.status).toBe(400);
+    expect(course.json.code).toBe("validation_error");
+    // A body that is there but not JSON is still malformed.
+    const broken = await call("POST", "/courses", { token: manager, rawBody: "{", headers: { "content-type": "application/json" } });
+    expect(broken.json.code).toBe("malformed_json");
+  });
+
   it("request-retake on an Approved submission → 409; an open attempt is not reviewable", async () => {
     const manager = await managerToken();
     const { who, id } = await submittedAttempt(manager);
