@@ -45,6 +45,26 @@ describe("review claims on exam submissions", () => {
   const claim = (id: string, tok: string) => call("POST", `/form-submissions/${id}/claim`, { token: tok });
   const release = (id: string, tok: string, query = "") => call("DELETE", `/form-submissions/${id}/claim${query}`, { token: tok });
 
+  it("an attempt whose time ran out unseen is closed by the claim, as grading would close it, and then claimed", async () => {
+    const author = await manager();
+    const c = await twoStepCourse(author.token);
+    const who = await enrolled(author.token, c.course.id);
+    expect((await call("POST", `/materials/${c.video.id}/complete`, { token: who.participant })).status).toBe(200);
+    const started = await call("POST", `/steps/${c.step1.id}/exam/start`, { token: who.participant });
+    expect(started.status, started.text).toBe(201);
+    const id = started.json.submission_id as string;
+    // Still open: not claimable.
+    expect((await claim(id, author.token)).json.code).toBe("not_reviewable");
+    // Past its deadline and grace, and nobody has read it since.
+    const later = new Date(Date.parse(started.json.deadline_at) + 5 * 60_000);
+    setClock(() => later);
+    const claimed = await claim(id, author.token);
+    expect(claimed.status, claimed.text).toBe(200);
+    expect(claimed.json.claimed_by).toBe(author.id);
+    const detail = await call("GET", `/form-submissions/${id}`, { token: author.token });
+    expect(detail.json).toMatchObject({ submission_status: "Submitted", auto_submitted: true });
+  });
+
   it("gives a 15-minute lease, renewed by the claimant, refused to another manager who is told who holds it", async () => {
     const { id } = await submittedExam();
     const [a, b] = [await manager(), await manager()];
