@@ -6,19 +6,15 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { batch } from "../db/batch";
-import { type formSubmissions, requirementSubmissions } from "../db/schema";
+import type { formSubmissions, requirementSubmissions } from "../db/schema";
 import { CLAIM_FILTERS, CLAIM_MINUTES, claimExpiry, decideRelease, liveClaim, type ClaimFilter, type ClaimState } from "../domain/claims";
 import type { AuditAction, AuditEntityType } from "../domain/vocabulary";
 import type { AppContext } from "../env";
 import { ApiError, conflict, notFound } from "./errors";
 import { audit } from "./journal";
 
-/**
- * Both tables carry the same `id`, `claimed_by` and `claim_expires_at` columns; drizzle cannot type an UPDATE
- * over a union of tables, so the functions below are written against one and handed either.
- */
-export type Claimable = typeof formSubmissions;
-export const claimableRequirementSubmissions = requirementSubmissions as unknown as Claimable;
+/** Both kinds of reviewable submission carry the same `id`, `claimed_by` and `claim_expires_at` columns. */
+export type Claimable = typeof formSubmissions | typeof requirementSubmissions;
 
 /** The caller may decide: no live claim, or their own. */
 export const claimAllows = (t: Claimable, managerId: string, now: Date) =>

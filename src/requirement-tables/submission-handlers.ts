@@ -29,16 +29,7 @@ import {
 import type * as routes from "./submission-routes";
 import { rowReviewChanges } from "../domain/audited";
 import { audit, emit, emitter } from "../lib/journal";
-import {
-  assertClaimAllows,
-  claimableRequirementSubmissions as claimable,
-  claimAllows,
-  claimFilter,
-  claimTakenMeanwhile,
-  claimView,
-  releaseClaim,
-  takeClaim,
-} from "../lib/claims";
+import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../lib/claims";
 import { batch } from "../db/batch";
 import { coursesShowingTable, milestoneWrites, progressQuery, type ProgressSet } from "../progress";
 import { examClock } from "../lib/clock";
@@ -46,7 +37,7 @@ import { visibleTo } from "./handlers";
 
 /** No other manager holds a live claim on the submission, as a condition inside a row write. */
 const unclaimedByOthers = (c: AppContext, submissionId: string) =>
-  sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId} AND ${claimAllows(claimable, c.get("caller").id, c.get("now"))})`;
+  sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId} AND ${claimAllows(requirementSubmissions, c.get("caller").id, c.get("now"))})`;
 
 /** The submission is (still) submitted for review, as a condition inside a write. */
 const submittedNow = (submissionId: string) =>
@@ -205,7 +196,7 @@ export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => 
   const { step_id, claimed, limit: requested, cursor } = c.req.valid("query");
   const limit = limitOf(requested);
   const now = c.get("now");
-  const claim = claimFilter(claimable, claimed, c.get("caller").id, now);
+  const claim = claimFilter(requirementSubmissions, claimed, c.get("caller").id, now);
   const rows = await pendingSubmissions(c.get("db"), step_id, claim, decodeCursor(cursor, ["string", "string"]), limit);
   return c.json(
     page(c, rows, limit, (r) => [r.submitted_at, r.submission_id]).map((r) => ({ ...r, ...claimView(r, now) })),
@@ -323,7 +314,7 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   ]);
   if (reviewed.length === 0)
     throw (
-      (await claimTakenMeanwhile(c, claimable, submission_id)) ??
+      (await claimTakenMeanwhile(c, requirementSubmissions, submission_id)) ??
       conflict("row_changed", `Requirement ${serial_number} changed meanwhile; reload and review again`)
     );
   const after = rest[rest.length - 1] as StoredRow[];
@@ -381,7 +372,7 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
     ...milestonesOnApproval(c, progress, submission, true, stamp),
   ]);
   if (approvedRows.length === 0 && stamped?.approved_at == null) {
-    const claimed = await claimTakenMeanwhile(c, claimable, submission_id);
+    const claimed = await claimTakenMeanwhile(c, requirementSubmissions, submission_id);
     if (claimed) throw claimed;
   }
   return c.json(
@@ -399,7 +390,7 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
 
 export const claimTableSubmission: Handler<typeof routes.claimTableSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const claim = await takeClaim(c, claimable, submission_id, awaitingApproval, () =>
+  const claim = await takeClaim(c, requirementSubmissions, submission_id, awaitingApproval, () =>
     conflict("not_submitted", "Only a submitted table awaiting approval can be claimed"),
   );
   return c.json(claim, 200);
@@ -407,7 +398,7 @@ export const claimTableSubmission: Handler<typeof routes.claimTableSubmission> =
 
 export const releaseTableSubmissionClaim: Handler<typeof routes.releaseTableSubmissionClaim> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  await releaseClaim(c, claimable, submission_id, c.req.valid("query").force === "true", {
+  await releaseClaim(c, requirementSubmissions, submission_id, c.req.valid("query").force === "true", {
     action: "requirement_submission.claim_forced",
     type: "requirement_submission",
   });
