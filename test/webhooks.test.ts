@@ -12,7 +12,7 @@ import { env, exports } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as schema from "../src/db/schema";
-import { WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
+import { DELIVERY_ERRORS, WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
 import { checkWebhookUrl, WEBHOOK_MAX_ATTEMPTS } from "../src/domain/webhooks";
 import type { Bindings } from "../src/env";
 import { newId } from "../src/lib/ids";
@@ -207,14 +207,14 @@ describe("managing webhooks", () => {
     expect((await call("DELETE", `/webhooks/${hook.json.id}`, { token: manager })).status).toBe(204);
     created.splice(created.indexOf(hook.json.id), 1);
     const after = await byEvent();
-    expect(after.get(flaky)).toMatchObject({ status: "failed", attempts: 1, last_error: "webhook deleted", next_retry_at: null });
+    expect(after.get(flaky)).toMatchObject({ status: "failed", attempts: 1, last_error: "webhook_deleted", next_retry_at: null });
     expect(after.get(fine)).toMatchObject({ status: "succeeded", attempts: 1, last_error: null });
 
     // The message's retry finds no live subscriber: acked, the receiver not called, the record unchanged.
     const r = receiver(hook.json.url);
     expect((await consume(flaky, 2, r.fetch)).acked).toBe(true);
     expect(r.received).toHaveLength(0);
-    expect((await byEvent()).get(flaky)).toMatchObject({ status: "failed", attempts: 1, last_error: "webhook deleted" });
+    expect((await byEvent()).get(flaky)).toMatchObject({ status: "failed", attempts: 1, last_error: "webhook_deleted" });
   });
 
   it("a delete that did not land (404) fails nothing; a delete that raced the consumer is cleaned up by the message's next try", async () => {
@@ -233,7 +233,7 @@ describe("managing webhooks", () => {
     expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({
       status: "failed",
       attempts: 1,
-      last_error: "webhook deleted",
+      last_error: "webhook_deleted",
       next_retry_at: null,
     });
   });
@@ -344,7 +344,7 @@ describe("delivering events (the Queue consumer)", () => {
 
     expect(await consume(eventId, 1, r.fetch)).toEqual({ acked: false, retried: true, delays: [10] });
     let [row] = await deliveriesOf(hook.json.id);
-    expect(row).toMatchObject({ status: "pending", attempts: 1, last_response_code: 503, last_error: "non-2xx response: HTTP 503" });
+    expect(row).toMatchObject({ status: "pending", attempts: 1, last_response_code: 503, last_error: "non_2xx" });
     expect(Date.parse(row.next_retry_at) - Date.parse(row.updated_at)).toBe(10_000);
 
     expect(await consume(eventId, 2, r.fetch)).toEqual({ acked: false, retried: true, delays: [20] });
@@ -395,11 +395,12 @@ describe("delivering events (the Queue consumer)", () => {
     const hook = await createWebhook({ url: hookUrl("down"), events: ["course.completed"] });
     const eventId = await insertEvent("course.completed", { participant_id: "p", course_id: newId() });
     const down: typeof fetch = async () => {
-      throw new TypeError("connection refused");
+      throw new TypeError("connect ECONNREFUSED 10.9.8.7:443 (internal-gateway.corp)");
     };
     expect((await consume(eventId, 1, down)).delays).toEqual([10]);
     expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ status: "pending", last_response_code: null });
-    expect((await deliveriesOf(hook.json.id))[0].last_error).toMatch(/network error: TypeError: connection refused/);
+    // The receiver's own words stay out of what managers read: a word of the fixed vocabulary instead.
+    expect((await deliveriesOf(hook.json.id))[0].last_error).toBe("connection_failed");
 
     let redirected: RequestInit | undefined;
     const redirect: typeof fetch = async (_input, init) => {
@@ -408,18 +409,47 @@ describe("delivering events (the Queue consumer)", () => {
     };
     await consume(eventId, 2, redirect);
     expect(redirected?.redirect).toBe("manual");
-    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ last_response_code: 302, last_error: "redirect not followed: HTTP 302" });
+    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ last_response_code: 302, last_error: "redirect" });
 
     const slow: typeof fetch = async (_input, init) => {
       await new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
       return new Response(null);
     };
     expect((await consume(eventId, 3, slow, { timeoutMs: 50 })).delays).toEqual([40]);
-    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ attempts: 3, last_error: "timed out" });
+    expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ attempts: 3, last_error: "timeout" });
+
+    expect(JSON.stringify(await deliveriesOf(hook.json.id))).not.toMatch(/10\.9\.8\.7|internal-gateway|ECONNREFUSED/);
 
     // Retried as ever: the queue's own max_retries is spent, so it goes to the dead-letter queue instead.
     expect((await consume(eventId, WEBHOOK_MAX_ATTEMPTS, down)).retried).toBe(true);
     expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ status: "failed", attempts: 4, next_retry_at: null });
+  });
+
+  it("last_error is a word of the fixed vocabulary, also for rows recorded before it (free text then)", async () => {
+    const hook = await createWebhook({ url: hookUrl("legacy-error"), events: ["course.completed"] });
+    const legacy = [
+      ["network error: Error: connect ECONNREFUSED 10.9.8.7:443", "connection_failed"],
+      ["network error: Error: getaddrinfo ENOTFOUND db.corp", "dns_error"],
+      ["non-2xx response: HTTP 503", "non_2xx"],
+      ["url refused: url must not name a local or private host", "url_refused"],
+      ["timed out", "timeout"],
+    ];
+    const at = Date.now();
+    for (const [i, [text]] of legacy.entries()) {
+      const stamp = new Date(at - i * 1000).toISOString();
+      await env.DB.prepare(
+        "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, attempts, last_response_code, last_error, next_retry_at, created_at, updated_at) VALUES (?, ?, ?, 'course.completed', 'failed', 1, NULL, ?, NULL, ?, ?)",
+      )
+        .bind(newId(), hook.json.id, newId(), text, stamp, stamp)
+        .run();
+    }
+    const rows = await deliveriesOf(hook.json.id);
+    expect(rows.map((d) => d.last_error)).toEqual(legacy.map(([, shown]) => shown));
+    for (const row of rows) expect(DELIVERY_ERRORS).toContain(row.last_error);
+
+    // The document says so: last_error is that closed list (or null).
+    const doc = (await call("GET", "/openapi.json")).json as any;
+    expect(doc.components.schemas.WebhookDelivery.properties.last_error.enum).toEqual([...DELIVERY_ERRORS, null]);
   });
 
   it("the delivery log is newest first and keyset-paginated", async () => {
@@ -459,7 +489,7 @@ describe("delivering events (the Queue consumer)", () => {
     expect((await consume(eventId, 1, r.fetch)).acked).toBe(true);
     expect(r.received).toHaveLength(0);
     expect((await deliveriesOf(hook.json.id))[0]).toMatchObject({ status: "failed", attempts: 1 });
-    expect((await deliveriesOf(hook.json.id))[0].last_error).toMatch(/url refused/);
+    expect((await deliveriesOf(hook.json.id))[0].last_error).toBe("url_refused");
     // With local webhooks allowed (npm run dev) it is delivered.
     expect((await consume(eventId, 2, r.fetch, { env: { ALLOW_LOCAL_WEBHOOKS: "true" } })).acked).toBe(true);
     expect(r.received).toHaveLength(1);
@@ -477,7 +507,7 @@ describe("delivering events (the Queue consumer)", () => {
       status: "failed",
       attempts: 2,
       last_response_code: 503,
-      last_error: "non-2xx response: HTTP 503",
+      last_error: "non_2xx",
       next_retry_at: null,
     });
 

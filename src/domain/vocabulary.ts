@@ -106,5 +106,22 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/**
+ * Why a delivery's last try failed (`last_error`), in words a manager can act on. A network library's own text
+ * can name hosts and addresses behind the receiver (an oracle for probing them), so only these are recorded; the
+ * status of a non-2xx or 3xx answer is in `last_response_code`.
+ */
+export const DELIVERY_ERRORS = [
+  "timeout",
+  "connection_failed",
+  "dns_error",
+  "tls_error",
+  "redirect",
+  "non_2xx",
+  "url_refused",
+  "webhook_deleted",
+] as const;
+export type DeliveryError = (typeof DELIVERY_ERRORS)[number];
+
 export const ROLES = ["manager", "participant"] as const;
 export type Role = (typeof ROLES)[number];

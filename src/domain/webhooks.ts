@@ -2,7 +2,7 @@
  * Webhook rules that need no I/O: which URLs may receive events, how long a failed delivery waits before the
  * next try, and what a receiver's answer means for a delivery. Pure.
  */
-import type { DeliveryStatus } from "./vocabulary";
+import { DELIVERY_ERRORS, type DeliveryError, type DeliveryStatus } from "./vocabulary";
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
@@ -149,18 +149,30 @@ export function retryDelaySeconds(attempt: number, baseSeconds: number, capSecon
   return Math.min(capSeconds, baseSeconds * 2 ** Math.min(exponent, 30));
 }
 
-/** What one try came to: the receiver's status, or the network error / refusal that stopped it. */
-export type TryResult = { status: number } | { error: string };
+/** What one try came to: the receiver's status, or the failure that stopped it before any answer. */
+export type TryResult = { status: number } | { failure: DeliveryError };
 
-export const MAX_ERROR_LENGTH = 500;
+/**
+ * A thrown fetch error as a word of the vocabulary. Timeouts are the AbortSignal's; the rest is read from the
+ * runtime's message (workerd and Node word them differently, and neither promises a stable text), falling back
+ * to `connection_failed`. The message itself is never recorded.
+ */
+export function failureOf(error: unknown): DeliveryError {
+  const name = error instanceof Error || error instanceof DOMException ? error.name : "";
+  if (name === "TimeoutError" || name === "AbortError") return "timeout";
+  const message = error instanceof Error || error instanceof DOMException ? error.message : "";
+  if (/timed? ?out|ETIMEDOUT/i.test(message)) return "timeout";
+  if (/\bdns\b|getaddrinfo|ENOTFOUND|EAI_AGAIN|name not resolved|resolve host/i.test(message)) return "dns_error";
+  if (/\btls\b|\bssl\b|certificate|handshake/i.test(message)) return "tls_error";
+  return "connection_failed";
+}
 
 /** A receiver's answer as a delivery: 2xx is success; redirects are not followed, so a 3xx is a failure too. */
-export function outcomeOf(result: TryResult): { ok: boolean; code: number | null; error: string | null } {
-  if ("error" in result) return { ok: false, code: null, error: clip(result.error) };
+export function outcomeOf(result: TryResult): { ok: boolean; code: number | null; error: DeliveryError | null } {
+  if ("failure" in result) return { ok: false, code: null, error: result.failure };
   const ok = result.status >= 200 && result.status < 300;
   if (ok) return { ok, code: result.status, error: null };
-  const why = result.status >= 300 && result.status < 400 ? "redirect not followed" : "non-2xx response";
-  return { ok, code: result.status, error: `${why}: HTTP ${result.status}` };
+  return { ok, code: result.status, error: result.status >= 300 && result.status < 400 ? "redirect" : "non_2xx" };
 }
 
 /** The delivery's state after a try: succeeded, pending another try, or failed for good (the last attempt). */
@@ -169,4 +181,19 @@ export function deliveryStatus(ok: boolean, attempt: number, maxAttempts = WEBHO
   return attempt >= maxAttempts ? "failed" : "pending";
 }
 
-const clip = (text: string) => (text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text);
+const isDeliveryError = (text: string): text is DeliveryError => (DELIVERY_ERRORS as readonly string[]).includes(text);
+
+/**
+ * A stored `last_error` as managers see it. Rows recorded before the vocabulary hold free text (`timed out`,
+ * `network error: …` with the runtime's message, `non-2xx response: HTTP 503`, …): shown as the word they
+ * would be recorded as today, so no such text ever reaches a response.
+ */
+export function storedDeliveryError(stored: string | null): DeliveryError | null {
+  if (stored === null || isDeliveryError(stored)) return stored;
+  if (stored === "timed out") return "timeout";
+  if (stored.startsWith("redirect not followed")) return "redirect";
+  if (stored.startsWith("non-2xx response")) return "non_2xx";
+  if (stored.startsWith("url refused")) return "url_refused";
+  if (stored === "webhook deleted") return "webhook_deleted";
+  return failureOf(new Error(stored.replace(/^network error: /, "")));
+}

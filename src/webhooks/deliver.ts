@@ -16,6 +16,7 @@ import type { Db } from "../db/types";
 import {
   checkWebhookUrl,
   deliveryStatus,
+  failureOf,
   outcomeOf,
   retryBaseSeconds,
   retryDelaySeconds,
@@ -104,8 +105,19 @@ async function post(webhook: WebhookRow, event: EventRow, body: string, deps: De
     await response.body?.cancel().catch(() => {});
     return { status: response.status };
   } catch (error) {
-    const name = error instanceof Error ? error.name : "";
-    return { error: name === "TimeoutError" || name === "AbortError" ? "timed out" : `network error: ${String(error)}` };
+    const failure = failureOf(error);
+    // The runtime's own words go to the operators' log only: they can name what sits behind the receiver.
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        event: "webhook_delivery_failed",
+        webhook_id: webhook.id,
+        event_id: event.id,
+        failure,
+        error: String(error).slice(0, 500),
+      }),
+    );
+    return { failure };
   }
 }
 
@@ -139,7 +151,10 @@ async function deliverOne(
     pending.map(async (webhook) => {
       // Checked again at delivery: a URL accepted while local webhooks were allowed is not used once they are not.
       const verdict = checkWebhookUrl(webhook.url, allowLocal);
-      if (!verdict.ok) return { webhook, refused: true, outcome: outcomeOf({ error: `url refused: ${verdict.reason}` }) };
+      if (!verdict.ok) {
+        console.warn(JSON.stringify({ level: "warn", event: "webhook_url_refused", webhook_id: webhook.id, reason: verdict.reason }));
+        return { webhook, refused: true, outcome: outcomeOf({ failure: "url_refused" }) };
+      }
       return { webhook, refused: false, outcome: outcomeOf(await slot(() => post(webhook, event, body, deps))) };
     }),
   );

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { webhookDeliveries, webhookEvents, webhooks } from "../db/schema";
 import type { Db } from "../db/types";
-import type { DeliveryStatus, WebhookEventType } from "../domain/vocabulary";
+import type { DeliveryError, DeliveryStatus, WebhookEventType } from "../domain/vocabulary";
+import { storedDeliveryError } from "../domain/webhooks";
 import type { CursorValues } from "../lib/pagination";
 
 export type WebhookRow = typeof webhooks.$inferSelect;
@@ -22,7 +23,7 @@ export function toDelivery(row: DeliveryRow) {
     status: row.status,
     attempts: row.attempts,
     last_response_code: row.last_response_code,
-    last_error: row.last_error,
+    last_error: storedDeliveryError(row.last_error),
     next_retry_at: row.next_retry_at,
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -101,7 +102,7 @@ export type DeliveryWrite = {
   event_type: EventRow["type"];
   status: DeliveryStatus;
   last_response_code: number | null;
-  last_error: string | null;
+  last_error: DeliveryError | null;
   next_retry_at: string | null;
   at: string;
 };
@@ -141,7 +142,7 @@ export const recordDelivery = (db: Db, d: DeliveryWrite) =>
       setWhere: sql`${webhookDeliveries.status} <> 'succeeded'`,
     });
 
-export const WEBHOOK_DELETED_ERROR = "webhook deleted";
+export const WEBHOOK_DELETED_ERROR: DeliveryError = "webhook_deleted";
 
 /**
  * Pending deliveries of a deleted webhook marked `failed` (nothing will try them again: the consumer reads live

@@ -1,10 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_WEBHOOK_URL_LENGTH } from "../domain/webhooks";
-import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from "../domain/vocabulary";
+import { DELIVERY_ERRORS, DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
 const EventType = z.enum(WEBHOOK_EVENT_TYPES).openapi("WebhookEventType");
+
+/** Never a network library's text (it can name what sits behind the receiver): one of DELIVERY_ERRORS. */
+const LastError = z.enum(DELIVERY_ERRORS).nullable().openapi({
+  description:
+    "Why the last try failed, null after a success: `timeout`, `connection_failed`, `dns_error`, `tls_error`, `redirect` (a 3xx, not followed), `non_2xx` (the status is in `last_response_code`), `url_refused` (the URL is no longer allowed), `webhook_deleted`.",
+});
 
 export const CreateWebhookSchema = z
   .object({
@@ -49,7 +55,7 @@ export const DeliverySchema = z
     status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),
     last_response_code: z.number().int().nullable(),
-    last_error: z.string().nullable(),
+    last_error: LastError,
     next_retry_at: fields.timestamp().nullable(),
     created_at: fields.timestamp(),
     updated_at: fields.timestamp(),

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { DELIVERY_ERRORS } from "../../src/domain/vocabulary";
 import {
   checkWebhookUrl,
   deliveryStatus,
+  failureOf,
   MAX_RETRY_DELAY_SECONDS,
   outcomeOf,
   retryBaseSeconds,
   retryDelaySeconds,
+  storedDeliveryError,
   WEBHOOK_MAX_ATTEMPTS,
 } from "../../src/domain/webhooks";
 import wranglerToml from "../../wrangler.toml?raw";
@@ -145,22 +148,78 @@ describe("checkWebhookUrl", () => {
   });
 });
 
-describe("outcomeOf and deliveryStatus", () => {
+describe("delivery errors: a short fixed vocabulary, never a network library's text", () => {
+  const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+  it.each([
+    [new DOMException("The operation was aborted due to timeout", "TimeoutError"), "timeout"],
+    [new DOMException("The operation was aborted", "AbortError"), "timeout"],
+    [new TypeError("Network connection lost."), "connection_failed"],
+    [new TypeError("connection refused"), "connection_failed"],
+    [new Error("connect ECONNREFUSED 10.1.2.3:443"), "connection_failed"],
+    [new Error("read ECONNRESET"), "connection_failed"],
+    [new Error("getaddrinfo ENOTFOUND hooks.example.org"), "dns_error"],
+    [new Error("DNS lookup failed for hooks.example.org"), "dns_error"],
+    [new Error("getaddrinfo EAI_AGAIN hooks.example.org"), "dns_error"],
+    [new Error("TLS handshake failed"), "tls_error"],
+    [new Error("SSL routines: wrong version number"), "tls_error"],
+    [new Error("certificate has expired"), "tls_error"],
+    [named("TimeoutError", "x"), "timeout"],
+    [new Error("connect ETIMEDOUT 203.0.113.9:443"), "timeout"],
+    ["a thrown string", "connection_failed"],
+    [null, "connection_failed"],
+  ])("%s → %s", (error, failure) => {
+    expect(failureOf(error)).toBe(failure);
+  });
+
   it.each([
     [{ status: 200 }, true, 200, null],
     [{ status: 204 }, true, 204, null],
-    [{ status: 301 }, false, 301, "redirect not followed: HTTP 301"],
-    [{ status: 404 }, false, 404, "non-2xx response: HTTP 404"],
-    [{ status: 503 }, false, 503, "non-2xx response: HTTP 503"],
-    [{ error: "timed out" }, false, null, "timed out"],
-  ])("%j → ok %s, code %s, error %s", (result, ok, code, error) => {
+    [{ status: 301 }, false, 301, "redirect"],
+    [{ status: 308 }, false, 308, "redirect"],
+    [{ status: 404 }, false, 404, "non_2xx"],
+    [{ status: 503 }, false, 503, "non_2xx"],
+    [{ status: 101 }, false, 101, "non_2xx"],
+    [{ failure: "timeout" }, false, null, "timeout"],
+    [{ failure: "url_refused" }, false, null, "url_refused"],
+  ] as const)("outcomeOf(%j) → ok %s, code %s, error %s", (result, ok, code, error) => {
     expect(outcomeOf(result)).toEqual({ ok, code, error });
   });
 
-  it("bounds a long error", () => {
-    expect(outcomeOf({ error: "x".repeat(5000) }).error!.length).toBeLessThanOrEqual(500);
+  // Rows written before the vocabulary hold free text; they are shown in it all the same.
+  it.each([
+    [null, null],
+    ["timeout", "timeout"],
+    ["webhook_deleted", "webhook_deleted"],
+    ["timed out", "timeout"],
+    ["network error: TypeError: Network connection lost.", "connection_failed"],
+    ["network error: Error: connect ECONNREFUSED 10.1.2.3:443", "connection_failed"],
+    ["network error: Error: getaddrinfo ENOTFOUND hooks.example.org", "dns_error"],
+    ["network error: Error: certificate has expired", "tls_error"],
+    ["redirect not followed: HTTP 302", "redirect"],
+    ["non-2xx response: HTTP 503", "non_2xx"],
+    ["url refused: url must not name a local or private host (10.0.0.1)", "url_refused"],
+    ["webhook deleted", "webhook_deleted"],
+    ["something else entirely", "connection_failed"],
+  ])("stored %j is shown as %j", (stored, shown) => {
+    expect(storedDeliveryError(stored)).toBe(shown);
   });
 
+  it("every word of the vocabulary is one some delivery can record", () => {
+    const produced = new Set<string | null>([
+      ...["timeout", "connection_failed", "dns_error", "tls_error"].map((word) => failureOf(new Error(word.replace("_", " ")))),
+      failureOf(new DOMException("x", "TimeoutError")),
+      failureOf(new Error("getaddrinfo ENOTFOUND x")),
+      failureOf(new Error("TLS handshake failed")),
+      outcomeOf({ status: 302 }).error,
+      outcomeOf({ status: 500 }).error,
+      outcomeOf({ failure: "url_refused" }).error,
+      storedDeliveryError("webhook_deleted"),
+    ]);
+    for (const word of DELIVERY_ERRORS) expect(produced.has(word), word).toBe(true);
+  });
+});
+
+describe("deliveryStatus", () => {
   it.each([
     [true, 1, "succeeded"],
     [true, WEBHOOK_MAX_ATTEMPTS, "succeeded"],
