@@ -260,11 +260,33 @@ describe("managing webhooks", () => {
     ["https://user:pw@hooks.example.org/x", "invalid_webhook_url"],
     ["ftp://hooks.example.org/x", "invalid_webhook_url"],
     ["not a url", "invalid_webhook_url"],
+    ["https://169.254.169.254../latest/meta-data/", "invalid_webhook_url"],
+    ["https://localhost../x", "invalid_webhook_url"],
+    ["https://[::ffff:0:7f00:1]/x", "invalid_webhook_url"],
+    ["https://[2002:7f00:1::]/x", "invalid_webhook_url"],
+    ["https://[64:ff9b:1::a00:1]/x", "invalid_webhook_url"],
+    ["https://[64:ff9b::a9fe:a9fe]/x", "invalid_webhook_url"],
+    ["https://[100::1]/x", "invalid_webhook_url"],
+    ["https://192.0.0.1/x", "invalid_webhook_url"],
+    ["https://198.18.0.1/x", "invalid_webhook_url"],
+    ["https://192.0.2.1/x", "invalid_webhook_url"],
+    ["https://hooks.example.org/a b", "invalid_webhook_url"],
+    ["https://hooks.example.org/x\t", "invalid_webhook_url"],
+    ["https://hooks.exa\nmple.org/x", "invalid_webhook_url"],
     [`https://hooks.example.org/${"a".repeat(2048)}`, "validation_error"],
   ])("refuses %# with %s (local webhooks are off here)", async (url, code) => {
     const res = await createWebhook({ url, events: ["course.completed"] });
     expect(res.status).toBe(400);
     expect(res.json.code).toBe(code);
+  });
+
+  it("stores and shows the URL as normalised: lowercase host, no trailing dot, no default port", async () => {
+    const path = uniqueName("normalised");
+    const res = await createWebhook({ url: `https://Receiver.EXAMPLE.:443/${path}?Q=1`, events: ["course.completed"] });
+    expect(res.status, res.text).toBe(201);
+    expect(res.json.url).toBe(`https://receiver.example/${path}?Q=1`);
+    const list = await call("GET", "/webhooks?limit=200", { token: manager });
+    expect((list.json as any[]).find((w) => w.id === res.json.id).url).toBe(`https://receiver.example/${path}?Q=1`);
   });
 
   it("the URL rule with local webhooks allowed (npm run dev) and without", () => {

@@ -1,7 +1,9 @@
 /**
- * Webhook rules that need no I/O: which URLs may receive events, how long a failed delivery waits before the
- * next try, and what a receiver's answer means for a delivery. Pure.
+ * Webhook rules that need no I/O: which URLs may receive events (and the one form a URL is stored and compared
+ * in), how long a failed delivery waits before the next try, and what a receiver's answer means for a
+ * delivery. Pure.
  */
+import ipaddr from "ipaddr.js";
 import { DELIVERY_ERRORS, type DeliveryError, type DeliveryStatus } from "./vocabulary";
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
@@ -22,115 +24,127 @@ export const MAX_RETRY_DELAY_SECONDS = 3600;
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1"]);
 
 /** Names that never leave the local machine or network: localhost and the special-use local domains. */
-const LOCAL_NAME = /(^|\.)(localhost|internal|local)$/;
-
-export type UrlVerdict = { ok: true } | { ok: false; reason: string };
-
-/** The four bytes of a dotted IPv4 literal (the URL parser has already turned 0x7f.1, 2130706433 … into it), else null. */
-function ipv4Bytes(host: string): number[] | null {
-  const parts = host.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return null;
-  return parts.map(Number);
-}
-
-/** Loopback, private, link-local, shared (CGNAT), unspecified, multicast or reserved: not a public unicast address. */
-function isNonPublicV4([a, b]: number[]): boolean {
-  return (
-    a === 0 || // 0.0.0.0/8: "this network", 0.0.0.0 unspecified
-    a === 10 || // 10/8 private
-    a === 127 || // 127/8 loopback
-    (a === 100 && b! >= 64 && b! <= 127) || // 100.64/10 shared address space
-    (a === 169 && b === 254) || // 169.254/16 link-local (cloud metadata)
-    (a === 172 && b! >= 16 && b! <= 31) || // 172.16/12 private
-    (a === 192 && b === 168) || // 192.168/16 private
-    a! >= 224 // 224/4 multicast, 240/4 reserved, broadcast
-  );
-}
-
-/** The eight 16-bit groups of an IPv6 literal (brackets stripped), a trailing dotted IPv4 part included; else null. */
-function ipv6Groups(literal: string): number[] | null {
-  let text = literal.toLowerCase();
-  const tail: number[] = [];
-  const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const bytes = ipv4Bytes(v4[1]!);
-    if (!bytes) return null;
-    tail.push((bytes[0]! << 8) | bytes[1]!, (bytes[2]! << 8) | bytes[3]!);
-    // Keep the colon only when it ends a "::" ("::1.2.3.4"); else it separated the last group ("::ffff:1.2.3.4").
-    text = text.slice(0, v4.index + 1);
-    if (!text.endsWith("::")) text = text.slice(0, -1);
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const parse = (part: string) =>
-    part === "" ? [] : part.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? Number.parseInt(g, 16) : Number.NaN));
-  const head = parse(halves[0]!);
-  const rest = halves.length === 2 ? parse(halves[1]!) : [];
-  const known = head.length + rest.length + tail.length;
-  if (head.some(Number.isNaN) || rest.some(Number.isNaN)) return null;
-  if (halves.length === 1 ? known !== 8 : known > 7) return null;
-  return [...head, ...new Array<number>(8 - known).fill(0), ...rest, ...tail];
-}
+const LOCAL_NAME = /(^|\.)(localhost|internal|local|home\.arpa)$/;
 
 /**
- * Unspecified (::), loopback (::1), IPv4-mapped (::ffff:0:0/96) and IPv4-compatible (::/96) forms, unique local
- * (fc00::/7), link-local (fe80::/10), site-local (fec0::/10), multicast (ff00::/8), and NAT64 (64:ff9b::/96) of a
- * non-public IPv4 address. An unparsable literal counts as non-public.
+ * Whitespace, control and invisible (format) characters. `new URL` silently drops tabs and newlines and
+ * percent-encodes the rest, so what a manager pasted and what would be called could differ: checked on the raw
+ * text, before parsing.
  */
-function isNonPublicV6(literal: string): boolean {
-  const g = ipv6Groups(literal);
-  if (!g) return true;
-  const first = g[0]!;
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0 || g[5] === 0xffff)) return true;
-  if ((first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || (first & 0xffc0) === 0xfec0 || (first & 0xff00) === 0xff00) return true;
-  if (first === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
-    return isNonPublicV4([g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff]);
-  }
-  return false;
+const HIDDEN_CHARACTERS = /[\s\p{Cc}\p{Cf}]/u;
+
+/** The well-known NAT64 prefix (RFC 6052): the only IPv6 form that embeds an IPv4 address and may be used. */
+const NAT64_WELL_KNOWN = ipaddr.IPv6.parse("64:ff9b::");
+
+export type UrlVerdict = { ok: true; url: string } | { ok: false; reason: string };
+
+const refused = (reason: string): UrlVerdict => ({ ok: false, reason });
+
+const v4From = (high: number, low: number) => ipaddr.IPv4.parse(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`);
+
+/** An IPv4 address as a reason names it: `127.0.0.1 (loopback)`. */
+const described = (v4: ipaddr.IPv4) => `${v4.toString()} (${v4.range()})`;
+
+/**
+ * The IPv4 address an IPv6 address carries or routes to, for the forms that have one: IPv4-mapped and
+ * -translated, IPv4-compatible (::a.b.c.d), well-known NAT64, 6to4 (bits 16–47) and Teredo (the client, bits
+ * 96–127 inverted).
+ */
+function embeddedV4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const p = v6.parts;
+  const range: string = v6.range();
+  if (range === "6to4") return v4From(p[1]!, p[2]!);
+  if (range === "teredo") return v4From(p[6]! ^ 0xffff, p[7]! ^ 0xffff);
+  const compatible = range === "unicast" && p.slice(0, 6).every((g) => g === 0);
+  if (range === "ipv4Mapped" || range === "rfc6145" || compatible || v6.match(NAT64_WELL_KNOWN, 96)) return v4From(p[6]!, p[7]!);
+  return null;
 }
 
-/** Whether a URL's host (as the URL parser normalised it) is local or private: a name, an IPv4 or an IPv6 literal. */
-export function isLocalOrPrivateHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (host.startsWith("[") && host.endsWith("]")) return isNonPublicV6(host.slice(1, -1));
-  const v4 = ipv4Bytes(host);
-  if (v4) return isNonPublicV4(v4);
-  return LOCAL_NAME.test(host);
+const LOCAL_OR_PRIVATE = "url must not name a local or private host";
+
+/**
+ * Why an IP literal may not receive events, or null when it may. ipaddr.js names the special-purpose ranges
+ * (IANA's registries: loopback, private, link-local, shared, benchmarking, documentation, reserved, …); anything
+ * it does not call `unicast` is refused. The one IPv6 form followed to the IPv4 address it embeds is the
+ * well-known NAT64 prefix 64:ff9b::/96, which a public IPv4 address may sit behind; every other embedding
+ * form (mapped, translated, compatible, 6to4, Teredo) is refused whatever it embeds — a relay or translator
+ * outside our control decides where it leads — and so is local-use NAT64 (64:ff9b:1::/48), which by
+ * definition translates into a network of its own.
+ */
+function ipRefusal(address: ipaddr.IPv4 | ipaddr.IPv6): string | null {
+  if (address.kind() === "ipv4") {
+    const v4 = address as ipaddr.IPv4;
+    return v4.range() === "unicast" ? null : `${LOCAL_OR_PRIVATE} (${described(v4)})`;
+  }
+  const v6 = address as ipaddr.IPv6;
+  const range: string = v6.range();
+  const v4 = embeddedV4(v6);
+  if (v4 && range === "rfc6052") return v4.range() === "unicast" ? null : `${LOCAL_OR_PRIVATE} (NAT64 of ${described(v4)})`;
+  if (v4) return `${LOCAL_OR_PRIVATE} (${range === "unicast" ? "IPv4-compatible" : range} form of ${described(v4)})`;
+  if (range === "rfc6052") return `${LOCAL_OR_PRIVATE} (local-use NAT64 address)`;
+  return range === "unicast" ? null : `${LOCAL_OR_PRIVATE} (${range} IPv6 address)`;
 }
 
 /**
- * Whether events may be sent to `raw`: `https://` with a host and no credentials, and the host not local or
- * private — no localhost, *.localhost, *.internal or *.local name, no loopback, private, link-local, unspecified
- * (or otherwise non-public) IPv4 or IPv6 literal, IPv4-mapped ones included. When `allowLocal` (npm run dev, the
- * end-to-end test), `localhost` and `127.0.0.1` (any port) are accepted over http:// or https://; every other
- * local or private host still is not. Checked when a webhook is created and again before every delivery (the
- * setting may have changed since). This is the syntactic check only: a public name that resolves to a private
- * address is not caught here.
+ * The host as it is classified and stored: lowercase (the URL parser did that, and turned 0x7f.1, 2130706433 …
+ * into dotted IPv4), without the one trailing dot that spells a name fully qualified; null when a label is empty
+ * (`a..b`, `.a`, `localhost..`), which no resolver reads the same way twice.
+ */
+function normalHost(hostname: string): string | null {
+  if (hostname.startsWith("[")) return hostname;
+  const host = hostname.endsWith(".") ? hostname.slice(0, -1) : hostname;
+  return host.split(".").some((label) => label === "") ? null : host;
+}
+
+/** Why a normalised host may not receive events, or null when it may. */
+function hostRefusal(host: string): string | null {
+  if (host.startsWith("[")) {
+    // The URL parser accepted it as an IPv6 literal, so ipaddr.js parses it too.
+    return ipRefusal(ipaddr.IPv6.parse(host.slice(1, -1)));
+  }
+  if (ipaddr.IPv4.isValidFourPartDecimal(host)) return ipRefusal(ipaddr.IPv4.parse(host));
+  if (LOCAL_NAME.test(host)) return `${LOCAL_OR_PRIVATE} (localhost, *.localhost, *.internal, *.local, *.home.arpa)`;
+  return null;
+}
+
+/**
+ * Whether events may be sent to `raw`, and the URL as it is then stored: `https://` with a host and no
+ * credentials, no whitespace, control or invisible character anywhere, and the host neither an empty-labelled
+ * name nor a local or private one — no localhost, *.localhost, *.internal, *.local or *.home.arpa name, no IP
+ * literal outside the public unicast ranges (see `ipRefusal`). When `allowLocal` (npm run dev, the end-to-end
+ * test), `localhost` and `127.0.0.1` exactly as spelled (any port) are accepted over http:// or https://; every
+ * other local or private host still is not. Checked when a webhook is created and again before every delivery
+ * (the setting may have changed since). This is the syntactic check only: a public name that resolves to a
+ * private address is not caught here.
+ *
+ * The stored URL is the parser's serialisation with the normalised host (lowercase, punycode, no trailing dot,
+ * no default port).
  */
 export function checkWebhookUrl(raw: string, allowLocal: boolean): UrlVerdict {
-  if (raw.length > MAX_WEBHOOK_URL_LENGTH) return { ok: false, reason: `url is longer than ${MAX_WEBHOOK_URL_LENGTH} characters` };
+  if (raw.length > MAX_WEBHOOK_URL_LENGTH) return refused(`url is longer than ${MAX_WEBHOOK_URL_LENGTH} characters`);
+  if (HIDDEN_CHARACTERS.test(raw)) return refused("url must not contain whitespace, control or invisible characters");
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return { ok: false, reason: "url is not an absolute URL" };
+    return refused("url is not an absolute URL");
   }
   // A secret in the URL would be stored, logged and shown in every GET /webhooks.
-  if (url.username || url.password) return { ok: false, reason: "url must not carry credentials" };
-  if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: "url must be https://" };
-  if (!url.hostname) return { ok: false, reason: "url has no host" };
-  if (LOCAL_HOSTS.has(url.hostname)) {
-    return allowLocal ? { ok: true } : { ok: false, reason: "localhost and 127.0.0.1 are accepted only when ALLOW_LOCAL_WEBHOOKS is true" };
+  if (url.username || url.password) return refused("url must not carry credentials");
+  if (url.protocol !== "https:" && url.protocol !== "http:") return refused("url must be https://");
+  if (!url.hostname) return refused("url has no host");
+  const local = LOCAL_HOSTS.has(url.hostname);
+  if (local && !allowLocal) return refused("localhost and 127.0.0.1 are accepted only when ALLOW_LOCAL_WEBHOOKS is true");
+  if (!local) {
+    const host = normalHost(url.hostname);
+    if (host === null) return refused("url host has an empty label (two dots in a row, or a leading dot)");
+    const refusal = hostRefusal(host);
+    if (refusal) return refused(refusal);
+    if (url.protocol !== "https:") return refused("url must be https://");
+    url.hostname = host;
   }
-  if (isLocalOrPrivateHost(url.hostname)) {
-    return {
-      ok: false,
-      reason:
-        "url must not name a local or private host (loopback, private, link-local or unspecified address, localhost, *.internal, *.local)",
-    };
-  }
-  if (url.protocol !== "https:") return { ok: false, reason: "url must be https://" };
-  return { ok: true };
+  if (url.href.length > MAX_WEBHOOK_URL_LENGTH) return refused(`url is longer than ${MAX_WEBHOOK_URL_LENGTH} characters once encoded`);
+  return { ok: true, url: url.href };
 }
 
 /** The base delay from WEBHOOK_RETRY_BASE_SECONDS: a positive integer, else the default. */

@@ -16,7 +16,7 @@ export const createWebhook: Handler<typeof routes.createWebhook> = async (c) => 
   const now = c.get("now");
   const row = {
     id: newId(now),
-    url: body.url,
+    url: verdict.url,
     events: body.events,
     description: body.description ?? null,
     secret: newSecret(),

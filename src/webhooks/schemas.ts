@@ -15,11 +15,12 @@ const LastError = z.enum(DELIVERY_ERRORS).nullable().openapi({
 export const CreateWebhookSchema = z
   .object({
     // The scheme and host rules depend on the deployment (ALLOW_LOCAL_WEBHOOKS): checked by the handler.
-    url: z
-      .string()
-      .min(1)
-      .max(MAX_WEBHOOK_URL_LENGTH)
-      .openapi({ format: "uri", example: "https://hooks.example.org/lms", description: "https:// (http://localhost only in local dev)" }),
+    url: z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH).openapi({
+      format: "uri",
+      example: "https://hooks.example.org/lms",
+      description:
+        "https:// to a public host (http://localhost only in local dev); stored normalised (lowercase host, no trailing dot, no default port)",
+    }),
     events: z
       .array(EventType)
       .min(1)

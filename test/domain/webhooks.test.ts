@@ -137,9 +137,113 @@ describe("checkWebhookUrl", () => {
     ["https://internal.example.org/hook", true, true],
     ["https://local.example.org/hook", true, true],
     ["https://my-localhost/hook", true, true],
+    // Empty labels: one trailing dot is the fully qualified spelling of the same name, two are not a name.
+    ["https://169.254.169.254../", false, false],
+    ["https://169.254.169.254./", false, false],
+    ["https://localhost../", false, false],
+    ["https://hooks.example.org../x", false, false],
+    ["https://hooks..example.org/x", false, false],
+    ["https://.hooks.example.org/x", false, false],
+    ["https://hooks.example.org./x", true, true],
+    ["https://router.home.arpa/hook", false, false],
+    // IPv4 special-purpose ranges beyond the private ones (ipaddr.js range names: anything not `unicast`).
+    ["https://192.0.0.1/hook", false, false], // 192.0.0.0/24 IETF protocol assignments
+    ["https://192.0.0.170/hook", false, false],
+    ["https://192.0.2.1/hook", false, false], // TEST-NET-1
+    ["https://198.51.100.7/hook", false, false], // TEST-NET-2
+    ["https://203.0.113.9/hook", false, false], // TEST-NET-3
+    ["https://198.18.0.1/hook", false, false], // 198.18.0.0/15 benchmarking
+    ["https://198.19.255.255/hook", false, false],
+    ["https://192.88.99.1/hook", false, false], // the old 6to4 relay anycast
+    ["https://240.0.0.1/hook", false, false], // 240.0.0.0/4 reserved
+    ["https://192.31.196.1/hook", false, false], // AS112
+    ["https://192.175.48.1/hook", false, false], // AS112
+    ["https://192.52.193.1/hook", false, false], // AMT
+    ["https://0.1.2.3/hook", false, false],
+    ["https://198.17.255.255/hook", true, true], // just outside 198.18.0.0/15
+    ["https://198.20.0.1/hook", true, true],
+    ["https://192.0.3.1/hook", true, true],
+    ["https://203.0.114.1/hook", true, true],
+    ["https://223.255.255.254/hook", true, true],
+    // IPv6 forms that embed or route to an IPv4 address, and the other special ranges.
+    ["https://[::ffff:0:7f00:1]/hook", false, false], // IPv4-translated (RFC 6145) 127.0.0.1
+    ["https://[::ffff:0:808:808]/hook", false, false],
+    ["https://[2002:7f00:1::]/hook", false, false], // 6to4 of 127.0.0.1
+    ["https://[2002:a9fe:a9fe::1]/hook", false, false], // 6to4 of 169.254.169.254
+    ["https://[2002:808:808::1]/hook", false, false], // 6to4, even of a public address: a relay decides where it goes
+    ["https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", false, false], // Teredo
+    ["https://[2001::1]/hook", false, false],
+    ["https://[64:ff9b:1::a00:1]/hook", false, false], // local-use NAT64 (RFC 8215)
+    ["https://[64:ff9b:1::808:808]/hook", false, false],
+    ["https://[64:ff9b::7f00:1]/hook", false, false], // well-known NAT64 of 127.0.0.1
+    ["https://[64:ff9b::a9fe:a9fe]/hook", false, false], // … of 169.254.169.254
+    ["https://[64:ff9b::c000:201]/hook", false, false], // … of 192.0.2.1 (documentation)
+    ["https://[64:ff9b::c612:1]/hook", false, false], // … of 198.18.0.1
+    ["https://[::808:808]/hook", false, false], // IPv4-compatible (deprecated), whatever it embeds
+    ["https://[100::1]/hook", false, false], // discard-only
+    ["https://[2001:db8::1]/hook", false, false], // documentation
+    ["https://[3fff::1]/hook", false, false], // documentation (RFC 9637)
+    ["https://[2001:2::1]/hook", false, false], // benchmarking
+    ["https://[2001:20::1]/hook", false, false], // ORCHIDv2
+    ["https://[5f00::1]/hook", false, false], // segment routing
+    ["https://[2001:4860:4860::8888]/hook", true, true],
+    ["https://[64:ff9b::808:808]/hook", true, true], // well-known NAT64 of a public address
   ])("%s → %s without local webhooks, %s with them", (url, withoutLocal, withLocal) => {
     expect(checkWebhookUrl(url, false).ok).toBe(withoutLocal);
     expect(checkWebhookUrl(url, true).ok).toBe(withLocal);
+  });
+
+  // Whitespace and control characters: `new URL` would drop tabs and newlines and encode spaces, so the raw
+  // text is checked first; nothing invisible reaches the stored URL.
+  it.each([
+    ["https://hooks.example.org/a b"],
+    [" https://hooks.example.org/x"],
+    ["https://hooks.example.org/x "],
+    ["https://hooks.example.org/x\t"],
+    ["https://hooks.exa\tmple.org/x"],
+    ["https://hooks.example.org/x\n"],
+    ["https://hooks.example.org/\r\nx"],
+    ["https://hooks.exa\u0000mple.org/"],
+    ["https://hooks.example.org/\u007f"],
+    ["https://hooks.example.org/\u0085"],
+    ["https://hooks.example.org/\u00a0"],
+    ["https://hooks.example.org/\u2028"],
+    ["https://hooks.example.org/\u3000"],
+    ["https://hooks.example.org/\u200b"],
+    ["https://hooks.example.org/\u202e"],
+    ["https://hooks.exa\u00admple.org/"],
+    ["https://hooks.example.org/\ufeff"],
+  ])("refuses %j: whitespace, control or invisible characters", (url) => {
+    for (const allowLocal of [false, true])
+      expect(checkWebhookUrl(url, allowLocal)).toEqual({ ok: false, reason: expect.stringMatching(/whitespace, control or invisible/) });
+  });
+
+  it.each([
+    // given, stored
+    ["https://hooks.example.org/lms", "https://hooks.example.org/lms"],
+    ["https://Hooks.Example.ORG/Path?Q=1", "https://hooks.example.org/Path?Q=1"],
+    ["https://hooks.example.org./x", "https://hooks.example.org/x"],
+    ["HTTPS://hooks.example.org:443/x", "https://hooks.example.org/x"],
+    ["https://hooks.example.org", "https://hooks.example.org/"],
+    ["https://hooks.example.org:8443/x#frag", "https://hooks.example.org:8443/x#frag"],
+    ["https://[2001:4860:4860:0::8888]/x", "https://[2001:4860:4860::8888]/x"],
+    ["https://bücher.example/x", "https://xn--bcher-kva.example/x"],
+    ["http://localhost:8788/hook", "http://localhost:8788/hook"],
+  ])("%s is stored as %s", (given, stored) => {
+    expect(checkWebhookUrl(given, true)).toEqual({ ok: true, url: stored });
+  });
+
+  it("a URL that grows past the bound when normalised is refused", () => {
+    const path = "é".repeat(500); // 500 characters, 3,000 once percent-encoded
+    expect(checkWebhookUrl(`https://hooks.example.org/${path}`, false)).toEqual({ ok: false, reason: expect.stringMatching(/longer/) });
+  });
+
+  it("says what an embedded IPv4 address is", () => {
+    expect(checkWebhookUrl("https://[2002:7f00:1::]/", false)).toEqual({ ok: false, reason: expect.stringMatching(/127\.0\.0\.1/) });
+    expect(checkWebhookUrl("https://[64:ff9b::a9fe:a9fe]/", false)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/169\.254\.169\.254 \(linkLocal\)/),
+    });
   });
 
   it("says why a local or private host is refused", () => {
