@@ -8,7 +8,7 @@
  * To audit another route (e.g. a review decision), add a row to AUDITED_ROUTES: `prepare` makes what the call
  * needs, `call` is the request, `entity` and `changes` what the event must say.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntityType } from "../src/domain/vocabulary";
 import {
   call,
@@ -621,12 +621,57 @@ AUDITED_ROUTES.push(
   },
 );
 
+/* ---------------- webhooks ---------------- */
+
+/** Webhooks these tests create: a live one counts against the deployment's limit, so each is deleted after. */
+const hookUrl = () => `https://receiver.example/${uniqueName("audit-hook")}`;
+
+async function makeWebhook(m: string, events = ["course.completed"], description?: string) {
+  return must(await call("POST", "/webhooks", { token: m, body: { url: hookUrl(), events, description } }), 201, "webhook");
+}
+
+AUDITED_ROUTES.push(
+  {
+    action: "webhook.created",
+    prepare: async () => ({ url: hookUrl() }),
+    call: (st) => ({
+      method: "POST",
+      path: "/webhooks",
+      body: { url: st.url, events: ["submission.approved", "course.completed"], description: "CRM" },
+    }),
+    status: 201,
+    entity: (_st, res) => ({ type: "webhook", id: (res.json as any).id }),
+    // Where events go and who sent them there; never the signing secret.
+    changes: (st) => ({
+      url: [null, st.url],
+      events: [null, ["submission.approved", "course.completed"]],
+      description: [null, "CRM"],
+    }),
+    absent: ["secret"],
+  },
+  {
+    action: "webhook.deleted",
+    prepare: async (m) => ({ hook: await makeWebhook(m, ["course.completed", "enrollment.created"]) }),
+    call: (st) => ({ method: "DELETE", path: `/webhooks/${st.hook.id}` }),
+    status: 204,
+    entity: (st) => ({ type: "webhook", id: st.hook.id }),
+    changes: (st) => ({ url: [st.hook.url, null], events: [["course.completed", "enrollment.created"], null] }),
+    absent: ["secret", "description"],
+  },
+);
+
 let managerId: string;
 let manager: string;
 
 beforeAll(async () => {
   managerId = uniqueName("audit-manager");
   manager = await token(managerId, "manager");
+});
+
+afterAll(async () => {
+  const res = await call("GET", "/webhooks?limit=200", { token: manager });
+  for (const hook of res.json as { id: string; url: string }[])
+    if (hook.url.includes("/audit-hook-")) await call("DELETE", `/webhooks/${hook.id}`, { token: manager });
 });
 
 const send = (req: Request, as: string) =>
@@ -818,6 +863,28 @@ const REFUSED: { name: string; prepare: (m: string) => Promise<any>; call: (st: 
     call: () => ({ method: "DELETE", path: `/participants/${uniqueName("p")}/accommodations` }),
     status: 204,
   },
+  {
+    name: "a webhook whose URL is refused",
+    prepare: async () => ({}),
+    call: () => ({ method: "POST", path: "/webhooks", body: { url: "https://169.254.169.254../", events: ["course.completed"] } }),
+    status: 400,
+  },
+  {
+    name: "delete of an unknown webhook",
+    prepare: async () => ({}),
+    call: () => ({ method: "DELETE", path: "/webhooks/0123456789abcdef01234567" }),
+    status: 404,
+  },
+  {
+    name: "delete of a deleted webhook",
+    prepare: async (m) => {
+      const hook = await makeWebhook(m);
+      await must(await call("DELETE", `/webhooks/${hook.id}`, { token: m }), 204, "delete");
+      return { hook };
+    },
+    call: (st) => ({ method: "DELETE", path: `/webhooks/${st.hook.id}` }),
+    status: 404,
+  },
 ];
 
 describe("audit log: a write that did not land leaves no event", () => {
@@ -915,6 +982,23 @@ describe("GET /audit-events", () => {
       const res = await call("GET", `/audit-events?${bad}`, { token: manager });
       expect(res.status, `${bad}: ${res.text}`).toBe(400);
     }
+  });
+
+  it("never records a webhook's signing secret", async () => {
+    const id = uniqueName("webhook-manager");
+    const own = await token(id, "manager");
+    const hook = await makeWebhook(own, ["course.completed"], "Certificates");
+    expect(hook.secret).toMatch(/^whsec_/);
+    await must(await call("DELETE", `/webhooks/${hook.id}`, { token: own }), 204, "delete");
+    const events = await allEvents({ actor_id: id });
+    expect(events.map((e) => [e.action, e.entity_type, e.entity_id])).toEqual([
+      ["webhook.created", "webhook", hook.id],
+      ["webhook.deleted", "webhook", hook.id],
+    ]);
+    const text = JSON.stringify(events);
+    expect(text).not.toContain(hook.secret);
+    expect(text).not.toContain(hook.secret.slice("whsec_".length));
+    expect(text).not.toContain("whsec_");
   });
 
   it("never records questions, options, is_correct, answers, notes or file contents", async () => {

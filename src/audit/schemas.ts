@@ -10,7 +10,7 @@ export const AuditQuery = z.object({
     .min(1)
     .max(200)
     .optional()
-    .openapi({ description: "Only events about this thing (a course, step, material, form, table or participant id)" }),
+    .openapi({ description: "Only events about this thing (a course, step, material, form, table, participant or webhook id)" }),
   actor_id: z.string().min(1).max(200).optional().openapi({ description: "Only events by this caller (the token's `sub`)" }),
   action: z.enum(AUDIT_ACTIONS).optional().openapi({ description: "Only events of this action" }),
   since: fields.utcTime().optional().openapi({ description: "Only events at or after this time (ISO 8601, UTC)" }),

@@ -69,6 +69,9 @@ export const ACCOMMODATION_FIELDS = ["extra_time_percent", "extra_attempts", "ha
 
 export const OVERRIDE_FIELDS = ["duration_minutes", "max_attempts", "available_until"] as const;
 
+/** Where a webhook sends which events: never its signing secret, which would let anyone reading the log forge deliveries. */
+export const WEBHOOK_FIELDS = ["url", "events", "description"] as const;
+
 /** What a review decision records: its status, marks and scores; of the reviewer's text only whether there is one. */
 export const REVIEW_FIELDS = [
   "submission_status",

@@ -42,6 +42,7 @@ export const AUDIT_ENTITY_TYPES = [
   "form_submission",
   "requirement_submission",
   "participant",
+  "webhook",
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 
@@ -85,6 +86,8 @@ export const AUDIT_ACTIONS = [
   "participant.override_deleted",
   "participant.exported",
   "participant.erased",
+  "webhook.created",
+  "webhook.deleted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,11 +1,23 @@
 import { batch } from "../db/batch";
 import { webhooks } from "../db/schema";
+import { changesBetween } from "../domain/audit";
+import { WEBHOOK_FIELDS } from "../domain/audited";
 import { checkWebhookUrl } from "../domain/webhooks";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { audit } from "../lib/journal";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { deliveriesPage, failDeletedWebhookDeliveries, findWebhook, liveWebhooksPage, softDelete, toDelivery, toWebhook } from "./queries";
+import {
+  deletedChanges,
+  deliveriesPage,
+  failDeletedWebhookDeliveries,
+  findWebhook,
+  liveWebhooksPage,
+  softDelete,
+  toDelivery,
+  toWebhook,
+} from "./queries";
 import type * as routes from "./routes";
 import { newSecret } from "./signature";
 
@@ -24,7 +36,17 @@ export const createWebhook: Handler<typeof routes.createWebhook> = async (c) => 
     created_at: now.toISOString(),
     deleted_at: null,
   };
-  await c.get("db").insert(webhooks).values(row);
+  const db = c.get("db");
+  // A manager routing participants' events to a receiver is recorded, with the insert or not at all.
+  await batch(db, {
+    inserted: db.insert(webhooks).values(row),
+    created: audit(
+      c,
+      "webhook.created",
+      { type: "webhook", id: row.id },
+      changesBetween<Record<string, unknown>>(null, row, WEBHOOK_FIELDS),
+    ),
+  });
   // The only time the secret leaves the database: the manager stores it with the receiver.
   return c.json({ ...toWebhook(row), secret: row.secret }, 201);
 };
@@ -44,6 +66,8 @@ export const deleteWebhook: Handler<typeof routes.deleteWebhook> = async (c) => 
   const stamp = c.get("now").toISOString();
   const { deleted } = await batch(db, {
     deleted: softDelete(db, webhook_id, stamp),
+    // Right after the delete: recorded only if this call deleted it (not on a 404, nor on a second delete).
+    audited: audit(c, "webhook.deleted", { type: "webhook", id: webhook_id }, deletedChanges(webhook_id)),
     failed: failDeletedWebhookDeliveries(db, { webhookId: webhook_id, deletedAt: stamp }, stamp),
   });
   if (deleted.length === 0) throw notFound("Webhook", webhook_id);

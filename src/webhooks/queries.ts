@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { webhookDeliveries, webhookEvents, webhooks } from "../db/schema";
 import type { Db } from "../db/types";
+import { WEBHOOK_FIELDS } from "../domain/audited";
 import type { DeliveryError, DeliveryStatus, WebhookEventType } from "../domain/vocabulary";
 import { storedDeliveryError } from "../domain/webhooks";
 import type { CursorValues } from "../lib/pagination";
@@ -44,6 +45,19 @@ export function liveWebhooksPage(db: Db, after: CursorValues | null, limit: numb
     )
     .orderBy(asc(webhooks.created_at), asc(webhooks.id))
     .limit(limit + 1);
+}
+
+/**
+ * A deleted webhook's audit diff, `{field: [value, null]}` for the recorded fields that hold a value, read from
+ * the row in the deleting batch (a webhook never changes but for its deletion, so the row is what was live).
+ */
+export function deletedChanges(id: string): SQL {
+  const pairs = WEBHOOK_FIELDS.map((field) => {
+    const value = field === "events" ? sql.raw("json(w.events)") : sql.raw(`w.${field}`);
+    return sql`CASE WHEN w.${sql.raw(field)} IS NULL THEN json('{}') ELSE json_object(${field}, json_array(${value}, NULL)) END`;
+  });
+  const merged = pairs.reduce((all, pair) => sql`json_patch(${all}, ${pair})`);
+  return sql`(SELECT ${merged} FROM webhooks w WHERE w.id = ${id})`;
 }
 
 /** A webhook, live or deleted (its deliveries stay readable after a delete). */
