@@ -870,6 +870,12 @@ const REFUSED: { name: string; prepare: (m: string) => Promise<any>; call: (st: 
     status: 400,
   },
   {
+    name: "a webhook that is already there",
+    prepare: async (m) => ({ hook: await makeWebhook(m) }),
+    call: (st) => ({ method: "POST", path: "/webhooks", body: { url: st.hook.url, events: st.hook.events } }),
+    status: 409,
+  },
+  {
     name: "delete of an unknown webhook",
     prepare: async () => ({}),
     call: () => ({ method: "DELETE", path: "/webhooks/0123456789abcdef01234567" }),

@@ -13,7 +13,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as schema from "../src/db/schema";
 import { DELIVERY_ERRORS, WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
-import { checkWebhookUrl, WEBHOOK_MAX_ATTEMPTS } from "../src/domain/webhooks";
+import { checkWebhookUrl, MAX_LIVE_WEBHOOKS, WEBHOOK_MAX_ATTEMPTS } from "../src/domain/webhooks";
 import type { Bindings } from "../src/env";
 import { newId } from "../src/lib/ids";
 import { deliverBatch, MAX_CONCURRENT_DELIVERIES, OUTBOX_RETENTION_DAYS, purgeOutbox } from "../src/webhooks/deliver";
@@ -310,6 +310,79 @@ describe("managing webhooks", () => {
     const res = await createWebhook(body);
     expect(res.status).toBe(400);
     expect(res.json.code).toBe("validation_error");
+  });
+});
+
+describe(`limits: at most ${MAX_LIVE_WEBHOOKS} live webhooks, no two with the same URL and event set`, () => {
+  const liveCount = async () =>
+    (await env.DB.prepare("SELECT COUNT(*) AS n FROM webhooks WHERE deleted_at IS NULL").first<{ n: number }>())!.n;
+
+  it("a URL and event set already live → 409 webhook_duplicate, whatever the events' order or the host's spelling", async () => {
+    const url = hookUrl("same");
+    const events = ["submission.approved", "course.completed"];
+    const first = await createWebhook({ url, events });
+    expect(first.status, first.text).toBe(201);
+    const host = "https://receiver.example/";
+    for (const again of [
+      { url, events },
+      { url, events: [...events].reverse(), description: "another description" },
+      { url: url.replace(host, "https://RECEIVER.example./"), events },
+      { url: url.replace(host, "https://receiver.example:443/"), events },
+    ]) {
+      const res = await createWebhook(again);
+      expect(res.status, res.text).toBe(409);
+      expect(res.json).toMatchObject({ code: "webhook_duplicate", detail: expect.stringContaining(first.json.id) });
+    }
+    // Another event set or another URL is another webhook.
+    expect((await createWebhook({ url, events: ["course.completed"] })).status).toBe(201);
+    expect((await createWebhook({ url: `${url}/other`, events })).status).toBe(201);
+    // A deleted webhook is no duplicate: the same one may be created again.
+    expect((await call("DELETE", `/webhooks/${first.json.id}`, { token: manager })).status).toBe(204);
+    expect((await createWebhook({ url, events })).status).toBe(201);
+  });
+
+  it("ten identical creates at once: exactly one lands, nine are 409 webhook_duplicate", async () => {
+    const body = { url: hookUrl("same-race"), events: ["enrollment.created", "course.completed"] };
+    const results = await Promise.all(Array.from({ length: 10 }, () => createWebhook(body)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 201)) expect([r.status, r.json.code]).toEqual([409, "webhook_duplicate"]);
+  });
+
+  it(`30 creates at once with ${MAX_LIVE_WEBHOOKS - 3} live: exactly 3 land, 27 are 409 webhook_limit_reached`, async () => {
+    // The database is shared with the other test files: fill it up to three short of the limit, whatever they left.
+    const prefix = hookUrl("fill");
+    const stamp = new Date().toISOString();
+    const fill = MAX_LIVE_WEBHOOKS - 3 - (await liveCount());
+    expect(fill).toBeGreaterThanOrEqual(0);
+    const insert = env.DB.prepare(
+      "INSERT INTO webhooks (id, url, events, description, secret, created_by, created_at, deleted_at) VALUES (?, ?, ?, NULL, ?, 'test', ?, NULL)",
+    );
+    try {
+      if (fill > 0)
+        await env.DB.batch(
+          Array.from({ length: fill }, (_, i) => insert.bind(newId(), `${prefix}/${i}`, '["course.completed"]', "whsec_AAAA", stamp)),
+        );
+      expect(await liveCount()).toBe(MAX_LIVE_WEBHOOKS - 3);
+
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => createWebhook({ url: `${prefix}/race-${i}`, events: ["course.completed"] })),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+      for (const r of results.filter((x) => x.status !== 201)) {
+        expect(r.status, r.text).toBe(409);
+        expect(r.json).toMatchObject({ code: "webhook_limit_reached", detail: expect.stringContaining(String(MAX_LIVE_WEBHOOKS)) });
+      }
+      expect(await liveCount()).toBe(MAX_LIVE_WEBHOOKS);
+
+      // Deleted webhooks do not count: one delete makes room for exactly one more.
+      const one = results.find((r) => r.status === 201)!.json.id;
+      expect((await call("DELETE", `/webhooks/${one}`, { token: manager })).status).toBe(204);
+      expect((await createWebhook({ url: `${prefix}/after-delete`, events: ["course.completed"] })).status).toBe(201);
+      const full = await createWebhook({ url: `${prefix}/one-too-many`, events: ["course.completed"] });
+      expect([full.status, full.json.code]).toEqual([409, "webhook_limit_reached"]);
+    } finally {
+      await env.DB.prepare("UPDATE webhooks SET deleted_at = ? WHERE url LIKE ? AND deleted_at IS NULL").bind(stamp, `${prefix}/%`).run();
+    }
   });
 });
 

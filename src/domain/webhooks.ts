@@ -1,12 +1,19 @@
 /**
  * Webhook rules that need no I/O: which URLs may receive events (and the one form a URL is stored and compared
- * in), how long a failed delivery waits before the next try, and what a receiver's answer means for a
- * delivery. Pure.
+ * in), how many webhooks there may be, how long a failed delivery waits before the next try, and what a
+ * receiver's answer means for a delivery. Pure.
  */
 import ipaddr from "ipaddr.js";
 import { DELIVERY_ERRORS, type DeliveryError, type DeliveryStatus } from "./vocabulary";
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
+
+/**
+ * Live webhooks a deployment may have. Every event is sent to each subscriber from one Worker with a handful of
+ * connections (MAX_CONCURRENT_DELIVERIES): a long list of receivers would make every event slow for all of them.
+ * Counted and enforced by the create statement itself (webhooks/queries.ts), so simultaneous creates cannot pass it.
+ */
+export const MAX_LIVE_WEBHOOKS = 25;
 
 /**
  * Deliveries a message gets before it goes to the dead-letter queue: the first plus wrangler.toml's
@@ -118,7 +125,7 @@ function hostRefusal(host: string): string | null {
  * private address is not caught here.
  *
  * The stored URL is the parser's serialisation with the normalised host (lowercase, punycode, no trailing dot,
- * no default port).
+ * no default port): the form duplicates are compared in.
  */
 export function checkWebhookUrl(raw: string, allowLocal: boolean): UrlVerdict {
   if (raw.length > MAX_WEBHOOK_URL_LENGTH) return refused(`url is longer than ${MAX_WEBHOOK_URL_LENGTH} characters`);
@@ -145,6 +152,11 @@ export function checkWebhookUrl(raw: string, allowLocal: boolean): UrlVerdict {
   }
   if (url.href.length > MAX_WEBHOOK_URL_LENGTH) return refused(`url is longer than ${MAX_WEBHOOK_URL_LENGTH} characters once encoded`);
   return { ok: true, url: url.href };
+}
+
+/** A webhook's event set as compared for duplicates: sorted, each once, as JSON (what SQL builds from a row). */
+export function eventsKey(events: readonly string[]): string {
+  return JSON.stringify([...new Set(events)].sort());
 }
 
 /** The base delay from WEBHOOK_RETRY_BASE_SECONDS: a positive integer, else the default. */

@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   already_approved: [409],
   idempotency_in_progress: [409],
   claimed_by_other: [409],
+  webhook_limit_reached: [409],
+  webhook_duplicate: [409],
   // other statuses
   length_required: [411],
   body_too_large: [413],

@@ -1,9 +1,8 @@
 import { batch } from "../db/batch";
-import { webhooks } from "../db/schema";
 import { changesBetween } from "../domain/audit";
 import { WEBHOOK_FIELDS } from "../domain/audited";
-import { checkWebhookUrl } from "../domain/webhooks";
-import { badRequest, notFound } from "../lib/errors";
+import { checkWebhookUrl, MAX_LIVE_WEBHOOKS } from "../domain/webhooks";
+import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { audit } from "../lib/journal";
 import type { Handler } from "../lib/openapi";
@@ -11,8 +10,10 @@ import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {
   deletedChanges,
   deliveriesPage,
+  duplicateOf,
   failDeletedWebhookDeliveries,
   findWebhook,
+  insertWebhook,
   liveWebhooksPage,
   softDelete,
   toDelivery,
@@ -37,16 +38,23 @@ export const createWebhook: Handler<typeof routes.createWebhook> = async (c) => 
     deleted_at: null,
   };
   const db = c.get("db");
-  // A manager routing participants' events to a receiver is recorded, with the insert or not at all.
-  await batch(db, {
-    inserted: db.insert(webhooks).values(row),
+  // A manager routing participants' events to a receiver is recorded, with the insert or not at all. The
+  // duplicate read follows the insert, so a refusal is explained by the table as the insert saw it.
+  const { inserted, duplicate } = await batch(db, {
+    inserted: insertWebhook(db, row),
     created: audit(
       c,
       "webhook.created",
       { type: "webhook", id: row.id },
       changesBetween<Record<string, unknown>>(null, row, WEBHOOK_FIELDS),
     ),
+    duplicate: duplicateOf(db, row.url, row.events),
   });
+  if (inserted.length === 0) {
+    const [same] = duplicate;
+    if (same) throw conflict("webhook_duplicate", `Webhook '${same.id}' already sends these events to this URL`);
+    throw conflict("webhook_limit_reached", `At most ${MAX_LIVE_WEBHOOKS} webhooks may be live at once: delete one first`);
+  }
   // The only time the secret leaves the database: the manager stores it with the receiver.
   return c.json({ ...toWebhook(row), secret: row.secret }, 201);
 };

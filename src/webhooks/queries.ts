@@ -3,7 +3,7 @@ import { webhookDeliveries, webhookEvents, webhooks } from "../db/schema";
 import type { Db } from "../db/types";
 import { WEBHOOK_FIELDS } from "../domain/audited";
 import type { DeliveryError, DeliveryStatus, WebhookEventType } from "../domain/vocabulary";
-import { storedDeliveryError } from "../domain/webhooks";
+import { eventsKey, MAX_LIVE_WEBHOOKS, storedDeliveryError } from "../domain/webhooks";
 import type { CursorValues } from "../lib/pagination";
 
 export type WebhookRow = typeof webhooks.$inferSelect;
@@ -46,6 +46,41 @@ export function liveWebhooksPage(db: Db, after: CursorValues | null, limit: numb
     .orderBy(asc(webhooks.created_at), asc(webhooks.id))
     .limit(limit + 1);
 }
+
+/**
+ * A live webhook (alias `w`) with this normalised URL and the same event set, in any order: as many events,
+ * none of the given ones missing (events are unique within a webhook, as the create schema requires). Compared
+ * as sets rather than as sorted text so it needs no ordered aggregate (SQLite 3.44+).
+ */
+const sameLive = (url: string, events: readonly string[]) => {
+  const key = eventsKey(events);
+  return sql`SELECT w.id FROM webhooks w
+              WHERE w.deleted_at IS NULL AND w.url = ${url}
+                AND json_array_length(w.events) = json_array_length(${key})
+                AND NOT EXISTS (SELECT 1 FROM json_each(${key}) given
+                                 WHERE NOT EXISTS (SELECT 1 FROM json_each(w.events) held WHERE held.value = given.value))`;
+};
+
+/**
+ * Inserts a webhook only while fewer than MAX_LIVE_WEBHOOKS are live and none has the same URL and event set;
+ * answers its id only if it was inserted. One statement, so the count and the duplicate check see the table
+ * as the insert leaves it: D1 runs statements one at a time, and two simultaneous creates cannot both pass.
+ */
+export function insertWebhook(db: Db, row: WebhookRow) {
+  // Columns in the table's order (drizzle lists them so for INSERT … SELECT).
+  return db
+    .insert(webhooks)
+    .select(
+      sql`SELECT ${row.id}, ${row.url}, ${JSON.stringify(row.events)}, ${row.description}, ${row.secret}, ${row.created_by}, ${row.created_at}, NULL
+           WHERE (SELECT COUNT(*) FROM webhooks w WHERE w.deleted_at IS NULL) < ${MAX_LIVE_WEBHOOKS}
+             AND NOT EXISTS (${sameLive(row.url, row.events)})`,
+    )
+    .returning({ id: webhooks.id });
+}
+
+/** The live webhook a refused insert duplicates, if that is why it was refused (read after it, in its batch). */
+export const duplicateOf = (db: Db, url: string, events: readonly string[]) =>
+  db.select({ id: sql<string>`id` }).from(sql`(${sameLive(url, events)} LIMIT 1)`);
 
 /**
  * A deleted webhook's audit diff, `{field: [value, null]}` for the recorded fields that hold a value, read from

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { MAX_LIVE_WEBHOOKS } from "../domain/webhooks";
 import { forManagers } from "../lib/policy";
 import { CreateWebhookSchema, CreatedWebhookSchema, DeliverySchema, ListQuery, WebhookParams, WebhookSchema } from "./schemas";
 
@@ -13,8 +14,9 @@ export const createWebhook = createRoute({
   tags,
   security,
   summary: "Subscribe a URL to events; the answer carries the signing secret, shown only here",
+  description: `At most ${MAX_LIVE_WEBHOOKS} webhooks are live at once (409 \`webhook_limit_reached\`), and no two live webhooks send the same set of events to the same URL (409 \`webhook_duplicate\`; URLs are compared as stored: lowercase host, no trailing dot, no default port).`,
   request: { body: jsonBody(CreateWebhookSchema) },
-  responses: { 201: jsonResponse(CreatedWebhookSchema, "Created"), ...errors(400, 401, 403) },
+  responses: { 201: jsonResponse(CreatedWebhookSchema, "Created"), ...errors(400, 401, 403, 409) },
 });
 
 export const listWebhooks = createRoute({

@@ -3,6 +3,7 @@ import { DELIVERY_ERRORS } from "../../src/domain/vocabulary";
 import {
   checkWebhookUrl,
   deliveryStatus,
+  eventsKey,
   failureOf,
   MAX_RETRY_DELAY_SECONDS,
   outcomeOf,
@@ -229,7 +230,7 @@ describe("checkWebhookUrl", () => {
     ["https://[2001:4860:4860:0::8888]/x", "https://[2001:4860:4860::8888]/x"],
     ["https://bücher.example/x", "https://xn--bcher-kva.example/x"],
     ["http://localhost:8788/hook", "http://localhost:8788/hook"],
-  ])("%s is stored as %s", (given, stored) => {
+  ])("%s is stored as %s (the form duplicates are compared in)", (given, stored) => {
     expect(checkWebhookUrl(given, true)).toEqual({ ok: true, url: stored });
   });
 
@@ -249,6 +250,17 @@ describe("checkWebhookUrl", () => {
   it("says why a local or private host is refused", () => {
     expect(checkWebhookUrl("https://10.0.0.1/", false)).toEqual({ ok: false, reason: expect.stringMatching(/local or private host/) });
     expect(checkWebhookUrl("https://127.0.0.1/", false)).toEqual({ ok: false, reason: expect.stringMatching(/ALLOW_LOCAL_WEBHOOKS/) });
+  });
+});
+
+describe("eventsKey: an event set, order and repeats aside", () => {
+  it.each([
+    [["course.completed"], '["course.completed"]'],
+    [["submission.approved", "course.completed"], '["course.completed","submission.approved"]'],
+    [["course.completed", "submission.approved"], '["course.completed","submission.approved"]'],
+    [["course.completed", "course.completed"], '["course.completed"]'],
+  ])("%j → %s", (events, key) => {
+    expect(eventsKey(events)).toBe(key);
   });
 });
 
