@@ -10,6 +10,7 @@ import {
   WEBHOOK_EVENT_TYPES,
   type Question,
 } from "../domain/vocabulary";
+import type { Answers } from "../domain/exams";
 
 /*
  * One schema for the whole API. Conventions:
@@ -215,7 +216,8 @@ export const formSubmissions = sqliteTable(
     submitted_at: text("submitted_at"),
     // The questions as they were when the attempt started: later edits of the form never re-score history.
     questions_snapshot: text("questions_snapshot", { mode: "json" }).$type<QuestionRecord[]>(),
-    answers: text("answers", { mode: "json" }).$type<Record<string, unknown>>(),
+    // `{}` until the first autosave; either list may be absent (none answered).
+    answers: text("answers", { mode: "json" }).$type<Partial<Answers>>(),
     mcq_score: real("mcq_score"),
     theory_score: real("theory_score"),
     total_score: real("total_score"),

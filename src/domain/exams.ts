@@ -34,9 +34,14 @@ export type StartRefusal =
   | "exam_closed"
   | "no_attempts_left";
 
+/** An attempt in one of these statuses stops a new one from starting: open, awaiting review, or approved. */
+export const BLOCKS_NEW_ATTEMPT = ["InProgress", "Submitted", "UnderReview", "Approved"] as const satisfies readonly SubmissionStatus[];
+/** Each attempt sent back for a retake adds one to the attempts allowed. */
+export const ADDS_AN_ATTEMPT = "RetakeRequested" satisfies SubmissionStatus;
+
 /** Retakes granted by managers add to `max_attempts`, one each. */
 export function attemptsAllowed(maxAttempts: number, attempts: readonly { submission_status: SubmissionStatus }[]): number {
-  return maxAttempts + attempts.filter((a) => a.submission_status === "RetakeRequested").length;
+  return maxAttempts + attempts.filter((a) => a.submission_status === ADDS_AN_ATTEMPT).length;
 }
 
 export type StartInput = {

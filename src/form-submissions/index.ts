@@ -1,18 +1,20 @@
 import { createRouter } from "../lib/openapi";
-import * as handlers from "./handlers";
+import * as attempts from "./attempts";
+import * as reads from "./reads";
+import * as review from "./review";
 import * as routes from "./routes";
 
 export const formSubmissionsRouter = createRouter()
-  .openapi(routes.startExam, handlers.startExam)
-  .openapi(routes.saveAnswers, handlers.saveAnswers)
-  .openapi(routes.submitExam, handlers.submitExam)
+  .openapi(routes.startExam, attempts.startExam)
+  .openapi(routes.saveAnswers, attempts.saveAnswers)
+  .openapi(routes.submitExam, attempts.submitExam)
   // Literal segments first: /pending and /participant/… are never taken for a submission id.
-  .openapi(routes.listPending, handlers.listPending)
-  .openapi(routes.listForParticipant, handlers.listForParticipant)
-  .openapi(routes.getSubmission, handlers.getSubmission)
-  .openapi(routes.gradeSubmission, handlers.gradeSubmission)
-  .openapi(routes.approveSubmission, handlers.approveSubmission)
-  .openapi(routes.rejectSubmission, handlers.rejectSubmission)
-  .openapi(routes.requestRetake, handlers.requestRetake)
-  .openapi(routes.claimSubmission, handlers.claimSubmission)
-  .openapi(routes.releaseSubmissionClaim, handlers.releaseSubmissionClaim);
+  .openapi(routes.listPending, reads.listPending)
+  .openapi(routes.listForParticipant, reads.listForParticipant)
+  .openapi(routes.getSubmission, reads.getSubmission)
+  .openapi(routes.gradeSubmission, review.gradeSubmission)
+  .openapi(routes.approveSubmission, review.approveSubmission)
+  .openapi(routes.rejectSubmission, review.rejectSubmission)
+  .openapi(routes.requestRetake, review.requestRetake)
+  .openapi(routes.claimSubmission, review.claimSubmission)
+  .openapi(routes.releaseSubmissionClaim, review.releaseSubmissionClaim);

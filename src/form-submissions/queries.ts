@@ -2,14 +2,25 @@ import { and, asc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
 import type { CursorValues } from "../lib/pagination";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
-import { closeExpired, type Answers } from "../domain/exams";
+import { answersOf, closeExpired, type Answers } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
+import type { SubmissionStatus, WebhookEventType } from "../domain/vocabulary";
 import type { Caller } from "../env";
 import { eventInsert } from "../db/journal";
 import { newId } from "../lib/ids";
 import { now as clockNow } from "../lib/clock";
 
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
+
+/** The answers an attempt holds (none before its first autosave). */
+export const savedAnswers = (row: Pick<SubmissionRow, "answers">): Answers => answersOf(row.answers ?? {});
+
+/**
+ * Statuses as SQL literals, from the vocabulary: a literal (not a bound value) lets SQLite match a partial index
+ * written with it, and keeps the status words in one place.
+ */
+export const statusLiteral = (status: SubmissionStatus) => sql.raw(`'${status}'`);
+export const statusLiterals = (statuses: readonly SubmissionStatus[]) => sql.raw(`(${statuses.map((s) => `'${s}'`).join(", ")})`);
 
 /**
  * A submission with the names around it. Joined columns carry unique aliases: D1 batch rows are keyed by
@@ -93,34 +104,38 @@ export const submissionRef = (s: SubmissionRow) => ({
  * `submission.submitted` event (written only if that close landed): an attempt closed at its deadline is
  * awaiting review like any other. The events are sent by the cron's outbox sweep.
  */
-export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date) {
+/** Writes a webhook event into the outbox: a request's `emitter` (published after its response) or the cron's. */
+export type EventWriter = (type: WebhookEventType, data: Record<string, unknown>) => ReturnType<typeof eventInsert>;
+
+/** The cron's writer: rows the every-minute sweep sends. */
+const outboxWriter =
+  (db: Db, now: Date): EventWriter =>
+  (type, data) =>
+    eventInsert(db, { id: newId(now), type, data, created_at: now.toISOString() });
+
+export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date, emit: EventWriter = outboxWriter(db, now)) {
   return rows.flatMap((row) => {
-    const closed = closeExpired(row.questions_snapshot ?? [], row.answers as Partial<Answers> | null, new Date(row.deadline_at!));
+    const closed = closeExpired(row.questions_snapshot ?? [], row.answers, new Date(row.deadline_at!));
     return [
       db
         .update(formSubmissions)
         .set(closed)
         .where(and(eq(formSubmissions.id, row.id), eq(formSubmissions.submission_status, "InProgress")))
         .returning(),
-      eventInsert(db, {
-        id: newId(now),
-        type: "submission.submitted",
-        data: {
-          ...submissionRef(row),
-          mcq_score: closed.mcq_score,
-          total_score: closed.total_score,
-          submitted_at: closed.submitted_at,
-          is_late: closed.is_late,
-          auto_submitted: true,
-        },
-        created_at: now.toISOString(),
+      emit("submission.submitted", {
+        ...submissionRef(row),
+        mcq_score: closed.mcq_score,
+        total_score: closed.total_score,
+        submitted_at: closed.submitted_at,
+        is_late: closed.is_late,
+        auto_submitted: true,
       }),
     ] as const;
   });
 }
 
-export async function closeExpiredNow(db: Db, rows: SubmissionRow[], now: Date = clockNow()): Promise<SubmissionRow[]> {
-  const writes = closeExpiredWrites(db, rows, now);
+export async function closeExpiredNow(db: Db, rows: SubmissionRow[], now: Date = clockNow(), emit?: EventWriter): Promise<SubmissionRow[]> {
+  const writes = closeExpiredWrites(db, rows, now, emit);
   if (writes.length === 0) return [];
   const [first, ...rest] = writes;
   const results = await db.batch([first!, ...rest]);
@@ -155,7 +170,7 @@ export function toSummary(row: NamedSubmission) {
 /** The full view; participants never receive `is_correct`. */
 export function toDetail(row: NamedSubmission, caller: Caller) {
   const s = row.submission;
-  const answers = (s.answers ?? {}) as Partial<Answers>;
+  const answers = savedAnswers(s);
   const grades = s.theory_grades ?? {};
   const questions = s.questions_snapshot ?? [];
   const visible = caller.role === "manager" ? questions : publicQuestions(questions);

@@ -1,0 +1,269 @@
+/**
+ * Taking an exam: start (or resume) an attempt, autosave its answers, submit it. Every write is conditional on
+ * the attempt still being open and in time, so no retry, replay or delay between read and write gets past the
+ * deadline.
+ */
+import { and, eq, gte, sql } from "drizzle-orm";
+import { accommodations, examOverrides, formSubmissions, forms, steps } from "../db/schema";
+import {
+  ADDS_AN_ATTEMPT,
+  answersOf,
+  attemptDeadline,
+  attemptScores,
+  BLOCKS_NEW_ATTEMPT,
+  checkAnswers,
+  decideStart,
+  effectiveTerms,
+  remainingSeconds,
+  scoreMcq,
+  timing,
+  windowState,
+  type Answers,
+} from "../domain/exams";
+import { drawAttempt, publicQuestions } from "../domain/forms";
+import type { AppContext } from "../env";
+import { actingParticipant } from "../lib/auth";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { cryptoRandomInt } from "../lib/random";
+import { batch } from "../db/batch";
+import { examClock, now as clockNow } from "../lib/clock";
+import type { Handler } from "../lib/openapi";
+import { courseOfStep, progressQuery, stepRefusal } from "../progress";
+import { progressError } from "../lib/progress-errors";
+import { findStepWithExam } from "../steps/queries";
+import { emit } from "../lib/journal";
+import { closeIfExpired, expiredError, grace } from "./expiry";
+import { savedAnswers, statusLiteral, statusLiterals, submissionRef, type SubmissionRow } from "./queries";
+import type * as routes from "./routes";
+
+const startRefusals: Record<string, string> = {
+  step_locked: "This step is locked until the step before it is completed",
+  materials_incomplete: "Complete the step's mandatory materials before starting the exam",
+  exam_already_approved: "This exam is already approved",
+  awaiting_review: "Your last attempt is awaiting review",
+  no_attempts_left: "No attempts left for this exam",
+  exam_not_open: "This exam is not open yet",
+  exam_closed: "This exam is closed",
+};
+
+function attemptView(row: SubmissionRow, form: { id: string; name: string; duration_minutes: number }, now: Date) {
+  // Set at start (override + accommodation); attempts from before accommodations existed ran on the form's.
+  const effective = row.effective_duration_minutes ?? form.duration_minutes;
+  const answers = savedAnswers(row);
+  return {
+    submission_id: row.id,
+    form: {
+      id: form.id,
+      name: form.name,
+      duration_minutes: form.duration_minutes,
+      questions: publicQuestions(row.questions_snapshot ?? []),
+    },
+    duration_minutes: form.duration_minutes,
+    started_at: row.started_at,
+    attempt_number: row.attempt_number,
+    deadline_at: row.deadline_at!,
+    remaining_seconds: remainingSeconds(now, new Date(row.deadline_at!)),
+    effective_duration_minutes: effective,
+    answers: { mcq_answers: answers.mcq_answers ?? [], theory_answers: answers.theory_answers ?? [] },
+  };
+}
+
+export const startExam: Handler<typeof routes.startExam> = async (c) => {
+  // Only participants reach here: the route's policy says so (routes.ts).
+  const caller = c.get("caller");
+  const { step_id } = c.req.valid("param");
+  const participantId = actingParticipant(caller, c.req.valid("query").participant_id);
+  const db = c.get("db");
+  const now = c.get("now");
+  const examOfStep = sql`(SELECT ${steps.exam_id} FROM ${steps} WHERE ${steps.id} = ${step_id})`;
+  const openAttempt = db
+    .select()
+    .from(formSubmissions)
+    .where(
+      and(
+        eq(formSubmissions.participant_id, participantId),
+        eq(formSubmissions.form_id, examOfStep),
+        eq(formSubmissions.submission_status, "InProgress"),
+      ),
+    );
+  const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
+  const [[found], [form], [open], [accommodation], [override], ...own] = await db.batch([
+    findStepWithExam(db, step_id),
+    db.select().from(forms).where(eq(forms.id, examOfStep)),
+    openAttempt,
+    db.select().from(accommodations).where(eq(accommodations.participant_id, participantId)),
+    db
+      .select()
+      .from(examOverrides)
+      .where(and(eq(examOverrides.form_id, examOfStep), eq(examOverrides.participant_id, participantId))),
+    ...query.statements,
+  ]);
+  if (found?.course_active !== 1) throw notFound("Step", step_id);
+  if (!form || form.archived_at) throw new ApiError(404, "exam_not_found", "This step has no exam");
+  // An open attempt is resumed, or — when its time ran out unseen — closed now and refused.
+  if (open) {
+    if ((await closeIfExpired(c, open)).expired) throw expiredError(open);
+    return c.json(attemptView(open, form, now), 200);
+  }
+  const progress = (await query.finish(own)).get(found.step.course_id);
+  const refusal = stepRefusal(progress, step_id);
+  if (refusal) throw progressError(refusal, step_id);
+  const state = progress!.state.byId.get(step_id)!;
+  const attempts = progress!.attempts
+    .filter((a) => a.form_id === form.id)
+    .map((a) => ({ id: a.id, submission_status: a.submission_status }));
+  const terms = effectiveTerms(form, override ?? null, accommodation ?? null);
+  const decision = decideStart({
+    has_exam: true,
+    is_locked: state.is_locked,
+    materials_completed: state.materials_completed,
+    max_attempts: terms.max_attempts,
+    attempts,
+    window: windowState(now, terms),
+  });
+
+  if (decision.kind === "resume") throw conflict("attempt_conflict", "The exam state changed while starting; reload and try again");
+  if (decision.kind === "refuse") throw conflict(decision.reason, startRefusals[decision.reason] ?? decision.reason);
+
+  // One conditional INSERT holds the rules against concurrent starts: no open, pending or approved attempt,
+  // attempts left (retakes add one each); the unique indexes refuse a second open attempt or number.
+  const stamp = now.toISOString();
+  const deadline = attemptDeadline(now, terms).toISOString();
+  // This attempt's own exam (drawn, ordered), stored as its snapshot: every later view and the scoring use it.
+  const snapshot = drawAttempt(form.questions, form, cryptoRandomInt);
+  const mine = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
+  const inserted = await db.all<SubmissionRow>(sql`
+    INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status,
+                                  started_at, deadline_at, questions_snapshot, answers, is_late, auto_submitted,
+                                  effective_duration_minutes)
+    SELECT ${newId(now)}, ${form.id}, ${step_id}, ${found.step.course_id}, ${participantId},
+           (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${mine}),
+           ${statusLiteral("InProgress")}, ${stamp}, ${deadline}, ${JSON.stringify(snapshot)}, '{}', 0, 0, ${terms.duration_minutes}
+    WHERE NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${mine} AND submission_status IN ${statusLiterals(BLOCKS_NEW_ATTEMPT)})
+      AND (SELECT COUNT(*) FROM form_submissions WHERE ${mine})
+          < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${mine} AND submission_status IN ${statusLiterals([ADDS_AN_ATTEMPT])})
+    ON CONFLICT DO NOTHING
+    RETURNING *`);
+  if (inserted[0]) {
+    const row = { ...inserted[0], questions_snapshot: snapshot, answers: {} } as SubmissionRow;
+    return c.json(attemptView(row, form, now), 201);
+  }
+  // Lost a race: a concurrent call opened the attempt first; resume it.
+  const [raced] = await openAttempt;
+  if (raced) return c.json(attemptView(raced, form, now), 200);
+  throw conflict("attempt_conflict", "The exam state changed while starting; reload and try again");
+};
+
+/**
+ * The open attempt a participant is writing to, or why they may not — judged at `received`, the moment the
+ * answers were in (after the body was read), not when the request's headers arrived: a body trickled in
+ * slowly must not carry answers past the deadline.
+ */
+async function ownOpenAttempt(c: AppContext, submissionId: string, received: Date): Promise<SubmissionRow> {
+  const caller = c.get("caller");
+  const db = c.get("db");
+  const [row] = await db.select().from(formSubmissions).where(eq(formSubmissions.id, submissionId));
+  if (!row) throw notFound("Submission", submissionId);
+  if (caller.role !== "participant" || row.participant_id !== caller.id)
+    throw forbidden("Only the attempt's owner may answer it", "not_your_attempt");
+  if (row.submission_status !== "InProgress") throw conflict("already_submitted", "This attempt has already been submitted");
+  if ((await closeIfExpired(c, row, received)).expired) throw expiredError(row);
+  return row;
+}
+
+/**
+ * The condition every answer write carries: the attempt is still open and its deadline + grace has not
+ * passed at `received`. Held in the UPDATE itself, so no retry, replay or delay between read and write can
+ * get past the cut-off.
+ */
+const stillAnswerable = (id: string, received: Date, graceSeconds: number) =>
+  and(
+    eq(formSubmissions.id, id),
+    eq(formSubmissions.submission_status, "InProgress"),
+    gte(formSubmissions.deadline_at, new Date(received.getTime() - graceSeconds * 1000).toISOString()),
+  );
+
+/** Why an answer write matched nothing: the attempt ran out of time meanwhile (closed now), or was submitted. */
+async function answerRefusal(c: AppContext, row: SubmissionRow, received: Date): Promise<never> {
+  if ((await closeIfExpired(c, row, received)).expired) throw expiredError(row);
+  throw conflict("already_submitted", "This attempt has already been submitted");
+}
+
+function validAnswers(row: SubmissionRow, body: Answers) {
+  const problems = checkAnswers(row.questions_snapshot ?? [], body);
+  if (problems.length > 0) throw badRequest("invalid_answers", `Invalid answers: ${problems[0]!.path}: ${problems[0]!.message}`, problems);
+}
+
+export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = answersOf(c.req.valid("json"));
+  const received = clockNow();
+  const row = await ownOpenAttempt(c, submission_id, received);
+  validAnswers(row, body);
+  const [saved] = await c
+    .get("db")
+    .update(formSubmissions)
+    .set({ answers: body })
+    .where(stillAnswerable(submission_id, received, grace(c)))
+    .returning({ id: formSubmissions.id });
+  if (!saved) return answerRefusal(c, row, received);
+  return c.json(
+    {
+      submission_id,
+      saved_at: received.toISOString(),
+      deadline_at: row.deadline_at!,
+      remaining_seconds: remainingSeconds(received, new Date(row.deadline_at!)),
+    },
+    200,
+  );
+};
+
+export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = answersOf(c.req.valid("json"));
+  const received = clockNow();
+  const row = await ownOpenAttempt(c, submission_id, received);
+  validAnswers(row, body);
+  const late = timing(received, new Date(row.deadline_at!), grace(c)) === "late";
+  const mcq = scoreMcq(row.questions_snapshot ?? [], body.mcq_answers);
+  const scores = attemptScores(row.questions_snapshot ?? [], body, {}, mcq);
+  // Conditional on the attempt still being open and in time: of many parallel submits exactly one is scored
+  // (and announced: the event is written only if this UPDATE landed).
+  const db = c.get("db");
+  const written = await batch(db, {
+    done: db
+      .update(formSubmissions)
+      .set({
+        answers: body,
+        mcq_score: mcq,
+        ...scores,
+        submission_status: "Submitted",
+        submitted_at: received.toISOString(),
+        is_late: late,
+      })
+      .where(stillAnswerable(submission_id, received, grace(c)))
+      .returning(),
+    event: emit(c, "submission.submitted", {
+      ...submissionRef(row),
+      mcq_score: mcq,
+      total_score: scores.total_score,
+      submitted_at: received.toISOString(),
+      is_late: late,
+    }),
+  });
+  const [done] = written.done;
+  if (!done) return answerRefusal(c, row, received);
+  return c.json(
+    {
+      submission_id,
+      mcq_score: mcq,
+      theory_score: scores.theory_score,
+      total_score: scores.total_score,
+      submission_status: "Submitted" as const,
+      submitted_at: done.submitted_at!,
+      is_late: late,
+    },
+    200,
+  );
+};
