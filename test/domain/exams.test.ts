@@ -32,6 +32,7 @@ import {
 } from "../../src/domain/exams";
 import { histogram, pearson, reliability, sampleStdev, variance } from "../../src/domain/analytics";
 import type { SubmissionStatus } from "../../src/domain/progress";
+import { SUBMISSION_STATUSES } from "../../src/domain/vocabulary";
 
 /* ------------------------------------------------ fixtures ------------------------------------------------ */
 
@@ -434,29 +435,78 @@ describe("scoreMcq", () => {
 
 /* ------------------------------------------------ review -------------------------------------------------- */
 
-const statuses: SubmissionStatus[] = ["InProgress", "Submitted", "UnderReview", "Approved", "Rejected", "RetakeRequested"];
-const allowedFrom: Record<ReviewAction, SubmissionStatus[]> = {
-  grade: ["Submitted", "UnderReview"],
-  approve: ["Submitted", "UnderReview"],
-  reject: ["Submitted", "UnderReview"],
-  request_retake: ["Submitted", "UnderReview", "Rejected"],
+/**
+ * The review rule written out cell by cell, independently of src/domain/exams.ts: for each action and each
+ * status, the status the action leads to, or `refused`. Typed as a Record over both vocabularies, so a new action
+ * or status without a cell here does not compile; the test below also checks it against SUBMISSION_STATUSES.
+ */
+const refused = null;
+const expectedReview: Record<ReviewAction, Record<SubmissionStatus, SubmissionStatus | null>> = {
+  grade: {
+    InProgress: refused,
+    Submitted: "UnderReview",
+    UnderReview: "UnderReview",
+    Approved: refused,
+    Rejected: refused,
+    RetakeRequested: refused,
+  },
+  approve: {
+    InProgress: refused,
+    Submitted: "Approved",
+    UnderReview: "Approved",
+    Approved: refused,
+    Rejected: refused,
+    RetakeRequested: refused,
+  },
+  reject: {
+    InProgress: refused,
+    Submitted: "Rejected",
+    UnderReview: "Rejected",
+    Approved: refused,
+    Rejected: refused,
+    RetakeRequested: refused,
+  },
+  request_retake: {
+    InProgress: refused,
+    Submitted: "RetakeRequested",
+    UnderReview: "RetakeRequested",
+    Approved: refused,
+    // A rejected attempt can still be turned into a granted retake.
+    Rejected: "RetakeRequested",
+    RetakeRequested: refused,
+  },
 };
-const leadsTo: Record<ReviewAction, SubmissionStatus> = {
-  grade: "UnderReview",
-  approve: "Approved",
-  reject: "Rejected",
-  request_retake: "RetakeRequested",
-};
-const actions = Object.keys(allowedFrom) as ReviewAction[];
+const actions = Object.keys(expectedReview) as ReviewAction[];
+/** Every (action, status) pair, generated from the vocabularies rather than listed. */
+const matrix = actions.flatMap((action) =>
+  SUBMISSION_STATUSES.map((status) => ({
+    action,
+    status,
+    expected: expectedReview[action][status],
+    label: expectedReview[action][status] ?? "refused",
+  })),
+);
+/** The rule as src answers it, in the shape of `expectedReview`. */
+const actualReview = () =>
+  Object.fromEntries(
+    actions.map((action) => [
+      action,
+      Object.fromEntries(SUBMISSION_STATUSES.map((status) => [status, canReview(status, action) ? reviewTransition(action).to : refused])),
+    ]),
+  );
 
 describe("canReview", () => {
-  const matrix = actions.flatMap((action) => statuses.map((status) => ({ action, status, allowed: allowedFrom[action].includes(status) })));
   it("covers every action × status", () => {
-    expect(matrix).toHaveLength(24);
-    expect(matrix.filter((c) => c.allowed)).toHaveLength(9);
+    // the expectation has a cell for exactly the statuses of the vocabulary, for every action
+    for (const action of actions) expect(Object.keys(expectedReview[action]).sort()).toEqual([...SUBMISSION_STATUSES].sort());
+    expect(new Set(matrix.map((c) => `${c.action}/${c.status}`)).size).toBe(actions.length * SUBMISSION_STATUSES.length);
+    // and the real rule, over every pair, is that expectation
+    expect(actualReview()).toEqual(expectedReview);
   });
-  it.each(matrix)("$action from $status → $allowed", ({ action, status, allowed }) => {
-    expect(canReview(status, action)).toBe(allowed);
+  it.each(matrix)("$action from $status → $label", ({ action, status, expected }) => {
+    expect(canReview(status, action)).toBe(expected !== refused);
+    expect(reviewTransition(action).from.includes(status)).toBe(expected !== refused);
+    expect(canReview(status, action) ? reviewTransition(action).to : refused).toBe(expected);
   });
   it.each(["Approved", "InProgress"] as SubmissionStatus[])("nothing is allowed from %s", (status) => {
     expect(actions.filter((a) => canReview(status, a))).toEqual([]);
@@ -464,15 +514,17 @@ describe("canReview", () => {
 });
 
 describe("reviewTransition", () => {
-  it.each(actions.map((action) => ({ action, from: allowedFrom[action], to: leadsTo[action] })))(
-    "$action → $to",
-    ({ action, from, to }) => {
-      const tr = reviewTransition(action);
-      expect(tr.to).toBe(to);
-      expect([...tr.from].sort()).toEqual([...from].sort());
-      for (const s of statuses) expect(canReview(s, action)).toBe(tr.from.includes(s));
-    },
-  );
+  const byAction = actions.map((action) => {
+    const cells = Object.entries(expectedReview[action]).filter(([, to]) => to !== refused);
+    const outcomes = [...new Set(cells.map(([, to]) => to))];
+    return { action, from: cells.map(([from]) => from), outcomes, label: outcomes.join(" | ") };
+  });
+  it.each(byAction)("$action → $label", ({ action, from, outcomes }) => {
+    const tr = reviewTransition(action);
+    expect(outcomes).toEqual([tr.to]); // one outcome per action, the one src names
+    expect([...tr.from].sort()).toEqual([...from].sort());
+    for (const s of SUBMISSION_STATUSES) expect(canReview(s, action)).toBe(tr.from.includes(s));
+  });
 });
 
 describe("checkGrades", () => {
