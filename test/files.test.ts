@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { setClock } from "../src/lib/clock";
+import type { ErrorBody } from "./api-types";
 import { call, makeCourse, makeMaterial, makeStep, token, uniqueName } from "./helpers";
 
 afterEach(() => setClock(null));
@@ -42,7 +43,7 @@ async function download(path: string, options: { token?: string; headers?: Recor
   const response = await exports.default.fetch(new Request(`http://api.test${path}`, { headers }));
   const bytes = new Uint8Array(await response.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
-  let json: any;
+  let json: Partial<ErrorBody> | undefined;
   try {
     json = JSON.parse(text);
   } catch {
@@ -179,7 +180,7 @@ describe("material files", () => {
     // The step shows the same description.
     const stepView = await call("GET", `/steps/${step.id}`, { token: manager });
     expect(stepView.status).toBe(200);
-    const listed = stepView.json.materials.find((m: any) => m.id === material.id);
+    const listed = stepView.json.materials.find((m) => m.id === material.id);
     expect(listed?.content).toEqual(res.json.content);
   });
 
@@ -430,7 +431,7 @@ describe("material files", () => {
       });
       expect(request.headers.get("content-length")).toBeNull();
       const response = await exports.default.fetch(request);
-      const json: any = await response.json();
+      const json: Partial<ErrorBody> = await response.json();
       expect(response.status).toBe(411);
       expect(json.code).toBe("length_required");
       expect(await objectsOf(material.id)).toHaveLength(0);
@@ -576,7 +577,7 @@ describe("material files", () => {
     expect(removed.text).toBe("");
     expect(await objectsOf(material.id)).toHaveLength(0);
     const stepView = await call("GET", `/steps/${step.id}`, { token: manager });
-    const listed = stepView.json.materials.find((m: any) => m.id === material.id);
+    const listed = stepView.json.materials.find((m) => m.id === material.id);
     expect(listed?.content).toEqual({ url: "https://example.com/ext.pdf" });
     expect(listed?.content).not.toHaveProperty("file");
 
@@ -629,16 +630,20 @@ describe("material files", () => {
       expect(ranged.bytes).toEqual(openBytes.slice(10, 20));
     });
 
-    it("refuses a participant of another course (403/404) and one not enrolled anywhere", async () => {
+    // README: "participants enrolled in the course whose step is unlocked (others 403 `file_forbidden`; a course
+    // they cannot see → 404)". Another active course is one they can see, so it is 403, not 404.
+    it("refuses a participant of another course and one not enrolled anywhere (403 file_forbidden)", async () => {
       const { open } = await twoStepCourse();
       const elsewhere = await twoStepCourse();
       const { participant: outsider } = await enrolled(elsewhere.manager, elsewhere.course.id);
       const res = await download(fileOf(open.id), { token: outsider });
-      expect([403, 404]).toContain(res.status);
-      if (res.status === 403) expect(res.json.code).toBe("file_forbidden");
+      expect(res.status).toBe(403);
+      expect(res.json?.code).toBe("file_forbidden");
       expect(res.bytes).not.toEqual(pdf(3_000));
       const stranger = await download(fileOf(open.id), { token: await token(uniqueName("participant"), "participant") });
-      expect([403, 404]).toContain(stranger.status);
+      expect(stranger.status).toBe(403);
+      expect(stranger.json?.code).toBe("file_forbidden");
+      expect(stranger.bytes).not.toEqual(pdf(3_000));
     });
 
     it("refuses an enrolled participant whose step is locked (403)", async () => {
@@ -646,7 +651,7 @@ describe("material files", () => {
       const { participant } = await enrolled(manager, course.id);
       const res = await download(fileOf(locked.id), { token: participant });
       expect(res.status).toBe(403);
-      expect(res.json.code).toBe("file_forbidden");
+      expect(res.json?.code).toBe("file_forbidden");
     });
 
     it("requires a token (401)", async () => {
@@ -764,7 +769,8 @@ describe("material files", () => {
       const elsewhere = await twoStepCourse();
       const { participant: outsider } = await enrolled(elsewhere.manager, elsewhere.course.id);
       const foreign = await call("POST", `${fileOf(open.id)}-link`, { token: outsider });
-      expect([403, 404]).toContain(foreign.status);
+      expect(foreign.status).toBe(403);
+      expect(foreign.json.code).toBe("file_forbidden");
       expect(foreign.json.url).toBeUndefined();
 
       expect((await call("POST", `${fileOf(open.id)}-link`)).status).toBe(401);
@@ -774,7 +780,7 @@ describe("material files", () => {
     });
 
     it("checks the participant's access again when the link is used", async () => {
-      const { manager, course, open } = await twoStepCourse();
+      const { manager, course, open, openBytes } = await twoStepCourse();
       const { participant } = await enrolled(manager, course.id);
       const link = await call("POST", `${fileOf(open.id)}-link`, { token: participant });
       expect(link.status).toBe(200);
@@ -782,7 +788,11 @@ describe("material files", () => {
       // The course is deactivated: the participant's link stops working.
       const off = await call("PUT", `/courses/${course.id}`, { token: manager, body: { is_active: false } });
       expect(off.status).toBe(200);
-      expect([403, 404]).toContain((await download(pathOf(link.json.url))).status);
+      // An inactive course shows nothing to participants: its material answers as one that does not exist.
+      const after = await download(pathOf(link.json.url));
+      expect(after.status).toBe(404);
+      expect(after.json?.code).toBe("material_not_found");
+      expect(after.bytes).not.toEqual(openBytes);
     });
   });
 
