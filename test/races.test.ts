@@ -184,11 +184,11 @@ describe(`races (${REPETITIONS} repetitions each)`, () => {
       expect(reorder.status).toBe(200);
       expect(created.status).toBe(201);
       const view = await call("GET", `/courses/${course.id}`, { token: manager });
-      const ids = view.json.steps.map((s: any) => s.id);
+      const ids = view.json.steps.map((s) => s.id);
       expect(ids).toHaveLength(5);
       expect(ids.slice(0, 4)).toEqual([...existing].reverse().map((s) => s.id));
       expect(ids[4]).toBe(created.json.id);
-      expect(new Set(view.json.steps.map((s: any) => s.order_index)).size).toBe(5);
+      expect(new Set(view.json.steps.map((s) => s.order_index)).size).toBe(5);
     }
   });
 });

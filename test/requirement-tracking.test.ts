@@ -54,7 +54,7 @@ async function world(requirements: unknown[] = TWO_ROWS) {
   return { mid, manager, pid, participant, oid, other, course, step, table, material };
 }
 
-const mySubmission = (tableId: string, tok: string, query = "") =>
+const mySubmission = (tableId: string, tok: string, query: "" | `?${string}` = "") =>
   call("GET", `/requirement-tables/${tableId}/my-submission${query}`, { token: tok });
 
 /** The participant's submission id (created on first read). */
@@ -71,9 +71,9 @@ const fillRow = (id: string, tok: string, serial: number, extra: Record<string, 
 const submit = (id: string, tok: string) => call("POST", `/requirement-tables/submissions/${id}/submit`, { token: tok });
 const pending = (tok: string, stepId?: string) =>
   call("GET", `/requirement-tables/submissions/pending${stepId ? `?step_id=${stepId}` : ""}`, { token: tok });
-const reviewRow = (id: string, serial: number, tok: string, body: unknown, query = "") =>
+const reviewRow = (id: string, serial: number, tok: string, body: unknown, query: "" | `?${string}` = "") =>
   call("POST", `/requirement-tables/submissions/${id}/rows/${serial}/approve${query}`, { token: tok, body });
-const approveAll = (id: string, tok: string, body?: unknown, query = "") =>
+const approveAll = (id: string, tok: string, body?: unknown, query: "" | `?${string}` = "") =>
   call("POST", `/requirement-tables/submissions/${id}/approve${query}`, { token: tok, body });
 const stepProgress = (stepId: string, tok: string) => call("GET", `/participants/me/step/${stepId}/progress`, { token: tok });
 
@@ -111,8 +111,12 @@ const storedRows = async (submissionId: string) =>
       .all<{ serial_number: number; completed: number; completed_value: number | null; remarks: string | null; approved: number | null }>()
   ).results;
 
-const rowOf = (json: { row_statuses: { serial_number: number }[] }, serial: number) =>
-  json.row_statuses.find((r) => r.serial_number === serial) as any;
+/** Row `serial` of a submission as the API answered it (a missing row fails the test here). */
+function rowOf<R extends { serial_number: number }>(json: { row_statuses: R[] }, serial: number): R {
+  const row = json.row_statuses.find((r) => r.serial_number === serial);
+  if (!row) throw new Error(`no row ${serial} in ${JSON.stringify(json.row_statuses)}`);
+  return row;
+}
 
 /* ------------------------------------------------ the spec's flow ------------------------------------------------ */
 
@@ -769,7 +773,7 @@ describe("requirement tracking: a 500-row table", () => {
     const first = await mySubmission(w.table.id, w.participant);
     expect(first.json.row_statuses).toHaveLength(N);
 
-    const results: { status: number; json: any }[] = [];
+    const results: Awaited<ReturnType<typeof fillRow>>[] = [];
     for (let start = 1; start <= N; start += 50) {
       const chunk = Array.from({ length: Math.min(50, N - start + 1) }, (_, i) => fillRow(id, w.participant, start + i));
       results.push(...(await Promise.all(chunk)));
@@ -779,15 +783,8 @@ describe("requirement tracking: a 500-row table", () => {
 
     const filled = await mySubmission(w.table.id, w.participant);
     expect(filled.json.is_completed).toBe(true);
-    expect(filled.json.row_statuses.map((r: { serial_number: number }) => r.serial_number)).toEqual(
-      Array.from({ length: N }, (_, i) => i + 1),
-    );
-    expect(
-      filled.json.row_statuses.every(
-        (r: { completed: boolean; completed_value: number; serial_number: number }) =>
-          r.completed && r.completed_value === r.serial_number * 10,
-      ),
-    ).toBe(true);
+    expect(filled.json.row_statuses.map((r) => r.serial_number)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    expect(filled.json.row_statuses.every((r) => r.completed && r.completed_value === r.serial_number * 10)).toBe(true);
 
     expect((await submit(id, w.participant)).status).toBe(200);
     expect((await pending(w.manager, w.step.id)).json).toMatchObject([
@@ -799,9 +796,7 @@ describe("requirement tracking: a 500-row table", () => {
 
     const approved = await mySubmission(w.table.id, w.participant);
     expect(approved.json.is_approved).toBe(true);
-    expect(approved.json.row_statuses.every((r: { approved: boolean; approved_by: string }) => r.approved && r.approved_by === w.mid)).toBe(
-      true,
-    );
+    expect(approved.json.row_statuses.every((r) => r.approved && r.approved_by === w.mid)).toBe(true);
     expect((await tableMaterial(w)).material).toMatchObject({
       is_completed: true,
       requirement_progress: { completed: N, approved: N, total: N, is_submitted: true },

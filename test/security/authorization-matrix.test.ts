@@ -33,20 +33,44 @@ import {
 afterEach(() => setClock(null));
 
 type Expect = number | number[];
-type Ctx = { w: World; st: any; self: Person };
-type Row = {
+type Entity = { id: string };
+/** Everything a row's `prepare` may make fresh for its cells; each row makes only the part its requests read. */
+type State = {
+  course: Entity;
+  step: Entity;
+  form: Entity;
+  material: Entity;
+  table: Entity;
+  webhook: Entity;
+  submission: string;
+  /** A participant id the manager's request names. */
+  p: string;
+  /** With `token`: the participant who owns the fresh state, who then plays `self`. */
+  sub: string;
+  token: string;
+};
+type Ctx<S = Partial<State>> = { w: World; st: S; self: Person };
+type Sent = Omit<Req, "method" | "token">;
+/**
+ * A row of the table. `S` is what its `prepare` returns; its requests are written as methods so that a row typed
+ * by its own state is a row of the table (`prepared`): the runner hands each row only the state its own `prepare`
+ * made, and the bad-token sweep a stand-in with every field of `State`.
+ */
+type Row<S = Partial<State>> = {
   /** Fresh state for this row's cells; `self` may name the participant who owns it. */
-  prepare?: (w: World) => Promise<any>;
+  prepare?: (w: World) => Promise<S>;
   /** The request `self` sends (the intruder sends it too, with B's token). */
-  req: (c: Ctx) => Omit<Req, "method" | "token">;
+  req(c: Ctx<S>): Sent;
   /** The request a manager sends (defaults to `req`). */
-  managerReq?: (c: Ctx) => Omit<Req, "method" | "token">;
+  managerReq?(c: Ctx<S>): Sent;
   self: Expect;
   intruder: Expect;
   manager: Expect;
   /** Only where the route has `participant_id`: the request naming B. */
-  namesOther?: (c: Ctx) => Omit<Req, "method" | "token">;
+  namesOther?(c: Ctx<S>): Sent;
 };
+/** A row whose requests read the state its `prepare` makes, typed by what that returns. */
+const prepared = <S extends Partial<State>>(row: Row<S> & { prepare: (w: World) => Promise<S> }): Row => row;
 
 const pdf = pdfBytes(1500);
 const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;
@@ -76,23 +100,23 @@ const MATRIX: Record<string, Row> = {
     manager: 201,
   },
   "GET /webhooks": { req: () => ({ path: "/webhooks" }), self: 403, intruder: 403, manager: 200 },
-  "DELETE /webhooks/{webhook_id}": {
+  "DELETE /webhooks/{webhook_id}": prepared({
     prepare: async (w) => ({ webhook: await freshWebhook(w) }),
     req: ({ st }) => ({ path: `/webhooks/${st.webhook.id}` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
-  "GET /webhooks/{webhook_id}/deliveries": {
+  }),
+  "GET /webhooks/{webhook_id}/deliveries": prepared({
     prepare: async (w) => ({ webhook: await freshWebhook(w) }),
     req: ({ st }) => ({ path: `/webhooks/${st.webhook.id}/deliveries` }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
+  }),
 
   /* ---------------- courses ---------------- */
-  "POST /courses/enroll-default": {
+  "POST /courses/enroll-default": prepared({
     // The scratch course is made the default, so both enrolments succeed deterministically.
     prepare: async (w) => {
       const r = await send({ method: "PUT", path: `/courses/${w.scratchCourse.id}/set-default`, token: w.manager });
@@ -105,8 +129,8 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 200, // B enrols themself: their own data
     manager: 200,
-  },
-  "POST /courses/{course_id}/enroll": {
+  }),
+  "POST /courses/{course_id}/enroll": prepared({
     prepare: async () => ({ p: uniqueName("p") }),
     req: ({ w, self }) => ({ path: q(`/courses/${w.course.id}/enroll`, { participant_id: self.sub }) }),
     namesOther: ({ w }) => ({ path: q(`/courses/${w.course.id}/enroll`, { participant_id: w.b.sub }) }),
@@ -114,7 +138,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
-  },
+  }),
   "GET /courses": { req: () => ({ path: "/courses" }), self: 200, intruder: 200, manager: 200 },
   "POST /courses": {
     req: () => ({ path: "/courses", json: { name: uniqueName("matrix-course") } }),
@@ -129,13 +153,13 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
-  "DELETE /courses/{course_id}": {
+  "DELETE /courses/{course_id}": prepared({
     prepare: async (w) => ({ course: await w.freshCourse() }),
     req: ({ st }) => ({ path: `/courses/${st.course.id}` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
   "PUT /courses/{course_id}/set-default": {
     req: ({ w }) => ({ path: `/courses/${w.scratchCourse.id}/set-default` }),
     self: 403,
@@ -167,26 +191,26 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
-  "DELETE /steps/{step_id}": {
+  "DELETE /steps/{step_id}": prepared({
     prepare: async (w) => ({ step: await w.freshStep() }),
     req: ({ st }) => ({ path: `/steps/${st.step.id}` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
   "POST /steps": {
     req: ({ w }) => ({ path: "/steps", json: { course_id: w.scratchCourse.id, name: uniqueName("matrix-step") } }),
     self: 403,
     intruder: 403,
     manager: 201,
   },
-  "PUT /steps/{step_id}/exam": {
+  "PUT /steps/{step_id}/exam": prepared({
     prepare: async (w) => ({ step: await w.freshStep(), form: await w.freshForm() }),
     req: ({ st }) => ({ path: q(`/steps/${st.step.id}/exam`, { form_id: st.form.id }) }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
+  }),
   "POST /steps/{step_id}/materials-complete": {
     req: ({ w }) => ({ path: `/steps/${w.step1.id}/materials-complete` }),
     namesOther: ({ w }) => ({ path: q(`/steps/${w.step1.id}/materials-complete`, { participant_id: w.b.sub }) }),
@@ -212,13 +236,13 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
-  "DELETE /materials/{material_id}": {
+  "DELETE /materials/{material_id}": prepared({
     prepare: async (w) => ({ material: await w.freshMaterial() }),
     req: ({ st }) => ({ path: `/materials/${st.material.id}` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
   "POST /materials/{material_id}/complete": {
     req: ({ w }) => ({ path: `/materials/${w.video.id}/complete` }),
     namesOther: ({ w }) => ({ path: q(`/materials/${w.video.id}/complete`, { participant_id: w.b.sub }) }),
@@ -243,13 +267,13 @@ const MATRIX: Record<string, Row> = {
     intruder: 403, // file_forbidden: not enrolled
     manager: 200,
   },
-  "DELETE /materials/{material_id}/file": {
+  "DELETE /materials/{material_id}/file": prepared({
     prepare: async (w) => ({ material: await w.freshDocumentWithFile() }),
     req: ({ st }) => ({ path: `/materials/${st.material.id}/file` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
   "POST /materials/{material_id}/file-link": {
     req: ({ w }) => ({ path: `/materials/${w.doc.id}/file-link` }),
     self: 200,
@@ -279,13 +303,13 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
-  "DELETE /forms/{form_id}": {
+  "DELETE /forms/{form_id}": prepared({
     prepare: async (w) => ({ form: await w.freshForm() }),
     req: ({ st }) => ({ path: `/forms/${st.form.id}` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
 
   /* ---------------- requirement tables and tracking ---------------- */
   "GET /requirement-tables/submissions/pending": {
@@ -319,28 +343,28 @@ const MATRIX: Record<string, Row> = {
     intruder: 404,
     manager: 200,
   },
-  "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": {
+  "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": prepared({
     prepare: (w) => w.freshTableSubmission(),
     req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/rows/1/approve`, json: { approved: true } }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
-  "POST /requirement-tables/submissions/{submission_id}/approve": {
+  }),
+  "POST /requirement-tables/submissions/{submission_id}/approve": prepared({
     prepare: (w) => w.freshTableSubmission(),
     req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/approve`, json: { approval_remarks: "fine" } }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
-  "POST /requirement-tables/submissions/{submission_id}/claim": {
+  }),
+  "POST /requirement-tables/submissions/{submission_id}/claim": prepared({
     prepare: (w) => w.freshTableSubmission(),
     req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/claim` }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
-  "DELETE /requirement-tables/submissions/{submission_id}/claim": {
+  }),
+  "DELETE /requirement-tables/submissions/{submission_id}/claim": prepared({
     prepare: async (w) => {
       const p = await w.freshTableSubmission();
       const other = await token(uniqueName("manager"), "manager");
@@ -352,7 +376,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
   "GET /requirement-tables/{table_id}/my-submission": {
     req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}/my-submission` }),
     namesOther: ({ w }) => ({ path: q(`/requirement-tables/${w.table.id}/my-submission`, { participant_id: w.b.sub }) }),
@@ -383,13 +407,13 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
-  "DELETE /requirement-tables/{table_id}": {
+  "DELETE /requirement-tables/{table_id}": prepared({
     prepare: async (w) => ({ table: await w.freshTable() }),
     req: ({ st }) => ({ path: `/requirement-tables/${st.table.id}` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
 
   /* ---------------- exams and review ---------------- */
   "POST /steps/{step_id}/exam/start": {
@@ -408,7 +432,7 @@ const MATRIX: Record<string, Row> = {
     intruder: 403, // not_your_attempt
     manager: 403,
   },
-  "POST /forms/submissions/{submission_id}/submit": {
+  "POST /forms/submissions/{submission_id}/submit": prepared({
     prepare: (w) => w.freshOpen(),
     req: ({ st }) => ({
       path: `/forms/submissions/${st.submission}/submit`,
@@ -417,7 +441,7 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 403,
     manager: 403,
-  },
+  }),
   "GET /form-submissions/pending": { req: () => ({ path: "/form-submissions/pending" }), self: 403, intruder: 403, manager: 200 },
   "GET /form-submissions/participant/{participant_id}": {
     req: ({ self }) => ({ path: `/form-submissions/participant/${encodeURIComponent(self.sub)}` }),
@@ -432,7 +456,7 @@ const MATRIX: Record<string, Row> = {
     intruder: 404,
     manager: 200,
   },
-  "POST /form-submissions/{submission_id}/grade": {
+  "POST /form-submissions/{submission_id}/grade": prepared({
     prepare: (w) => w.freshSubmitted(),
     req: ({ st }) => ({
       path: `/form-submissions/${st.submission}/grade`,
@@ -441,8 +465,8 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
-  },
-  "POST /form-submissions/{submission_id}/approve": {
+  }),
+  "POST /form-submissions/{submission_id}/approve": prepared({
     prepare: async (w) => {
       const p = await w.freshSubmitted();
       const g = await send({
@@ -458,29 +482,29 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
-  },
-  "POST /form-submissions/{submission_id}/reject": {
+  }),
+  "POST /form-submissions/{submission_id}/reject": prepared({
     prepare: (w) => w.freshSubmitted(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/reject`, json: { feedback: "again" } }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
-  "POST /form-submissions/{submission_id}/request-retake": {
+  }),
+  "POST /form-submissions/{submission_id}/request-retake": prepared({
     prepare: (w) => w.freshSubmitted(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/request-retake`, json: { reason: "again" } }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
-  "POST /form-submissions/{submission_id}/claim": {
+  }),
+  "POST /form-submissions/{submission_id}/claim": prepared({
     prepare: (w) => w.freshSubmitted(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/claim` }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
-  "DELETE /form-submissions/{submission_id}/claim": {
+  }),
+  "DELETE /form-submissions/{submission_id}/claim": prepared({
     // Claimed by another manager: the manager's cell releases it only with force (audited).
     prepare: async (w) => {
       const p = await w.freshSubmitted();
@@ -493,7 +517,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
 
   /* ---------------- participant views ---------------- */
   "GET /participants/me/courses": {
@@ -521,26 +545,26 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   /* ---------------- accommodations and overrides ---------------- */
-  "PUT /participants/{participant_id}/accommodations": {
+  "PUT /participants/{participant_id}/accommodations": prepared({
     prepare: async () => ({ p: uniqueName("accommodated") }),
     req: ({ st }) => ({ path: `/participants/${st.p}/accommodations`, json: { extra_time_percent: 25, note: "matrix" } }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
+  }),
   "GET /participants/{participant_id}/accommodations": {
     req: ({ w }) => ({ path: `/participants/${encodeURIComponent(w.a.sub)}/accommodations` }),
     self: 403,
     intruder: 403,
     manager: 200,
   },
-  "DELETE /participants/{participant_id}/accommodations": {
+  "DELETE /participants/{participant_id}/accommodations": prepared({
     prepare: async () => ({ p: uniqueName("accommodated") }),
     req: ({ st }) => ({ path: `/participants/${st.p}/accommodations` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
   "GET /participants/me/accommodations": {
     req: () => ({ path: "/participants/me/accommodations" }),
     namesOther: ({ w }) => ({ path: q("/participants/me/accommodations", { participant_id: w.b.sub }) }),
@@ -548,13 +572,13 @@ const MATRIX: Record<string, Row> = {
     intruder: 200, // B's own
     manager: 403,
   },
-  "PUT /forms/{form_id}/overrides/{participant_id}": {
+  "PUT /forms/{form_id}/overrides/{participant_id}": prepared({
     prepare: async () => ({ p: uniqueName("overridden") }),
     req: ({ w, st }) => ({ path: `/forms/${w.exam1.id}/overrides/${st.p}`, json: { duration_minutes: 45 } }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
+  }),
   "GET /forms/{form_id}/analytics": {
     req: ({ w }) => ({ path: `/forms/${w.exam1.id}/analytics` }),
     self: 403,
@@ -567,13 +591,13 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
-  "DELETE /forms/{form_id}/overrides/{participant_id}": {
+  "DELETE /forms/{form_id}/overrides/{participant_id}": prepared({
     prepare: async () => ({ p: uniqueName("overridden") }),
     req: ({ w, st }) => ({ path: `/forms/${w.exam1.id}/overrides/${st.p}` }),
     self: 403,
     intruder: 403,
     manager: 204,
-  },
+  }),
   /* ---------------- data rights ---------------- */
   "GET /participants/{participant_id}/export": {
     req: ({ w }) => ({ path: `/participants/${encodeURIComponent(w.a.sub)}/export` }),
@@ -581,14 +605,14 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
-  "DELETE /participants/{participant_id}": {
+  "DELETE /participants/{participant_id}": prepared({
     // A throwaway participant: erasing A would change every later row's world.
     prepare: async () => ({ p: uniqueName("erasable") }),
     req: ({ st }) => ({ path: `/participants/${st.p}` }),
     self: 403,
     intruder: 403,
     manager: 200,
-  },
+  }),
   /* ---------------- audit log ---------------- */
   "GET /audit-events": {
     req: ({ w }) => ({ path: q("/audit-events", { entity_type: "course", entity_id: w.course.id }) }),
@@ -721,7 +745,7 @@ describe("authorization matrix", () => {
     const failures: string[] = [];
     let cells = 0;
     // Bad tokens are refused before any state is read; rows that prepare state get throwaway stand-ins.
-    const st = {
+    const st: Omit<State, "sub" | "token"> = {
       course: await w.freshCourse(),
       step: await w.freshStep(),
       form: await w.freshForm(),
