@@ -11,8 +11,12 @@ export async function examples(id: string) {
   // @ts-expect-error — misspelled field
   void course.json.nmae;
 
-  const page = await call("GET", `/courses/${id}/steps?limit=2`);
-  void (page.json[0]?.order_index satisfies number | undefined);
+  // A query string is no part of the match. (`/courses/{id}/steps` is no documented path: its `any` made this
+  // check pass whatever it named.)
+  const page = await call("GET", `/requirement-tables?step_id=${id}&limit=2`);
+  void (page.json[0]?.step_id satisfies string | null | undefined);
+  // @ts-expect-error — misspelled field: compiles only while the page is typed
+  void page.json[0]?.stepid;
 
   // A literal path wins over a templated one: this is the enrol-default operation, not POST /courses/{course_id}.
   const enrolled = await call("POST", "/courses/enroll-default");
