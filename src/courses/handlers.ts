@@ -8,7 +8,7 @@ import { isGated } from "../domain/progress";
 import type { SQL } from "drizzle-orm";
 import type { AppContext } from "../env";
 import { participantFor } from "../lib/auth";
-import { enrollWrite, enrolmentEvent, oneCourse, progressQuery } from "../progress";
+import { enrollWrite, enrolmentEvent, oneCourse, progressQuery, readProgress } from "../progress";
 import { batch } from "../db/batch";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
@@ -65,8 +65,7 @@ export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
   const db = c.get("db");
   // A participant sees their own locks; a manager sees which steps are gated behind another.
   const participantId = caller.role === "participant" ? caller.id : null;
-  const query = progressQuery(db, participantId, oneCourse(course_id), examClock(c));
-  const progress = (await query.finish(await db.batch(query.statements))).get(course_id);
+  const progress = (await readProgress(db, participantId, oneCourse(course_id), examClock(c))).get(course_id);
   if (!progress || (caller.role === "participant" && !progress.course.is_active)) throw notFound("Course", course_id);
   const { course, steps: stepRows, state } = progress;
   return c.json(
@@ -232,7 +231,7 @@ export const deleteCourse: Handler<typeof routes.deleteCourse> = async (c) => {
     .where(and(eq(courses.id, course_id), live));
   // The event follows the archive: a course archived meanwhile by another call is recorded once, by that call.
   const deleted = audit(c, "course.deleted", { type: "course", id: course_id }, changesBetween(course, null, COURSE_FIELDS));
-  await db.batch([archive, deleted, ...release, ...claim, ...archiveCourseWrites(db, course_id, stamp)]);
+  await batch(db, { archive, deleted, release, claim, content: archiveCourseWrites(db, course_id, stamp) });
   return c.body(null, 204);
 };
 
@@ -244,15 +243,16 @@ export const setDefaultCourse: Handler<typeof routes.setDefaultCourse> = async (
   const [course] = await findCourse(db, course_id);
   if (!course) throw notFound("Course", course_id);
   // Clear first, then set: inside one batch (one transaction) the unique index sees one default at a time.
-  const [, [row]] = await db.batch([
-    clearDefault(db, course_id),
-    db
+  const written = await batch(db, {
+    cleared: clearDefault(db, course_id),
+    set: db
       .update(courses)
       .set({ is_default: true, updated_at: stamp })
       .where(and(eq(courses.id, course_id), live))
       .returning(),
-    audit(c, "course.set_default", { type: "course", id: course_id }, { is_default: [course.is_default, true] }),
-  ]);
+    audited: audit(c, "course.set_default", { type: "course", id: course_id }, { is_default: [course.is_default, true] }),
+  });
+  const [row] = written.set;
   if (!row) throw notFound("Course", course_id);
   return c.json(toCourse(row), 200);
 };
@@ -262,11 +262,13 @@ export const reorderSteps: Handler<typeof routes.reorderSteps> = async (c) => {
   const { step_orders } = c.req.valid("json");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
-  const [[course], stepRows] = await db.batch([findCourse(db, course_id), courseSteps(db, course_id)]);
+  const read = await batch(db, { course: findCourse(db, course_id), steps: courseSteps(db, course_id) });
+  const [course] = read.course;
+  const stepRows = read.steps;
   if (!course) throw notFound("Course", course_id);
   const problem = checkStepReorder(new Set(stepRows.map((s) => s.id)), step_orders);
   if (problem) throw badRequest("invalid_reorder", problem);
-  const [first, ...rest] = step_orders.map((o) =>
+  const moves = step_orders.map((o) =>
     db
       .update(steps)
       .set({ order_index: o.order_index, updated_at: stamp })
@@ -279,7 +281,7 @@ export const reorderSteps: Handler<typeof routes.reorderSteps> = async (c) => {
   const afterOrder = stepOrder(stepRows.map((s) => ({ id: s.id, order_index: wanted.get(s.id) ?? s.order_index })));
   const stillLive = sql`EXISTS (SELECT 1 FROM ${courses} WHERE ${courses.id} = ${course_id} AND ${courses.archived_at} IS NULL)`;
   const reordered = audit(c, "course.steps_reordered", { type: "course", id: course_id }, { step_ids: [before, afterOrder] }, stillLive);
-  await db.batch([first!, ...rest, reordered]);
+  await batch(db, { moves, reordered });
   return c.json({ message: "Steps reordered successfully" }, 200);
 };
 
@@ -288,12 +290,12 @@ async function enroll(c: AppContext, participantId: string, courseExpr: SQL, mis
   const now = c.get("now");
   const query = progressQuery(db, participantId, courseExpr, examClock(c));
   const enrolmentId = newId(now);
-  const [, , ...rows] = await db.batch([
-    enrollWrite(db, participantId, courseExpr, enrolmentId, now.toISOString()),
-    enrolmentEvent(emitter(c), enrolmentId),
-    ...query.statements,
-  ]);
-  const progress = (await query.finish(rows)).first();
+  const written = await batch(db, {
+    enrolment: enrollWrite(db, participantId, courseExpr, enrolmentId, now.toISOString()),
+    event: enrolmentEvent(emitter(c), enrolmentId),
+    own: query.own,
+  });
+  const progress = (await query.finish(written.own)).first();
   if (!progress?.enrolled) throw missing();
   return {
     course_id: progress.course.id,

@@ -88,17 +88,22 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
       ),
     );
   const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
-  const [[found], [form], [open], [accommodation], [override], ...own] = await db.batch([
-    findStepWithExam(db, step_id),
-    db.select().from(forms).where(eq(forms.id, examOfStep)),
-    openAttempt,
-    db.select().from(accommodations).where(eq(accommodations.participant_id, participantId)),
-    db
+  const read = await batch(db, {
+    step: findStepWithExam(db, step_id),
+    form: db.select().from(forms).where(eq(forms.id, examOfStep)),
+    open: openAttempt,
+    accommodation: db.select().from(accommodations).where(eq(accommodations.participant_id, participantId)),
+    override: db
       .select()
       .from(examOverrides)
       .where(and(eq(examOverrides.form_id, examOfStep), eq(examOverrides.participant_id, participantId))),
-    ...query.statements,
-  ]);
+    own: query.own,
+  });
+  const [found] = read.step;
+  const [form] = read.form;
+  const [open] = read.open;
+  const [accommodation] = read.accommodation;
+  const [override] = read.override;
   if (found?.course_active !== 1) throw notFound("Step", step_id);
   if (!form || form.archived_at) throw new ApiError(404, "exam_not_found", "This step has no exam");
   // An open attempt is resumed, or — when its time ran out unseen — closed now and refused.
@@ -106,7 +111,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
     if ((await closeIfExpired(c, open)).expired) throw expiredError(open);
     return c.json(attemptView(open, form, now), 200);
   }
-  const progress = (await query.finish(own)).get(found.step.course_id);
+  const progress = (await query.finish(read.own)).get(found.step.course_id);
   const refusal = stepRefusal(progress, step_id);
   if (refusal) throw progressError(refusal, step_id);
   const state = progress!.state.byId.get(step_id)!;

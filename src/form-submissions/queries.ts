@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
 import type { CursorValues } from "../lib/pagination";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
+import { batch } from "../db/batch";
 import type { Db } from "../db/types";
 import { answersOf, closeExpired, type Answers } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
@@ -99,11 +100,6 @@ export const submissionRef = (s: SubmissionRow) => ({
   attempt_number: s.attempt_number,
 });
 
-/**
- * Closing writes for expired attempts, each conditional on the attempt still being open and followed by its
- * `submission.submitted` event (written only if that close landed): an attempt closed at its deadline is
- * awaiting review like any other. The events are sent by the cron's outbox sweep.
- */
 /** Writes a webhook event into the outbox: a request's `emitter` (published after its response) or the cron's. */
 export type EventWriter = (type: WebhookEventType, data: Record<string, unknown>) => ReturnType<typeof eventInsert>;
 
@@ -113,16 +109,21 @@ const outboxWriter =
   (type, data) =>
     eventInsert(db, { id: newId(now), type, data, created_at: now.toISOString() });
 
+/**
+ * Closing writes for expired attempts, one named pair per attempt: the close, conditional on the attempt still
+ * being open, then its `submission.submitted` event, written only if that close landed (an attempt closed at its
+ * deadline is awaiting review like any other).
+ */
 export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date, emit: EventWriter = outboxWriter(db, now)) {
-  return rows.flatMap((row) => {
+  return rows.map((row) => {
     const closed = closeExpired(row.questions_snapshot ?? [], row.answers, new Date(row.deadline_at!));
-    return [
-      db
+    return {
+      close: db
         .update(formSubmissions)
         .set(closed)
         .where(and(eq(formSubmissions.id, row.id), eq(formSubmissions.submission_status, "InProgress")))
         .returning(),
-      emit("submission.submitted", {
+      event: emit("submission.submitted", {
         ...submissionRef(row),
         mcq_score: closed.mcq_score,
         total_score: closed.total_score,
@@ -130,17 +131,13 @@ export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date, emi
         is_late: closed.is_late,
         auto_submitted: true,
       }),
-    ] as const;
+    };
   });
 }
 
 export async function closeExpiredNow(db: Db, rows: SubmissionRow[], now: Date = clockNow(), emit?: EventWriter): Promise<SubmissionRow[]> {
-  const writes = closeExpiredWrites(db, rows, now, emit);
-  if (writes.length === 0) return [];
-  const [first, ...rest] = writes;
-  const results = await db.batch([first!, ...rest]);
-  // Every other result is a close's RETURNING; the ones between are its event inserts.
-  return results.filter((_, i) => i % 2 === 0).flat() as SubmissionRow[];
+  const { attempts } = await batch(db, { attempts: closeExpiredWrites(db, rows, now, emit) });
+  return attempts.flatMap((written) => written.close);
 }
 
 export function toSummary(row: NamedSubmission) {

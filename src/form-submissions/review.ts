@@ -133,15 +133,15 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   const ofSubmission = (column: typeof formSubmissions.participant_id | typeof formSubmissions.course_id) =>
     sql`(SELECT ${column} FROM ${formSubmissions} WHERE ${formSubmissions.id} = ${submission_id})`;
   const query = progressQuery(db, ofSubmission(formSubmissions.participant_id), ofSubmission(formSubmissions.course_id), examClock(c));
-  const [[read], ...own] = await db.batch([findSubmission(db, submission_id), ...query.statements]);
-  const named = await reviewable(c, read, submission_id, "approve", c.req.valid("query").manager_id);
+  const read = await batch(db, { submission: findSubmission(db, submission_id), own: query.own });
+  const named = await reviewable(c, read.submission[0], submission_id, "approve", c.req.valid("query").manager_id);
   const s = named.submission;
   const questions = s.questions_snapshot ?? [];
   const grades = s.theory_grades ?? {};
   const ungraded = ungradedTheory(questions, grades, answeredTheory(s.answers));
   if (ungraded.length > 0) throw conflict("ungraded_answers", `Grade every THEORY answer first: ${ungraded.join(", ")}`);
 
-  const progress = await query.finish(own, s.participant_id);
+  const progress = await query.finish(read.own, s.participant_id);
   const before = progress.get(s.course_id);
   const after = progress.after({ approvedAttempt: s.id }).get(s.course_id);
   const outcome =

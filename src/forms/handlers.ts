@@ -205,11 +205,11 @@ export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {
   // The event comes first, on the condition that the form is still live: then, in the same transaction, the
   // erase or the archive after it surely lands (either may remove it, so "the write before" cannot be the test).
   const stillLive = sql`EXISTS (SELECT 1 FROM ${forms} WHERE ${forms.id} = ${form_id} AND ${forms.archived_at} IS NULL)`;
-  await db.batch([
-    audit(c, "form.deleted", { type: "form", id: form_id }, changesBetween(form, null, FORM_FIELDS), stillLive),
+  await batch(db, {
+    audited: audit(c, "form.deleted", { type: "form", id: form_id }, changesBetween(form, null, FORM_FIELDS), stillLive),
     // The step no longer has an exam; attempts already made keep their own step and form ids.
-    db.update(steps).set({ exam_id: null, updated_at: stamp }).where(eq(steps.exam_id, form_id)),
-    db
+    unlinked: db.update(steps).set({ exam_id: null, updated_at: stamp }).where(eq(steps.exam_id, form_id)),
+    erased: db
       .delete(forms)
       .where(
         and(
@@ -218,10 +218,10 @@ export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {
           notExists(db.select({ x: formSubmissions.id }).from(formSubmissions).where(eq(formSubmissions.form_id, form_id))),
         ),
       ),
-    db
+    archived: db
       .update(forms)
       .set({ archived_at: stamp, step_id: null })
       .where(and(eq(forms.id, form_id), liveForm)),
-  ]);
+  });
   return c.body(null, 204);
 };

@@ -97,10 +97,10 @@ export const deleteOverride: Handler<typeof routes.deleteOverride> = async (c) =
   // Deleting what is not there answers 204 as before, and records nothing: no read-only event.
   if (!before) return c.body(null, 204);
   const changes = { form_id: [form_id, null] as [unknown, unknown], ...changesBetween(before, null, OVERRIDE_FIELDS) };
-  await db.batch([
-    db.delete(examOverrides).where(and(eq(examOverrides.form_id, form_id), eq(examOverrides.participant_id, participant_id))),
+  await batch(db, {
+    deleted: db.delete(examOverrides).where(and(eq(examOverrides.form_id, form_id), eq(examOverrides.participant_id, participant_id))),
     // Right after the delete: an override removed meanwhile by another call is recorded once, by that call.
-    audit(c, "participant.override_deleted", { type: "participant", id: participant_id }, changes),
-  ]);
+    audited: audit(c, "participant.override_deleted", { type: "participant", id: participant_id }, changes),
+  });
   return c.body(null, 204);
 };

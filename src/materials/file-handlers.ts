@@ -71,8 +71,9 @@ async function authorise(c: AppContext, materialId: string, caller: Caller): Pro
     return material;
   }
   const query = progressQuery(db, caller.id, courseOfMaterial(materialId), examClock(c));
-  const [[material], ...own] = await db.batch([findMaterial(db, materialId), ...query.statements]);
-  const progress = material ? (await query.finish(own)).first() : undefined;
+  const read = await batch(db, { material: findMaterial(db, materialId), own: query.own });
+  const [material] = read.material;
+  const progress = material ? (await query.finish(read.own)).first() : undefined;
   if (!material || !progress?.course.is_active) throw notFound("Material", materialId);
   if (stepRefusal(progress, material.step_id))
     throw forbidden("Enrol in the course and unlock this step to open its files", "file_forbidden");

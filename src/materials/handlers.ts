@@ -134,9 +134,15 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
   // changed a row" cannot be the condition.)
   const stillLive = sql`EXISTS (SELECT 1 FROM ${materials} WHERE ${materials.id} = ${material_id} AND ${materials.archived_at} IS NULL)`;
   // One batch: erase when no participant completed it; otherwise the archive keeps their progress joinable.
-  const [, erased] = await db.batch([
-    audit(c, "material.deleted", { type: "material", id: material_id }, changesBetween(material, null, MATERIAL_FIELDS), stillLive),
-    db
+  const { erased } = await batch(db, {
+    audited: audit(
+      c,
+      "material.deleted",
+      { type: "material", id: material_id },
+      changesBetween(material, null, MATERIAL_FIELDS),
+      stillLive,
+    ),
+    erased: db
       .delete(materials)
       .where(
         and(
@@ -153,11 +159,11 @@ export const deleteMaterial: Handler<typeof routes.deleteMaterial> = async (c) =
         ),
       )
       .returning({ file_key: materials.file_key }),
-    db
+    archived: db
       .update(materials)
       .set({ archived_at: stamp })
       .where(and(eq(materials.id, material_id), isNull(materials.archived_at))),
-  ]);
+  });
   // An erased material had no history; its file goes too. An archived one keeps its file with its history.
   const fileKey = erased[0]?.file_key;
   if (fileKey) await c.env.FILES.delete(fileKey);
@@ -170,9 +176,10 @@ export const completeMaterial: Handler<typeof routes.completeMaterial> = async (
   const participantId = participantFor(caller, c.req.valid("query").participant_id);
   const db = c.get("db");
   const query = progressQuery(db, participantId, courseOfMaterial(material_id), examClock(c));
-  const [[material], ...own] = await db.batch([findMaterial(db, material_id), ...query.statements]);
+  const read = await batch(db, { material: findMaterial(db, material_id), own: query.own });
+  const [material] = read.material;
   if (!material) throw notFound("Material", material_id);
-  const progress = await query.finish(own);
+  const progress = await query.finish(read.own);
   const before = progress.first();
   if (!before || (caller.role === "participant" && !before.course.is_active)) throw notFound("Material", material_id);
   const refusal = stepRefusal(before, material.step_id);
@@ -182,12 +189,12 @@ export const completeMaterial: Handler<typeof routes.completeMaterial> = async (
   const stamp = c.get("now").toISOString();
   const after = progress.after({ completedMaterials: [material_id] }).get(before.course.id);
   const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")), emit: emitter(c) });
-  await db.batch([
-    db
+  await batch(db, {
+    completion: db
       .insert(materialCompletions)
       .values({ participant_id: participantId, material_id, step_id: material.step_id, completed_at: stamp })
       .onConflictDoNothing(),
-    ...milestone.writes,
-  ]);
+    milestone: milestone.writes,
+  });
   return c.json({ message: "Material marked as complete", material_id }, 200);
 };

@@ -81,16 +81,16 @@ export const deleteAccommodation: Handler<typeof routes.deleteAccommodation> = a
   const [before] = await db.select().from(accommodations).where(eq(accommodations.participant_id, participant_id));
   // Deleting what is not there answers 204 as before, and records nothing.
   if (!before) return c.body(null, 204);
-  await db.batch([
-    db.delete(accommodations).where(eq(accommodations.participant_id, participant_id)),
+  await batch(db, {
+    deleted: db.delete(accommodations).where(eq(accommodations.participant_id, participant_id)),
     // Right after the delete: one removed meanwhile by another call is recorded once, by that call.
-    audit(
+    audited: audit(
       c,
       "participant.accommodation_deleted",
       { type: "participant", id: participant_id },
       changesBetween(audited(before), null, ACCOMMODATION_FIELDS),
     ),
-  ]);
+  });
   return c.body(null, 204);
 };
 

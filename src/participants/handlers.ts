@@ -5,7 +5,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { origin, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { toMaterial } from "../materials/queries";
-import { courseOfStep, enrolledCourses, oneCourse, progressQuery, requirementStatus, type CourseProgress } from "../progress";
+import { courseOfStep, enrolledCourses, oneCourse, readProgress, requirementStatus, type CourseProgress } from "../progress";
 import type * as routes from "./routes";
 
 const notEnrolled = () => new ApiError(404, "not_enrolled", "Not enrolled in this course");
@@ -30,8 +30,7 @@ export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
   const after = decodeCursor(params.cursor, ["number", "string"]);
   const db = c.get("db");
   const courseIds = enrolledCourses(participantId, after, limit + 1, caller.role === "participant");
-  const query = progressQuery(db, participantId, courseIds, examClock(c));
-  const progress = await query.finish(await db.batch(query.statements));
+  const progress = await readProgress(db, participantId, courseIds, examClock(c));
   const list = page(
     c,
     progress.all().filter((p) => p.enrolled),
@@ -64,8 +63,7 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
   const { course_id } = c.req.valid("param");
   const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
   const db = c.get("db");
-  const query = progressQuery(db, participantId, oneCourse(course_id), examClock(c));
-  const p = (await query.finish(await db.batch(query.statements))).get(course_id);
+  const p = (await readProgress(db, participantId, oneCourse(course_id), examClock(c))).get(course_id);
   if (!visibleTo(c.get("caller"), p)) throw notFound("Course", course_id);
   if (!p.enrolled) throw notEnrolled();
   const examById = new Map(p.exams.map((e) => [e.id, e]));
@@ -103,8 +101,7 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
   const { step_id } = c.req.valid("param");
   const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
   const db = c.get("db");
-  const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
-  const p = (await query.finish(await db.batch(query.statements))).first();
+  const p = (await readProgress(db, participantId, courseOfStep(step_id), examClock(c))).first();
   const step = p?.steps.find((s) => s.id === step_id);
   if (!visibleTo(c.get("caller"), p) || !step) throw notFound("Step", step_id);
   if (!p.enrolled) throw notEnrolled();

@@ -11,7 +11,7 @@ export {
   type RequirementProgress,
   type ShownAttempt,
 } from "./derive";
-export { progressQuery, type ExamClock } from "./load";
+export { progressQuery, readProgress, type ExamClock } from "./load";
 export { enrollWrite, enrolmentEvent, milestoneWrites, type Emit, type Milestone } from "./milestones";
 export { rowCount, type CourseRow, type CourseStructure, type MaterialRow, type StepRow } from "./reads";
 export { clearStructureCache, structureCacheStats, MAX_BYTES as STRUCTURE_CACHE_MAX_BYTES } from "./structure-cache";

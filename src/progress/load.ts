@@ -1,25 +1,24 @@
-import type { BatchItem } from "drizzle-orm/batch";
 import type { SQL } from "drizzle-orm";
+import { batch } from "../db/batch";
 import type { Db } from "../db/types";
 import { ProgressSet } from "./derive";
-import { ownQueries, ownRows, structureQueries, structuresFrom, type CourseStructure, type OwnResults, type Who } from "./reads";
+import { ownQuery, ownRows, structureQueries, structuresFrom, type CourseStructure, type OwnResult, type Who } from "./reads";
 import { cached, remember } from "./structure-cache";
 
 export type ExamClock = { now: Date; graceSeconds: number };
 
 /**
- * A participant's progress in the courses `courseIds` names. Put `statements` into the request's one batch
- * next to the feature's own reads, then `finish(results)`: it costs another round trip only when a course's
- * structure is not cached at the version just read.
+ * A participant's progress in the courses `courseIds` names. Put `own` into the request's one batch as a named
+ * entry next to the feature's own reads (`batch(db, { step: …, own: query.own })`), then `finish(read.own)`: it
+ * costs another round trip only when a course's structure is not cached at the version just read.
  */
 export function progressQuery(db: Db, who: Who, courseIds: SQL, clock: ExamClock) {
-  const statements = ownQueries(db, who, courseIds);
   const first = typeof who === "string" ? who : Array.isArray(who) ? who[0] : undefined;
   return {
-    statements,
+    own: ownQuery(db, who, courseIds),
     /** `participantId` names whose progress to derive when `who` was an SQL expression or a list. */
-    async finish(results: Readonly<OwnResults>, participantId: string | undefined = first): Promise<ProgressSet> {
-      const own = ownRows(results);
+    async finish(result: OwnResult, participantId: string | undefined = first): Promise<ProgressSet> {
+      const own = ownRows(result);
       const structures = new Map<string, CourseStructure>();
       const missing: string[] = [];
       for (const { id, version } of own.versions) {
@@ -28,11 +27,7 @@ export function progressQuery(db: Db, who: Who, courseIds: SQL, clock: ExamClock
         else missing.push(id);
       }
       if (missing.length > 0) {
-        const [head, ...rest] = structureQueries(db, missing);
-        // Each group of five is typed alike; the batch's own tuple typing cannot follow a computed length.
-        const fetched = structuresFrom(
-          (await db.batch([head!, ...rest] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][],
-        );
+        const fetched = structuresFrom((await batch(db, { groups: structureQueries(db, missing) })).groups);
         for (const [id, structure] of fetched) {
           // Remembered at the version read with it, in the same batch: never newer data under an older version.
           remember(id, structure.course.structure_version, structure);
@@ -42,4 +37,10 @@ export function progressQuery(db: Db, who: Who, courseIds: SQL, clock: ExamClock
       return new ProgressSet(participantId, structures, own, clock.now, clock.graceSeconds);
     },
   };
+}
+
+/** Reads progress alone, in one round trip (the views whose only read it is). */
+export async function readProgress(db: Db, who: Who, courseIds: SQL, clock: ExamClock, participantId?: string): Promise<ProgressSet> {
+  const query = progressQuery(db, who, courseIds, clock);
+  return query.finish(await query.own, participantId);
 }

@@ -107,7 +107,7 @@ export type OwnRows = {
  * has its own fixed cost; one statement instead of five is what lets a progress view answer in one round trip
  * at close to the cost of a point read. `ownRows()` turns the rows back into named, typed fields.
  */
-export function ownQueries(db: Db, who: Who, courseIds: SQL) {
+export function ownQuery(db: Db, who: Who, courseIds: SQL) {
   const e = enrollments;
   const mc = materialCompletions;
   const rs = requirementSubmissions;
@@ -143,21 +143,47 @@ export function ownQueries(db: Db, who: Who, courseIds: SQL) {
                             'open_questions', CASE WHEN ${fs.submission_status} = 'InProgress' THEN ${fs.questions_snapshot} END)
       FROM ${fs} WHERE ${whose(fs.participant_id, who)} AND ${fs.course_id} IN ${ids}`;
   // Wrapped as a select from a subquery: drizzle batches selects (a raw `db.all` cannot join a D1 batch).
-  return [db.select({ k: sql<string>`k`, j: sql<string>`j` }).from(sql`(${statement})`)] as const;
+  return db.select({ k: sql<OwnKind>`k`, j: sql<string>`j` }).from(sql`(${statement})`);
 }
 
-type Resolved<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
-export type OwnResults = Resolved<ReturnType<typeof ownQueries>>;
+export type OwnResult = Awaited<ReturnType<typeof ownQuery>>;
 
-export function ownRows(results: Readonly<OwnResults>): OwnRows {
+/** The kinds of row the one statement returns, each tagged with the JSON shape its branch builds. */
+type OwnKind = "v" | "e" | "m" | "t" | "a";
+type OwnRow =
+  | { k: "v"; row: OwnRows["versions"][number] }
+  | { k: "e"; row: EnrollmentRow }
+  | { k: "m"; row: OwnRows["completions"][number] }
+  | { k: "t"; row: OwnRows["tableSubmissions"][number] }
+  // SQLite has no booleans: json_object carries the attempt's flags as 0/1.
+  | { k: "a"; row: Omit<AttemptRow, "is_late" | "auto_submitted"> & { is_late: number; auto_submitted: number } };
+
+/** Parses each row once into its tagged kind; a kind the statement does not write is a bug, not an attempt. */
+function parseOwn({ k, j }: { k: OwnKind; j: string }): OwnRow {
+  if (k === "v" || k === "e" || k === "m" || k === "t" || k === "a") return { k, row: JSON.parse(j) } as OwnRow;
+  throw new Error(`progress: unknown row kind ${JSON.stringify(k)}`);
+}
+
+export function ownRows(result: OwnResult): OwnRows {
   const own: OwnRows = { versions: [], enrollments: [], completions: [], tableSubmissions: [], attempts: [] };
-  for (const { k, j } of results[0]) {
-    const row = JSON.parse(j);
-    if (k === "v") own.versions.push(row);
-    else if (k === "e") own.enrollments.push(row);
-    else if (k === "m") own.completions.push(row);
-    else if (k === "t") own.tableSubmissions.push(row);
-    else own.attempts.push({ ...row, is_late: row.is_late === 1, auto_submitted: row.auto_submitted === 1 });
+  for (const parsed of result.map(parseOwn)) {
+    switch (parsed.k) {
+      case "v":
+        own.versions.push(parsed.row);
+        break;
+      case "e":
+        own.enrollments.push(parsed.row);
+        break;
+      case "m":
+        own.completions.push(parsed.row);
+        break;
+      case "t":
+        own.tableSubmissions.push(parsed.row);
+        break;
+      case "a":
+        own.attempts.push({ ...parsed.row, is_late: parsed.row.is_late === 1, auto_submitted: parsed.row.auto_submitted === 1 });
+        break;
+    }
   }
   own.attempts.sort((a, b) => a.attempt_number - b.attempt_number);
   return own;
@@ -166,28 +192,28 @@ export function ownRows(results: Readonly<OwnResults>): OwnRows {
 /** At most this many course ids per statement (one bound parameter each; D1 allows 100). */
 const IDS_PER_STATEMENT = 90;
 
-/** The structure of courses named by id, for the ones the cache does not hold at their current version. */
+/** The structure of courses named by id, for the ones the cache does not hold at their current version: one named group of reads per 90 ids. */
 export function structureQueries(db: Db, courseIds: readonly string[]) {
   const groups: string[][] = [];
   for (let i = 0; i < courseIds.length; i += IDS_PER_STATEMENT) groups.push(courseIds.slice(i, i + IDS_PER_STATEMENT));
-  return groups.flatMap((ids) => {
+  return groups.map((ids) => {
     const courseSteps = db
       .select({ id: steps.id })
       .from(steps)
       .where(and(inArray(steps.course_id, ids), isNull(steps.archived_at)));
-    return [
-      db.select().from(courses).where(inArray(courses.id, ids)),
-      db
+    return {
+      courses: db.select().from(courses).where(inArray(courses.id, ids)),
+      steps: db
         .select()
         .from(steps)
         .where(and(inArray(steps.course_id, ids), isNull(steps.archived_at)))
         .orderBy(asc(steps.order_index), asc(steps.id)),
-      db
+      materials: db
         .select()
         .from(materials)
         .where(and(inArray(materials.step_id, courseSteps), isNull(materials.archived_at)))
         .orderBy(asc(materials.order_index), asc(materials.id)),
-      db
+      exams: db
         .select({
           id: forms.id,
           name: forms.name,
@@ -208,7 +234,7 @@ export function structureQueries(db: Db, courseIds: readonly string[]) {
             isNull(forms.archived_at),
           ),
         ),
-      db
+      tables: db
         .select({ id: requirementTables.id, requirement_count: requirementTables.requirement_count })
         .from(requirementTables)
         .where(
@@ -222,33 +248,28 @@ export function structureQueries(db: Db, courseIds: readonly string[]) {
               ),
           ),
         ),
-    ] as const;
+    };
   });
 }
 
-/** Groups structure results (in groups of five, as `structureQueries` made them) per course. */
-export function structuresFrom(results: readonly unknown[][]): Map<string, CourseStructure> {
+type StructureGroup = { [K in keyof ReturnType<typeof structureQueries>[number]]: Awaited<ReturnType<typeof structureQueries>[number][K]> };
+
+/** Groups structure results (one named group per `structureQueries` group) per course. */
+export function structuresFrom(groups: readonly StructureGroup[]): Map<string, CourseStructure> {
   const byCourse = new Map<string, CourseStructure>();
-  for (let i = 0; i + 4 < results.length; i += 5) {
-    const [courseRows, stepRows, materialRows, examRows, tableRows] = results.slice(i, i + 5) as [
-      CourseRow[],
-      StepRow[],
-      MaterialRow[],
-      ExamSummary[],
-      CourseStructure["tables"],
-    ];
-    for (const course of courseRows) {
-      const courseSteps = stepRows.filter((s) => s.course_id === course.id);
+  for (const group of groups) {
+    for (const course of group.courses) {
+      const courseSteps = group.steps.filter((s) => s.course_id === course.id);
       const stepIds = new Set(courseSteps.map((s) => s.id));
-      const courseMaterials = materialRows.filter((m) => stepIds.has(m.step_id));
+      const courseMaterials = group.materials.filter((m) => stepIds.has(m.step_id));
       const examIds = new Set(courseSteps.map((s) => s.exam_id).filter((id): id is string => id !== null));
       const tableIds = new Set(courseMaterials.map((m) => m.requirement_table_id).filter((id): id is string => id !== null));
       byCourse.set(course.id, {
         course,
         steps: courseSteps,
         materials: courseMaterials,
-        exams: examRows.filter((e) => examIds.has(e.id)),
-        tables: tableRows.filter((t) => tableIds.has(t.id)),
+        exams: group.exams.filter((e) => examIds.has(e.id)),
+        tables: group.tables.filter((t) => tableIds.has(t.id)),
       });
     }
   }

@@ -183,7 +183,7 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
     changesBetween(table, patched(table, patch), TABLE_FIELDS),
   );
   if (!body.requirements) {
-    const [[row]] = await db.batch([update, updated]);
+    const [row] = (await batch(db, { update, updated })).update;
     if (!row) throw notFound("Requirement table", table_id);
     return c.json(toTable(row), 200);
   }
@@ -193,12 +193,13 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
     body.requirements.map((r) => r.serial_number),
     stamp,
   );
-  const [[row]] = await db.batch([
+  const written = await batch(db, {
     update,
     updated,
-    restampApprovals(db, eq(requirementSubmissions.requirement_table_id, table_id), stamp),
-    ...milestones,
-  ]);
+    restamped: restampApprovals(db, eq(requirementSubmissions.requirement_table_id, table_id), stamp),
+    milestones,
+  });
+  const [row] = written.update;
   if (!row) throw notFound("Requirement table", table_id);
   return c.json(toTable(row), 200);
 };
@@ -218,12 +219,12 @@ async function milestonesOfEdit(c: AppContext, tableId: string, serials: number[
   const participants = sql`(SELECT ${requirementSubmissions.participant_id} FROM ${requirementSubmissions}
     WHERE ${requirementSubmissions.requirement_table_id} = ${tableId} AND ${requirementSubmissions.approved_at} IS NULL)`;
   const query = progressQuery(db, participants, coursesShowingTable(tableId), examClock(c));
-  const [subs, rows, ...own] = await db.batch([
-    db
+  const { subs, rows, own } = await batch(db, {
+    subs: db
       .select({ id: requirementSubmissions.id, participant_id: requirementSubmissions.participant_id })
       .from(requirementSubmissions)
       .where(and(eq(requirementSubmissions.requirement_table_id, tableId), isNull(requirementSubmissions.approved_at))),
-    db
+    rows: db
       .select({
         submission_id: requirementRows.submission_id,
         serial_number: requirementRows.serial_number,
@@ -232,8 +233,8 @@ async function milestonesOfEdit(c: AppContext, tableId: string, serials: number[
       })
       .from(requirementRows)
       .where(and(inArray(requirementRows.submission_id, open), eq(requirementRows.approved, true))),
-    ...query.statements,
-  ]);
+    own: query.own,
+  });
   const requirements = serials.map((serial_number) => ({ serial_number }));
   const approving = subs.filter((sub) =>
     allApproved(
@@ -280,8 +281,8 @@ export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
   // The event comes first, on the condition that the table is still live: then, in the same transaction, the
   // erase or the archive after it surely lands (either may remove it, so "the write before" cannot be the test).
   const stillLive = sql`EXISTS (SELECT 1 FROM ${requirementTables} WHERE ${requirementTables.id} = ${table_id} AND ${requirementTables.archived_at} IS NULL)`;
-  await db.batch([
-    audit(
+  await batch(db, {
+    audited: audit(
       c,
       "requirement_table.deleted",
       { type: "requirement_table", id: table_id },
@@ -289,11 +290,11 @@ export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
       stillLive,
     ),
     // A material that shows a table that no longer exists would be a dead end: it goes with the table.
-    db
+    materialsArchived: db
       .update(materials)
       .set({ archived_at: stamp })
       .where(and(eq(materials.requirement_table_id, table_id), isNull(materials.archived_at))),
-    db
+    erased: db
       .delete(requirementTables)
       .where(
         and(
@@ -307,10 +308,10 @@ export const deleteTable: Handler<typeof routes.deleteTable> = async (c) => {
           ),
         ),
       ),
-    db
+    archived: db
       .update(requirementTables)
       .set({ archived_at: stamp })
       .where(and(eq(requirementTables.id, table_id), liveTable)),
-  ]);
+  });
   return c.body(null, 204);
 };

@@ -48,7 +48,9 @@ const unknownSerial = (serial: number) => new ApiError(404, "serial_not_found", 
 /** Reads a submission and its rows in one round trip; `owner` checks it belongs to the caller. */
 async function load(c: AppContext, submissionId: string, owner: "participant" | "manager") {
   const db = c.get("db");
-  const [[submission], rows] = await db.batch([submissionWithTable(db, submissionId), rowsOf(db, submissionId)]);
+  const read = await batch(db, { submission: submissionWithTable(db, submissionId), rows: rowsOf(db, submissionId) });
+  const [submission] = read.submission;
+  const rows = read.rows;
   if (!submission) throw notFound("Submission", submissionId);
   if (owner === "participant") {
     const caller = c.get("caller");
@@ -59,7 +61,7 @@ async function load(c: AppContext, submissionId: string, owner: "participant" | 
       throw forbidden("participant_id does not own this submission", "not_your_data");
     }
   }
-  return { submission, rows: rows as StoredRow[] };
+  return { submission, rows };
 }
 
 function view(
@@ -107,24 +109,23 @@ export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
         .where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at), visible)),
     )
     .onConflictDoNothing({ target: [requirementSubmissions.participant_id, requirementSubmissions.requirement_table_id] });
-  const [, [table], [submission], rows] = await db.batch([
+  const read = await batch(db, {
     create,
-    db
+    table: db
       .select()
       .from(requirementTables)
       .where(and(eq(requirementTables.id, table_id), isNull(requirementTables.archived_at), visible)),
-    db
+    submission: db
       .select()
       .from(requirementSubmissions)
       .where(and(eq(requirementSubmissions.participant_id, participantId), eq(requirementSubmissions.requirement_table_id, table_id))),
-    rowsOfParticipantTable(db, participantId, table_id),
-  ]);
+    rows: rowsOfParticipantTable(db, participantId, table_id),
+  });
+  const [table] = read.table;
+  const [submission] = read.submission;
   if (!table || !submission) throw notFound("Requirement table", table_id);
   return c.json(
-    view(
-      { ...submission, table_name: table.name, table_description: table.description, requirements: table.requirements },
-      rows as StoredRow[],
-    ),
+    view({ ...submission, table_name: table.name, table_description: table.description, requirements: table.requirements }, read.rows),
     200,
   );
 };
@@ -150,8 +151,8 @@ export const updateRow: Handler<typeof routes.updateRow> = async (c) => {
     updated_at: stamp,
   };
   // The upsert only lands on a row that is not approved, so a concurrent approval is never overwritten.
-  const [[written], after] = await db.batch([
-    db
+  const result = await batch(db, {
+    written: db
       .insert(requirementRows)
       .values({ submission_id, serial_number: body.serial_number, ...values })
       .onConflictDoUpdate({
@@ -160,10 +161,11 @@ export const updateRow: Handler<typeof routes.updateRow> = async (c) => {
         setWhere: or(isNull(requirementRows.approved), ne(requirementRows.approved, true)),
       })
       .returning({ serial_number: requirementRows.serial_number }),
-    rowsOf(db, submission_id),
-  ]);
-  if (!written) throw conflict("row_approved", `Requirement ${body.serial_number} is already approved and cannot change`);
-  return c.json({ message: "Row updated", is_completed: isTableCompleted(submission.requirements, after as StoredRow[]) }, 200);
+    after: rowsOf(db, submission_id),
+  });
+  if (result.written.length === 0)
+    throw conflict("row_approved", `Requirement ${body.serial_number} is already approved and cannot change`);
+  return c.json({ message: "Row updated", is_completed: isTableCompleted(submission.requirements, result.after) }, 200);
 };
 
 export const submitTable: Handler<typeof routes.submitTable> = async (c) => {
@@ -219,14 +221,11 @@ async function loadForReview(c: AppContext, submissionId: string, managerId: str
     coursesShowingTable(ofSubmission(requirementSubmissions.requirement_table_id)),
     examClock(c),
   );
-  const [[submission], rows, ...own] = await db.batch([
-    submissionWithTable(db, submissionId),
-    rowsOf(db, submissionId),
-    ...query.statements,
-  ]);
+  const read = await batch(db, { submission: submissionWithTable(db, submissionId), rows: rowsOf(db, submissionId), own: query.own });
+  const [submission] = read.submission;
   if (!submission) throw notFound("Submission", submissionId);
   assertClaimAllows(c, submission);
-  return { db, submission, rows: rows as StoredRow[], progress: await query.finish(own, submission.participant_id) };
+  return { db, submission, rows: read.rows, progress: await query.finish(read.own, submission.participant_id) };
 }
 
 /**
@@ -282,8 +281,8 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   );
   // The checks above hold in SQL too: a participant unticking the row meanwhile makes this a 409, and so does
   // another manager's claim taken meanwhile. The audit event follows the row write and lands only with it.
-  const [reviewed, , [stamped], ...rest] = await db.batch([
-    db
+  const written = await batch(db, {
+    reviewed: db
       .update(requirementRows)
       .set({
         approved: body.approved,
@@ -302,27 +301,27 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
         ),
       )
       .returning({ serial_number: requirementRows.serial_number }),
-    audit(
+    audited: audit(
       c,
       body.approved ? "requirement_submission.row_approved" : "requirement_submission.row_rejected",
       { type: "requirement_submission", id: submission_id },
       rowChanges,
     ),
-    restampApproval(db, submission_id, stamp),
-    ...milestonesOnApproval(c, progress, submission, approves, stamp),
-    rowsOf(db, submission_id),
-  ]);
-  if (reviewed.length === 0)
+    stamped: restampApproval(db, submission_id, stamp),
+    milestones: milestonesOnApproval(c, progress, submission, approves, stamp),
+    after: rowsOf(db, submission_id),
+  });
+  const [stamped] = written.stamped;
+  if (written.reviewed.length === 0)
     throw (
       (await claimTakenMeanwhile(c, requirementSubmissions, submission_id)) ??
       conflict("row_changed", `Requirement ${serial_number} changed meanwhile; reload and review again`)
     );
-  const after = rest[rest.length - 1] as StoredRow[];
   return c.json(
     {
       message: "Row updated",
       approved: body.approved,
-      all_approved: stamped?.approved_at != null && allApproved(submission.requirements, after),
+      all_approved: stamped?.approved_at != null && allApproved(submission.requirements, written.after),
     },
     200,
   );
@@ -330,7 +329,7 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
 
 export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const body = (c.req.valid("json") ?? {}) as { approval_remarks?: string | null };
+  const body = c.req.valid("json");
   const { db, submission, rows, progress } = await loadForReview(c, submission_id, c.req.valid("query").manager_id);
   if (submission.submitted_at === null) throw conflict("not_submitted", "The participant has not submitted this table yet");
   const missing = missingSerials(submission.requirements, rows);
@@ -340,8 +339,8 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   const serials = approveAllSerials(submission.requirements, rows);
   // Rows already approved keep their reviewer, time and remarks; every row approved now gets the remarks given
   // now — a rejection's remark must not stand beside an approval.
-  const [approvedRows, , [stamped]] = await db.batch([
-    db
+  const written = await batch(db, {
+    approvedRows: db
       .update(requirementRows)
       .set({
         approved: true,
@@ -362,16 +361,17 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
         ),
       )
       .returning({ serial_number: requirementRows.serial_number }),
-    audit(
+    audited: audit(
       c,
       "requirement_submission.approved",
       { type: "requirement_submission", id: submission_id },
       { approved_serials: [serials.before, serials.after] },
     ),
-    restampApproval(db, submission_id, stamp),
-    ...milestonesOnApproval(c, progress, submission, true, stamp),
-  ]);
-  if (approvedRows.length === 0 && stamped?.approved_at == null) {
+    stamped: restampApproval(db, submission_id, stamp),
+    milestones: milestonesOnApproval(c, progress, submission, true, stamp),
+  });
+  const [stamped] = written.stamped;
+  if (written.approvedRows.length === 0 && stamped?.approved_at == null) {
     const claimed = await claimTakenMeanwhile(c, requirementSubmissions, submission_id);
     if (claimed) throw claimed;
   }

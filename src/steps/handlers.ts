@@ -9,25 +9,14 @@ import { actingParticipant, participantFor } from "../lib/auth";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { audit, emitter } from "../lib/journal";
-import type { BatchItem } from "drizzle-orm/batch";
 import { chunk } from "../lib/chunk";
 import { origin, type Handler } from "../lib/openapi";
 import { toMaterial } from "../materials/queries";
 import { isGated } from "../domain/progress";
-import { courseOfStep, milestoneWrites, progressQuery, stepRefusal } from "../progress";
+import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepRefusal } from "../progress";
 import { examClock } from "../lib/clock";
 import { progressError } from "../lib/progress-errors";
-import {
-  coursePreviousLinks,
-  examInfo,
-  examLinkWrites,
-  findStep,
-  findStepWithExam,
-  liveStep,
-  nextStepOrder,
-  toStep,
-  type StepRow,
-} from "./queries";
+import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep } from "./queries";
 import type * as routes from "./routes";
 
 export const getStep: Handler<typeof routes.getStep> = async (c) => {
@@ -39,8 +28,7 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
   const db = c.get("db");
   // Without a participant (a manager's view) the own-row reads name nobody: the structure alone.
   // The step, its course and its exam come from the course structure (cached per isolate): one round trip.
-  const query = progressQuery(db, participantId ?? null, courseOfStep(step_id), examClock(c));
-  const course = (await query.finish(await db.batch(query.statements))).first();
+  const course = (await readProgress(db, participantId ?? null, courseOfStep(step_id), examClock(c))).first();
   const step = course?.steps.find((s) => s.id === step_id);
   if (!course || !step || (caller.role === "participant" && !course.course.is_active)) throw notFound("Step", step_id);
   const summary = step.exam_id ? course.exams.find((e) => e.id === step.exam_id) : undefined;
@@ -163,23 +151,23 @@ export const deleteStep: Handler<typeof routes.deleteStep> = async (c) => {
   const [step] = await findStep(db, step_id);
   if (!step) throw notFound("Step", step_id);
   // Steps that unlocked after this one now unlock after its predecessor, so no learner is stranded.
-  await db.batch([
-    db
+  await batch(db, {
+    archived: db
       .update(steps)
       .set({ archived_at: stamp, updated_at: stamp })
       .where(and(eq(steps.id, step_id), liveStep)),
     // Right after the archive: a step archived meanwhile by another call is recorded once, by that call.
-    audit(c, "step.deleted", { type: "step", id: step_id }, changesBetween(step, null, STEP_FIELDS)),
-    db
+    audited: audit(c, "step.deleted", { type: "step", id: step_id }, changesBetween(step, null, STEP_FIELDS)),
+    relinked: db
       .update(steps)
       .set({ previous_step_id: step.previous_step_id, updated_at: stamp })
       .where(and(eq(steps.previous_step_id, step_id), liveStep)),
-    db.update(courses).set({ default_step_id: null, updated_at: stamp }).where(eq(courses.default_step_id, step_id)),
-    db
+    defaultCleared: db.update(courses).set({ default_step_id: null, updated_at: stamp }).where(eq(courses.default_step_id, step_id)),
+    materialsArchived: db
       .update(materials)
       .set({ archived_at: stamp })
       .where(and(eq(materials.step_id, step_id), isNull(materials.archived_at))),
-  ]);
+  });
   return c.body(null, 204);
 };
 
@@ -188,21 +176,23 @@ export const linkExam: Handler<typeof routes.linkExam> = async (c) => {
   const { form_id } = c.req.valid("query");
   const db = c.get("db");
   const stamp = c.get("now").toISOString();
-  const [[step], [form]] = await db.batch([
-    findStep(db, step_id),
-    db
+  const read = await batch(db, {
+    step: findStep(db, step_id),
+    form: db
       .select({ id: forms.id })
       .from(forms)
       .where(and(eq(forms.id, form_id), isNull(forms.archived_at))),
-  ]);
+  });
+  const [step] = read.step;
+  const [form] = read.form;
   if (!step) throw notFound("Step", step_id);
   if (!form) throw notFound("Form", form_id);
   // Several writes keep the step ⇔ form link consistent; the event's condition is explicit: the step is still
   // live, so its exam_id was just set by the last of them.
   const stillLive = sql`EXISTS (SELECT 1 FROM ${steps} WHERE ${steps.id} = ${step_id} AND ${steps.archived_at} IS NULL)`;
   const linked = audit(c, "step.exam_linked", { type: "step", id: step_id }, { exam_id: [step.exam_id, form_id] }, stillLive);
-  const results = await db.batch([...examLinkWrites(db, step_id, form_id, stamp), linked, findStep(db, step_id)]);
-  const [row] = results[results.length - 1] as StepRow[];
+  const written = await batch(db, { link: examLinkWrites(db, step_id, form_id, stamp), linked, step: findStep(db, step_id) });
+  const [row] = written.step;
   return c.json(toStep(row!), 200);
 };
 
@@ -212,9 +202,10 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   const participantId = participantFor(caller, c.req.valid("query").participant_id);
   const db = c.get("db");
   const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
-  const [[found], ...own] = await db.batch([findStepWithExam(db, step_id), ...query.statements]);
+  const read = await batch(db, { step: findStepWithExam(db, step_id), own: query.own });
+  const [found] = read.step;
   if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
-  const progress = await query.finish(own);
+  const progress = await query.finish(read.own);
   const before = progress.get(found.step.course_id);
   const refusal = stepRefusal(before, step_id);
   if (refusal) throw progressError(refusal, step_id);
@@ -223,17 +214,15 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   const marked = before!.materials.filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable").map((m) => m.id);
   const after = progress.after({ completedMaterials: marked }).get(found.step.course_id);
   const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")), emit: emitter(c) });
-  const writes: BatchItem<"sqlite">[] = [
-    ...chunk(marked, 4).map((ids) =>
+  await batch(db, {
+    completions: chunk(marked, 4).map((ids) =>
       db
         .insert(materialCompletions)
         .values(ids.map((material_id) => ({ participant_id: participantId, material_id, step_id, completed_at: stamp })))
         .onConflictDoNothing(),
     ),
-    ...milestone.writes,
-  ];
-  const [head, ...rest] = writes;
-  if (head) await db.batch([head, ...rest]);
+    milestone: milestone.writes,
+  });
   const state = after!.state.byId.get(step_id)!;
   const exam = examInfo(found);
   return c.json(
