@@ -1053,7 +1053,9 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a URL to events; the answer carries the signing secret, shown only here
-         * @description **Roles:** manager.
+         * @description At most 25 webhooks are live at once (409 `webhook_limit_reached`), and no two live webhooks send the same set of events to the same URL (409 `webhook_duplicate`; URLs are compared as stored: lowercase host, no trailing dot, no default port).
+         *
+         *     **Roles:** manager.
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -1120,7 +1122,7 @@ export interface components {
              * @example course_not_found
              * @enum {string}
              */
-            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "forbidden" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "no_exam" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
+            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "forbidden" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "no_exam" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
             errors?: {
                 path: string;
                 message: string;
@@ -1388,6 +1390,8 @@ export interface components {
             passing_marks: number;
             max_attempts: number;
             passing_percentage: number;
+            /** @description How many questions the form holds (an attempt of a drawing form gets `questions_per_attempt` of them) */
+            question_count: number;
             /**
              * Format: date-time
              * @example 2024-01-15T10:30:00Z
@@ -1401,7 +1405,6 @@ export interface components {
             shuffle_questions: boolean;
             shuffle_options: boolean;
             questions_per_attempt: number | null;
-            question_count: number;
         };
         Form: {
             id: string;
@@ -1413,7 +1416,12 @@ export interface components {
             passing_marks: number;
             max_attempts: number;
             passing_percentage: number;
+            /** @description Managers: every question, with `is_correct`. Participants: without `is_correct`, and empty when the form draws or shuffles (`questions_hidden`) */
             questions: components["schemas"]["Question"][];
+            /** @description How many questions the form holds (an attempt of a drawing form gets `questions_per_attempt` of them) */
+            question_count: number;
+            /** @description True when `questions` is empty because the form draws or shuffles and the caller is a participant: each attempt shows its own */
+            questions_hidden: boolean;
             /**
              * Format: date-time
              * @example 2024-01-15T10:30:00Z
@@ -1495,6 +1503,7 @@ export interface components {
                 text: string;
                 is_correct?: boolean;
             }[];
+            /** @description 0.25 … 10000, in steps of 0.25 */
             marks: number;
             max_words?: number | null;
         };
@@ -1929,6 +1938,7 @@ export interface components {
         Grade: {
             theory_grades: {
                 question_id: string;
+                /** @description 0 … the question's marks, in steps of 0.25 */
                 marks_awarded: number;
             }[];
             feedback?: string | null;
@@ -2127,9 +2137,12 @@ export interface components {
                 exam_attempts: number;
                 requirement_submissions: number;
                 requirement_rows: number;
+                /** @description Stored Idempotency-Key replies carrying the participant's data: their own, and managers' decisions on their submissions */
                 idempotency_keys: number;
                 accommodations: number;
                 exam_overrides: number;
+                /** @description Webhook outbox rows about the participant; deliveries of them still pending end as `failed` (`participant_erased`) */
+                webhook_events: number;
             };
         };
         Accommodation: {
@@ -2170,9 +2183,9 @@ export interface components {
             /** @enum {string} */
             actor_role: "manager" | "participant";
             /** @enum {string} */
-            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased";
+            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted";
             /** @enum {string} */
-            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant";
+            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook";
             entity_id: string;
             /** @description The request that made the change, as in its `x-request-id` header */
             request_id: string;
@@ -2214,7 +2227,7 @@ export interface components {
         CreateWebhook: {
             /**
              * Format: uri
-             * @description https:// (http://localhost only in local dev)
+             * @description https:// to a public host (http://localhost only in local dev); stored normalised (lowercase host, no trailing dot, no default port)
              * @example https://hooks.example.org/lms
              */
             url: string;
@@ -2234,7 +2247,11 @@ export interface components {
             status: "pending" | "succeeded" | "failed";
             attempts: number;
             last_response_code: number | null;
-            last_error: string | null;
+            /**
+             * @description Why the last try failed, null after a success: `timeout`, `connection_failed`, `dns_error`, `tls_error`, `redirect` (a 3xx, not followed), `non_2xx` (the status is in `last_response_code`), `url_refused` (the URL is no longer allowed), `webhook_deleted`.
+             * @enum {string|null}
+             */
+            last_error: "timeout" | "connection_failed" | "dns_error" | "tls_error" | "redirect" | "non_2xx" | "url_refused" | "webhook_deleted" | null;
             /**
              * Format: date-time
              * @example 2024-01-15T10:30:00Z
@@ -6001,6 +6018,8 @@ export interface operations {
                      *           "max_words": 200
                      *         }
                      *       ],
+                     *       "question_count": 2,
+                     *       "questions_hidden": false,
                      *       "available_from": null,
                      *       "available_until": null,
                      *       "shuffle_questions": false,
@@ -11779,13 +11798,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events about this kind of thing */
-                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant";
-                /** @description Only events about this thing (a course, step, material, form, table or participant id) */
+                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook";
+                /** @description Only events about this thing (a course, step, material, form, table, participant or webhook id) */
                 entity_id?: string;
                 /** @description Only events by this caller (the token's `sub`) */
                 actor_id?: string;
                 /** @description Only events of this action */
-                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased";
+                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted";
                 /** @description Only events at or after this time (ISO 8601, UTC) */
                 since?: string;
                 /** @description Page size (default 50, max 200) */
@@ -12046,6 +12065,18 @@ export interface operations {
             };
             /** @description Role or ownership forbids this */
             403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
                     "x-request-id": components["headers"]["RequestId"];

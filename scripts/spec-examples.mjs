@@ -8,7 +8,7 @@ import path from "node:path";
 import { root } from "./lib.mjs";
 import { servedOpenApi } from "./lib/served-openapi.mjs";
 
-/** Example values of the fields this API adds to the spec's shapes (by field name). */
+/** Example values of the fields this API adds to the spec's shapes (by field name; a function gets the object). */
 const ADDED = {
   step_id: "507f1f77bcf86cd799439012",
   form_id: "507f1f77bcf86cd799439014",
@@ -47,6 +47,10 @@ const ADDED = {
   claimed_by: null,
   claim_expires_at: null,
   options: [],
+  // A form's own count, when the example shows its questions.
+  question_count: (form) => (Array.isArray(form.questions) ? form.questions.length : 10),
+  questions_hidden: false,
+  webhook_events: 0,
 };
 
 function resolve(doc, schema) {
@@ -82,7 +86,7 @@ function complete(doc, schema, value, where) {
   for (const name of schema.required ?? []) {
     if (name in out) continue;
     if (!(name in ADDED)) throw new Error(`${where}: no example value for the added field "${name}" (add it to ADDED)`);
-    out[name] = ADDED[name];
+    out[name] = typeof ADDED[name] === "function" ? ADDED[name](out) : ADDED[name];
   }
   for (const [name, child] of Object.entries(schema.properties ?? {}))
     if (name in out) out[name] = complete(doc, child, out[name], `${where}.${name}`);
