@@ -31,7 +31,7 @@ import { examClock, now as clockNow } from "../lib/clock";
 import type { Handler } from "../lib/openapi";
 import { courseOfStep, progressQuery, stepRefusal } from "../progress";
 import { progressError } from "../lib/progress-errors";
-import { findStepWithExam } from "../steps/queries";
+import { findStepWithExam } from "../content/steps";
 import { emit } from "../lib/journal";
 import { closeIfExpired, expiredError, grace } from "./expiry";
 import { savedAnswers, statusLiteral, statusLiterals, submissionRef, type SubmissionRow } from "./queries";

@@ -2,7 +2,7 @@ import { expensive, forEveryone, forManagers, forManagersIdempotent, forParticip
 import { createRoute, z } from "@hono/zod-openapi";
 import { ClaimSchema, ReleaseQuery } from "../lib/claims";
 import { errors, jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
-import { StepParams } from "../steps/schemas";
+import { StepParams } from "../content/steps";
 import {
   AnswersSchema,
   ApproveResultSchema,

@@ -19,7 +19,7 @@ import { newId } from "../lib/ids";
 import { audit } from "../lib/journal";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { examLinkWrites } from "../steps/queries";
+import { examLinkWrites } from "../content/steps";
 import { liveForm, toForm } from "./queries";
 import type * as routes from "./routes";
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 import { QUESTION_TYPE_INPUTS, QUESTION_TYPES } from "../domain/vocabulary";
+import { QuestionSchema } from "../content/questions";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
@@ -74,23 +75,6 @@ export const UpdateFormSchema = z
   })
   .strict()
   .openapi("UpdateForm");
-
-export const QuestionSchema = z
-  .object({
-    question_id: z.string(),
-    question_type: z.enum(QUESTION_TYPES),
-    question_text: z.string(),
-    options: z.array(
-      z.object({
-        option_id: z.string(),
-        text: z.string(),
-        is_correct: z.boolean().optional().openapi({ description: "Managers only" }),
-      }),
-    ),
-    marks: z.number(),
-    max_words: z.number().int().nullable(),
-  })
-  .openapi("Question");
 
 export const FormSchema = z
   .object({

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { fields, objectId } from "../lib/openapi";
+export { MaterialContentViewSchema, MaterialSchema, type MaterialContentView } from "../content/materials";
 
 import { MATERIAL_TYPES, type MaterialType } from "../domain/vocabulary";
 
@@ -21,36 +22,6 @@ export const MaterialContentSchema = z
   .openapi("MaterialContent", {
     description: "Video/Document/Audio: {url}; BookLink: {url, title}; RequirementTable: {requirement_table_id}",
   });
-
-/** The file an upload attached (Video, Document, Audio): `content.url` is then the API's download URL. */
-export const MaterialFileSchema = z
-  .object({ size: z.number().int(), content_type: z.string(), uploaded_at: fields.timestamp(), sha256: z.string() })
-  .openapi("MaterialFile");
-
-/** `content` as answered, per `material_type`. */
-export const MaterialContentViewSchema = z
-  .union([
-    z.object({ url: z.string(), file: MaterialFileSchema.optional() }).openapi("MediaContent", { description: "Video, Document, Audio" }),
-    z.object({ url: z.string(), title: z.string() }).openapi("BookLinkContent", { description: "BookLink" }),
-    z.object({ requirement_table_id: z.string() }).openapi("RequirementTableContent", { description: "RequirementTable" }),
-  ])
-  .openapi("MaterialContentView");
-export type MaterialContentView = z.infer<typeof MaterialContentViewSchema>;
-
-export const MaterialSchema = z
-  .object({
-    id: z.string(),
-    step_id: z.string(),
-    material_type: z.enum(MATERIAL_TYPES),
-    title: z.string(),
-    description: z.string().nullable(),
-    content: MaterialContentViewSchema,
-    order_index: z.number().int(),
-    is_mandatory: z.boolean(),
-    created_at: fields.timestamp(),
-    updated_at: fields.timestamp(),
-  })
-  .openapi("Material");
 
 // `content` is checked against the type's own schema in `parseContent`, so one error names the exact field.
 export const CreateMaterialSchema = z

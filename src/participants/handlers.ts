@@ -4,7 +4,7 @@ import { examClock } from "../lib/clock";
 import { ApiError, notFound } from "../lib/errors";
 import { origin, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { toMaterial } from "../materials/queries";
+import { toMaterial } from "../content/materials";
 import { courseOfStep, enrolledCourses, oneCourse, readProgress, requirementStatus, type CourseProgress } from "../progress";
 import type * as routes from "./routes";
 

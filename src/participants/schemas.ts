@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { EXAM_STATUSES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId, participantQuery } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
-import { MaterialSchema } from "../materials/schemas";
+import { MaterialSchema } from "../content/materials";
 
 const examStatus = z.enum(EXAM_STATUSES);
 

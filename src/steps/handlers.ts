@@ -11,7 +11,7 @@ import { newId } from "../lib/ids";
 import { audit, emitter } from "../lib/journal";
 import { chunk } from "../lib/chunk";
 import { origin, type Handler } from "../lib/openapi";
-import { toMaterial } from "../materials/queries";
+import { toMaterial } from "../content/materials";
 import { isGated } from "../domain/progress";
 import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepRefusal } from "../progress";
 import { examClock } from "../lib/clock";

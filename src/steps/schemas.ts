@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { EXAM_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
-import { MaterialSchema } from "../materials/schemas";
+import { MaterialSchema } from "../content/materials";
 
 export const StepSchema = z
   .object({
@@ -80,7 +80,7 @@ export const UpdateStepSchema = z
   .strict()
   .openapi("UpdateStep");
 
-export const StepParams = z.object({ step_id: objectId("step_id") });
+export { StepParams } from "../content/steps";
 export const LinkExamQuery = z.object({ form_id: objectId("form_id") });
 
 export const MaterialsCompleteSchema = z
