@@ -11,7 +11,7 @@ import { now } from "./lib/clock";
 import { retryingD1, type D1Stats } from "./lib/d1";
 import { base64UrlEncode } from "./lib/jwt";
 import { ApiError, errorResponse } from "./lib/errors";
-import { publishEvents } from "./lib/journal";
+import { publishEvents } from "./journal";
 import { logError, observe } from "./lib/observability";
 import { clientAddress, countAgainst, rateLimitHeaders } from "./lib/rate-limit";
 import { createRouter } from "./lib/openapi";

@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
-import { closeExpiredAttempts, purgeIdempotencyKeys } from "./form-submissions/jobs";
+import { closeExpiredAttempts } from "./form-submissions/jobs";
+import { purgeIdempotencyKeys } from "./lib/idempotency";
 import { now } from "./lib/clock";
 import { deliverBatch, purgeOutbox, SWEEP_CRON, sweepOutbox } from "./webhooks/deliver";
 

@@ -2,12 +2,12 @@ import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import { auditInsert, eventInsert, type AuditRecord } from "../src/db/journal";
+import { auditInsert, eventInsert, type AuditRecord } from "../src/journal";
 import type { WebhookEventType } from "../src/domain/vocabulary";
 import * as schema from "../src/db/schema";
 import type { Bindings } from "../src/env";
 import { newId } from "../src/lib/ids";
-import { publish } from "../src/lib/journal";
+import { publish } from "../src/journal";
 
 const db = drizzle(env.DB, { schema });
 const record = (entity_id: string): AuditRecord => ({

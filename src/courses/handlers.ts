@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { courses, steps } from "../db/schema";
 import { changesBetween } from "../domain/audit";
-import { COURSE_FIELDS, patched, stepOrder } from "../domain/audited";
+import { COURSE_FIELDS, patched, stepOrder } from "../domain/audit";
 import { planCourseLinks, planUnlink, type ChainRefusal, type Links } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
 import { isGated } from "../domain/progress";
@@ -13,7 +13,7 @@ import { batch } from "../db/batch";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit, emitter } from "../lib/journal";
+import { audit, emitter } from "../journal";
 import { flag, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {

@@ -32,7 +32,7 @@ import type { Handler } from "../lib/openapi";
 import { courseOfStep, progressQuery, stepRefusal } from "../progress";
 import { progressError } from "../lib/progress-errors";
 import { findStepWithExam } from "../content/steps";
-import { emit } from "../lib/journal";
+import { emit } from "../journal";
 import { closeIfExpired, expiredError, grace } from "./expiry";
 import { savedAnswers, statusLiteral, statusLiterals, submissionRef, type SubmissionRow } from "./queries";
 import type * as routes from "./routes";

@@ -10,7 +10,7 @@ import { isExpired } from "../domain/exams";
 import type { AppContext } from "../env";
 import { examClock } from "../lib/clock";
 import { conflict } from "../lib/errors";
-import { emitter } from "../lib/journal";
+import { emitter } from "../journal";
 import { closeExpiredNow, expiredOpenAttempts, type SubmissionRow } from "./queries";
 
 export const grace = (c: AppContext) => examClock(c).graceSeconds;

@@ -5,10 +5,9 @@ import { batch } from "../db/batch";
 import type { Db } from "../db/types";
 import { answersOf, closeExpired, type Answers } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
-import type { SubmissionStatus, WebhookEventType } from "../domain/vocabulary";
+import type { SubmissionStatus } from "../domain/vocabulary";
 import type { Caller } from "../env";
-import { eventInsert } from "../db/journal";
-import { newId } from "../lib/ids";
+import { outboxWriter, type EventWriter } from "../journal";
 import { now as clockNow } from "../lib/clock";
 
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
@@ -99,15 +98,6 @@ export const submissionRef = (s: SubmissionRow) => ({
   course_id: s.course_id,
   attempt_number: s.attempt_number,
 });
-
-/** Writes a webhook event into the outbox: a request's `emitter` (published after its response) or the cron's. */
-export type EventWriter = (type: WebhookEventType, data: Record<string, unknown>) => ReturnType<typeof eventInsert>;
-
-/** The cron's writer: rows the every-minute sweep sends. */
-const outboxWriter =
-  (db: Db, now: Date): EventWriter =>
-  (type, data) =>
-    eventInsert(db, { id: newId(now), type, data, created_at: now.toISOString() });
 
 /**
  * Closing writes for expired attempts, one named pair per attempt: the close, conditional on the attempt still

@@ -2,7 +2,7 @@
 import { and, eq } from "drizzle-orm";
 import { formSubmissions } from "../db/schema";
 import { actingParticipant } from "../lib/auth";
-import { claimFilter, claimView } from "../lib/claims";
+import { claimFilter, claimView } from "../review/claims";
 import { notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";

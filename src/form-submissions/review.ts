@@ -7,7 +7,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { enrollments, formSubmissions } from "../db/schema";
 import { batch } from "../db/batch";
-import { reviewChanges } from "../domain/audited";
+import { reviewChanges } from "../domain/audit";
 import {
   answeredTheory,
   approvalOutcome,
@@ -20,11 +20,11 @@ import {
 } from "../domain/exams";
 import type { AppContext } from "../env";
 import { assertManagerId } from "../lib/auth";
-import { assertClaimAllows, claimAllows, claimTakenMeanwhile, releaseClaim, takeClaim } from "../lib/claims";
+import { assertClaimAllows, claimAllows, claimEnded, claimTakenMeanwhile, releaseClaim, takeClaim } from "../review/claims";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit, emit, emitter } from "../lib/journal";
+import { audit, emit, emitter } from "../journal";
 import type { Handler } from "../lib/openapi";
 import { milestoneWrites, progressQuery } from "../progress";
 import { closeIfExpired } from "./expiry";
@@ -80,9 +80,6 @@ const decided = (c: AppContext, id: string, action: ReviewAction) =>
     inArray(formSubmissions.submission_status, [...reviewTransition(action).from]),
     claimAllows(formSubmissions, c.get("caller").id, c.get("now")),
   );
-
-/** A decision ends the review: the claim goes with it. */
-const unclaimed = { claimed_by: null, claim_expires_at: null };
 
 export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
@@ -172,7 +169,7 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   const written = await batch(db, {
     decision: db
       .update(formSubmissions)
-      .set({ ...set, ...unclaimed })
+      .set({ ...set, ...claimEnded })
       // The scores written are those of the grades read: a grade landing meanwhile makes this a 409.
       .where(and(decided(c, submission_id, "approve"), gradesUnchanged(s.theory_grades)))
       .returning({ id: formSubmissions.id }),
@@ -221,7 +218,7 @@ async function simpleDecision(
   const written = await batch(db, {
     row: db
       .update(formSubmissions)
-      .set({ ...change, ...unclaimed })
+      .set({ ...change, ...claimEnded })
       .where(decided(c, submissionId, action))
       .returning({ id: formSubmissions.id }),
     audit: audit(c, decisionEvents[action], { type: "form_submission", id: submissionId }, reviewChanges(named.submission, change)),

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { QUESTION_TYPES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
-import { claimedQuery, claimFields } from "../lib/claims";
+import { claimedQuery, claimFields } from "../review/claims";
 import { QuestionSchema } from "../content/questions";
 import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
 import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";

@@ -4,7 +4,7 @@ import { courses, formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import type { Caller } from "../env";
 import { changesBetween } from "../domain/audit";
-import { FORM_FIELDS, patched } from "../domain/audited";
+import { FORM_FIELDS, patched } from "../domain/audit";
 import {
   type ExamSchedule,
   mergeSchedule,
@@ -16,7 +16,7 @@ import {
 } from "../domain/forms";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit } from "../lib/journal";
+import { audit } from "../journal";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { examLinkWrites } from "../content/steps";

@@ -1,3 +1,6 @@
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../db/schema";
+import type { Db } from "../db/types";
 import type { RoundTrips } from "../env";
 import { ApiError } from "./errors";
 
@@ -174,3 +177,7 @@ class RetryingD1 implements D1Database {
 export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | null = null, trips: RoundTrips | null = null): D1Database {
   return new RetryingD1(db, stats, trips);
 }
+
+/** The API's database handle: drizzle over D1 (or one of its sessions), with retries, counted round trips and stats. */
+export const openDb = (d1: D1Database | D1DatabaseSession, stats: D1Stats | null = null, trips: RoundTrips | null = null): Db =>
+  drizzle(retryingD1(d1, stats, trips), { schema });

@@ -4,10 +4,11 @@
  * `Idempotent-Replayed: true`; the same key with a different method, path or body → 422. Claiming the key is
  * one conditional INSERT, so two concurrent first requests cannot both run (the second gets 409).
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../db/schema";
-import { type AppEnv, callerKey } from "../env";
+import { type AppEnv, type Bindings, callerKey } from "../env";
+import { openDb } from "./d1";
 import { ApiError, badRequest, conflict } from "./errors";
 import { sha256Hex } from "./hash";
 
@@ -75,4 +76,11 @@ export function subjectOf(response: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Cron: keys are kept a day — long enough for any client retry, short enough to stay small. */
+export async function purgeIdempotencyKeys(env: Bindings, now: Date): Promise<void> {
+  await openDb(env.DB)
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.created_at, new Date(now.getTime() - 86_400_000).toISOString()));
 }

@@ -7,7 +7,7 @@ import { checkUpload, contentDisposition, etagMatches, extensionForType, normali
 import type { AppContext, Caller } from "../env";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hex } from "../lib/hash";
-import { audit } from "../lib/journal";
+import { audit } from "../journal";
 import { origin, type Handler } from "../lib/openapi";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
 import { clientAddress, countAgainst } from "../lib/rate-limit";

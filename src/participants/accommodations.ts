@@ -2,9 +2,9 @@ import { eq, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { accommodations } from "../db/schema";
 import { changesBetween } from "../domain/audit";
-import { ACCOMMODATION_FIELDS } from "../domain/audited";
+import { ACCOMMODATION_FIELDS } from "../domain/audit";
 import { actingParticipant } from "../lib/auth";
-import { audit } from "../lib/journal";
+import { audit } from "../journal";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 

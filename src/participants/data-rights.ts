@@ -16,7 +16,7 @@ import {
 import type { Db } from "../db/types";
 import { callerKey } from "../env";
 import { hmacSha256Hex } from "../lib/hash";
-import { audit } from "../lib/journal";
+import { audit } from "../journal";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 

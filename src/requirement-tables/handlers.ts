@@ -3,8 +3,8 @@ import { courses, materials, requirementRows, requirementSubmissions, requiremen
 import type { Db } from "../db/types";
 import { batch } from "../db/batch";
 import { changesBetween } from "../domain/audit";
-import { patched, TABLE_FIELDS } from "../domain/audited";
-import { audit, emit, emitter } from "../lib/journal";
+import { patched, TABLE_FIELDS } from "../domain/audit";
+import { audit, emit, emitter } from "../journal";
 import type { AppContext } from "../env";
 import { examClock } from "../lib/clock";
 import { coursesShowingTable, milestoneWrites, progressQuery } from "../progress";

@@ -27,9 +27,9 @@ import {
   type SubmissionWithTable,
 } from "./submission-queries";
 import type * as routes from "./submission-routes";
-import { rowReviewChanges } from "../domain/audited";
-import { audit, emit, emitter } from "../lib/journal";
-import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../lib/claims";
+import { rowReviewChanges } from "../domain/audit";
+import { audit, emit, emitter } from "../journal";
+import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../review/claims";
 import { batch } from "../db/batch";
 import { coursesShowingTable, milestoneWrites, progressQuery, type ProgressSet } from "../progress";
 import { examClock } from "../lib/clock";

@@ -1,6 +1,6 @@
 import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
-import { ClaimSchema, ReleaseQuery } from "../lib/claims";
+import { ClaimSchema, ReleaseQuery } from "../review/claims";
 import { actingForQuery, errors, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
 import {
   ApproveRowSchema,

@@ -1,4 +1,4 @@
-import { claimedQuery, claimFields } from "../lib/claims";
+import { claimedQuery, claimFields } from "../review/claims";
 import { z } from "@hono/zod-openapi";
 import { decimalInt, fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";

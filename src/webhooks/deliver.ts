@@ -9,9 +9,7 @@
  * behind them would spend its timeout waiting). At-least-once: a receiver may see an event twice (a duplicate
  * message, a retry after a lost ack) and drops it by `webhook-id`, which is the event id on every try.
  */
-import { drizzle } from "drizzle-orm/d1";
 import { batch } from "../db/batch";
-import * as schema from "../db/schema";
 import type { Db } from "../db/types";
 import {
   checkWebhookUrl,
@@ -25,9 +23,9 @@ import {
 } from "../domain/webhooks";
 import type { Bindings } from "../env";
 import { now as clockNow } from "../lib/clock";
-import { retryingD1 } from "../lib/d1";
+import { openDb } from "../lib/d1";
 import { ID_PATTERN, newId } from "../lib/ids";
-import { enqueue } from "../lib/journal";
+import { enqueue } from "../journal";
 import {
   deliveriesOf,
   failDeletedWebhookDeliveries,
@@ -186,7 +184,7 @@ async function deliverOne(
 
 /** The `queue` handler's work: every message acked once its event is delivered (or undeliverable), else retried. */
 export async function deliverBatch(messages: MessageBatch<unknown>, env: Bindings, deps: DeliverDeps): Promise<void> {
-  const db = drizzle(retryingD1(env.DB), { schema });
+  const db = openDb(env.DB);
   const base = retryBaseSeconds(env.WEBHOOK_RETRY_BASE_SECONDS);
   const slot = limiter(MAX_CONCURRENT_DELIVERIES);
   await Promise.all(
@@ -228,7 +226,7 @@ export const SWEEP_LIMIT = 100;
  */
 export async function sweepOutbox(env: Bindings, now: Date, limit = SWEEP_LIMIT): Promise<number> {
   if (!env.WEBHOOK_QUEUE) return 0;
-  const db = drizzle(retryingD1(env.DB), { schema });
+  const db = openDb(env.DB);
   const rows = await unsentEvents(db, new Date(now.getTime() - SWEEP_AFTER_MS).toISOString(), limit);
   // Selected as unsent: straight to the Queue, without publish's own check.
   await enqueue(
@@ -250,7 +248,7 @@ export const PURGE_LIMIT = 500;
  * purged event finds no row and is acked.
  */
 export async function purgeOutbox(env: Bindings, now: Date, limit = PURGE_LIMIT): Promise<number> {
-  const db = drizzle(retryingD1(env.DB), { schema });
+  const db = openDb(env.DB);
   const before = new Date(now.getTime() - OUTBOX_RETENTION_DAYS * 86_400_000).toISOString();
   return (await purgeSentEvents(db, before, limit)).length;
 }

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { webhookDeliveries, webhookEvents, webhooks } from "../db/schema";
 import type { Db } from "../db/types";
-import { WEBHOOK_FIELDS } from "../domain/audited";
+import { WEBHOOK_FIELDS } from "../domain/audit";
 import type { DeliveryError, DeliveryStatus, WebhookEventType } from "../domain/vocabulary";
 import { eventsKey, MAX_LIVE_WEBHOOKS, storedDeliveryError } from "../domain/webhooks";
 import type { CursorValues } from "../lib/pagination";

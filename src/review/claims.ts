@@ -10,11 +10,14 @@ import type { formSubmissions, requirementSubmissions } from "../db/schema";
 import { CLAIM_FILTERS, CLAIM_MINUTES, claimExpiry, decideRelease, liveClaim, type ClaimFilter, type ClaimState } from "../domain/claims";
 import type { AuditAction, AuditEntityType } from "../domain/vocabulary";
 import type { AppContext } from "../env";
-import { ApiError, conflict, notFound } from "./errors";
-import { audit } from "./journal";
+import { ApiError, conflict, notFound } from "../lib/errors";
+import { audit } from "../journal";
 
 /** Both kinds of reviewable submission carry the same `id`, `claimed_by` and `claim_expires_at` columns. */
 export type Claimable = typeof formSubmissions | typeof requirementSubmissions;
+
+/** A decision ends the review, and the claim goes with it: spread into the decision's own UPDATE. */
+export const claimEnded = { claimed_by: null, claim_expires_at: null } as const;
 
 /** The caller may decide: no live claim, or their own. */
 export const claimAllows = (t: Claimable, managerId: string, now: Date) =>

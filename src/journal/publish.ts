@@ -1,55 +1,10 @@
-/**
- * Audit events and webhook events from a request: the actor, time and request id come from the context, the
- * insert goes into the handler's own write batch (see db/journal.ts for the `when` rule), and event ids are
- * kept on the context so that, after the response, they are put on the Queue (`publishEvents`).
- */
-import { and, inArray, isNull, type SQL } from "drizzle-orm";
+/** Sending a request's outbox events to the Queue once it has answered, and the sweep's re-sends. */
+import { and, inArray, isNull } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { auditInsert, eventInsert, type Changes } from "../db/journal";
 import { webhookEvents } from "../db/schema";
 import type { Db } from "../db/types";
-import type { AuditAction, AuditEntityType, WebhookEventType } from "../domain/vocabulary";
-import type { AppContext, AppEnv, Bindings } from "../env";
-import { MAX_BOUND_PARAMETERS } from "./chunk";
-import { newId } from "./ids";
-
-export function audit(
-  c: AppContext,
-  action: AuditAction,
-  entity: { type: AuditEntityType; id: string },
-  changes: Changes | SQL,
-  when?: SQL,
-) {
-  const caller = c.get("caller");
-  const now = c.get("now");
-  return auditInsert(
-    c.get("db"),
-    {
-      id: newId(now),
-      at: now.toISOString(),
-      actor_id: caller.id,
-      actor_role: caller.role,
-      action,
-      entity_type: entity.type,
-      entity_id: entity.id,
-      request_id: c.get("requestId"),
-      changes,
-    },
-    when,
-  );
-}
-
-/** A webhook event for the outbox; its id is published after the response. `data` holds ids and decisions only. */
-export function emit(c: AppContext, type: WebhookEventType, data: Record<string, unknown> | SQL, when?: SQL) {
-  const now = c.get("now");
-  const id = newId(now);
-  c.set("events", [...(c.get("events") ?? []), id]);
-  return eventInsert(c.get("db"), { id, type, data, created_at: now.toISOString() }, when);
-}
-
-/** `emit` bound to a request, for code that takes an emitter (progress milestones). */
-export const emitter = (c: AppContext) => (type: WebhookEventType, data: Record<string, unknown> | SQL, when?: SQL) =>
-  emit(c, type, data, when);
+import type { AppEnv, Bindings } from "../env";
+import { MAX_BOUND_PARAMETERS } from "../lib/chunk";
 
 /** D1 binds at most 100 parameters (the ids and the stamp); a Queue batch holds at most 100 messages. */
 const SLICE = MAX_BOUND_PARAMETERS - 1;

@@ -1,5 +1,7 @@
 /**
- * The two append-only journals a change writes in its own batch: the audit log and the webhook outbox. Each
+ * The journal: the two append-only records a change writes in its own batch — the audit log (who changed what,
+ * `record.ts`) and the webhook outbox (what happened, for subscribers, `outbox.ts`; sent after the response by
+ * `publish.ts`). Each
  * insert is conditional (`when`) so that a change which did not land — a conditional UPDATE that matched
  * nothing, a refused decision — leaves no trace, and a batch that fails leaves none either (D1 batches are
  * atomic).
@@ -10,10 +12,12 @@
  * an event insert may follow it; an event insert that found no subscriber inserts nothing, so it goes last.
  */
 import { is, SQL, sql } from "drizzle-orm";
+import { auditEvents } from "../db/schema";
+import type { Db } from "../db/types";
 import type { Changes } from "../domain/audit";
-import type { AuditAction, AuditEntityType, Role, WebhookEventType } from "../domain/vocabulary";
-import { auditEvents, webhookEvents } from "./schema";
-import type { Db } from "./types";
+import type { AuditAction, AuditEntityType, Role } from "../domain/vocabulary";
+import type { AppContext } from "../env";
+import { newId } from "../lib/ids";
 
 export type { Changes };
 
@@ -41,18 +45,29 @@ export function auditInsert(db: Db, e: AuditRecord, when: SQL = LAST_WRITE_LANDE
     );
 }
 
-/** `data` may be SQL (a `json_object(…)`) when part of it is only known in the database, e.g. the course a default enrolment chose. */
-export type EventRecord = { id: string; type: WebhookEventType; data: Record<string, unknown> | SQL; created_at: string };
-
-/**
- * An outbox row, written only when some live webhook subscribes to its type: an event nobody listens to costs
- * no storage and no delivery work.
- */
-export function eventInsert(db: Db, e: EventRecord, when: SQL = LAST_WRITE_LANDED) {
-  return db.insert(webhookEvents).select(
-    sql`SELECT ${e.id}, ${e.type}, ${is(e.data, SQL) ? sql`json(${e.data})` : JSON.stringify(e.data)}, ${e.created_at}, NULL
-          WHERE ${when}
-            AND EXISTS (SELECT 1 FROM webhooks w WHERE w.deleted_at IS NULL
-                          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE json_each.value = ${e.type}))`,
+/** An audit event from a request: the actor, time and request id come from the context. */
+export function audit(
+  c: AppContext,
+  action: AuditAction,
+  entity: { type: AuditEntityType; id: string },
+  changes: Changes | SQL,
+  when?: SQL,
+) {
+  const caller = c.get("caller");
+  const now = c.get("now");
+  return auditInsert(
+    c.get("db"),
+    {
+      id: newId(now),
+      at: now.toISOString(),
+      actor_id: caller.id,
+      actor_role: caller.role,
+      action,
+      entity_type: entity.type,
+      entity_id: entity.id,
+      request_id: c.get("requestId"),
+      changes,
+    },
+    when,
   );
 }
