@@ -14,6 +14,7 @@ import { ApiError, errorResponse } from "./lib/errors";
 import { publishEvents } from "./journal";
 import { logError, observe } from "./lib/observability";
 import { clientAddress, countAgainst, rateLimitHeaders } from "./lib/rate-limit";
+import { releaseRequestBody } from "./lib/request-body";
 import { createRouter } from "./lib/openapi";
 import { coursesRouter } from "./courses";
 import { stepsRouter } from "./steps";
@@ -69,7 +70,11 @@ function fromHttpException(error: HTTPException): ApiError {
 export function createApp() {
   const app = createRouter();
 
-  // Outermost: the request id, the log line, and the headers every answer carries (preflights included).
+  // Outermost of all, so it sees every answer: the body a request was answered without reading is read to its
+  // end within bounds, and cancelled past them (src/lib/request-body.ts says why: wrangler dev's proxy).
+  app.use("*", releaseRequestBody);
+
+  // Then the request id, the log line, and the headers every answer carries (preflights included).
   app.use("*", observe);
 
   // Then a browser's preflight is answered before the body checks and authentication, and every answer
@@ -89,11 +94,6 @@ export function createApp() {
     const stats: D1Stats | null = c.env.D1_STATS === "true" ? { calls: 0, rows_read: 0, rows_written: 0, sql: [] } : null;
     c.set("db", drizzle(retryingD1(session, stats, c.get("d1Trips")), { schema }));
     await next();
-    // A request refused before its body was read (401, 413, 404…) lets go of the rest of the body: the answer
-    // goes out at once instead of after the client has sent every declared byte (wrangler dev drains unread
-    // bodies before responding; a deployed Worker would otherwise keep reading too).
-    const body = c.req.raw.body;
-    if (body && !c.req.raw.bodyUsed) await body.cancel().catch(() => {});
     const latest = session.getBookmark();
     if (latest) c.header("x-d1-bookmark", latest);
     if (stats) {

@@ -2,13 +2,14 @@ import { and, eq, isNull } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { materials } from "../db/schema";
 import { changesBetween } from "../domain/audit";
-import { MATERIAL_FILE_FIELDS } from "../domain/audited";
+import { MATERIAL_FILE_FIELDS } from "../domain/audit";
 import { checkUpload, contentDisposition, etagMatches, extensionForType, normaliseType, parseRange, SNIFF_BYTES } from "../domain/files";
 import type { AppContext, Caller } from "../env";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hex } from "../lib/hash";
 import { audit } from "../journal";
 import { origin, type Handler } from "../lib/openapi";
+import { releaseStream } from "../lib/request-body";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
 import { clientAddress, countAgainst } from "../lib/rate-limit";
 import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
@@ -80,25 +81,12 @@ async function authorise(c: AppContext, materialId: string, caller: Caller): Pro
   return material;
 }
 
-type UploadContext = Parameters<Handler<typeof routes.uploadFile>>[0];
-
 /**
- * A refusal must not wait for a body nobody will read. `wrangler dev` bundles a middleware that reads every
- * unread request body to its end before passing the response on, so a 413 for a declared 200 MB upload
- * reached the client only after all 200 MB had been sent (a client that stops sending never got it).
- * Cancelling the stream marks the body as used; workerd then answers at once with `Connection: close`.
+ * A refusal before the body is read (411, 413, 415, 404…) leaves the body to the app's releaseRequestBody
+ * (src/lib/request-body.ts): read while it arrives up to 16 MB, so the refusal reaches the client through
+ * `wrangler dev`'s proxy; declared larger, cancelled, so a 413 for a 200 MB upload answers at once.
  */
 export const uploadFile: Handler<typeof routes.uploadFile> = async (c) => {
-  try {
-    return await receiveUpload(c);
-  } catch (error) {
-    const body = c.req.raw.body;
-    if (body && !c.req.raw.bodyUsed && !body.locked) await body.cancel().catch(() => {});
-    throw error;
-  }
-};
-
-async function receiveUpload(c: UploadContext) {
   const { material_id } = c.req.valid("param");
   const lengthHeader = c.req.header("content-length");
   if (!lengthHeader) throw new ApiError(411, "length_required", "Content-Length is required");
@@ -116,7 +104,8 @@ async function receiveUpload(c: UploadContext) {
   const { head, stream } = await peek(c.req.raw.body, SNIFF_BYTES);
   const verdict = checkUpload(material.material_type, declared, head);
   if ("status" in verdict) {
-    await stream.cancel();
+    // The peeked stream holds the body now, so it is released here as the middleware would release it.
+    await releaseStream(stream, length);
     throw new ApiError(verdict.status, verdict.code, verdict.detail);
   }
 
@@ -177,7 +166,7 @@ async function receiveUpload(c: UploadContext) {
   }
   if (material.file_key) await c.env.FILES.delete(material.file_key);
   return c.json(toMaterial(row, origin(c)), 200);
-}
+};
 
 const linksUnavailable = () => new ApiError(503, "file_links_unavailable", "Signed file links need JWT_SECRET to be configured");
 
