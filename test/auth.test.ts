@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { base64UrlEncode, signJwt } from "../src/lib/jwt";
+import { base64UrlEncode } from "../src/lib/jwt";
+import { signJwt } from "./sign-jwt";
 import { call, token } from "./helpers";
 
 const now = () => Math.floor(Date.now() / 1000);

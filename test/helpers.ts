@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { now as clockNow } from "../src/lib/clock";
-import { signJwt } from "../src/lib/jwt";
+import { signJwt } from "./sign-jwt";
 import type { ResponseJson } from "./api-types";
 import SAMPLE_QUESTIONS from "./fixtures/sample-questions.json";
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setJwksFetcher } from "../src/lib/jwks";
-import { base64UrlEncode, JwtError, signJwt, verifyJwt } from "../src/lib/jwt";
+import { base64UrlEncode, JwtError, verifyJwt } from "../src/lib/jwt";
+import { signJwt } from "./sign-jwt";
 
 afterEach(() => setJwksFetcher(null));
 

@@ -10,6 +10,7 @@ import type { AppContext } from "../env";
 import { participantFor } from "../lib/auth";
 import { enrollWrite, enrolmentEvent, oneCourse, progressQuery, readProgress } from "../progress";
 import { batch } from "../db/batch";
+import { courseListActive, courseVisible } from "../visibility";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -48,12 +49,9 @@ function refusalError(refusal: ChainRefusal): ApiError {
 export const listCourses: Handler<typeof routes.listCourses> = async (c) => {
   const caller = c.get("caller");
   const query = c.req.valid("query");
-  const filters = { is_active: flag(query.is_active), is_default: flag(query.is_default) };
-  // Participants see published (active) courses only.
-  if (caller.role === "participant") {
-    if (filters.is_active === false) return c.json([], 200);
-    filters.is_active = true;
-  }
+  const active = courseListActive(caller, flag(query.is_active));
+  if (active === "none") return c.json([], 200);
+  const filters = { is_active: active, is_default: flag(query.is_default) };
   const limit = limitOf(query.limit);
   const rows = await listCoursesQuery(c.get("db"), filters, decodeCursor(query.cursor, ["number", "string"]), limit);
   return c.json(page(c, rows, limit, (r) => [r.order_index, r.id]).map(toCourse), 200);
@@ -66,7 +64,7 @@ export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
   // A participant sees their own locks; a manager sees which steps are gated behind another.
   const participantId = caller.role === "participant" ? caller.id : null;
   const progress = (await readProgress(db, participantId, oneCourse(course_id), examClock(c))).get(course_id);
-  if (!progress || (caller.role === "participant" && !progress.course.is_active)) throw notFound("Course", course_id);
+  if (!progress || !courseVisible(caller, progress.course)) throw notFound("Course", course_id);
   const { course, steps: stepRows, state } = progress;
   return c.json(
     {

@@ -25,7 +25,6 @@ export const DEFAULT_GRACE_SECONDS = 120;
 /* ------------------------------------------------ starting ------------------------------------------------ */
 
 export type StartRefusal =
-  | "no_exam"
   | "step_locked"
   | "materials_incomplete"
   | "exam_already_approved"
@@ -45,7 +44,6 @@ export function attemptsAllowed(maxAttempts: number, attempts: readonly { submis
 }
 
 export type StartInput = {
-  has_exam: boolean;
   is_locked: boolean;
   materials_completed: boolean;
   max_attempts: number;
@@ -61,7 +59,6 @@ export type StartInput = {
 export function decideStart(
   input: StartInput,
 ): { kind: "resume"; id: string } | { kind: "start"; attempt_number: number } | { kind: "refuse"; reason: StartRefusal } {
-  if (!input.has_exam) return { kind: "refuse", reason: "no_exam" };
   const open = input.attempts.find((a) => a.submission_status === "InProgress");
   if (open) return { kind: "resume", id: open.id };
   if (input.is_locked) return { kind: "refuse", reason: "step_locked" };

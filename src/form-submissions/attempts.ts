@@ -35,6 +35,7 @@ import { findStepWithExam } from "../content/steps";
 import { emit } from "../journal";
 import { closeIfExpired, expiredError, grace } from "./expiry";
 import { savedAnswers, statusLiteral, statusLiterals, submissionRef, type SubmissionRow } from "./queries";
+import { courseFlagVisible } from "../visibility";
 import type * as routes from "./routes";
 
 const startRefusals: Record<string, string> = {
@@ -104,7 +105,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   const [open] = read.open;
   const [accommodation] = read.accommodation;
   const [override] = read.override;
-  if (found?.course_active !== 1) throw notFound("Step", step_id);
+  if (!found || !courseFlagVisible(caller, found.course_active)) throw notFound("Step", step_id);
   if (!form || form.archived_at) throw new ApiError(404, "exam_not_found", "This step has no exam");
   // An open attempt is resumed, or — when its time ran out unseen — closed now and refused.
   if (open) {
@@ -120,7 +121,6 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
     .map((a) => ({ id: a.id, submission_status: a.submission_status }));
   const terms = effectiveTerms(form, override ?? null, accommodation ?? null);
   const decision = decideStart({
-    has_exam: true,
     is_locked: state.is_locked,
     materials_completed: state.materials_completed,
     max_attempts: terms.max_attempts,
@@ -137,17 +137,17 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   const deadline = attemptDeadline(now, terms).toISOString();
   // This attempt's own exam (drawn, ordered), stored as its snapshot: every later view and the scoring use it.
   const snapshot = drawAttempt(form.questions, form, cryptoRandomInt);
-  const mine = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
+  const sameExam = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
   const inserted = await db.all<SubmissionRow>(sql`
     INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status,
                                   started_at, deadline_at, questions_snapshot, answers, is_late, auto_submitted,
                                   effective_duration_minutes)
     SELECT ${newId(now)}, ${form.id}, ${step_id}, ${found.step.course_id}, ${participantId},
-           (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${mine}),
+           (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${sameExam}),
            ${statusLiteral("InProgress")}, ${stamp}, ${deadline}, ${JSON.stringify(snapshot)}, '{}', 0, 0, ${terms.duration_minutes}
-    WHERE NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${mine} AND submission_status IN ${statusLiterals(BLOCKS_NEW_ATTEMPT)})
-      AND (SELECT COUNT(*) FROM form_submissions WHERE ${mine})
-          < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${mine} AND submission_status IN ${statusLiterals([ADDS_AN_ATTEMPT])})
+    WHERE NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals(BLOCKS_NEW_ATTEMPT)})
+      AND (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam})
+          < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals([ADDS_AN_ATTEMPT])})
     ON CONFLICT DO NOTHING
     RETURNING *`);
   if (inserted[0]) {

@@ -28,7 +28,7 @@ import { audit, emit, emitter } from "../journal";
 import type { Handler } from "../lib/openapi";
 import { milestoneWrites, progressQuery } from "../progress";
 import { closeIfExpired } from "./expiry";
-import { awaitingReview, findSubmission, submissionRef, toDetail, type NamedSubmission } from "./queries";
+import { awaitingReview, findSubmission, statusLiteral, submissionRef, toDetail, type NamedSubmission } from "./queries";
 import type * as routes from "./routes";
 
 /** Why a decision's conditional UPDATE matched nothing: a claim taken meanwhile, or a decision made meanwhile. */
@@ -44,7 +44,7 @@ const pastTense: Record<ReviewAction, string> = {
 };
 
 /** Loads a submission for review, closing it first if its time ran out unseen. */
-async function loadForReview(c: AppContext, submissionId: string, action: ReviewAction, managerId: string | undefined) {
+async function loadAttemptForReview(c: AppContext, submissionId: string, action: ReviewAction, managerId: string | undefined) {
   const [named] = await findSubmission(c.get("db"), submissionId);
   return reviewable(c, named, submissionId, action, managerId);
 }
@@ -84,7 +84,7 @@ const decided = (c: AppContext, id: string, action: ReviewAction) =>
 export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
   const body = c.req.valid("json");
-  const named = await loadForReview(c, submission_id, "grade", c.req.valid("query").manager_id);
+  const named = await loadAttemptForReview(c, submission_id, "grade", c.req.valid("query").manager_id);
   const s = named.submission;
   const questions = s.questions_snapshot ?? [];
   const problems = checkGrades(questions, body.theory_grades);
@@ -149,11 +149,11 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   // One batch: the decision, then writes that only happen if this request's decision is the one stored.
   const caller = c.get("caller");
   const stamp = c.get("now").toISOString();
-  const mine = sql`EXISTS (SELECT 1 FROM form_submissions WHERE id = ${submission_id} AND submission_status = 'Approved' AND reviewed_at = ${stamp} AND reviewed_by = ${caller.id})`;
+  const thisApproval = sql`EXISTS (SELECT 1 FROM form_submissions WHERE id = ${submission_id} AND submission_status = ${statusLiteral("Approved")} AND reviewed_at = ${stamp} AND reviewed_by = ${caller.id})`;
   const milestone = milestoneWrites(db, s.participant_id, after, {
     stamp,
     newId: () => newId(c.get("now")),
-    guard: mine,
+    guard: thisApproval,
     enrolNext: body.unlock_next_course === true,
     emit: emitter(c),
   });
@@ -211,7 +211,7 @@ async function simpleDecision(
   action: "reject" | "request_retake",
   set: { feedback?: string | null; retake_reason?: string | null },
 ) {
-  const named = await loadForReview(c, submissionId, action, managerId);
+  const named = await loadAttemptForReview(c, submissionId, action, managerId);
   const db = c.get("db");
   const to = reviewTransition(action).to;
   const change = { ...set, submission_status: to, reviewed_by: c.get("caller").id, reviewed_at: c.get("now").toISOString() };

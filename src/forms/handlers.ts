@@ -1,8 +1,7 @@
 import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
-import { courses, formSubmissions, forms, steps } from "../db/schema";
+import { formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
-import type { Caller } from "../env";
 import { changesBetween } from "../domain/audit";
 import { FORM_FIELDS, patched } from "../domain/audit";
 import {
@@ -21,12 +20,8 @@ import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { examLinkWrites } from "../content/steps";
 import { liveForm, toForm } from "./queries";
+import { formVisible } from "../visibility";
 import type * as routes from "./routes";
-
-/** Participants read an exam only while it belongs to a live step of an active course (published content). */
-const publishedForm = sql`EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id
-  WHERE s.id = ${forms.step_id} AND s.archived_at IS NULL AND c.archived_at IS NULL AND c.is_active = 1)`;
-const visibleTo = (caller: Caller) => (caller.role === "participant" ? publishedForm : undefined);
 
 /** Questions and totals checked together; every problem is reported at once with its path. */
 function settle(questionsInput: QuestionInput[], settingsInput: Parameters<typeof settleFormSettings>[1], schedule: ExamSchedule) {
@@ -70,7 +65,7 @@ export const listForms: Handler<typeof routes.listForms> = async (c) => {
     .where(
       and(
         liveForm,
-        visibleTo(c.get("caller")),
+        formVisible(c.get("caller")),
         step_id ? eq(forms.step_id, step_id) : undefined,
         after ? gt(forms.id, after[0] as string) : undefined,
       ),
@@ -89,7 +84,7 @@ export const getForm: Handler<typeof routes.getForm> = async (c) => {
     .get("db")
     .select()
     .from(forms)
-    .where(and(eq(forms.id, form_id), liveForm, visibleTo(c.get("caller"))));
+    .where(and(eq(forms.id, form_id), liveForm, formVisible(c.get("caller"))));
   if (!row) throw notFound("Form", form_id);
   return c.json(toForm(row, c.get("caller")), 200);
 };

@@ -57,7 +57,7 @@ export const managerOnly = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export const participantsOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.get("caller").role !== "participant") throw forbidden("Only participants take exams", "participants_only");
+  if (c.get("caller").role !== "participant") throw forbidden("Only participants may call this route", "participants_only");
   await next();
 });
 

@@ -63,7 +63,6 @@ export const ERROR_CODES = {
   no_attempts_left: [409],
   exam_not_open: [409],
   exam_closed: [409],
-  no_exam: [404, 409],
   attempt_conflict: [409],
   attempt_expired: [409],
   already_submitted: [409],

@@ -167,11 +167,3 @@ export async function verifyJwt(token: string, options: JwtOptions): Promise<Cal
   if (claims.role !== "manager" && claims.role !== "participant") throw new JwtError("token role must be manager or participant");
   return { id: claims.sub, role: claims.role };
 }
-
-/** Signs a token; used by the tests' token signer (`npm run token` signs with node:crypto on its own). */
-export async function signJwt(claims: Record<string, unknown>, secret: string): Promise<string> {
-  const head = base64UrlEncode(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const body = base64UrlEncode(JSON.stringify(claims));
-  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`${head}.${body}`));
-  return `${head}.${body}.${base64UrlEncode(new Uint8Array(signature))}`;
-}

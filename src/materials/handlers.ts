@@ -13,6 +13,7 @@ import { newId } from "../lib/ids";
 import { audit, emitter } from "../journal";
 import { origin, type Handler } from "../lib/openapi";
 import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
+import { courseVisible } from "../visibility";
 import type * as routes from "./routes";
 import { contentSchemas, type MaterialType } from "./schemas";
 
@@ -181,7 +182,7 @@ export const completeMaterial: Handler<typeof routes.completeMaterial> = async (
   if (!material) throw notFound("Material", material_id);
   const progress = await query.finish(read.own);
   const before = progress.first();
-  if (!before || (caller.role === "participant" && !before.course.is_active)) throw notFound("Material", material_id);
+  if (!before || !courseVisible(caller, before.course)) throw notFound("Material", material_id);
   const refusal = stepRefusal(before, material.step_id);
   if (refusal) throw progressError(refusal, material.step_id);
   if (material.material_type === "RequirementTable")

@@ -6,6 +6,7 @@ import { origin, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { toMaterial } from "../content/materials";
 import { courseOfStep, enrolledCourses, oneCourse, readProgress, requirementStatus, type CourseProgress } from "../progress";
+import { courseVisible } from "../visibility";
 import type * as routes from "./routes";
 
 const notEnrolled = () => new ApiError(404, "not_enrolled", "Not enrolled in this course");
@@ -14,8 +15,7 @@ const notEnrolled = () => new ApiError(404, "not_enrolled", "Not enrolled in thi
  * Participants see nothing of an unpublished course — the same 404 the content views give, whatever their
  * enrolment, so "exists but not yours" is not told apart from "does not exist". Managers see drafts.
  */
-const visibleTo = (caller: Caller, p: CourseProgress | undefined): p is CourseProgress =>
-  p !== undefined && (caller.role === "manager" || p.course.is_active);
+const shown = (caller: Caller, p: CourseProgress | undefined): p is CourseProgress => p !== undefined && courseVisible(caller, p.course);
 
 function currentStep(p: CourseProgress) {
   const step = p.steps.find((s) => s.id === p.state.current_step_id);
@@ -64,7 +64,7 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
   const participantId = actingParticipant(c.get("caller"), c.req.valid("query").participant_id);
   const db = c.get("db");
   const p = (await readProgress(db, participantId, oneCourse(course_id), examClock(c))).get(course_id);
-  if (!visibleTo(c.get("caller"), p)) throw notFound("Course", course_id);
+  if (!shown(c.get("caller"), p)) throw notFound("Course", course_id);
   if (!p.enrolled) throw notEnrolled();
   const examById = new Map(p.exams.map((e) => [e.id, e]));
   const current = p.steps.find((s) => s.id === p.state.current_step_id);
@@ -103,7 +103,7 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
   const db = c.get("db");
   const p = (await readProgress(db, participantId, courseOfStep(step_id), examClock(c))).first();
   const step = p?.steps.find((s) => s.id === step_id);
-  if (!visibleTo(c.get("caller"), p) || !step) throw notFound("Step", step_id);
+  if (!shown(c.get("caller"), p) || !step) throw notFound("Step", step_id);
   if (!p.enrolled) throw notEnrolled();
   const state = p.state.byId.get(step_id)!;
   const done = new Set(state.completed_material_ids);

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, notExists, sql } from "drizzle-orm";
-import { courses, materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
+import { materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { batch } from "../db/batch";
 import { changesBetween } from "../domain/audit";
@@ -8,29 +8,18 @@ import { audit, emit, emitter } from "../journal";
 import type { AppContext } from "../env";
 import { examClock } from "../lib/clock";
 import { coursesShowingTable, milestoneWrites, progressQuery } from "../progress";
-import type { Caller } from "../env";
 import { duplicateSerials } from "../domain/ordering";
 import { allApproved } from "../domain/requirements";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { tableVisible } from "../visibility";
 import type * as routes from "./routes";
 import { restampApprovals } from "./submission-queries";
 
 type TableRow = typeof requirementTables.$inferSelect;
 const liveTable = isNull(requirementTables.archived_at);
-
-/**
- * Participants read a table only while it is published: on a live step of an active course, or shown by a
- * live RequirementTable material of one.
- */
-export const publishedTable = sql`(EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id
-    WHERE s.id = ${requirementTables.step_id} AND s.archived_at IS NULL AND c.archived_at IS NULL AND c.is_active = 1)
-  OR EXISTS (SELECT 1 FROM ${materials} m JOIN ${steps} s ON s.id = m.step_id JOIN ${courses} c ON c.id = s.course_id
-    WHERE m.requirement_table_id = ${requirementTables.id} AND m.archived_at IS NULL AND s.archived_at IS NULL
-      AND c.archived_at IS NULL AND c.is_active = 1))`;
-export const visibleTo = (caller: Caller) => (caller.role === "participant" ? publishedTable : undefined);
 
 function toTable(row: TableRow) {
   return {
@@ -89,7 +78,7 @@ export const listTables: Handler<typeof routes.listTables> = async (c) => {
     .where(
       and(
         liveTable,
-        visibleTo(c.get("caller")),
+        tableVisible(c.get("caller")),
         step_id ? eq(requirementTables.step_id, step_id) : undefined,
         after ? gt(requirementTables.id, after[0] as string) : undefined,
       ),
@@ -108,7 +97,7 @@ export const getTable: Handler<typeof routes.getTable> = async (c) => {
     .get("db")
     .select()
     .from(requirementTables)
-    .where(and(eq(requirementTables.id, table_id), liveTable, visibleTo(c.get("caller"))));
+    .where(and(eq(requirementTables.id, table_id), liveTable, tableVisible(c.get("caller"))));
   if (!row) throw notFound("Requirement table", table_id);
   return c.json(toTable(row), 200);
 };

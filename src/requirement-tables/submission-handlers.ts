@@ -33,7 +33,7 @@ import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claim
 import { batch } from "../db/batch";
 import { coursesShowingTable, milestoneWrites, progressQuery, type ProgressSet } from "../progress";
 import { examClock } from "../lib/clock";
-import { visibleTo } from "./handlers";
+import { tableVisible } from "../visibility";
 
 /** No other manager holds a live claim on the submission, as a condition inside a row write. */
 const unclaimedByOthers = (c: AppContext, submissionId: string) =>
@@ -45,23 +45,22 @@ const submittedNow = (submissionId: string) =>
 
 const unknownSerial = (serial: number) => new ApiError(404, "serial_not_found", `Requirement ${serial} is not in this table`);
 
-/** Reads a submission and its rows in one round trip; `owner` checks it belongs to the caller. */
-async function load(c: AppContext, submissionId: string, owner: "participant" | "manager") {
+/**
+ * Reads a submission and its rows in one round trip, for the participant it belongs to (`named`: the validated
+ * `participant_id` a manager acting for a participant sends).
+ */
+async function loadOwn(c: AppContext, submissionId: string, named: string | undefined) {
   const db = c.get("db");
   const read = await batch(db, { submission: submissionWithTable(db, submissionId), rows: rowsOf(db, submissionId) });
   const [submission] = read.submission;
-  const rows = read.rows;
   if (!submission) throw notFound("Submission", submissionId);
-  if (owner === "participant") {
-    const caller = c.get("caller");
-    const participantId = participantFor(caller, c.req.query("participant_id"));
-    if (submission.participant_id !== participantId) {
-      // A participant is not told that someone else's submission exists.
-      if (caller.role === "participant") throw notFound("Submission", submissionId);
-      throw forbidden("participant_id does not own this submission", "not_your_data");
-    }
+  const caller = c.get("caller");
+  if (submission.participant_id !== participantFor(caller, named)) {
+    // A participant is not told that someone else's submission exists.
+    if (caller.role === "participant") throw notFound("Submission", submissionId);
+    throw forbidden("participant_id does not own this submission", "not_your_data");
   }
-  return { submission, rows };
+  return { submission, rows: read.rows };
 }
 
 function view(
@@ -87,7 +86,7 @@ export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
   const { table_id } = c.req.valid("param");
   const participantId = participantFor(c.get("caller"), c.req.valid("query").participant_id);
   // A participant fills only a published table (as GET /requirement-tables/{id} shows them).
-  const visible = visibleTo(c.get("caller"));
+  const visible = tableVisible(c.get("caller"));
   const db = c.get("db");
   const now = c.get("now");
   // Created on first read by one conditional INSERT; the unique index makes concurrent first reads agree.
@@ -133,7 +132,7 @@ export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
 export const updateRow: Handler<typeof routes.updateRow> = async (c) => {
   const { submission_id } = c.req.valid("param");
   const body = c.req.valid("json");
-  const { submission, rows } = await load(c, submission_id, "participant");
+  const { submission, rows } = await loadOwn(c, submission_id, c.req.valid("query").participant_id);
   const refusal = canEditRow(submission.requirements, rows, body.serial_number);
   if (refusal === "unknown_serial") throw unknownSerial(body.serial_number);
   if (refusal === "row_approved") throw conflict("row_approved", `Requirement ${body.serial_number} is already approved and cannot change`);
@@ -170,7 +169,7 @@ export const updateRow: Handler<typeof routes.updateRow> = async (c) => {
 
 export const submitTable: Handler<typeof routes.submitTable> = async (c) => {
   const { submission_id } = c.req.valid("param");
-  const { submission, rows } = await load(c, submission_id, "participant");
+  const { submission, rows } = await loadOwn(c, submission_id, c.req.valid("query").participant_id);
   const missing = missingSerials(submission.requirements, rows);
   if (missing.length > 0)
     throw new ApiError(
@@ -210,7 +209,7 @@ export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => 
  * A manager's review load: the submission, its rows and its participant's progress in every course showing
  * the table, in one batch (whose and which table come from the submission row, in SQL).
  */
-async function loadForReview(c: AppContext, submissionId: string, managerId: string | undefined) {
+async function loadTableForReview(c: AppContext, submissionId: string, managerId: string | undefined) {
   assertManagerId(c.get("caller"), managerId);
   const db = c.get("db");
   const ofSubmission = (column: typeof requirementSubmissions.participant_id | typeof requirementSubmissions.requirement_table_id) =>
@@ -266,7 +265,7 @@ function milestonesOnApproval(c: AppContext, progress: ProgressSet, submission: 
 export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
   const { submission_id, serial_number } = c.req.valid("param");
   const body = c.req.valid("json");
-  const { db, submission, rows, progress } = await loadForReview(c, submission_id, c.req.valid("query").manager_id);
+  const { db, submission, rows, progress } = await loadTableForReview(c, submission_id, c.req.valid("query").manager_id);
   const refusal = canReviewRow(submission.requirements, rows, submission.submitted_at !== null, serial_number);
   if (refusal === "unknown_serial") throw unknownSerial(serial_number);
   if (refusal === "not_submitted") throw conflict("not_submitted", "The participant has not submitted this table yet");
@@ -330,7 +329,7 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
 export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
   const { submission_id } = c.req.valid("param");
   const body = c.req.valid("json");
-  const { db, submission, rows, progress } = await loadForReview(c, submission_id, c.req.valid("query").manager_id);
+  const { db, submission, rows, progress } = await loadTableForReview(c, submission_id, c.req.valid("query").manager_id);
   if (submission.submitted_at === null) throw conflict("not_submitted", "The participant has not submitted this table yet");
   const missing = missingSerials(submission.requirements, rows);
   if (missing.length > 0) throw conflict("incomplete_table", `Requirements not completed: ${missing.join(", ")}`);

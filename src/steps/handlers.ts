@@ -17,6 +17,7 @@ import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepRefusal
 import { examClock } from "../lib/clock";
 import { progressError } from "../lib/progress-errors";
 import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep } from "./queries";
+import { courseFlagVisible, courseVisible } from "../visibility";
 import type * as routes from "./routes";
 
 export const getStep: Handler<typeof routes.getStep> = async (c) => {
@@ -30,7 +31,7 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
   // The step, its course and its exam come from the course structure (cached per isolate): one round trip.
   const course = (await readProgress(db, participantId ?? null, courseOfStep(step_id), examClock(c))).first();
   const step = course?.steps.find((s) => s.id === step_id);
-  if (!course || !step || (caller.role === "participant" && !course.course.is_active)) throw notFound("Step", step_id);
+  if (!course || !step || !courseVisible(caller, course.course)) throw notFound("Step", step_id);
   const summary = step.exam_id ? course.exams.find((e) => e.id === step.exam_id) : undefined;
   const exam = summary ?? null;
   const state = course.state.byId.get(step_id)!;
@@ -204,7 +205,7 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   const query = progressQuery(db, participantId, courseOfStep(step_id), examClock(c));
   const read = await batch(db, { step: findStepWithExam(db, step_id), own: query.own });
   const [found] = read.step;
-  if (!found || (caller.role === "participant" && found.course_active !== 1)) throw notFound("Step", step_id);
+  if (!found || !courseFlagVisible(caller, found.course_active)) throw notFound("Step", step_id);
   const progress = await query.finish(read.own);
   const before = progress.get(found.step.course_id);
   const refusal = stepRefusal(before, step_id);

@@ -95,17 +95,11 @@ describe("attemptsAllowed", () => {
 });
 
 describe("decideStart", () => {
-  const base: StartInput = { has_exam: true, is_locked: false, materials_completed: true, max_attempts: 3, attempts: [] };
+  const base: StartInput = { is_locked: false, materials_completed: true, max_attempts: 3, attempts: [] };
   let n = 0;
   const a = (submission_status: SubmissionStatus, id = `a${++n}`) => ({ id, submission_status });
   type Out = ReturnType<typeof decideStart>;
   const cases: { name: string; input: Partial<StartInput>; expected: Out }[] = [
-    { name: "no exam", input: { has_exam: false }, expected: { kind: "refuse", reason: "no_exam" } },
-    {
-      name: "no exam, even with an open attempt",
-      input: { has_exam: false, attempts: [a("InProgress")] },
-      expected: { kind: "refuse", reason: "no_exam" },
-    },
     { name: "first attempt", input: {}, expected: { kind: "start", attempt_number: 1 } },
     { name: "open attempt → resume", input: { attempts: [a("InProgress", "open")] }, expected: { kind: "resume", id: "open" } },
     {
@@ -869,7 +863,7 @@ describe("windowState and attemptDeadline", () => {
     );
   });
   it("decideStart refuses outside the window, after the other reasons and before attempts", () => {
-    const base = { has_exam: true, is_locked: false, materials_completed: true, max_attempts: 1, attempts: [] };
+    const base = { is_locked: false, materials_completed: true, max_attempts: 1, attempts: [] };
     expect(decideStart({ ...base, window: "not_open" })).toEqual({ kind: "refuse", reason: "exam_not_open" });
     expect(decideStart({ ...base, window: "closed" })).toEqual({ kind: "refuse", reason: "exam_closed" });
     expect(decideStart({ ...base, is_locked: true, window: "closed" })).toEqual({ kind: "refuse", reason: "step_locked" });

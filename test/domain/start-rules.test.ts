@@ -7,7 +7,7 @@ import { SUBMISSION_STATUSES, type SubmissionStatus } from "../../src/domain/voc
  * form-submissions/attempts.ts holds it atomically — from the same two constants. These tables tie the constants
  * to the rule, status by status, so the two cannot drift apart.
  */
-const open = { has_exam: true, is_locked: false, materials_completed: true, max_attempts: 5, window: "open" as const };
+const open = { is_locked: false, materials_completed: true, max_attempts: 5, window: "open" as const };
 
 describe("which earlier attempt stops a new one (BLOCKS_NEW_ATTEMPT)", () => {
   it.each(SUBMISSION_STATUSES.map((status) => [status, (BLOCKS_NEW_ATTEMPT as readonly SubmissionStatus[]).includes(status)] as const))(

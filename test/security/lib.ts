@@ -3,7 +3,8 @@
  * the bad tokens, response scanners and the fixture world the suites act on. Nothing here is a test.
  */
 import { env, exports } from "cloudflare:workers";
-import { base64UrlEncode, signJwt } from "../../src/lib/jwt";
+import { base64UrlEncode } from "../../src/lib/jwt";
+import { signJwt } from "../sign-jwt";
 import { call, makeCourse, makeForm, makeMaterial, makeStep, makeTable, sampleQuestions, token, uniqueName } from "../helpers";
 
 /* ------------------------------------------------ raw client ------------------------------------------------ */
