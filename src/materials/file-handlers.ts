@@ -14,6 +14,7 @@ import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
 import { clientAddress, countAgainst } from "../lib/rate-limit";
 import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
 import { examClock } from "../lib/clock";
+import { courseVisible } from "../visibility";
 import type * as routes from "./file-routes";
 import { findMaterial, toMaterial, type MaterialRow } from "./queries";
 
@@ -75,7 +76,7 @@ async function authorise(c: AppContext, materialId: string, caller: Caller): Pro
   const read = await batch(db, { material: findMaterial(db, materialId), own: query.own });
   const [material] = read.material;
   const progress = material ? (await query.finish(read.own)).first() : undefined;
-  if (!material || !progress?.course.is_active) throw notFound("Material", materialId);
+  if (!material || !progress || !courseVisible(caller, progress.course)) throw notFound("Material", materialId);
   if (stepRefusal(progress, material.step_id))
     throw forbidden("Enrol in the course and unlock this step to open its files", "file_forbidden");
   return material;
