@@ -1,6 +1,6 @@
 // Counts the tests' `call(method, path)` sites whose `res.json` is typed by the published document
 // (test/api-types.ts) and lists those left `any` (`/health`, unknown routes, paths built from a runtime string).
-// The README quotes no figure: run `node scripts/typed-calls.mjs` for today's; `--list` prints every untyped site.
+// The docs quote no figure: run `node scripts/typed-calls.mjs` for today's; `--list` prints every untyped site.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";

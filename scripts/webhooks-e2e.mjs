@@ -66,7 +66,7 @@ async function json(method, urlPath, bearer, body) {
   return text ? JSON.parse(text) : null;
 }
 
-/** A receiver's check, as the README's example does it: HMAC over "id.timestamp.body", constant-time, ±5 min. */
+/** A receiver's check, as docs/webhooks.md's example does it: HMAC over "id.timestamp.body", constant-time, ±5 min. */
 function verified(secret, headers, body) {
   const id = headers["webhook-id"];
   const timestamp = headers["webhook-timestamp"];

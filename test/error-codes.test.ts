@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import readme from "../README.md?raw";
+import readme from "../docs/api-notes.md?raw";
 import { ERROR_CODES } from "../src/lib/errors";
 import { call, token, uniqueName } from "./helpers";
 
 describe("error codes are one closed list", () => {
-  it("the list, the OpenAPI Error.code enum and the README table name the same codes with the same statuses", async () => {
+  it("the list, the OpenAPI Error.code enum and the API notes table name the same codes with the same statuses", async () => {
     const doc = (await call("GET", "/openapi.json")).json;
     expect([...doc.components.schemas.Error.properties.code.enum].sort()).toEqual(Object.keys(ERROR_CODES).sort());
 

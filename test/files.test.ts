@@ -635,7 +635,7 @@ describe("material files", () => {
       expect(ranged.bytes).toEqual(openBytes.slice(10, 20));
     });
 
-    // README: "participants enrolled in the course whose step is unlocked (others 403 `file_forbidden`; a course
+    // docs/api-notes.md: "participants enrolled in the course whose step is unlocked (others 403 `file_forbidden`; a course
     // they cannot see → 404)". Another active course is one they can see, so it is 403, not 404.
     it("refuses a participant of another course and one not enrolled anywhere (403 file_forbidden)", async () => {
       const { open } = await twoStepCourse();

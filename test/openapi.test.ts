@@ -53,7 +53,7 @@ const journey: [string, string][] = [
   ["get", "/participants/me/courses"],
   ["get", "/participants/me/progress/{course_id}"],
   ["get", "/participants/me/step/{step_id}/progress"],
-  // additions beyond the spec (README: API notes)
+  // additions beyond the spec (docs/api-notes.md)
   ["post", "/courses/{course_id}/enroll"],
   ["put", "/forms/submissions/{submission_id}/answers"],
 ];

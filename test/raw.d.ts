@@ -1,4 +1,4 @@
-/** Vite's `?raw` imports (the README, read by the error-code test). */
+/** Vite's `?raw` imports (docs/api-notes.md, read by the error-code test; wrangler.toml). */
 declare module "*?raw" {
   const text: string;
   export default text;

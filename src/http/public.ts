@@ -47,7 +47,8 @@ export function mountPublic(app: ReturnType<typeof createRouter>) {
         info: {
           title: "Course/LMS API",
           version: "1.0.0",
-          description: "Courses, steps, materials, exams, submissions and requirement tables. See README for the API notes.",
+          description:
+            "Courses, steps, materials, exams, submissions and requirement tables. The API notes (decisions where the original spec is silent) are in the repository's docs/api-notes.md.",
           contact: { name: "LMS API maintainers" },
           license: { name: "Proprietary" },
         },

@@ -1,7 +1,7 @@
 /**
  * The one error type of the API. Handlers throw it; the app's onError turns it into
  * `{ detail, code, errors? }` with its status. `code` is stable for clients to branch on (a closed list,
- * published as the `code` enum of the OpenAPI `Error` schema and in the README), `detail` is for people.
+ * published as the `code` enum of the OpenAPI `Error` schema and in docs/api-notes.md), `detail` is for people.
  */
 import type { AppContext } from "../env";
 export type FieldError = { path: string; message: string };

@@ -149,7 +149,7 @@ export const updateTable: Handler<typeof routes.updateTable> = async (c) => {
   const [table] = read.table;
   if (!table) throw notFound("Requirement table", table_id);
   if (body.step_id && !read.step?.[0]) throw notFound("Step", body.step_id);
-  // Participants' rows are keyed by serial number, so an edit never rewrites their data (see README); their
+  // Participants' rows are keyed by serial number, so an edit never rewrites their data (see docs/api-notes.md); their
   // approvals are re-stamped against the new serials in the same batch.
   const stamp = c.get("now").toISOString();
   const patch = {
