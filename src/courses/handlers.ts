@@ -4,12 +4,13 @@ import { changesBetween } from "../domain/audit";
 import { COURSE_FIELDS, patched, stepOrder } from "../domain/audit";
 import { planCourseLinks, planUnlink, type ChainRefusal, type Links } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
-import { isGated } from "../domain/progress";
+import { isGated, stepStateOf } from "../domain/progress";
 import type { SQL } from "drizzle-orm";
 import type { AppContext } from "../env";
 import { participantFor } from "../lib/auth";
 import { enrollWrite, enrolmentEvent, oneCourse, progressQuery, readProgress } from "../progress";
 import { batch } from "../db/batch";
+import { first } from "../db/rows";
 import { courseListActive, courseVisible } from "../visibility";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
@@ -75,7 +76,7 @@ export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
         description: s.description,
         order_index: s.order_index,
         exam_id: s.exam_id,
-        is_locked: caller.role === "participant" ? state.byId.get(s.id)!.is_locked : isGated(stepRows, s.id, course.default_step_id),
+        is_locked: caller.role === "participant" ? stepStateOf(state, s.id).is_locked : isGated(stepRows, s.id, course.default_step_id),
       })),
     },
     200,
@@ -132,7 +133,7 @@ export const createCourse: Handler<typeof routes.createCourse> = async (c) => {
     created,
     claim,
   });
-  return c.json(toCourse(inserted[0]!), 201);
+  return c.json(toCourse(first(inserted, "the course this batch inserted")), 201);
 };
 
 export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {

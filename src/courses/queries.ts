@@ -84,14 +84,15 @@ export function linkWrites(db: Db, updates: LinkUpdate[], current: ReadonlyMap<s
   for (const u of updates) {
     const was = current.get(u.id) ?? { previous_course_id: null, next_course_id: null };
     for (const field of ["previous_course_id", "next_course_id"] as const) {
-      if (was[field] === u[field]) continue;
+      const before = was[field];
+      if (before === u[field]) continue;
       const column = courses[field];
-      if (was[field] !== null)
+      if (before !== null)
         release.push(
           db
             .update(courses)
             .set({ [field]: null })
-            .where(and(eq(courses.id, u.id), eq(column, was[field]!))),
+            .where(and(eq(courses.id, u.id), eq(column, before))),
         );
       if (u[field] !== null)
         claim.push(

@@ -56,7 +56,9 @@ export async function batch<T extends Record<string, Entry>>(db: Db, entries: T)
   const [head, ...rest] = flat;
   const results: unknown[] = head ? await db.batch([head, ...rest]) : [];
   results.forEach((result, i) => {
-    const { key, index, name } = places[i]!;
+    const place = places[i];
+    if (!place) throw new Error(`db.batch answered ${results.length} results for ${places.length} statements`);
+    const { key, index, name } = place;
     if (index === undefined) out[key] = result;
     else if (name === undefined) (out[key] as unknown[])[index] = result;
     else ((out[key] as Record<string, unknown>[])[index] as Record<string, unknown>)[name] = result;

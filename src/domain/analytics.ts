@@ -43,9 +43,8 @@ export function reliability(attempts: number, itemVariances: number[], totalVari
 
 /** Ten buckets of percentage scores: [0,10), [10,20), … [90,100]. */
 export function histogram(buckets: { bucket: number; count: number }[]): number[] {
-  const out = new Array<number>(10).fill(0);
-  for (const { bucket, count } of buckets) out[Math.min(9, Math.max(0, bucket))]! += count;
-  return out;
+  const place = (bucket: number) => Math.min(9, Math.max(0, bucket));
+  return Array.from({ length: 10 }, (_, i) => buckets.reduce((sum, b) => (place(b.bucket) === i ? sum + b.count : sum), 0));
 }
 
 export { round as roundTo };

@@ -13,6 +13,13 @@ export type ChainRefusal =
 
 export type ChainPlan = { ok: true; updates: LinkUpdate[]; links: Links } | { ok: false; refusal: ChainRefusal };
 
+/** The links of a course the plan knows is in the chain (a live course only ever names live ones). */
+function linksOf<L extends Links>(chain: ReadonlyMap<string, L>, id: string): L {
+  const links = chain.get(id);
+  if (!links) throw new Error(`course '${id}' is named by the chain but not in it`);
+  return links;
+}
+
 /**
  * @param current live links of every course (the target included when it already exists)
  * @param target the course being created or updated
@@ -26,7 +33,7 @@ export function planCourseLinks(
   const state = new Map<string, Links>();
   for (const [id, links] of current) state.set(id, { ...links });
   if (!state.has(target)) state.set(target, { previous_course_id: null, next_course_id: null });
-  const get = (id: string) => state.get(id)!;
+  const get = (id: string) => linksOf(state, id);
   const before = get(target);
   const prev = wanted.previous_course_id === undefined ? before.previous_course_id : wanted.previous_course_id;
   const next = wanted.next_course_id === undefined ? before.next_course_id : wanted.next_course_id;
@@ -82,7 +89,7 @@ export function planCourseLinks(
   const updates: LinkUpdate[] = [];
   for (const id of touched) {
     if (id === target) continue;
-    const was = current.get(id)!;
+    const was = linksOf(current, id);
     const now = get(id);
     if (was.previous_course_id !== now.previous_course_id || was.next_course_id !== now.next_course_id) updates.push({ id, ...now });
   }
@@ -95,9 +102,9 @@ export function planUnlink(current: ReadonlyMap<string, Links>, target: string):
   if (!links) return [];
   const { previous_course_id: prev, next_course_id: next } = links;
   const updates: LinkUpdate[] = [];
-  if (prev !== null && current.has(prev))
-    updates.push({ id: prev, previous_course_id: current.get(prev)!.previous_course_id, next_course_id: next });
-  if (next !== null && current.has(next))
-    updates.push({ id: next, previous_course_id: prev, next_course_id: current.get(next)!.next_course_id });
+  const before = prev !== null ? current.get(prev) : undefined;
+  const after = next !== null ? current.get(next) : undefined;
+  if (prev !== null && before) updates.push({ id: prev, previous_course_id: before.previous_course_id, next_course_id: next });
+  if (next !== null && after) updates.push({ id: next, previous_course_id: prev, next_course_id: after.next_course_id });
   return updates;
 }

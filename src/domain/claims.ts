@@ -10,32 +10,32 @@ export type ClaimState = { claimed_by: string | null; claim_expires_at: string |
 export const CLAIM_FILTERS = ["mine", "others", "none"] as const;
 export type ClaimFilter = (typeof CLAIM_FILTERS)[number];
 
+/** A claim that holds: its manager and when it expires. */
+export type LiveClaim = { claimed_by: string; claim_expires_at: string };
+
 /** The claim as it stands at `now`: null when there is none or it has expired. */
-export function liveClaim(claim: ClaimState, now: Date): { claimed_by: string; claim_expires_at: string } | null {
+export function liveClaim(claim: ClaimState, now: Date): LiveClaim | null {
   if (!claim.claimed_by || !claim.claim_expires_at) return null;
   if (Date.parse(claim.claim_expires_at) <= now.getTime()) return null;
   return { claimed_by: claim.claimed_by, claim_expires_at: claim.claim_expires_at };
 }
 
-/** Whose the claim is, from `managerId`'s side. */
-export function claimHolder(claim: ClaimState, now: Date, managerId: string): ClaimFilter {
-  const live = liveClaim(claim, now);
-  if (!live) return "none";
-  return live.claimed_by === managerId ? "mine" : "others";
-}
-
 /** When a claim taken (or renewed) at `now` expires. */
 export const claimExpiry = (now: Date) => new Date(now.getTime() + CLAIM_MINUTES * 60_000).toISOString();
 
-export type ReleaseDecision = { kind: "release"; forced: boolean } | { kind: "nothing" } | { kind: "refuse" };
+/** What to do with a release, and the live claim it is about (the one to release, or the one that refuses it). */
+export type ReleaseDecision =
+  | { kind: "release"; forced: boolean; claim: LiveClaim }
+  | { kind: "nothing" }
+  | { kind: "refuse"; claim: LiveClaim };
 
 /**
  * Releasing a claim: the claimant may; another manager only with `force` (which is audited); releasing what no
  * one holds changes nothing and succeeds, so a retried release is harmless.
  */
 export function decideRelease(claim: ClaimState, now: Date, managerId: string, force: boolean): ReleaseDecision {
-  const holder = claimHolder(claim, now, managerId);
-  if (holder === "none") return { kind: "nothing" };
-  if (holder === "mine") return { kind: "release", forced: false };
-  return force ? { kind: "release", forced: true } : { kind: "refuse" };
+  const live = liveClaim(claim, now);
+  if (!live) return { kind: "nothing" };
+  if (live.claimed_by === managerId) return { kind: "release", forced: false, claim: live };
+  return force ? { kind: "release", forced: true, claim: live } : { kind: "refuse", claim: live };
 }

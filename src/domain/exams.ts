@@ -139,12 +139,25 @@ export function timing(now: Date, deadline: Date, graceSeconds: number): "on_tim
  * over — every read shows it closed (`closeExpired`), every write refuses it, and the next write or the cron
  * stores the closure.
  */
-export function isExpired(attempt: { submission_status: string; deadline_at: string | null }, now: Date, graceSeconds: number): boolean {
+export function isExpired<A extends { submission_status: string; deadline_at: string | null }>(
+  attempt: A,
+  now: Date,
+  graceSeconds: number,
+): attempt is A & { deadline_at: string } {
   return (
     attempt.submission_status === "InProgress" &&
     attempt.deadline_at !== null &&
     timing(now, new Date(attempt.deadline_at), graceSeconds) === "expired"
   );
+}
+
+/**
+ * An attempt's deadline. Every attempt is started with one (the exam start's INSERT is the only way in); the
+ * column is nullable in the schema alone, so an attempt without one is a bug, not a state to answer for.
+ */
+export function deadlineOf(attempt: { id: string; deadline_at: string | null }): string {
+  if (attempt.deadline_at === null) throw new Error(`attempt '${attempt.id}' has no deadline`);
+  return attempt.deadline_at;
 }
 
 export function graceSeconds(configured: string | undefined): number {
@@ -278,9 +291,9 @@ export function ungradedTheory(
 export function theoryScore(questions: readonly Question[], grades: Readonly<Record<string, number>>): number | null {
   const theory = questions.filter((q) => q.question_type === "THEORY");
   if (theory.length === 0) return 0;
-  const graded = theory.filter((q) => grades[q.question_id] !== undefined);
-  if (graded.length === 0) return null;
-  return Math.round(graded.reduce((sum, q) => sum + grades[q.question_id]!, 0) * 100) / 100;
+  const given = theory.flatMap((q) => grades[q.question_id] ?? []);
+  if (given.length === 0) return null;
+  return Math.round(given.reduce((sum, grade) => sum + grade, 0) * 100) / 100;
 }
 
 /**

@@ -4,8 +4,11 @@
  */
 export type FileKind = "pdf" | "epub" | "mp3" | "m4a" | "aac" | "ogg" | "wav" | "mp4" | "webm";
 
+/** The kinds a declared type may really be: never none, the first is its download extension. */
+type Kinds = readonly [FileKind, ...FileKind[]];
+
 /** Declared content types accepted per material type, and the kinds each may really be. */
-export const ALLOWED_TYPES: Record<string, Record<string, readonly FileKind[]>> = {
+export const ALLOWED_TYPES: Record<string, Record<string, Kinds>> = {
   Document: { "application/pdf": ["pdf"], "application/epub+zip": ["epub"] },
   Audio: {
     "audio/mpeg": ["mp3"],
@@ -25,7 +28,7 @@ export function extensionForType(contentType: string | null): string | null {
   if (!contentType) return null;
   for (const types of Object.values(ALLOWED_TYPES)) {
     const kinds = types[contentType];
-    if (kinds) return kinds[0]!;
+    if (kinds) return kinds[0];
   }
   return null;
 }
@@ -52,8 +55,8 @@ export function sniff(head: Uint8Array): FileKind | null {
     return AUDIO_BRANDS.has(brand) ? "m4a" : "mp4";
   }
   if (ascii(head, 0, "ID3")) return "mp3";
-  if (head.length >= 2 && head[0] === 0xff) {
-    const b = head[1]!;
+  const b = head[1]; // present when head.length >= 2
+  if (head[0] === 0xff && b !== undefined) {
     if ((b & 0xf6) === 0xf0) return "aac"; // ADTS sync word, layer 0
     if ((b & 0xe0) === 0xe0 && (b & 0x06) !== 0) return "mp3"; // MPEG audio frame sync, layer I–III
   }
@@ -67,7 +70,8 @@ export type UploadRefusal = {
 };
 
 export function normaliseType(declared: string): string {
-  return declared.split(";")[0]!.trim().toLowerCase();
+  const semicolon = declared.indexOf(";");
+  return (semicolon === -1 ? declared : declared.slice(0, semicolon)).trim().toLowerCase();
 }
 
 /** The declared type must be allowed for the material type, and the bytes must be that type. */
@@ -121,59 +125,52 @@ export function parseRange(header: string | null | undefined, size: number): Byt
  * Cyrillic has no decomposition to Latin (NFKD leaves it alone), so without this a Russian title would reach
  * clients that only read `filename=` (curl -J, old browsers) as a bare "file.pdf".
  */
-const CYRILLIC: Record<string, string> = Object.fromEntries([
-  ..."абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
-    .split("")
-    .map((ch, i) => [
-      ch,
-      [
-        "a",
-        "b",
-        "v",
-        "g",
-        "d",
-        "e",
-        "e",
-        "zh",
-        "z",
-        "i",
-        "y",
-        "k",
-        "l",
-        "m",
-        "n",
-        "o",
-        "p",
-        "r",
-        "s",
-        "t",
-        "u",
-        "f",
-        "kh",
-        "ts",
-        "ch",
-        "sh",
-        "shch",
-        "",
-        "y",
-        "",
-        "e",
-        "yu",
-        "ya",
-      ][i]!,
-    ]),
-  ["і", "i"],
-  ["ї", "yi"],
-  ["є", "ye"],
-  ["ґ", "g"],
-] as [string, string][]);
+const CYRILLIC: Record<string, string> = {
+  а: "a",
+  б: "b",
+  в: "v",
+  г: "g",
+  д: "d",
+  е: "e",
+  ё: "e",
+  ж: "zh",
+  з: "z",
+  и: "i",
+  й: "y",
+  к: "k",
+  л: "l",
+  м: "m",
+  н: "n",
+  о: "o",
+  п: "p",
+  р: "r",
+  с: "s",
+  т: "t",
+  у: "u",
+  ф: "f",
+  х: "kh",
+  ц: "ts",
+  ч: "ch",
+  ш: "sh",
+  щ: "shch",
+  ъ: "",
+  ы: "y",
+  ь: "",
+  э: "e",
+  ю: "yu",
+  я: "ya",
+  і: "i",
+  ї: "yi",
+  є: "ye",
+  ґ: "g",
+};
 
 const transliterate = (text: string) =>
   text.replace(/[\u0400-\u04ff]/g, (ch) => {
     const lower = ch.toLowerCase();
     const latin = CYRILLIC[lower];
     if (latin === undefined) return ch;
-    return ch === lower || latin === "" ? latin : latin[0]!.toUpperCase() + latin.slice(1);
+    return ch === lower || latin === "" ? latin : latin.charAt(0).toUpperCase() + latin.slice(1);
   });
 
 /**

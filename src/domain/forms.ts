@@ -159,21 +159,26 @@ export function drawAttempt(questions: readonly Question[], settings: DrawSettin
   const k = Math.min(settings.questions_per_attempt ?? questions.length, questions.length);
   // Partial Fisher–Yates: the first k places hold a uniform random sample, in random order.
   for (let i = 0; i < k; i++) {
-    const j = i + randomInt(indexed.length - i);
-    [indexed[i], indexed[j]] = [indexed[j]!, indexed[i]!];
+    swap(indexed, i, i + randomInt(indexed.length - i));
   }
   const chosen = indexed.slice(0, k);
   if (!settings.shuffle_questions) chosen.sort((a, b) => a.i - b.i);
   return chosen.map(({ q }) => (settings.shuffle_options ? { ...q, options: shuffled(q.options, randomInt) } : q));
 }
 
-function shuffled<T>(items: readonly T[], randomInt: RandomInt): T[] {
+function shuffled<T extends object>(items: readonly T[], randomInt: RandomInt): T[] {
   const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
+  for (let i = out.length - 1; i > 0; i--) swap(out, i, randomInt(i + 1));
   return out;
+}
+
+/** Swaps two places of an array of objects; a place outside it is a broken `RandomInt`, not a missing item. */
+function swap<T extends object>(items: T[], i: number, j: number): void {
+  const a = items[i];
+  const b = items[j];
+  if (a === undefined || b === undefined) throw new RangeError(`swap(${i}, ${j}) outside an array of ${items.length}`);
+  items[i] = b;
+  items[j] = a;
 }
 
 /** The marks one attempt can score, and its pass mark: a drawn attempt passes at the form's percentage of its own total. */

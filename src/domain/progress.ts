@@ -96,10 +96,13 @@ export function sortSteps<T extends { order_index: number; id: string }>(steps: 
 export function courseState(steps: readonly StepFacts[], materials: readonly MaterialFacts[], facts: ParticipantFacts): CourseState {
   const ordered = sortSteps(steps);
   const index = new Map(ordered.map((s, i) => [s.id, i]));
-  const startIndex = facts.start_step_id !== null && index.has(facts.start_step_id) ? index.get(facts.start_step_id)! : 0;
+  const startIndex = (facts.start_step_id !== null ? index.get(facts.start_step_id) : undefined) ?? 0;
 
-  const base = new Map<string, Omit<StepState, "is_locked">>();
-  for (const step of ordered) {
+  // Each step with its place in the order, its state before locking, and the step before it by order.
+  type Node = { step: StepFacts; i: number; before: Node | undefined; base: Omit<StepState, "is_locked"> };
+  const nodes = new Map<string, Node>();
+  let before: Node | undefined;
+  for (const [i, step] of ordered.entries()) {
     const own = materials.filter((m) => m.step_id === step.id);
     const mandatory = own.filter((m) => m.is_mandatory);
     const done = own.filter((m) => isMaterialComplete(m, facts)).map((m) => m.id);
@@ -107,36 +110,43 @@ export function courseState(steps: readonly StepFacts[], materials: readonly Mat
     const materialsCompleted = mandatory.every((m) => doneSet.has(m.id));
     const examAttempts = step.exam_id ? facts.attempts.filter((a) => a.form_id === step.exam_id) : [];
     const exam = examStatusOf(examAttempts);
-    const waived = index.get(step.id)! < startIndex;
+    const waived = i < startIndex;
     const completed = waived || (step.exam_id ? exam === "Approved" : materialsCompleted);
-    base.set(step.id, {
-      id: step.id,
-      is_completed: completed,
-      is_waived: waived,
-      is_started: done.length > 0 || examAttempts.length > 0,
-      materials_completed: materialsCompleted,
-      completed_material_ids: done,
-      mandatory_count: mandatory.length,
-      total_materials: own.length,
-      exam_status: exam,
-    });
+    const node: Node = {
+      step,
+      i,
+      before,
+      base: {
+        id: step.id,
+        is_completed: completed,
+        is_waived: waived,
+        is_started: done.length > 0 || examAttempts.length > 0,
+        materials_completed: materialsCompleted,
+        completed_material_ids: done,
+        mandatory_count: mandatory.length,
+        total_materials: own.length,
+        exam_status: exam,
+      },
+    };
+    nodes.set(step.id, node);
+    before = node;
   }
 
   const unlocked = new Map<string, boolean>();
   const visiting = new Set<string>();
-  const isUnlocked = (step: StepFacts): boolean => {
+  const isUnlocked = (node: Node): boolean => {
+    const { step } = node;
     const known = unlocked.get(step.id);
     if (known !== undefined) return known;
     if (facts.enrolled === false) return false;
     if (visiting.has(step.id)) return false; // a loop in previous_step_id never unlocks
     visiting.add(step.id);
-    const i = index.get(step.id)!;
+    const predecessor = (step.previous_step_id !== null ? nodes.get(step.previous_step_id) : undefined) ?? node.before;
     let result: boolean;
-    if (i <= startIndex) result = true;
+    // Only the first step (i = 0, never after the start) has no step before it.
+    if (node.i <= startIndex || predecessor === undefined) result = true;
     else {
-      const predecessorId = step.previous_step_id !== null && index.has(step.previous_step_id) ? step.previous_step_id : ordered[i - 1]!.id;
-      const predecessor = ordered[index.get(predecessorId)!]!;
-      const p = base.get(predecessorId)!;
+      const p = predecessor.base;
       const satisfied = step.unlock_on_exam_pass ? p.is_completed : p.is_completed || p.materials_completed;
       result = satisfied && isUnlocked(predecessor);
     }
@@ -146,10 +156,9 @@ export function courseState(steps: readonly StepFacts[], materials: readonly Mat
   };
 
   // A locked step is never completed, whatever was marked in it: progress only counts reachable work.
-  const states = ordered.map((s) => {
-    const locked = !isUnlocked(s);
-    const b = base.get(s.id)!;
-    return { ...b, is_locked: locked, is_completed: b.is_completed && !locked };
+  const states = [...nodes.values()].map((node) => {
+    const locked = !isUnlocked(node);
+    return { ...node.base, is_locked: locked, is_completed: node.base.is_completed && !locked };
   });
   const completedSteps = states.filter((s) => s.is_completed).length;
   const current = states.find((s) => !s.is_locked && !s.is_completed) ?? null;
@@ -162,6 +171,13 @@ export function courseState(steps: readonly StepFacts[], materials: readonly Mat
     percentage: states.length === 0 ? 0 : Math.round((100 * completedSteps) / states.length),
     is_completed: states.length > 0 && completedSteps === states.length,
   };
+}
+
+/** The state of one of the steps `state` was derived from; any other id is a bug in the caller, not a 404. */
+export function stepStateOf(state: CourseState, stepId: string): StepState {
+  const found = state.byId.get(stepId);
+  if (!found) throw new Error(`step '${stepId}' is not one of the steps this course state was derived from`);
+  return found;
 }
 
 /**

@@ -52,6 +52,9 @@ const v4From = (high: number, low: number) => ipaddr.IPv4.parse(`${high >> 8}.${
 /** An IPv4 address as a reason names it: `127.0.0.1 (loopback)`. */
 const described = (v4: ipaddr.IPv4) => `${v4.toString()} (${v4.range()})`;
 
+type EightGroups = [number, number, number, number, number, number, number, number];
+const isEightGroups = (parts: number[]): parts is EightGroups => parts.length === 8;
+
 /**
  * The IPv4 address an IPv6 address carries or routes to, for the forms that have one: IPv4-mapped and
  * -translated, IPv4-compatible (::a.b.c.d), well-known NAT64, 6to4 (bits 16–47) and Teredo (the client, bits
@@ -59,11 +62,12 @@ const described = (v4: ipaddr.IPv4) => `${v4.toString()} (${v4.range()})`;
  */
 function embeddedV4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
   const p = v6.parts;
+  if (!isEightGroups(p)) throw new Error(`an IPv6 address has eight groups, not ${p.length}`);
   const range: string = v6.range();
-  if (range === "6to4") return v4From(p[1]!, p[2]!);
-  if (range === "teredo") return v4From(p[6]! ^ 0xffff, p[7]! ^ 0xffff);
+  if (range === "6to4") return v4From(p[1], p[2]);
+  if (range === "teredo") return v4From(p[6] ^ 0xffff, p[7] ^ 0xffff);
   const compatible = range === "unicast" && p.slice(0, 6).every((g) => g === 0);
-  if (range === "ipv4Mapped" || range === "rfc6145" || compatible || v6.match(NAT64_WELL_KNOWN, 96)) return v4From(p[6]!, p[7]!);
+  if (range === "ipv4Mapped" || range === "rfc6145" || compatible || v6.match(NAT64_WELL_KNOWN, 96)) return v4From(p[6], p[7]);
   return null;
 }
 

@@ -12,6 +12,7 @@ import {
   attemptScores,
   BLOCKS_NEW_ATTEMPT,
   checkAnswers,
+  deadlineOf,
   decideStart,
   effectiveTerms,
   remainingSeconds,
@@ -29,7 +30,7 @@ import { cryptoRandomInt } from "../lib/random";
 import { batch } from "../db/batch";
 import { examClock, now as clockNow } from "../lib/clock";
 import type { Handler } from "../lib/openapi";
-import { courseOfStep, progressQuery, stepRefusal } from "../progress";
+import { courseOfStep, progressQuery, stepAccess } from "../progress";
 import { progressError } from "../lib/progress-errors";
 import { findStepWithExam } from "../content/steps";
 import { emit } from "../journal";
@@ -51,6 +52,7 @@ const startRefusals: Record<string, string> = {
 function attemptView(row: SubmissionRow, form: { id: string; name: string; duration_minutes: number }, now: Date) {
   // Set at start (override + accommodation); attempts from before accommodations existed ran on the form's.
   const effective = row.effective_duration_minutes ?? form.duration_minutes;
+  const deadline = deadlineOf(row);
   const answers = savedAnswers(row);
   return {
     submission_id: row.id,
@@ -63,8 +65,8 @@ function attemptView(row: SubmissionRow, form: { id: string; name: string; durat
     duration_minutes: form.duration_minutes,
     started_at: row.started_at,
     attempt_number: row.attempt_number,
-    deadline_at: row.deadline_at!,
-    remaining_seconds: remainingSeconds(now, new Date(row.deadline_at!)),
+    deadline_at: deadline,
+    remaining_seconds: remainingSeconds(now, new Date(deadline)),
     effective_duration_minutes: effective,
     answers: { mcq_answers: answers.mcq_answers ?? [], theory_answers: answers.theory_answers ?? [] },
   };
@@ -112,11 +114,10 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
     if ((await closeIfExpired(c, open)).expired) throw expiredError(open);
     return c.json(attemptView(open, form, now), 200);
   }
-  const progress = (await query.finish(read.own)).get(found.step.course_id);
-  const refusal = stepRefusal(progress, step_id);
-  if (refusal) throw progressError(refusal, step_id);
-  const state = progress!.state.byId.get(step_id)!;
-  const attempts = progress!.attempts
+  const access = stepAccess((await query.finish(read.own)).get(found.step.course_id), step_id);
+  if (access.refusal) throw progressError(access.refusal, step_id);
+  const { progress, state } = access;
+  const attempts = progress.attempts
     .filter((a) => a.form_id === form.id)
     .map((a) => ({ id: a.id, submission_status: a.submission_status }));
   const terms = effectiveTerms(form, override ?? null, accommodation ?? null);
@@ -165,7 +166,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
  * answers were in (after the body was read), not when the request's headers arrived: a body trickled in
  * slowly must not carry answers past the deadline.
  */
-async function ownOpenAttempt(c: AppContext, submissionId: string, received: Date): Promise<SubmissionRow> {
+async function ownOpenAttempt(c: AppContext, submissionId: string, received: Date): Promise<SubmissionRow & { deadline_at: string }> {
   const caller = c.get("caller");
   const db = c.get("db");
   const [row] = await db.select().from(formSubmissions).where(eq(formSubmissions.id, submissionId));
@@ -174,7 +175,7 @@ async function ownOpenAttempt(c: AppContext, submissionId: string, received: Dat
     throw forbidden("Only the attempt's owner may answer it", "not_your_attempt");
   if (row.submission_status !== "InProgress") throw conflict("already_submitted", "This attempt has already been submitted");
   if ((await closeIfExpired(c, row, received)).expired) throw expiredError(row);
-  return row;
+  return { ...row, deadline_at: deadlineOf(row) };
 }
 
 /**
@@ -197,7 +198,8 @@ async function answerRefusal(c: AppContext, row: SubmissionRow, received: Date):
 
 function validAnswers(row: SubmissionRow, body: Answers) {
   const problems = checkAnswers(row.questions_snapshot ?? [], body);
-  if (problems.length > 0) throw badRequest("invalid_answers", `Invalid answers: ${problems[0]!.path}: ${problems[0]!.message}`, problems);
+  const [problem] = problems;
+  if (problem) throw badRequest("invalid_answers", `Invalid answers: ${problem.path}: ${problem.message}`, problems);
 }
 
 export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
@@ -217,8 +219,8 @@ export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
     {
       submission_id,
       saved_at: received.toISOString(),
-      deadline_at: row.deadline_at!,
-      remaining_seconds: remainingSeconds(received, new Date(row.deadline_at!)),
+      deadline_at: row.deadline_at,
+      remaining_seconds: remainingSeconds(received, new Date(row.deadline_at)),
     },
     200,
   );
@@ -230,7 +232,8 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
   const received = clockNow();
   const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);
-  const late = timing(received, new Date(row.deadline_at!), grace(c)) === "late";
+  const submittedAt = received.toISOString();
+  const late = timing(received, new Date(row.deadline_at), grace(c)) === "late";
   const mcq = scoreMcq(row.questions_snapshot ?? [], body.mcq_answers);
   const scores = attemptScores(row.questions_snapshot ?? [], body, {}, mcq);
   // Conditional on the attempt still being open and in time: of many parallel submits exactly one is scored
@@ -244,7 +247,7 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
         mcq_score: mcq,
         ...scores,
         submission_status: "Submitted",
-        submitted_at: received.toISOString(),
+        submitted_at: submittedAt,
         is_late: late,
       })
       .where(stillAnswerable(submission_id, received, grace(c)))
@@ -253,7 +256,7 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
       ...submissionRef(row),
       mcq_score: mcq,
       total_score: scores.total_score,
-      submitted_at: received.toISOString(),
+      submitted_at: submittedAt,
       is_late: late,
     }),
   });
@@ -266,7 +269,7 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
       theory_score: scores.theory_score,
       total_score: scores.total_score,
       submission_status: "Submitted" as const,
-      submitted_at: done.submitted_at!,
+      submitted_at: submittedAt,
       is_late: late,
     },
     200,

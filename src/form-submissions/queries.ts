@@ -3,7 +3,7 @@ import type { CursorValues } from "../lib/pagination";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
 import { batch } from "../db/batch";
 import type { Db } from "../db/types";
-import { answersOf, closeExpired, type Answers } from "../domain/exams";
+import { answersOf, closeExpired, deadlineOf, type Answers } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
 import type { SubmissionStatus } from "../domain/vocabulary";
 import type { Caller } from "../env";
@@ -106,7 +106,7 @@ export const submissionRef = (s: SubmissionRow) => ({
  */
 export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date, emit: EventWriter = outboxWriter(db, now)) {
   return rows.map((row) => {
-    const closed = closeExpired(row.questions_snapshot ?? [], row.answers, new Date(row.deadline_at!));
+    const closed = closeExpired(row.questions_snapshot ?? [], row.answers, new Date(deadlineOf(row)));
     return {
       close: db
         .update(formSubmissions)

@@ -88,7 +88,8 @@ export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c)
   const s = named.submission;
   const questions = s.questions_snapshot ?? [];
   const problems = checkGrades(questions, body.theory_grades);
-  if (problems.length > 0) throw badRequest("invalid_grades", `Invalid grades: ${problems[0]!.path}: ${problems[0]!.message}`, problems);
+  const [problem] = problems;
+  if (problem) throw badRequest("invalid_grades", `Invalid grades: ${problem.path}: ${problem.message}`, problems);
   const grades = { ...(s.theory_grades ?? {}) };
   for (const g of body.theory_grades) grades[g.question_id] = g.marks_awarded;
   const db = c.get("db");

@@ -128,7 +128,7 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
   const questions = form.questions.map((q) => {
     const r = byId.get(q.question_id);
     const n = r?.n ?? 0;
-    const mean = n > 0 ? r!.sx / n : null;
+    const mean = r && n > 0 ? r.sx / n : null;
     return {
       question_id: q.question_id,
       question_type: q.question_type,

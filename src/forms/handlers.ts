@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
+import { first } from "../db/rows";
 import { formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { changesBetween } from "../domain/audit";
@@ -28,7 +29,8 @@ function settle(questionsInput: QuestionInput[], settingsInput: Parameters<typeo
   const { questions, problems } = normalizeQuestions(questionsInput);
   const { settings, problems: more } = settleFormSettings(questions, settingsInput);
   const all = [...problems, ...more, ...scheduleProblems(schedule, questions.length)];
-  if (all.length > 0) throw badRequest("invalid_form", `Invalid form: ${all[0]!.path}: ${all[0]!.message}`, all);
+  const [problem] = all;
+  if (problem) throw badRequest("invalid_form", `Invalid form: ${problem.path}: ${problem.message}`, all);
   return { questions, settings };
 }
 
@@ -130,7 +132,7 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
     link: body.step_id ? examLinkWrites(db, body.step_id, id, stamp) : null,
     stored: db.select().from(forms).where(eq(forms.id, id)),
   });
-  return c.json(toForm(stored[0]!, caller), 201);
+  return c.json(toForm(first(stored, "the form this batch inserted"), caller), 201);
 };
 
 export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
@@ -185,7 +187,10 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
     link: body.step_id !== undefined ? examLinkWrites(db, body.step_id, form_id, stamp) : null,
     stored: db.select().from(forms).where(eq(forms.id, form_id)),
   });
-  return c.json(toForm(stored[0]!, caller), 200);
+  // Erased by a delete between the read above and this batch (one with no attempts is erased, not archived).
+  const [row] = stored;
+  if (!row) throw notFound("Form", form_id);
+  return c.json(toForm(row, caller), 200);
 };
 
 export const deleteForm: Handler<typeof routes.deleteForm> = async (c) => {

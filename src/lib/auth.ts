@@ -25,11 +25,11 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
 async function authenticate(c: AppContext): Promise<Caller> {
   const header = c.req.header("authorization");
   if (!header) throw unauthorized("Missing Authorization header");
-  const match = /^Bearer +(\S+)\s*$/i.exec(header);
-  if (!match) throw unauthorized("Authorization must use the Bearer scheme");
+  const token = /^Bearer +(\S+)\s*$/i.exec(header)?.[1];
+  if (!token) throw unauthorized("Authorization must use the Bearer scheme");
   if (!c.env.JWT_SECRET && !c.env.JWT_JWKS_URL) throw new Error("JWT_SECRET is not configured");
   try {
-    const caller = await verifyJwt(match[1]!, {
+    const caller = await verifyJwt(token, {
       secret: c.env.JWT_SECRET,
       jwksUrl: c.env.JWT_JWKS_URL || undefined,
       issuer: c.env.JWT_ISSUER || undefined,

@@ -50,8 +50,8 @@ async function withRetries<T>(sqls: string[], run: () => Promise<T>, trips: Roun
       const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
       if (OVERLOADED.test(message))
         throw new ApiError(503, "database_overloaded", "The database is busy; retry shortly", undefined, { "retry-after": "1" });
-      if (!safe || !TRANSIENT.test(message) || attempt >= RETRY_DELAYS_MS.length) throw error;
-      const base = RETRY_DELAYS_MS[attempt]!;
+      const base = RETRY_DELAYS_MS[attempt]; // none left after the last retry
+      if (!safe || !TRANSIENT.test(message) || base === undefined) throw error;
       await sleep(base / 2 + Math.random() * base);
     }
   }
@@ -149,10 +149,11 @@ class RetryingD1 implements D1Database {
         const results = await this.db.batch<T>(ours.map((s) => s.inner));
         if (stats) {
           stats.calls++;
-          for (const [i, r] of results.entries()) {
-            stats.sql.push({ sql: ours[i]!.sql, rows_read: r.meta?.rows_read ?? 0 });
-            stats.rows_read += r.meta?.rows_read ?? 0;
-            stats.rows_written += r.meta?.rows_written ?? 0;
+          for (const [i, statement] of ours.entries()) {
+            const meta = results[i]?.meta; // one result per statement
+            stats.sql.push({ sql: statement.sql, rows_read: meta?.rows_read ?? 0 });
+            stats.rows_read += meta?.rows_read ?? 0;
+            stats.rows_written += meta?.rows_written ?? 0;
           }
         }
         return results;

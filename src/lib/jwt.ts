@@ -78,11 +78,11 @@ function strictHeader(token: string): Record<string, unknown> {
   if (parts.length !== 3) throw new JwtError("malformed token");
   // jose decodes with Uint8Array.fromBase64's loose mode (or atob), which ignores unused bits: a signature
   // re-spelled that way would still verify.
-  const decoded = parts.map(decodeBase64Url);
-  if (decoded.some((bytes) => bytes === null)) throw new JwtError("token is not canonical base64url");
+  const [headerBytes, ...rest] = parts.map(decodeBase64Url);
+  if (!headerBytes || rest.some((bytes) => bytes === null)) throw new JwtError("token is not canonical base64url");
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(decoded[0]!));
+    header = JSON.parse(new TextDecoder().decode(headerBytes));
   } catch {
     throw new JwtError("token header is not valid JSON");
   }
@@ -154,14 +154,14 @@ export async function verifyJwt(token: string, options: JwtOptions): Promise<Cal
   }
   const now = Math.floor(options.now.getTime() / 1000);
   // JSON's 1e400 is Infinity, a number to jose: a token that never expires.
-  if (!Number.isFinite(claims.exp)) throw new JwtError("token has no valid expiry (exp)");
+  const exp = claims.exp;
+  if (exp === undefined || !Number.isFinite(exp)) throw new JwtError("token has no valid expiry (exp)");
   // jose checks iat only together with maxTokenAge, which would also make iat required.
   if (claims.iat !== undefined && claims.iat - leeway > now) throw new JwtError("token issued in the future (iat)");
   // Lifetime from its issue time, or from now when it names none: either way no token works longer than the maximum.
   const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
   const issued = Math.min(claims.iat ?? now, now);
-  if (claims.exp! - issued > maxLifetime + leeway)
-    throw new JwtError(`token lifetime exceeds the maximum of ${maxLifetime} seconds (exp − iat)`);
+  if (exp - issued > maxLifetime + leeway) throw new JwtError(`token lifetime exceeds the maximum of ${maxLifetime} seconds (exp − iat)`);
   if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 200)
     throw new JwtError("token has no subject (sub)");
   if (claims.role !== "manager" && claims.role !== "participant") throw new JwtError("token role must be manager or participant");

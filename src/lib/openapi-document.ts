@@ -7,12 +7,28 @@
  * request and response examples (`spec-examples.json`, from `npm run spec:examples`) are attached where the
  * operation has that body; the OpenAPI lint validates each one against its schema.
  */
+import type {
+  HeaderObject,
+  HeadersObject,
+  OpenAPIObject,
+  OperationObject,
+  ParameterObject,
+  ReferenceObject,
+  ResponseObject,
+  SchemaObject,
+} from "openapi3-ts/oas31";
 import SPEC_EXAMPLES from "./spec-examples.json";
 
-type Json = Record<string, any>;
+/** The spec's examples per operation ("GET /courses"): the request body under `request`, else by status. */
+const EXAMPLES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = SPEC_EXAMPLES;
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
+type Method = (typeof METHODS)[number];
+const isMethod = (key: string): key is Method => METHODS.some((method) => method === key);
+const isReference = (value: object): value is ReferenceObject => "$ref" in value;
 
 const ERROR = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
-const header = (description: string, schema: Json = { type: "string" }) => ({ description, schema });
+const header = (description: string, schema: SchemaObject = { type: "string" }): HeaderObject => ({ description, schema });
 // Headers on every response are declared once under components.headers and referenced: a generated client
 // would otherwise repeat each of them on every response of every operation.
 const SHARED_HEADERS = {
@@ -44,72 +60,85 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   "Exam overrides": "Per-exam, per-participant duration, attempts and closing time",
 };
 
-export function completeDocument(doc: Json): Json {
+export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
   const tags = new Set<string>();
-  for (const [path, operations] of Object.entries<Json>(doc.paths ?? {}))
-    for (const [method, op] of Object.entries<Json>(operations)) {
-      const roles: string[] | undefined = op["x-roles"];
-      if (roles) op.description = [op.description, `**Roles:** ${roles.join(", ")}.`].filter(Boolean).join("\n\n");
-      for (const tag of op.tags ?? []) tags.add(tag);
-      op.responses ??= {};
-      if (op["x-signed-link"]) op.security = [...(op.security ?? doc.security ?? []), { FileLink: [] }];
-      // Any write may be sent a body: the middleware answers 413/415 before the route sees it.
-      if (["post", "put", "patch"].includes(method)) {
-        op.responses["413"] ??= { description: "Body too large", content: ERROR };
-        op.responses["415"] ??= { description: "Body is not of an accepted content type", content: ERROR };
-      }
-      op.responses["429"] ??= {
-        description: `\`rate_limited\`: too many requests from this caller (or address)${op["x-rate-limit"] === "expensive" ? "; this operation is in the tighter `expensive` class" : ""}`,
-        content: ERROR,
-        headers: {
-          "Retry-After": RETRY_AFTER,
-          RateLimit: ref("RateLimit"),
-        },
-      };
-      op.responses["500"] ??= { description: "A fault on the server's side (no detail is leaked)", content: ERROR };
-      op.responses["503"] ??= {
-        description: "Database overloaded or token keys unavailable; retry",
-        content: ERROR,
-        headers: { "Retry-After": RETRY_AFTER },
-      };
-      if (op["x-idempotent"]) {
-        op.parameters ??= [];
-        op.parameters.push({
-          name: "Idempotency-Key",
-          in: "header",
-          required: false,
-          description: "1–200 visible ASCII characters; a retry with the same key gets the first answer again",
-          schema: { type: "string", minLength: 1, maxLength: 200, pattern: "^[\\x21-\\x7e]+$" },
-        });
-        op.responses["409"] ??= { description: "State conflict", content: ERROR };
-        op.responses["409"].description += " (also `idempotency_in_progress`: the first request with this key is still running)";
-        op.responses["422"] ??= { description: "`idempotency_key_reused`: the key was used with another request", content: ERROR };
-      }
-      const examples: Json | undefined = (SPEC_EXAMPLES as Json)[`${method.toUpperCase()} ${path}`];
-      const requestJson = op.requestBody?.content?.["application/json"];
-      if (examples?.request !== undefined && requestJson) requestJson.example = examples.request;
-      for (const [status, example] of Object.entries(examples ?? {})) {
-        const responseJson = op.responses[status]?.content?.["application/json"];
-        if (status !== "request" && responseJson) responseJson.example = example;
-      }
-      const isList = (op.parameters ?? []).some((p: Json) => p.in === "query" && p.name === "cursor");
-      for (const [status, response] of Object.entries<Json>(op.responses)) {
-        if (response.$ref) continue;
-        response.headers = {
-          ...response.headers,
-          "x-d1-bookmark": BOOKMARK,
-          "x-request-id": REQUEST_ID,
-          "RateLimit-Policy": RATE_LIMIT_POLICY,
-        };
-        if (status.startsWith("2") && isList) response.headers.Link = header('`<…&cursor=…>; rel="next"` while there is a next page');
-        if (status.startsWith("2") && op["x-idempotent"])
-          response.headers["Idempotent-Replayed"] = header("`true` when this is a stored answer replayed");
-      }
+  for (const [path, item] of Object.entries(doc.paths ?? {}))
+    for (const method of Object.keys(item)) {
+      if (!isMethod(method)) continue;
+      const op = item[method];
+      if (op) completeOperation(doc, method, path, op, tags);
     }
   // Every tag an operation uses is declared once, in the order first used (generated clients group by them).
   // OAS 3.1 names a license by SPDX identifier (the generator's types predate it).
-  if (doc.info?.license && !doc.info.license.identifier && !doc.info.license.url) doc.info.license.identifier = "LicenseRef-Proprietary";
+  const license = doc.info.license;
+  if (license && !license.identifier && !license.url) license.identifier = "LicenseRef-Proprietary";
   doc.components = { ...doc.components, headers: { ...doc.components?.headers, ...SHARED_HEADERS } };
   doc.tags = [...tags].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name }));
   return doc;
+}
+
+/** One operation; the tags it uses are added to `tags`. */
+function completeOperation(doc: OpenAPIObject, method: Method, path: string, op: OperationObject, tags: Set<string>) {
+  const roles: unknown = op["x-roles"];
+  if (Array.isArray(roles)) op.description = [op.description, `**Roles:** ${roles.join(", ")}.`].filter(Boolean).join("\n\n");
+  for (const tag of op.tags ?? []) tags.add(tag);
+  op.responses ??= {};
+  const responses: Record<string, ResponseObject | ReferenceObject> = op.responses;
+  if (op["x-signed-link"]) op.security = [...(op.security ?? doc.security ?? []), { FileLink: [] }];
+  // Any write may be sent a body: the middleware answers 413/415 before the route sees it.
+  if (method === "post" || method === "put" || method === "patch") {
+    responses["413"] ??= { description: "Body too large", content: ERROR };
+    responses["415"] ??= { description: "Body is not of an accepted content type", content: ERROR };
+  }
+  responses["429"] ??= {
+    description: `\`rate_limited\`: too many requests from this caller (or address)${op["x-rate-limit"] === "expensive" ? "; this operation is in the tighter `expensive` class" : ""}`,
+    content: ERROR,
+    headers: {
+      "Retry-After": RETRY_AFTER,
+      RateLimit: ref("RateLimit"),
+    },
+  };
+  responses["500"] ??= { description: "A fault on the server's side (no detail is leaked)", content: ERROR };
+  responses["503"] ??= {
+    description: "Database overloaded or token keys unavailable; retry",
+    content: ERROR,
+    headers: { "Retry-After": RETRY_AFTER },
+  };
+  if (op["x-idempotent"]) {
+    const idempotencyKey: ParameterObject = {
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      description: "1–200 visible ASCII characters; a retry with the same key gets the first answer again",
+      schema: { type: "string", minLength: 1, maxLength: 200, pattern: "^[\\x21-\\x7e]+$" },
+    };
+    op.parameters ??= [];
+    op.parameters.push(idempotencyKey);
+    responses["409"] ??= { description: "State conflict", content: ERROR };
+    responses["409"].description += " (also `idempotency_in_progress`: the first request with this key is still running)";
+    responses["422"] ??= { description: "`idempotency_key_reused`: the key was used with another request", content: ERROR };
+  }
+  const examples = EXAMPLES[`${method.toUpperCase()} ${path}`];
+  const body = op.requestBody;
+  const requestJson = body && !isReference(body) ? body.content["application/json"] : undefined;
+  if (examples?.request !== undefined && requestJson) requestJson.example = examples.request;
+  for (const [status, example] of Object.entries(examples ?? {})) {
+    const response = responses[status];
+    const responseJson = response && !isReference(response) ? response.content?.["application/json"] : undefined;
+    if (status !== "request" && responseJson) responseJson.example = example;
+  }
+  const isList = (op.parameters ?? []).some((p) => !isReference(p) && p.in === "query" && p.name === "cursor");
+  for (const [status, response] of Object.entries(responses)) {
+    if (isReference(response)) continue;
+    const headers: HeadersObject = {
+      ...response.headers,
+      "x-d1-bookmark": BOOKMARK,
+      "x-request-id": REQUEST_ID,
+      "RateLimit-Policy": RATE_LIMIT_POLICY,
+    };
+    if (status.startsWith("2") && isList) headers.Link = header('`<…&cursor=…>; rel="next"` while there is a next page');
+    if (status.startsWith("2") && op["x-idempotent"])
+      headers["Idempotent-Replayed"] = header("`true` when this is a stored answer replayed");
+    response.headers = headers;
+  }
 }

@@ -59,8 +59,10 @@ export function page<T>(
 ): T[] {
   if (rows.length <= limit) return rows;
   const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  if (last === undefined) throw new RangeError(`page limit ${limit}: a page holds at least one row`);
   const next = new URL(c.req.url);
-  next.searchParams.set("cursor", encodeCursor(keyOf(items[items.length - 1]!)));
+  next.searchParams.set("cursor", encodeCursor(keyOf(last)));
   next.searchParams.set("limit", String(limit));
   c.header("link", `<${origin(c)}${next.pathname}${next.search}>; rel="next"`);
   return items;

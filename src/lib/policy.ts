@@ -5,6 +5,7 @@
  */
 import { managerOnly, participantsOnly } from "./auth";
 import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
 import { idempotent } from "./idempotency";
 import { expensiveLimit } from "./rate-limit";
 
@@ -21,7 +22,7 @@ export const forParticipantsIdempotent = { middleware: [participantsOnly, idempo
  * The expensive rate-limit class (uploads, exam start and submit, review decisions, row approvals): counted after
  * the role guard and before an Idempotency-Key replay; published as `x-rate-limit: expensive`.
  */
-export function expensive<P extends { middleware: MiddlewareHandler<any>[] }>(policy: P) {
+export function expensive<P extends { middleware: MiddlewareHandler<AppEnv>[] }>(policy: P) {
   const [guard, ...rest] = policy.middleware;
   return { ...policy, middleware: guard ? [guard, expensiveLimit, ...rest] : [expensiveLimit], "x-rate-limit": "expensive" as const };
 }

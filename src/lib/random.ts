@@ -5,8 +5,6 @@ export const cryptoRandomInt: RandomInt = (n) => {
   if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new RangeError(`cryptoRandomInt(${n})`);
   const limit = 2 ** 32 - (2 ** 32 % n);
   const buffer = new Uint32Array(1);
-  for (;;) {
-    crypto.getRandomValues(buffer);
-    if (buffer[0]! < limit) return buffer[0]! % n;
-  }
+  // Draw until the value falls below the largest multiple of n (at most a few draws).
+  for (;;) for (const value of crypto.getRandomValues(buffer)) if (value < limit) return value % n;
 };

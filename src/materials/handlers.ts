@@ -1,4 +1,5 @@
 import { batch } from "../db/batch";
+import { first } from "../db/rows";
 import { and, eq, isNull, notExists, sql } from "drizzle-orm";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
 import { changesBetween } from "../domain/audit";
@@ -15,16 +16,19 @@ import { origin, type Handler } from "../lib/openapi";
 import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
 import { courseVisible } from "../visibility";
 import type * as routes from "./routes";
-import { contentSchemas, type MaterialType } from "./schemas";
+import { contentSchemas, type MaterialContent, type MaterialType } from "./schemas";
 
 /** Checks `content` against its type's schema; the error names the exact field. */
-function parseContent(type: MaterialType, content: unknown): Record<string, string> {
+function parseContent(type: MaterialType, content: unknown): MaterialContent {
   const result = contentSchemas[type].safeParse(content);
   if (!result.success) {
     const errors = result.error.issues.map((i) => ({ path: ["content", ...i.path.map(String)].join("."), message: i.message }));
-    throw badRequest("validation_error", `Invalid body: content of a ${type} material: ${errors[0]!.path}: ${errors[0]!.message}`, errors);
+    // zod reports at least one issue when parsing fails.
+    const [issue] = errors;
+    const where = issue ? `: ${issue.path}: ${issue.message}` : "";
+    throw badRequest("validation_error", `Invalid body: content of a ${type} material${where}`, errors);
   }
-  return result.data as Record<string, string>;
+  return result.data;
 }
 
 const tableExists = (db: Db, id: string) =>
@@ -41,7 +45,8 @@ export const createMaterial: Handler<typeof routes.createMaterial> = async (c) =
   const now = c.get("now");
   const stamp = now.toISOString();
   const content = parseContent(body.material_type, body.content);
-  const tableId = body.material_type === "RequirementTable" ? content.requirement_table_id! : null;
+  // Only a RequirementTable's (strict) content schema has the key, and requires it.
+  const tableId = "requirement_table_id" in content ? content.requirement_table_id : null;
   const read = await batch(db, {
     step: db
       .select({ id: steps.id })
@@ -78,7 +83,7 @@ export const createMaterial: Handler<typeof routes.createMaterial> = async (c) =
       changesBetween<Record<string, unknown>>(null, { ...values, order_index: body.order_index }, MATERIAL_FIELDS),
     ),
   });
-  return c.json(toMaterial(written.inserted[0]!, origin(c)), 201);
+  return c.json(toMaterial(first(written.inserted, "the material this batch inserted"), origin(c)), 201);
 };
 
 export const updateMaterial: Handler<typeof routes.updateMaterial> = async (c) => {
@@ -92,7 +97,8 @@ export const updateMaterial: Handler<typeof routes.updateMaterial> = async (c) =
   // Changing the type re-checks the content it will carry, given or kept.
   const content =
     body.content !== undefined || type !== material.material_type ? parseContent(type, body.content ?? material.content) : undefined;
-  const tableId = type === "RequirementTable" ? (content?.requirement_table_id ?? material.requirement_table_id) : null;
+  const givenTable = content && "requirement_table_id" in content ? content.requirement_table_id : undefined;
+  const tableId = type === "RequirementTable" ? (givenTable ?? material.requirement_table_id) : null;
   if (content && tableId) {
     const [table] = await tableExists(db, tableId);
     if (!table) throw notFound("Requirement table", tableId);

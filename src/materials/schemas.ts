@@ -17,6 +17,9 @@ export const contentSchemas = {
   RequirementTable: z.object({ requirement_table_id: objectId("requirement_table_id") }).strict(),
 } satisfies Record<MaterialType, z.ZodType>;
 
+/** A material's `content`, as its type's schema checked it. */
+export type MaterialContent = z.infer<(typeof contentSchemas)[MaterialType]>;
+
 export const MaterialContentSchema = z
   .union([contentSchemas.BookLink, UrlContent, contentSchemas.RequirementTable])
   .openapi("MaterialContent", {

@@ -5,6 +5,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { origin, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { toMaterial } from "../content/materials";
+import { stepStateOf } from "../domain/progress";
 import { courseOfStep, enrolledCourses, oneCourse, readProgress, requirementStatus, type CourseProgress } from "../progress";
 import { courseVisible } from "../visibility";
 import type * as routes from "./routes";
@@ -39,7 +40,7 @@ export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
   );
   return c.json(
     list.map((p) => {
-      const current = p.state.current_step_id ? p.state.byId.get(p.state.current_step_id)! : null;
+      const current = p.state.current_step_id ? stepStateOf(p.state, p.state.current_step_id) : null;
       return {
         course_id: p.course.id,
         course_name: p.course.name,
@@ -76,7 +77,7 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
       completed_step_ids: p.state.steps.filter((s) => s.is_completed).map((s) => s.id),
       is_completed: p.is_completed,
       steps: p.steps.map((step) => {
-        const state = p.state.byId.get(step.id)!;
+        const state = stepStateOf(p.state, step.id);
         const found = step.exam_id ? examById.get(step.exam_id) : undefined;
         const exam = found ? { id: found.id, name: found.name, duration_minutes: found.duration_minutes } : null;
         return {
@@ -105,7 +106,7 @@ export const stepProgress: Handler<typeof routes.stepProgress> = async (c) => {
   const step = p?.steps.find((s) => s.id === step_id);
   if (!shown(c.get("caller"), p) || !step) throw notFound("Step", step_id);
   if (!p.enrolled) throw notEnrolled();
-  const state = p.state.byId.get(step_id)!;
+  const state = stepStateOf(p.state, step_id);
   const done = new Set(state.completed_material_ids);
   const attempts = p.attempts.filter((a) => a.step_id === step_id && a.form_id === step.exam_id);
   const latest = attempts.at(-1);

@@ -4,7 +4,7 @@
  * this write", so a handler decides before it writes.
  */
 import { closeExpired, isExpired, type Answers, type Question } from "../domain/exams";
-import { courseState, type AttemptFacts, type CourseState, type SubmissionStatus } from "../domain/progress";
+import { courseState, type AttemptFacts, type CourseState, type StepState, type SubmissionStatus } from "../domain/progress";
 import type { AttemptRow, CourseStructure, EnrollmentRow, OwnRows } from "./reads";
 
 export type RequirementProgress = { completed: number; approved: number; total: number; is_submitted: boolean };
@@ -48,7 +48,7 @@ const parse = <T>(text: string | null): T | null => {
 function shown(a: AttemptRow, now: Date, graceSeconds: number): ShownAttempt {
   const { open_answers, open_questions, ...row } = a;
   if (!isExpired(a, now, graceSeconds)) return row;
-  const closed = closeExpired(parse<Question[]>(open_questions) ?? [], parse<Partial<Answers>>(open_answers), new Date(a.deadline_at!));
+  const closed = closeExpired(parse<Question[]>(open_questions) ?? [], parse<Partial<Answers>>(open_answers), new Date(a.deadline_at));
   return { ...row, ...closed };
 }
 
@@ -67,11 +67,9 @@ export class ProgressSet {
 
   /** The courses read, in course order (order_index, then id). */
   all(): CourseProgress[] {
-    const ids = [...this.structures.values()]
-      .map((s) => s.course)
-      .sort((a, b) => a.order_index - b.order_index || (a.id < b.id ? -1 : 1))
-      .map((c) => c.id);
-    return ids.map((id) => this.get(id)!);
+    return [...this.structures.entries()]
+      .sort(([, a], [, b]) => a.course.order_index - b.course.order_index || (a.course.id < b.course.id ? -1 : 1))
+      .map(([courseId, structure]) => this.derive(courseId, structure));
   }
 
   /** The only course read (for reads keyed by a step or material), if any. */
@@ -80,10 +78,13 @@ export class ProgressSet {
   }
 
   get(courseId: string): CourseProgress | undefined {
+    const structure = this.structures.get(courseId);
+    return structure && this.derive(courseId, structure);
+  }
+
+  private derive(courseId: string, structure: CourseStructure): CourseProgress {
     const hit = this.derived.get(courseId);
     if (hit) return hit;
-    const structure = this.structures.get(courseId);
-    if (!structure) return undefined;
     const pid = this.participantId;
     const change = this.change;
     const completed = new Set(this.own.completions.filter((r) => r.participant_id === pid).map((r) => r.material_id));
@@ -92,11 +93,12 @@ export class ProgressSet {
     const tableProgress = new Map<string, RequirementProgress>();
     const approvedTables = new Set<string>(change.approvedTables ?? []);
     for (const t of this.own.tableSubmissions) {
-      if (t.participant_id !== pid || !sizes.has(t.requirement_table_id)) continue;
+      const total = sizes.get(t.requirement_table_id);
+      if (t.participant_id !== pid || total === undefined) continue;
       tableProgress.set(t.requirement_table_id, {
         completed: t.completed,
         approved: t.approved,
-        total: sizes.get(t.requirement_table_id)!,
+        total,
         is_submitted: t.submitted_at !== null,
       });
       if (t.approved_at !== null) approvedTables.add(t.requirement_table_id);
@@ -160,14 +162,20 @@ export function requirementStatus(p: CourseProgress, materialRows: readonly { re
   return sum;
 }
 
-/** Why a participant may not work on a step right now, or null when they may. */
-export function stepRefusal(
+export type StepRefusal = "not_enrolled" | "step_not_found" | "step_locked";
+
+/** Whether a participant may work on a step right now: why not, or the course's progress and the step's state. */
+export function stepAccess(
   progress: CourseProgress | undefined,
   stepId: string,
-): "not_enrolled" | "step_not_found" | "step_locked" | null {
-  if (!progress?.enrolled) return "not_enrolled";
+): { refusal: StepRefusal } | { refusal: null; progress: CourseProgress; state: StepState } {
+  if (!progress?.enrolled) return { refusal: "not_enrolled" };
   const state = progress.state.byId.get(stepId);
-  if (!state) return "step_not_found";
-  if (state.is_locked) return "step_locked";
-  return null;
+  if (!state) return { refusal: "step_not_found" };
+  if (state.is_locked) return { refusal: "step_locked" };
+  return { refusal: null, progress, state };
 }
+
+/** Why a participant may not work on a step right now, or null when they may. */
+export const stepRefusal = (progress: CourseProgress | undefined, stepId: string): StepRefusal | null =>
+  stepAccess(progress, stepId).refusal;

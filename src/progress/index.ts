@@ -5,6 +5,7 @@
 export {
   ProgressSet,
   requirementStatus,
+  stepAccess,
   stepRefusal,
   type CourseProgress,
   type ProgressChange,

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, isNull, notExists, sql } from "drizzle-orm";
 import { materials, requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { batch } from "../db/batch";
+import { first } from "../db/rows";
 import { changesBetween } from "../domain/audit";
 import { patched, TABLE_FIELDS } from "../domain/audit";
 import { audit, emit, emitter } from "../journal";
@@ -131,7 +132,7 @@ export const createTable: Handler<typeof routes.createTable> = async (c) => {
       changesBetween(null, values, TABLE_FIELDS),
     ),
   });
-  return c.json(toTable(written.inserted[0]!), 201);
+  return c.json(toTable(first(written.inserted, "the table this batch inserted")), 201);
 };
 
 export const updateTable: Handler<typeof routes.updateTable> = async (c) => {

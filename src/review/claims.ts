@@ -7,7 +7,16 @@ import { z } from "@hono/zod-openapi";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { batch } from "../db/batch";
 import type { formSubmissions, requirementSubmissions } from "../db/schema";
-import { CLAIM_FILTERS, CLAIM_MINUTES, claimExpiry, decideRelease, liveClaim, type ClaimFilter, type ClaimState } from "../domain/claims";
+import {
+  CLAIM_FILTERS,
+  CLAIM_MINUTES,
+  claimExpiry,
+  decideRelease,
+  liveClaim,
+  type ClaimFilter,
+  type ClaimState,
+  type LiveClaim,
+} from "../domain/claims";
 import type { AuditAction, AuditEntityType } from "../domain/vocabulary";
 import type { AppContext } from "../env";
 import { ApiError, conflict, notFound } from "../lib/errors";
@@ -38,7 +47,7 @@ export function claimView(claim: ClaimState, now: Date) {
   return { claimed_by: live?.claimed_by ?? null, claim_expires_at: live?.claim_expires_at ?? null };
 }
 
-export function claimedByOther(claim: { claimed_by: string; claim_expires_at: string }) {
+export function claimedByOther(claim: LiveClaim) {
   return new ApiError(
     409,
     "claimed_by_other",
@@ -75,12 +84,13 @@ export async function takeClaim(c: AppContext, t: Claimable, id: string, pending
   const db = c.get("db");
   const me = c.get("caller").id;
   const now = c.get("now");
+  const expires = claimExpiry(now);
   const result = await batch(db, {
     taken: db
       .update(t)
-      .set({ claimed_by: me, claim_expires_at: claimExpiry(now) })
+      .set({ claimed_by: me, claim_expires_at: expires })
       .where(and(eq(t.id, id), pending, claimAllows(t, me, now)))
-      .returning({ claimed_by: t.claimed_by, claim_expires_at: t.claim_expires_at }),
+      .returning({ id: t.id }),
     row: db
       .select({
         claimed_by: t.claimed_by,
@@ -91,7 +101,8 @@ export async function takeClaim(c: AppContext, t: Claimable, id: string, pending
       .where(eq(t.id, id)),
   });
   const [taken] = result.taken;
-  if (taken) return { claimed_by: taken.claimed_by!, claim_expires_at: taken.claim_expires_at! };
+  // The UPDATE landed: the claim is what it set.
+  if (taken) return { claimed_by: me, claim_expires_at: expires };
   const [row] = result.row;
   if (!row) throw notFound("Submission", id);
   if (!row.pending) throw notPending();
@@ -117,12 +128,13 @@ export async function releaseClaim(
   if (!row) throw notFound("Submission", id);
   const decision = decideRelease(row, now, c.get("caller").id, force);
   if (decision.kind === "nothing") return;
-  if (decision.kind === "refuse") throw claimedByOther(liveClaim(row, now)!);
+  if (decision.kind === "refuse") throw claimedByOther(decision.claim);
+  const { claim } = decision;
   const result = await batch(db, {
     released: db
       .update(t)
       .set({ claimed_by: null, claim_expires_at: null })
-      .where(and(eq(t.id, id), eq(t.claimed_by, row.claimed_by!), eq(t.claim_expires_at, row.claim_expires_at!)))
+      .where(and(eq(t.id, id), eq(t.claimed_by, claim.claimed_by), eq(t.claim_expires_at, claim.claim_expires_at)))
       .returning({ id: t.id }),
     audit:
       decision.forced &&

@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
+import { first } from "../db/rows";
 import { courses, forms, materialCompletions, materials, steps } from "../db/schema";
 import { changesBetween } from "../domain/audit";
 import { patched, STEP_FIELDS } from "../domain/audit";
@@ -12,8 +13,8 @@ import { audit, emitter } from "../journal";
 import { chunk } from "../lib/chunk";
 import { origin, type Handler } from "../lib/openapi";
 import { toMaterial } from "../content/materials";
-import { isGated } from "../domain/progress";
-import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepRefusal } from "../progress";
+import { isGated, stepStateOf } from "../domain/progress";
+import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepAccess } from "../progress";
 import { examClock } from "../lib/clock";
 import { progressError } from "../lib/progress-errors";
 import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep } from "./queries";
@@ -34,7 +35,7 @@ export const getStep: Handler<typeof routes.getStep> = async (c) => {
   if (!course || !step || !courseVisible(caller, course.course)) throw notFound("Step", step_id);
   const summary = step.exam_id ? course.exams.find((e) => e.id === step.exam_id) : undefined;
   const exam = summary ?? null;
-  const state = course.state.byId.get(step_id)!;
+  const state = stepStateOf(course.state, step_id);
   const own = course.materials.filter((m) => m.step_id === step_id);
   const done = new Set(state.completed_material_ids);
   const withParticipant = participantId !== undefined;
@@ -114,7 +115,7 @@ export const createStep: Handler<typeof routes.createStep> = async (c) => {
       changesBetween<Record<string, unknown>>(null, { ...values, order_index: body.order_index }, STEP_FIELDS),
     ),
   });
-  return c.json(toStep(written.inserted[0]!), 201);
+  return c.json(toStep(first(written.inserted, "the step this batch inserted")), 201);
 };
 
 export const updateStep: Handler<typeof routes.updateStep> = async (c) => {
@@ -193,8 +194,10 @@ export const linkExam: Handler<typeof routes.linkExam> = async (c) => {
   const stillLive = sql`EXISTS (SELECT 1 FROM ${steps} WHERE ${steps.id} = ${step_id} AND ${steps.archived_at} IS NULL)`;
   const linked = audit(c, "step.exam_linked", { type: "step", id: step_id }, { exam_id: [step.exam_id, form_id] }, stillLive);
   const written = await batch(db, { link: examLinkWrites(db, step_id, form_id, stamp), linked, step: findStep(db, step_id) });
+  // Archived by a delete between the read above and this batch.
   const [row] = written.step;
-  return c.json(toStep(row!), 200);
+  if (!row) throw notFound("Step", step_id);
+  return c.json(toStep(row), 200);
 };
 
 export const completeStepMaterials: Handler<typeof routes.completeStepMaterials> = async (c) => {
@@ -207,13 +210,15 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   const [found] = read.step;
   if (!found || !courseFlagVisible(caller, found.course_active)) throw notFound("Step", step_id);
   const progress = await query.finish(read.own);
-  const before = progress.get(found.step.course_id);
-  const refusal = stepRefusal(before, step_id);
-  if (refusal) throw progressError(refusal, step_id);
+  const access = stepAccess(progress.get(found.step.course_id), step_id);
+  if (access.refusal) throw progressError(access.refusal, step_id);
   const stamp = c.get("now").toISOString();
   // Requirement tables are left out: they complete when a manager approves the participant's table.
-  const marked = before!.materials.filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable").map((m) => m.id);
+  const marked = access.progress.materials.filter((m) => m.step_id === step_id && m.material_type !== "RequirementTable").map((m) => m.id);
   const after = progress.after({ completedMaterials: marked }).get(found.step.course_id);
+  // The same course read, with more done: it has the step.
+  if (!after) throw new Error(`course '${found.step.course_id}' left the progress read when materials were marked`);
+  const state = stepStateOf(after.state, step_id);
   const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")), emit: emitter(c) });
   await batch(db, {
     completions: chunk(marked, 4).map((ids) =>
@@ -224,7 +229,6 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
     ),
     milestone: milestone.writes,
   });
-  const state = after!.state.byId.get(step_id)!;
   const exam = examInfo(found);
   return c.json(
     { message: "All materials marked as complete", can_take_exam: exam !== null && state.materials_completed, exam_id: exam?.id ?? null },

@@ -36,14 +36,12 @@ export function examInfo(row: {
   exam_total: number | null;
   exam_passing: number | null;
 }) {
-  if (row.exam_id === null) return null;
-  return {
-    id: row.exam_id,
-    name: row.exam_name!,
-    duration_minutes: row.exam_duration!,
-    total_marks: row.exam_total!,
-    passing_marks: row.exam_passing!,
-  };
+  const { exam_id: id, exam_name: name, exam_duration: duration_minutes, exam_total: total_marks, exam_passing: passing_marks } = row;
+  if (id === null) return null;
+  // All five come from one left-joined form row, whose columns are NOT NULL: with its id, the rest are there.
+  if (name === null || duration_minutes === null || total_marks === null || passing_marks === null)
+    throw new Error(`exam '${id}' was read without its name, duration or marks`);
+  return { id, name, duration_minutes, total_marks, passing_marks };
 }
 
 /** `previous_step_id` of every live step of a course: input of the loop check. */

@@ -46,7 +46,8 @@ export async function sign(secret: string, id: string, timestamp: number, body: 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  // b is as long as a (checked above); a byte it lacked would count as a difference (0x100 matches no byte).
+  for (const [i, byte] of a.entries()) diff |= byte ^ (b[i] ?? 0x100);
   return diff === 0;
 }
 
