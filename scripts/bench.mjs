@@ -22,12 +22,12 @@
 // Self-test: BENCH_FAULT_EVERY=N makes the first try of every Nth migration/seed batch fail, alternately before
 // it is sent (ECONNREFUSED) and after it landed (reply lost, ECONNRESET).
 import { createHmac } from "node:crypto";
-import { readFileSync, readdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 
 const BENCH_LIMIT = 1_000_000_000;
 const BENCH_RATE_LIMITS = Object.fromEntries(
@@ -36,18 +36,19 @@ const BENCH_RATE_LIMITS = Object.fromEntries(
     { namespace_id: String(9001 + i), simple: { limit: BENCH_LIMIT, period: 60 } },
   ]),
 );
-import { root, wrangler } from "./lib.mjs";
+
 import {
-  HttpError,
-  StepFailed,
   clip,
   describeError,
+  HttpError,
   isConnectionError,
   isNotDelivered,
   lastResponseOf,
+  StepFailed,
   waitForServer,
   withRetry,
 } from "./bench-retry.mjs";
+import { root, wrangler } from "./lib.mjs";
 
 const startedAt = Date.now();
 const { values: args } = parseArgs({

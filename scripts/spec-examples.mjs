@@ -5,8 +5,8 @@
 // OpenAPI document, where `npm run lint:openapi` checks each one against its schema.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { root } from "./lib.mjs";
 import { servedOpenApi } from "./lib/served-openapi.mjs";
+import { root } from "./lib.mjs";
 
 /** Example values of the fields this API adds to the spec's shapes (by field name; a function gets the object). */
 const ADDED = {

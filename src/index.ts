@@ -1,8 +1,8 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
 import { closeExpiredAttempts } from "./form-submissions/jobs";
-import { purgeIdempotencyKeys } from "./lib/idempotency";
 import { now } from "./lib/clock";
+import { purgeIdempotencyKeys } from "./lib/idempotency";
 import { deliverBatch, purgeOutbox, SWEEP_CRON, sweepOutbox } from "./webhooks/deliver";
 
 const app = createApp();

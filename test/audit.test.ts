@@ -20,10 +20,10 @@ import {
   makeStep,
   makeTable,
   sampleQuestions,
+  submittedTable,
   token,
   twoStepCourse,
   uniqueName,
-  submittedTable,
 } from "./helpers";
 
 type Request = { method: string; path: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> };

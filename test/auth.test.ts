@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { base64UrlEncode } from "../src/lib/jwt";
-import { signJwt } from "./sign-jwt";
 import { call, token } from "./helpers";
+import { signJwt } from "./sign-jwt";
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -2,8 +2,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../src/lib/clock";
-import { call, token, uniqueName } from "./helpers";
-import { enrolled, examAnswers as answers, twoStepCourse } from "./helpers";
+import { examAnswers as answers, call, enrolled, token, twoStepCourse, uniqueName } from "./helpers";
 
 afterEach(() => setClock(null));
 

@@ -1,8 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { now as clockNow } from "../src/lib/clock";
-import { signJwt } from "./sign-jwt";
 import type { ResponseJson } from "./api-types";
 import SAMPLE_QUESTIONS from "./fixtures/sample-questions.json";
+import { signJwt } from "./sign-jwt";
 
 export type Role = "manager" | "participant";
 

@@ -2,12 +2,11 @@ import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import { auditInsert, eventInsert, type AuditRecord } from "../src/journal";
-import type { WebhookEventType } from "../src/domain/vocabulary";
 import * as schema from "../src/db/schema";
+import type { WebhookEventType } from "../src/domain/vocabulary";
 import type { Bindings } from "../src/env";
+import { type AuditRecord, auditInsert, eventInsert, publish } from "../src/journal";
 import { newId } from "../src/lib/ids";
-import { publish } from "../src/journal";
 
 const db = drizzle(env.DB, { schema });
 const record = (entity_id: string): AuditRecord => ({

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../src/lib/clock";
-import { call, makeCourse, makeStep, token, uniqueName } from "./helpers";
-import { enrolled, examAnswers as answers, twoStepCourse } from "./helpers";
+import { examAnswers as answers, call, enrolled, makeCourse, makeStep, token, twoStepCourse, uniqueName } from "./helpers";
 
 afterEach(() => setClock(null));
 

@@ -1,8 +1,19 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../src/lib/clock";
-import { call, makeCourse, makeForm, makeMaterial, makeStep, makeTable, token, uniqueName } from "./helpers";
-import { enrolled, examAnswers as answers, twoStepCourse } from "./helpers";
+import {
+  examAnswers as answers,
+  call,
+  enrolled,
+  makeCourse,
+  makeForm,
+  makeMaterial,
+  makeStep,
+  makeTable,
+  token,
+  twoStepCourse,
+  uniqueName,
+} from "./helpers";
 
 afterEach(() => setClock(null));
 

@@ -3,8 +3,8 @@
  * Miniflare's limiter, like Cloudflare's, counts in windows of `period` seconds aligned to the clock.
  */
 import { describe, expect, it } from "vitest";
-import wranglerToml from "../wrangler.toml?raw";
 import { RATE_LIMITS } from "../src/lib/rate-limit";
+import wranglerToml from "../wrangler.toml?raw";
 import { call, enrolled, token, twoStepCourse, uniqueName } from "./helpers";
 
 /** Starts a burst early in a window, so that the window cannot roll over half-way through it. */

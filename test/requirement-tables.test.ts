@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { actors, call, makeCourse, makeStep, makeTable, touch, uniqueName, type Actors } from "./helpers";
+import { type Actors, actors, call, makeCourse, makeStep, makeTable, touch, uniqueName } from "./helpers";
 
 let who: Actors;
 beforeAll(async () => {

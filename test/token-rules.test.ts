@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { setJwksFetcher } from "../src/lib/jwks";
 import { base64UrlEncode, decodeBase64Url, JwtError, verifyJwt } from "../src/lib/jwt";
-import { signJwt } from "./sign-jwt";
 import { decodeCursor, encodeCursor } from "../src/lib/pagination";
 import { call, makeCourse, makeMaterial, makeStep, token, uniqueName } from "./helpers";
+import { signJwt } from "./sign-jwt";
 
 afterEach(() => setJwksFetcher(null));
 

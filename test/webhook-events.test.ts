@@ -4,8 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { setClock } from "../src/lib/clock";
 import { WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
+import { setClock } from "../src/lib/clock";
 import { call, enrolled, examAnswers, makeCourse, makeForm, makeMaterial, makeStep, submittedTable, token, uniqueName } from "./helpers";
 
 const manager = await token(uniqueName("events-manager"), "manager");

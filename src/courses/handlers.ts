@@ -1,29 +1,28 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { courses, steps } from "../db/schema";
-import { changesBetween } from "../domain/audit";
-import { COURSE_FIELDS, patched, stepOrder } from "../domain/audit";
-import { planCourseLinks, planUnlink, type ChainRefusal, type Links } from "../domain/chain";
-import { checkStepReorder } from "../domain/ordering";
-import { isGated, stepStateOf } from "../domain/progress";
 import type { SQL } from "drizzle-orm";
-import type { AppContext } from "../env";
-import { participantFor } from "../lib/auth";
-import { enrollWrite, enrolmentEvent, oneCourse, progressQuery, readProgress } from "../progress";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { first } from "../db/rows";
-import { courseListActive, courseVisible } from "../visibility";
+import { courses, steps } from "../db/schema";
+import { COURSE_FIELDS, changesBetween, patched, stepOrder } from "../domain/audit";
+import { type ChainRefusal, type Links, planCourseLinks, planUnlink } from "../domain/chain";
+import { checkStepReorder } from "../domain/ordering";
+import { isGated, stepStateOf } from "../domain/progress";
+import type { AppContext } from "../env";
+import { audit, emitter } from "../journal";
+import { participantFor } from "../lib/auth";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit, emitter } from "../journal";
 import { flag, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { enrollWrite, enrolmentEvent, oneCourse, progressQuery, readProgress } from "../progress";
+import { courseListActive, courseVisible } from "../visibility";
 import {
   archiveCourseWrites,
   chainLinks,
   clearDefault,
-  defaultCourse,
   courseSteps,
+  defaultCourse,
   findCourse,
   linkMap,
   linkWrites,

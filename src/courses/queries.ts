@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
-import type { CursorValues } from "../lib/pagination";
+import { and, asc, eq, gt, inArray, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import { courses, materials, steps } from "../db/schema";
 import type { Db } from "../db/types";
-import type { LinkUpdate, Links } from "../domain/chain";
+import type { Links, LinkUpdate } from "../domain/chain";
+import type { CursorValues } from "../lib/pagination";
 
 export type CourseRow = typeof courses.$inferSelect;
 

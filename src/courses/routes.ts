@@ -1,6 +1,6 @@
-import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
-import { MessageSchema, actingForQuery, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { actingForQuery, errors, jsonBody, jsonResponse, MessageSchema, security } from "../lib/openapi";
+import { forEveryone, forManagers } from "../lib/policy";
 import {
   CourseParams,
   CourseSchema,

@@ -1,16 +1,16 @@
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { Answers } from "../domain/exams";
 import {
   AUDIT_ACTIONS,
   AUDIT_ENTITY_TYPES,
   DELIVERY_STATUSES,
   MATERIAL_TYPES,
+  type Question,
   ROLES,
   SUBMISSION_STATUSES,
   WEBHOOK_EVENT_TYPES,
-  type Question,
 } from "../domain/vocabulary";
-import type { Answers } from "../domain/exams";
 
 /*
  * One schema for the whole API. Conventions:

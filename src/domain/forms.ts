@@ -1,7 +1,7 @@
 /**
  * What makes an exam form consistent, and what a participant may see of it. Pure: no I/O.
  */
-import type { Question, QUESTION_TYPE_INPUTS } from "./vocabulary";
+import type { QUESTION_TYPE_INPUTS, Question } from "./vocabulary";
 
 export type { Question };
 

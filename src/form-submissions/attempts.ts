@@ -4,9 +4,12 @@
  * deadline.
  */
 import { and, eq, gte, sql } from "drizzle-orm";
+import { findStepWithExam } from "../content/steps";
+import { batch } from "../db/batch";
 import { accommodations, examOverrides, formSubmissions, forms, steps } from "../db/schema";
 import {
   ADDS_AN_ATTEMPT,
+  type Answers,
   answersOf,
   attemptDeadline,
   attemptScores,
@@ -19,24 +22,21 @@ import {
   scoreMcq,
   timing,
   windowState,
-  type Answers,
 } from "../domain/exams";
 import { drawAttempt, publicQuestions } from "../domain/forms";
 import type { AppContext } from "../env";
+import { emit } from "../journal";
 import { actingParticipant } from "../lib/auth";
+import { now as clockNow, examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { cryptoRandomInt } from "../lib/random";
-import { batch } from "../db/batch";
-import { examClock, now as clockNow } from "../lib/clock";
 import type { Handler } from "../lib/openapi";
-import { courseOfStep, progressQuery, stepAccess } from "../progress";
 import { progressError } from "../lib/progress-errors";
-import { findStepWithExam } from "../content/steps";
-import { emit } from "../journal";
-import { closeIfExpired, expiredError, grace } from "./expiry";
-import { savedAnswers, statusLiteral, statusLiterals, submissionRef, type SubmissionRow } from "./queries";
+import { cryptoRandomInt } from "../lib/random";
+import { courseOfStep, progressQuery, stepAccess } from "../progress";
 import { courseFlagVisible } from "../visibility";
+import { closeIfExpired, expiredError, grace } from "./expiry";
+import { type SubmissionRow, savedAnswers, statusLiteral, statusLiterals, submissionRef } from "./queries";
 import type * as routes from "./routes";
 
 const startRefusals: Record<string, string> = {

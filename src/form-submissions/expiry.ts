@@ -8,9 +8,9 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { batch } from "../db/batch";
 import { isExpired } from "../domain/exams";
 import type { AppContext } from "../env";
+import { emitter } from "../journal";
 import { examClock } from "../lib/clock";
 import { conflict } from "../lib/errors";
-import { emitter } from "../journal";
 import { closeExpiredNow, expiredOpenAttempts, type SubmissionRow } from "./queries";
 
 export const grace = (c: AppContext) => examClock(c).graceSeconds;

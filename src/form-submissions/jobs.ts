@@ -1,6 +1,6 @@
-import { openDb } from "../lib/d1";
 import { graceSeconds } from "../domain/exams";
 import type { Bindings } from "../env";
+import { openDb } from "../lib/d1";
 import { closeExpiredNow, expiredOpenAttempts } from "./queries";
 
 /**

@@ -1,14 +1,14 @@
-import { and, asc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
-import type { CursorValues } from "../lib/pagination";
-import { courses, formSubmissions, forms, steps } from "../db/schema";
+import { and, asc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
+import { courses, formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
-import { answersOf, closeExpired, deadlineOf, type Answers } from "../domain/exams";
+import { type Answers, answersOf, closeExpired, deadlineOf } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
 import type { SubmissionStatus } from "../domain/vocabulary";
 import type { Caller } from "../env";
-import { outboxWriter, type EventWriter } from "../journal";
+import { type EventWriter, outboxWriter } from "../journal";
 import { now as clockNow } from "../lib/clock";
+import type { CursorValues } from "../lib/pagination";
 
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
 

@@ -2,10 +2,10 @@
 import { and, eq } from "drizzle-orm";
 import { formSubmissions } from "../db/schema";
 import { actingParticipant } from "../lib/auth";
-import { claimFilter, claimView } from "../review/claims";
 import { notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { claimFilter, claimView } from "../review/claims";
 import { closeIfExpired, listClosingExpired } from "./expiry";
 import { awaitingReview, findSubmission, submissionPage, toDetail, toSummary } from "./queries";
 import type * as routes from "./routes";

@@ -5,8 +5,8 @@
  * and announces is written in the same batch, only if it landed.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { enrollments, formSubmissions } from "../db/schema";
 import { batch } from "../db/batch";
+import { enrollments, formSubmissions } from "../db/schema";
 import { reviewChanges } from "../domain/audit";
 import {
   answeredTheory,
@@ -14,21 +14,21 @@ import {
   attemptScores,
   canReview,
   checkGrades,
+  type ReviewAction,
   reviewTransition,
   ungradedTheory,
-  type ReviewAction,
 } from "../domain/exams";
 import type { AppContext } from "../env";
+import { audit, emit, emitter } from "../journal";
 import { assertManagerId } from "../lib/auth";
-import { assertClaimAllows, claimAllows, claimEnded, claimTakenMeanwhile, releaseClaim, takeClaim } from "../review/claims";
 import { examClock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit, emit, emitter } from "../journal";
 import type { Handler } from "../lib/openapi";
 import { milestoneWrites, progressQuery } from "../progress";
+import { assertClaimAllows, claimAllows, claimEnded, claimTakenMeanwhile, releaseClaim, takeClaim } from "../review/claims";
 import { closeIfExpired } from "./expiry";
-import { awaitingReview, findSubmission, statusLiteral, submissionRef, toDetail, type NamedSubmission } from "./queries";
+import { awaitingReview, findSubmission, type NamedSubmission, statusLiteral, submissionRef, toDetail } from "./queries";
 import type * as routes from "./routes";
 
 /** Why a decision's conditional UPDATE matched nothing: a claim taken meanwhile, or a decision made meanwhile. */

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
+import { examLinkWrites } from "../content/steps";
 import { batch } from "../db/batch";
 import { first } from "../db/rows";
 import { formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
-import { changesBetween } from "../domain/audit";
-import { FORM_FIELDS, patched } from "../domain/audit";
+import { changesBetween, FORM_FIELDS, patched } from "../domain/audit";
 import {
   type ExamSchedule,
   mergeSchedule,
@@ -14,14 +14,13 @@ import {
   scheduleProblems,
   settleFormSettings,
 } from "../domain/forms";
+import { audit } from "../journal";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit } from "../journal";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { examLinkWrites } from "../content/steps";
-import { liveForm, toForm } from "./queries";
 import { formVisible } from "../visibility";
+import { liveForm, toForm } from "./queries";
 import type * as routes from "./routes";
 
 /** Questions and totals checked together; every problem is reported at once with its path. */

@@ -1,7 +1,7 @@
-import type { Caller } from "../env";
 import { and, eq, isNull } from "drizzle-orm";
 import { forms } from "../db/schema";
 import { poolIsPrivate, publicQuestions } from "../domain/forms";
+import type { Caller } from "../env";
 
 export type FormRow = typeof forms.$inferSelect;
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { QuestionSchema } from "../content/questions";
 import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 import { QUESTION_TYPE_INPUTS, QUESTION_TYPES } from "../domain/vocabulary";
-import { QuestionSchema } from "../content/questions";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 

@@ -3,6 +3,7 @@
  * the change's own batch that lands only if the change did; `publishEvents` sends a request's events after it has
  * answered.
  */
-export { audit, auditInsert, LAST_WRITE_LANDED, type AuditRecord, type Changes } from "./record";
-export { emit, emitter, eventInsert, outboxWriter, type EventRecord, type EventWriter } from "./outbox";
+
+export { type EventRecord, type EventWriter, emit, emitter, eventInsert, outboxWriter } from "./outbox";
 export { enqueue, publish, publishEvents } from "./publish";
+export { type AuditRecord, audit, auditInsert, type Changes, LAST_WRITE_LANDED } from "./record";

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters, type JWK } from "jose";
+import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWK, type JWSHeaderParameters } from "jose";
 
 /**
  * Keys from an identity provider's JSON Web Key Set (RS256 / ES256), used when JWT_JWKS_URL is configured.

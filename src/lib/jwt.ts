@@ -1,4 +1,4 @@
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
+import { errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from "jose";
 import type { Caller } from "../env";
 import { JwksUnavailableError, keySetResolver } from "./jwks";
 

@@ -1,4 +1,4 @@
-import { OpenAPIHono, z, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
+import { OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { badRequest, ERROR_CODES, type ErrorCode } from "./errors";
 import { ID_PATTERN } from "./ids";

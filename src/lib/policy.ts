@@ -3,9 +3,10 @@
  * Idempotency-Key replay), and `x-roles` publishes the same fact in the OpenAPI document, where the
  * authorization-matrix test reads it. Spread one of these into every route.
  */
-import { managerOnly, participantsOnly } from "./auth";
+
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
+import { managerOnly, participantsOnly } from "./auth";
 import { idempotent } from "./idempotency";
 import { expensiveLimit } from "./rate-limit";
 

@@ -1,22 +1,21 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { materials } from "../db/schema";
-import { changesBetween } from "../domain/audit";
-import { MATERIAL_FILE_FIELDS } from "../domain/audit";
+import { changesBetween, MATERIAL_FILE_FIELDS } from "../domain/audit";
 import { checkUpload, contentDisposition, etagMatches, extensionForType, normaliseType, parseRange, SNIFF_BYTES } from "../domain/files";
 import type { AppContext, Caller } from "../env";
+import { audit } from "../journal";
+import { examClock } from "../lib/clock";
 import { ApiError, forbidden, notFound, unauthorized } from "../lib/errors";
 import { hex } from "../lib/hash";
-import { audit } from "../journal";
-import { origin, type Handler } from "../lib/openapi";
+import { type Handler, origin } from "../lib/openapi";
+import { clientAddress, countAgainst } from "../lib/rate-limit";
 import { releaseStream } from "../lib/request-body";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
-import { clientAddress, countAgainst } from "../lib/rate-limit";
 import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
-import { examClock } from "../lib/clock";
 import { courseVisible } from "../visibility";
 import type * as routes from "./file-routes";
-import { findMaterial, toMaterial, type MaterialRow } from "./queries";
+import { findMaterial, type MaterialRow, toMaterial } from "./queries";
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 const LINK_SECONDS = 10 * 60;

@@ -1,7 +1,7 @@
-import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ALLOWED_TYPES } from "../domain/files";
 import { ErrorSchema, errors, jsonResponse, security } from "../lib/openapi";
+import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { MaterialParams, MaterialSchema } from "./schemas";
 
 const tags = ["Material files"];

@@ -1,20 +1,19 @@
+import { and, eq, isNull, notExists, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { first } from "../db/rows";
-import { and, eq, isNull, notExists, sql } from "drizzle-orm";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
-import { changesBetween } from "../domain/audit";
-import { MATERIAL_FIELDS, patched } from "../domain/audit";
 import type { Db } from "../db/types";
+import { changesBetween, MATERIAL_FIELDS, patched } from "../domain/audit";
+import { audit, emitter } from "../journal";
 import { participantFor } from "../lib/auth";
-import { courseOfMaterial, milestoneWrites, progressQuery, stepRefusal } from "../progress";
 import { examClock } from "../lib/clock";
-import { progressError } from "../lib/progress-errors";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit, emitter } from "../journal";
-import { origin, type Handler } from "../lib/openapi";
-import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
+import { type Handler, origin } from "../lib/openapi";
+import { progressError } from "../lib/progress-errors";
+import { courseOfMaterial, milestoneWrites, progressQuery, stepRefusal } from "../progress";
 import { courseVisible } from "../visibility";
+import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
 import type * as routes from "./routes";
 import { contentSchemas, type MaterialContent, type MaterialType } from "./schemas";
 

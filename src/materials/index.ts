@@ -1,8 +1,8 @@
 import { createRouter } from "../lib/openapi";
-import * as handlers from "./handlers";
-import * as routes from "./routes";
 import * as fileHandlers from "./file-handlers";
 import * as fileRoutes from "./file-routes";
+import * as handlers from "./handlers";
+import * as routes from "./routes";
 
 export const materialsRouter = createRouter()
   .openapi(routes.createMaterial, handlers.createMaterial)

@@ -1,10 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { accommodations } from "../db/schema";
-import { changesBetween } from "../domain/audit";
-import { ACCOMMODATION_FIELDS } from "../domain/audit";
-import { actingParticipant } from "../lib/auth";
+import { ACCOMMODATION_FIELDS, changesBetween } from "../domain/audit";
 import { audit } from "../journal";
+import { actingParticipant } from "../lib/auth";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 

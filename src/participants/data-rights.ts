@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { batch } from "../db/batch";
 import {
@@ -15,8 +15,8 @@ import {
 } from "../db/schema";
 import type { Db } from "../db/types";
 import { callerKey } from "../env";
-import { hmacSha256Hex } from "../lib/hash";
 import { audit } from "../journal";
+import { hmacSha256Hex } from "../lib/hash";
 import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 

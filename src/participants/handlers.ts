@@ -1,12 +1,12 @@
+import { toMaterial } from "../content/materials";
+import { stepStateOf } from "../domain/progress";
 import type { Caller } from "../env";
 import { actingParticipant } from "../lib/auth";
 import { examClock } from "../lib/clock";
 import { ApiError, notFound } from "../lib/errors";
-import { origin, type Handler } from "../lib/openapi";
+import { type Handler, origin } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { toMaterial } from "../content/materials";
-import { stepStateOf } from "../domain/progress";
-import { courseOfStep, enrolledCourses, oneCourse, readProgress, requirementStatus, type CourseProgress } from "../progress";
+import { type CourseProgress, courseOfStep, enrolledCourses, oneCourse, readProgress, requirementStatus } from "../progress";
 import { courseVisible } from "../visibility";
 import type * as routes from "./routes";
 

@@ -1,17 +1,17 @@
-import { forEveryone, forManagers, forParticipants } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
+import { forEveryone, forManagers, forParticipants } from "../lib/policy";
 import {
   AccommodationInputSchema,
   AccommodationSchema,
   CourseIdParams,
   CourseProgressSchema,
   ErasureSchema,
-  ParticipantExportSchema,
-  ParticipantIdParams,
   MyAccommodationSchema,
   MyCourseSchema,
   MyCoursesQuery,
+  ParticipantExportSchema,
+  ParticipantIdParams,
   StepIdParams,
   StepProgressViewSchema,
 } from "./schemas";

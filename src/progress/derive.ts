@@ -3,8 +3,8 @@
  * course structures and the participant's own rows. `after(change)` answers "what would progress be after
  * this write", so a handler decides before it writes.
  */
-import { closeExpired, isExpired, type Answers, type Question } from "../domain/exams";
-import { courseState, type AttemptFacts, type CourseState, type StepState, type SubmissionStatus } from "../domain/progress";
+import { type Answers, closeExpired, isExpired, type Question } from "../domain/exams";
+import { type AttemptFacts, type CourseState, courseState, type StepState, type SubmissionStatus } from "../domain/progress";
 import type { AttemptRow, CourseStructure, EnrollmentRow, OwnRows } from "./reads";
 
 export type RequirementProgress = { completed: number; approved: number; total: number; is_submitted: boolean };

@@ -3,21 +3,21 @@
  * Depends on db/ and domain/ only; features depend on it, never the other way.
  */
 export {
-  ProgressSet,
-  requirementStatus,
-  stepAccess,
-  stepRefusal,
   type CourseProgress,
   type ProgressChange,
+  ProgressSet,
   type RequirementProgress,
+  requirementStatus,
   type ShownAttempt,
+  stepAccess,
+  stepRefusal,
 } from "./derive";
-export { progressQuery, readProgress, type ExamClock } from "./load";
-export { enrollWrite, enrolmentEvent, milestoneWrites, type Emit, type Milestone } from "./milestones";
-export { rowCount, type CourseRow, type CourseStructure, type MaterialRow, type StepRow } from "./reads";
-export { clearStructureCache, structureCacheStats, MAX_BYTES as STRUCTURE_CACHE_MAX_BYTES } from "./structure-cache";
+export { type ExamClock, progressQuery, readProgress } from "./load";
+export { type Emit, enrollWrite, enrolmentEvent, type Milestone, milestoneWrites } from "./milestones";
+export { type CourseRow, type CourseStructure, type MaterialRow, rowCount, type StepRow } from "./reads";
+export { clearStructureCache, MAX_BYTES as STRUCTURE_CACHE_MAX_BYTES, structureCacheStats } from "./structure-cache";
 
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { courses, enrollments, materials, steps } from "../db/schema";
 import type { CursorValues } from "../db/types";
 

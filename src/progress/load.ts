@@ -2,7 +2,7 @@ import type { SQL } from "drizzle-orm";
 import { batch } from "../db/batch";
 import type { Db } from "../db/types";
 import { ProgressSet } from "./derive";
-import { ownQuery, ownRows, structureQueries, structuresFrom, type CourseStructure, type OwnResult, type Who } from "./reads";
+import { type CourseStructure, type OwnResult, ownQuery, ownRows, structureQueries, structuresFrom, type Who } from "./reads";
 import { cached, remember } from "./structure-cache";
 
 export type ExamClock = { now: Date; graceSeconds: number };

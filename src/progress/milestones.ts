@@ -3,7 +3,7 @@
  * course's last step puts `milestoneWrites` into its own batch, so the milestone and the next-course enrolment
  * are written with the change that causes them or not at all.
  */
-import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { courses, enrollments, steps } from "../db/schema";
 import type { Db } from "../db/types";

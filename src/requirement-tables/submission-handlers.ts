@@ -1,5 +1,7 @@
 import { and, eq, isNull, ne, or, sql } from "drizzle-orm";
+import { batch } from "../db/batch";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
+import { rowReviewChanges } from "../domain/audit";
 import {
   allApproved,
   approveAllSerials,
@@ -11,11 +13,16 @@ import {
   type StoredRow,
 } from "../domain/requirements";
 import type { AppContext } from "../env";
+import { audit, emit, emitter } from "../journal";
 import { assertManagerId, participantFor } from "../lib/auth";
+import { examClock } from "../lib/clock";
 import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { coursesShowingTable, milestoneWrites, type ProgressSet, progressQuery } from "../progress";
+import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../review/claims";
+import { tableVisible } from "../visibility";
 import {
   awaitingApproval,
   currentSerials,
@@ -23,17 +30,10 @@ import {
   restampApproval,
   rowsOf,
   rowsOfParticipantTable,
-  submissionWithTable,
   type SubmissionWithTable,
+  submissionWithTable,
 } from "./submission-queries";
 import type * as routes from "./submission-routes";
-import { rowReviewChanges } from "../domain/audit";
-import { audit, emit, emitter } from "../journal";
-import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../review/claims";
-import { batch } from "../db/batch";
-import { coursesShowingTable, milestoneWrites, progressQuery, type ProgressSet } from "../progress";
-import { examClock } from "../lib/clock";
-import { tableVisible } from "../visibility";
 
 /** No other manager holds a live claim on the submission, as a condition inside a row write. */
 const unclaimedByOthers = (c: AppContext, submissionId: string) =>

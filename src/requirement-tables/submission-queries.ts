@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
-import { rowCount } from "../progress";
-import type { CursorValues } from "../lib/pagination";
+import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
 import type { Db } from "../db/types";
+import type { CursorValues } from "../lib/pagination";
+import { rowCount } from "../progress";
 
 /** A submission with its table (aliased: D1 batch rows are keyed by column name). */
 export const submissionWithTable = (db: Db, submissionId: string) =>

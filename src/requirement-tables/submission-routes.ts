@@ -1,7 +1,7 @@
-import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { createRoute, z } from "@hono/zod-openapi";
-import { ClaimSchema, ReleaseQuery } from "../review/claims";
 import { actingForQuery, errors, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
+import { expensive, forEveryone, forManagers } from "../lib/policy";
+import { ClaimSchema, ReleaseQuery } from "../review/claims";
 import {
   ApproveRowSchema,
   ApproveTableSchema,

@@ -1,7 +1,7 @@
-import { claimedQuery, claimFields } from "../review/claims";
 import { z } from "@hono/zod-openapi";
 import { decimalInt, fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
+import { claimedQuery, claimFields } from "../review/claims";
 
 export const RowStatusSchema = z
   .object({

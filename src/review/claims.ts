@@ -4,23 +4,23 @@
  * taken a millisecond before a decision by someone else still stops it.
  */
 import { z } from "@hono/zod-openapi";
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import type { formSubmissions, requirementSubmissions } from "../db/schema";
 import {
   CLAIM_FILTERS,
   CLAIM_MINUTES,
-  claimExpiry,
-  decideRelease,
-  liveClaim,
   type ClaimFilter,
   type ClaimState,
+  claimExpiry,
+  decideRelease,
   type LiveClaim,
+  liveClaim,
 } from "../domain/claims";
 import type { AuditAction, AuditEntityType } from "../domain/vocabulary";
 import type { AppContext } from "../env";
-import { ApiError, conflict, notFound } from "../lib/errors";
 import { audit } from "../journal";
+import { ApiError, conflict, notFound } from "../lib/errors";
 
 /** Both kinds of reviewable submission carry the same `id`, `claimed_by` and `claim_expires_at` columns. */
 export type Claimable = typeof formSubmissions | typeof requirementSubmissions;

@@ -1,24 +1,23 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
+import { toMaterial } from "../content/materials";
 import { batch } from "../db/batch";
 import { first } from "../db/rows";
 import { courses, forms, materialCompletions, materials, steps } from "../db/schema";
-import { changesBetween } from "../domain/audit";
-import { patched, STEP_FIELDS } from "../domain/audit";
 import type { Db } from "../db/types";
+import { changesBetween, patched, STEP_FIELDS } from "../domain/audit";
 import { closesStepLoop } from "../domain/ordering";
+import { isGated, stepStateOf } from "../domain/progress";
+import { audit, emitter } from "../journal";
 import { actingParticipant, participantFor } from "../lib/auth";
+import { chunk } from "../lib/chunk";
+import { examClock } from "../lib/clock";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit, emitter } from "../journal";
-import { chunk } from "../lib/chunk";
-import { origin, type Handler } from "../lib/openapi";
-import { toMaterial } from "../content/materials";
-import { isGated, stepStateOf } from "../domain/progress";
-import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepAccess } from "../progress";
-import { examClock } from "../lib/clock";
+import { type Handler, origin } from "../lib/openapi";
 import { progressError } from "../lib/progress-errors";
-import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep } from "./queries";
+import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepAccess } from "../progress";
 import { courseFlagVisible, courseVisible } from "../visibility";
+import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep } from "./queries";
 import type * as routes from "./routes";
 
 export const getStep: Handler<typeof routes.getStep> = async (c) => {

@@ -1,6 +1,6 @@
-import { forEveryone, forManagers } from "../lib/policy";
 import { createRoute } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
+import { forEveryone, forManagers } from "../lib/policy";
 import {
   CreateStepSchema,
   LinkExamQuery,

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { MaterialSchema } from "../content/materials";
 import { EXAM_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
-import { MaterialSchema } from "../content/materials";
 
 export const StepSchema = z
   .object({

@@ -8,7 +8,7 @@
  * same thing. Refusals are 404s at the call sites, as for content that does not exist: an unpublished course is
  * not there for a participant.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { courses, forms, materials, requirementTables, steps } from "../db/schema";
 import type { Role } from "../domain/vocabulary";
 

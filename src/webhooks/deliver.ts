@@ -18,23 +18,23 @@ import {
   outcomeOf,
   retryBaseSeconds,
   retryDelaySeconds,
-  WEBHOOK_MAX_ATTEMPTS,
   type TryResult,
+  WEBHOOK_MAX_ATTEMPTS,
 } from "../domain/webhooks";
 import type { Bindings } from "../env";
+import { enqueue } from "../journal";
 import { now as clockNow } from "../lib/clock";
 import { openDb } from "../lib/d1";
 import { ID_PATTERN, newId } from "../lib/ids";
-import { enqueue } from "../journal";
 import {
   deliveriesOf,
+  type EventRow,
   failDeletedWebhookDeliveries,
   findEvent,
   purgeSentEvents,
   recordDelivery,
   subscribersOf,
   unsentEvents,
-  type EventRow,
   type WebhookRow,
 } from "./queries";
 import { sign } from "./signature";

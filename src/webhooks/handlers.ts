@@ -1,10 +1,9 @@
 import { batch } from "../db/batch";
-import { changesBetween } from "../domain/audit";
-import { WEBHOOK_FIELDS } from "../domain/audit";
+import { changesBetween, WEBHOOK_FIELDS } from "../domain/audit";
 import { checkWebhookUrl, MAX_LIVE_WEBHOOKS } from "../domain/webhooks";
+import { audit } from "../journal";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { audit } from "../journal";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import { MAX_LIVE_WEBHOOKS } from "../domain/webhooks";
+import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import { forManagers } from "../lib/policy";
-import { CreateWebhookSchema, CreatedWebhookSchema, DeliverySchema, ListQuery, WebhookParams, WebhookSchema } from "./schemas";
+import { CreatedWebhookSchema, CreateWebhookSchema, DeliverySchema, ListQuery, WebhookParams, WebhookSchema } from "./schemas";
 
 const tags = ["Webhooks"];
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_WEBHOOK_URL_LENGTH } from "../domain/webhooks";
 import { DELIVERY_ERRORS, DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from "../domain/vocabulary";
+import { MAX_WEBHOOK_URL_LENGTH } from "../domain/webhooks";
 import { fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 

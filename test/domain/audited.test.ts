@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changesBetween } from "../../src/domain/audit";
-import { reviewChanges, rowReviewChanges } from "../../src/domain/audit";
+import { changesBetween, reviewChanges, rowReviewChanges } from "../../src/domain/audit";
 
 type Reviewed = Parameters<typeof reviewChanges>[0];
 

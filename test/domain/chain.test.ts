@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planCourseLinks, planUnlink, type ChainRefusal, type LinkUpdate, type Links } from "../../src/domain/chain";
+import { type ChainRefusal, type Links, type LinkUpdate, planCourseLinks, planUnlink } from "../../src/domain/chain";
 
 /** Builds live links from chains (each an ordered list of ids; a one-element chain is a lone course). */
 function links(...chains: string[][]): Map<string, Links> {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { histogram, pearson, reliability, sampleStdev, variance } from "../../src/domain/analytics";
 import {
+  type Answers,
   answeredTheory,
-  attemptDeadline,
-  effectiveTerms,
-  windowState,
   approvalOutcome,
+  attemptDeadline,
+  attemptScores,
   attemptsAllowed,
   canReview,
   checkAnswers,
@@ -13,24 +14,23 @@ import {
   DEFAULT_GRACE_SECONDS,
   deadlineFor,
   decideStart,
-  graceSeconds,
-  remainingSeconds,
-  reviewTransition,
-  scoreMcq,
-  theoryScore,
-  THEORY_ANSWER_MAX_CHARS,
-  timing,
-  totalScore,
-  attemptScores,
-  ungradedTheory,
-  type Answers,
+  effectiveTerms,
   type Grade,
+  graceSeconds,
   type McqAnswer,
   type Question,
   type ReviewAction,
+  remainingSeconds,
+  reviewTransition,
   type StartInput,
+  scoreMcq,
+  THEORY_ANSWER_MAX_CHARS,
+  theoryScore,
+  timing,
+  totalScore,
+  ungradedTheory,
+  windowState,
 } from "../../src/domain/exams";
-import { histogram, pearson, reliability, sampleStdev, variance } from "../../src/domain/analytics";
 import type { SubmissionStatus } from "../../src/domain/progress";
 import { SUBMISSION_STATUSES } from "../../src/domain/vocabulary";
 

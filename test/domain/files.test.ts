@@ -4,11 +4,11 @@ import {
   contentDisposition,
   etagMatches,
   extensionForType,
+  type FileKind,
   parseRange,
   safeFilename,
   sniff,
   unicodeFilename,
-  type FileKind,
 } from "../../src/domain/files";
 
 /* ---------------- sample heads: the first bytes of real files of each kind ---------------- */

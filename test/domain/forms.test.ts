@@ -1,21 +1,21 @@
 import { describe, expect, it } from "vitest";
 import {
+  attemptTotals,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_PASSING_PERCENTAGE,
-  normalizeQuestions,
-  publicQuestions,
-  settleFormSettings,
+  drawAttempt,
   type FormSettings,
   type FormSettingsInput,
-  type Problem,
-  type Question,
-  type QuestionInput,
-  attemptTotals,
-  drawAttempt,
   mergeSchedule,
   NO_SCHEDULE,
+  normalizeQuestions,
+  type Problem,
   poolIsPrivate,
+  publicQuestions,
+  type Question,
+  type QuestionInput,
   scheduleProblems,
+  settleFormSettings,
 } from "../../src/domain/forms";
 import { cryptoRandomInt } from "../../src/lib/random";
 

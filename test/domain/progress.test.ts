@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
+  type AttemptFacts,
   completesCourse,
   courseState,
+  type ExamStatus,
   examStatusOf,
   isGated,
   isMaterialComplete,
-  sortSteps,
-  type AttemptFacts,
-  type ExamStatus,
   type MaterialFacts,
   type ParticipantFacts,
   type StepFacts,
   type SubmissionStatus,
+  sortSteps,
 } from "../../src/domain/progress";
 
 /* ------------------------------------------------ builders ------------------------------------------------ */

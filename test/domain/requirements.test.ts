@@ -6,10 +6,10 @@ import {
   canReviewRow,
   isTableCompleted,
   missingSerials,
-  rowStatuses,
-  tableCounts,
   type Requirement,
+  rowStatuses,
   type StoredRow,
+  tableCounts,
 } from "../../src/domain/requirements";
 
 /* ------------------------------------------------ builders ------------------------------------------------ */

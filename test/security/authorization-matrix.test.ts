@@ -16,17 +16,17 @@ import { setClock } from "../../src/lib/clock";
 import { token, uniqueName } from "../helpers";
 import {
   BAD_AUTH,
-  MORE_BAD_AUTH,
   buildWorld,
   describeReq,
+  MORE_BAD_AUTH,
   openApiDoc,
   operations,
+  type Person,
   params,
   pdfBytes,
+  type Req,
   responseProblems,
   send,
-  type Person,
-  type Req,
   type World,
 } from "./lib";
 

@@ -4,8 +4,8 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { base64UrlEncode } from "../../src/lib/jwt";
-import { signJwt } from "../sign-jwt";
 import { call, makeCourse, makeForm, makeMaterial, makeStep, makeTable, sampleQuestions, token, uniqueName } from "../helpers";
+import { signJwt } from "../sign-jwt";
 
 /* ------------------------------------------------ raw client ------------------------------------------------ */
 
