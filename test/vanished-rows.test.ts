@@ -8,7 +8,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
-import { call, makeCourse, makeForm, makeStep, token, uniqueName } from "./helpers";
+import { call, enrolled, makeCourse, makeForm, makeStep, token, twoStepCourse, uniqueName } from "./helpers";
 
 const app = createApp();
 
@@ -72,6 +72,23 @@ describe("a row deleted between a handler's read and its write", () => {
     const res = await send(testEnv, "PUT", `/forms/${form.id}`, manager, { name: uniqueName("renamed") });
     expect(res).toMatchObject({ status: 404, json: { code: "form_not_found" } });
     expect((await call("GET", `/forms/${form.id}`, { token: manager })).status).toBe(404);
+  });
+
+  it("PUT /forms/{id} moving the exam to another step: a form archived meanwhile is form_not_found and links to nothing", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const w = await twoStepCourse(manager);
+    // An attempt: deleting the form now archives it (its attempts keep pointing at it) instead of erasing it.
+    const who = await enrolled(manager, w.course.id);
+    expect((await call("POST", `/materials/${w.video.id}/complete`, { token: who.participant })).status).toBe(200);
+    expect((await call("POST", `/steps/${w.step1.id}/exam/start`, { token: who.participant })).status).toBe(201);
+    const deleteForm = async () => expect((await call("DELETE", `/forms/${w.exam.id}`, { token: manager })).status).toBe(204);
+    const testEnv = interleaved(/^update "forms" set "name"/i, deleteForm);
+    const res = await send(testEnv, "PUT", `/forms/${w.exam.id}`, manager, { name: uniqueName("moved"), step_id: w.step2.id });
+    expect(res).toMatchObject({ status: 404, json: { code: "form_not_found" } });
+    // The other step did not gain an archived exam, nor did the archived form gain a step.
+    expect((await call("GET", `/steps/${w.step2.id}`, { token: manager })).json.exam_id).toBeNull();
+    const { results } = await env.DB.prepare("SELECT step_id, archived_at FROM forms WHERE id = ?").bind(w.exam.id).all();
+    expect(results[0]).toMatchObject({ step_id: null, archived_at: expect.any(String) });
   });
 
   it("without the other request in between, both writes answer 200 (the interleaving is what the tests above add)", async () => {

@@ -43,16 +43,22 @@ export function examLinkWrites(db: Db, stepId: string | null, formId: string, st
     .set({ exam_id: null, updated_at: stamp })
     .where(stepId ? and(eq(steps.exam_id, formId), ne(steps.id, stepId)) : eq(steps.exam_id, formId));
   if (!stepId) return [unlinkElsewhere, db.update(forms).set({ step_id: null, updated_at: stamp }).where(eq(forms.id, formId))] as const;
+  // A link is made only to a live form: one deleted by another request since the caller read it (archived or
+  // erased) is linked to nothing, in the same transaction as the check.
+  const formLive = sql`EXISTS (SELECT 1 FROM ${forms} WHERE ${forms.id} = ${formId} AND ${forms.archived_at} IS NULL)`;
   return [
     unlinkElsewhere,
     db
       .update(forms)
       .set({ step_id: null, updated_at: stamp })
-      .where(and(eq(forms.step_id, stepId), ne(forms.id, formId))),
-    db.update(forms).set({ step_id: stepId, updated_at: stamp }).where(eq(forms.id, formId)),
+      .where(and(eq(forms.step_id, stepId), ne(forms.id, formId), formLive)),
+    db
+      .update(forms)
+      .set({ step_id: stepId, updated_at: stamp })
+      .where(and(eq(forms.id, formId), isNull(forms.archived_at))),
     db
       .update(steps)
       .set({ exam_id: formId, updated_at: stamp })
-      .where(and(eq(steps.id, stepId), liveStep)),
+      .where(and(eq(steps.id, stepId), liveStep, formLive)),
   ] as const;
 }

@@ -184,9 +184,12 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
     update,
     updated,
     link: body.step_id !== undefined ? examLinkWrites(db, body.step_id, form_id, stamp) : null,
-    stored: db.select().from(forms).where(eq(forms.id, form_id)),
+    stored: db
+      .select()
+      .from(forms)
+      .where(and(eq(forms.id, form_id), liveForm)),
   });
-  // Erased by a delete between the read above and this batch (one with no attempts is erased, not archived).
+  // Deleted between the read above and this batch: erased (no attempts) or archived (attempts keep it).
   const [row] = stored;
   if (!row) throw notFound("Form", form_id);
   return c.json(toForm(row, caller), 200);
