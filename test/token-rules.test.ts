@@ -10,7 +10,7 @@ import { createApp } from "../src/app";
 import { setJwksFetcher } from "../src/lib/jwks";
 import { base64UrlEncode, decodeBase64Url, JwtError, verifyJwt } from "../src/lib/jwt";
 import { decodeCursor, encodeCursor } from "../src/lib/pagination";
-import { call, makeCourse, makeMaterial, makeStep, token, uniqueName } from "./helpers";
+import { call, makeCourse, makeForm, makeMaterial, makeStep, token, uniqueName } from "./helpers";
 import { signJwt } from "./sign-jwt";
 
 afterEach(() => setJwksFetcher(null));
@@ -297,5 +297,38 @@ describe("token lifetime (JWT_MAX_LIFETIME_SECONDS, default a day)", () => {
     expect(await get(twoHours, "3600")).toBe(401);
     for (const junk of ["", "-5", "1e3", "abc", "0"]) expect(await get(twoHours, junk), junk).toBe(200);
     expect(await get(await hs(claims({ exp: nowSeconds() + 2 * 86_400 })), "172800")).toBe(200);
+  });
+});
+
+describe("'me' is a word, never an id", () => {
+  it("a token whose subject is 'me' is refused (401), whatever its role", async () => {
+    for (const role of ["participant", "manager"]) {
+      const res = await call("GET", "/courses", {
+        token: await withHeader({ alg: "HS256", typ: "JWT" }, { ...goodClaims(), sub: "me", role }),
+      });
+      expect(res.status).toBe(401);
+      expect(res.json.detail).toMatch(/'me' is reserved/);
+    }
+  });
+
+  it("'me' as a participant_id in a path or query is 400, so /participants/me/… means the caller only", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const form = await makeForm(manager);
+    for (const [method, path, body] of [
+      ["PUT", "/participants/me/accommodations", { extra_time_percent: 10 }],
+      ["DELETE", "/participants/me/accommodations", undefined],
+      ["GET", "/participants/me/export", undefined],
+      ["DELETE", "/participants/me", undefined],
+      ["PUT", `/forms/${form.id}/overrides/me`, { duration_minutes: 30 }],
+      ["GET", "/form-submissions/participant/me", undefined],
+      ["GET", "/participants/me/courses?participant_id=me", undefined],
+    ] as const) {
+      const res = await call(method, path, { token: manager, body });
+      expect(res.status, `${method} ${path}: ${res.text}`).toBe(400);
+      expect(res.json.code).toBe("validation_error");
+    }
+    // A participant's own route still answers them.
+    const participant = await token(uniqueName("participant"), "participant");
+    expect((await call("GET", "/participants/me/accommodations", { token: participant })).status).toBe(200);
   });
 });

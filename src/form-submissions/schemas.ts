@@ -3,7 +3,7 @@ import { QuestionSchema } from "../content/questions";
 import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
 import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 import { QUESTION_TYPES, SUBMISSION_STATUSES } from "../domain/vocabulary";
-import { fields, objectId } from "../lib/openapi";
+import { fields, objectId, participantId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 import { claimedQuery, claimFields } from "../review/claims";
 
@@ -186,4 +186,4 @@ export const PendingQuery = z.object({
   ...pageQuery,
 });
 export const PageQuery = z.object(pageQuery);
-export const ParticipantParams = z.object({ participant_id: z.string().min(1).max(200) });
+export const ParticipantParams = z.object({ participant_id: participantId() });

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { QuestionSchema } from "../content/questions";
 import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 import { QUESTION_TYPE_INPUTS, QUESTION_TYPES } from "../domain/vocabulary";
-import { fields, objectId } from "../lib/openapi";
+import { fields, objectId, participantId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
 const marks = () =>
@@ -118,7 +118,7 @@ export const FormParams = z.object({ form_id: objectId("form_id") });
 export const ListFormsQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });
 
 /* Per-exam, per-participant overrides (domain/exams.ts effectiveTerms): each field replaces the form's for them. */
-export const OverrideParams = z.object({ form_id: objectId("form_id"), participant_id: z.string().min(1).max(200) });
+export const OverrideParams = z.object({ form_id: objectId("form_id"), participant_id: participantId() });
 export const OverrideInputSchema = z
   .object({
     duration_minutes: z

@@ -75,8 +75,20 @@ export const decimalInt = (min: number, max: number) =>
 export const boolQuery = z.enum(["true", "false"]);
 export const flag = (value: "true" | "false" | undefined) => (value === undefined ? undefined : value === "true");
 
+/**
+ * A participant's id (their token's `sub`): 1–200 characters, and never the word `me`, which names the caller in
+ * `/participants/me/…` — as an id it would make one path mean two people.
+ */
+export const RESERVED_PARTICIPANT_ID = "me";
+export const participantId = () =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^(?!me$)/, `'${RESERVED_PARTICIPANT_ID}' is reserved: /participants/me/… names the caller`);
+
 /** Accepted for compatibility with the spec; identity comes from the token (see auth.ts). */
-export const participantIdQuery = z.string().min(1).max(200).optional().openapi({
+export const participantIdQuery = participantId().optional().openapi({
   description: "Optional. Defaults to the caller; a participant may only name themself.",
 });
 export const managerIdQuery = z.string().min(1).max(200).optional().openapi({
@@ -87,7 +99,7 @@ export const managerIdQuery = z.string().min(1).max(200).optional().openapi({
 export const participantQuery = z.object({ participant_id: participantIdQuery });
 /** Writes for a participant: optional for participants, required when a manager acts for one (`participantFor`). */
 export const actingForQuery = z.object({
-  participant_id: z.string().min(1).max(200).optional().openapi({
+  participant_id: participantId().optional().openapi({
     description: "Optional for participants (must be their own id); required when a manager acts for a participant.",
   }),
 });

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MaterialSchema } from "../content/materials";
 import { EXAM_STATUSES, SUBMISSION_STATUSES } from "../domain/vocabulary";
-import { fields, objectId, participantQuery } from "../lib/openapi";
+import { fields, objectId, participantId, participantQuery } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
 const examStatus = z.enum(EXAM_STATUSES);
@@ -101,7 +101,7 @@ export const StepIdParams = z.object({ step_id: objectId("step_id") });
  * from the rows that remain, so nothing stored needs correcting after an erase.
  */
 
-export const ParticipantIdParams = z.object({ participant_id: z.string().min(1).max(200) });
+export const ParticipantIdParams = z.object({ participant_id: participantId() });
 
 const row = z.record(z.string(), z.unknown());
 export const ParticipantExportSchema = z
