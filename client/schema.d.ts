@@ -11291,18 +11291,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unknown id */
-            404: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description `rate_limited`: too many requests from this caller (or address) */
             429: {
                 headers: {
@@ -11403,18 +11391,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unknown id */
-            404: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description `rate_limited`: too many requests from this caller (or address) */
             429: {
                 headers: {
@@ -11505,18 +11481,6 @@ export interface operations {
             };
             /** @description Role or ownership forbids this */
             403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unknown id */
-            404: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
                     "x-request-id": components["headers"]["RequestId"];

@@ -268,3 +268,21 @@ describe("data rights: export and erase one participant", () => {
     expect((await call("GET", `/participants/${"x".repeat(201)}/export`, { token: manager })).status).toBe(400);
   });
 });
+
+describe("the document says what the server does for an id with nothing stored", () => {
+  it("export, erase and the accommodations read answer 200 for any id, and do not declare a 404 they never send", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const nobody = uniqueName("nobody");
+    const doc = (await call("GET", "/openapi.json")).json as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    for (const [method, template, path] of [
+      ["get", "/participants/{participant_id}/export", `/participants/${nobody}/export`],
+      ["delete", "/participants/{participant_id}", `/participants/${nobody}`],
+      ["get", "/participants/{participant_id}/accommodations", `/participants/${nobody}/accommodations`],
+    ] as const) {
+      expect((await call(method.toUpperCase(), path, { token: manager })).status, path).toBe(200);
+      expect(Object.keys(doc.paths[template]?.[method]?.responses ?? {}), template).not.toContain("404");
+    }
+  });
+});

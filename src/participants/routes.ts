@@ -65,7 +65,8 @@ export const exportParticipant = createRoute({
   security,
   summary: "Everything stored about one participant, as JSON (right of access / portability)",
   request: { params: ParticipantIdParams },
-  responses: { 200: jsonResponse(ParticipantExportSchema, "The participant's data"), ...errors(400, 401, 403, 404) },
+  // Participants exist only as token subjects: an id with nothing stored exports empty, never 404.
+  responses: { 200: jsonResponse(ParticipantExportSchema, "The participant's data"), ...errors(400, 401, 403) },
 });
 
 export const eraseParticipant = createRoute({
@@ -79,7 +80,7 @@ export const eraseParticipant = createRoute({
   request: { params: ParticipantIdParams },
   responses: {
     200: jsonResponse(ErasureSchema, "Erased (counts of removed rows; zeros when nothing was stored)"),
-    ...errors(400, 401, 403, 404),
+    ...errors(400, 401, 403),
   },
 });
 
@@ -106,7 +107,7 @@ export const getAccommodation = createRoute({
   security,
   summary: "A participant's accommodations (zeros when none are set)",
   request: { params: ParticipantIdParams },
-  responses: { 200: jsonResponse(AccommodationSchema, "Accommodations"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(AccommodationSchema, "Accommodations"), ...errors(400, 401, 403) },
 });
 
 export const deleteAccommodation = createRoute({
