@@ -2435,9 +2435,9 @@ export interface operations {
     };
     enrollInCourse: {
         parameters: {
-            query?: {
-                /** @description Optional for participants (must be their own id); required when a manager acts for a participant. */
-                participant_id?: string;
+            query: {
+                /** @description The participant to enrol (required: this operation is for managers) */
+                participant_id: string;
             };
             header?: never;
             path: {

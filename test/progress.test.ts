@@ -138,9 +138,16 @@ describe("enrolment", () => {
     const manager = await managerToken();
     const course = await makeCourse(manager);
     await makeStep(manager, course.id);
+    // Required by the operation's own query schema (manager-only: it never defaults to the caller), so the
+    // document says so and the 400 names the field.
     const noOne = await call("POST", `/courses/${course.id}/enroll`, { token: manager });
     expect(noOne.status).toBe(400);
-    expect(noOne.json.code).toBe("participant_required");
+    expect(noOne.json).toMatchObject({ code: "validation_error", errors: [{ path: "participant_id" }] });
+    const doc = (await call("GET", "/openapi.json")).json as {
+      paths: Record<string, { post: { parameters: { name: string; in: string; required?: boolean }[] } }>;
+    };
+    const declared = doc.paths["/courses/{course_id}/enroll"]?.post.parameters.find((p) => p.name === "participant_id" && p.in === "query");
+    expect(declared?.required).toBe(true);
     await makeDefault(manager, course.id);
     expect((await call("POST", "/courses/enroll-default", { token: manager })).status).toBe(400);
 

@@ -7,6 +7,7 @@ import {
   CourseWithStepsSchema,
   CreateCourseSchema,
   EnrollmentSchema,
+  EnrolQuery,
   ListCoursesQuery,
   ReorderStepsSchema,
   UpdateCourseSchema,
@@ -118,6 +119,6 @@ export const enrollInCourse = createRoute({
   tags,
   security,
   summary: "Enrol a participant in a course",
-  request: { params: CourseParams, query: actingForQuery },
+  request: { params: CourseParams, query: EnrolQuery },
   responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled"), ...errors(400, 401, 403, 404) },
 });

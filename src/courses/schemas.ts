@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { boolQuery, fields, objectId } from "../lib/openapi";
+import { boolQuery, fields, objectId, participantId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
 export const CourseSchema = z
@@ -91,3 +91,8 @@ export const EnrollmentSchema = z
     current_step_id: z.string().nullable(),
   })
   .openapi("Enrollment");
+
+/** A manager enrols someone: who is required (the operation is manager-only, so it never defaults to the caller). */
+export const EnrolQuery = z.object({
+  participant_id: participantId().openapi({ description: "The participant to enrol (required: this operation is for managers)" }),
+});
