@@ -2577,7 +2577,7 @@ export interface operations {
             query?: {
                 is_active?: "true" | "false";
                 is_default?: "true" | "false";
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -5664,7 +5664,7 @@ export interface operations {
         parameters: {
             query?: {
                 step_id?: string;
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -6474,7 +6474,7 @@ export interface operations {
     listOverrides: {
         parameters: {
             query?: {
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -6848,7 +6848,7 @@ export interface operations {
                 step_id?: string;
                 /** @description Only submissions claimed by the caller (`mine`), by another manager (`others`), or by no one (`none`) */
                 claimed?: "mine" | "others" | "none";
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -7302,6 +7302,7 @@ export interface operations {
             header?: never;
             path: {
                 submission_id: string;
+                /** @description Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 serial_number: number;
             };
             cookie?: never;
@@ -8054,7 +8055,7 @@ export interface operations {
         parameters: {
             query?: {
                 step_id?: string;
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -9254,7 +9255,7 @@ export interface operations {
                 course_id?: string;
                 /** @description Only submissions claimed by the caller (`mine`), by another manager (`others`), or by no one (`none`) */
                 claimed?: "mine" | "others" | "none";
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -9385,7 +9386,7 @@ export interface operations {
     listForParticipant: {
         parameters: {
             query?: {
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -10673,7 +10674,7 @@ export interface operations {
             query?: {
                 /** @description Optional. Defaults to the caller; a participant may only name themself. */
                 participant_id?: string;
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -11771,7 +11772,7 @@ export interface operations {
                 action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted";
                 /** @description Only events at or after this time (ISO 8601, UTC) */
                 since?: string;
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -11876,7 +11877,7 @@ export interface operations {
     listWebhooks: {
         parameters: {
             query?: {
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;
@@ -12229,7 +12230,7 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
-                /** @description Page size (default 50, max 200) */
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page's Link header */
                 cursor?: string;

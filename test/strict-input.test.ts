@@ -16,6 +16,18 @@ describe("decimal integers in queries and paths", () => {
     expect(res.json.errors?.[0]?.path).toBe("limit");
   });
 
+  it("the document says so on every decimal parameter, since its integer type alone would let a validator read 05 as 5", async () => {
+    const doc = (await call("GET", "/openapi.json")).json as {
+      paths: Record<string, Record<string, { parameters?: { name: string; schema?: { type?: string }; description?: string }[] }>>;
+    };
+    const integers = Object.values(doc.paths)
+      .flatMap((ops) => Object.values(ops))
+      .flatMap((op) => op.parameters ?? [])
+      .filter((p) => p.schema?.type === "integer");
+    expect(integers.length).toBeGreaterThanOrEqual(10);
+    for (const p of integers) expect(p.description ?? "", p.name).toMatch(/no sign, leading zero, exponent or fraction/);
+  });
+
   it("plain digits within bounds are still accepted", async () => {
     const manager = await token(uniqueName("manager"), "manager");
     for (const limit of ["1", "5", "10", "200"])

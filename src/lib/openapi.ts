@@ -63,13 +63,18 @@ export const objectId = (name: string) =>
  * `z.coerce.number()`) also reads `1e2`, `0x10`, `+5`, ` 5` and `5.0`, which gave one value several spellings.
  * Documented as an OpenAPI `integer` with its bounds.
  */
+/**
+ * A JSON Schema integer says nothing of how it is spelled in a URL, and a validating proxy reads `05` or `1e2` as
+ * one: the one spelling this API accepts is said in words on every such parameter.
+ */
+export const DECIMAL_ONLY = "Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400)";
 export const decimalInt = (min: number, max: number) =>
   z
     .string()
     .regex(/^(0|[1-9][0-9]*)$/, "must be an integer written in decimal digits")
     .transform(Number)
     .pipe(z.number().int().min(min).max(max))
-    .openapi({ type: "integer", minimum: min, maximum: max });
+    .openapi({ type: "integer", minimum: min, maximum: max, description: DECIMAL_ONLY });
 
 /** `"true"`/`"false"` query flags: checked strictly, converted by `flag()`. */
 export const boolQuery = z.enum(["true", "false"]);

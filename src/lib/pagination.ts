@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import type { CursorValues } from "../db/types";
 import { badRequest } from "./errors";
 import { base64UrlEncode, decodeBase64Url } from "./jwt";
-import { decimalInt, origin } from "./openapi";
+import { DECIMAL_ONLY, decimalInt, origin } from "./openapi";
 
 /**
  * Keyset pagination for every list: `?limit=` (default 50, max 200) and an opaque `?cursor=`. The body stays
@@ -14,11 +15,9 @@ export const MAX_LIMIT = 200;
 export const pageQuery = {
   limit: decimalInt(1, MAX_LIMIT)
     .optional()
-    .openapi({ description: `Page size (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT})` }),
+    .openapi({ description: `Page size (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT}). ${DECIMAL_ONLY}` }),
   cursor: z.string().min(1).max(500).optional().openapi({ description: "Opaque cursor from the previous page's Link header" }),
 };
-
-import type { CursorValues } from "../db/types";
 
 export type { CursorValues };
 
