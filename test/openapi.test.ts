@@ -115,3 +115,39 @@ describe("OpenAPI examples", () => {
     expect(start).toMatchObject({ deadline_at: expect.any(String), remaining_seconds: expect.any(Number) });
   });
 });
+
+describe("headers a client sends or reads are in the document", () => {
+  type Param = { name?: string; in?: string; $ref?: string };
+  type Op = { operationId: string; parameters?: Param[]; responses: Record<string, { headers?: Record<string, unknown> }> };
+  const operationsOf = async () => {
+    const doc = (await call("GET", "/openapi.json")).json as {
+      paths: Record<string, Record<string, Op>>;
+      components: { parameters: Record<string, Param> };
+    };
+    const names = (op: Op) =>
+      (op.parameters ?? []).map((p) => {
+        const resolved = p.$ref ? doc.components.parameters[p.$ref.split("/").at(-1) ?? ""] : p;
+        return `${resolved?.in}:${resolved?.name?.toLowerCase()}`;
+      });
+    return Object.values(doc.paths)
+      .flatMap((item) => Object.values(item))
+      .map((op) => ({ op, names: names(op) }));
+  };
+
+  it("every operation takes x-request-id and x-d1-bookmark, and every answer declares nosniff", async () => {
+    const ops = await operationsOf();
+    expect(ops.length).toBeGreaterThanOrEqual(70);
+    for (const { op, names } of ops) {
+      expect(names, op.operationId).toEqual(expect.arrayContaining(["header:x-request-id", "header:x-d1-bookmark"]));
+      for (const [status, response] of Object.entries(op.responses))
+        expect(Object.keys(response.headers ?? {}), `${op.operationId} ${status}`).toContain("X-Content-Type-Options");
+    }
+  });
+
+  it("downloads take Range, If-None-Match and If-Range, and declare their sandbox CSP", async () => {
+    const download = (await operationsOf()).find(({ op }) => op.operationId === "downloadFile");
+    expect(download?.names).toEqual(expect.arrayContaining(["header:range", "header:if-none-match", "header:if-range"]));
+    for (const status of ["200", "206"])
+      expect(Object.keys(download?.op.responses[status]?.headers ?? {})).toContain("Content-Security-Policy");
+  });
+});

@@ -37,8 +37,53 @@ const SHARED_HEADERS = {
   RequestId: header("This request's id (also `request_id` in error bodies): quote it when reporting a problem"),
   RateLimitPolicy: header('The rate-limit policies this request counted against, e.g. `"caller";q=600;w=60` (IETF draft)'),
   RateLimit: header('The exhausted policy, e.g. `"caller";r=0;t=60` (IETF draft)'),
+  CacheControl: header("`private, no-store` on JSON answers (participant and review data are never cached); downloads set their own"),
+  NoSniff: header("Always `nosniff`"),
 };
 const ref = (name: keyof typeof SHARED_HEADERS) => ({ $ref: `#/components/headers/${name}` });
+
+// Request headers every operation reads, declared once under components.parameters so a typed client can pass them.
+const SHARED_PARAMETERS: Record<string, ParameterObject> = {
+  RequestIdHeader: {
+    name: "x-request-id",
+    in: "header",
+    required: false,
+    description:
+      "Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own",
+    schema: { type: "string", maxLength: 64 },
+  },
+  BookmarkHeader: {
+    name: "x-d1-bookmark",
+    in: "header",
+    required: false,
+    description: "The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet)",
+    schema: { type: "string", maxLength: 256 },
+  },
+};
+// Conditional and ranged downloads (the file route reads them; media elements send them).
+const DOWNLOAD_PARAMETERS: ParameterObject[] = [
+  {
+    name: "Range",
+    in: "header",
+    required: false,
+    description: "One byte range, `bytes=start-end`, `bytes=start-` or `bytes=-suffix`",
+    schema: { type: "string", maxLength: 200 },
+  },
+  {
+    name: "If-None-Match",
+    in: "header",
+    required: false,
+    description: "The file's ETag: 304 when it is unchanged",
+    schema: { type: "string", maxLength: 200 },
+  },
+  {
+    name: "If-Range",
+    in: "header",
+    required: false,
+    description: "The file's ETag: the Range applies only while the file is unchanged, else the whole file is sent",
+    schema: { type: "string", maxLength: 200 },
+  },
+];
 const BOOKMARK = ref("Bookmark");
 const RETRY_AFTER = ref("RetryAfter");
 const REQUEST_ID = ref("RequestId");
@@ -72,7 +117,11 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
   // OAS 3.1 names a license by SPDX identifier (the generator's types predate it).
   const license = doc.info.license;
   if (license && !license.identifier && !license.url) license.identifier = "LicenseRef-Proprietary";
-  doc.components = { ...doc.components, headers: { ...doc.components?.headers, ...SHARED_HEADERS } };
+  doc.components = {
+    ...doc.components,
+    headers: { ...doc.components?.headers, ...SHARED_HEADERS },
+    parameters: { ...doc.components?.parameters, ...SHARED_PARAMETERS },
+  };
   doc.tags = [...tags].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name }));
   return doc;
 }
@@ -127,6 +176,11 @@ function completeOperation(doc: OpenAPIObject, method: Method, path: string, op:
     const responseJson = response && !isReference(response) ? response.content?.["application/json"] : undefined;
     if (status !== "request" && responseJson) responseJson.example = example;
   }
+  op.parameters = [
+    ...(op.parameters ?? []),
+    ...Object.keys(SHARED_PARAMETERS).map((name) => ({ $ref: `#/components/parameters/${name}` })),
+    ...(op["x-signed-link"] ? DOWNLOAD_PARAMETERS : []),
+  ];
   const isList = (op.parameters ?? []).some((p) => !isReference(p) && p.in === "query" && p.name === "cursor");
   for (const [status, response] of Object.entries(responses)) {
     if (isReference(response)) continue;
@@ -135,7 +189,12 @@ function completeOperation(doc: OpenAPIObject, method: Method, path: string, op:
       "x-d1-bookmark": BOOKMARK,
       "x-request-id": REQUEST_ID,
       "RateLimit-Policy": RATE_LIMIT_POLICY,
+      "X-Content-Type-Options": ref("NoSniff"),
     };
+    // JSON answers are never cached; a file's own answers declare their caching (and its sandbox CSP).
+    if (!op["x-signed-link"] || !status.startsWith("2")) headers["Cache-Control"] = ref("CacheControl");
+    if (op["x-signed-link"] && (status === "200" || status === "206"))
+      headers["Content-Security-Policy"] = header("Always `sandbox`: a file is never a page of the API's origin");
     if (status.startsWith("2") && isList) headers.Link = header('`<…&cursor=…>; rel="next"` while there is a next page');
     if (status.startsWith("2") && op["x-idempotent"])
       headers["Idempotent-Replayed"] = header("`true` when this is a stored answer replayed");
