@@ -4,7 +4,6 @@
  * deadline.
  */
 import { and, eq, gte, sql } from "drizzle-orm";
-import { findStepWithExam } from "../content/steps";
 import { batch } from "../db/batch";
 import { accommodations, examOverrides, formSubmissions, forms, steps } from "../db/schema";
 import {
@@ -34,6 +33,7 @@ import type { Handler } from "../lib/openapi";
 import { progressError } from "../lib/progress-errors";
 import { cryptoRandomInt } from "../lib/random";
 import { courseOfStep, progressQuery, stepAccess } from "../progress";
+import { findStepWithExam } from "../shared/steps";
 import { courseFlagVisible } from "../visibility";
 import { closeIfExpired, expiredError, grace } from "./expiry";
 import { type SubmissionRow, savedAnswers, statusLiteral, statusLiterals, submissionRef } from "./queries";

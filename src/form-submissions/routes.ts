@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { StepParams } from "../content/steps";
 import { errors, jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
 import { expensive, forEveryone, forManagers, forManagersIdempotent, forParticipants, forParticipantsIdempotent } from "../lib/policy";
 import { ClaimSchema, ReleaseQuery } from "../review/claims";
+import { StepParams } from "../shared/steps";
 import {
   AnswersSchema,
   ApproveResultSchema,

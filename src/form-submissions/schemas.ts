@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { QuestionSchema } from "../content/questions";
 import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
 import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 import { QUESTION_TYPES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId, participantId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 import { claimedQuery, claimFields } from "../review/claims";
+import { QuestionSchema } from "../shared/questions";
 
 const questionId = () => z.string().min(1).max(64);
 

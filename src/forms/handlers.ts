@@ -1,5 +1,4 @@
 import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
-import { examLinkWrites } from "../content/steps";
 import { batch } from "../db/batch";
 import { first } from "../db/rows";
 import { formSubmissions, forms, steps } from "../db/schema";
@@ -19,6 +18,7 @@ import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { examLinkWrites } from "../shared/steps";
 import { formVisible } from "../visibility";
 import { liveForm, toForm } from "./queries";
 import type * as routes from "./routes";

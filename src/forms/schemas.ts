@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { QuestionSchema } from "../content/questions";
 import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 import { QUESTION_TYPE_INPUTS, QUESTION_TYPES } from "../domain/vocabulary";
 import { fields, objectId, participantId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
+import { QuestionSchema } from "../shared/questions";
 
 const marks = () =>
   z

@@ -2,7 +2,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { materials } from "../db/schema";
 import type { Db } from "../db/types";
 
-export { type MaterialRow, toMaterial } from "../content/materials";
+export { type MaterialRow, toMaterial } from "../shared/materials";
 
 export const findMaterial = (db: Db, id: string) =>
   db

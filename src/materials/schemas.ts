@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { fields, objectId } from "../lib/openapi";
 
-export { type MaterialContentView, MaterialContentViewSchema, MaterialSchema } from "../content/materials";
+export { type MaterialContentView, MaterialContentViewSchema, MaterialSchema } from "../shared/materials";
 
 import { MATERIAL_TYPES, type MaterialType } from "../domain/vocabulary";
 

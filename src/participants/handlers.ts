@@ -1,4 +1,3 @@
-import { toMaterial } from "../content/materials";
 import { stepStateOf } from "../domain/progress";
 import type { Caller } from "../env";
 import { actingParticipant } from "../lib/auth";
@@ -7,6 +6,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { type Handler, origin } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { type CourseProgress, courseOfStep, enrolledCourses, oneCourse, readProgress, requirementStatus } from "../progress";
+import { toMaterial } from "../shared/materials";
 import { courseVisible } from "../visibility";
 import type * as routes from "./routes";
 

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { MaterialSchema } from "../content/materials";
 import { EXAM_STATUSES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId, participantId, participantQuery } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
+import { MaterialSchema } from "../shared/materials";
 
 const examStatus = z.enum(EXAM_STATUSES);
 

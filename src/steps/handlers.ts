@@ -1,5 +1,4 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { toMaterial } from "../content/materials";
 import { batch } from "../db/batch";
 import { first } from "../db/rows";
 import { courses, forms, materialCompletions, materials, steps } from "../db/schema";
@@ -16,6 +15,7 @@ import { newId } from "../lib/ids";
 import { type Handler, origin } from "../lib/openapi";
 import { progressError } from "../lib/progress-errors";
 import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepAccess } from "../progress";
+import { toMaterial } from "../shared/materials";
 import { courseFlagVisible, courseVisible } from "../visibility";
 import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep } from "./queries";
 import type * as routes from "./routes";

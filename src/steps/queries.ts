@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import { liveStep } from "../content/steps";
 import { steps } from "../db/schema";
 import type { Db } from "../db/types";
+import { liveStep } from "../shared/steps";
 
 export type StepRow = typeof steps.$inferSelect;
 
@@ -21,7 +21,7 @@ export function toStep(row: StepRow) {
   };
 }
 
-export { examLinkWrites, findStepWithExam, liveStep } from "../content/steps";
+export { examLinkWrites, findStepWithExam, liveStep } from "../shared/steps";
 
 export const findStep = (db: Db, id: string) =>
   db

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { MaterialSchema } from "../content/materials";
 import { EXAM_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
+import { MaterialSchema } from "../shared/materials";
 
 export const StepSchema = z
   .object({
@@ -80,7 +80,7 @@ export const UpdateStepSchema = z
   .strict()
   .openapi("UpdateStep");
 
-export { StepParams } from "../content/steps";
+export { StepParams } from "../shared/steps";
 export const LinkExamQuery = z.object({ form_id: objectId("form_id") });
 
 export const MaterialsCompleteSchema = z
