@@ -226,12 +226,15 @@ export function scoreMcq(questions: readonly Question[], answers: readonly McqAn
 
 export type ReviewAction = "grade" | "approve" | "reject" | "request_retake";
 
+/** Submitted and not yet decided: the review queue, and what grading, approval and rejection act on. */
+export const AWAITING_REVIEW = ["Submitted", "UnderReview"] as const satisfies readonly SubmissionStatus[];
+
 const reviewable: Record<ReviewAction, readonly SubmissionStatus[]> = {
-  grade: ["Submitted", "UnderReview"],
-  approve: ["Submitted", "UnderReview"],
-  reject: ["Submitted", "UnderReview"],
+  grade: AWAITING_REVIEW,
+  approve: AWAITING_REVIEW,
+  reject: AWAITING_REVIEW,
   // A rejected attempt can still be turned into a granted retake.
-  request_retake: ["Submitted", "UnderReview", "Rejected"],
+  request_retake: [...AWAITING_REVIEW, "Rejected"],
 };
 
 const outcome: Record<ReviewAction, SubmissionStatus> = {

@@ -6,6 +6,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { accommodations, examOverrides, formSubmissions, forms, steps } from "../db/schema";
+import { statusLiteral, statusLiterals } from "../db/status";
 import {
   ADDS_AN_ATTEMPT,
   type Answers,
@@ -36,7 +37,7 @@ import { courseOfStep, progressQuery, stepAccess } from "../progress";
 import { findStepWithExam } from "../shared/steps";
 import { courseFlagVisible } from "../visibility";
 import { closeIfExpired, expiredError, grace } from "./expiry";
-import { type SubmissionRow, savedAnswers, statusLiteral, statusLiterals, submissionRef } from "./queries";
+import { type SubmissionRow, savedAnswers, submissionRef } from "./queries";
 import type * as routes from "./routes";
 
 const startRefusals: Record<string, string> = {

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
+import { statusLiteral, statusLiterals } from "../db/status";
 import type { Db } from "../db/types";
-import { type Answers, answersOf, closeExpired, deadlineOf } from "../domain/exams";
+import { type Answers, AWAITING_REVIEW, answersOf, closeExpired, deadlineOf } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
-import type { SubmissionStatus } from "../domain/vocabulary";
 import type { Caller } from "../env";
 import { type EventWriter, outboxWriter } from "../journal";
 import { now as clockNow } from "../lib/clock";
@@ -14,13 +14,6 @@ export type SubmissionRow = typeof formSubmissions.$inferSelect;
 
 /** The answers an attempt holds (none before its first autosave). */
 export const savedAnswers = (row: Pick<SubmissionRow, "answers">): Answers => answersOf(row.answers ?? {});
-
-/**
- * Statuses as SQL literals, from the vocabulary: a literal (not a bound value) lets SQLite match a partial index
- * written with it, and keeps the status words in one place.
- */
-export const statusLiteral = (status: SubmissionStatus) => sql.raw(`'${status}'`);
-export const statusLiterals = (statuses: readonly SubmissionStatus[]) => sql.raw(`(${statuses.map((s) => `'${s}'`).join(", ")})`);
 
 /**
  * A submission with the names around it. Joined columns carry unique aliases: D1 batch rows are keyed by
@@ -50,7 +43,7 @@ export const submissionsWithNames = (db: Db, where: SQL | undefined) =>
  * Awaiting a manager's review: the pending lists and claims. Written as a literal so SQLite can use the partial
  * "pending" indexes (a bound list could not prove it matches their WHERE).
  */
-export const awaitingReview = sql`${formSubmissions.submission_status} IN ('Submitted', 'UnderReview')`;
+export const awaitingReview = sql`${formSubmissions.submission_status} IN ${statusLiterals(AWAITING_REVIEW)}`;
 
 /** A page of submissions ordered by `column` then id, after a keyset cursor. */
 export function submissionPage(
@@ -81,7 +74,7 @@ export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, whe
     .where(
       and(
         // A literal, so SQLite can use the partial index of open attempts by deadline.
-        sql`${formSubmissions.submission_status} = 'InProgress'`,
+        sql`${formSubmissions.submission_status} = ${statusLiteral("InProgress")}`,
         lt(formSubmissions.deadline_at, new Date(now.getTime() - graceSeconds * 1000).toISOString()),
         where,
       ),

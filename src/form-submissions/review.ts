@@ -7,6 +7,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { enrollments, formSubmissions } from "../db/schema";
+import { statusLiteral } from "../db/status";
 import { reviewChanges } from "../domain/audit";
 import {
   answeredTheory,
@@ -28,7 +29,7 @@ import type { Handler } from "../lib/openapi";
 import { milestoneWrites, progressQuery } from "../progress";
 import { assertClaimAllows, claimAllows, claimEnded, claimTakenMeanwhile, releaseClaim, takeClaim } from "../review/claims";
 import { closeIfExpired } from "./expiry";
-import { awaitingReview, findSubmission, type NamedSubmission, statusLiteral, submissionRef, toDetail } from "./queries";
+import { awaitingReview, findSubmission, type NamedSubmission, submissionRef, toDetail } from "./queries";
 import type * as routes from "./routes";
 
 /** Why a decision's conditional UPDATE matched nothing: a claim taken meanwhile, or a decision made meanwhile. */

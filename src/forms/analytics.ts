@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { forms } from "../db/schema";
+import { statusLiteral } from "../db/status";
 import { histogram, type ItemSums, pearson, reliability, roundTo, sampleStdev, variance } from "../domain/analytics";
 import { notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
@@ -31,7 +32,7 @@ function idLiteral(formId: string) {
 const items = (id: ReturnType<typeof idLiteral>) => sql`
   att AS MATERIALIZED (
     SELECT id, questions_snapshot AS qs, answers, theory_grades FROM form_submissions
-    WHERE form_id = ${id} AND submission_status <> 'InProgress' AND questions_snapshot IS NOT NULL
+    WHERE form_id = ${id} AND submission_status <> ${statusLiteral("InProgress")} AND questions_snapshot IS NOT NULL
   ),
   qs AS MATERIALIZED (
     SELECT att.id AS attempt_id, json_extract(q.value, '$.question_id') AS qid,
@@ -113,7 +114,7 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
     selections: db.all<{ qid: string; option_id: string; selected: number }>(sql`
       SELECT json_extract(a.value, '$.question_id') AS qid, json_extract(a.value, '$.selected_option_id') AS option_id, COUNT(*) AS selected
       FROM form_submissions s, json_each(s.answers, '$.mcq_answers') a
-      WHERE s.form_id = ${id} AND s.submission_status <> 'InProgress'
+      WHERE s.form_id = ${id} AND s.submission_status <> ${statusLiteral("InProgress")}
       GROUP BY 1, 2`),
   });
   const form = got.form[0];

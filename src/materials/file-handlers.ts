@@ -13,9 +13,10 @@ import { clientAddress, countAgainst } from "../lib/rate-limit";
 import { releaseStream } from "../lib/request-body";
 import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
 import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
+import { type MaterialRow, toMaterial } from "../shared/materials";
 import { courseVisible } from "../visibility";
 import type * as routes from "./file-routes";
-import { findMaterial, type MaterialRow, toMaterial } from "./queries";
+import { findMaterial } from "./queries";
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 const LINK_SECONDS = 10 * 60;

@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ALLOWED_TYPES } from "../domain/files";
 import { ErrorSchema, errors, jsonResponse, security } from "../lib/openapi";
 import { expensive, forEveryone, forManagers } from "../lib/policy";
-import { MaterialParams, MaterialSchema } from "./schemas";
+import { MaterialSchema } from "../shared/materials";
+import { MaterialParams } from "./schemas";
 
 const tags = ["Material files"];
 const binary = { schema: z.string().openapi({ type: "string", format: "binary" }) };

@@ -12,8 +12,9 @@ import { newId } from "../lib/ids";
 import { type Handler, origin } from "../lib/openapi";
 import { progressError } from "../lib/progress-errors";
 import { courseOfMaterial, milestoneWrites, progressQuery, stepRefusal } from "../progress";
+import { toMaterial } from "../shared/materials";
 import { courseVisible } from "../visibility";
-import { findMaterial, nextMaterialOrder, toMaterial } from "./queries";
+import { findMaterial, nextMaterialOrder } from "./queries";
 import type * as routes from "./routes";
 import { contentSchemas, type MaterialContent, type MaterialType } from "./schemas";
 

@@ -2,8 +2,6 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { materials } from "../db/schema";
 import type { Db } from "../db/types";
 
-export { type MaterialRow, toMaterial } from "../shared/materials";
-
 export const findMaterial = (db: Db, id: string) =>
   db
     .select()

@@ -1,14 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { actingForQuery, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
 import { forEveryone, forManagers } from "../lib/policy";
-import {
-  CreateMaterialSchema,
-  MaterialCompletedSchema,
-  MaterialParams,
-  MaterialSchema,
-  StepMaterialParams,
-  UpdateMaterialSchema,
-} from "./schemas";
+import { MaterialSchema } from "../shared/materials";
+import { CreateMaterialSchema, MaterialCompletedSchema, MaterialParams, StepMaterialParams, UpdateMaterialSchema } from "./schemas";
 
 const tags = ["Materials"];
 

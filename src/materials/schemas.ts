@@ -1,9 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { fields, objectId } from "../lib/openapi";
-
-export { type MaterialContentView, MaterialContentViewSchema, MaterialSchema } from "../shared/materials";
-
 import { MATERIAL_TYPES, type MaterialType } from "../domain/vocabulary";
+import { fields, objectId } from "../lib/openapi";
 
 export { MATERIAL_TYPES, type MaterialType };
 

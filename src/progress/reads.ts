@@ -21,6 +21,7 @@ import {
   requirementTables,
   steps,
 } from "../db/schema";
+import { statusLiteral } from "../db/status";
 import type { Db } from "../db/types";
 import type { SubmissionStatus } from "../domain/vocabulary";
 
@@ -139,8 +140,8 @@ export function ownQuery(db: Db, who: Who, courseIds: SQL) {
                             'started_at', ${fs.started_at}, 'deadline_at', ${fs.deadline_at}, 'submitted_at', ${fs.submitted_at},
                             'mcq_score', ${fs.mcq_score}, 'theory_score', ${fs.theory_score}, 'total_score', ${fs.total_score},
                             'feedback', ${fs.feedback}, 'is_late', ${fs.is_late}, 'auto_submitted', ${fs.auto_submitted},
-                            'open_answers', CASE WHEN ${fs.submission_status} = 'InProgress' THEN ${fs.answers} END,
-                            'open_questions', CASE WHEN ${fs.submission_status} = 'InProgress' THEN ${fs.questions_snapshot} END)
+                            'open_answers', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN ${fs.answers} END,
+                            'open_questions', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN ${fs.questions_snapshot} END)
       FROM ${fs} WHERE ${whose(fs.participant_id, who)} AND ${fs.course_id} IN ${ids}`;
   // Wrapped as a select from a subquery: drizzle batches selects (a raw `db.all` cannot join a D1 batch).
   return db.select({ k: sql<OwnKind>`k`, j: sql<string>`j` }).from(sql`(${statement})`);

@@ -133,7 +133,7 @@ export async function releaseClaim(
   const result = await batch(db, {
     released: db
       .update(t)
-      .set({ claimed_by: null, claim_expires_at: null })
+      .set(claimEnded)
       .where(and(eq(t.id, id), eq(t.claimed_by, claim.claimed_by), eq(t.claim_expires_at, claim.claim_expires_at)))
       .returning({ id: t.id }),
     audit:

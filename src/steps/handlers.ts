@@ -16,8 +16,9 @@ import { type Handler, origin } from "../lib/openapi";
 import { progressError } from "../lib/progress-errors";
 import { courseOfStep, milestoneWrites, progressQuery, readProgress, stepAccess } from "../progress";
 import { toMaterial } from "../shared/materials";
+import { examLinkWrites, findStepWithExam, liveStep } from "../shared/steps";
 import { courseFlagVisible, courseVisible } from "../visibility";
-import { coursePreviousLinks, examInfo, examLinkWrites, findStep, findStepWithExam, liveStep, nextStepOrder, toStep } from "./queries";
+import { coursePreviousLinks, examInfo, findStep, nextStepOrder, toStep } from "./queries";
 import type * as routes from "./routes";
 
 export const getStep: Handler<typeof routes.getStep> = async (c) => {

@@ -21,8 +21,6 @@ export function toStep(row: StepRow) {
   };
 }
 
-export { examLinkWrites, findStepWithExam, liveStep } from "../shared/steps";
-
 export const findStep = (db: Db, id: string) =>
   db
     .select()

@@ -1,15 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
 import { forEveryone, forManagers } from "../lib/policy";
-import {
-  CreateStepSchema,
-  LinkExamQuery,
-  MaterialsCompleteSchema,
-  StepDetailSchema,
-  StepParams,
-  StepSchema,
-  UpdateStepSchema,
-} from "./schemas";
+import { StepParams } from "../shared/steps";
+import { CreateStepSchema, LinkExamQuery, MaterialsCompleteSchema, StepDetailSchema, StepSchema, UpdateStepSchema } from "./schemas";
 
 const tags = ["Steps"];
 

@@ -80,7 +80,6 @@ export const UpdateStepSchema = z
   .strict()
   .openapi("UpdateStep");
 
-export { StepParams } from "../shared/steps";
 export const LinkExamQuery = z.object({ form_id: objectId("form_id") });
 
 export const MaterialsCompleteSchema = z
