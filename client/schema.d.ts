@@ -2251,7 +2251,7 @@ export interface components {
              * @description Why the last try failed, null after a success: `timeout`, `connection_failed`, `dns_error`, `tls_error`, `redirect` (a 3xx, not followed), `non_2xx` (the status is in `last_response_code`), `url_refused` (the URL is no longer allowed), `webhook_deleted`.
              * @enum {string|null}
              */
-            last_error: "timeout" | "connection_failed" | "dns_error" | "tls_error" | "redirect" | "non_2xx" | "url_refused" | "webhook_deleted" | null;
+            last_error: "timeout" | "connection_failed" | "dns_error" | "tls_error" | "redirect" | "non_2xx" | "url_refused" | "webhook_deleted" | "participant_erased" | null;
             /**
              * Format: date-time
              * @example 2024-01-15T10:30:00Z

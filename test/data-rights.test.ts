@@ -127,7 +127,7 @@ describe("data rights: export and erase one participant", () => {
       .bind(w.a.pid)
       .all<{ id: string }>();
     expect(outbox.results.length).toBeGreaterThanOrEqual(3);
-    const pendingDelivery = crypto.randomUUID();
+    const pendingDelivery = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("");
     const at = new Date().toISOString();
     await env.DB.prepare(
       "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, attempts, last_error, next_retry_at, created_at, updated_at) VALUES (?, ?, ?, 'submission.graded', 'pending', 1, NULL, ?, ?, ?)",
@@ -188,6 +188,12 @@ describe("data rights: export and erase one participant", () => {
       .bind(pendingDelivery)
       .first();
     expect(delivery).toEqual({ status: "failed", last_error: "participant_erased", next_retry_at: null });
+    // And managers read it as that word of the deliveries' vocabulary, not as a network failure.
+    const deliveries = await call("GET", `/webhooks/${w.hookId}/deliveries`, { token: w.manager });
+    expect(deliveries.json.find((d: { id: string }) => d.id === pendingDelivery)).toMatchObject({
+      status: "failed",
+      last_error: "participant_erased",
+    });
 
     // The manager's stored grade reply is gone: the same key runs again, and finds nothing to grade.
     const regrade = await call("POST", `/form-submissions/${w.a.submissionId}/grade`, {

@@ -123,6 +123,8 @@ export const DELIVERY_ERRORS = [
   "non_2xx",
   "url_refused",
   "webhook_deleted",
+  // The event's participant was erased before it was delivered (participants/data-rights.ts).
+  "participant_erased",
 ] as const;
 export type DeliveryError = (typeof DELIVERY_ERRORS)[number];
 

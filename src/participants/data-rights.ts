@@ -14,6 +14,7 @@ import {
   webhookEvents,
 } from "../db/schema";
 import type { Db } from "../db/types";
+import type { DeliveryError } from "../domain/vocabulary";
 import { callerKey } from "../env";
 import { audit } from "../journal";
 import { hmacSha256Hex } from "../lib/hash";
@@ -21,6 +22,8 @@ import type { Handler } from "../lib/openapi";
 import type * as routes from "./routes";
 
 /** Export and erasure of one participant's data (routes and the rules they follow: ./schemas.ts). */
+
+const ERASED: DeliveryError = "participant_erased";
 
 /** Every outbox event's data names its participant; the expression is the one migration 0011 indexes. */
 const eventParticipant = sql`json_extract(${webhookEvents.data}, '$.participant_id')`;
@@ -164,7 +167,7 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
     // an event that is gone.
     webhook_deliveries: db
       .update(webhookDeliveries)
-      .set({ status: "failed", last_error: "participant_erased", next_retry_at: null, updated_at: c.get("now").toISOString() })
+      .set({ status: "failed", last_error: ERASED, next_retry_at: null, updated_at: c.get("now").toISOString() })
       .where(and(eq(webhookDeliveries.status, "pending"), inArray(webhookDeliveries.event_id, eventsAbout(db, participant_id))))
       .returning({ id: webhookDeliveries.id }),
     webhook_events: db.delete(webhookEvents).where(eq(eventParticipant, participant_id)).returning({ id: webhookEvents.id }),

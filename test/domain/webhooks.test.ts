@@ -330,6 +330,8 @@ describe("delivery errors: a short fixed vocabulary, never a network library's t
       outcomeOf({ status: 500 }).error,
       outcomeOf({ failure: "url_refused" }).error,
       storedDeliveryError("webhook_deleted"),
+      // Written by an erasure (participants/data-rights.ts), stored as the word itself.
+      storedDeliveryError("participant_erased"),
     ]);
     for (const word of DELIVERY_ERRORS) expect(produced.has(word), word).toBe(true);
   });
