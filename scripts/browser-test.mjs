@@ -5,14 +5,13 @@
 // 206), an exam autosaved, the page refreshed mid-exam and the same attempt resumed, a submit, a manager's grade
 // and approval, and the course progress shown. Uses Debian's chromium (CHROMIUM_PATH to point elsewhere); no
 // browser is downloaded. Prints `N passed, N failed` like .ci/run.
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { build } from "esbuild";
 import puppeteer from "puppeteer-core";
 import { copyDocsAssets } from "./copy-docs-assets.mjs";
-import { devToken, localSecret, root, wrangler } from "./lib.mjs";
+import { devToken, root, startWranglerDev } from "./lib.mjs";
 
 const API_PORT = Number(process.env.BROWSER_TEST_API_PORT ?? 8788);
 const PAGE_PORT = Number(process.env.BROWSER_TEST_PAGE_PORT ?? 8790);
@@ -39,17 +38,6 @@ async function cleanUp() {
   for (const child of children) if (child.exitCode === null) process.kill(-child.pid, "SIGTERM");
 }
 
-async function waitFor(url, timeoutMs) {
-  const start = Date.now();
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    if (Date.now() - start > timeoutMs) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 async function json(method, urlPath, bearer, body, headers = {}) {
   const res = await fetch(`${api}${urlPath}`, {
     method,
@@ -67,24 +55,9 @@ async function json(method, urlPath, bearer, body, headers = {}) {
 
 try {
   // A fresh local D1 and R2 of its own, so the run does not depend on (or disturb) `npm run dev`'s data.
-  const state = path.join(root, ".wrangler", "browser-test");
-  rmSync(state, { recursive: true, force: true });
-  localSecret();
   copyDocsAssets();
-  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { capture: true });
-  const dev = spawn(
-    path.join(root, "node_modules", ".bin", "wrangler"),
-    ["dev", "--ip", "127.0.0.1", "--port", String(API_PORT), "--persist-to", state, "--var", `CORS_ORIGINS:${pageOrigin}`],
-    { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-  );
-  children.push(dev);
-  let devLog = "";
-  dev.stdout.on("data", (d) => (devLog += d));
-  dev.stderr.on("data", (d) => (devLog += d));
-  await waitFor(`${api}/health`, 90_000).catch((error) => {
-    console.error(devLog);
-    throw error;
-  });
+  const server = await startWranglerDev({ name: "browser-test", port: API_PORT, args: ["--var", `CORS_ORIGINS:${pageOrigin}`] });
+  children.push(server.dev);
 
   // Authoring, as a manager's tools would do it: a course, a step with a Video (a real WebM) and an exam.
   const runId = Date.now().toString(36);

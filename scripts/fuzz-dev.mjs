@@ -19,11 +19,10 @@
 //   FUZZ_DEV_ROUNDS (default 3) rounds of FUZZ_DEV_REQUESTS (default 700) requests, FUZZ_DEV_SEED for the first
 //   round's seed (each round adds 1), FUZZ_DEV_PORT (default 8794). FUZZ_DEV_URL=http://127.0.0.1:8787 runs against
 //   a server already running (e.g. `npm run dev`, seeding into its data) instead of starting one.
-import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
-import { connect, createServer as createNetServer } from "node:net";
+import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import path from "node:path";
-import { devToken, localSecret, root, wrangler } from "./lib.mjs";
+import { devToken, root, startWranglerDev } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.FUZZ_DEV_ROUNDS ?? 3);
 const PER_ROUND = Number(process.env.FUZZ_DEV_REQUESTS ?? 700);
@@ -70,14 +69,6 @@ for (const signal of ["SIGINT", "SIGTERM"])
   });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** mulberry32: the same seed sends the same requests, so a failure can be replayed with FUZZ_DEV_SEED. */
 function random(seed) {
@@ -330,57 +321,18 @@ function broken(token, ip, i) {
 
 // ---- The run ------------------------------------------------------------------------------------------------
 
-let devLog = "";
+let devLog = () => "";
 try {
   if (!external) {
-    // A fresh local D1 of its own, so the run neither depends on nor disturbs `npm run dev`'s data.
-    const state = path.join(root, ".wrangler", "fuzz-dev");
-    rmSync(state, { recursive: true, force: true });
-    localSecret();
-    wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { capture: true });
-    const bootStart = Date.now();
-    const dev = spawn(
-      path.join(root, "node_modules", ".bin", "wrangler"),
-      [
-        "dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        String(PORT),
-        "--inspector-port",
-        String(await freePort()),
-        "--persist-to",
-        state,
-        "--log-level",
-        "warn",
-      ],
-      {
-        cwd: root,
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: {
-          ...process.env,
-          PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
-          CI: "true",
-          WRANGLER_SEND_METRICS: "false",
-        },
-      },
-    );
-    children.push(dev);
-    dev.stdout.on("data", (d) => (devLog += d));
-    dev.stderr.on("data", (d) => (devLog += d));
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${api}/health`, { headers: { "cf-connecting-ip": "10.255.0.2" } })).ok) break;
-      } catch {}
-      if (dev.exitCode !== null || Date.now() > deadline) {
-        console.error(devLog);
-        throw new Error("wrangler dev did not answer /health");
-      }
-      await sleep(250);
-    }
-    console.log(`wrangler dev up in ${Date.now() - bootStart} ms`);
+    const started = await startWranglerDev({
+      name: "fuzz-dev",
+      port: PORT,
+      args: ["--log-level", "warn"],
+      healthHeaders: { "cf-connecting-ip": "10.255.0.2" },
+    });
+    children.push(started.dev);
+    devLog = started.log;
+    console.log(`wrangler dev up in ${started.bootMs} ms`);
   }
 
   // Seeded through the API, so real ids reach the handlers' deeper paths (lookups, state checks, body reads).
@@ -509,7 +461,7 @@ try {
   check("every well-formed request gets a complete answer (none dropped)", counts.dropped === 0, `${counts.dropped} dropped ${of}`);
   check("bad input never gets the Worker's 500", counts.worker500 === 0, `${counts.worker500} ${of}`);
   check("every 4xx is the Worker's JSON with `detail`", counts.nonJson4xx === 0, `${counts.nonJson4xx} ${of}`);
-  const proxyErrors = devLog.match(/Error inside ProxyWorker/g)?.length ?? 0;
+  const proxyErrors = devLog().match(/Error inside ProxyWorker/g)?.length ?? 0;
   if (!external) check("the dev log has no `Error inside ProxyWorker`", proxyErrors === 0, `${proxyErrors} in the log`);
 
   // Wrangler's own cases, for the record: what a client that breaks HTTP gets (the Worker answers 400 or 415
@@ -532,10 +484,10 @@ try {
         .map(([k, n]) => `${n} × ${k}`)
         .join(", ")}`,
     );
-  if (/Reloading local server/.test(devLog)) console.log("note: wrangler reloaded the Worker during the run (a source file changed)");
+  if (/Reloading local server/.test(devLog())) console.log("note: wrangler reloaded the Worker during the run (a source file changed)");
 } catch (error) {
   check("the fuzz run completed", false, String(error?.stack ?? error));
-  if (devLog) console.log(devLog.split("\n").slice(-30).join("\n"));
+  if (devLog()) console.log(devLog().split("\n").slice(-30).join("\n"));
 } finally {
   await stopAll();
 }

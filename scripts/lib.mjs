@@ -51,3 +51,62 @@ export function devToken(sub, role, ttlSeconds = 86400) {
   const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub, role, iat: now, exp: now + ttlSeconds })}`;
   return `${unsigned}.${createHmac("sha256", localSecret()).update(unsigned).digest("base64url")}`;
 }
+
+/** A free TCP port on 127.0.0.1 (for wrangler's inspector, so parallel runs never collide). */
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts `wrangler dev` for a script's own run: a fresh local D1/R2 under `.wrangler/<name>` (so it neither depends
+ * on nor disturbs `npm run dev`'s data) with the migrations applied, in its own process group (stop it with
+ * `process.kill(-dev.pid)`), and waits until `/health` answers. `log()` is everything it printed so far.
+ */
+export async function startWranglerDev({ name, port, args = [], healthHeaders = {}, timeoutMs = 90_000 }) {
+  const { spawn } = await import("node:child_process");
+  const { rmSync } = await import("node:fs");
+  const state = path.join(root, ".wrangler", name);
+  rmSync(state, { recursive: true, force: true });
+  localSecret();
+  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { capture: true });
+  const started = Date.now();
+  const dev = spawn(
+    path.join(root, "node_modules", ".bin", "wrangler"),
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", state, ...args],
+    {
+      cwd: root,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        // The project-local Node 22 first, as npm scripts run it.
+        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+        CI: "true",
+        WRANGLER_SEND_METRICS: "false",
+      },
+    },
+  );
+  let output = "";
+  dev.stdout.on("data", (d) => (output += d));
+  dev.stderr.on("data", (d) => (output += d));
+  const log = () => output;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`, { headers: healthHeaders })).ok) break;
+    } catch {}
+    if (dev.exitCode !== null || Date.now() - started > timeoutMs) {
+      console.error(output);
+      try {
+        process.kill(-dev.pid, "SIGTERM");
+      } catch {}
+      throw new Error(`wrangler dev (${name}) did not answer /health within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { dev, log, bootMs: Date.now() - started };
+}

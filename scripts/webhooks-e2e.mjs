@@ -8,13 +8,11 @@
 //   3. an outbox row whose enqueue failed (inserted straight into the local D1, 2 minutes old) is delivered once
 //      the every-minute cron runs (`--test-scheduled`, GET /__scheduled?cron=* * * * *).
 // Prints the delivery times and `N passed, N failed` like .ci/run.
-import { spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import path from "node:path";
-import { devToken, localSecret, root, wrangler } from "./lib.mjs";
+import { devToken, root, startWranglerDev } from "./lib.mjs";
 
 const API_PORT = Number(process.env.WEBHOOKS_E2E_API_PORT ?? 8792);
 const api = `http://127.0.0.1:${API_PORT}`;
@@ -45,14 +43,6 @@ async function until(what, predicate, timeoutMs = DEADLINE_MS) {
     if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await sleep(25);
   }
-}
-
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function json(method, urlPath, bearer, body) {
@@ -100,61 +90,13 @@ try {
   await new Promise((resolve) => receiverServer.listen(0, "127.0.0.1", resolve));
   const receiverUrl = `http://127.0.0.1:${receiverServer.address().port}`;
 
-  // A fresh local D1 of its own, so the run neither depends on nor disturbs `npm run dev`'s data.
-  const state = path.join(root, ".wrangler", "webhooks-e2e");
-  rmSync(state, { recursive: true, force: true });
-  localSecret();
-  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { capture: true });
-  const bootStart = Date.now();
-  const dev = spawn(
-    path.join(root, "node_modules", ".bin", "wrangler"),
-    [
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(API_PORT),
-      "--inspector-port",
-      String(await freePort()),
-      "--persist-to",
-      state,
-      "--test-scheduled",
-      "--var",
-      "ALLOW_LOCAL_WEBHOOKS:true",
-      "--var",
-      `WEBHOOK_RETRY_BASE_SECONDS:${RETRY_BASE_SECONDS}`,
-    ],
-    {
-      cwd: root,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
-        CI: "true",
-        WRANGLER_SEND_METRICS: "false",
-      },
-    },
-  );
-  children.push(dev);
-  let devLog = "";
-  dev.stdout.on("data", (d) => (devLog += d));
-  dev.stderr.on("data", (d) => (devLog += d));
-  await until(
-    "wrangler dev answering /health",
-    async () => {
-      try {
-        return (await fetch(`${api}/health`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    90_000,
-  ).catch((error) => {
-    console.error(devLog);
-    throw error;
+  const started = await startWranglerDev({
+    name: "webhooks-e2e",
+    port: API_PORT,
+    args: ["--test-scheduled", "--var", "ALLOW_LOCAL_WEBHOOKS:true", "--var", `WEBHOOK_RETRY_BASE_SECONDS:${RETRY_BASE_SECONDS}`],
   });
-  console.log(`wrangler dev up in ${Date.now() - bootStart} ms`);
+  children.push(started.dev);
+  console.log(`wrangler dev up in ${started.bootMs} ms`);
 
   const runId = Date.now().toString(36);
   const manager = devToken(`webhooks-manager-${runId}`, "manager", 3600);

@@ -10,18 +10,23 @@ const manager = async () => {
   return { id, token: await token(id, "manager") };
 };
 
-/** A submitted exam attempt (MCQ + THEORY), awaiting review. */
-async function submittedExam() {
+/** An open exam attempt (MCQ + THEORY) and the manager who authored its course. */
+async function startedExam() {
   const author = await manager();
   const c = await twoStepCourse(author.token);
   const who = await enrolled(author.token, c.course.id);
   expect((await call("POST", `/materials/${c.video.id}/complete`, { token: who.participant })).status).toBe(200);
   const started = await call("POST", `/steps/${c.step1.id}/exam/start`, { token: who.participant });
   expect(started.status, started.text).toBe(201);
-  const id = started.json.submission_id as string;
-  const submitted = await call("POST", `/forms/submissions/${id}/submit`, { token: who.participant, body: examAnswers() });
+  return { author, c, who, id: started.json.submission_id as string, deadlineAt: started.json.deadline_at as string };
+}
+
+/** A submitted exam attempt, awaiting review. */
+async function submittedExam() {
+  const exam = await startedExam();
+  const submitted = await call("POST", `/forms/submissions/${exam.id}/submit`, { token: exam.who.participant, body: examAnswers() });
   expect(submitted.status, submitted.text).toBe(200);
-  return { author, c, who, id };
+  return exam;
 }
 
 /** A submitted requirement table (two rows filled), awaiting approval, and the manager who authored it. */
@@ -46,17 +51,11 @@ describe("review claims on exam submissions", () => {
   const release = (id: string, tok: string, query = "") => call("DELETE", `/form-submissions/${id}/claim${query}`, { token: tok });
 
   it("an attempt whose time ran out unseen is closed by the claim, as grading would close it, and then claimed", async () => {
-    const author = await manager();
-    const c = await twoStepCourse(author.token);
-    const who = await enrolled(author.token, c.course.id);
-    expect((await call("POST", `/materials/${c.video.id}/complete`, { token: who.participant })).status).toBe(200);
-    const started = await call("POST", `/steps/${c.step1.id}/exam/start`, { token: who.participant });
-    expect(started.status, started.text).toBe(201);
-    const id = started.json.submission_id as string;
+    const { author, id, deadlineAt } = await startedExam();
     // Still open: not claimable.
     expect((await claim(id, author.token)).json.code).toBe("not_reviewable");
     // Past its deadline and grace, and nobody has read it since.
-    const later = new Date(Date.parse(started.json.deadline_at) + 5 * 60_000);
+    const later = new Date(Date.parse(deadlineAt) + 5 * 60_000);
     setClock(() => later);
     const claimed = await claim(id, author.token);
     expect(claimed.status, claimed.text).toBe(200);
