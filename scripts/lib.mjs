@@ -108,5 +108,5 @@ export async function startWranglerDev({ name, port, args = [], healthHeaders = 
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { dev, log, bootMs: Date.now() - started };
+  return { dev, log, state, bootMs: Date.now() - started };
 }

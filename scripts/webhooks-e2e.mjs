@@ -12,7 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
-import { devToken, root, startWranglerDev } from "./lib.mjs";
+import { devToken, root, startWranglerDev, wrangler } from "./lib.mjs";
 
 const API_PORT = Number(process.env.WEBHOOKS_E2E_API_PORT ?? 8792);
 const api = `http://127.0.0.1:${API_PORT}`;
@@ -178,7 +178,7 @@ try {
       "DB",
       "--local",
       "--persist-to",
-      state,
+      started.state,
       "--command",
       `INSERT INTO webhook_events (id, type, data, created_at, enqueued_at) VALUES ('${eventId}', 'requirement_submission.approved', '${data}', '${createdAt}', NULL)`,
     ],
