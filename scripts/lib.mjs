@@ -65,7 +65,7 @@ export async function freePort() {
 /**
  * Starts `wrangler dev` for a script's own run: a fresh local D1/R2 under `.wrangler/<name>` (so it neither depends
  * on nor disturbs `npm run dev`'s data) with the migrations applied, in its own process group (stop it with
- * `process.kill(-dev.pid)`), and waits until `/health` answers. `log()` is everything it printed so far.
+ * `process.kill(-dev.pid)`), and waits until `/health` answers. `log()` is everything it printed so far; `state` is its folder.
  */
 export async function startWranglerDev({ name, port, args = [], healthHeaders = {}, timeoutMs = 90_000 }) {
   const { spawn } = await import("node:child_process");
