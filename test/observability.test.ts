@@ -111,6 +111,12 @@ describe("one log line per request", () => {
     expect(refused[0]).toMatchObject({ status: 401, code: "unauthorized", route: "/courses/:course_id", role: null });
     const unknown = await logged(() => call("GET", "/no/such/route", { token: manager }));
     expect(unknown[0]).toMatchObject({ status: 404, code: "route_not_found", route: "unmatched" });
+    // A literal route beside a templated one that also matches: the line names the one that answered.
+    const participant = await token(uniqueName("participant"), "participant");
+    const own = await logged(() => call("GET", "/participants/me/accommodations", { token: participant }));
+    expect(own[0]).toMatchObject({ status: 200, route: "/participants/me/accommodations" });
+    const pending = await logged(() => call("GET", "/form-submissions/pending", { token: participant }));
+    expect(pending[0]).toMatchObject({ status: 403, code: "manager_only", route: "/form-submissions/pending" });
 
     const errors: string[] = [];
     vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));

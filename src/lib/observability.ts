@@ -36,12 +36,14 @@ export type RequestLog = {
 };
 
 /**
- * The pattern of the route this request matched (`/courses/:course_id`), or "unmatched": the last matched entry
- * that is not a `*` middleware — whether or not its handler ran (a 401 still names the route it was refused on).
+ * The pattern of the route this request matched (`/courses/:course_id`), or "unmatched": the first matched route
+ * handler, in the order the router runs them — whether or not it ran (a 401 still names the route it was refused
+ * on). The first, because `/participants/me/accommodations` also matches `/participants/:participant_id/…`, and
+ * the handler registered first is the one that answers; middleware (`use`, method ALL) names no route.
  */
 function matchedRoute(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
-  const routes = matchedRoutes(c).filter((r) => r.path !== "*" && r.path !== "/*");
-  return routes.at(-1)?.path ?? "unmatched";
+  const routes = matchedRoutes(c).filter((r) => r.method !== "ALL" && r.path !== "*" && r.path !== "/*");
+  return routes[0]?.path ?? "unmatched";
 }
 
 export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
