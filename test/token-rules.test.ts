@@ -311,6 +311,20 @@ describe("'me' is a word, never an id", () => {
     }
   });
 
+  it("'.' and '..' are no subjects either: URL normalisation removes them from any path that would name them", async () => {
+    for (const sub of [".", ".."]) {
+      const res = await call("GET", "/courses", { token: await withHeader({ alg: "HS256", typ: "JWT" }, { ...goodClaims(), sub }) });
+      expect(res.status, sub).toBe(401);
+      expect(res.json.detail).toContain(`'${sub}' is reserved`);
+    }
+    const manager = await token(uniqueName("manager"), "manager");
+    for (const id of [".", ".."]) {
+      const res = await call("GET", `/participants/me/courses?participant_id=${id}`, { token: manager });
+      expect(res.status, id).toBe(400);
+      expect(res.json.code).toBe("validation_error");
+    }
+  });
+
   it("'me' as a participant_id in a path or query is 400, so /participants/me/… means the caller only", async () => {
     const manager = await token(uniqueName("manager"), "manager");
     const form = await makeForm(manager);

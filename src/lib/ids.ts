@@ -10,3 +10,7 @@ export function newId(now: Date = new Date()): string {
 }
 
 export const ID_PATTERN = /^[0-9a-f]{24}$/;
+
+/** Words a path gives its own meaning, so never a participant's id or a token's subject (see `participantId`). */
+export const RESERVED_PARTICIPANT_IDS = ["me", ".", ".."] as const;
+export const isReservedSubject = (sub: string) => RESERVED_PARTICIPANT_IDS.some((word) => word === sub);

@@ -1,5 +1,6 @@
 import { errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from "jose";
 import type { Caller } from "../env";
+import { isReservedSubject } from "./ids";
 import { JwksUnavailableError, keySetResolver } from "./jwks";
 
 /**
@@ -164,8 +165,8 @@ export async function verifyJwt(token: string, options: JwtOptions): Promise<Cal
   if (exp - issued > maxLifetime + leeway) throw new JwtError(`token lifetime exceeds the maximum of ${maxLifetime} seconds (exp − iat)`);
   if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 200)
     throw new JwtError("token has no subject (sub)");
-  // `me` names the caller in /participants/me/…: as a subject it would make one path mean two people.
-  if (claims.sub === "me") throw new JwtError("token subject 'me' is reserved");
+  // `me` names the caller in /participants/me/… (one path would mean two people); `.`/`..` cannot be put in a path.
+  if (isReservedSubject(claims.sub)) throw new JwtError(`token subject '${claims.sub}' is reserved`);
   if (claims.role !== "manager" && claims.role !== "participant") throw new JwtError("token role must be manager or participant");
   return { id: claims.sub, role: claims.role };
 }

@@ -55,8 +55,12 @@ export function errors<K extends keyof typeof errorResponses>(...codes: K[]) {
   return Object.fromEntries(codes.map((code) => [code, errorResponses[code]])) as Pick<typeof errorResponses, K>;
 }
 
+// The pattern alone fixes the length; the document also says it as lengths, which is what size checks read.
 export const objectId = (name: string) =>
-  z.string().regex(ID_PATTERN, `${name} must be a 24-character hex id`).openapi({ example: "507f1f77bcf86cd799439011" });
+  z
+    .string()
+    .regex(ID_PATTERN, `${name} must be a 24-character hex id`)
+    .openapi({ example: "507f1f77bcf86cd799439011", minLength: 24, maxLength: 24 });
 
 /**
  * An integer in a query string or path: plain decimal digits, no sign, no leading zero. `Number()` (and so
@@ -81,16 +85,16 @@ export const boolQuery = z.enum(["true", "false"]);
 export const flag = (value: "true" | "false" | undefined) => (value === undefined ? undefined : value === "true");
 
 /**
- * A participant's id (their token's `sub`): 1–200 characters, and never the word `me`, which names the caller in
- * `/participants/me/…` — as an id it would make one path mean two people.
+ * A participant's id (their token's `sub`): 1–200 characters, and never a word a path gives its own meaning: `me`
+ * names the caller in `/participants/me/…` (as an id it would make one path mean two people), and `.`/`..` are
+ * removed from a URL by its normalisation before any server sees them, so they could never be named in a path.
  */
-export const RESERVED_PARTICIPANT_ID = "me";
 export const participantId = () =>
   z
     .string()
     .min(1)
     .max(200)
-    .regex(/^(?!me$)/, `'${RESERVED_PARTICIPANT_ID}' is reserved: /participants/me/… names the caller`);
+    .regex(/^(?!(me|\.|\.\.)$)/, "'me', '.' and '..' are reserved: /participants/me/… names the caller, dot segments name no one");
 
 /** Accepted for compatibility with the spec; identity comes from the token (see auth.ts). */
 export const participantIdQuery = participantId().optional().openapi({
