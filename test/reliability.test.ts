@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { callerKey } from "../src/env";
 import { setD1FaultInjector } from "../src/lib/d1";
+import { sha256Hex } from "../src/lib/hash";
 import { call, makeCourse, makeForm, makeMaterial, makeStep, token, uniqueName } from "./helpers";
 
 afterEach(() => setD1FaultInjector(null));
@@ -136,6 +138,33 @@ describe("Idempotency-Key", () => {
     expect(first.status).toBe(200);
     const withOther = await call("POST", `/form-submissions/${id}/reject?manager_id=someone-else`, { token: manager, body: {}, headers });
     expect(withOther.status).not.toBe(200);
+  });
+
+  it("while the first request with a key is still running, the same request again → 409 idempotency_in_progress, and nothing runs twice", async () => {
+    const { participant, pid, id } = await submittedAttempt();
+    const key = `in-flight-${id}`;
+    // The first request's claim, as its conditional INSERT leaves it until its answer is stored (status NULL).
+    const scope = `POST /forms/submissions/${id}/submit`;
+    await env.DB.prepare("INSERT INTO idempotency_keys (caller_id, key, scope, request_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+      .bind(
+        callerKey({ role: "participant", id: pid }),
+        key,
+        scope,
+        await sha256Hex(`${scope}\n${JSON.stringify(answers)}`),
+        new Date().toISOString(),
+      )
+      .run();
+    const second = await call("POST", `/forms/submissions/${id}/submit`, {
+      token: participant,
+      body: answers,
+      headers: { "idempotency-key": key },
+    });
+    expect(second.status, second.text).toBe(409);
+    expect(second.json.code).toBe("idempotency_in_progress");
+    const attempt = await env.DB.prepare("SELECT submission_status FROM form_submissions WHERE id = ?")
+      .bind(id)
+      .first<{ submission_status: string }>();
+    expect(attempt?.submission_status).toBe("InProgress");
   });
 
   it("a key that is not visible ASCII → 400", async () => {
