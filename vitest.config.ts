@@ -1,3 +1,6 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 // @ts-expect-error — a plain .mjs script without types
@@ -5,6 +8,31 @@ import { copyDocsAssets } from "./scripts/copy-docs-assets.mjs";
 
 /** Tests that measure the limiter itself run against wrangler.toml's own limits, in their own workerd. */
 const RATE_LIMIT_TESTS = ["test/rate-limits.test.ts"];
+/** Checks of what the whole suite observed; they run in Node after every workerd test has finished. */
+const CONTRACT_TESTS = ["test/contract/**/*.test.ts"];
+
+/**
+ * Every (method, route, status, code) the Worker answered during this run, read from its own request log line
+ * (lib/observability.ts): the contract test compares them with the error codes the OpenAPI document declares per
+ * operation. The file is this run's own, so runs side by side do not mix.
+ */
+const observedErrorsFile = process.env.OBSERVED_ERRORS_FILE ?? path.join(tmpdir(), `lms-observed-errors-${process.pid}-${Date.now()}.json`);
+const observedErrors = new Set<string>();
+function observeErrorLine(log: string) {
+  let line: { method?: unknown; route?: unknown; status?: unknown; code?: unknown };
+  try {
+    line = JSON.parse(log);
+  } catch {
+    return;
+  }
+  if (typeof line.code !== "string" || typeof line.route !== "string" || line.route === "unmatched") return;
+  const key = `${line.method} ${line.route} ${line.status} ${line.code}`;
+  if (observedErrors.has(key)) return;
+  observedErrors.add(key);
+  writeFileSync(observedErrorsFile, JSON.stringify([...observedErrors]));
+}
+/** File filters or a name filter on the command line: then only part of the suite ran, and produced part of the codes. */
+const partialRun = process.argv.slice(process.argv.indexOf("run") + 1).some((arg) => !arg.startsWith("-"));
 
 export default defineConfig(async () => {
   // /docs serves these as static assets: the Worker's asset directory must hold them before it starts.
@@ -31,7 +59,11 @@ export default defineConfig(async () => {
     test: {
       // The API's one JSON log line per request (lib/observability.ts) would drown the report; tests that check
       // it spy on console.log.
-      onConsoleLog: (log: string) => !/^\{"level":"(info|warn)"/.test(log),
+      onConsoleLog: (log: string) => {
+        if (!log.startsWith('{"level":')) return true;
+        observeErrorLine(log);
+        return !/^\{"level":"(info|warn)"/.test(log);
+      },
       projects: [
         {
           plugins: [worker({ RL_CALLER: unreachable("1001"), RL_EXPENSIVE: unreachable("1002"), RL_ANONYMOUS: unreachable("1003") })],
@@ -41,13 +73,26 @@ export default defineConfig(async () => {
             name: "api",
             setupFiles: ["./test/setup.ts"],
             include: ["test/**/*.test.ts"],
-            exclude: RATE_LIMIT_TESTS,
+            exclude: [...RATE_LIMIT_TESTS, ...CONTRACT_TESTS],
             testTimeout: 20_000,
+            // Numbered groups run in order; vitest runs a default-order group (0) last when one worker is all there is.
+            sequence: { groupOrder: 1 },
           },
         },
         {
           plugins: [worker()],
-          test: { name: "rate-limits", setupFiles: ["./test/setup.ts"], include: RATE_LIMIT_TESTS },
+          test: { name: "rate-limits", setupFiles: ["./test/setup.ts"], include: RATE_LIMIT_TESTS, sequence: { groupOrder: 1 } },
+        },
+        {
+          test: {
+            name: "contract",
+            environment: "node",
+            include: CONTRACT_TESTS,
+            // After both workerd projects: the codes they produced are all in the file by then.
+            sequence: { groupOrder: 2 },
+            provide: { observedErrorsFile, partialRun },
+            testTimeout: 120_000,
+          },
         },
       ],
     },

@@ -17,6 +17,9 @@ import type {
   ResponseObject,
   SchemaObject,
 } from "openapi3-ts/oas31";
+import { addDownloadHeads, addIntegerFormats } from "./openapi-derived";
+import { describeDocument } from "./openapi-descriptions";
+import { declareErrors } from "./openapi-errors";
 import SPEC_EXAMPLES from "./spec-examples.json";
 
 /** The spec's examples per operation ("GET /courses"): the request body under `request`, else by status. */
@@ -27,7 +30,6 @@ type Method = (typeof METHODS)[number];
 const isMethod = (key: string): key is Method => METHODS.some((method) => method === key);
 const isReference = (value: object): value is ReferenceObject => "$ref" in value;
 
-const ERROR = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
 const header = (description: string, schema: SchemaObject = { type: "string" }): HeaderObject => ({ description, schema });
 // Headers on every response are declared once under components.headers and referenced: a generated client
 // would otherwise repeat each of them on every response of every operation.
@@ -123,6 +125,10 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
     parameters: { ...doc.components?.parameters, ...SHARED_PARAMETERS },
   };
   doc.tags = [...tags].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name }));
+  // Last, so they see every operation and schema as completed above.
+  describeDocument(doc);
+  addDownloadHeads(doc);
+  addIntegerFormats(doc);
   return doc;
 }
 
@@ -134,25 +140,6 @@ function completeOperation(doc: OpenAPIObject, method: Method, path: string, op:
   op.responses ??= {};
   const responses: Record<string, ResponseObject | ReferenceObject> = op.responses;
   if (op["x-signed-link"]) op.security = [...(op.security ?? doc.security ?? []), { FileLink: [] }];
-  // Any write may be sent a body: the middleware answers 413/415 before the route sees it.
-  if (method === "post" || method === "put" || method === "patch") {
-    responses["413"] ??= { description: "Body too large", content: ERROR };
-    responses["415"] ??= { description: "Body is not of an accepted content type", content: ERROR };
-  }
-  responses["429"] ??= {
-    description: `\`rate_limited\`: too many requests from this caller (or address)${op["x-rate-limit"] === "expensive" ? "; this operation is in the tighter `expensive` class" : ""}`,
-    content: ERROR,
-    headers: {
-      "Retry-After": RETRY_AFTER,
-      RateLimit: ref("RateLimit"),
-    },
-  };
-  responses["500"] ??= { description: "A fault on the server's side (no detail is leaked)", content: ERROR };
-  responses["503"] ??= {
-    description: "Database overloaded or token keys unavailable; retry",
-    content: ERROR,
-    headers: { "Retry-After": RETRY_AFTER },
-  };
   if (op["x-idempotent"]) {
     const idempotencyKey: ParameterObject = {
       name: "Idempotency-Key",
@@ -163,10 +150,16 @@ function completeOperation(doc: OpenAPIObject, method: Method, path: string, op:
     };
     op.parameters ??= [];
     op.parameters.push(idempotencyKey);
-    responses["409"] ??= { description: "State conflict", content: ERROR };
-    responses["409"].description += " (also `idempotency_in_progress`: the first request with this key is still running)";
-    responses["422"] ??= { description: "`idempotency_key_reused`: the key was used with another request", content: ERROR };
   }
+  // Every error answer, by status and code (lib/openapi-errors.ts); then the headers some of them carry.
+  declareErrors(method, path, op);
+  const limited = responses["429"];
+  if (limited && !isReference(limited)) {
+    if (op["x-rate-limit"] === "expensive") limited.description += " (this operation is in the tighter `expensive` class)";
+    limited.headers = { ...limited.headers, "Retry-After": RETRY_AFTER, RateLimit: ref("RateLimit") };
+  }
+  const unavailable = responses["503"];
+  if (unavailable && !isReference(unavailable)) unavailable.headers = { ...unavailable.headers, "Retry-After": RETRY_AFTER };
   const examples = EXAMPLES[`${method.toUpperCase()} ${path}`];
   const body = op.requestBody;
   const requestJson = body && !isReference(body) ? body.content["application/json"] : undefined;
