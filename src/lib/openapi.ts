@@ -34,7 +34,8 @@ export const ErrorSchema = z
     detail: z.string().openapi({ example: "Course '507f1f77bcf86cd799439011' not found" }),
     code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).openapi({
       example: "course_not_found",
-      description: "Stable, closed list: switch on it. Statuses per code are in the API notes' error table (docs/api-notes.md).",
+      description:
+        "Stable, closed list: switch on it. Each operation's error responses narrow it to the codes that operation answers with that status (`x-defensive-codes`: safeguards no ordinary request triggers).",
     }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     request_id: z.string().openapi({ description: "This request's id, as in the `x-request-id` header" }),
