@@ -239,7 +239,7 @@ try {
   await docs.goto(`${api}/docs`);
   const published = await json("GET", "/openapi.json", manager);
   const operations = Object.values(published.paths).flatMap((item) =>
-    Object.keys(item).filter((key) => ["get", "put", "post", "delete", "patch"].includes(key)),
+    Object.keys(item).filter((key) => ["get", "head", "put", "post", "delete", "patch"].includes(key)),
   ).length;
   await docs.waitForFunction((n) => document.querySelectorAll(".opblock").length === n, { timeout: 30_000 }, operations);
   await docs.click("button.authorize");

@@ -1,6 +1,7 @@
 // npm run lint:openapi — lints the OpenAPI document the Worker really serves. Builds the Worker bundle
 // (wrangler deploy --dry-run), asks it for GET /openapi.json in this Node process (the route needs no database),
-// then runs Redocly (recommended) and Spectral (spectral:oas). Fails on any error; prints every warning.
+// then runs Redocly (recommended) and Spectral (spectral:oas and the OWASP API Security ruleset, as configured in
+// .spectral.yaml). Fails on any error; prints every warning.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,7 +31,7 @@ try {
   );
   if (!redocly.ok) failed = true;
   const spectral = run("spectral", ["lint", doc, "--ruleset", path.join(root, ".spectral.yaml"), "--fail-severity", "error"]);
-  console.log(`Spectral (spectral:oas):\n${spectral.text.trim() || "no problems"}`);
+  console.log(`Spectral (spectral:oas + OWASP):\n${spectral.text.trim() || "no problems"}`);
   if (!spectral.ok) failed = true;
   if (failed) {
     console.log("OpenAPI lint failed");

@@ -28,6 +28,6 @@ export async function examples(id: string) {
   void (missing.json.code === "material_missing");
 
   // Paths outside the document stay untyped.
-  const health = await call("GET", "/health");
-  return health.json.anything;
+  const document = await call("GET", "/openapi.json");
+  return document.json.anything;
 }

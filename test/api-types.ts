@@ -43,7 +43,7 @@ type SuccessBody<O> = O extends { responses: infer Rs }
 export type ErrorBody = components["schemas"]["Error"];
 /**
  * What `call()` parses: the operation's success body, with the error fields optional so a test can assert either
- * (`res.status` tells which one came). Paths the document does not describe (`/health`, unknown routes) stay `any`.
+ * (`res.status` tells which one came). Paths the document does not describe (`/openapi.json`, unknown routes) stay `any`.
  */
 export type ResponseJson<M extends string, P extends string> = [PathOf<P, M>] extends [never]
   ? any

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call } from "./helpers";
+import { call, token, uniqueName } from "./helpers";
 
 // Every authoring path of the spec, as the OpenAPI document must list it (method + path template).
 const authoring: [string, string][] = [
@@ -149,5 +149,75 @@ describe("headers a client sends or reads are in the document", () => {
     expect(download?.names).toEqual(expect.arrayContaining(["header:range", "header:if-none-match", "header:if-range"]));
     for (const status of ["200", "206"])
       expect(Object.keys(download?.op.responses[status]?.headers ?? {})).toContain("Content-Security-Policy");
+  });
+});
+
+describe("the rules a client needs are in the document", () => {
+  type Schema = { type?: string | string[]; format?: string; [key: string]: unknown };
+  const documentOf = async () => (await call("GET", "/openapi.json")).json as any;
+
+  it("info.description and the Bearer scheme say the rules (written once, in src/lib/openapi-descriptions.ts)", async () => {
+    const doc = await documentOf();
+    for (const word of ["Bearer", "x-roles", "`code`", "24 lowercase hex", "cursor", "x-d1-bookmark", "Idempotency-Key", "429"])
+      expect(doc.info.description, word).toContain(word);
+    expect(doc.info.description).not.toMatch(/See README/i);
+    const bearer = doc.components.securitySchemes.Bearer.description;
+    for (const word of [
+      "`sub`",
+      "`role`",
+      "`manager`",
+      "`participant`",
+      "HS256",
+      "RS256/ES256",
+      "JWT_MAX_LIFETIME_SECONDS",
+      "86400",
+      "`me`",
+    ])
+      expect(bearer, word).toContain(word);
+  });
+
+  it("GET /health is the one public operation; HEAD of the download takes the GET's parameters and has no body", async () => {
+    const doc = await documentOf();
+    const health = doc.paths["/health"].get;
+    expect(health.security).toEqual([]);
+    expect(health["x-roles"]).toBeUndefined();
+    expect(health.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Health" });
+    const publicOps = Object.values<any>(doc.paths).flatMap((item) => Object.values<any>(item).filter((op) => op.security?.length === 0));
+    expect(publicOps.map((op) => op.operationId)).toEqual(["health"]);
+    const file = doc.paths["/materials/{material_id}/file"];
+    expect(file.head.parameters).toEqual(file.get.parameters);
+    expect(file.head.security).toEqual(file.get.security);
+    expect(file.head["x-roles"]).toEqual(file.get["x-roles"]);
+    expect(Object.keys(file.head.responses)).toEqual(Object.keys(file.get.responses));
+    for (const response of Object.values<any>(file.head.responses)) expect(response.content).toBeUndefined();
+  });
+
+  it("GET /health answers its declared 400 for a bookmark this API did not answer", async () => {
+    const res = await call("GET", "/health", { headers: { "x-d1-bookmark": "not a bookmark" } });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ code: "invalid_bookmark" });
+  });
+
+  it("answers HEAD on the download as its GET, without the body", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const unknown = await call("HEAD", "/materials/507f1f77bcf86cd799439099/file", { token: manager });
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toBe("");
+  });
+
+  it("every integer says its width (int32 within 32-bit bounds, else int64)", async () => {
+    const doc = await documentOf();
+    const untyped: string[] = [];
+    const visit = (node: unknown, at: string) => {
+      if (Array.isArray(node)) node.forEach((child, i) => visit(child, `${at}/${i}`));
+      else if (node && typeof node === "object") {
+        const schema = node as Schema;
+        const isInteger = schema.type === "integer" || (Array.isArray(schema.type) && schema.type.includes("integer"));
+        if (isInteger && schema.format !== "int32" && schema.format !== "int64") untyped.push(at);
+        for (const [key, child] of Object.entries(schema)) if (key !== "example" && key !== "examples") visit(child, `${at}/${key}`);
+      }
+    };
+    visit(doc, "#");
+    expect(untyped).toEqual([]);
   });
 });

@@ -2,10 +2,12 @@
  * What answers without a token: `/health`, `/openapi.json`, `/docs` (and a 404 for the favicon browsers ask for).
  * They count against the client's address.
  */
+import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponse } from "../lib/errors";
-import type { createRouter } from "../lib/openapi";
+import { type createRouter, ErrorSchema } from "../lib/openapi";
+import { API_DESCRIPTION, BEARER_DESCRIPTION, FILE_LINK_DESCRIPTION } from "../lib/openapi-descriptions";
 import { completeDocument } from "../lib/openapi-document";
 import { clientAddress, countAgainst } from "../lib/rate-limit";
 
@@ -23,10 +25,32 @@ export const countPublic = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+// The one public operation of the document: no security, and no `x-roles` (it needs no token at all).
+const health = createRoute({
+  operationId: "health",
+  method: "get",
+  path: "/health",
+  tags: ["Service"],
+  security: [],
+  summary: "Liveness: the Worker answers and its database is reachable",
+  description: "Needs no token; counts against the caller's address (`anonymous` rate limit). A database that cannot be reached is a 5xx.",
+  responses: {
+    200: {
+      description: "Up",
+      content: { "application/json": { schema: z.object({ status: z.literal("ok") }).openapi("Health") } },
+    },
+    // The bookmark is read before any route, public ones included.
+    400: {
+      description: "`invalid_bookmark`: an `x-d1-bookmark` this API did not answer",
+      content: { "application/json": { schema: ErrorSchema } },
+    },
+  },
+});
+
 export function mountPublic(app: ReturnType<typeof createRouter>) {
-  app.get("/health", async (c) => {
+  app.openapi(health, async (c) => {
     await c.env.DB.prepare("SELECT 1").first();
-    return c.json({ status: "ok" });
+    return c.json({ status: "ok" as const }, 200);
   });
 
   // Browsers ask for it on every /docs load, without a token: a plain 404 (cached for a day) instead of a 401.
@@ -47,13 +71,18 @@ export function mountPublic(app: ReturnType<typeof createRouter>) {
         info: {
           title: "Course/LMS API",
           version: "1.0.0",
-          description:
-            "Courses, steps, materials, exams, submissions and requirement tables. The API notes (decisions where the original spec is silent) are in the repository's docs/api-notes.md.",
+          description: API_DESCRIPTION,
           contact: { name: "LMS API maintainers" },
           license: { name: "Proprietary" },
         },
         // Relative: the document is served by the API itself, so "/" is wherever a client reached it.
-        servers: [{ url: "/", description: "This API" }],
+        servers: [
+          {
+            url: "/",
+            description: "This API, in whichever environment serves the document (production, staging or local)",
+            "x-internal": false,
+          },
+        ],
         security: [{ Bearer: [] }],
       }),
     );
@@ -63,12 +92,13 @@ export function mountPublic(app: ReturnType<typeof createRouter>) {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
+    description: BEARER_DESCRIPTION,
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "FileLink", {
     type: "apiKey",
     in: "query",
     name: "token",
-    description: "A signed download link's token from POST /materials/{material_id}/file-link (valid ≤ 15 minutes)",
+    description: FILE_LINK_DESCRIPTION,
   });
   // Swagger UI from this origin only (its files are static assets under /docs/), so /docs works offline and
   // nothing else can run on the page.

@@ -10,6 +10,8 @@
  *  - manager.
  * A row may prepare fresh state (a throwaway course to delete, a fresh attempt to decide on) so that its
  * cells do not disturb other rows; cells run in the order above, so the manager's write comes last.
+ * A public operation (the document gives it `security: []` and no `x-roles`) answers whatever the Authorization
+ * header holds, bad tokens included; a HEAD answers as its GET does, without a body.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setClock } from "../../src/lib/clock";
@@ -68,6 +70,8 @@ type Row<S = Partial<State>> = {
   manager: Expect;
   /** Only where the route has `participant_id`: the request naming B. */
   namesOther?(c: Ctx<S>): Sent;
+  /** The operation needs no token (the document's `security: []`): bad tokens are not looked at. */
+  public?: true;
 };
 /** A row whose requests read the state its `prepare` makes, typed by what that returns. */
 const prepared = <S extends Partial<State>>(row: Row<S> & { prepare: (w: World) => Promise<S> }): Row => row;
@@ -89,6 +93,9 @@ async function freshWebhook(w: World): Promise<{ id: string }> {
 
 /** The table. Keys are `METHOD /path` exactly as in the OpenAPI document. */
 const MATRIX: Record<string, Row> = {
+  /* ---------------- public ---------------- */
+  "GET /health": { public: true, req: () => ({ path: "/health" }), self: 200, intruder: 200, manager: 200 },
+
   /* ---------------- webhooks ---------------- */
   "POST /webhooks": {
     req: () => ({
@@ -265,6 +272,12 @@ const MATRIX: Record<string, Row> = {
     req: ({ w }) => ({ path: `/materials/${w.doc.id}/file` }),
     self: 200,
     intruder: 403, // file_forbidden: not enrolled
+    manager: 200,
+  },
+  "HEAD /materials/{material_id}/file": {
+    req: ({ w }) => ({ path: `/materials/${w.doc.id}/file` }),
+    self: 200,
+    intruder: 403,
     manager: 200,
   },
   "DELETE /materials/{material_id}/file": prepared({
@@ -635,6 +648,9 @@ const PARTICIPANT_WRITES = new Set([
   "POST /forms/submissions/{submission_id}/submit",
 ]);
 
+/** The document's word for "no token needed": an operation-level `security: []`. */
+const isPublic = (op: { security?: unknown }) => Array.isArray(op.security) && op.security.length === 0;
+
 const accepts = (expected: Expect, status: number) => (Array.isArray(expected) ? expected.includes(status) : expected === status);
 
 let w: World;
@@ -656,10 +672,16 @@ describe("authorization matrix", () => {
     expect(documented.length).toBeGreaterThan(40);
   });
 
-  it("reads who may call each route from the document (x-roles), and every route declares it", () => {
+  it("reads who may call each route from the document (x-roles), and every route declares it, or is public", () => {
     const problems: string[] = [];
     for (const o of operations(doc)) {
       const roles = o.op["x-roles"];
+      if (isPublic(o.op)) {
+        if (roles !== undefined) problems.push(`${o.key}: public (security: []) but x-roles ${JSON.stringify(roles)}`);
+        if (!MATRIX[o.key]?.public) problems.push(`${o.key}: public in the document, not in MATRIX`);
+        continue;
+      }
+      if (MATRIX[o.key]?.public) problems.push(`${o.key}: public in MATRIX, not in the document`);
       if (!Array.isArray(roles) || roles.length === 0 || roles.some((r: string) => r !== "manager" && r !== "participant"))
         problems.push(`${o.key}: x-roles ${JSON.stringify(roles)}`);
     }
@@ -673,7 +695,7 @@ describe("authorization matrix", () => {
       if (!row) continue;
       const managerOnly = JSON.stringify(o.op["x-roles"]) === JSON.stringify(["manager"]);
       const participantAction = PARTICIPANT_WRITES.has(o.key);
-      if (o.method !== "GET" && !participantAction && !managerOnly)
+      if (o.method !== "GET" && o.method !== "HEAD" && !participantAction && !managerOnly)
         problems.push(`${o.key}: a write that is neither a participant action nor managerOnly`);
       if (managerOnly && (row.self !== 403 || row.intruder !== 403))
         problems.push(`${o.key}: managerOnly but participants are not expected 403`);
@@ -709,13 +731,13 @@ describe("authorization matrix", () => {
       const problems = responseProblems(res);
       if (!accepts(expected, res.status))
         problems.unshift(`expected ${JSON.stringify(expected)}, got ${res.status} ${res.text.slice(0, 200)}`);
-      if (res.status === 401 && res.json?.code !== "unauthorized") problems.push(`401 with code ${res.json?.code}`);
+      if (res.status === 401 && method !== "HEAD" && res.json?.code !== "unauthorized") problems.push(`401 with code ${res.json?.code}`);
       if (problems.length) failures.push(`[${who}] ${describeReq(req)} → ${problems.join("; ")}`);
       return res;
     };
 
     // 1. The nine bad-authentication cases: 401 with a JSON detail, before anything else is looked at.
-    for (const [name, headers] of BAD_AUTH) await run(name, 401, row.req(ctx), { headers: await headers(w.managerSub) });
+    for (const [name, headers] of BAD_AUTH) await run(name, row.public ? 200 : 401, row.req(ctx), { headers: await headers(w.managerSub) });
     // 2. A participant naming another participant.
     if (row.namesOther) await run("names-other", 403, row.namesOther(ctx), { token: self.token });
     // 3. The intruder: participant B sending self's request.
@@ -739,7 +761,7 @@ describe("authorization matrix", () => {
     expect(failures, failures.join("\n")).toEqual([]);
   });
 
-  it(`${MORE_BAD_AUTH.length} more malformed or wrongly-filled tokens: 401 with a JSON detail on every route`, {
+  it(`${MORE_BAD_AUTH.length} more malformed or wrongly-filled tokens: 401 with a JSON detail on every route but the public one`, {
     timeout: 60_000,
   }, async () => {
     const failures: string[] = [];
@@ -769,8 +791,9 @@ describe("authorization matrix", () => {
         }
         cells++;
         const problems = responseProblems(res);
-        if (res.status !== 401) problems.unshift(`expected 401, got ${res.status} ${res.text.slice(0, 160)}`);
-        else if (res.json?.code !== "unauthorized") problems.push(`code ${res.json?.code}`);
+        const expected = row.public ? 200 : 401;
+        if (res.status !== expected) problems.unshift(`expected ${expected}, got ${res.status} ${res.text.slice(0, 160)}`);
+        else if (expected === 401 && method !== "HEAD" && res.json?.code !== "unauthorized") problems.push(`code ${res.json?.code}`);
         if (problems.length) failures.push(`[${name}] ${describeReq(req)} → ${problems.join("; ")}`);
       }
     }

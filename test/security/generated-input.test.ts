@@ -837,7 +837,10 @@ function check(o: Operation, res: Res): string[] {
       for (const e of extras) totals.extras.add(`${o.key} ${e.replace(/\[\d+\]/g, "[]")}`);
     }
   }
-  if (!o.op.responses?.[String(res.status)]) {
+  // `..` and `%2e%2e` as an id are dot segments: URL normalisation removes them, the request names another path, and
+  // its 404 `route_not_found` belongs to no operation (the document reserves them as participant ids).
+  const reachedNoOperation = res.status === 404 && res.json?.code === "route_not_found";
+  if (!o.op.responses?.[String(res.status)] && !reachedNoOperation) {
     const k = `${o.key} → ${res.status}`;
     totals.undocumented.set(k, (totals.undocumented.get(k) ?? 0) + 1);
   }
@@ -1039,7 +1042,8 @@ const badAuthorization = fc.oneof(
 
 describe("generated credentials and request headers", () => {
   it(`${RUNS * 2} generated Authorization headers on routes drawn from the document: every one is a 401 with a JSON detail`, async () => {
-    const ops = operations(doc).filter((o) => o.method !== "DELETE");
+    // A public operation (`security: []`, i.e. GET /health) does not read Authorization at all.
+    const ops = operations(doc).filter((o) => o.method !== "DELETE" && !(Array.isArray(o.op.security) && o.op.security.length === 0));
     const arb = fc.record({ auth: badAuthorization, op: fc.constantFrom(...ops) });
     const cases = fc.sample(arb, { numRuns: RUNS * 2, seed: SEED + 100 });
     const failures: string[] = [];

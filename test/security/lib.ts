@@ -20,7 +20,8 @@ export type Req = {
   raw?: BodyInit | null;
 };
 
-export type Res = { status: number; headers: Headers; text: string; json: any; contentType: string };
+/** `method` is the request's: a HEAD answer has no body, so what a body must hold cannot be asked of it. */
+export type Res = { status: number; headers: Headers; text: string; json: any; contentType: string; method?: string };
 
 /** Calls the Worker through its fetch handler, exactly as a client would. */
 export async function send(req: Req): Promise<Res> {
@@ -43,7 +44,7 @@ export async function send(req: Req): Promise<Res> {
       json = undefined;
     }
   }
-  return { status: response.status, headers: response.headers, text, json, contentType };
+  return { status: response.status, headers: response.headers, text, json, contentType, method: req.method };
 }
 
 export const describeReq = (req: Req) =>
@@ -241,6 +242,10 @@ export const INTERNALS: [string, RegExp][] = [
 export function responseProblems(res: Res): string[] {
   const problems: string[] = [];
   if (res.status >= 500) problems.push(`status ${res.status}: ${clip(res.text, 300)}`);
+  if (res.method === "HEAD") {
+    if (res.text !== "") problems.push(`HEAD answered with a body: ${clip(res.text, 200)}`);
+    return problems;
+  }
   if (res.status >= 400 && res.status < 500) {
     if (!/application\/json/i.test(res.contentType)) problems.push(`${res.status} with content-type '${res.contentType}'`);
     if (!res.json || typeof res.json.detail !== "string" || typeof res.json.code !== "string")
