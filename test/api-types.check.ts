@@ -27,6 +27,41 @@ export async function examples(id: string) {
   // @ts-expect-error — not a code of the API
   void (missing.json.code === "material_missing");
 
+  // A material narrows by `material_type`: each type has its own `content`.
+  const step = await call("GET", `/steps/${id}`);
+  for (const material of step.json.materials) {
+    if (material.material_type === "BookLink") void (material.content.title satisfies string);
+    if (material.material_type === "Video") {
+      void (material.content.url satisfies string);
+      // @ts-expect-error — a Video's content has no title: only a BookLink's does
+      void material.content.title;
+    }
+  }
+  const created = await call("POST", `/steps/${id}/materials`);
+  if (created.json.material_type === "RequirementTable") void (created.json.content.requirement_table_id satisfies string);
+
+  // An answer is an MCQ's or a THEORY question's, told apart by its fields.
+  const submission = await call("GET", `/form-submissions/${id}`);
+  for (const { participant_answer: answer } of submission.json.questions) {
+    if (answer && "answer_text" in answer) void (answer.answer_text satisfies string);
+    else if (answer) void (answer.selected_option_id satisfies string);
+  }
+
+  // The export's rows and an audit event's changes are typed to the field.
+  const exported = await call("GET", `/participants/${id}/export`);
+  void (exported.json.exam_overrides[0]?.duration_minutes satisfies number | null | undefined);
+  void (exported.json.material_completions[0]?.completed_at satisfies string | undefined);
+  // @ts-expect-error — the export's rows are typed: no such column
+  void exported.json.enrollments[0]?.enrolled;
+  const events = await call("GET", "/audit-events?limit=1");
+  const change = events.json[0]?.changes.name;
+  if (change) {
+    const [before, after] = change;
+    // @ts-expect-error — a change is exactly [before, after]
+    void change[2];
+    void [before, after];
+  }
+
   // Paths outside the document stay untyped.
   const document = await call("GET", "/openapi.json");
   return document.json.anything;

@@ -1,29 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { THEORY_ANSWER_MAX_CHARS } from "../domain/exams";
 import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
 import { QUESTION_TYPES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId, participantId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 import { claimedQuery, claimFields } from "../review/claims";
+import { AnswersSchema, McqAnswerSchema, TheoryAnswerSchema } from "../shared/answers";
 import { QuestionSchema } from "../shared/questions";
 
 const questionId = () => z.string().min(1).max(64);
 
-export const AnswersSchema = z
-  .object({
-    mcq_answers: z
-      .array(z.object({ question_id: questionId(), selected_option_id: z.string().min(1).max(64) }).strict())
-      .max(200)
-      .optional()
-      .openapi({ description: "Omitted: no MCQ answered" }),
-    theory_answers: z
-      .array(z.object({ question_id: questionId(), answer_text: z.string().max(THEORY_ANSWER_MAX_CHARS) }).strict())
-      .max(200)
-      .optional()
-      .openapi({ description: "Omitted: no THEORY question answered" }),
-  })
-  .strict()
-  .openapi("Answers");
+export { AnswersSchema };
 
 export const PublicQuestionSchema = z
   .object({
@@ -112,7 +98,12 @@ export const SubmissionDetailSchema = SubmissionSummarySchema.omit({ form_name: 
     reviewed_at: fields.timestamp().nullable(),
     questions: z.array(
       QuestionSchema.extend({
-        participant_answer: z.record(z.string(), z.string()).nullable(),
+        participant_answer: z
+          .union([McqAnswerSchema, TheoryAnswerSchema])
+          // Two shapes with no common tag: their required fields tell them apart, so exactly one matches.
+          .openapi({}, { unionPreferredType: "oneOf" })
+          .nullable()
+          .openapi({ description: "An McqAnswer on an MCQ, a TheoryAnswer on a THEORY question; null: not answered" }),
         marks_awarded: z.number().nullable().optional().openapi({ description: "THEORY questions" }),
       }),
     ),

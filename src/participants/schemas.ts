@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { EXAM_STATUSES, SUBMISSION_STATUSES } from "../domain/vocabulary";
 import { fields, objectId, participantId, participantQuery } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
-import { MaterialSchema } from "../shared/materials";
+import { AnswersSchema } from "../shared/answers";
+import { materialWith } from "../shared/materials";
 
 const examStatus = z.enum(EXAM_STATUSES);
 
@@ -79,7 +80,7 @@ export const StepProgressViewSchema = z
       is_completed: z.boolean(),
     }),
     materials: z.array(
-      MaterialSchema.extend({
+      materialWith({
         is_completed: z.boolean(),
         requirement_progress: z
           .object({ completed: z.number().int(), approved: z.number().int(), total: z.number().int(), is_submitted: z.boolean() })
@@ -103,18 +104,128 @@ export const StepIdParams = z.object({ step_id: objectId("step_id") });
 
 export const ParticipantIdParams = z.object({ participant_id: participantId() });
 
-const row = z.record(z.string(), z.unknown());
+/*
+ * The export's rows are the stored rows, column for column (db/schema.ts), so each names every column the
+ * handler selects: a client reading a participant's copy knows each field, and a new column shows up here.
+ */
+const nullableTimestamp = () => fields.timestamp().nullable();
+/**
+ * A named row or null, as `oneOf [row, null]`: `.nullable()` on a named schema would make the component itself
+ * nullable (or, given a description, an `allOf` that no null can match).
+ */
+const rowOrNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]).openapi({}, { unionPreferredType: "oneOf" });
+
+export const ExportEnrollmentSchema = z
+  .object({
+    id: z.string(),
+    participant_id: z.string(),
+    course_id: z.string(),
+    start_step_id: z.string().nullable().openapi({ description: "The step the enrolment began at; steps before it are waived" }),
+    enrolled_at: fields.timestamp(),
+    completed_at: nullableTimestamp(),
+  })
+  .openapi("ExportEnrollment");
+
+export const ExportMaterialCompletionSchema = z
+  .object({ participant_id: z.string(), material_id: z.string(), step_id: z.string(), completed_at: fields.timestamp() })
+  .openapi("ExportMaterialCompletion");
+
+export const ExportExamAttemptSchema = z
+  .object({
+    id: z.string(),
+    form_id: z.string(),
+    step_id: z.string(),
+    course_id: z.string(),
+    attempt_number: z.number().int(),
+    submission_status: z.enum(SUBMISSION_STATUSES),
+    started_at: fields.timestamp(),
+    deadline_at: nullableTimestamp(),
+    submitted_at: nullableTimestamp(),
+    answers: rowOrNull(AnswersSchema).openapi({ description: "The answers saved or submitted (`{}` before the first autosave)" }),
+    mcq_score: z.number().nullable(),
+    theory_score: z.number().nullable(),
+    total_score: z.number().nullable(),
+    theory_grades: z
+      .record(z.string(), z.number())
+      .nullable()
+      .openapi({ description: "Marks awarded per THEORY question id; null until graded" }),
+    feedback: z.string().nullable(),
+    retake_reason: z.string().nullable(),
+    is_late: z.boolean(),
+    auto_submitted: z.boolean(),
+    reviewed_by: z.string().nullable(),
+    reviewed_at: nullableTimestamp(),
+  })
+  .openapi("ExportExamAttempt");
+
+export const ExportRequirementRowSchema = z
+  .object({
+    submission_id: z.string(),
+    serial_number: z.number().int(),
+    completed: z.boolean(),
+    completed_value: z.number().nullable(),
+    remarks: z.string().nullable(),
+    completed_at: nullableTimestamp(),
+    approved: z.boolean().nullable().openapi({ description: "null: not reviewed; true: approved; false: rejected" }),
+    approved_by: z.string().nullable(),
+    approved_at: nullableTimestamp(),
+    approval_remarks: z.string().nullable(),
+    updated_at: fields.timestamp(),
+  })
+  .openapi("ExportRequirementRow");
+
+export const ExportRequirementSubmissionSchema = z
+  .object({
+    id: z.string(),
+    requirement_table_id: z.string(),
+    participant_id: z.string(),
+    created_at: fields.timestamp(),
+    submitted_at: nullableTimestamp(),
+    approved_at: nullableTimestamp(),
+    claimed_by: z.string().nullable().openapi({ description: "The manager holding a review claim on it, if any" }),
+    claim_expires_at: nullableTimestamp(),
+    rows: z.array(ExportRequirementRowSchema).openapi({ description: "Its filled rows, by serial_number" }),
+  })
+  .openapi("ExportRequirementSubmission");
+
+export const ExportAccommodationSchema = z
+  .object({
+    participant_id: z.string(),
+    extra_time_percent: z.number().int(),
+    extra_attempts: z.number().int(),
+    note: z.string().nullable(),
+    updated_by: z.string(),
+    updated_at: fields.timestamp(),
+  })
+  .openapi("ExportAccommodation");
+
+export const ExportExamOverrideSchema = z
+  .object({
+    form_id: z.string(),
+    participant_id: z.string(),
+    duration_minutes: z.number().int().nullable(),
+    max_attempts: z.number().int().nullable(),
+    available_until: nullableTimestamp(),
+    updated_by: z.string(),
+    updated_at: fields.timestamp(),
+  })
+  .openapi("ExportExamOverride");
+
 export const ParticipantExportSchema = z
   .object({
     participant_id: z.string(),
     exported_at: fields.timestamp(),
-    enrollments: z.array(row),
-    material_completions: z.array(row),
-    exam_attempts: z.array(row).openapi({ description: "Every attempt with its answers, scores, grades and feedback" }),
-    requirement_submissions: z.array(row).openapi({ description: "Each with its filled `rows`" }),
-    files: z.array(row).openapi({ description: "Files the participant uploaded: participants upload none in this API, so always empty" }),
-    accommodations: row.nullable(),
-    exam_overrides: z.array(row),
+    enrollments: z.array(ExportEnrollmentSchema),
+    material_completions: z.array(ExportMaterialCompletionSchema),
+    exam_attempts: z.array(ExportExamAttemptSchema).openapi({ description: "Every attempt with its answers, scores, grades and feedback" }),
+    requirement_submissions: z.array(ExportRequirementSubmissionSchema).openapi({ description: "Each with its filled `rows`" }),
+    // No table holds files a participant uploaded, so there is no row to name: the list is declared empty.
+    files: z
+      .array(z.unknown())
+      .max(0)
+      .openapi({ description: "Files the participant uploaded: participants upload none in this API, so always empty" }),
+    accommodations: rowOrNull(ExportAccommodationSchema).openapi({ description: "null: no accommodation set" }),
+    exam_overrides: z.array(ExportExamOverrideSchema),
   })
   .openapi("ParticipantExport");
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { EXAM_STATUSES } from "../domain/vocabulary";
 import { fields, objectId } from "../lib/openapi";
-import { MaterialSchema } from "../shared/materials";
+import { materialWith } from "../shared/materials";
 
 export const StepSchema = z
   .object({
@@ -52,7 +52,7 @@ export const StepDetailSchema = z
     has_exam: z.boolean(),
     exam_id: z.string().nullable(),
     exam_info: ExamInfoSchema.nullable(),
-    materials: z.array(MaterialSchema.extend({ is_completed: z.boolean().optional().openapi({ description: "With a participant" }) })),
+    materials: z.array(materialWith({ is_completed: z.boolean().optional().openapi({ description: "With a participant" }) })),
     progress: StepProgressSchema.nullable().openapi({ description: "The participant's progress; null in a view without a participant" }),
   })
   .openapi("StepDetail");
