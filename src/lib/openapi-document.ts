@@ -5,7 +5,8 @@
  * route takes it, and the roles in words. Each fact comes from the running code's own declarations (`x-roles`,
  * `x-idempotent`, a `cursor` parameter), so the document cannot claim what a route does not do. The spec's own
  * request and response examples (`spec-examples.json`, from `npm run spec:examples`) are attached where the
- * operation has that body; the OpenAPI lint validates each one against its schema.
+ * operation has that body, and a real answer of the Worker where the spec has none (`operation-examples.json`,
+ * from `npm run examples:capture`); the OpenAPI lint validates each one against its schema.
  */
 import type {
   HeaderObject,
@@ -20,10 +21,14 @@ import type {
 import { addDownloadHeads, addIntegerFormats } from "./openapi-derived";
 import { describeDocument } from "./openapi-descriptions";
 import { declareErrors } from "./openapi-errors";
+import OPERATION_EXAMPLES from "./operation-examples.json";
 import SPEC_EXAMPLES from "./spec-examples.json";
 
+type Examples = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 /** The spec's examples per operation ("GET /courses"): the request body under `request`, else by status. */
-const EXAMPLES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = SPEC_EXAMPLES;
+const EXAMPLES: Examples = SPEC_EXAMPLES;
+// Real answers of the Worker (`npm run examples:capture`) for what the spec shows no example of; the spec's own win.
+const CAPTURED: Examples = OPERATION_EXAMPLES;
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 type Method = (typeof METHODS)[number];
@@ -160,11 +165,12 @@ function completeOperation(doc: OpenAPIObject, method: Method, path: string, op:
   }
   const unavailable = responses["503"];
   if (unavailable && !isReference(unavailable)) unavailable.headers = { ...unavailable.headers, "Retry-After": RETRY_AFTER };
-  const examples = EXAMPLES[`${method.toUpperCase()} ${path}`];
+  const key = `${method.toUpperCase()} ${path}`;
+  const examples = { ...CAPTURED[key], ...EXAMPLES[key] };
   const body = op.requestBody;
   const requestJson = body && !isReference(body) ? body.content["application/json"] : undefined;
-  if (examples?.request !== undefined && requestJson) requestJson.example = examples.request;
-  for (const [status, example] of Object.entries(examples ?? {})) {
+  if (examples.request !== undefined && requestJson) requestJson.example = examples.request;
+  for (const [status, example] of Object.entries(examples)) {
     const response = responses[status];
     const responseJson = response && !isReference(response) ? response.content?.["application/json"] : undefined;
     if (status !== "request" && responseJson) responseJson.example = example;
