@@ -1278,6 +1278,13 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
+        Enrollment: {
+            message: string;
+            course_id: string;
+            course_name: string;
+            /** @description The first unlocked step not yet completed; null when the course is complete */
+            current_step_id: string | null;
+        };
         Error: {
             /** @example Course '507f1f77bcf86cd799439011' not found */
             detail: string;
@@ -1293,13 +1300,6 @@ export interface components {
             }[];
             /** @description This request's id, as in the `x-request-id` header */
             request_id: string;
-        };
-        Enrollment: {
-            message: string;
-            course_id: string;
-            course_name: string;
-            /** @description The first unlocked step not yet completed; null when the course is complete */
-            current_step_id: string | null;
         };
         Course: {
             /**
@@ -3472,6 +3472,23 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark";
+                    };
                 };
             };
             /** @description Too many requests from this caller or address: `rate_limited` */
