@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponse } from "../lib/errors";
-import { type createRouter, ErrorSchema } from "../lib/openapi";
+import type { createRouter } from "../lib/openapi";
 import { API_DESCRIPTION, BEARER_DESCRIPTION, FILE_LINK_DESCRIPTION } from "../lib/openapi-descriptions";
 import { completeDocument } from "../lib/openapi-document";
 import { clientAddress, countAgainst } from "../lib/rate-limit";
@@ -38,11 +38,6 @@ const health = createRoute({
     200: {
       description: "Up",
       content: { "application/json": { schema: z.object({ status: z.literal("ok") }).openapi("Health") } },
-    },
-    // The bookmark is read before any route, public ones included.
-    400: {
-      description: "`invalid_bookmark`: an `x-d1-bookmark` this API did not answer",
-      content: { "application/json": { schema: ErrorSchema } },
     },
   },
 });
