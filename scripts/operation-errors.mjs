@@ -3,9 +3,10 @@
 // npm test`); the contract test (test/contract/error-codes.test.ts) fails while the two disagree. This script adds
 // each answered (operation, status, code) the document does not declare yet and, with --prune, drops listed codes
 // no test answered (defensive ones stay: they carry a reason). Review the diff like any other change.
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { root, servedOpenApi } from "./lib/served-openapi.mjs";
+import { bin, root, servedOpenApi } from "./lib/served-openapi.mjs";
 
 const args = process.argv.slice(2);
 const source = args.find((arg) => !arg.startsWith("--"));
@@ -15,7 +16,10 @@ if (!source) {
 }
 const target = path.join(root, "src", "lib", "operation-errors.json");
 const listing = JSON.parse(readFileSync(target, "utf8"));
-const observed = JSON.parse(readFileSync(source, "utf8")).map((key) => key.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, "{$1}"));
+// A HEAD is answered by its GET's route, and the document derives the HEAD from the GET (as the contract test does).
+const observed = JSON.parse(readFileSync(source, "utf8")).map((key) =>
+  key.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, "{$1}").replace(/^HEAD /, "GET "),
+);
 const doc = JSON.parse(await servedOpenApi());
 
 const declared = new Set();
@@ -54,6 +58,10 @@ if (args.includes("--prune")) {
       if (kept.length > 0) entry.codes[status] = kept;
       else delete entry.codes[status];
     }
+  for (const [op, entry] of Object.entries(listing)) {
+    if (entry.codes && Object.keys(entry.codes).length === 0) delete entry.codes;
+    if (Object.keys(entry).length === 0) delete listing[op];
+  }
 }
 const sorted = Object.fromEntries(
   Object.entries(listing)
@@ -69,4 +77,5 @@ const sorted = Object.fromEntries(
     ]),
 );
 writeFileSync(target, `${JSON.stringify(sorted, null, 2)}\n`);
+execFileSync(bin("biome"), ["format", "--write", target], { cwd: root, stdio: "ignore" });
 console.log(`${added} added, ${pruned} pruned: ${path.relative(root, target)}`);

@@ -449,6 +449,17 @@ describe("requirement tracking: submit refused", () => {
 });
 
 describe("requirement tracking: manager side refused", () => {
+  it("approving a row the participant unchecked after submitting → 409 row_not_completed, nothing approved", async () => {
+    const w = await world();
+    const id = await filledAndSubmitted(w);
+    const unchecked = await fillRow(id, w.participant, 2, { completed: false });
+    expect(unchecked.status, unchecked.text).toBe(200);
+    const row = await reviewRow(id, 2, w.manager, { approved: true });
+    expect(row.status, row.text).toBe(409);
+    expect(row.json.code).toBe("row_not_completed");
+    expect((await storedRows(id)).map((r) => r.approved)).toEqual([null, null]);
+  });
+
   it("approving a row or the table before submission → 409 not_submitted", async () => {
     const w = await world();
     const id = await started(w);

@@ -25,7 +25,6 @@ export const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   participant_required: "participant_id is required when a manager acts for a participant",
   invalid_webhook_url: "url must be https and must not name a private or local address",
   unauthorized: "Missing bearer token",
-  forbidden: "Forbidden",
   manager_only: "This action requires the manager role",
   participants_only: "Only participants may call this route",
   not_your_data: "A participant may only act on their own data",

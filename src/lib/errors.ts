@@ -30,7 +30,6 @@ export const ERROR_CODES = {
   invalid_webhook_url: [400],
   // 401 / 403: who is asking
   unauthorized: [401],
-  forbidden: [403],
   manager_only: [403],
   participants_only: [403],
   not_your_data: [403],
@@ -125,7 +124,8 @@ export function errorResponse(c: AppContext, error: ApiError) {
 
 export const badRequest = (code: ErrorCode, detail: string, errors?: FieldError[]) => new ApiError(400, code, detail, errors);
 export const unauthorized = (detail: string) => new ApiError(401, "unauthorized", detail);
-export const forbidden = (detail: string, code: ErrorCode = "forbidden") => new ApiError(403, code, detail);
+/** Every refusal names why (`manager_only`, `not_your_data`, …): a bare "forbidden" would leave a client guessing. */
+export const forbidden = (detail: string, code: ErrorCode) => new ApiError(403, code, detail);
 export const conflict = (code: ErrorCode, detail: string) => new ApiError(409, code, detail);
 
 /** The things an id can name, and the code a client gets when it names none. */
