@@ -10811,7 +10811,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The current state does not allow it: `claimed_by_other`, `not_submitted`, `row_changed` */
+            /** @description The current state does not allow it: `claimed_by_other`, `not_submitted`, `row_changed`, `row_not_completed` */
             409: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -10824,7 +10824,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "claimed_by_other" | "not_submitted" | "row_changed";
+                        code?: "claimed_by_other" | "not_submitted" | "row_changed" | "row_not_completed";
                     };
                 };
             };
@@ -13915,7 +13915,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubmissionDetail"];
                 };
             };
-            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
             400: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -13928,7 +13928,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                        code?: "invalid_bookmark" | "validation_error";
                     };
                 };
             };
@@ -13946,23 +13946,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description Role or ownership forbids it: `manager_only` */
-            403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    "X-Content-Type-Options": components["headers"]["NoSniff"];
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "manager_only";
                     };
                 };
             };
@@ -15723,7 +15706,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `participants_only` */
+            /** @description Role or ownership forbids it: `not_your_data`, `participants_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -15736,7 +15719,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "participants_only";
+                        code?: "not_your_data" | "participants_only";
                     };
                 };
             };
@@ -16727,7 +16710,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only`, `not_your_data`, `participants_only` */
+            /** @description Role or ownership forbids it: `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -16740,7 +16723,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only" | "not_your_data" | "participants_only";
+                        code?: "manager_only";
                     };
                 };
             };

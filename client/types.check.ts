@@ -30,7 +30,21 @@ export async function examples() {
   // @ts-expect-error — content is typed per material_type, not a free-form record
   void content?.duration;
   for await (const page of api.pages("/courses", { limit: 50 })) for (const course of page) void course.order_index;
-  return [name, misspelled, nextPageUrl(null), await narrowing(api)];
+  return [name, misspelled, nextPageUrl(null), await narrowing(api), await errorCodes(api)];
+}
+
+/** Each operation's `error.code` is narrowed to the codes that operation answers (the document declares them). */
+async function errorCodes(api: ReturnType<typeof createClient>) {
+  const started = await api.POST("/steps/{step_id}/exam/start", { params: { path: { step_id: "507f1f77bcf86cd799439013" } } });
+  if (!started.error) return null;
+  const code = started.error.code;
+  if (code === "materials_incomplete" || code === "exam_not_open" || code === "exam_already_approved") return code;
+  // @ts-expect-error — starting an exam never answers a webhook's code
+  void (code === "webhook_duplicate");
+  const deleted = await api.DELETE("/materials/{material_id}", { params: { path: { material_id: "507f1f77bcf86cd799439015" } } });
+  // @ts-expect-error — deleting a material answers material_not_found, never course_not_found
+  void (deleted.error?.code === "course_not_found");
+  return code satisfies ErrorCode;
 }
 
 /** `material_type`, an answer's shape, the export's rows and an audit change narrow to exact types. */
