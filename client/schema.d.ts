@@ -1285,22 +1285,6 @@ export interface components {
             /** @description The first unlocked step not yet completed; null when the course is complete */
             current_step_id: string | null;
         };
-        Error: {
-            /** @example Course '507f1f77bcf86cd799439011' not found */
-            detail: string;
-            /**
-             * @description Stable, closed list: switch on it. Each operation's error responses narrow it to the codes that operation answers with that status (`x-defensive-codes`: safeguards no ordinary request triggers).
-             * @example course_not_found
-             * @enum {string}
-             */
-            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-            /** @description This request's id, as in the `x-request-id` header */
-            request_id: string;
-        };
         Course: {
             /**
              * @description 24 lowercase hex characters (ObjectId-shaped)
@@ -1838,6 +1822,22 @@ export interface components {
         MaterialCompleted: {
             message: string;
             material_id: string;
+        };
+        Error: {
+            /** @example Course '507f1f77bcf86cd799439011' not found */
+            detail: string;
+            /**
+             * @description Stable, closed list: switch on it. Each operation's error responses narrow it to the codes that operation answers with that status (`x-defensive-codes`: safeguards no ordinary request triggers).
+             * @example course_not_found
+             * @enum {string}
+             */
+            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description This request's id, as in the `x-request-id` header */
+            request_id: string;
         };
         FileLink: {
             /** @description http(s) URL */

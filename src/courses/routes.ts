@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { actingForQuery, errors, jsonBody, jsonResponse, MessageSchema, security } from "../lib/openapi";
+import { actingForQuery, jsonBody, jsonResponse, MessageSchema, security } from "../lib/openapi";
 import { forEveryone, forManagers } from "../lib/policy";
 import {
   CourseParams,
@@ -24,7 +24,7 @@ export const listCourses = createRoute({
   security,
   summary: "List courses, ordered by order_index (participants see active courses only)",
   request: { query: ListCoursesQuery },
-  responses: { 200: jsonResponse(z.array(CourseSchema), "Courses"), ...errors(400, 401) },
+  responses: { 200: jsonResponse(z.array(CourseSchema), "Courses") },
 });
 
 export const getCourse = createRoute({
@@ -36,7 +36,7 @@ export const getCourse = createRoute({
   security,
   summary: "A course with its steps, ordered",
   request: { params: CourseParams },
-  responses: { 200: jsonResponse(CourseWithStepsSchema, "The course"), ...errors(400, 401, 404) },
+  responses: { 200: jsonResponse(CourseWithStepsSchema, "The course") },
 });
 
 export const createCourse = createRoute({
@@ -48,7 +48,7 @@ export const createCourse = createRoute({
   security,
   summary: "Create a course",
   request: { body: jsonBody(CreateCourseSchema) },
-  responses: { 201: jsonResponse(CourseSchema, "Created"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 201: jsonResponse(CourseSchema, "Created") },
 });
 
 export const updateCourse = createRoute({
@@ -60,7 +60,7 @@ export const updateCourse = createRoute({
   security,
   summary: "Update a course; omitted fields keep their values",
   request: { params: CourseParams, body: jsonBody(UpdateCourseSchema) },
-  responses: { 200: jsonResponse(CourseSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(CourseSchema, "Updated") },
 });
 
 export const deleteCourse = createRoute({
@@ -72,7 +72,7 @@ export const deleteCourse = createRoute({
   security,
   summary: "Archive a course and its steps; history stays readable",
   request: { params: CourseParams },
-  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
 });
 
 export const setDefaultCourse = createRoute({
@@ -84,7 +84,7 @@ export const setDefaultCourse = createRoute({
   security,
   summary: "Make this the one default course",
   request: { params: CourseParams },
-  responses: { 200: jsonResponse(CourseSchema, "The new default course"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(CourseSchema, "The new default course") },
 });
 
 export const reorderSteps = createRoute({
@@ -96,7 +96,7 @@ export const reorderSteps = createRoute({
   security,
   summary: "Reorder a course's steps atomically",
   request: { params: CourseParams, body: jsonBody(ReorderStepsSchema) },
-  responses: { 200: jsonResponse(MessageSchema, "Reordered"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(MessageSchema, "Reordered") },
 });
 
 export const enrollDefault = createRoute({
@@ -108,7 +108,7 @@ export const enrollDefault = createRoute({
   security,
   summary: "Enrol in the default course at its first (or default) step; enrolling twice changes nothing",
   request: { query: actingForQuery },
-  responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled") },
 });
 
 export const enrollInCourse = createRoute({
@@ -120,5 +120,5 @@ export const enrollInCourse = createRoute({
   security,
   summary: "Enrol a participant in a course",
   request: { params: CourseParams, query: EnrolQuery },
-  responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(EnrollmentSchema, "Enrolled") },
 });

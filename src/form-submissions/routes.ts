@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
+import { jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
 import { expensive, forEveryone, forManagers, forManagersIdempotent, forParticipants, forParticipantsIdempotent } from "../lib/policy";
 import { ClaimSchema, ReleaseQuery } from "../review/claims";
 import { StepParams } from "../shared/steps";
@@ -39,7 +39,6 @@ export const startExam = createRoute({
   responses: {
     200: jsonResponse(ExamAttemptSchema, "The open attempt, resumed"),
     201: jsonResponse(ExamAttemptSchema, "A new attempt"),
-    ...errors(400, 401, 403, 404, 409),
   },
 });
 
@@ -52,7 +51,7 @@ export const saveAnswers = createRoute({
   security,
   summary: "Autosave answers during an open attempt (same body as submit)",
   request: { params: SubmissionParams, body: jsonBody(AnswersSchema) },
-  responses: { 200: jsonResponse(AutosaveResultSchema, "Saved"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(AutosaveResultSchema, "Saved") },
 });
 
 export const submitExam = createRoute({
@@ -64,7 +63,7 @@ export const submitExam = createRoute({
   security,
   summary: "Submit the attempt's answers; MCQs are scored at once",
   request: { params: SubmissionParams, body: jsonBody(AnswersSchema) },
-  responses: { 200: jsonResponse(SubmitResultSchema, "Submitted"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(SubmitResultSchema, "Submitted") },
 });
 
 export const listPending = createRoute({
@@ -76,7 +75,7 @@ export const listPending = createRoute({
   security,
   summary: "Submissions awaiting review, oldest first",
   request: { query: PendingQuery },
-  responses: { 200: jsonResponse(z.array(PendingSubmissionSchema), "Pending submissions"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(z.array(PendingSubmissionSchema), "Pending submissions") },
 });
 
 export const listForParticipant = createRoute({
@@ -88,7 +87,7 @@ export const listForParticipant = createRoute({
   security,
   summary: "A participant's attempts (managers: anyone's; participants: their own), oldest first",
   request: { params: ParticipantParams, query: PageQuery },
-  responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Attempts"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(z.array(SubmissionSummarySchema), "Attempts") },
 });
 
 export const getSubmission = createRoute({
@@ -100,7 +99,7 @@ export const getSubmission = createRoute({
   security,
   summary: "A submission with questions and answers (`is_correct` for managers only)",
   request: { params: SubmissionParams },
-  responses: { 200: jsonResponse(SubmissionDetailSchema, "The submission"), ...errors(400, 401, 404) },
+  responses: { 200: jsonResponse(SubmissionDetailSchema, "The submission") },
 });
 
 export const gradeSubmission = createRoute({
@@ -112,7 +111,7 @@ export const gradeSubmission = createRoute({
   security,
   summary: "Grade THEORY answers; repeatable until a decision",
   request: { params: SubmissionParams, query: managerQuery, body: jsonBody(GradeSchema) },
-  responses: { 200: jsonResponse(SubmissionDetailSchema, "Graded"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(SubmissionDetailSchema, "Graded") },
 });
 
 export const approveSubmission = createRoute({
@@ -124,7 +123,7 @@ export const approveSubmission = createRoute({
   security,
   summary: "Approve: completes the step, unlocks the next, may complete the course",
   request: { params: SubmissionParams, query: managerQuery, body: optionalBody(ApproveSchema) },
-  responses: { 200: jsonResponse(ApproveResultSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(ApproveResultSchema, "Approved") },
 });
 
 export const rejectSubmission = createRoute({
@@ -136,7 +135,7 @@ export const rejectSubmission = createRoute({
   security,
   summary: "Reject; the participant may start again while attempts remain",
   request: { params: SubmissionParams, query: managerQuery, body: optionalBody(RejectSchema) },
-  responses: { 200: jsonResponse(ReviewResultSchema, "Rejected"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(ReviewResultSchema, "Rejected") },
 });
 
 export const requestRetake = createRoute({
@@ -148,7 +147,7 @@ export const requestRetake = createRoute({
   security,
   summary: "Request a retake: grants one more attempt, even past max_attempts",
   request: { params: SubmissionParams, query: managerQuery, body: optionalBody(RetakeSchema) },
-  responses: { 200: jsonResponse(ReviewResultSchema, "Retake requested"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(ReviewResultSchema, "Retake requested") },
 });
 
 export const claimSubmission = createRoute({
@@ -160,7 +159,7 @@ export const claimSubmission = createRoute({
   security,
   summary: "Claim a pending submission for review (a 15-minute lease; the claimant calling again renews it)",
   request: { params: SubmissionParams },
-  responses: { 200: jsonResponse(ClaimSchema, "Claimed (or renewed)"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(ClaimSchema, "Claimed (or renewed)") },
 });
 
 export const releaseSubmissionClaim = createRoute({
@@ -172,5 +171,5 @@ export const releaseSubmissionClaim = createRoute({
   security,
   summary: "Release a review claim (another manager's only with ?force=true, which is audited)",
   request: { params: SubmissionParams, query: ReleaseQuery },
-  responses: { 204: { description: "Released (or nothing was claimed)" }, ...errors(400, 401, 403, 404, 409) },
+  responses: { 204: { description: "Released (or nothing was claimed)" } },
 });

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { jsonBody, jsonResponse, security } from "../lib/openapi";
 import { forEveryone, forManagers } from "../lib/policy";
 import {
   CreateFormSchema,
@@ -26,7 +26,7 @@ export const listForms = createRoute({
   security,
   summary: "List exam forms, optionally of one step, with question counts",
   request: { query: ListFormsQuery },
-  responses: { 200: jsonResponse(z.array(FormSummarySchema), "Forms"), ...errors(400, 401) },
+  responses: { 200: jsonResponse(z.array(FormSummarySchema), "Forms") },
 });
 
 export const getForm = createRoute({
@@ -38,7 +38,7 @@ export const getForm = createRoute({
   security,
   summary: "A form with its questions (`is_correct` for managers only)",
   request: { params: FormParams },
-  responses: { 200: jsonResponse(FormSchema, "The form"), ...errors(400, 401, 404) },
+  responses: { 200: jsonResponse(FormSchema, "The form") },
 });
 
 export const createForm = createRoute({
@@ -50,7 +50,7 @@ export const createForm = createRoute({
   security,
   summary: "Create an exam form; with step_id it becomes that step's exam",
   request: { body: jsonBody(CreateFormSchema) },
-  responses: { 201: jsonResponse(FormSchema, "Created"), ...errors(400, 401, 403, 404) },
+  responses: { 201: jsonResponse(FormSchema, "Created") },
 });
 
 export const updateForm = createRoute({
@@ -62,7 +62,7 @@ export const updateForm = createRoute({
   security,
   summary: "Update a form; omitted fields keep their values, questions are replaced whole",
   request: { params: FormParams, body: jsonBody(UpdateFormSchema) },
-  responses: { 200: jsonResponse(FormSchema, "Updated"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(FormSchema, "Updated") },
 });
 
 export const deleteForm = createRoute({
@@ -74,7 +74,7 @@ export const deleteForm = createRoute({
   security,
   summary: "Delete a form: erased if never attempted, archived otherwise",
   request: { params: FormParams },
-  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
 });
 
 const overrideTags = ["Exam overrides"];
@@ -88,7 +88,7 @@ export const putOverride = createRoute({
   security,
   summary: "Set one participant's duration, attempts or closing time for this exam (accommodations apply on top)",
   request: { params: OverrideParams, body: jsonBody(OverrideInputSchema) },
-  responses: { 200: jsonResponse(OverrideSchema, "Stored"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(OverrideSchema, "Stored") },
 });
 
 export const listOverrides = createRoute({
@@ -100,7 +100,7 @@ export const listOverrides = createRoute({
   security,
   summary: "This exam's overrides, by participant id",
   request: { params: FormParams, query: ListOverridesQuery },
-  responses: { 200: jsonResponse(z.array(OverrideSchema), "Overrides"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(z.array(OverrideSchema), "Overrides") },
 });
 
 export const deleteOverride = createRoute({
@@ -112,7 +112,7 @@ export const deleteOverride = createRoute({
   security,
   summary: "Remove one participant's override (attempts in progress keep their deadlines)",
   request: { params: OverrideParams },
-  responses: { 204: { description: "Removed" }, ...errors(400, 401, 403, 404) },
+  responses: { 204: { description: "Removed" } },
 });
 
 export const formAnalytics = createRoute({
@@ -124,5 +124,5 @@ export const formAnalytics = createRoute({
   security,
   summary: "Item analytics over every scored attempt: scores, per-question difficulty and discrimination, reliability",
   request: { params: FormParams },
-  responses: { 200: jsonResponse(FormAnalyticsSchema, "Analytics"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(FormAnalyticsSchema, "Analytics") },
 });

@@ -42,21 +42,6 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-const errorContent = { "application/json": { schema: ErrorSchema } };
-const errorResponses = {
-  400: { description: "Invalid input", content: errorContent },
-  401: { description: "Missing or invalid token", content: errorContent },
-  403: { description: "Role or ownership forbids this", content: errorContent },
-  404: { description: "Unknown id", content: errorContent },
-  409: { description: "State conflict", content: errorContent },
-} as const;
-
-/** The error responses a route can give, spread into its `responses`. */
-export function errors<K extends keyof typeof errorResponses>(...codes: K[]) {
-  return Object.fromEntries(codes.map((code) => [code, errorResponses[code]])) as Pick<typeof errorResponses, K>;
-}
-
-// The pattern alone fixes the length; the document also says it as lengths, which is what size checks read.
 export const objectId = (name: string) =>
   z
     .string()

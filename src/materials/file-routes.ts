@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ALLOWED_TYPES } from "../domain/files";
-import { ErrorSchema, errors, jsonResponse, security } from "../lib/openapi";
+import { ErrorSchema, jsonResponse, security } from "../lib/openapi";
 import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { MaterialSchema } from "../shared/materials";
 import { MaterialParams } from "./schemas";
@@ -41,7 +41,6 @@ export const uploadFile = createRoute({
   },
   responses: {
     200: jsonResponse(MaterialSchema, "The material with content.file"),
-    ...errors(400, 401, 403, 404, 409),
     411: { description: "Content-Length missing" },
     413: { description: "File larger than the cap" },
     415: { description: "Type not allowed, or content not of the declared type" },
@@ -80,7 +79,6 @@ export const downloadFile = createRoute({
       content: fileContent,
     },
     304: { description: "Not modified (If-None-Match)", headers: z.object({ ETag: fileHeaders.ETag }) },
-    ...errors(400, 401, 403, 404),
     416: {
       description: "Range not satisfiable",
       headers: z.object({ "Content-Range": contentRange("`bytes */size`") }),
@@ -98,7 +96,7 @@ export const fileLink = createRoute({
   security,
   summary: "A short-lived signed download URL for <video>/<audio> tags (≤ 15 minutes)",
   request: { params: MaterialParams },
-  responses: { 200: jsonResponse(FileLinkSchema, "The link"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(FileLinkSchema, "The link") },
 });
 
 export const deleteFile = createRoute({
@@ -110,5 +108,5 @@ export const deleteFile = createRoute({
   security,
   summary: "Remove the material's file",
   request: { params: MaterialParams },
-  responses: { 204: { description: "Removed" }, ...errors(400, 401, 403, 404, 409) },
+  responses: { 204: { description: "Removed" } },
 });

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { actingForQuery, errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { actingForQuery, jsonBody, jsonResponse, security } from "../lib/openapi";
 import { forEveryone, forManagers } from "../lib/policy";
 import { MaterialSchema } from "../shared/materials";
 import { CreateMaterialSchema, MaterialCompletedSchema, MaterialParams, StepMaterialParams, UpdateMaterialSchema } from "./schemas";
@@ -15,7 +15,7 @@ export const createMaterial = createRoute({
   security,
   summary: "Add a material to a step",
   request: { params: StepMaterialParams, body: jsonBody(CreateMaterialSchema) },
-  responses: { 201: jsonResponse(MaterialSchema, "Created"), ...errors(400, 401, 403, 404) },
+  responses: { 201: jsonResponse(MaterialSchema, "Created") },
 });
 
 export const updateMaterial = createRoute({
@@ -27,7 +27,7 @@ export const updateMaterial = createRoute({
   security,
   summary: "Update a material; omitted fields keep their values",
   request: { params: MaterialParams, body: jsonBody(UpdateMaterialSchema) },
-  responses: { 200: jsonResponse(MaterialSchema, "Updated"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(MaterialSchema, "Updated") },
 });
 
 export const deleteMaterial = createRoute({
@@ -39,7 +39,7 @@ export const deleteMaterial = createRoute({
   security,
   summary: "Delete a material: erased if untouched, archived once a participant completed it",
   request: { params: MaterialParams },
-  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
 });
 
 export const completeMaterial = createRoute({
@@ -51,5 +51,5 @@ export const completeMaterial = createRoute({
   security,
   summary: "Mark a material complete for the participant (idempotent)",
   request: { params: MaterialParams, query: actingForQuery },
-  responses: { 200: jsonResponse(MaterialCompletedSchema, "Completed"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(MaterialCompletedSchema, "Completed") },
 });

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
+import { jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
 import { forEveryone, forManagers, forParticipants } from "../lib/policy";
 import {
   AccommodationInputSchema,
@@ -27,7 +27,7 @@ export const myCourses = createRoute({
   security,
   summary: "The courses the participant is enrolled in, with progress",
   request: { query: MyCoursesQuery },
-  responses: { 200: jsonResponse(z.array(MyCourseSchema), "Courses"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(z.array(MyCourseSchema), "Courses") },
 });
 
 export const courseProgress = createRoute({
@@ -39,7 +39,7 @@ export const courseProgress = createRoute({
   security,
   summary: "The participant's progress through one course",
   request: { params: CourseIdParams, query: participantQuery },
-  responses: { 200: jsonResponse(CourseProgressSchema, "Progress"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(CourseProgressSchema, "Progress") },
 });
 
 export const stepProgress = createRoute({
@@ -51,7 +51,7 @@ export const stepProgress = createRoute({
   security,
   summary: "The participant's progress in one step, with materials and the latest exam attempt",
   request: { params: StepIdParams, query: participantQuery },
-  responses: { 200: jsonResponse(StepProgressViewSchema, "Progress"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(StepProgressViewSchema, "Progress") },
 });
 
 const dataTags = ["Participant data"];
@@ -66,7 +66,7 @@ export const exportParticipant = createRoute({
   summary: "Everything stored about one participant, as JSON (right of access / portability)",
   request: { params: ParticipantIdParams },
   // Participants exist only as token subjects: an id with nothing stored exports empty, never 404.
-  responses: { 200: jsonResponse(ParticipantExportSchema, "The participant's data"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(ParticipantExportSchema, "The participant's data") },
 });
 
 export const eraseParticipant = createRoute({
@@ -80,7 +80,6 @@ export const eraseParticipant = createRoute({
   request: { params: ParticipantIdParams },
   responses: {
     200: jsonResponse(ErasureSchema, "Erased (counts of removed rows; zeros when nothing was stored)"),
-    ...errors(400, 401, 403),
   },
 });
 
@@ -95,7 +94,7 @@ export const putAccommodation = createRoute({
   security,
   summary: "Set a participant's accommodations (extra time, extra attempts) for every exam started from now on",
   request: { params: ParticipantIdParams, body: jsonBody(AccommodationInputSchema) },
-  responses: { 200: jsonResponse(AccommodationSchema, "Stored"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(AccommodationSchema, "Stored") },
 });
 
 export const getAccommodation = createRoute({
@@ -107,7 +106,7 @@ export const getAccommodation = createRoute({
   security,
   summary: "A participant's accommodations (zeros when none are set)",
   request: { params: ParticipantIdParams },
-  responses: { 200: jsonResponse(AccommodationSchema, "Accommodations"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(AccommodationSchema, "Accommodations") },
 });
 
 export const deleteAccommodation = createRoute({
@@ -119,7 +118,7 @@ export const deleteAccommodation = createRoute({
   security,
   summary: "Clear a participant's accommodations (attempts in progress keep their deadlines)",
   request: { params: ParticipantIdParams },
-  responses: { 204: { description: "Cleared" }, ...errors(400, 401, 403) },
+  responses: { 204: { description: "Cleared" } },
 });
 
 export const myAccommodation = createRoute({
@@ -131,5 +130,5 @@ export const myAccommodation = createRoute({
   security,
   summary: "The participant's own accommodations (without the managers' note)",
   request: { query: participantQuery },
-  responses: { 200: jsonResponse(MyAccommodationSchema, "Accommodations"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(MyAccommodationSchema, "Accommodations") },
 });

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { jsonBody, jsonResponse, security } from "../lib/openapi";
 import { forEveryone, forManagers } from "../lib/policy";
 import {
   CreateRequirementTableSchema,
@@ -21,7 +21,7 @@ export const listTables = createRoute({
   security,
   summary: "List requirement tables, optionally of one step",
   request: { query: ListTablesQuery },
-  responses: { 200: jsonResponse(z.array(RequirementTableSummarySchema), "Tables"), ...errors(400, 401) },
+  responses: { 200: jsonResponse(z.array(RequirementTableSummarySchema), "Tables") },
 });
 
 export const getTable = createRoute({
@@ -33,7 +33,7 @@ export const getTable = createRoute({
   security,
   summary: "A requirement table with its rows",
   request: { params: TableParams },
-  responses: { 200: jsonResponse(RequirementTableSchema, "The table"), ...errors(400, 401, 404) },
+  responses: { 200: jsonResponse(RequirementTableSchema, "The table") },
 });
 
 export const createTable = createRoute({
@@ -45,7 +45,7 @@ export const createTable = createRoute({
   security,
   summary: "Create a requirement table",
   request: { body: jsonBody(CreateRequirementTableSchema) },
-  responses: { 201: jsonResponse(RequirementTableSchema, "Created"), ...errors(400, 401, 403, 404) },
+  responses: { 201: jsonResponse(RequirementTableSchema, "Created") },
 });
 
 export const updateTable = createRoute({
@@ -57,7 +57,7 @@ export const updateTable = createRoute({
   security,
   summary: "Update a requirement table; requirements are replaced whole",
   request: { params: TableParams, body: jsonBody(UpdateRequirementTableSchema) },
-  responses: { 200: jsonResponse(RequirementTableSchema, "Updated"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(RequirementTableSchema, "Updated") },
 });
 
 export const deleteTable = createRoute({
@@ -69,5 +69,5 @@ export const deleteTable = createRoute({
   security,
   summary: "Delete a requirement table: erased if no participant started it, archived otherwise",
   request: { params: TableParams },
-  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
 });

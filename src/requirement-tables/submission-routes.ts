@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { actingForQuery, errors, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
+import { actingForQuery, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
 import { expensive, forEveryone, forManagers } from "../lib/policy";
 import { ClaimSchema, ReleaseQuery } from "../review/claims";
 import {
@@ -29,7 +29,7 @@ export const mySubmission = createRoute({
   security,
   summary: "The caller's submission for a table, created on first read",
   request: { params: TableParams, query: actingForQuery },
-  responses: { 200: jsonResponse(MySubmissionSchema, "The submission"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(MySubmissionSchema, "The submission") },
 });
 
 export const updateRow = createRoute({
@@ -41,7 +41,7 @@ export const updateRow = createRoute({
   security,
   summary: "Update one row of the caller's submission",
   request: { params: SubmissionParams, query: actingForQuery, body: jsonBody(UpdateRowSchema) },
-  responses: { 200: jsonResponse(RowUpdatedSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(RowUpdatedSchema, "Updated") },
 });
 
 export const submitTable = createRoute({
@@ -53,7 +53,7 @@ export const submitTable = createRoute({
   security,
   summary: "Submit the table for review (every row completed)",
   request: { params: SubmissionParams, query: actingForQuery },
-  responses: { 200: jsonResponse(SubmittedSchema, "Submitted"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(SubmittedSchema, "Submitted") },
 });
 
 export const pendingTables = createRoute({
@@ -65,7 +65,7 @@ export const pendingTables = createRoute({
   security,
   summary: "Submitted tables not fully approved",
   request: { query: PendingQuery },
-  responses: { 200: jsonResponse(z.array(PendingRequirementSchema), "Pending"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(z.array(PendingRequirementSchema), "Pending") },
 });
 
 export const approveRow = createRoute({
@@ -77,7 +77,7 @@ export const approveRow = createRoute({
   security,
   summary: "Approve or reject one row",
   request: { params: RowParams, query: managerQuery, body: jsonBody(ApproveRowSchema) },
-  responses: { 200: jsonResponse(RowApprovedSchema, "Reviewed"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(RowApprovedSchema, "Reviewed") },
 });
 
 export const approveTable = createRoute({
@@ -93,7 +93,7 @@ export const approveTable = createRoute({
     query: managerQuery,
     body: { required: false, content: { "application/json": { schema: ApproveTableSchema } } },
   },
-  responses: { 200: jsonResponse(TableApprovedSchema, "Approved"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(TableApprovedSchema, "Approved") },
 });
 
 export const claimTableSubmission = createRoute({
@@ -105,7 +105,7 @@ export const claimTableSubmission = createRoute({
   security,
   summary: "Claim a submitted table for review (a 15-minute lease; the claimant calling again renews it)",
   request: { params: SubmissionParams },
-  responses: { 200: jsonResponse(ClaimSchema, "Claimed (or renewed)"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(ClaimSchema, "Claimed (or renewed)") },
 });
 
 export const releaseTableSubmissionClaim = createRoute({
@@ -117,5 +117,5 @@ export const releaseTableSubmissionClaim = createRoute({
   security,
   summary: "Release a review claim (another manager's only with ?force=true, which is audited)",
   request: { params: SubmissionParams, query: ReleaseQuery },
-  responses: { 204: { description: "Released (or nothing was claimed)" }, ...errors(400, 401, 403, 404, 409) },
+  responses: { 204: { description: "Released (or nothing was claimed)" } },
 });

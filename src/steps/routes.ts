@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { errors, jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
+import { jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
 import { forEveryone, forManagers } from "../lib/policy";
 import { StepParams } from "../shared/steps";
 import { CreateStepSchema, LinkExamQuery, MaterialsCompleteSchema, StepDetailSchema, StepSchema, UpdateStepSchema } from "./schemas";
@@ -15,7 +15,7 @@ export const getStep = createRoute({
   security,
   summary: "A step with its exam summary and materials",
   request: { params: StepParams, query: participantQuery },
-  responses: { 200: jsonResponse(StepDetailSchema, "The step"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(StepDetailSchema, "The step") },
 });
 
 export const createStep = createRoute({
@@ -27,7 +27,7 @@ export const createStep = createRoute({
   security,
   summary: "Create a step in a course",
   request: { body: jsonBody(CreateStepSchema) },
-  responses: { 201: jsonResponse(StepSchema, "Created"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 201: jsonResponse(StepSchema, "Created") },
 });
 
 export const updateStep = createRoute({
@@ -39,7 +39,7 @@ export const updateStep = createRoute({
   security,
   summary: "Update a step; omitted fields keep their values",
   request: { params: StepParams, body: jsonBody(UpdateStepSchema) },
-  responses: { 200: jsonResponse(StepSchema, "Updated"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(StepSchema, "Updated") },
 });
 
 export const deleteStep = createRoute({
@@ -51,7 +51,7 @@ export const deleteStep = createRoute({
   security,
   summary: "Archive a step and its materials; history stays readable",
   request: { params: StepParams },
-  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
 });
 
 export const linkExam = createRoute({
@@ -63,7 +63,7 @@ export const linkExam = createRoute({
   security,
   summary: "Make a form the exam of this step",
   request: { params: StepParams, query: LinkExamQuery },
-  responses: { 200: jsonResponse(StepSchema, "The step with its exam"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(StepSchema, "The step with its exam") },
 });
 
 export const completeStepMaterials = createRoute({
@@ -75,5 +75,5 @@ export const completeStepMaterials = createRoute({
   security,
   summary: "Mark every material of the step complete (requirement tables complete by approval)",
   request: { params: StepParams, query: participantQuery },
-  responses: { 200: jsonResponse(MaterialsCompleteSchema, "Completed"), ...errors(400, 401, 403, 404, 409) },
+  responses: { 200: jsonResponse(MaterialsCompleteSchema, "Completed") },
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_LIVE_WEBHOOKS } from "../domain/webhooks";
-import { errors, jsonBody, jsonResponse, security } from "../lib/openapi";
+import { jsonBody, jsonResponse, security } from "../lib/openapi";
 import { forManagers } from "../lib/policy";
 import { CreatedWebhookSchema, CreateWebhookSchema, DeliverySchema, ListQuery, WebhookParams, WebhookSchema } from "./schemas";
 
@@ -16,7 +16,7 @@ export const createWebhook = createRoute({
   summary: "Subscribe a URL to events; the answer carries the signing secret, shown only here",
   description: `At most ${MAX_LIVE_WEBHOOKS} webhooks are live at once (409 \`webhook_limit_reached\`), and no two live webhooks send the same set of events to the same URL (409 \`webhook_duplicate\`; URLs are compared as stored: lowercase host, no trailing dot, no default port).`,
   request: { body: jsonBody(CreateWebhookSchema) },
-  responses: { 201: jsonResponse(CreatedWebhookSchema, "Created"), ...errors(400, 401, 403, 409) },
+  responses: { 201: jsonResponse(CreatedWebhookSchema, "Created") },
 });
 
 export const listWebhooks = createRoute({
@@ -28,7 +28,7 @@ export const listWebhooks = createRoute({
   security,
   summary: "Live webhooks, oldest first (never their secrets)",
   request: { query: ListQuery },
-  responses: { 200: jsonResponse(z.array(WebhookSchema), "Webhooks"), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse(z.array(WebhookSchema), "Webhooks") },
 });
 
 export const deleteWebhook = createRoute({
@@ -40,7 +40,7 @@ export const deleteWebhook = createRoute({
   security,
   summary: "Stop sending events to a webhook; its deliveries stay readable",
   request: { params: WebhookParams },
-  responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
 });
 
 export const listDeliveries = createRoute({
@@ -52,5 +52,5 @@ export const listDeliveries = createRoute({
   security,
   summary: "A webhook's deliveries, newest first: status, attempts, the receiver's last answer, the next retry",
   request: { params: WebhookParams, query: ListQuery },
-  responses: { 200: jsonResponse(z.array(DeliverySchema), "Deliveries"), ...errors(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(z.array(DeliverySchema), "Deliveries") },
 });
