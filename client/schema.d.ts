@@ -1831,7 +1831,7 @@ export interface components {
              * @example course_not_found
              * @enum {string}
              */
-            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
+            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "insufficient_grant" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
             errors?: {
                 path: string;
                 message: string;
@@ -3294,11 +3294,11 @@ export interface components {
             /** @description Who did it (their token's `sub`) */
             actor_id: string;
             /** @enum {string} */
-            actor_role: "manager" | "participant";
+            actor_role: "manager" | "participant" | "staff";
             /** @enum {string} */
-            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted";
+            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed";
             /** @enum {string} */
-            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook";
+            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort";
             entity_id: string;
             /** @description The request that made the change, as in its `x-request-id` header */
             request_id: string;
@@ -3602,7 +3602,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -3615,7 +3615,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -4015,6 +4015,23 @@ export interface operations {
                     };
                 };
             };
+            /** @description Role or ownership forbids it: `insufficient_grant` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_grant";
+                    };
+                };
+            };
             /** @description Too many requests from this caller or address: `rate_limited` */
             429: {
                 headers: {
@@ -4393,6 +4410,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `insufficient_grant` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -5386,7 +5420,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -5399,7 +5433,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -6354,7 +6388,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -6367,7 +6401,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -7157,7 +7191,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -7170,7 +7204,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -7444,7 +7478,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `file_forbidden` */
+            /** @description Role or ownership forbids it: `file_forbidden`, `insufficient_grant` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -7457,7 +7491,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "file_forbidden";
+                        code?: "file_forbidden" | "insufficient_grant";
                     };
                 };
             };
@@ -8054,7 +8088,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Role or ownership forbids it: `file_forbidden` */
+            /** @description Role or ownership forbids it: `file_forbidden`, `insufficient_grant` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -8203,7 +8237,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `file_forbidden` */
+            /** @description Role or ownership forbids it: `file_forbidden`, `insufficient_grant` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -8216,7 +8250,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "file_forbidden";
+                        code?: "file_forbidden" | "insufficient_grant";
                     };
                 };
             };
@@ -8415,6 +8449,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `insufficient_grant` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -8872,6 +8923,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `insufficient_grant` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -10336,7 +10404,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -10349,7 +10417,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -10550,7 +10618,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -10563,7 +10631,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -11638,7 +11706,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -11651,7 +11719,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -11807,6 +11875,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `insufficient_grant` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -12186,6 +12271,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `insufficient_grant` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -13742,7 +13844,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -13755,7 +13857,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -13946,6 +14048,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `insufficient_grant` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -15560,7 +15679,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -15573,7 +15692,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -15881,7 +16000,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -15894,7 +16013,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -16097,7 +16216,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `not_your_data` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -16110,7 +16229,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "not_your_data";
+                        code?: "insufficient_grant" | "not_your_data";
                     };
                 };
             };
@@ -17114,13 +17233,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events about this kind of thing */
-                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook";
+                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort";
                 /** @description Only events about this thing (a course, step, material, form, table, participant or webhook id) */
                 entity_id?: string;
                 /** @description Only events by this caller (the token's `sub`) */
                 actor_id?: string;
                 /** @description Only events of this action */
-                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted";
+                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed";
                 /** @description Only events at or after this time (ISO 8601, UTC) */
                 since?: string;
                 /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */

@@ -43,6 +43,8 @@ export const AUDIT_ENTITY_TYPES = [
   "requirement_submission",
   "participant",
   "webhook",
+  "grant",
+  "cohort",
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 
@@ -88,6 +90,13 @@ export const AUDIT_ACTIONS = [
   "participant.erased",
   "webhook.created",
   "webhook.deleted",
+  "grant.set",
+  "grant.revoked",
+  "cohort.created",
+  "cohort.renamed",
+  "cohort.archived",
+  "cohort.member_added",
+  "cohort.member_removed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -128,5 +137,13 @@ export const DELIVERY_ERRORS = [
 ] as const;
 export type DeliveryError = (typeof DELIVERY_ERRORS)[number];
 
-export const ROLES = ["manager", "participant"] as const;
+/**
+ * A token's `role`. `manager`: the organisation-wide administrator; `participant`: a learner; `staff`: a teacher
+ * whose rights come only from the course grants stored here (a staff token with none may only read its grants).
+ */
+export const ROLES = ["manager", "participant", "staff"] as const;
 export type Role = (typeof ROLES)[number];
+
+/** What a course grant makes its holder (course_staff.role). */
+export const GRANT_ROLES = ["instructor", "grader", "observer"] as const;
+export type GrantRole = (typeof GRANT_ROLES)[number];

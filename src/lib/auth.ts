@@ -61,6 +61,18 @@ export const participantsOnly = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/**
+ * Routes for managers and participants, whose handlers scope what each sees by those two roles only: a `staff` token
+ * is refused here (its rights come from course grants, which a route names with its own policy), never read as a
+ * manager by a handler that checks `role === "participant"`.
+ */
+export const managersAndParticipants = createMiddleware<AppEnv>(async (c, next) => {
+  // No caller at all on a signed file link (`?token=`): the link itself was checked, and names no role.
+  const caller: Caller | undefined = c.get("caller");
+  if (caller?.role === "staff") throw forbidden("Course staff may not call this route", "insufficient_grant");
+  await next();
+});
+
 export function assertManager(caller: Caller): void {
   if (caller.role !== "manager") throw forbidden("This action requires the manager role", "manager_only");
 }

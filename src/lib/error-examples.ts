@@ -31,6 +31,7 @@ export const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   not_your_identity: "manager_id must match the authenticated manager",
   not_your_attempt: "Only the attempt's owner may answer it",
   file_forbidden: "Enrol in the course and unlock this step to open its files",
+  insufficient_grant: "Course staff may not call this route",
   route_not_found: "No route for GET /cources",
   course_not_found: "Course '507f1f77bcf86cd799439011' not found",
   step_not_found: "Step '507f1f77bcf86cd799439013' not found",

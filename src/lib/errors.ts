@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   not_your_identity: [403],
   not_your_attempt: [403],
   file_forbidden: [403],
+  insufficient_grant: [403],
   // 404: no such thing (for this caller)
   route_not_found: [404],
   course_not_found: [404],

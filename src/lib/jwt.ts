@@ -1,4 +1,5 @@
 import { errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from "jose";
+import { ROLES } from "../domain/vocabulary";
 import type { Caller } from "../env";
 import { isReservedSubject } from "./ids";
 import { JwksUnavailableError, keySetResolver } from "./jwks";
@@ -167,6 +168,7 @@ export async function verifyJwt(token: string, options: JwtOptions): Promise<Cal
     throw new JwtError("token has no subject (sub)");
   // `me` names the caller in /participants/me/… (one path would mean two people); `.`/`..` cannot be put in a path.
   if (isReservedSubject(claims.sub)) throw new JwtError(`token subject '${claims.sub}' is reserved`);
-  if (claims.role !== "manager" && claims.role !== "participant") throw new JwtError("token role must be manager or participant");
-  return { id: claims.sub, role: claims.role };
+  const role = ROLES.find((known) => known === claims.role);
+  if (!role) throw new JwtError(`token role must be one of ${ROLES.join(", ")}`);
+  return { id: claims.sub, role };
 }

@@ -43,6 +43,13 @@ export const RULES: { status: number; code: ErrorCode; when: (shape: Shape) => b
   { status: 401, code: "unauthorized", when: (s) => s.secured && !s.signedLink, defensive: false },
   { status: 403, code: "manager_only", when: (s) => s.roles.length === 1 && s.roles[0] === "manager", defensive: false },
   { status: 403, code: "participants_only", when: (s) => s.roles.length === 1 && s.roles[0] === "participant", defensive: false },
+  // A staff token on a route for managers and participants (lib/auth.ts managersAndParticipants).
+  {
+    status: 403,
+    code: "insufficient_grant",
+    when: (s) => s.roles.includes("manager") && s.roles.includes("participant"),
+    defensive: false,
+  },
   { status: 400, code: "validation_error", when: (s) => s.inputs, defensive: false },
   { status: 400, code: "malformed_json", when: (s) => s.jsonBody, defensive: true },
   // The bookmark is read before any route, so the public GET /health answers it too.

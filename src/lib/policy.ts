@@ -6,14 +6,14 @@
 
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { managerOnly, participantsOnly } from "./auth";
+import { managerOnly, managersAndParticipants, participantsOnly } from "./auth";
 import { idempotent } from "./idempotency";
 import { expensiveLimit } from "./rate-limit";
 
 export const forManagers = { middleware: [managerOnly], "x-roles": ["manager"] };
 export const forParticipants = { middleware: [participantsOnly], "x-roles": ["participant"] };
-/** Both roles; the handler scopes what each sees (a participant only their own data). */
-export const forEveryone = { "x-roles": ["manager", "participant"] };
+/** Both roles; the handler scopes what each sees (a participant only their own data). Course staff: refused. */
+export const forEveryone = { middleware: [managersAndParticipants], "x-roles": ["manager", "participant"] };
 
 /** Role guard, then the Idempotency-Key middleware (a replay is only ever given to a caller the guard admits). */
 export const forManagersIdempotent = { middleware: [managerOnly, idempotent], "x-roles": ["manager"], "x-idempotent": true };

@@ -7,6 +7,7 @@
  *                   routes that have the parameter;
  *  - intruder:      participant B sending the very request `self` sends (A's ids), on every route;
  *  - mgr-names-other: a manager naming another manager through `manager_id` — only where the route has it;
+ *  - staff-no-grant: a `staff` token holding no course grant, sending the manager's request (403 everywhere);
  *  - manager.
  * A row may prepare fresh state (a throwaway course to delete, a fresh attempt to decide on) so that its
  * cells do not disturb other rows; cells run in the order above, so the manager's write comes last.
@@ -657,9 +658,11 @@ let w: World;
 let doc: any;
 const counts = { cells: 0, routes: 0, byIdentity: {} as Record<string, number> };
 
+let staffNoGrant: string;
 beforeAll(async () => {
   doc = await openApiDoc();
   w = await buildWorld();
+  staffNoGrant = await token(uniqueName("staff"), "staff");
 }, 60_000);
 
 describe("authorization matrix", () => {
@@ -755,7 +758,9 @@ describe("authorization matrix", () => {
         { token: w.manager },
       );
     }
-    // 6. The manager.
+    // 6. Course staff holding no grant, sending the manager's request: a staff token's rights come from grants only.
+    await run("staff-no-grant", row.public ? 200 : 403, managerBase, { token: staffNoGrant });
+    // 7. The manager.
     await run("manager", row.manager, managerBase, { token: w.manager });
     counts.routes++;
     expect(failures, failures.join("\n")).toEqual([]);

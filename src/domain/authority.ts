@@ -1,0 +1,44 @@
+/**
+ * What course staff may do: the one capability table (README "Roles", the OpenAPI document and the route policies
+ * read it). A manager may do everything and needs no grant; a participant acts only on their own data; a `staff`
+ * token holds what its grants give, per course, and nothing without one.
+ */
+import type { GrantRole, Role } from "./vocabulary";
+
+/**
+ * - `author`: edit the course, its steps, materials, files, exams, requirement tables and exam links
+ * - `enrol`: per-exam overrides, enrolling participants, cohorts and their members
+ * - `review`: pending lists, claims, grading and decisions, row approval
+ * - `read`: submissions, progress and requirement tables of the course's participants
+ * - `analytics`: exam analytics of the course's exams
+ * - `grant`: give `grader` and `observer` grants in the course
+ */
+export const CAPABILITIES = ["author", "enrol", "review", "read", "analytics", "grant"] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export const GRANT_CAPABILITIES: Readonly<Record<GrantRole, readonly Capability[]>> = {
+  instructor: ["author", "enrol", "review", "read", "analytics", "grant"],
+  grader: ["review", "read"],
+  observer: ["read", "analytics"],
+};
+
+export const grantAllows = (role: GrantRole, capability: Capability) => GRANT_CAPABILITIES[role].includes(capability);
+
+/** Grant roles that a cohort list may limit: an instructor runs the whole course. */
+export const cohortLimitable = (role: GrantRole) => role !== "instructor";
+
+/**
+ * Whether a grant reaches a participant: a grant without a cohort list reaches the whole course; one with a list
+ * reaches members of those cohorts only (an empty list reaches no one).
+ */
+export function grantReaches(grantCohorts: readonly string[] | null, participantCohorts: readonly string[]): boolean {
+  if (grantCohorts === null) return true;
+  return grantCohorts.some((id) => participantCohorts.includes(id));
+}
+
+/** Who may give which grant: managers any; a course's instructors `grader` and `observer` in their course. */
+export function mayGive(granter: { role: Role; grant: GrantRole | null }, role: GrantRole): boolean {
+  if (granter.role === "manager") return true;
+  if (granter.role !== "staff" || granter.grant === null) return false;
+  return grantAllows(granter.grant, "grant") && role !== "instructor";
+}

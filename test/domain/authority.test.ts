@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { type Capability, grantAllows, grantReaches, mayGive } from "../../src/domain/authority";
+import type { GrantRole, Role } from "../../src/domain/vocabulary";
+
+describe("grantAllows: the capability table (README 'Roles')", () => {
+  const table: [GrantRole, Capability, boolean][] = [
+    ["instructor", "author", true],
+    ["instructor", "enrol", true],
+    ["instructor", "review", true],
+    ["instructor", "read", true],
+    ["instructor", "analytics", true],
+    ["instructor", "grant", true],
+    ["grader", "author", false],
+    ["grader", "enrol", false],
+    ["grader", "review", true],
+    ["grader", "read", true],
+    ["grader", "analytics", false],
+    ["grader", "grant", false],
+    ["observer", "author", false],
+    ["observer", "enrol", false],
+    ["observer", "review", false],
+    ["observer", "read", true],
+    ["observer", "analytics", true],
+    ["observer", "grant", false],
+  ];
+  it.each(table)("%s may %s: %s", (role, capability, expected) => expect(grantAllows(role, capability)).toBe(expected));
+});
+
+describe("grantReaches: cohort limits", () => {
+  const table: [string, string[] | null, string[], boolean][] = [
+    ["no limit reaches everyone", null, [], true],
+    ["no limit reaches a cohort member", null, ["c1"], true],
+    ["a limit reaches a member of one of its cohorts", ["c1"], ["c2", "c1"], true],
+    ["a limit does not reach a member of other cohorts only", ["c1"], ["c2"], false],
+    ["a limit does not reach someone in no cohort", ["c1"], [], false],
+    ["an empty limit reaches no one", [], ["c1"], false],
+  ];
+  it.each(table)("%s", (_, limit, cohorts, expected) => expect(grantReaches(limit, cohorts)).toBe(expected));
+});
+
+describe("mayGive: who gives which grant", () => {
+  const table: [string, Role, GrantRole | null, GrantRole, boolean][] = [
+    ["a manager gives an instructor grant", "manager", null, "instructor", true],
+    ["a manager gives a grader grant", "manager", null, "grader", true],
+    ["an instructor gives a grader grant", "staff", "instructor", "grader", true],
+    ["an instructor gives an observer grant", "staff", "instructor", "observer", true],
+    ["an instructor does not make instructors", "staff", "instructor", "instructor", false],
+    ["a grader gives nothing", "staff", "grader", "observer", false],
+    ["an observer gives nothing", "staff", "observer", "grader", false],
+    ["staff without a grant in the course gives nothing", "staff", null, "observer", false],
+    ["a participant gives nothing", "participant", null, "observer", false],
+  ];
+  it.each(table)("%s", (_, role, grant, given, expected) => expect(mayGive({ role, grant }, given)).toBe(expected));
+});
