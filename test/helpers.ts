@@ -4,7 +4,9 @@ import type { ResponseJson } from "./api-types";
 import SAMPLE_QUESTIONS from "./fixtures/sample-questions.json";
 import { signJwt } from "./sign-jwt";
 
-export type Role = "manager" | "participant";
+export type { Role } from "../src/domain/vocabulary";
+
+import type { Role } from "../src/domain/vocabulary";
 
 /** Signs a token the API accepts; `claims` overrides or removes (undefined) any default claim. */
 export async function token(sub: string, role: Role, claims: Record<string, unknown> = {}): Promise<string> {
