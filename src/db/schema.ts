@@ -5,6 +5,7 @@ import {
   AUDIT_ACTIONS,
   AUDIT_ENTITY_TYPES,
   DELIVERY_STATUSES,
+  GRANT_ROLES,
   MATERIAL_TYPES,
   type Question,
   ROLES,
@@ -446,5 +447,64 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_by_webhook").on(t.webhook_id, t.created_at, t.id),
     // The consumer reads an event's deliveries so far on every message (the unique index leads with webhook_id).
     index("webhook_deliveries_by_event").on(t.event_id),
+  ],
+);
+
+/**
+ * Course staff: what a `staff` token may do in one course (domain/authority.ts). `cohort_ids` limits a grader or
+ * observer to those cohorts' participants; null reaches the whole course. Revoking deletes the row: the audit log
+ * (`grant.set`, `grant.revoked`) keeps who held what, when.
+ */
+export const courseStaff = sqliteTable(
+  "course_staff",
+  {
+    course_id: text("course_id").notNull(),
+    staff_id: text("staff_id").notNull(),
+    role: text("role", { enum: GRANT_ROLES }).notNull(),
+    cohort_ids: text("cohort_ids", { mode: "json" }).$type<string[]>(),
+    granted_by: text("granted_by").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("course_staff_pk").on(t.course_id, t.staff_id),
+    // A staff request reads its own grants: by subject.
+    index("course_staff_by_staff").on(t.staff_id),
+  ],
+);
+
+/** Cohorts (sections, groups) of a course. Archiving stamps `archived_at`: memberships and grants naming it stay. */
+export const cohorts = sqliteTable(
+  "cohorts",
+  {
+    id: text("id").primaryKey(),
+    course_id: text("course_id").notNull(),
+    name: text("name").notNull(),
+    created_by: text("created_by").notNull(),
+    ...timestamps,
+    archived_at: text("archived_at"),
+  },
+  (t) => [
+    index("cohorts_by_course").on(t.course_id, t.archived_at, t.id),
+    // Two live cohorts of a course never share a name (compared without case).
+    uniqueIndex("cohorts_live_name")
+      .on(t.course_id, sql`lower(${t.name})`)
+      .where(sql`${t.archived_at} IS NULL`),
+  ],
+);
+
+/** A participant's place in a cohort; one participant may be in several cohorts of a course. */
+export const cohortMembers = sqliteTable(
+  "cohort_members",
+  {
+    cohort_id: text("cohort_id").notNull(),
+    participant_id: text("participant_id").notNull(),
+    added_by: text("added_by").notNull(),
+    added_at: text("added_at").notNull(),
+  },
+  (t) => [
+    // Keyset pages of a cohort's members walk this index (cohort_id, participant_id).
+    uniqueIndex("cohort_members_pk").on(t.cohort_id, t.participant_id),
+    // A participant's cohorts (grant limits, erasure).
+    index("cohort_members_by_participant").on(t.participant_id),
   ],
 );
