@@ -22,7 +22,7 @@
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
-import { devToken, root, startWranglerDev } from "./lib.mjs";
+import { cleanUpOnExit, devToken, root, startWranglerDev } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.FUZZ_DEV_ROUNDS ?? 3);
 const PER_ROUND = Number(process.env.FUZZ_DEV_REQUESTS ?? 700);
@@ -61,12 +61,7 @@ async function stopAll() {
   if ((await Promise.race([Promise.all(exited), timeout])) === "timeout") signalAll("SIGKILL");
 }
 // The run owns its wrangler: it goes when the run ends, however it ends.
-process.on("exit", cleanUp);
-for (const signal of ["SIGINT", "SIGTERM"])
-  process.on(signal, () => {
-    cleanUp();
-    process.exit(1);
-  });
+cleanUpOnExit(cleanUp);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

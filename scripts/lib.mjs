@@ -110,3 +110,16 @@ export async function startWranglerDev({ name, port, args = [], healthHeaders = 
   }
   return { dev, log, state, bootMs: Date.now() - started };
 }
+
+/**
+ * A script that starts processes owns them: `cleanUp` runs when the script ends, however it ends (normal exit,
+ * Ctrl-C, a CI timeout's SIGTERM), so no wrangler is left holding a port.
+ */
+export function cleanUpOnExit(cleanUp) {
+  process.on("exit", cleanUp);
+  for (const signal of ["SIGINT", "SIGTERM"])
+    process.on(signal, () => {
+      cleanUp();
+      process.exit(1);
+    });
+}

@@ -16,7 +16,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
-import { devToken, freePort, root, startWranglerDev } from "./lib.mjs";
+import { cleanUpOnExit, devToken, freePort, root, startWranglerDev } from "./lib.mjs";
 
 const OUT = path.join(root, "src/lib/operation-examples.json");
 const SPEC = JSON.parse(readFileSync(path.join(root, "src/lib/spec-examples.json"), "utf8"));
@@ -36,12 +36,7 @@ const cleanUp = () => {
         process.kill(-child.pid, "SIGTERM");
       } catch {}
 };
-process.on("exit", cleanUp);
-for (const signal of ["SIGINT", "SIGTERM"])
-  process.on(signal, () => {
-    cleanUp();
-    process.exit(1);
-  });
+cleanUpOnExit(cleanUp);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
