@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Capability, grantAllows, grantReaches, mayGive } from "../../src/domain/authority";
+import notes from "../../docs/api-notes.md?raw";
+import { CAPABILITIES, type Capability, GRANT_CAPABILITIES, grantAllows, grantReaches, mayGive } from "../../src/domain/authority";
 import type { GrantRole, Role } from "../../src/domain/vocabulary";
 
 describe("grantAllows: the capability table (README 'Roles')", () => {
@@ -51,4 +52,24 @@ describe("mayGive: who gives which grant", () => {
     ["a participant gives nothing", "participant", null, "observer", false],
   ];
   it.each(table)("%s", (_, role, grant, given, expected) => expect(mayGive({ role, grant }, given)).toBe(expected));
+});
+
+describe("the API notes' capability table is the code's", () => {
+  it("one row per capability, a ✔ exactly where GRANT_CAPABILITIES allows it", () => {
+    const table = notes.slice(notes.indexOf("<!-- capabilities:start -->"), notes.indexOf("<!-- capabilities:end -->"));
+    const rows = new Map<string, boolean[]>();
+    for (const line of table.split("\n")) {
+      const m = /^\| `([a-z]+)` \|[^|]*\| (✔|✘) \| (✔|✘) \| (✔|✘) \|$/.exec(line);
+      if (m)
+        rows.set(
+          m[1] ?? "",
+          [m[2], m[3], m[4]].map((cell) => cell === "✔"),
+        );
+    }
+    expect([...rows.keys()]).toEqual([...CAPABILITIES]);
+    for (const capability of CAPABILITIES)
+      expect(rows.get(capability), capability).toEqual(
+        (["instructor", "grader", "observer"] as const).map((role) => GRANT_CAPABILITIES[role].includes(capability)),
+      );
+  });
 });
