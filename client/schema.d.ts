@@ -1270,6 +1270,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/courses/{course_id}/staff/{sub}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make someone instructor, grader or observer of a course, or replace their grant
+         * @description Creates or replaces the grant whole (left-out `cohort_ids`: the whole course). Managers give any role; an instructor of the course gives `grader` and `observer`, and may not change an instructor's grant (403 `insufficient_grant`). `cohort_ids` must be live cohorts of this course (404 `cohort_not_found`) and only limit a grader or observer (400). A course outside the caller's grants is 404. The same grant again changes nothing.
+         *
+         *     **Roles:** manager, staff.
+         */
+        put: operations["setGrant"];
+        post?: never;
+        /**
+         * Revoke someone's grant in a course; it stops working on their next request
+         * @description Managers any grant; an instructor of the course a grader's or observer's. Takes effect on the holder's next request; 404 `grant_not_found` when there is none.
+         *
+         *     **Roles:** manager, staff.
+         */
+        delete: operations["revokeGrant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/courses/{course_id}/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A course's staff and their grants, by sub
+         * @description Managers, and instructors of the course. Ordered by `sub`.
+         *
+         *     **Roles:** manager, staff.
+         */
+        get: operations["listGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/staff/me/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own grants, in live courses, by course id
+         * @description Only for `staff` tokens; a staff member with no grant gets `[]`. Grants in archived courses are not listed: they give nothing.
+         *
+         *     **Roles:** staff.
+         */
+        get: operations["listMyGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1831,7 +1903,7 @@ export interface components {
              * @example course_not_found
              * @enum {string}
              */
-            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "insufficient_grant" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
+            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "insufficient_grant" | "staff_only" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "cohort_not_found" | "cohort_member_not_found" | "grant_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "cohort_name_taken" | "cohort_archived" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
             errors?: {
                 path: string;
                 message: string;
@@ -3411,6 +3483,45 @@ export interface components {
              * @example 2024-01-15T10:30:00Z
              */
             updated_at: string;
+        };
+        Grant: {
+            /** @example 507f1f77bcf86cd799439011 */
+            course_id: string;
+            /**
+             * @description The staff member's id: their token's `sub`
+             * @example teacher-42
+             */
+            sub: string;
+            role: components["schemas"]["GrantRole"];
+            /** @description The cohorts the grant is limited to, in id order; null: the whole course */
+            cohort_ids: string[] | null;
+            /**
+             * @description Who set the grant last (their token's `sub`)
+             * @example manager123
+             */
+            granted_by: string;
+            /**
+             * Format: date-time
+             * @description When it was created (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            updated_at: string;
+        };
+        /**
+         * @description `instructor`: runs the course (authoring, enrolment, review, analytics, grader and observer grants); `grader`: reviews; `observer`: reads and sees analytics
+         * @enum {string}
+         */
+        GrantRole: "instructor" | "grader" | "observer";
+        SetGrant: {
+            role: components["schemas"]["GrantRole"];
+            /** @description Limits a grader or observer to these live cohorts of the course (at most 50); omitted or null: the whole course */
+            cohort_ids?: string[] | null;
         };
     };
     responses: never;
@@ -17234,7 +17345,7 @@ export interface operations {
             query?: {
                 /** @description Only events about this kind of thing */
                 entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort";
-                /** @description Only events about this thing (a course, step, material, form, table, participant or webhook id) */
+                /** @description Only events about this thing (a course, step, material, form, table, participant or webhook id; for grants, the staff member's sub) */
                 entity_id?: string;
                 /** @description Only events by this caller (the token's `sub`) */
                 actor_id?: string;
@@ -18093,6 +18204,606 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "webhook_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    setGrant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                course_id: string;
+                /** @description The staff member's id: their token's `sub` */
+                sub: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetGrant"];
+            };
+        };
+        responses: {
+            /** @description The grant as stored */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grant"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    revokeGrant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                course_id: string;
+                /** @description The staff member's id: their token's `sub` */
+                sub: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    listGrants: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Grants */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grant"][];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    listMyGrants: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Grants */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grant"][];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `staff_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "staff_only";
                     };
                 };
             };

@@ -20,6 +20,7 @@ import { releaseRequestBody } from "./lib/request-body";
 import { materialsRouter } from "./materials";
 import { participantsRouter } from "./participants";
 import { requirementTablesRouter } from "./requirement-tables";
+import { staffRouter } from "./staff";
 import { stepsRouter } from "./steps";
 import { webhooksRouter } from "./webhooks";
 
@@ -52,6 +53,7 @@ const FEATURES = [
   participantsRouter,
   auditRouter,
   webhooksRouter,
+  staffRouter,
 ];
 
 export function createApp() {

@@ -658,6 +658,28 @@ AUDITED_ROUTES.push(
     changes: (st) => ({ url: [st.hook.url, null], events: [["course.completed", "enrollment.created"], null] }),
     absent: ["secret", "description"],
   },
+  // Grants are recorded on the staff member they are for, so one person's grant history is one query.
+  {
+    action: "grant.set",
+    prepare: async (m) => ({ course: await makeCourse(m), sub: uniqueName("teacher") }),
+    call: (st) => ({ method: "PUT", path: `/courses/${st.course.id}/staff/${st.sub}`, body: { role: "grader" } }),
+    status: 200,
+    entity: (st) => ({ type: "grant", id: st.sub }),
+    changes: (st) => ({ course_id: [null, st.course.id], role: [null, "grader"] }),
+  },
+  {
+    action: "grant.revoked",
+    prepare: async (m) => {
+      const course = await makeCourse(m);
+      const sub = uniqueName("teacher");
+      await must(await call("PUT", `/courses/${course.id}/staff/${sub}`, { token: m, body: { role: "observer" } }), 200, "grant");
+      return { course, sub };
+    },
+    call: (st) => ({ method: "DELETE", path: `/courses/${st.course.id}/staff/${st.sub}` }),
+    status: 204,
+    entity: (st) => ({ type: "grant", id: st.sub }),
+    changes: (st) => ({ course_id: [st.course.id, null], role: ["observer", null] }),
+  },
 );
 
 let managerId: string;

@@ -5,12 +5,10 @@ import { pageQuery } from "../lib/pagination";
 
 export const AuditQuery = z.object({
   entity_type: z.enum(AUDIT_ENTITY_TYPES).optional().openapi({ description: "Only events about this kind of thing" }),
-  entity_id: z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .openapi({ description: "Only events about this thing (a course, step, material, form, table, participant or webhook id)" }),
+  entity_id: z.string().min(1).max(200).optional().openapi({
+    description:
+      "Only events about this thing (a course, step, material, form, table, participant or webhook id; for grants, the staff member's sub)",
+  }),
   actor_id: z.string().min(1).max(200).optional().openapi({ description: "Only events by this caller (the token's `sub`)" }),
   action: z.enum(AUDIT_ACTIONS).optional().openapi({ description: "Only events of this action" }),
   since: fields.utcTime().optional().openapi({ description: "Only events at or after this time (ISO 8601, UTC)" }),

@@ -73,6 +73,20 @@ export const managersAndParticipants = createMiddleware<AppEnv>(async (c, next) 
   await next();
 });
 
+/**
+ * Routes for managers and course staff: a participant is refused here. Which staff member may do what, in which
+ * course, the handler decides from their grant (visibility/grants.ts), since only the path's course names it.
+ */
+export const managersAndStaff = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("caller").role === "participant") throw forbidden("Only managers and course staff may call this route", "manager_only");
+  await next();
+});
+
+export const staffOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("caller").role !== "staff") throw forbidden("Only course staff may call this route", "staff_only");
+  await next();
+});
+
 export function assertManager(caller: Caller): void {
   if (caller.role !== "manager") throw forbidden("This action requires the manager role", "manager_only");
 }

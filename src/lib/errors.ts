@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   not_your_attempt: [403],
   file_forbidden: [403],
   insufficient_grant: [403],
+  staff_only: [403],
   // 404: no such thing (for this caller)
   route_not_found: [404],
   course_not_found: [404],
@@ -51,6 +52,9 @@ export const ERROR_CODES = {
   no_default_course: [404],
   not_enrolled: [404, 409],
   webhook_not_found: [404],
+  cohort_not_found: [404],
+  cohort_member_not_found: [404],
+  grant_not_found: [404],
   // 409: the state does not allow it now
   conflict: [409],
   chain_conflict: [409],
@@ -79,6 +83,8 @@ export const ERROR_CODES = {
   claimed_by_other: [409],
   webhook_limit_reached: [409],
   webhook_duplicate: [409],
+  cohort_name_taken: [409],
+  cohort_archived: [409],
   // other statuses
   length_required: [411],
   body_too_large: [413],
@@ -138,6 +144,7 @@ const NOT_FOUND = {
   "Requirement table": "requirement_table_not_found",
   Submission: "submission_not_found",
   Webhook: "webhook_not_found",
+  Cohort: "cohort_not_found",
 } as const satisfies Record<string, ErrorCode>;
 
 export const notFound = (what: keyof typeof NOT_FOUND, id?: string) =>

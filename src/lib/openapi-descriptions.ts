@@ -142,6 +142,13 @@ const OPERATIONS: Record<string, string> = {
   createWebhook:
     "Answers the signing secret once: no later read shows it. The URL must be `https://` on a public host (checked again before every delivery; redirects are never followed); the repository's docs/webhooks.md has events, signatures and retries.",
   listWebhookDeliveries: "Newest first; `last_error` says why an attempt failed and `next_retry_at` when the next one is due.",
+  setGrant:
+    "Creates or replaces the grant whole (left-out `cohort_ids`: the whole course). Managers give any role; an instructor of the course gives `grader` and `observer`, and may not change an instructor's grant (403 `insufficient_grant`). `cohort_ids` must be live cohorts of this course (404 `cohort_not_found`) and only limit a grader or observer (400). A course outside the caller's grants is 404. The same grant again changes nothing.",
+  listGrants: "Managers, and instructors of the course. Ordered by `sub`.",
+  revokeGrant:
+    "Managers any grant; an instructor of the course a grader's or observer's. Takes effect on the holder's next request; 404 `grant_not_found` when there is none.",
+  listMyGrants:
+    "Only for `staff` tokens; a staff member with no grant gets `[]`. Grants in archived courses are not listed: they give nothing.",
 };
 
 const TIME = (what: string) => `${what} (ISO 8601, UTC)`;

@@ -50,6 +50,14 @@ export const RULES: { status: number; code: ErrorCode; when: (shape: Shape) => b
     when: (s) => s.roles.includes("manager") && s.roles.includes("participant"),
     defensive: false,
   },
+  // A participant on a route for managers and course staff (lib/auth.ts managersAndStaff).
+  {
+    status: 403,
+    code: "manager_only",
+    when: (s) => s.roles.includes("manager") && s.roles.includes("staff") && !s.roles.includes("participant"),
+    defensive: false,
+  },
+  { status: 403, code: "staff_only", when: (s) => s.roles.length === 1 && s.roles[0] === "staff", defensive: false },
   { status: 400, code: "validation_error", when: (s) => s.inputs, defensive: false },
   { status: 400, code: "malformed_json", when: (s) => s.jsonBody, defensive: true },
   // The bookmark is read before any route, so the public GET /health answers it too.

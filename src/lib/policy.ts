@@ -6,7 +6,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { managerOnly, managersAndParticipants, participantsOnly } from "./auth";
+import { managerOnly, managersAndParticipants, managersAndStaff, participantsOnly, staffOnly } from "./auth";
 import { idempotent } from "./idempotency";
 import { expensiveLimit } from "./rate-limit";
 
@@ -14,6 +14,10 @@ export const forManagers = { middleware: [managerOnly], "x-roles": ["manager"] }
 export const forParticipants = { middleware: [participantsOnly], "x-roles": ["participant"] };
 /** Both roles; the handler scopes what each sees (a participant only their own data). Course staff: refused. */
 export const forEveryone = { middleware: [managersAndParticipants], "x-roles": ["manager", "participant"] };
+/** Managers, and course staff as far as their grant in the path's course allows (the handler reads it). Participants: refused. */
+export const forStaffOrManagers = { middleware: [managersAndStaff], "x-roles": ["manager", "staff"] };
+/** Course staff only, whatever their grants (their own grants, read by themselves). */
+export const forStaff = { middleware: [staffOnly], "x-roles": ["staff"] };
 
 /** Role guard, then the Idempotency-Key middleware (a replay is only ever given to a caller the guard admits). */
 export const forManagersIdempotent = { middleware: [managerOnly, idempotent], "x-roles": ["manager"], "x-idempotent": true };

@@ -7,7 +7,8 @@
  *                   routes that have the parameter;
  *  - intruder:      participant B sending the very request `self` sends (A's ids), on every route;
  *  - mgr-names-other: a manager naming another manager through `manager_id` — only where the route has it;
- *  - staff-no-grant: a `staff` token holding no course grant, sending the manager's request (403 everywhere);
+ *  - staff-no-grant: a `staff` token holding no course grant, sending the manager's request (403, unless the row
+ *                   says otherwise: a course outside its grants is 404, its own grants are 200);
  *  - manager.
  * A row may prepare fresh state (a throwaway course to delete, a fresh attempt to decide on) so that its
  * cells do not disturb other rows; cells run in the order above, so the manager's write comes last.
@@ -73,6 +74,8 @@ type Row<S = Partial<State>> = {
   namesOther?(c: Ctx<S>): Sent;
   /** The operation needs no token (the document's `security: []`): bad tokens are not looked at. */
   public?: true;
+  /** A `staff` token holding no grant, sending the manager's request (default 403). */
+  staffNoGrant?: Expect;
 };
 /** A row whose requests read the state its `prepare` makes, typed by what that returns. */
 const prepared = <S extends Partial<State>>(row: Row<S> & { prepare: (w: World) => Promise<S> }): Row => row;
@@ -122,6 +125,40 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   }),
+
+  /* ---------------- course staff grants ---------------- */
+  // A staff token without a grant in the course is told it does not exist (404), as for any course outside its grants.
+  "PUT /courses/{course_id}/staff/{sub}": prepared({
+    prepare: async (w) => ({ course: await w.freshCourse(), p: uniqueName("grantee") }),
+    req: ({ st }) => ({ path: `/courses/${st.course.id}/staff/${st.p}`, json: { role: "observer" } }),
+    self: 403,
+    intruder: 403,
+    staffNoGrant: 404,
+    manager: 200,
+  }),
+  "GET /courses/{course_id}/staff": {
+    req: ({ w }) => ({ path: `/courses/${w.scratchCourse.id}/staff` }),
+    self: 403,
+    intruder: 403,
+    staffNoGrant: 404,
+    manager: 200,
+  },
+  "DELETE /courses/{course_id}/staff/{sub}": prepared({
+    prepare: async (w) => {
+      const course = await w.freshCourse();
+      const p = uniqueName("grantee");
+      const r = await send({ method: "PUT", path: `/courses/${course.id}/staff/${p}`, token: w.manager, json: { role: "grader" } });
+      if (r.status !== 200) throw new Error(`grant ${r.status} ${r.text}`);
+      return { course, p };
+    },
+    req: ({ st }) => ({ path: `/courses/${st.course.id}/staff/${st.p}` }),
+    self: 403,
+    intruder: 403,
+    staffNoGrant: 404,
+    manager: 204,
+  }),
+  // Only staff have grants of their own: the one operation a staff token with no grant may call.
+  "GET /staff/me/grants": { req: () => ({ path: "/staff/me/grants" }), self: 403, intruder: 403, staffNoGrant: 200, manager: 403 },
 
   /* ---------------- courses ---------------- */
   "POST /courses/enroll-default": prepared({
@@ -685,7 +722,7 @@ describe("authorization matrix", () => {
         continue;
       }
       if (MATRIX[o.key]?.public) problems.push(`${o.key}: public in MATRIX, not in the document`);
-      if (!Array.isArray(roles) || roles.length === 0 || roles.some((r: string) => r !== "manager" && r !== "participant"))
+      if (!Array.isArray(roles) || roles.length === 0 || roles.some((r: string) => r !== "manager" && r !== "participant" && r !== "staff"))
         problems.push(`${o.key}: x-roles ${JSON.stringify(roles)}`);
     }
     expect(problems).toEqual([]);
@@ -696,7 +733,8 @@ describe("authorization matrix", () => {
     for (const o of operations(doc)) {
       const row = MATRIX[o.key];
       if (!row) continue;
-      const managerOnly = JSON.stringify(o.op["x-roles"]) === JSON.stringify(["manager"]);
+      // Routes for managers (course staff too, as their grants allow): participants are refused.
+      const managerOnly = Array.isArray(o.op["x-roles"]) && !o.op["x-roles"].includes("participant");
       const participantAction = PARTICIPANT_WRITES.has(o.key);
       if (o.method !== "GET" && o.method !== "HEAD" && !participantAction && !managerOnly)
         problems.push(`${o.key}: a write that is neither a participant action nor managerOnly`);
@@ -759,7 +797,7 @@ describe("authorization matrix", () => {
       );
     }
     // 6. Course staff holding no grant, sending the manager's request: a staff token's rights come from grants only.
-    await run("staff-no-grant", row.public ? 200 : 403, managerBase, { token: staffNoGrant });
+    await run("staff-no-grant", row.public ? 200 : (row.staffNoGrant ?? 403), managerBase, { token: staffNoGrant });
     // 7. The manager.
     await run("manager", row.manager, managerBase, { token: w.manager });
     counts.routes++;

@@ -1,0 +1,59 @@
+/**
+ * Course staff grants as every route reads them: "which course may this staff member act in, and with what".
+ * Statements (not results), so a handler folds them into its own load batch and a staff request costs no extra
+ * round trip. Never cached: a revoked grant stops working on the next request.
+ *
+ * Depends on the schema and the capability table only (domain/authority.ts decides what a grant allows).
+ */
+import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { courseStaff, courses } from "../db/schema";
+import type { Db } from "../db/types";
+import { type Capability, GRANT_CAPABILITIES } from "../domain/authority";
+import { GRANT_ROLES, type GrantRole } from "../domain/vocabulary";
+
+export type GrantRow = typeof courseStaff.$inferSelect;
+
+/** What a grant gives, as the capability table reads it. */
+export type Grant = { role: GrantRole; cohort_ids: string[] | null };
+
+/** The grant roles whose capabilities include `capability`. */
+export const rolesWith = (capability: Capability): GrantRole[] =>
+  GRANT_ROLES.filter((role) => GRANT_CAPABILITIES[role].includes(capability));
+
+/** A staff member's grant in one course: zero or one row (course_staff is unique on the pair). */
+export const grantOf = (db: Db, staffId: string, courseId: string) =>
+  db
+    .select()
+    .from(courseStaff)
+    .where(and(eq(courseStaff.course_id, courseId), eq(courseStaff.staff_id, staffId)));
+
+/**
+ * A staff member's grants in live courses, by course id (along course_staff_by_staff): all of them, or a page of
+ * `limit` after `after`. A grant in an archived course gives nothing: the course is gone for everyone but the audit log.
+ */
+export function grantsOf(db: Db, staffId: string, page?: { after: string | null; limit: number }) {
+  const query = db
+    .select()
+    .from(courseStaff)
+    .where(
+      and(
+        eq(courseStaff.staff_id, staffId),
+        page?.after ? gt(courseStaff.course_id, page.after) : undefined,
+        inArray(courseStaff.course_id, db.select({ id: courses.id }).from(courses).where(isNull(courses.archived_at))),
+      ),
+    )
+    .orderBy(asc(courseStaff.course_id))
+    .$dynamic();
+  return page ? query.limit(page.limit) : query;
+}
+
+/**
+ * SQL: `courseId` is a course where `staffId` holds a grant allowing `capability` (for filtering lists and for
+ * conditional writes, which must re-check the grant in the statement that writes: it may be revoked meanwhile).
+ */
+export const grantAllowsSql = (staffId: string, courseId: string | SQL, capability: Capability): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${courseStaff} g WHERE g.course_id = ${courseId} AND g.staff_id = ${staffId}
+    AND g.role IN (${sql.join(
+      rolesWith(capability).map((role) => sql`${role}`),
+      sql`, `,
+    )}))`;
