@@ -377,6 +377,35 @@ describe("concurrency and cost", () => {
     for (const [value, count] of balance) expect(count, String(value)).toBe(expected.get(value) ?? 0);
   });
 
+  it("an instructor's grants racing their own revoke land before it or are refused, never after it", async () => {
+    const { course, instructor } = await courseWithInstructor();
+    const subs = Array.from({ length: 8 }, () => uniqueName("raced"));
+    const puts = subs.map((sub) => put(course.id, sub, { role: "grader" }, instructor.token));
+    const revoked = revoke(course.id, instructor.sub, manager);
+    const answers = await Promise.all(puts);
+    expect((await revoked).status).toBe(204);
+    for (const res of answers) expect([200, 404], res.text).toContain(res.status);
+    const granted = subs.filter((_, i) => answers[i]?.status === 200);
+    const stored = await list(course.id, manager);
+    expect((stored.json as Grant[]).map((g) => g.sub).sort()).toEqual([...granted].sort());
+    // The log's insertion order is the order the writes landed in.
+    const order = await env.DB.prepare(
+      `SELECT action, entity_id FROM audit_events WHERE entity_type = 'grant' AND (entity_id = ? OR entity_id IN (${subs.map(() => "?").join(", ")}))
+        ORDER BY rowid`,
+    )
+      .bind(instructor.sub, ...subs)
+      .all<{ action: string; entity_id: string }>();
+    const revokedAt = order.results.findIndex((e) => e.action === "grant.revoked");
+    expect(revokedAt).toBeGreaterThan(-1);
+    expect(order.results.slice(revokedAt + 1)).toEqual([]);
+    expect(
+      order.results
+        .filter((e) => e.action === "grant.set" && e.entity_id !== instructor.sub)
+        .map((e) => e.entity_id)
+        .sort(),
+    ).toEqual([...granted].sort());
+  });
+
   it("a grant write costs two D1 round trips (load, write), a read one", async () => {
     const { course, instructor } = await courseWithInstructor();
     const sub = uniqueName("grader");
