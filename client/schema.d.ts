@@ -1105,7 +1105,7 @@ export interface paths {
         };
         /**
          * Everything stored about one participant, as JSON (right of access / portability)
-         * @description Everything stored about the participant (enrolments, completions, attempts with answers, table submissions, files' metadata, accommodations, overrides). An id nobody used answers empty collections.
+         * @description Everything stored about the participant (enrolments, completions, attempts with answers, table submissions, files' metadata, accommodations, overrides, cohort memberships). An id nobody used answers empty collections.
          *
          *     **Roles:** manager.
          */
@@ -1334,6 +1334,112 @@ export interface paths {
          *     **Roles:** staff.
          */
         get: operations["listMyGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/courses/{course_id}/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A course's cohorts, by id (live ones unless include_archived=true)
+         * @description Ordered by id. A cohort of an archived course is gone with it.
+         *
+         *     **Roles:** manager.
+         */
+        get: operations["listCohorts"];
+        put?: never;
+        /**
+         * Create a cohort (a section or group) of a course
+         * @description Names are unique among the course's live cohorts, compared without case (409 `cohort_name_taken`); an archived cohort's name is free again. 404 `course_not_found` for an unknown or archived course.
+         *
+         *     **Roles:** manager.
+         */
+        post: operations["createCohort"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cohorts/{cohort_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rename a cohort
+         * @description The same name rules as createCohort; renaming to the current name changes nothing. An archived cohort cannot change (409 `cohort_archived`).
+         *
+         *     **Roles:** manager.
+         */
+        put: operations["renameCohort"];
+        post?: never;
+        /**
+         * Archive a cohort; its memberships and the grants naming it stay
+         * @description It leaves the course's list (`include_archived=true` still shows it) and takes no new members (409 `cohort_archived`); its memberships and the grants naming it stay.
+         *
+         *     **Roles:** manager.
+         */
+        delete: operations["archiveCohort"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cohorts/{cohort_id}/members/{participant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put a participant enrolled in the cohort's course into the cohort; adding again changes nothing
+         * @description The participant must be enrolled in the cohort's course (409 `not_enrolled`). Adding someone already in the cohort answers the same membership and records nothing. A participant may be in several cohorts of a course.
+         *
+         *     **Roles:** manager.
+         */
+        put: operations["addCohortMember"];
+        post?: never;
+        /**
+         * Take a participant out of a cohort
+         * @description 404 `cohort_member_not_found` when they are not in the cohort; an archived cohort cannot change (409 `cohort_archived`).
+         *
+         *     **Roles:** manager.
+         */
+        delete: operations["removeCohortMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cohorts/{cohort_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A cohort's members, by participant id
+         * @description Ordered by participant id; an archived cohort's members stay readable.
+         *
+         *     **Roles:** manager.
+         */
+        get: operations["listCohortMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3064,6 +3170,8 @@ export interface components {
             /** @description null: no accommodation set */
             accommodations: components["schemas"]["ExportAccommodation"] | null;
             exam_overrides: components["schemas"]["ExportExamOverride"][];
+            /** @description The cohorts they are in, archived ones included */
+            cohort_memberships: components["schemas"]["ExportCohortMembership"][];
         };
         ExportEnrollment: {
             /** @description 24 lowercase hex characters (ObjectId-shaped) */
@@ -3281,6 +3389,18 @@ export interface components {
              */
             updated_at: string;
         };
+        ExportCohortMembership: {
+            cohort_id: string;
+            /** @description The cohort's course */
+            course_id: string;
+            cohort_name: string;
+            added_by: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            added_at: string;
+        };
         ParticipantErasure: {
             participant_id: string;
             /**
@@ -3308,6 +3428,8 @@ export interface components {
                 accommodations: number;
                 /** Format: int64 */
                 exam_overrides: number;
+                /** Format: int64 */
+                cohort_memberships: number;
                 /**
                  * Format: int64
                  * @description Webhook outbox rows about the participant; deliveries of them still pending end as `failed` (`participant_erased`)
@@ -3522,6 +3644,71 @@ export interface components {
             role: components["schemas"]["GrantRole"];
             /** @description Limits a grader or observer to these live cohorts of the course (at most 50); omitted or null: the whole course */
             cohort_ids?: string[] | null;
+        };
+        Cohort: {
+            /**
+             * @description 24 lowercase hex characters (ObjectId-shaped)
+             * @example 507f1f77bcf86cd799439011
+             */
+            id: string;
+            /** @example 507f1f77bcf86cd799439011 */
+            course_id: string;
+            /** @example Morning */
+            name: string;
+            /**
+             * Format: int64
+             * @description Participants in the cohort now
+             */
+            member_count: number;
+            /**
+             * Format: date-time
+             * @description When it was created (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description When it was archived (ISO 8601, UTC); null: live. Archived cohorts keep their members but take no new ones
+             * @example 2024-01-15T10:30:00Z
+             */
+            archived_at: string | null;
+        };
+        CreateCohort: {
+            /**
+             * @description Trimmed, 1–200 characters; unique among the course's live cohorts, compared without case (ASCII letters)
+             * @example Morning
+             */
+            name: string;
+        };
+        RenameCohort: {
+            /**
+             * @description Trimmed, 1–200 characters; unique among the course's live cohorts, compared without case (ASCII letters)
+             * @example Morning
+             */
+            name: string;
+        };
+        CohortMember: {
+            /** @example 507f1f77bcf86cd799439011 */
+            cohort_id: string;
+            /** @example participant123 */
+            participant_id: string;
+            /**
+             * @description Who added them (their token's `sub`)
+             * @example manager123
+             */
+            added_by: string;
+            /**
+             * Format: date-time
+             * @description When they were added (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            added_at: string;
         };
     };
     responses: never;
@@ -18804,6 +18991,1089 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "staff_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    listCohorts: {
+        parameters: {
+            query?: {
+                /** @description `true`: archived cohorts too (default: live ones only) */
+                include_archived?: "true" | "false";
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cohorts */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cohort"][];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    createCohort: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCohort"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cohort"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    renameCohort: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                cohort_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameCohort"];
+            };
+        };
+        responses: {
+            /** @description Renamed */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cohort"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    archiveCohort: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                cohort_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archived */
+            204: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    addCohortMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                cohort_id: string;
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The membership */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CohortMember"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    removeCohortMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                cohort_id: string;
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    listCohortMembers: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                cohort_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Members */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CohortMember"][];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
                     };
                 };
             };

@@ -3,6 +3,7 @@
  * app's own, src/lib/ for the plumbing they share); the features are routers side by side.
  */
 import { auditRouter } from "./audit";
+import { cohortsRouter } from "./cohorts";
 import { coursesRouter } from "./courses";
 import { formSubmissionsRouter } from "./form-submissions";
 import { formsRouter } from "./forms";
@@ -54,6 +55,7 @@ const FEATURES = [
   auditRouter,
   webhooksRouter,
   staffRouter,
+  cohortsRouter,
 ];
 
 export function createApp() {

@@ -467,6 +467,65 @@ const AUDITED_ROUTES: AuditCase[] = [
   },
 ];
 
+/* ---------------- cohorts: memberships are recorded on the participant, naming the cohort ---------------- */
+
+const makeCohort = async (m: string, name = uniqueName("cohort")) => {
+  const course = await makeCourse(m);
+  const cohort = await must(await call("POST", `/courses/${course.id}/cohorts`, { token: m, body: { name } }), 201, "cohort");
+  return { course, cohort };
+};
+const cohortMember = async (m: string) => {
+  const st = await makeCohort(m);
+  return { ...st, pid: (await enrolled(m, st.course.id)).pid };
+};
+
+AUDITED_ROUTES.push(
+  {
+    action: "cohort.created",
+    prepare: async (m) => ({ course: await makeCourse(m) }),
+    call: (st) => ({ method: "POST", path: `/courses/${st.course.id}/cohorts`, body: { name: "Morning" } }),
+    status: 201,
+    entity: (_st, res) => ({ type: "cohort", id: (res.json as { id: string }).id }),
+    changes: (st) => ({ course_id: [null, st.course.id], name: [null, "Morning"] }),
+  },
+  {
+    action: "cohort.renamed",
+    prepare: async (m) => makeCohort(m, "Morning"),
+    call: (st) => ({ method: "PUT", path: `/cohorts/${st.cohort.id}`, body: { name: "Evening" } }),
+    status: 200,
+    entity: (st) => ({ type: "cohort", id: st.cohort.id }),
+    changes: () => ({ name: ["Morning", "Evening"] }),
+  },
+  {
+    action: "cohort.archived",
+    prepare: async (m) => makeCohort(m),
+    call: (st) => ({ method: "DELETE", path: `/cohorts/${st.cohort.id}` }),
+    status: 204,
+    entity: (st) => ({ type: "cohort", id: st.cohort.id }),
+    changes: () => ({ archived_at: [null, expect.any(String)] }),
+  },
+  {
+    action: "cohort.member_added",
+    prepare: cohortMember,
+    call: (st) => ({ method: "PUT", path: `/cohorts/${st.cohort.id}/members/${st.pid}` }),
+    status: 200,
+    entity: (st) => ({ type: "participant", id: st.pid }),
+    changes: (st) => ({ cohort_id: [null, st.cohort.id] }),
+  },
+  {
+    action: "cohort.member_removed",
+    prepare: async (m) => {
+      const st = await cohortMember(m);
+      await must(await call("PUT", `/cohorts/${st.cohort.id}/members/${st.pid}`, { token: m }), 200, "member");
+      return st;
+    },
+    call: (st) => ({ method: "DELETE", path: `/cohorts/${st.cohort.id}/members/${st.pid}` }),
+    status: 204,
+    entity: (st) => ({ type: "participant", id: st.pid }),
+    changes: (st) => ({ cohort_id: [st.cohort.id, null] }),
+  },
+);
+
 /* ---------------- review decisions ---------------- */
 
 /** A submitted attempt (MCQ right: 5 marks; THEORY answered, ungraded) in a fresh two-step course. */

@@ -88,7 +88,20 @@ async function twoParticipants() {
   });
   expect(graded.status).toBe(200);
   expect(graded.text).toContain("My own words 0");
-  return { manager, course, step1, exam, table, hookId: hook.json.id as string, a: people[0]!, b: people[1]! };
+  // Both in one cohort, A in a second one too.
+  const cohorts = [];
+  for (const name of ["Morning", "Evening"]) {
+    const cohort = await call("POST", `/courses/${course.id}/cohorts`, { token: manager, body: { name } });
+    expect(cohort.status, cohort.text).toBe(201);
+    cohorts.push(cohort.json);
+  }
+  for (const [cohort, p] of [
+    [cohorts[0]!, people[0]!],
+    [cohorts[0]!, people[1]!],
+    [cohorts[1]!, people[0]!],
+  ] as const)
+    expect((await call("PUT", `/cohorts/${cohort.id}/members/${p.pid}`, { token: manager })).status).toBe(200);
+  return { manager, course, step1, exam, table, cohorts, hookId: hook.json.id as string, a: people[0]!, b: people[1]! };
 }
 
 describe("data rights: export and erase one participant", () => {
@@ -116,6 +129,18 @@ describe("data rights: export and erase one participant", () => {
       files: [],
     });
     expect(exported.json.material_completions.length).toBeGreaterThanOrEqual(1);
+    const byCohort = (a: { cohort_id: string }, b: { cohort_id: string }) => a.cohort_id.localeCompare(b.cohort_id);
+    expect([...exported.json.cohort_memberships].sort(byCohort)).toEqual(
+      w.cohorts
+        .map((c) => ({
+          cohort_id: c.id,
+          course_id: w.course.id,
+          cohort_name: c.name,
+          added_by: expect.any(String),
+          added_at: expect.any(String),
+        }))
+        .sort(byCohort),
+    );
     expect(JSON.stringify(exported.json.exam_attempts[0])).toContain("My own words 0");
     expect(exported.text).not.toContain(w.b.pid);
 
@@ -151,6 +176,7 @@ describe("data rights: export and erase one participant", () => {
         requirement_submissions: 1,
         requirement_rows: 1,
         idempotency_keys: 2,
+        cohort_memberships: 2,
         webhook_events: outbox.results.length,
       },
     });
@@ -179,7 +205,14 @@ describe("data rights: export and erase one participant", () => {
       }
     }
     // B's rows are all still there.
-    for (const table of ["enrollments", "form_submissions", "requirement_submissions", "idempotency_keys", "webhook_events"])
+    for (const table of [
+      "enrollments",
+      "form_submissions",
+      "requirement_submissions",
+      "idempotency_keys",
+      "webhook_events",
+      "cohort_members",
+    ])
       expect(remaining[table]!.filter((r) => r.includes(w.b.pid)).length, table).toBe(
         before[table]!.filter((r) => r.includes(w.b.pid)).length,
       );
@@ -212,7 +245,11 @@ describe("data rights: export and erase one participant", () => {
       exam_attempts: [],
       requirement_submissions: [],
       files: [],
+      cohort_memberships: [],
     });
+    expect((await call("GET", `/cohorts/${w.cohorts[0]!.id}/members`, { token: w.manager })).json.map((m) => m.participant_id)).toEqual([
+      w.b.pid,
+    ]);
     // Erasing again removes nothing and says so.
     const again = await call("DELETE", `/participants/${w.a.pid}`, { token: w.manager });
     expect(again.status).toBe(200);

@@ -49,8 +49,9 @@ export const AUDIT_ENTITY_TYPES = [
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 
 /**
- * What was done (audit_events.action): `<entity>.<verb>`. Accommodations and exam overrides are recorded on the
- * participant they are for (an override's `changes` name its form), so one participant's history is one query.
+ * What was done (audit_events.action): `<entity>.<verb>`. Accommodations, exam overrides and cohort memberships
+ * (`cohort.member_*`) are recorded on the participant they are for (their `changes` name the form or cohort), so
+ * one participant's history is one query.
  */
 export const AUDIT_ACTIONS = [
   "course.created",

@@ -131,7 +131,7 @@ const OPERATIONS: Record<string, string> = {
   courseProgress: "404 `course_not_found` for an inactive or unknown course, 404 `not_enrolled` when the caller is not enrolled.",
   stepProgress: "404 `step_not_found` for a step of an inactive course, 404 `not_enrolled` when the caller is not enrolled.",
   exportParticipant:
-    "Everything stored about the participant (enrolments, completions, attempts with answers, table submissions, files' metadata, accommodations, overrides). An id nobody used answers empty collections.",
+    "Everything stored about the participant (enrolments, completions, attempts with answers, table submissions, files' metadata, accommodations, overrides, cohort memberships). An id nobody used answers empty collections.",
   eraseParticipant:
     "Removes every record of the participant in one write and reports the counts; the audit log keeps that an erasure happened. Repeatable: erasing again removes nothing.",
   putAccommodation:
@@ -142,6 +142,18 @@ const OPERATIONS: Record<string, string> = {
   createWebhook:
     "Answers the signing secret once: no later read shows it. The URL must be `https://` on a public host (checked again before every delivery; redirects are never followed); the repository's docs/webhooks.md has events, signatures and retries.",
   listWebhookDeliveries: "Newest first; `last_error` says why an attempt failed and `next_retry_at` when the next one is due.",
+  createCohort:
+    "Names are unique among the course's live cohorts, compared without case (409 `cohort_name_taken`); an archived cohort's name is free again. 404 `course_not_found` for an unknown or archived course.",
+  listCohorts: "Ordered by id. A cohort of an archived course is gone with it.",
+  renameCohort:
+    "The same name rules as createCohort; renaming to the current name changes nothing. An archived cohort cannot change (409 `cohort_archived`).",
+  archiveCohort:
+    "It leaves the course's list (`include_archived=true` still shows it) and takes no new members (409 `cohort_archived`); its memberships and the grants naming it stay.",
+  addCohortMember:
+    "The participant must be enrolled in the cohort's course (409 `not_enrolled`). Adding someone already in the cohort answers the same membership and records nothing. A participant may be in several cohorts of a course.",
+  removeCohortMember:
+    "404 `cohort_member_not_found` when they are not in the cohort; an archived cohort cannot change (409 `cohort_archived`).",
+  listCohortMembers: "Ordered by participant id; an archived cohort's members stay readable.",
   setGrant:
     "Creates or replaces the grant whole (left-out `cohort_ids`: the whole course). Managers give any role; an instructor of the course gives `grader` and `observer`, and may not change an instructor's grant (403 `insufficient_grant`). `cohort_ids` must be live cohorts of this course (404 `cohort_not_found`) and only limit a grader or observer (400). A course outside the caller's grants is 404. The same grant again changes nothing.",
   listGrants: "Managers, and instructors of the course. Ordered by `sub`.",

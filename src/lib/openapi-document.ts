@@ -110,6 +110,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   "Participant data": "Managers export or erase everything stored about one participant",
   Accommodations: "Per-participant extra time and attempts, applied to every exam they start",
   "Exam overrides": "Per-exam, per-participant duration, attempts and closing time",
+  Cohorts: "Sections or groups of a course's participants; course staff grants may be limited to them",
 };
 
 export function completeDocument(doc: OpenAPIObject): OpenAPIObject {

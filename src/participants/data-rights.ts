@@ -3,6 +3,8 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { batch } from "../db/batch";
 import {
   accommodations,
+  cohortMembers,
+  cohorts,
   enrollments,
   examOverrides,
   formSubmissions,
@@ -81,6 +83,18 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
       .orderBy(requirementRows.submission_id, requirementRows.serial_number),
     accommodation: db.select().from(accommodations).where(eq(accommodations.participant_id, participant_id)),
     overrides: db.select().from(examOverrides).where(eq(examOverrides.participant_id, participant_id)),
+    cohorts: db
+      .select({
+        cohort_id: cohortMembers.cohort_id,
+        course_id: cohorts.course_id,
+        cohort_name: cohorts.name,
+        added_by: cohortMembers.added_by,
+        added_at: cohortMembers.added_at,
+      })
+      .from(cohortMembers)
+      .innerJoin(cohorts, eq(cohorts.id, cohortMembers.cohort_id))
+      .where(eq(cohortMembers.participant_id, participant_id))
+      .orderBy(cohortMembers.added_at, cohortMembers.cohort_id),
     // An export is a read that is audited (who took a copy of whose data, when): its event is the one write
     // of the read batch, unconditional — the export always answers 200, so every call is recorded, in the
     // same round trip. Nothing exported is put in the event.
@@ -99,6 +113,7 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
       files: [],
       accommodations: got.accommodation[0] ?? null,
       exam_overrides: got.overrides,
+      cohort_memberships: got.cohorts,
     },
     200,
   );
@@ -120,6 +135,7 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
     held("enrollments", enrollments, eq(enrollments.participant_id, participant_id)),
     held("accommodations", accommodations, eq(accommodations.participant_id, participant_id)),
     held("exam_overrides", examOverrides, eq(examOverrides.participant_id, participant_id)),
+    held("cohort_memberships", cohortMembers, eq(cohortMembers.participant_id, participant_id)),
   ].reduce((all, part) => sql`json_patch(${all}, ${part})`, sql`'{}'`);
   // One batch, so an erase is whole or nothing; rows go before the submissions that find them. The audit log
   // is not erased (it is append-only, and it is the record that the erasure happened): the event goes into
@@ -162,6 +178,10 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       .delete(examOverrides)
       .where(eq(examOverrides.participant_id, participant_id))
       .returning({ id: examOverrides.form_id }),
+    cohort_memberships: db
+      .delete(cohortMembers)
+      .where(eq(cohortMembers.participant_id, participant_id))
+      .returning({ id: cohortMembers.cohort_id }),
     // The outbox rows about them (ids, statuses and scores) go now, not at the 30-day purge. A delivery already
     // made stays made; one still pending is closed first, while its event can still be found, so nothing retries
     // an event that is gone.

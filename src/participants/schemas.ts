@@ -211,6 +211,16 @@ export const ExportExamOverrideSchema = z
   })
   .openapi("ExportExamOverride");
 
+export const ExportCohortMembershipSchema = z
+  .object({
+    cohort_id: z.string(),
+    course_id: z.string().openapi({ description: "The cohort's course" }),
+    cohort_name: z.string(),
+    added_by: z.string(),
+    added_at: fields.timestamp(),
+  })
+  .openapi("ExportCohortMembership");
+
 export const ParticipantExportSchema = z
   .object({
     participant_id: z.string(),
@@ -226,6 +236,7 @@ export const ParticipantExportSchema = z
       .openapi({ description: "Files the participant uploaded: participants upload none in this API, so always empty" }),
     accommodations: rowOrNull(ExportAccommodationSchema).openapi({ description: "null: no accommodation set" }),
     exam_overrides: z.array(ExportExamOverrideSchema),
+    cohort_memberships: z.array(ExportCohortMembershipSchema).openapi({ description: "The cohorts they are in, archived ones included" }),
   })
   .openapi("ParticipantExport");
 
@@ -245,6 +256,7 @@ export const ErasureSchema = z
       }),
       accommodations: z.number().int(),
       exam_overrides: z.number().int(),
+      cohort_memberships: z.number().int(),
       webhook_events: z.number().int().openapi({
         description: "Webhook outbox rows about the participant; deliveries of them still pending end as `failed` (`participant_erased`)",
       }),

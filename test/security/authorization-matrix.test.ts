@@ -46,6 +46,7 @@ type State = {
   material: Entity;
   table: Entity;
   webhook: Entity;
+  cohort: Entity;
   submission: string;
   /** A participant id the manager's request names. */
   p: string;
@@ -84,6 +85,22 @@ const pdf = pdfBytes(1500);
 const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;
 
 /** A webhook of the manager's (pointing where nothing listens), for rows that delete it or read its deliveries. */
+/** A cohort of the course A is enrolled in, with A as a member when `withA`. */
+async function freshCohort(w: World, withA = false): Promise<{ id: string }> {
+  const r = await send({
+    method: "POST",
+    path: `/courses/${w.course.id}/cohorts`,
+    token: w.manager,
+    json: { name: uniqueName("matrix-cohort") },
+  });
+  if (r.status !== 201) throw new Error(`cohort ${r.status} ${r.text}`);
+  if (withA) {
+    const m = await send({ method: "PUT", path: `/cohorts/${r.json.id}/members/${w.a.sub}`, token: w.manager });
+    if (m.status !== 200) throw new Error(`cohort member ${m.status} ${m.text}`);
+  }
+  return r.json;
+}
+
 async function freshWebhook(w: World): Promise<{ id: string }> {
   const r = await send({
     method: "POST",
@@ -159,6 +176,55 @@ const MATRIX: Record<string, Row> = {
   }),
   // Only staff have grants of their own: the one operation a staff token with no grant may call.
   "GET /staff/me/grants": { req: () => ({ path: "/staff/me/grants" }), self: 403, intruder: 403, staffNoGrant: 200, manager: 403 },
+
+  /* ---------------- cohorts ---------------- */
+  "POST /courses/{course_id}/cohorts": {
+    req: ({ w }) => ({ path: `/courses/${w.course.id}/cohorts`, json: { name: uniqueName("matrix-cohort") } }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+  },
+  "GET /courses/{course_id}/cohorts": {
+    req: ({ w }) => ({ path: `/courses/${w.course.id}/cohorts` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "PUT /cohorts/{cohort_id}": prepared({
+    prepare: async (w) => ({ cohort: await freshCohort(w) }),
+    req: ({ st }) => ({ path: `/cohorts/${st.cohort.id}`, json: { name: uniqueName("renamed") } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  }),
+  "DELETE /cohorts/{cohort_id}": prepared({
+    prepare: async (w) => ({ cohort: await freshCohort(w) }),
+    req: ({ st }) => ({ path: `/cohorts/${st.cohort.id}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  }),
+  "PUT /cohorts/{cohort_id}/members/{participant_id}": prepared({
+    prepare: async (w) => ({ cohort: await freshCohort(w) }),
+    req: ({ st, self }) => ({ path: `/cohorts/${st.cohort.id}/members/${self.sub}` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  }),
+  "DELETE /cohorts/{cohort_id}/members/{participant_id}": prepared({
+    prepare: async (w) => ({ cohort: await freshCohort(w, true) }),
+    req: ({ st, self }) => ({ path: `/cohorts/${st.cohort.id}/members/${self.sub}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+  }),
+  "GET /cohorts/{cohort_id}/members": prepared({
+    prepare: async (w) => ({ cohort: await freshCohort(w, true) }),
+    req: ({ st }) => ({ path: `/cohorts/${st.cohort.id}/members` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  }),
 
   /* ---------------- courses ---------------- */
   "POST /courses/enroll-default": prepared({
@@ -819,6 +885,7 @@ describe("authorization matrix", () => {
       submission: w.submitted,
       p: "x",
       webhook: await freshWebhook(w),
+      cohort: await freshCohort(w),
     };
     for (const [key, row] of Object.entries(MATRIX)) {
       const [method] = key.split(" ") as [string];

@@ -321,7 +321,8 @@ function valueFor(name: string, path: string, owner: Holdings): string {
     case "manager_id":
       return w.managerSub;
     case "webhook_id":
-      // Participants are refused every webhook route (403) before an id is looked at.
+    case "cohort_id":
+      // Participants are refused every webhook and cohort route (403) before an id is looked at.
       return "507f1f77bcf86cd799439011";
     default:
       throw new Error(`no walk value for parameter ${name} of ${path}`);
@@ -356,6 +357,8 @@ const WALK_BODIES: Record<string, unknown> = {
   "POST /form-submissions/{submission_id}/reject": {},
   "POST /form-submissions/{submission_id}/request-retake": {},
   "POST /webhooks": { url: "https://receiver.example/walk", events: ["course.completed"] },
+  "POST /courses/{course_id}/cohorts": { name: "walk" },
+  "PUT /cohorts/{cohort_id}": { name: "walk" },
 };
 
 /* ------------------------------------------------ mass assignment ------------------------------------------------ */
@@ -607,6 +610,31 @@ const TARGETS: Record<string, (w: World) => Promise<Target>> = {
       token: w.manager,
       body: { reason: "again" },
       readBack: { path: `/form-submissions/${p.submission}`, token: w.manager },
+    };
+  },
+  "POST /courses/{course_id}/cohorts": async (w) => {
+    const course = await w.freshCourse();
+    return {
+      path: `/courses/${course.id}/cohorts`,
+      token: w.manager,
+      body: { name: uniqueName("ma-cohort") },
+      readBack: { path: `/courses/${course.id}/cohorts?include_archived=true`, token: w.manager },
+    };
+  },
+  "PUT /cohorts/{cohort_id}": async (w) => {
+    const course = await w.freshCourse();
+    const cohort = await send({
+      method: "POST",
+      path: `/courses/${course.id}/cohorts`,
+      token: w.manager,
+      json: { name: uniqueName("ma-cohort") },
+    });
+    if (cohort.status !== 201) throw new Error(`cohort ${cohort.status} ${cohort.text}`);
+    return {
+      path: `/cohorts/${cohort.json.id}`,
+      token: w.manager,
+      body: { name: uniqueName("ma-renamed") },
+      readBack: { path: `/courses/${course.id}/cohorts?include_archived=true`, token: w.manager },
     };
   },
   // Last: once its base body succeeds a live webhook subscribes to course.completed (nothing else here completes one).
