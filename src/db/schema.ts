@@ -486,9 +486,7 @@ export const cohorts = sqliteTable(
   (t) => [
     index("cohorts_by_course").on(t.course_id, t.archived_at, t.id),
     // Two live cohorts of a course never share a name (compared without case).
-    uniqueIndex("cohorts_live_name")
-      .on(t.course_id, sql`lower(${t.name})`)
-      .where(sql`${t.archived_at} IS NULL`),
+    uniqueIndex("cohorts_live_name").on(t.course_id, sql`lower(${t.name})`).where(sql`${t.archived_at} IS NULL`),
   ],
 );
 

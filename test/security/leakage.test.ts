@@ -324,6 +324,9 @@ function valueFor(name: string, path: string, owner: Holdings): string {
     case "cohort_id":
       // Participants are refused every webhook and cohort route (403) before an id is looked at.
       return "507f1f77bcf86cd799439011";
+    case "sub":
+      // A staff member's subject: participants are refused every grant route (403) before it is looked at.
+      return "walk-staff";
     default:
       throw new Error(`no walk value for parameter ${name} of ${path}`);
   }
@@ -359,6 +362,7 @@ const WALK_BODIES: Record<string, unknown> = {
   "POST /webhooks": { url: "https://receiver.example/walk", events: ["course.completed"] },
   "POST /courses/{course_id}/cohorts": { name: "walk" },
   "PUT /cohorts/{cohort_id}": { name: "walk" },
+  "PUT /courses/{course_id}/staff/{sub}": { role: "observer" },
 };
 
 /* ------------------------------------------------ mass assignment ------------------------------------------------ */
@@ -635,6 +639,15 @@ const TARGETS: Record<string, (w: World) => Promise<Target>> = {
       token: w.manager,
       body: { name: uniqueName("ma-renamed") },
       readBack: { path: `/courses/${course.id}/cohorts?include_archived=true`, token: w.manager },
+    };
+  },
+  "PUT /courses/{course_id}/staff/{sub}": async (w) => {
+    const course = await w.freshCourse();
+    return {
+      path: `/courses/${course.id}/staff/${uniqueName("ma-staff")}`,
+      token: w.manager,
+      body: { role: "grader" },
+      readBack: { path: `/courses/${course.id}/staff`, token: w.manager },
     };
   },
   // Last: once its base body succeeds a live webhook subscribes to course.completed (nothing else here completes one).
