@@ -3,8 +3,8 @@
 // spec-examples.json has none, and `npm run lint:openapi` validates each against its schema).
 //
 // Starts its own `wrangler dev` (fresh local D1/R2), drives one short journey through the API as a manager and a
-// participant (course → step → exam → materials with a file → enrolment → accommodation and override → attempt →
-// review → requirement table → webhooks → audit → export → erasure) with a local webhook receiver, and keeps one
+// participant (course → step → exam → materials with a file → enrolment → accommodation, cohorts and course staff → override →
+// attempt → review → requirement table → webhooks → audit → export → erasure) with a local webhook receiver, and keeps one
 // success answer per operation. What changes from run to run is normalised so the file only changes when an
 // answer's shape or content does: ids and UUIDs become stable ones in order of first appearance, timestamps are
 // moved to 2024-01-15T10:30Z (the spec's examples' time) and cut to the minute (the journey takes seconds, so
@@ -22,6 +22,8 @@ const OUT = path.join(root, "src/lib/operation-examples.json");
 const SPEC = JSON.parse(readFileSync(path.join(root, "src/lib/spec-examples.json"), "utf8"));
 const MANAGER = "manager123";
 const PARTICIPANT = "participant456";
+const INSTRUCTOR = "teacher789";
+const GRADER = "grader321";
 const PUBLIC_API = "https://api.example.com";
 const PUBLIC_HOOK = "https://hooks.example.org/lms";
 const BASE_TIME = Date.parse("2024-01-15T10:30:00Z");
@@ -44,6 +46,8 @@ const port = Number(process.env.EXAMPLES_PORT ?? (await freePort()));
 const api = `http://127.0.0.1:${port}`;
 const manager = devToken(MANAGER, "manager");
 const participant = devToken(PARTICIPANT, "participant");
+const instructor = devToken(INSTRUCTOR, "staff");
+const grader = devToken(GRADER, "staff");
 
 // The webhook receiver: answers 200 to every delivery.
 receiver = createServer((req, res) => {
@@ -196,6 +200,23 @@ async function journey() {
     as: "PUT /participants/{participant_id}/accommodations",
   });
   await call("GET", `/participants/${PARTICIPANT}/accommodations`, { as: "GET /participants/{participant_id}/accommodations" });
+
+  // Cohorts and course staff: a morning cohort, a grader limited to it, and what the grader sees of their grants.
+  const morning = await call("POST", `/courses/${course.id}/cohorts`, {
+    body: { name: "Morning batch" },
+    as: "POST /courses/{course_id}/cohorts",
+  });
+  await call("PUT", `/cohorts/${morning.id}`, { body: { name: "Morning" }, as: "PUT /cohorts/{cohort_id}" });
+  await call("PUT", `/cohorts/${morning.id}/members/${PARTICIPANT}`, { as: "PUT /cohorts/{cohort_id}/members/{participant_id}" });
+  await call("GET", `/courses/${course.id}/cohorts`, { as: "GET /courses/{course_id}/cohorts" });
+  await call("GET", `/cohorts/${morning.id}/members`, { as: "GET /cohorts/{cohort_id}/members" });
+  await call("PUT", `/courses/${course.id}/staff/${INSTRUCTOR}`, {
+    body: { role: "instructor" },
+    as: "PUT /courses/{course_id}/staff/{sub}",
+  });
+  await call("PUT", `/courses/${course.id}/staff/${GRADER}`, { token: instructor, body: { role: "grader", cohort_ids: [morning.id] } });
+  await call("GET", `/courses/${course.id}/staff`, { as: "GET /courses/{course_id}/staff" });
+  await call("GET", "/staff/me/grants", { token: grader, as: "GET /staff/me/grants" });
   await call("GET", "/participants/me/accommodations", { token: participant, as: "GET /participants/me/accommodations" });
   await call("PUT", `/forms/${form.id}/overrides/${PARTICIPANT}`, {
     body: { duration_minutes: 60, max_attempts: null, available_until: null },
