@@ -1,4 +1,4 @@
-// Prints a dev token signed with the local secret: npm run token -- --sub alice --role manager [--ttl 86400]
+// Prints a dev token signed with the local secret: npm run token -- --sub alice --role manager|participant|staff [--ttl 86400]
 import { parseArgs } from "node:util";
 import { devToken } from "./lib.mjs";
 
@@ -9,8 +9,8 @@ const { values } = parseArgs({
     ttl: { type: "string", default: "86400" },
   },
 });
-if (!["manager", "participant"].includes(values.role)) {
-  console.error("--role must be manager or participant");
+if (!["manager", "participant", "staff"].includes(values.role)) {
+  console.error("--role must be manager, participant or staff");
   process.exit(2);
 }
 console.log(devToken(values.sub, values.role, Number(values.ttl)));
