@@ -11326,7 +11326,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "message": "Requirement table approved",
-                     *       "submission_id": "65a509a80000000000000009",
+                     *       "submission_id": "65a509a8000000000000000a",
                      *       "is_approved": true,
                      *       "approved_at": "2024-01-15T10:30:00.000Z"
                      *     }
@@ -13142,7 +13142,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "submission_id": "65a509a80000000000000007",
+                     *       "submission_id": "65a509a80000000000000008",
                      *       "form": {
                      *         "id": "65a509a80000000000000004",
                      *         "name": "Step 1 Exam (revised)",
@@ -13414,7 +13414,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "submission_id": "65a509a80000000000000007",
+                     *       "submission_id": "65a509a80000000000000008",
                      *       "saved_at": "2024-01-15T10:30:00.000Z",
                      *       "deadline_at": "2024-01-15T12:00:00.000Z",
                      *       "remaining_seconds": 5400
@@ -14064,7 +14064,7 @@ export interface operations {
                     /**
                      * @example [
                      *       {
-                     *         "submission_id": "65a509a80000000000000007",
+                     *         "submission_id": "65a509a80000000000000008",
                      *         "participant_id": "participant456",
                      *         "form_id": "65a509a80000000000000004",
                      *         "form_name": "Step 1 Exam (revised)",
@@ -14084,7 +14084,7 @@ export interface operations {
                      *         "feedback": "Good attempt, needs more detail"
                      *       },
                      *       {
-                     *         "submission_id": "65a509a80000000000000008",
+                     *         "submission_id": "65a509a80000000000000009",
                      *         "participant_id": "participant456",
                      *         "form_id": "65a509a80000000000000004",
                      *         "form_name": "Step 1 Exam (revised)",
@@ -14490,7 +14490,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "submission_id": "65a509a80000000000000007",
+                     *       "submission_id": "65a509a80000000000000008",
                      *       "participant_id": "participant456",
                      *       "form_id": "65a509a80000000000000004",
                      *       "step_id": "65a509a80000000000000003",
@@ -15047,7 +15047,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "message": "Submission rejected",
-                     *       "submission_id": "65a509a80000000000000008",
+                     *       "submission_id": "65a509a80000000000000009",
                      *       "submission_status": "Rejected"
                      *     }
                      */
@@ -15292,7 +15292,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "message": "Retake requested",
-                     *       "submission_id": "65a509a80000000000000007",
+                     *       "submission_id": "65a509a80000000000000008",
                      *       "submission_status": "RetakeRequested"
                      *     }
                      */
@@ -16637,7 +16637,7 @@ export interface operations {
                      *       "exported_at": "2024-01-15T10:30:00.000Z",
                      *       "enrollments": [
                      *         {
-                     *           "id": "65a509a80000000000000010",
+                     *           "id": "65a509a80000000000000011",
                      *           "participant_id": "participant456",
                      *           "course_id": "65a509a80000000000000002",
                      *           "start_step_id": "65a509a80000000000000003",
@@ -16655,7 +16655,7 @@ export interface operations {
                      *       ],
                      *       "exam_attempts": [
                      *         {
-                     *           "id": "65a509a80000000000000007",
+                     *           "id": "65a509a80000000000000008",
                      *           "form_id": "65a509a80000000000000004",
                      *           "step_id": "65a509a80000000000000003",
                      *           "course_id": "65a509a80000000000000002",
@@ -16692,7 +16692,7 @@ export interface operations {
                      *           "reviewed_at": "2024-01-15T10:30:00.000Z"
                      *         },
                      *         {
-                     *           "id": "65a509a80000000000000008",
+                     *           "id": "65a509a80000000000000009",
                      *           "form_id": "65a509a80000000000000004",
                      *           "step_id": "65a509a80000000000000003",
                      *           "course_id": "65a509a80000000000000002",
@@ -16729,7 +16729,7 @@ export interface operations {
                      *       ],
                      *       "requirement_submissions": [
                      *         {
-                     *           "id": "65a509a80000000000000009",
+                     *           "id": "65a509a8000000000000000a",
                      *           "requirement_table_id": "65a509a80000000000000006",
                      *           "participant_id": "participant456",
                      *           "created_at": "2024-01-15T10:30:00.000Z",
@@ -16739,7 +16739,7 @@ export interface operations {
                      *           "claim_expires_at": "2024-01-15T10:45:00.000Z",
                      *           "rows": [
                      *             {
-                     *               "submission_id": "65a509a80000000000000009",
+                     *               "submission_id": "65a509a8000000000000000a",
                      *               "serial_number": 1,
                      *               "completed": true,
                      *               "completed_value": 16,
@@ -16752,7 +16752,7 @@ export interface operations {
                      *               "updated_at": "2024-01-15T10:30:00.000Z"
                      *             },
                      *             {
-                     *               "submission_id": "65a509a80000000000000009",
+                     *               "submission_id": "65a509a8000000000000000a",
                      *               "serial_number": 2,
                      *               "completed": true,
                      *               "completed_value": 45,
@@ -16785,6 +16785,15 @@ export interface operations {
                      *           "available_until": null,
                      *           "updated_by": "manager123",
                      *           "updated_at": "2024-01-15T10:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "cohort_memberships": [
+                     *         {
+                     *           "cohort_id": "65a509a80000000000000007",
+                     *           "course_id": "65a509a80000000000000002",
+                     *           "cohort_name": "Morning",
+                     *           "added_by": "manager123",
+                     *           "added_at": "2024-01-15T10:30:00.000Z"
                      *         }
                      *       ]
                      *     }
@@ -16939,6 +16948,7 @@ export interface operations {
                      *         "idempotency_keys": 0,
                      *         "accommodations": 1,
                      *         "exam_overrides": 1,
+                     *         "cohort_memberships": 1,
                      *         "webhook_events": 2
                      *       }
                      *     }
@@ -17572,13 +17582,13 @@ export interface operations {
                     /**
                      * @example [
                      *       {
-                     *         "id": "65a509a8000000000000000e",
+                     *         "id": "65a509a8000000000000000f",
                      *         "at": "2024-01-15T10:30:00.000Z",
                      *         "actor_id": "manager123",
                      *         "actor_role": "manager",
                      *         "action": "submission.graded",
                      *         "entity_type": "form_submission",
-                     *         "entity_id": "65a509a80000000000000007",
+                     *         "entity_id": "65a509a80000000000000008",
                      *         "request_id": "00000000-0000-4000-8000-000000000001",
                      *         "changes": {
                      *           "submission_status": [
@@ -17606,13 +17616,13 @@ export interface operations {
                      *         }
                      *       },
                      *       {
-                     *         "id": "65a509a8000000000000000f",
+                     *         "id": "65a509a80000000000000010",
                      *         "at": "2024-01-15T10:30:00.000Z",
                      *         "actor_id": "manager123",
                      *         "actor_role": "manager",
                      *         "action": "submission.retake_requested",
                      *         "entity_type": "form_submission",
-                     *         "entity_id": "65a509a80000000000000007",
+                     *         "entity_id": "65a509a80000000000000008",
                      *         "request_id": "00000000-0000-4000-8000-000000000002",
                      *         "changes": {
                      *           "submission_status": [
@@ -18298,8 +18308,8 @@ export interface operations {
                     /**
                      * @example [
                      *       {
-                     *         "id": "65a509a8000000000000000a",
-                     *         "event_id": "65a509a8000000000000000b",
+                     *         "id": "65a509a8000000000000000b",
+                     *         "event_id": "65a509a8000000000000000c",
                      *         "event_type": "submission.rejected",
                      *         "status": "succeeded",
                      *         "attempts": 1,
@@ -18310,8 +18320,8 @@ export interface operations {
                      *         "updated_at": "2024-01-15T10:30:00.000Z"
                      *       },
                      *       {
-                     *         "id": "65a509a8000000000000000c",
-                     *         "event_id": "65a509a8000000000000000d",
+                     *         "id": "65a509a8000000000000000d",
+                     *         "event_id": "65a509a8000000000000000e",
                      *         "event_type": "enrollment.created",
                      *         "status": "succeeded",
                      *         "attempts": 1,
@@ -18468,6 +18478,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "instructor"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SetGrant"];
             };
         };
@@ -18483,6 +18498,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "course_id": "65a509a80000000000000002",
+                     *       "sub": "teacher789",
+                     *       "role": "instructor",
+                     *       "cohort_ids": null,
+                     *       "granted_by": "manager123",
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Grant"];
                 };
             };
@@ -18520,7 +18546,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -18533,7 +18559,41 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `cohort_not_found`, `course_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_not_found" | "course_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `conflict` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "conflict";
                     };
                 };
             };
@@ -18691,7 +18751,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -18704,7 +18764,41 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `course_not_found`, `grant_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "course_not_found" | "grant_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `conflict` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "conflict";
                     };
                 };
             };
@@ -18798,6 +18892,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "course_id": "65a509a80000000000000002",
+                     *         "sub": "grader321",
+                     *         "role": "grader",
+                     *         "cohort_ids": [
+                     *           "65a509a80000000000000007"
+                     *         ],
+                     *         "granted_by": "teacher789",
+                     *         "created_at": "2024-01-15T10:30:00.000Z",
+                     *         "updated_at": "2024-01-15T10:30:00.000Z"
+                     *       },
+                     *       {
+                     *         "course_id": "65a509a80000000000000002",
+                     *         "sub": "teacher789",
+                     *         "role": "instructor",
+                     *         "cohort_ids": null,
+                     *         "granted_by": "manager123",
+                     *         "created_at": "2024-01-15T10:30:00.000Z",
+                     *         "updated_at": "2024-01-15T10:30:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Grant"][];
                 };
             };
@@ -18835,7 +18953,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -18848,7 +18966,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `course_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "course_not_found";
                     };
                 };
             };
@@ -18940,6 +19075,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "course_id": "65a509a80000000000000002",
+                     *         "sub": "grader321",
+                     *         "role": "grader",
+                     *         "cohort_ids": [
+                     *           "65a509a80000000000000007"
+                     *         ],
+                     *         "granted_by": "teacher789",
+                     *         "created_at": "2024-01-15T10:30:00.000Z",
+                     *         "updated_at": "2024-01-15T10:30:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Grant"][];
                 };
             };
@@ -19086,6 +19236,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "65a509a80000000000000007",
+                     *         "course_id": "65a509a80000000000000002",
+                     *         "name": "Morning",
+                     *         "member_count": 1,
+                     *         "created_at": "2024-01-15T10:30:00.000Z",
+                     *         "updated_at": "2024-01-15T10:30:00.000Z",
+                     *         "archived_at": null
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Cohort"][];
                 };
             };
@@ -19137,6 +19300,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `course_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "course_not_found";
                     };
                 };
             };
@@ -19212,6 +19392,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Morning batch"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateCohort"];
             };
         };
@@ -19227,6 +19412,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "65a509a80000000000000007",
+                     *       "course_id": "65a509a80000000000000002",
+                     *       "name": "Morning batch",
+                     *       "member_count": 0,
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z",
+                     *       "archived_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Cohort"];
                 };
             };
@@ -19278,6 +19474,40 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `course_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "course_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `cohort_name_taken` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_name_taken";
                     };
                 };
             };
@@ -19387,6 +19617,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Morning"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RenameCohort"];
             };
         };
@@ -19402,6 +19637,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "65a509a80000000000000007",
+                     *       "course_id": "65a509a80000000000000002",
+                     *       "name": "Morning",
+                     *       "member_count": 0,
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z",
+                     *       "archived_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Cohort"];
                 };
             };
@@ -19453,6 +19699,40 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `cohort_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `cohort_archived`, `cohort_name_taken` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_archived" | "cohort_name_taken";
                     };
                 };
             };
@@ -19625,6 +19905,40 @@ export interface operations {
                     };
                 };
             };
+            /** @description No such thing for this caller: `cohort_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `cohort_archived` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_archived";
+                    };
+                };
+            };
             /** @description Too many requests from this caller or address: `rate_limited` */
             429: {
                 headers: {
@@ -19709,6 +20023,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "cohort_id": "65a509a80000000000000007",
+                     *       "participant_id": "participant456",
+                     *       "added_by": "manager123",
+                     *       "added_at": "2024-01-15T10:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CohortMember"];
                 };
             };
@@ -19760,6 +20082,40 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `cohort_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `cohort_archived`, `not_enrolled` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_archived" | "not_enrolled";
                     };
                 };
             };
@@ -19933,6 +20289,40 @@ export interface operations {
                     };
                 };
             };
+            /** @description No such thing for this caller: `cohort_member_not_found`, `cohort_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_member_not_found" | "cohort_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `cohort_archived` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_archived";
+                    };
+                };
+            };
             /** @description Too many requests from this caller or address: `rate_limited` */
             429: {
                 headers: {
@@ -20023,6 +20413,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "cohort_id": "65a509a80000000000000007",
+                     *         "participant_id": "participant456",
+                     *         "added_by": "manager123",
+                     *         "added_at": "2024-01-15T10:30:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["CohortMember"][];
                 };
             };
@@ -20074,6 +20474,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `cohort_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_not_found";
                     };
                 };
             };

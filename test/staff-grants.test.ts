@@ -225,6 +225,16 @@ describe("giving grants", () => {
     expect((await call("GET", "/courses", { token: nobody.token })).status).toBe(403);
   });
 
+  it("a page size out of range on one's own grants is 400 with the field named", async () => {
+    const nobody = await staff();
+    for (const limit of ["0", "201", "05"]) {
+      const res = await call("GET", `/staff/me/grants?limit=${limit}`, { token: nobody.token });
+      expect(res.status, limit).toBe(400);
+      expect(res.json.code).toBe("validation_error");
+      expect(res.json.detail).toContain("limit");
+    }
+  });
+
   it("grants in an archived course are not listed among the holder's grants, and the course's grants are gone with it", async () => {
     const { course, instructor } = await courseWithInstructor();
     const kept = await makeCourse(manager);
