@@ -837,7 +837,7 @@ export interface paths {
          * Submissions awaiting review, oldest first
          * @description Submitted and UnderReview attempts, oldest first.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         get: operations["listPending"];
         put?: never;
@@ -881,7 +881,7 @@ export interface paths {
          * A submission with questions and answers (`is_correct` for managers only)
          * @description Participants see only their own (another's is 404) and never `is_correct`. `attempt` gives the total and pass marks of the questions this attempt drew, beside the form's.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["getSubmission"];
         put?: never;
@@ -905,7 +905,7 @@ export interface paths {
          * Grade THEORY answers; repeatable until a decision
          * @description Marks per THEORY question (0 … its marks, in quarters), merged with earlier grades; moves Submitted → UnderReview. Repeatable until a decision. A grade computed from grades that changed meanwhile is 409.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["gradeSubmission"];
         delete?: never;
@@ -927,7 +927,7 @@ export interface paths {
          * Approve: completes the step, unlocks the next, may complete the course
          * @description Needs every THEORY answer graded (409 `ungraded_answers`). Completes the step, unlocks the next and may complete the course (enrolling the participant in `next_course_id`), all in one write. Decisions on another state are 409 `not_reviewable`.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["approveSubmission"];
         delete?: never;
@@ -949,7 +949,7 @@ export interface paths {
          * Reject; the participant may start again while attempts remain
          * @description Rejected: the participant may start again while attempts remain.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["rejectSubmission"];
         delete?: never;
@@ -971,7 +971,7 @@ export interface paths {
          * Request a retake: grants one more attempt, even past max_attempts
          * @description RetakeRequested: grants one more attempt, even past `max_attempts`. Allowed from Submitted, UnderReview or Rejected.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["requestRetake"];
         delete?: never;
@@ -993,14 +993,14 @@ export interface paths {
          * Claim a pending submission for review (a 15-minute lease; the claimant calling again renews it)
          * @description A lease, not a lock: it ends by itself after 15 minutes. Held by another manager: 409 `claimed_by_other`, whose `errors` name the holder and expiry. Decisions by others are refused while it is held.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["claimSubmission"];
         /**
          * Release a review claim (another manager's only with ?force=true, which is audited)
          * @description Your own claim; another manager's only with `?force=true`, which writes an audit event.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         delete: operations["releaseSubmissionClaim"];
         options?: never;
@@ -13954,7 +13954,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -13967,7 +13967,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -14595,7 +14595,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only`, `not_your_identity` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only`, `not_your_identity` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -14608,7 +14608,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only" | "not_your_identity";
+                        code?: "insufficient_grant" | "manager_only" | "not_your_identity";
                     };
                 };
             };
@@ -14843,7 +14843,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only`, `not_your_identity` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only`, `not_your_identity` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -14856,7 +14856,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only" | "not_your_identity";
+                        code?: "insufficient_grant" | "manager_only" | "not_your_identity";
                     };
                 };
             };
@@ -15088,7 +15088,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only`, `not_your_identity` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only`, `not_your_identity` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -15101,7 +15101,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only" | "not_your_identity";
+                        code?: "insufficient_grant" | "manager_only" | "not_your_identity";
                     };
                 };
             };
@@ -15333,7 +15333,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only`, `not_your_identity` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only`, `not_your_identity` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -15346,7 +15346,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only" | "not_your_identity";
+                        code?: "insufficient_grant" | "manager_only" | "not_your_identity";
                     };
                 };
             };
@@ -15561,7 +15561,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -15574,7 +15574,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -15767,7 +15767,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -15780,7 +15780,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };

@@ -42,3 +42,17 @@ export function mayGive(granter: { role: Role; grant: GrantRole | null }, role: 
   if (granter.role !== "staff" || granter.grant === null) return false;
   return grantAllows(granter.grant, "grant") && role !== "instructor";
 }
+
+/**
+ * What a staff member may do about one participant's data in a course, from their grant there (null: none) and the
+ * participant's cohorts in that course. Outside their grant or their cohorts the data is not there for them (404, no
+ * existence oracle); inside, a capability the grant lacks is refused with its reason (403 `insufficient_grant`).
+ */
+export function staffAccess(
+  grant: { role: GrantRole; cohort_ids: readonly string[] | null } | null,
+  participantCohorts: readonly string[],
+  capability: Capability,
+): "allowed" | "hidden" | "insufficient" {
+  if (!grant || !grantReaches(grant.cohort_ids, participantCohorts)) return "hidden";
+  return grantAllows(grant.role, capability) ? "allowed" : "insufficient";
+}

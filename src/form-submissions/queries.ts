@@ -3,12 +3,14 @@ import { batch } from "../db/batch";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
 import { statusLiteral, statusLiterals } from "../db/status";
 import type { Db } from "../db/types";
+import type { Capability } from "../domain/authority";
 import { type Answers, AWAITING_REVIEW, answersOf, closeExpired, deadlineOf } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
 import type { Caller } from "../env";
 import { type EventWriter, outboxWriter } from "../journal";
 import { now as clockNow } from "../lib/clock";
 import type { CursorValues } from "../lib/pagination";
+import { staffGrantFor, staffReachSql } from "../visibility/grants";
 
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
 
@@ -65,6 +67,23 @@ export function submissionPage(
 export type NamedSubmission = Awaited<ReturnType<typeof submissionsWithNames>>[number];
 
 export const findSubmission = (db: Db, id: string) => submissionsWithNames(db, eq(formSubmissions.id, id));
+
+/** SQL: one column of a submission, as a subquery, so statements about it can sit in the batch that reads it. */
+export const ofSubmission = (id: string, column: typeof formSubmissions.participant_id | typeof formSubmissions.course_id) =>
+  sql`(SELECT ${column} FROM ${formSubmissions} WHERE ${formSubmissions.id} = ${id})`;
+
+/**
+ * For a staff caller: their grant in the submission's course, with its participant's cohorts (`staffAccessOf`);
+ * null for anyone else. Read in the handler's own load batch.
+ */
+export const staffGrantOfSubmission = (db: Db, caller: Caller, id: string) =>
+  caller.role === "staff"
+    ? staffGrantFor(db, caller.id, ofSubmission(id, formSubmissions.course_id), ofSubmission(id, formSubmissions.participant_id))
+    : null;
+
+/** SQL for a staff caller's conditional writes and lists: the submission's participant is within their `capability`. */
+export const staffReachesSubmission = (caller: Caller, capability: Capability) =>
+  caller.role === "staff" ? staffReachSql(caller.id, formSubmissions.course_id, formSubmissions.participant_id, capability) : undefined;
 
 /** Open attempts whose deadline and grace have passed, oldest first. */
 export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, where?: SQL, limit = 100) =>

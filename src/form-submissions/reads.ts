@@ -1,13 +1,23 @@
 /** Reading exam attempts: the review queue, one participant's attempts, one attempt's details. */
 import { and, eq } from "drizzle-orm";
+import { batch } from "../db/batch";
 import { formSubmissions } from "../db/schema";
 import { actingParticipant } from "../lib/auth";
 import { notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { claimFilter, claimView } from "../review/claims";
+import { staffAccessOf } from "../visibility/grants";
 import { closeIfExpired, listClosingExpired } from "./expiry";
-import { awaitingReview, findSubmission, submissionPage, toDetail, toSummary } from "./queries";
+import {
+  awaitingReview,
+  findSubmission,
+  staffGrantOfSubmission,
+  staffReachesSubmission,
+  submissionPage,
+  toDetail,
+  toSummary,
+} from "./queries";
 import type * as routes from "./routes";
 
 export const listPending: Handler<typeof routes.listPending> = async (c) => {
@@ -19,7 +29,9 @@ export const listPending: Handler<typeof routes.listPending> = async (c) => {
     step_id ? eq(formSubmissions.step_id, step_id) : undefined,
     course_id ? eq(formSubmissions.course_id, course_id) : undefined,
   );
-  const pending = and(scope, awaitingReview, claimFilter(formSubmissions, claimed, c.get("caller").id, now));
+  // Course staff see the submissions their grant lets them review: its course, and its cohorts if it has a list.
+  const reach = staffReachesSubmission(c.get("caller"), "review");
+  const pending = and(scope, awaitingReview, claimFilter(formSubmissions, claimed, c.get("caller").id, now), reach);
   const rows = await listClosingExpired(c, scope, () => submissionPage(c.get("db"), pending, "submitted_at", after, limit));
   return c.json(
     page(c, rows, limit, (r) => [r.submission.submitted_at, r.submission.id]).map((r) => ({
@@ -45,9 +57,11 @@ export const getSubmission: Handler<typeof routes.getSubmission> = async (c) => 
   const caller = c.get("caller");
   const { submission_id } = c.req.valid("param");
   const db = c.get("db");
-  const [named] = await findSubmission(db, submission_id);
-  // Another participant's submission is simply not there for them.
+  const read = await batch(db, { submission: findSubmission(db, submission_id), grant: staffGrantOfSubmission(db, caller, submission_id) });
+  const [named] = read.submission;
+  // Another participant's submission is simply not there for them; nor, for course staff, one outside their grant.
   if (!named || (caller.role === "participant" && named.submission.participant_id !== caller.id))
     throw notFound("Submission", submission_id);
+  if (read.grant && staffAccessOf(read.grant, "read") !== "allowed") throw notFound("Submission", submission_id);
   return c.json(toDetail({ ...named, submission: (await closeIfExpired(c, named.submission)).row }, caller), 200);
 };

@@ -23,18 +23,50 @@ import type { AppContext } from "../env";
 import { audit, emit, emitter } from "../journal";
 import { assertManagerId } from "../lib/auth";
 import { examClock } from "../lib/clock";
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { milestoneWrites, progressQuery } from "../progress";
 import { assertClaimAllows, claimAllows, claimEnded, claimTakenMeanwhile, releaseClaim, takeClaim } from "../review/claims";
+import { type StaffGrantRows, staffAccessOf } from "../visibility/grants";
 import { closeIfExpired } from "./expiry";
-import { awaitingReview, findSubmission, type NamedSubmission, submissionRef, toDetail } from "./queries";
+import {
+  awaitingReview,
+  findSubmission,
+  type NamedSubmission,
+  ofSubmission,
+  staffGrantOfSubmission,
+  staffReachesSubmission,
+  submissionRef,
+  toDetail,
+} from "./queries";
 import type * as routes from "./routes";
 
-/** Why a decision's conditional UPDATE matched nothing: a claim taken meanwhile, or a decision made meanwhile. */
+/**
+ * Why a decision's conditional UPDATE matched nothing: for course staff, a grant revoked or narrowed meanwhile
+ * (answered as the load would now answer it); else a claim taken meanwhile, or a decision made meanwhile.
+ */
 async function decisionMissed(c: AppContext, submissionId: string): Promise<never> {
+  const grant = staffGrantOfSubmission(c.get("db"), c.get("caller"), submissionId);
+  if (grant) assertStaffReview(await grant, submissionId);
   throw (await claimTakenMeanwhile(c, formSubmissions, submissionId)) ?? conflict("not_reviewable", "The submission was decided meanwhile");
+}
+
+/**
+ * A staff reviewer's grant, as read with the submission: outside their course or cohorts the submission is not
+ * there for them (404); an observer may look but not decide (403).
+ */
+function assertStaffReview(grant: StaffGrantRows | null | undefined, submissionId: string) {
+  if (!grant) return;
+  const access = staffAccessOf(grant, "review");
+  if (access === "hidden") throw notFound("Submission", submissionId);
+  if (access === "insufficient") throw forbidden("Your grant in this course does not let you review", "insufficient_grant");
+}
+
+/** For staff only: the submission is theirs to review, read in one round trip (the claim routes, before claiming). */
+async function assertMayReview(c: AppContext, submissionId: string) {
+  const grant = staffGrantOfSubmission(c.get("db"), c.get("caller"), submissionId);
+  if (grant) assertStaffReview(await grant, submissionId);
 }
 
 const pastTense: Record<ReviewAction, string> = {
@@ -46,8 +78,12 @@ const pastTense: Record<ReviewAction, string> = {
 
 /** Loads a submission for review, closing it first if its time ran out unseen. */
 async function loadAttemptForReview(c: AppContext, submissionId: string, action: ReviewAction, managerId: string | undefined) {
-  const [named] = await findSubmission(c.get("db"), submissionId);
-  return reviewable(c, named, submissionId, action, managerId);
+  const db = c.get("db");
+  const read = await batch(db, {
+    submission: findSubmission(db, submissionId),
+    grant: staffGrantOfSubmission(db, c.get("caller"), submissionId),
+  });
+  return reviewable(c, read.submission[0], submissionId, action, managerId, read.grant);
 }
 
 /** The checks a review decision makes on the submission it read. */
@@ -57,9 +93,11 @@ async function reviewable(
   submissionId: string,
   action: ReviewAction,
   managerId: string | undefined,
+  grant: StaffGrantRows | null | undefined,
 ) {
   assertManagerId(c.get("caller"), managerId);
   if (!read) throw notFound("Submission", submissionId);
+  assertStaffReview(grant, submissionId);
   const named = { ...read, submission: (await closeIfExpired(c, read.submission)).row };
   const status = named.submission.submission_status;
   if (!canReview(status, action)) throw conflict("not_reviewable", `A submission that is ${status} cannot be ${pastTense[action]}`);
@@ -80,6 +118,8 @@ const decided = (c: AppContext, id: string, action: ReviewAction) =>
     eq(formSubmissions.id, id),
     inArray(formSubmissions.submission_status, [...reviewTransition(action).from]),
     claimAllows(formSubmissions, c.get("caller").id, c.get("now")),
+    // A staff reviewer's grant is checked again by the write itself: revoked meanwhile, the decision does not land.
+    staffReachesSubmission(c.get("caller"), "review"),
   );
 
 export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c) => {
@@ -129,11 +169,18 @@ export const approveSubmission: Handler<typeof routes.approveSubmission> = async
   const body = c.req.valid("json");
   const db = c.get("db");
   // The submission and its participant's progress in one batch: whose and which course come from the row.
-  const ofSubmission = (column: typeof formSubmissions.participant_id | typeof formSubmissions.course_id) =>
-    sql`(SELECT ${column} FROM ${formSubmissions} WHERE ${formSubmissions.id} = ${submission_id})`;
-  const query = progressQuery(db, ofSubmission(formSubmissions.participant_id), ofSubmission(formSubmissions.course_id), examClock(c));
-  const read = await batch(db, { submission: findSubmission(db, submission_id), own: query.own });
-  const named = await reviewable(c, read.submission[0], submission_id, "approve", c.req.valid("query").manager_id);
+  const query = progressQuery(
+    db,
+    ofSubmission(submission_id, formSubmissions.participant_id),
+    ofSubmission(submission_id, formSubmissions.course_id),
+    examClock(c),
+  );
+  const read = await batch(db, {
+    submission: findSubmission(db, submission_id),
+    own: query.own,
+    grant: staffGrantOfSubmission(db, c.get("caller"), submission_id),
+  });
+  const named = await reviewable(c, read.submission[0], submission_id, "approve", c.req.valid("query").manager_id, read.grant);
   const s = named.submission;
   const questions = s.questions_snapshot ?? [];
   const grades = s.theory_grades ?? {};
@@ -248,6 +295,7 @@ export const requestRetake: Handler<typeof routes.requestRetake> = async (c) => 
 
 export const claimSubmission: Handler<typeof routes.claimSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
+  await assertMayReview(c, submission_id);
   const claim = () =>
     takeClaim(c, formSubmissions, submission_id, awaitingReview, () =>
       conflict("not_reviewable", "Only a submitted submission awaiting review can be claimed"),
@@ -266,6 +314,7 @@ export const claimSubmission: Handler<typeof routes.claimSubmission> = async (c)
 
 export const releaseSubmissionClaim: Handler<typeof routes.releaseSubmissionClaim> = async (c) => {
   const { submission_id } = c.req.valid("param");
+  await assertMayReview(c, submission_id);
   await releaseClaim(c, formSubmissions, submission_id, c.req.valid("query").force === "true", {
     action: "submission.claim_forced",
     type: "form_submission",

@@ -1,6 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
-import { expensive, forEveryone, forManagers, forManagersIdempotent, forParticipants, forParticipantsIdempotent } from "../lib/policy";
+import {
+  expensive,
+  forEveryone,
+  forParticipants,
+  forParticipantsIdempotent,
+  forReaders,
+  forReviewers,
+  forReviewersIdempotent,
+} from "../lib/policy";
 import { ClaimSchema, ReleaseQuery } from "../review/claims";
 import { StepParams } from "../shared/steps";
 import {
@@ -68,7 +76,7 @@ export const submitExam = createRoute({
 
 export const listPending = createRoute({
   operationId: "listPending",
-  ...forManagers,
+  ...forReviewers,
   method: "get",
   path: "/form-submissions/pending",
   tags: review,
@@ -92,7 +100,7 @@ export const listForParticipant = createRoute({
 
 export const getSubmission = createRoute({
   operationId: "getSubmission",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/form-submissions/{submission_id}",
   tags: review,
@@ -104,7 +112,7 @@ export const getSubmission = createRoute({
 
 export const gradeSubmission = createRoute({
   operationId: "gradeSubmission",
-  ...expensive(forManagersIdempotent),
+  ...expensive(forReviewersIdempotent),
   method: "post",
   path: "/form-submissions/{submission_id}/grade",
   tags: review,
@@ -116,7 +124,7 @@ export const gradeSubmission = createRoute({
 
 export const approveSubmission = createRoute({
   operationId: "approveSubmission",
-  ...expensive(forManagersIdempotent),
+  ...expensive(forReviewersIdempotent),
   method: "post",
   path: "/form-submissions/{submission_id}/approve",
   tags: review,
@@ -128,7 +136,7 @@ export const approveSubmission = createRoute({
 
 export const rejectSubmission = createRoute({
   operationId: "rejectSubmission",
-  ...expensive(forManagersIdempotent),
+  ...expensive(forReviewersIdempotent),
   method: "post",
   path: "/form-submissions/{submission_id}/reject",
   tags: review,
@@ -140,7 +148,7 @@ export const rejectSubmission = createRoute({
 
 export const requestRetake = createRoute({
   operationId: "requestRetake",
-  ...expensive(forManagersIdempotent),
+  ...expensive(forReviewersIdempotent),
   method: "post",
   path: "/form-submissions/{submission_id}/request-retake",
   tags: review,
@@ -152,7 +160,7 @@ export const requestRetake = createRoute({
 
 export const claimSubmission = createRoute({
   operationId: "claimSubmission",
-  ...forManagers,
+  ...forReviewers,
   method: "post",
   path: "/form-submissions/{submission_id}/claim",
   tags: review,
@@ -164,7 +172,7 @@ export const claimSubmission = createRoute({
 
 export const releaseSubmissionClaim = createRoute({
   operationId: "releaseSubmissionClaim",
-  ...forManagers,
+  ...forReviewers,
   method: "delete",
   path: "/form-submissions/{submission_id}/claim",
   tags: review,

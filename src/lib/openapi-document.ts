@@ -141,7 +141,13 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
 /** One operation; the tags it uses are added to `tags`. */
 function completeOperation(doc: OpenAPIObject, method: Method, path: string, op: OperationObject, tags: Set<string>) {
   const roles: unknown = op["x-roles"];
-  if (Array.isArray(roles)) op.description = [op.description, `**Roles:** ${roles.join(", ")}.`].filter(Boolean).join("\n\n");
+  const capability: unknown = op["x-capability"];
+  // Staff act through one capability of their course grant: which one, and how far it reaches.
+  const staffLine =
+    typeof capability === "string"
+      ? ` Course staff: with a grant giving \`${capability}\` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without \`${capability}\` is 403 \`insufficient_grant\`.`
+      : "";
+  if (Array.isArray(roles)) op.description = [op.description, `**Roles:** ${roles.join(", ")}.${staffLine}`].filter(Boolean).join("\n\n");
   for (const tag of op.tags ?? []) tags.add(tag);
   op.responses ??= {};
   const responses: Record<string, ResponseObject | ReferenceObject> = op.responses;

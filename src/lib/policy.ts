@@ -19,6 +19,21 @@ export const forStaffOrManagers = { middleware: [managersAndStaff], "x-roles": [
 /** Course staff only, whatever their grants (their own grants, read by themselves). */
 export const forStaff = { middleware: [staffOnly], "x-roles": ["staff"] };
 
+/**
+ * Course staff act on a participant's data as far as one capability of their grant in its course reaches
+ * (domain/authority.ts): the handler resolves the course and participant from the row the path names, never from
+ * the client, in its own load batch. Published as `x-capability`.
+ */
+export const forReviewers = { ...forStaffOrManagers, "x-capability": "review" };
+export const forReviewersIdempotent = {
+  middleware: [managersAndStaff, idempotent],
+  "x-roles": ["manager", "staff"],
+  "x-capability": "review",
+  "x-idempotent": true,
+};
+/** Managers, participants (their own data only) and course staff whose grant gives `read` over the participant. */
+export const forReaders = { "x-roles": ["manager", "participant", "staff"], "x-capability": "read" };
+
 /** Role guard, then the Idempotency-Key middleware (a replay is only ever given to a caller the guard admits). */
 export const forManagersIdempotent = { middleware: [managerOnly, idempotent], "x-roles": ["manager"], "x-idempotent": true };
 export const forParticipantsIdempotent = { middleware: [participantsOnly, idempotent], "x-roles": ["participant"], "x-idempotent": true };

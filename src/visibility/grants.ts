@@ -5,10 +5,10 @@
  *
  * Depends on the schema and the capability table only (domain/authority.ts decides what a grant allows).
  */
-import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
-import { courseStaff, courses } from "../db/schema";
+import { type AnyColumn, and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { cohortMembers, cohorts, courseStaff, courses } from "../db/schema";
 import type { Db } from "../db/types";
-import { type Capability, GRANT_CAPABILITIES } from "../domain/authority";
+import { type Capability, GRANT_CAPABILITIES, staffAccess } from "../domain/authority";
 import { GRANT_ROLES, type GrantRole } from "../domain/vocabulary";
 
 export type GrantRow = typeof courseStaff.$inferSelect;
@@ -57,3 +57,47 @@ export const grantAllowsSql = (staffId: string, courseId: string | SQL, capabili
       rolesWith(capability).map((role) => sql`${role}`),
       sql`, `,
     )}))`;
+
+/** A course id or participant id as a value, a column of the statement's own table, or a subquery. */
+type Ref = string | SQL | AnyColumn;
+
+/**
+ * SQL: the staff member may use `capability` on this participant's data in this course — a grant there whose role
+ * allows it and whose cohort list (if any) holds one of the participant's cohorts. Lists filter with it, and
+ * decisions carry it in their conditional write, so a grant revoked meanwhile stops the write itself.
+ */
+export const staffReachSql = (staffId: string, courseId: Ref, participantId: Ref, capability: Capability): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${courseStaff} g WHERE g.course_id = ${courseId} AND g.staff_id = ${staffId}
+    AND g.role IN (${sql.join(
+      rolesWith(capability).map((role) => sql`${role}`),
+      sql`, `,
+    )})
+    AND (g.cohort_ids IS NULL OR EXISTS (SELECT 1 FROM json_each(g.cohort_ids) j
+      JOIN ${cohortMembers} m ON m.cohort_id = j.value WHERE m.participant_id = ${participantId})))`;
+
+/**
+ * A staff member's grant in a course with the participant's cohorts there: zero or one row, for `staffAccessOf`
+ * (which tells "not there" from "not allowed"). Folded into the handler's own load batch.
+ */
+export const staffGrantFor = (db: Db, staffId: string, courseId: Ref, participantId: Ref) =>
+  db
+    .select({
+      role: courseStaff.role,
+      cohort_ids: courseStaff.cohort_ids,
+      participant_cohorts: sql<string>`(SELECT json_group_array(m.cohort_id) FROM ${cohortMembers} m
+        JOIN ${cohorts} k ON k.id = m.cohort_id WHERE m.participant_id = ${participantId} AND k.course_id = ${courseId})`,
+    })
+    .from(courseStaff)
+    .where(and(sql`${courseStaff.course_id} = ${courseId}`, eq(courseStaff.staff_id, staffId)));
+
+export type StaffGrantRows = Awaited<ReturnType<typeof staffGrantFor>>;
+
+/** What `staffGrantFor` read allows, for `capability` (domain/authority.ts `staffAccess`). */
+export function staffAccessOf(rows: StaffGrantRows, capability: Capability) {
+  const [row] = rows;
+  const cohortsOf = (text: string | null | undefined): string[] => {
+    const parsed: unknown = JSON.parse(text ?? "[]");
+    return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === "string") : [];
+  };
+  return staffAccess(row ? { role: row.role, cohort_ids: row.cohort_ids ?? null } : null, cohortsOf(row?.participant_cohorts), capability);
+}

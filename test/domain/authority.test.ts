@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import notes from "../../docs/api-notes.md?raw";
-import { CAPABILITIES, type Capability, GRANT_CAPABILITIES, grantAllows, grantReaches, mayGive } from "../../src/domain/authority";
+import {
+  CAPABILITIES,
+  type Capability,
+  GRANT_CAPABILITIES,
+  grantAllows,
+  grantReaches,
+  mayGive,
+  staffAccess,
+} from "../../src/domain/authority";
 import type { GrantRole, Role } from "../../src/domain/vocabulary";
 
 describe("grantAllows: the capability table (README 'Roles')", () => {
@@ -72,4 +80,21 @@ describe("the API notes' capability table is the code's", () => {
         (["instructor", "grader", "observer"] as const).map((role) => GRANT_CAPABILITIES[role].includes(capability)),
       );
   });
+});
+
+describe("staffAccess: one participant's data, for a staff member", () => {
+  const grader = (cohort_ids: string[] | null) => ({ role: "grader" as const, cohort_ids });
+  const table: [string, Parameters<typeof staffAccess>[0], string[], Capability, ReturnType<typeof staffAccess>][] = [
+    ["no grant in the course: not there", null, [], "read", "hidden"],
+    ["a whole-course grader reviews anyone", grader(null), [], "review", "allowed"],
+    ["a grader of Morning reviews a Morning participant", grader(["morning"]), ["morning"], "review", "allowed"],
+    ["a grader of Morning does not see an Evening participant", grader(["morning"]), ["evening"], "review", "hidden"],
+    ["a grader of Morning does not see a participant in no cohort", grader(["morning"]), [], "read", "hidden"],
+    ["a grader may not read analytics", grader(null), [], "analytics", "insufficient"],
+    ["an observer reads", { role: "observer", cohort_ids: null }, [], "read", "allowed"],
+    ["an observer may not review", { role: "observer", cohort_ids: null }, [], "review", "insufficient"],
+    ["an observer outside their cohorts is not told why", { role: "observer", cohort_ids: ["a"] }, ["b"], "review", "hidden"],
+    ["an instructor reviews anyone in the course", { role: "instructor", cohort_ids: null }, ["b"], "review", "allowed"],
+  ];
+  it.each(table)("%s", (_, grant, cohorts, capability, expected) => expect(staffAccess(grant, cohorts, capability)).toBe(expected));
 });

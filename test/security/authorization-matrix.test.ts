@@ -559,7 +559,14 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 403,
   }),
-  "GET /form-submissions/pending": { req: () => ({ path: "/form-submissions/pending" }), self: 403, intruder: 403, manager: 200 },
+  // Staff without a grant reach no course: their queue is empty.
+  "GET /form-submissions/pending": {
+    req: () => ({ path: "/form-submissions/pending" }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+    staffNoGrant: 200,
+  },
   "GET /form-submissions/participant/{participant_id}": {
     req: ({ self }) => ({ path: `/form-submissions/participant/${encodeURIComponent(self.sub)}` }),
     namesOther: ({ w }) => ({ path: `/form-submissions/participant/${encodeURIComponent(w.b.sub)}` }),
@@ -572,6 +579,7 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 404,
     manager: 200,
+    staffNoGrant: 404,
   },
   "POST /form-submissions/{submission_id}/grade": prepared({
     prepare: (w) => w.freshSubmitted(),
@@ -582,6 +590,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "POST /form-submissions/{submission_id}/approve": prepared({
     prepare: async (w) => {
@@ -599,6 +608,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "POST /form-submissions/{submission_id}/reject": prepared({
     prepare: (w) => w.freshSubmitted(),
@@ -606,6 +616,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "POST /form-submissions/{submission_id}/request-retake": prepared({
     prepare: (w) => w.freshSubmitted(),
@@ -613,6 +624,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "POST /form-submissions/{submission_id}/claim": prepared({
     prepare: (w) => w.freshSubmitted(),
@@ -620,6 +632,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "DELETE /form-submissions/{submission_id}/claim": prepared({
     // Claimed by another manager: the manager's cell releases it only with force (audited).
@@ -634,6 +647,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 204,
+    staffNoGrant: 404,
   }),
 
   /* ---------------- participant views ---------------- */
