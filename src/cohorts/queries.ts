@@ -2,6 +2,7 @@ import { and, asc, eq, getTableColumns, gt, isNull, ne, type SQL, sql } from "dr
 import { cohortMembers, cohorts, courses, enrollments } from "../db/schema";
 import type { Db } from "../db/types";
 import type { CursorValues } from "../lib/pagination";
+import { grantAllowsSql } from "../visibility/grants";
 
 export type CohortRow = typeof cohorts.$inferSelect;
 export type MemberRow = typeof cohortMembers.$inferSelect;
@@ -32,6 +33,13 @@ export const toMember = (row: MemberRow) => ({
 /** SQL: the course exists and is not archived. */
 const courseLive = (courseId: string | SQL) => sql`EXISTS (SELECT 1 FROM courses c WHERE c.id = ${courseId} AND c.archived_at IS NULL)`;
 
+/**
+ * SQL: the course is live and, for a staff caller (`staffId`), one whose grant lets them manage cohorts (`enrol`):
+ * every cohort write carries it, so a grant revoked meanwhile stops the write itself.
+ */
+const courseOpenTo = (courseId: string | SQL, staffId: string | null) =>
+  staffId === null ? courseLive(courseId) : sql`${courseLive(courseId)} AND ${grantAllowsSql(staffId, courseId, "enrol")}`;
+
 /** A live course, read beside a cohort write or list so that a refusal can say the course is not there. */
 export const findLiveCourse = (db: Db, courseId: string) =>
   db
@@ -61,13 +69,13 @@ const liveNamed = (courseId: string | SQL, name: string, except?: SQL) =>
  * it was inserted. One statement, so the checks and the insert see the same table (D1 runs statements one at a
  * time); the partial unique index is the backstop.
  */
-export function insertCohort(db: Db, row: CohortRow) {
+export function insertCohort(db: Db, row: CohortRow, staffId: string | null) {
   // Columns in the table's order (drizzle lists them so for INSERT … SELECT).
   return db
     .insert(cohorts)
     .select(
       sql`SELECT ${row.id}, ${row.course_id}, ${row.name}, ${row.created_by}, ${row.created_at}, ${row.updated_at}, NULL
-           WHERE ${courseLive(row.course_id)} AND NOT EXISTS (${liveNamed(row.course_id, row.name)})`,
+           WHERE ${courseOpenTo(row.course_id, staffId)} AND NOT EXISTS (${liveNamed(row.course_id, row.name)})`,
     )
     .returning();
 }
@@ -93,43 +101,43 @@ export const courseOfCohort = (id: string) => sql`(SELECT k.course_id FROM cohor
  * name differs (a change of case counts), and no other live cohort of the course holds it. The audit event is
  * written before the update on this condition, so that it can read the old name; both run in one batch.
  */
-export const renamable = (id: string, name: string) =>
+export const renamable = (id: string, name: string, staffId: string | null) =>
   sql`EXISTS (SELECT 1 FROM cohorts k WHERE k.id = ${id} AND k.archived_at IS NULL AND k.name <> ${name}
-    AND ${courseLive(sql`k.course_id`)} AND NOT EXISTS (${liveNamed(sql`k.course_id`, name, sql`k.id`)}))`;
+    AND ${courseOpenTo(sql`k.course_id`, staffId)} AND NOT EXISTS (${liveNamed(sql`k.course_id`, name, sql`k.id`)}))`;
 
 export const renameChanges = (id: string, name: string) =>
   sql`(SELECT json_object('name', json_array(k.name, ${name})) FROM cohorts k WHERE k.id = ${id})`;
 
-export const rename = (db: Db, id: string, name: string, stamp: string) =>
+export const rename = (db: Db, id: string, name: string, stamp: string, staffId: string | null) =>
   db
     .update(cohorts)
     .set({ name, updated_at: stamp })
-    .where(and(eq(cohorts.id, id), renamable(id, name)))
+    .where(and(eq(cohorts.id, id), renamable(id, name, staffId)))
     .returning({ id: cohorts.id });
 
 /** Stamps archived_at on a live cohort of a live course; answers the id only if this call archived it. */
-export const archive = (db: Db, id: string, stamp: string) =>
+export const archive = (db: Db, id: string, stamp: string, staffId: string | null) =>
   db
     .update(cohorts)
     .set({ archived_at: stamp, updated_at: stamp })
-    .where(and(eq(cohorts.id, id), isNull(cohorts.archived_at), courseLive(sql`${cohorts.course_id}`)))
+    .where(and(eq(cohorts.id, id), isNull(cohorts.archived_at), courseOpenTo(sql`${cohorts.course_id}`, staffId)))
     .returning({ id: cohorts.id });
 
 /** SQL: cohort `id` is live and so is its course. */
-const cohortOpen = (id: string) =>
-  sql`EXISTS (SELECT 1 FROM cohorts k WHERE k.id = ${id} AND k.archived_at IS NULL AND ${courseLive(sql`k.course_id`)})`;
+const cohortOpen = (id: string, staffId: string | null) =>
+  sql`EXISTS (SELECT 1 FROM cohorts k WHERE k.id = ${id} AND k.archived_at IS NULL AND ${courseOpenTo(sql`k.course_id`, staffId)})`;
 
 /**
  * Adds the participant to a live cohort of a live course, only if they are enrolled in that course; adding again
  * inserts nothing (the unique (cohort_id, participant_id) index). Answers the row only if this call inserted it.
  */
-export const addMember = (db: Db, member: MemberRow) =>
+export const addMember = (db: Db, member: MemberRow, staffId: string | null) =>
   db
     .insert(cohortMembers)
     .select(
       // The WHERE also keeps SQLite from reading ON CONFLICT as a join's ON.
       sql`SELECT k.id, ${member.participant_id}, ${member.added_by}, ${member.added_at} FROM cohorts k
-           WHERE k.id = ${member.cohort_id} AND k.archived_at IS NULL AND ${courseLive(sql`k.course_id`)}
+           WHERE k.id = ${member.cohort_id} AND k.archived_at IS NULL AND ${courseOpenTo(sql`k.course_id`, staffId)}
              AND EXISTS (SELECT 1 FROM enrollments e WHERE e.participant_id = ${member.participant_id} AND e.course_id = k.course_id)`,
     )
     .onConflictDoNothing()
@@ -149,10 +157,10 @@ export const enrolment = (db: Db, cohortId: string, participantId: string) =>
     .where(and(eq(enrollments.participant_id, participantId), eq(enrollments.course_id, courseOfCohort(cohortId))));
 
 /** Removes a membership of a live cohort of a live course; answers the row only if this call removed it. */
-export const removeMember = (db: Db, cohortId: string, participantId: string) =>
+export const removeMember = (db: Db, cohortId: string, participantId: string, staffId: string | null) =>
   db
     .delete(cohortMembers)
-    .where(and(eq(cohortMembers.cohort_id, cohortId), eq(cohortMembers.participant_id, participantId), cohortOpen(cohortId)))
+    .where(and(eq(cohortMembers.cohort_id, cohortId), eq(cohortMembers.participant_id, participantId), cohortOpen(cohortId, staffId)))
     .returning({ participant_id: cohortMembers.participant_id });
 
 /** A course's cohorts by id, along cohorts_by_course (course_id, archived_at, id). */

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, security } from "../lib/openapi";
-import { forManagers } from "../lib/policy";
+import { forEnrollers } from "../lib/policy";
 import {
   CohortMemberSchema,
   CohortParams,
@@ -17,7 +17,7 @@ const tags = ["Cohorts"];
 
 export const createCohort = createRoute({
   operationId: "createCohort",
-  ...forManagers,
+  ...forEnrollers,
   method: "post",
   path: "/courses/{course_id}/cohorts",
   tags,
@@ -29,7 +29,7 @@ export const createCohort = createRoute({
 
 export const listCohorts = createRoute({
   operationId: "listCohorts",
-  ...forManagers,
+  ...forEnrollers,
   method: "get",
   path: "/courses/{course_id}/cohorts",
   tags,
@@ -41,7 +41,7 @@ export const listCohorts = createRoute({
 
 export const renameCohort = createRoute({
   operationId: "renameCohort",
-  ...forManagers,
+  ...forEnrollers,
   method: "put",
   path: "/cohorts/{cohort_id}",
   tags,
@@ -53,7 +53,7 @@ export const renameCohort = createRoute({
 
 export const archiveCohort = createRoute({
   operationId: "archiveCohort",
-  ...forManagers,
+  ...forEnrollers,
   method: "delete",
   path: "/cohorts/{cohort_id}",
   tags,
@@ -65,7 +65,7 @@ export const archiveCohort = createRoute({
 
 export const addCohortMember = createRoute({
   operationId: "addCohortMember",
-  ...forManagers,
+  ...forEnrollers,
   method: "put",
   path: "/cohorts/{cohort_id}/members/{participant_id}",
   tags,
@@ -77,7 +77,7 @@ export const addCohortMember = createRoute({
 
 export const removeCohortMember = createRoute({
   operationId: "removeCohortMember",
-  ...forManagers,
+  ...forEnrollers,
   method: "delete",
   path: "/cohorts/{cohort_id}/members/{participant_id}",
   tags,
@@ -89,7 +89,7 @@ export const removeCohortMember = createRoute({
 
 export const listCohortMembers = createRoute({
   operationId: "listCohortMembers",
-  ...forManagers,
+  ...forEnrollers,
   method: "get",
   path: "/cohorts/{cohort_id}/members",
   tags,

@@ -145,7 +145,7 @@ function completeOperation(doc: OpenAPIObject, method: Method, path: string, op:
   // Staff act through one capability of their course grant: which one, and how far it reaches.
   const staffLine =
     typeof capability === "string"
-      ? ` Course staff: with a grant giving \`${capability}\` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without \`${capability}\` is 403 \`insufficient_grant\`.`
+      ? ` Course staff: with a grant giving \`${capability}\` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without \`${capability}\` is 403 \`insufficient_grant\`.`
       : "";
   if (Array.isArray(roles)) op.description = [op.description, `**Roles:** ${roles.join(", ")}.${staffLine}`].filter(Boolean).join("\n\n");
   for (const tag of op.tags ?? []) tags.add(tag);

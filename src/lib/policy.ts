@@ -31,6 +31,8 @@ export const forReviewersIdempotent = {
   "x-capability": "review",
   "x-idempotent": true,
 };
+/** Managers, and course staff whose grant in the course gives `enrol` (instructors): cohorts and their members. */
+export const forEnrollers = { ...forStaffOrManagers, "x-capability": "enrol" };
 /** Managers, participants (their own data only) and course staff whose grant gives `read` over the participant. */
 export const forReaders = { "x-roles": ["manager", "participant", "staff"], "x-capability": "read" };
 

@@ -101,3 +101,10 @@ export function staffAccessOf(rows: StaffGrantRows, capability: Capability) {
   };
   return staffAccess(row ? { role: row.role, cohort_ids: row.cohort_ids ?? null } : null, cohortsOf(row?.participant_cohorts), capability);
 }
+
+/** A staff member's grant in the course `courseId` names (a value or a subquery, e.g. a cohort's course). */
+export const grantIn = (db: Db, staffId: string, courseId: Ref) =>
+  db
+    .select()
+    .from(courseStaff)
+    .where(and(sql`${courseStaff.course_id} = ${courseId}`, eq(courseStaff.staff_id, staffId)));

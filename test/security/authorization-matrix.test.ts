@@ -183,12 +183,14 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 201,
+    staffNoGrant: 404,
   },
   "GET /courses/{course_id}/cohorts": {
     req: ({ w }) => ({ path: `/courses/${w.course.id}/cohorts` }),
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   },
   "PUT /cohorts/{cohort_id}": prepared({
     prepare: async (w) => ({ cohort: await freshCohort(w) }),
@@ -196,6 +198,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "DELETE /cohorts/{cohort_id}": prepared({
     prepare: async (w) => ({ cohort: await freshCohort(w) }),
@@ -203,6 +206,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 204,
+    staffNoGrant: 404,
   }),
   "PUT /cohorts/{cohort_id}/members/{participant_id}": prepared({
     prepare: async (w) => ({ cohort: await freshCohort(w) }),
@@ -210,6 +214,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "DELETE /cohorts/{cohort_id}/members/{participant_id}": prepared({
     prepare: async (w) => ({ cohort: await freshCohort(w, true) }),
@@ -217,6 +222,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 204,
+    staffNoGrant: 404,
   }),
   "GET /cohorts/{cohort_id}/members": prepared({
     prepare: async (w) => ({ cohort: await freshCohort(w, true) }),
@@ -224,6 +230,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
 
   /* ---------------- courses ---------------- */
