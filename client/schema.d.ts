@@ -549,7 +549,7 @@ export interface paths {
          * Submitted tables not fully approved
          * @description Submitted tables with at least one row not yet approved, oldest first.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         get: operations["pendingTables"];
         put?: never;
@@ -617,7 +617,7 @@ export interface paths {
          * Approve or reject one row
          * @description `approved: false` rejects the row with remarks: the participant can change it and submit again. Approving the last row approves the table and completes the material.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["approveRow"];
         delete?: never;
@@ -639,7 +639,7 @@ export interface paths {
          * Approve every row at once, keeping remarks already given
          * @description Approves every row not yet approved, keeping remarks already given; completes the material.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["approveTable"];
         delete?: never;
@@ -661,14 +661,14 @@ export interface paths {
          * Claim a submitted table for review (a 15-minute lease; the claimant calling again renews it)
          * @description A lease, not a lock: it ends by itself after 15 minutes. Held by another manager: 409 `claimed_by_other`. Only a submitted table not yet approved (409 `not_submitted`).
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["claimTableSubmission"];
         /**
          * Release a review claim (another manager's only with ?force=true, which is audited)
          * @description Your own claim; another manager's only with `?force=true`, which writes an audit event.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         delete: operations["releaseTableSubmissionClaim"];
         options?: never;
@@ -687,7 +687,7 @@ export interface paths {
          * The caller's submission for a table, created on first read
          * @description Created (empty) on first read, so a participant can start filling it.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["mySubmission"];
         put?: never;
@@ -837,7 +837,7 @@ export interface paths {
          * Submissions awaiting review, oldest first
          * @description Submitted and UnderReview attempts, oldest first.
          *
-         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         get: operations["listPending"];
         put?: never;
@@ -881,7 +881,7 @@ export interface paths {
          * A submission with questions and answers (`is_correct` for managers only)
          * @description Participants see only their own (another's is 404) and never `is_correct`. `attempt` gives the total and pass marks of the questions this attempt drew, beside the form's.
          *
-         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["getSubmission"];
         put?: never;
@@ -905,7 +905,7 @@ export interface paths {
          * Grade THEORY answers; repeatable until a decision
          * @description Marks per THEORY question (0 … its marks, in quarters), merged with earlier grades; moves Submitted → UnderReview. Repeatable until a decision. A grade computed from grades that changed meanwhile is 409.
          *
-         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["gradeSubmission"];
         delete?: never;
@@ -927,7 +927,7 @@ export interface paths {
          * Approve: completes the step, unlocks the next, may complete the course
          * @description Needs every THEORY answer graded (409 `ungraded_answers`). Completes the step, unlocks the next and may complete the course (enrolling the participant in `next_course_id`), all in one write. Decisions on another state are 409 `not_reviewable`.
          *
-         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["approveSubmission"];
         delete?: never;
@@ -949,7 +949,7 @@ export interface paths {
          * Reject; the participant may start again while attempts remain
          * @description Rejected: the participant may start again while attempts remain.
          *
-         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["rejectSubmission"];
         delete?: never;
@@ -971,7 +971,7 @@ export interface paths {
          * Request a retake: grants one more attempt, even past max_attempts
          * @description RetakeRequested: grants one more attempt, even past `max_attempts`. Allowed from Submitted, UnderReview or Rejected.
          *
-         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["requestRetake"];
         delete?: never;
@@ -993,14 +993,14 @@ export interface paths {
          * Claim a pending submission for review (a 15-minute lease; the claimant calling again renews it)
          * @description A lease, not a lock: it ends by itself after 15 minutes. Held by another manager: 409 `claimed_by_other`, whose `errors` name the holder and expiry. Decisions by others are refused while it is held.
          *
-         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         post: operations["claimSubmission"];
         /**
          * Release a review claim (another manager's only with ?force=true, which is audited)
          * @description Your own claim; another manager's only with `?force=true`, which writes an audit event.
          *
-         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course of the participant's data, within its cohorts when it lists some; elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `review` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `review` is 403 `insufficient_grant`.
          */
         delete: operations["releaseSubmissionClaim"];
         options?: never;
@@ -1353,7 +1353,7 @@ export interface paths {
          * A course's cohorts, by id (live ones unless include_archived=true)
          * @description Ordered by id. A cohort of an archived course is gone with it.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         get: operations["listCohorts"];
         put?: never;
@@ -1361,7 +1361,7 @@ export interface paths {
          * Create a cohort (a section or group) of a course
          * @description Names are unique among the course's live cohorts, compared without case (409 `cohort_name_taken`); an archived cohort's name is free again. 404 `course_not_found` for an unknown or archived course.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         post: operations["createCohort"];
         delete?: never;
@@ -1382,7 +1382,7 @@ export interface paths {
          * Rename a cohort
          * @description The same name rules as createCohort; renaming to the current name changes nothing. An archived cohort cannot change (409 `cohort_archived`).
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         put: operations["renameCohort"];
         post?: never;
@@ -1390,7 +1390,7 @@ export interface paths {
          * Archive a cohort; its memberships and the grants naming it stay
          * @description It leaves the course's list (`include_archived=true` still shows it) and takes no new members (409 `cohort_archived`); its memberships and the grants naming it stay.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         delete: operations["archiveCohort"];
         options?: never;
@@ -1410,7 +1410,7 @@ export interface paths {
          * Put a participant enrolled in the cohort's course into the cohort; adding again changes nothing
          * @description The participant must be enrolled in the cohort's course (409 `not_enrolled`). Adding someone already in the cohort answers the same membership and records nothing. A participant may be in several cohorts of a course.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         put: operations["addCohortMember"];
         post?: never;
@@ -1418,7 +1418,7 @@ export interface paths {
          * Take a participant out of a cohort
          * @description 404 `cohort_member_not_found` when they are not in the cohort; an archived cohort cannot change (409 `cohort_archived`).
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         delete: operations["removeCohortMember"];
         options?: never;
@@ -1437,7 +1437,7 @@ export interface paths {
          * A cohort's members, by participant id
          * @description Ordered by participant id; an archived cohort's members stay readable.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         get: operations["listCohortMembers"];
         put?: never;
@@ -10544,7 +10544,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -10557,7 +10557,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -11143,7 +11143,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only`, `not_your_identity` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only`, `not_your_identity` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -11156,7 +11156,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only" | "not_your_identity";
+                        code?: "insufficient_grant" | "manager_only" | "not_your_identity";
                     };
                 };
             };
@@ -11368,7 +11368,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only`, `not_your_identity` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only`, `not_your_identity` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -11381,7 +11381,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only" | "not_your_identity";
+                        code?: "insufficient_grant" | "manager_only" | "not_your_identity";
                     };
                 };
             };
@@ -11579,7 +11579,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -11592,7 +11592,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -11785,7 +11785,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -11798,7 +11798,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -12004,7 +12004,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
+            /** @description Role or ownership forbids it: `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -12017,7 +12017,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "insufficient_grant" | "not_your_data";
+                        code?: "not_your_data";
                     };
                 };
             };
@@ -14346,23 +14346,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description Role or ownership forbids it: `insufficient_grant` */
-            403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    "X-Content-Type-Options": components["headers"]["NoSniff"];
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -19286,7 +19269,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -19299,7 +19282,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -19460,7 +19443,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -19473,7 +19456,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -19685,7 +19668,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -19698,7 +19681,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -19888,7 +19871,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -19901,7 +19884,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -20068,7 +20051,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -20081,7 +20064,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -20272,7 +20255,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -20285,7 +20268,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -20460,7 +20443,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -20473,7 +20456,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };

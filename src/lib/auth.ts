@@ -114,11 +114,11 @@ export function assertManagerId(caller: Caller, managerId: string | undefined): 
 }
 
 /**
- * The participant a write acts for: a participant acts for themself; a manager acting for a participant
- * must name them.
+ * The participant a write acts for: a participant acts for themself; a manager (or course staff, where a route
+ * admits them) acting for a participant must name them — never themself by default.
  */
 export function participantFor(caller: Caller, participantId: string | undefined): string {
-  if (caller.role === "manager" && participantId === undefined)
+  if (caller.role !== "participant" && participantId === undefined)
     throw new ApiError(400, "participant_required", "participant_id is required when a manager acts for a participant");
   return actingParticipant(caller, participantId);
 }

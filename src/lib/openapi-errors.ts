@@ -44,11 +44,12 @@ export const RULES: { status: number; code: ErrorCode; when: (shape: Shape) => b
   { status: 401, code: "unauthorized", when: (s) => s.secured && !s.signedLink, defensive: false },
   { status: 403, code: "manager_only", when: (s) => s.roles.length === 1 && s.roles[0] === "manager", defensive: false },
   { status: 403, code: "participants_only", when: (s) => s.roles.length === 1 && s.roles[0] === "participant", defensive: false },
-  // A staff token on a route for managers and participants (lib/auth.ts managersAndParticipants).
+  // A staff token on a route for managers and participants (lib/auth.ts managersAndParticipants); a route that
+  // also lists staff reads their grant instead.
   {
     status: 403,
     code: "insufficient_grant",
-    when: (s) => s.roles.includes("manager") && s.roles.includes("participant"),
+    when: (s) => s.roles.includes("manager") && s.roles.includes("participant") && !s.roles.includes("staff"),
     defensive: false,
   },
   // A participant on a route for managers and course staff (lib/auth.ts managersAndStaff).

@@ -23,14 +23,19 @@ import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { coursesShowingTable, milestoneWrites, type ProgressSet, progressQuery } from "../progress";
 import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../review/claims";
 import { tableVisible } from "../visibility";
+import { type StaffGrantRows, staffAccessOf, staffReachSql } from "../visibility/grants";
 import {
   awaitingApproval,
+  courseOfStep,
   currentSerials,
+  ofSubmission,
   pendingSubmissions,
   restampApproval,
   rowsOf,
   rowsOfParticipantTable,
   type SubmissionWithTable,
+  staffGrantOfSubmission,
+  staffReachesSubmission,
   submissionWithTable,
 } from "./submission-queries";
 import type * as routes from "./submission-routes";
@@ -44,6 +49,23 @@ const submittedNow = (submissionId: string) =>
   sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId} AND ${requirementSubmissions.submitted_at} IS NOT NULL)`;
 
 const unknownSerial = (serial: number) => new ApiError(404, "serial_not_found", `Requirement ${serial} is not in this table`);
+
+/**
+ * A staff reviewer's grant, as read with the submission: outside their course or cohorts the submission is not
+ * there for them (404); an observer may look but not decide (403).
+ */
+function assertStaffReview(grant: StaffGrantRows | null | undefined, submissionId: string) {
+  if (!grant) return;
+  const access = staffAccessOf(grant, "review");
+  if (access === "hidden") throw notFound("Submission", submissionId);
+  if (access === "insufficient") throw forbidden("Your grant in this course does not let you review", "insufficient_grant");
+}
+
+/** For staff only: the submission is theirs to review, read in one round trip (the claim routes, before claiming). */
+async function assertMayReview(c: AppContext, submissionId: string) {
+  const grant = staffGrantOfSubmission(c.get("db"), c.get("caller"), submissionId);
+  if (grant) assertStaffReview(await grant, submissionId);
+}
 
 /**
  * Reads a submission and its rows in one round trip, for the participant it belongs to (`named`: the validated
@@ -84,9 +106,15 @@ function view(
 
 export const mySubmission: Handler<typeof routes.mySubmission> = async (c) => {
   const { table_id } = c.req.valid("param");
-  const participantId = participantFor(c.get("caller"), c.req.valid("query").participant_id);
-  // A participant fills only a published table (as GET /requirement-tables/{id} shows them).
-  const visible = tableVisible(c.get("caller"));
+  const caller = c.get("caller");
+  const participantId = participantFor(caller, c.req.valid("query").participant_id);
+  // A participant fills only a published table (as GET /requirement-tables/{id} shows them). Course staff read a
+  // table of their course for a participant their grant reaches; for anyone else the table is not there, and the
+  // conditional INSERT below creates nothing.
+  const visible =
+    caller.role === "staff"
+      ? staffReachSql(caller.id, courseOfStep(requirementTables.step_id), participantId, "read")
+      : tableVisible(caller);
   const db = c.get("db");
   const now = c.get("now");
   // Created on first read by one conditional INSERT; the unique index makes concurrent first reads agree.
@@ -197,8 +225,14 @@ export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => 
   const { step_id, claimed, limit: requested, cursor } = c.req.valid("query");
   const limit = limitOf(requested);
   const now = c.get("now");
-  const claim = claimFilter(requirementSubmissions, claimed, c.get("caller").id, now);
-  const rows = await pendingSubmissions(c.get("db"), step_id, claim, decodeCursor(cursor, ["string", "string"]), limit);
+  const caller = c.get("caller");
+  const claim = claimFilter(requirementSubmissions, claimed, caller.id, now);
+  // Course staff see the submissions their grant lets them review: its course, and its cohorts if it has a list.
+  const reach =
+    caller.role === "staff"
+      ? staffReachSql(caller.id, courseOfStep(requirementTables.step_id), requirementSubmissions.participant_id, "review")
+      : undefined;
+  const rows = await pendingSubmissions(c.get("db"), step_id, and(claim, reach), decodeCursor(cursor, ["string", "string"]), limit);
   return c.json(
     page(c, rows, limit, (r) => [r.submitted_at, r.submission_id]).map((r) => ({ ...r, ...claimView(r, now) })),
     200,
@@ -206,23 +240,28 @@ export const pendingTables: Handler<typeof routes.pendingTables> = async (c) => 
 };
 
 /**
- * A manager's review load: the submission, its rows and its participant's progress in every course showing
- * the table, in one batch (whose and which table come from the submission row, in SQL).
+ * A reviewer's load: the submission, its rows, its participant's progress in every course showing the table and,
+ * for course staff, their grant in the table's course, in one batch (whose and which table come from the
+ * submission row, in SQL).
  */
 async function loadTableForReview(c: AppContext, submissionId: string, managerId: string | undefined) {
   assertManagerId(c.get("caller"), managerId);
   const db = c.get("db");
-  const ofSubmission = (column: typeof requirementSubmissions.participant_id | typeof requirementSubmissions.requirement_table_id) =>
-    sql`(SELECT ${column} FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId})`;
   const query = progressQuery(
     db,
-    ofSubmission(requirementSubmissions.participant_id),
-    coursesShowingTable(ofSubmission(requirementSubmissions.requirement_table_id)),
+    ofSubmission(submissionId, requirementSubmissions.participant_id),
+    coursesShowingTable(ofSubmission(submissionId, requirementSubmissions.requirement_table_id)),
     examClock(c),
   );
-  const read = await batch(db, { submission: submissionWithTable(db, submissionId), rows: rowsOf(db, submissionId), own: query.own });
+  const read = await batch(db, {
+    submission: submissionWithTable(db, submissionId),
+    rows: rowsOf(db, submissionId),
+    own: query.own,
+    grant: staffGrantOfSubmission(db, c.get("caller"), submissionId),
+  });
   const [submission] = read.submission;
   if (!submission) throw notFound("Submission", submissionId);
+  assertStaffReview(read.grant, submissionId);
   assertClaimAllows(c, submission);
   return { db, submission, rows: read.rows, progress: await query.finish(read.own, submission.participant_id) };
 }
@@ -297,6 +336,8 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
           eq(requirementRows.completed, true),
           submittedNow(submission_id),
           unclaimedByOthers(c, submission_id),
+          // A staff reviewer's grant is checked again by the write itself: revoked meanwhile, the decision does not land.
+          staffReachesSubmission(c.get("caller"), submission_id, "review"),
         ),
       )
       .returning({ serial_number: requirementRows.serial_number }),
@@ -311,11 +352,14 @@ export const approveRow: Handler<typeof routes.approveRow> = async (c) => {
     after: rowsOf(db, submission_id),
   });
   const [stamped] = written.stamped;
-  if (written.reviewed.length === 0)
+  if (written.reviewed.length === 0) {
+    // For course staff, first: a grant revoked or narrowed meanwhile, answered as the load would now answer it.
+    await assertMayReview(c, submission_id);
     throw (
       (await claimTakenMeanwhile(c, requirementSubmissions, submission_id)) ??
       conflict("row_changed", `Requirement ${serial_number} changed meanwhile; reload and review again`)
     );
+  }
   return c.json(
     {
       message: "Row updated",
@@ -357,6 +401,7 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
           // Rows of serials removed from the table stay as they were: they are history, not under review.
           sql`${requirementRows.serial_number} IN ${currentSerials(submission.requirement_table_id)}`,
           unclaimedByOthers(c, submission_id),
+          staffReachesSubmission(c.get("caller"), submission_id, "review"),
         ),
       )
       .returning({ serial_number: requirementRows.serial_number }),
@@ -370,6 +415,9 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
     milestones: milestonesOnApproval(c, progress, submission, true, stamp),
   });
   const [stamped] = written.stamped;
+  // Nothing approved now: for course staff, perhaps a grant revoked or narrowed meanwhile, answered as the load would
+  // now answer it (a table already wholly approved reads the grant once more: rare, and staff-only).
+  if (written.approvedRows.length === 0) await assertMayReview(c, submission_id);
   if (written.approvedRows.length === 0 && stamped?.approved_at == null) {
     const claimed = await claimTakenMeanwhile(c, requirementSubmissions, submission_id);
     if (claimed) throw claimed;
@@ -389,6 +437,7 @@ export const approveTable: Handler<typeof routes.approveTable> = async (c) => {
 
 export const claimTableSubmission: Handler<typeof routes.claimTableSubmission> = async (c) => {
   const { submission_id } = c.req.valid("param");
+  await assertMayReview(c, submission_id);
   const claim = await takeClaim(c, requirementSubmissions, submission_id, awaitingApproval, () =>
     conflict("not_submitted", "Only a submitted table awaiting approval can be claimed"),
   );
@@ -397,6 +446,7 @@ export const claimTableSubmission: Handler<typeof routes.claimTableSubmission> =
 
 export const releaseTableSubmissionClaim: Handler<typeof routes.releaseTableSubmissionClaim> = async (c) => {
   const { submission_id } = c.req.valid("param");
+  await assertMayReview(c, submission_id);
   await releaseClaim(c, requirementSubmissions, submission_id, c.req.valid("query").force === "true", {
     action: "requirement_submission.claim_forced",
     type: "requirement_submission",

@@ -1,8 +1,42 @@
-import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
-import { requirementRows, requirementSubmissions, requirementTables } from "../db/schema";
+import { type AnyColumn, and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
+import { requirementRows, requirementSubmissions, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
+import type { Capability } from "../domain/authority";
+import type { Caller } from "../env";
 import type { CursorValues } from "../lib/pagination";
 import { rowCount } from "../progress";
+import { staffGrantFor, staffReachSql } from "../visibility/grants";
+
+/**
+ * SQL: the course a table belongs to, its step's. A table on no step belongs to no course, so course staff never
+ * reach it (a material of another course showing it does not make that course its owner).
+ */
+export const courseOfStep = (stepId: SQL | AnyColumn) => sql`(SELECT s.course_id FROM ${steps} s WHERE s.id = ${stepId})`;
+export const courseOfTable = (tableId: string | SQL) =>
+  courseOfStep(sql`(SELECT t.step_id FROM ${requirementTables} t WHERE t.id = ${tableId})`);
+
+/** SQL: one column of a submission, as a subquery, so statements about it can sit in the batch that reads it. */
+export const ofSubmission = (
+  id: string,
+  column: typeof requirementSubmissions.participant_id | typeof requirementSubmissions.requirement_table_id,
+) => sql`(SELECT ${column} FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${id})`;
+
+const courseOfSubmission = (id: string) => courseOfTable(ofSubmission(id, requirementSubmissions.requirement_table_id));
+
+/**
+ * For a staff caller: their grant in the course of the submission's table, with its participant's cohorts
+ * (`staffAccessOf`); null for anyone else, so managers' and participants' batches stay as they were.
+ */
+export const staffGrantOfSubmission = (db: Db, caller: Caller, id: string) =>
+  caller.role === "staff"
+    ? staffGrantFor(db, caller.id, courseOfSubmission(id), ofSubmission(id, requirementSubmissions.participant_id))
+    : null;
+
+/** SQL for a staff caller's conditional writes: the submission's participant is within their `capability`. */
+export const staffReachesSubmission = (caller: Caller, id: string, capability: Capability) =>
+  caller.role === "staff"
+    ? staffReachSql(caller.id, courseOfSubmission(id), ofSubmission(id, requirementSubmissions.participant_id), capability)
+    : undefined;
 
 /** A submission with its table (aliased: D1 batch rows are keyed by column name). */
 export const submissionWithTable = (db: Db, submissionId: string) =>

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { actingForQuery, jsonBody, jsonResponse, managerQuery, security } from "../lib/openapi";
-import { expensive, forEveryone, forManagers } from "../lib/policy";
+import { expensive, forEveryone, forReaders, forReviewers } from "../lib/policy";
 import { ClaimSchema, ReleaseQuery } from "../review/claims";
 import {
   ApproveRowSchema,
@@ -22,7 +22,7 @@ const tags = ["Requirement tracking"];
 
 export const mySubmission = createRoute({
   operationId: "mySubmission",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/requirement-tables/{table_id}/my-submission",
   tags,
@@ -58,7 +58,7 @@ export const submitTable = createRoute({
 
 export const pendingTables = createRoute({
   operationId: "pendingTables",
-  ...forManagers,
+  ...forReviewers,
   method: "get",
   path: "/requirement-tables/submissions/pending",
   tags,
@@ -70,7 +70,7 @@ export const pendingTables = createRoute({
 
 export const approveRow = createRoute({
   operationId: "approveRow",
-  ...expensive(forManagers),
+  ...expensive(forReviewers),
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve",
   tags,
@@ -82,7 +82,7 @@ export const approveRow = createRoute({
 
 export const approveTable = createRoute({
   operationId: "approveTable",
-  ...expensive(forManagers),
+  ...expensive(forReviewers),
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/approve",
   tags,
@@ -98,7 +98,7 @@ export const approveTable = createRoute({
 
 export const claimTableSubmission = createRoute({
   operationId: "claimTableSubmission",
-  ...forManagers,
+  ...forReviewers,
   method: "post",
   path: "/requirement-tables/submissions/{submission_id}/claim",
   tags,
@@ -110,7 +110,7 @@ export const claimTableSubmission = createRoute({
 
 export const releaseTableSubmissionClaim = createRoute({
   operationId: "releaseTableSubmissionClaim",
-  ...forManagers,
+  ...forReviewers,
   method: "delete",
   path: "/requirement-tables/submissions/{submission_id}/claim",
   tags,

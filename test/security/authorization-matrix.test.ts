@@ -436,11 +436,13 @@ const MATRIX: Record<string, Row> = {
   }),
 
   /* ---------------- requirement tables and tracking ---------------- */
+  // Staff without a grant reach no course: their queue is empty.
   "GET /requirement-tables/submissions/pending": {
     req: () => ({ path: "/requirement-tables/submissions/pending" }),
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 200,
   },
   "POST /requirement-tables/submissions/{submission_id}/rows": {
     req: ({ w }) => ({
@@ -473,6 +475,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "POST /requirement-tables/submissions/{submission_id}/approve": prepared({
     prepare: (w) => w.freshTableSubmission(),
@@ -480,6 +483,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "POST /requirement-tables/submissions/{submission_id}/claim": prepared({
     prepare: (w) => w.freshTableSubmission(),
@@ -487,6 +491,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 200,
+    staffNoGrant: 404,
   }),
   "DELETE /requirement-tables/submissions/{submission_id}/claim": prepared({
     prepare: async (w) => {
@@ -500,6 +505,7 @@ const MATRIX: Record<string, Row> = {
     self: 403,
     intruder: 403,
     manager: 204,
+    staffNoGrant: 404,
   }),
   "GET /requirement-tables/{table_id}/my-submission": {
     req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}/my-submission` }),
@@ -508,6 +514,8 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 200, // B's own submission
     manager: 200,
+    // A table outside the caller's grants is not there (and nothing is created).
+    staffNoGrant: 404,
   },
   "GET /requirement-tables": { req: () => ({ path: "/requirement-tables" }), self: 200, intruder: 200, manager: 200 },
   "POST /requirement-tables": {
