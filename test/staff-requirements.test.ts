@@ -223,6 +223,18 @@ describe("other grants", () => {
     expect(await stored(w.inMorning.id)).toEqual({ submission: { approved_at: null, claimed_by: null }, approved: [] });
   });
 
+  it("a whole-course grant covers the course's participants only: an id not enrolled there is not there, and nothing is created", async () => {
+    const w = await world();
+    const instructor = await staff("instructor");
+    await w.give(instructor, { role: "instructor" });
+    const stranger = uniqueName("not-enrolled");
+    const res = await readFor(w.table.id, stranger, instructor.token);
+    expect(res.status, res.text).toBe(404);
+    expect(await submissionsOf(stranger)).toBe(0);
+    // A manager still may, as before: managers act for anyone.
+    expect((await readFor(w.table.id, stranger, w.manager)).status).toBe(200);
+  });
+
   it("a table on no step belongs to no course: a material showing it does not open it to that course's staff", async () => {
     const w = await world();
     const instructor = await staff("instructor");

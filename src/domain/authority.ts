@@ -45,14 +45,15 @@ export function mayGive(granter: { role: Role; grant: GrantRole | null }, role: 
 
 /**
  * What a staff member may do about one participant's data in a course, from their grant there (null: none) and the
- * participant's cohorts in that course. Outside their grant or their cohorts the data is not there for them (404, no
+ * participant's place in that course (enrolled or not, their cohorts there). A grant covers the course's
+ * participants only: outside it, its cohorts or the course's enrolments the data is not there for them (404, no
  * existence oracle); inside, a capability the grant lacks is refused with its reason (403 `insufficient_grant`).
  */
 export function staffAccess(
   grant: { role: GrantRole; cohort_ids: readonly string[] | null } | null,
-  participantCohorts: readonly string[],
+  participant: { enrolled: boolean; cohorts: readonly string[] },
   capability: Capability,
 ): "allowed" | "hidden" | "insufficient" {
-  if (!grant || !grantReaches(grant.cohort_ids, participantCohorts)) return "hidden";
+  if (!grant || !participant.enrolled || !grantReaches(grant.cohort_ids, participant.cohorts)) return "hidden";
   return grantAllows(grant.role, capability) ? "allowed" : "insufficient";
 }

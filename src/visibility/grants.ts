@@ -6,7 +6,7 @@
  * Depends on the schema and the capability table only (domain/authority.ts decides what a grant allows).
  */
 import { type AnyColumn, and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
-import { cohortMembers, cohorts, courseStaff, courses } from "../db/schema";
+import { cohortMembers, cohorts, courseStaff, courses, enrollments } from "../db/schema";
 import type { Db } from "../db/types";
 import { type Capability, GRANT_CAPABILITIES, staffAccess } from "../domain/authority";
 import { GRANT_ROLES, type GrantRole } from "../domain/vocabulary";
@@ -72,6 +72,7 @@ export const staffReachSql = (staffId: string, courseId: Ref, participantId: Ref
       rolesWith(capability).map((role) => sql`${role}`),
       sql`, `,
     )})
+    AND EXISTS (SELECT 1 FROM ${enrollments} e WHERE e.course_id = g.course_id AND e.participant_id = ${participantId})
     AND (g.cohort_ids IS NULL OR EXISTS (SELECT 1 FROM json_each(g.cohort_ids) j
       JOIN ${cohortMembers} m ON m.cohort_id = j.value WHERE m.participant_id = ${participantId})))`;
 
@@ -86,6 +87,8 @@ export const staffGrantFor = (db: Db, staffId: string, courseId: Ref, participan
       cohort_ids: courseStaff.cohort_ids,
       participant_cohorts: sql<string>`(SELECT json_group_array(m.cohort_id) FROM ${cohortMembers} m
         JOIN ${cohorts} k ON k.id = m.cohort_id WHERE m.participant_id = ${participantId} AND k.course_id = ${courseId})`,
+      participant_enrolled: sql<number>`EXISTS (SELECT 1 FROM ${enrollments} e
+        WHERE e.course_id = ${courseId} AND e.participant_id = ${participantId})`.mapWith(Number),
     })
     .from(courseStaff)
     .where(and(sql`${courseStaff.course_id} = ${courseId}`, eq(courseStaff.staff_id, staffId)));
@@ -99,7 +102,11 @@ export function staffAccessOf(rows: StaffGrantRows, capability: Capability) {
     const parsed: unknown = JSON.parse(text ?? "[]");
     return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === "string") : [];
   };
-  return staffAccess(row ? { role: row.role, cohort_ids: row.cohort_ids ?? null } : null, cohortsOf(row?.participant_cohorts), capability);
+  return staffAccess(
+    row ? { role: row.role, cohort_ids: row.cohort_ids ?? null } : null,
+    { enrolled: row?.participant_enrolled === 1, cohorts: cohortsOf(row?.participant_cohorts) },
+    capability,
+  );
 }
 
 /** A staff member's grant in the course `courseId` names (a value or a subquery, e.g. a cohort's course). */

@@ -96,5 +96,11 @@ describe("staffAccess: one participant's data, for a staff member", () => {
     ["an observer outside their cohorts is not told why", { role: "observer", cohort_ids: ["a"] }, ["b"], "review", "hidden"],
     ["an instructor reviews anyone in the course", { role: "instructor", cohort_ids: null }, ["b"], "review", "allowed"],
   ];
-  it.each(table)("%s", (_, grant, cohorts, capability, expected) => expect(staffAccess(grant, cohorts, capability)).toBe(expected));
+  it.each(table)("%s", (_, grant, cohorts, capability, expected) =>
+    expect(staffAccess(grant, { enrolled: true, cohorts }, capability)).toBe(expected),
+  );
+  it("a participant not enrolled in the course is nobody a grant covers, whatever the grant", () => {
+    for (const role of ["instructor", "grader", "observer"] as const)
+      expect(staffAccess({ role, cohort_ids: null }, { enrolled: false, cohorts: [] }, "read")).toBe("hidden");
+  });
 });
