@@ -859,7 +859,7 @@ export interface paths {
          * A participant's attempts (managers: anyone's; participants: their own), oldest first
          * @description Managers: anyone's; participants: their own only (naming another is 403 `not_your_data`).
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["listForParticipant"];
         put?: never;
@@ -14142,7 +14142,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
+            /** @description Role or ownership forbids it: `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -14155,7 +14155,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "insufficient_grant" | "not_your_data";
+                        code?: "not_your_data";
                     };
                 };
             };

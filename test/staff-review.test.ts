@@ -118,6 +118,27 @@ describe("a grader limited to a cohort", () => {
   });
 });
 
+describe("a participant's attempts, as staff read them", () => {
+  it("a grader of Morning lists Morning's participant's attempts and nothing of Evening's; an observer both; no grant nothing", async () => {
+    const w = await world();
+    const grader = await staff("grader");
+    await w.give(grader, { role: "grader", cohort_ids: [w.morning] });
+    const observer = await staff("observer");
+    await w.give(observer, { role: "observer" });
+    const nobody = await staff("nobody");
+    const idsOf = async (pid: string, as: string) => {
+      const res = await call("GET", `/form-submissions/participant/${pid}`, { token: as });
+      expect(res.status, res.text).toBe(200);
+      return (res.json as { submission_id: string }[]).map((s) => s.submission_id);
+    };
+    expect(await idsOf(w.inMorning.pid, grader.token)).toEqual([w.inMorning.id]);
+    expect(await idsOf(w.inEvening.pid, grader.token)).toEqual([]);
+    expect(await idsOf(w.inEvening.pid, observer.token)).toEqual([w.inEvening.id]);
+    expect(await idsOf(w.inMorning.pid, nobody.token)).toEqual([]);
+    expect(await idsOf(w.inMorning.pid, w.manager)).toEqual([w.inMorning.id]);
+  });
+});
+
 describe("other grants", () => {
   it("an observer reads an attempt but may not claim or decide (403 insufficient_grant); their review queue is empty", async () => {
     const w = await world();

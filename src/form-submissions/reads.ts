@@ -48,7 +48,8 @@ export const listForParticipant: Handler<typeof routes.listForParticipant> = asy
   actingParticipant(c.get("caller"), participant_id);
   const limit = limitOf(requested);
   const after = decodeCursor(cursor, ["string", "string"]);
-  const scope = eq(formSubmissions.participant_id, participant_id);
+  // Course staff see the attempts of the courses (and cohorts) their grant reads, and no others.
+  const scope = and(eq(formSubmissions.participant_id, participant_id), staffReachesSubmission(c.get("caller"), "read"));
   const rows = await listClosingExpired(c, scope, () => submissionPage(c.get("db"), scope, "started_at", after, limit));
   return c.json(page(c, rows, limit, (r) => [r.submission.started_at, r.submission.id]).map(toSummary), 200);
 };

@@ -2,7 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
 import {
   expensive,
-  forEveryone,
   forParticipants,
   forParticipantsIdempotent,
   forReaders,
@@ -88,7 +87,7 @@ export const listPending = createRoute({
 
 export const listForParticipant = createRoute({
   operationId: "listForParticipant",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/form-submissions/participant/{participant_id}",
   tags: review,

@@ -588,6 +588,8 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 403,
     manager: 200,
+    // Staff without a grant read no course: the list is empty.
+    staffNoGrant: 200,
   },
   "GET /form-submissions/{submission_id}": {
     req: ({ w }) => ({ path: `/form-submissions/${w.submitted}` }),
