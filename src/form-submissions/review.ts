@@ -23,12 +23,13 @@ import type { AppContext } from "../env";
 import { audit, emit, emitter } from "../journal";
 import { assertManagerId } from "../lib/auth";
 import { examClock } from "../lib/clock";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { milestoneWrites, progressQuery } from "../progress";
 import { assertClaimAllows, claimAllows, claimEnded, claimTakenMeanwhile, releaseClaim, takeClaim } from "../review/claims";
-import { type StaffGrantRows, staffAccessOf } from "../visibility/grants";
+import { assertStaffReview } from "../review/staff";
+import type { StaffGrantRows } from "../visibility/grants";
 import { closeIfExpired } from "./expiry";
 import {
   awaitingReview,
@@ -50,17 +51,6 @@ async function decisionMissed(c: AppContext, submissionId: string): Promise<neve
   const grant = staffGrantOfSubmission(c.get("db"), c.get("caller"), submissionId);
   if (grant) assertStaffReview(await grant, submissionId);
   throw (await claimTakenMeanwhile(c, formSubmissions, submissionId)) ?? conflict("not_reviewable", "The submission was decided meanwhile");
-}
-
-/**
- * A staff reviewer's grant, as read with the submission: outside their course or cohorts the submission is not
- * there for them (404); an observer may look but not decide (403).
- */
-function assertStaffReview(grant: StaffGrantRows | null | undefined, submissionId: string) {
-  if (!grant) return;
-  const access = staffAccessOf(grant, "review");
-  if (access === "hidden") throw notFound("Submission", submissionId);
-  if (access === "insufficient") throw forbidden("Your grant in this course does not let you review", "insufficient_grant");
 }
 
 /** For staff only: the submission is theirs to review, read in one round trip (the claim routes, before claiming). */

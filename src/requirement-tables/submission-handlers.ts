@@ -22,8 +22,9 @@ import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { coursesShowingTable, milestoneWrites, type ProgressSet, progressQuery } from "../progress";
 import { assertClaimAllows, claimAllows, claimFilter, claimTakenMeanwhile, claimView, releaseClaim, takeClaim } from "../review/claims";
+import { assertStaffReview } from "../review/staff";
 import { tableVisible } from "../visibility";
-import { type StaffGrantRows, staffAccessOf, staffReachSql } from "../visibility/grants";
+import { staffReachSql } from "../visibility/grants";
 import {
   awaitingApproval,
   courseOfStep,
@@ -49,17 +50,6 @@ const submittedNow = (submissionId: string) =>
   sql`EXISTS (SELECT 1 FROM ${requirementSubmissions} WHERE ${requirementSubmissions.id} = ${submissionId} AND ${requirementSubmissions.submitted_at} IS NOT NULL)`;
 
 const unknownSerial = (serial: number) => new ApiError(404, "serial_not_found", `Requirement ${serial} is not in this table`);
-
-/**
- * A staff reviewer's grant, as read with the submission: outside their course or cohorts the submission is not
- * there for them (404); an observer may look but not decide (403).
- */
-function assertStaffReview(grant: StaffGrantRows | null | undefined, submissionId: string) {
-  if (!grant) return;
-  const access = staffAccessOf(grant, "review");
-  if (access === "hidden") throw notFound("Submission", submissionId);
-  if (access === "insufficient") throw forbidden("Your grant in this course does not let you review", "insufficient_grant");
-}
 
 /** For staff only: the submission is theirs to review, read in one round trip (the claim routes, before claiming). */
 async function assertMayReview(c: AppContext, submissionId: string) {
