@@ -10544,7 +10544,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
+            /** @description Role or ownership forbids it: `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -10557,7 +10557,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "insufficient_grant" | "manager_only";
+                        code?: "manager_only";
                     };
                 };
             };
@@ -13954,7 +13954,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
+            /** @description Role or ownership forbids it: `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -13967,7 +13967,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "insufficient_grant" | "manager_only";
+                        code?: "manager_only";
                     };
                 };
             };

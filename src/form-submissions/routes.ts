@@ -1,13 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, managerQuery, participantQuery, security } from "../lib/openapi";
-import {
-  expensive,
-  forParticipants,
-  forParticipantsIdempotent,
-  forReaders,
-  forReviewers,
-  forReviewersIdempotent,
-} from "../lib/policy";
+import { expensive, forParticipants, forParticipantsIdempotent, forReaders, forReviewers, forReviewersIdempotent } from "../lib/policy";
 import { ClaimSchema, ReleaseQuery } from "../review/claims";
 import { StepParams } from "../shared/steps";
 import {

@@ -32,7 +32,6 @@ type Shape = {
   list: boolean;
   idempotent: boolean;
   signedLink: boolean;
-  capability: string | null;
 };
 
 /**
@@ -60,8 +59,6 @@ export const RULES: { status: number; code: ErrorCode; when: (shape: Shape) => b
     defensive: false,
   },
   { status: 403, code: "staff_only", when: (s) => s.roles.length === 1 && s.roles[0] === "staff", defensive: false },
-  // Course staff whose grant lacks the route's capability (every grant role reads, so `read` never refuses).
-  { status: 403, code: "insufficient_grant", when: (s) => s.capability !== null && s.capability !== "read", defensive: false },
   { status: 400, code: "validation_error", when: (s) => s.inputs, defensive: false },
   { status: 400, code: "malformed_json", when: (s) => s.jsonBody, defensive: true },
   // The bookmark is read before any route, so the public GET /health answers it too.
@@ -110,7 +107,6 @@ function shapeOf(method: string, op: OperationObject): Shape {
     list: own.some((p) => p.in === "query" && p.name === "cursor"),
     idempotent: op["x-idempotent"] === true,
     signedLink: op["x-signed-link"] === true,
-    capability: typeof op["x-capability"] === "string" ? op["x-capability"] : null,
   };
 }
 
