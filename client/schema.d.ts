@@ -75,7 +75,7 @@ export interface paths {
          * List courses, ordered by order_index (participants see active courses only)
          * @description Participants see active courses only; managers also see inactive ones. Ordered by `order_index`, then id.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["listCourses"];
         put?: never;
@@ -103,7 +103,7 @@ export interface paths {
          * A course with its steps, ordered
          * @description With its steps in order. An inactive or archived course is 404 `course_not_found` for participants, as if it did not exist. `is_locked` on a step in a manager's view means gated behind another step.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["getCourse"];
         /**
@@ -4313,23 +4313,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant` */
-            403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    "X-Content-Type-Options": components["headers"]["NoSniff"];
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "insufficient_grant";
-                    };
-                };
-            };
             /** @description Too many requests from this caller or address: `rate_limited` */
             429: {
                 headers: {
@@ -4708,23 +4691,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description Role or ownership forbids it: `insufficient_grant` */
-            403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    "X-Content-Type-Options": components["headers"]["NoSniff"];
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "insufficient_grant";
                     };
                 };
             };

@@ -96,3 +96,30 @@ describe("cohorts and course staff", () => {
     expect((await call("GET", `/courses/${w.course.id}/cohorts`, { token: participant })).status).toBe(403);
   });
 });
+
+describe("courses as staff see them", () => {
+  it("lists only the courses they hold a grant in, drafts included; any other course is not there (404)", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const taught = await makeCourse(manager);
+    const draft = await makeCourse(manager, { is_active: false });
+    const other = await makeCourse(manager);
+    const teacher = await staff("teacher");
+    for (const [course, role] of [
+      [taught, "instructor"],
+      [draft, "observer"],
+    ] as const)
+      expect((await call("PUT", `/courses/${course.id}/staff/${teacher.sub}`, { token: manager, body: { role } })).status).toBe(200);
+
+    const listed = await call("GET", "/courses?limit=200", { token: teacher.token });
+    expect(listed.status, listed.text).toBe(200);
+    expect((listed.json as { id: string }[]).map((c) => c.id).sort()).toEqual([taught.id, draft.id].sort());
+    expect((await call("GET", `/courses/${draft.id}`, { token: teacher.token })).status).toBe(200);
+    const elsewhere = await call("GET", `/courses/${other.id}`, { token: teacher.token });
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.json.code).toBe("course_not_found");
+
+    const nobody = await staff("nobody");
+    expect((await call("GET", "/courses", { token: nobody.token })).json).toEqual([]);
+    expect((await call("GET", `/courses/${taught.id}`, { token: nobody.token })).status).toBe(404);
+  });
+});

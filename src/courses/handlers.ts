@@ -17,6 +17,7 @@ import { flag, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
 import { enrollWrite, enrolmentEvent, oneCourse, progressQuery, readProgress } from "../progress";
 import { courseListActive, courseVisible } from "../visibility";
+import { grantAllowsSql, grantOf } from "../visibility/grants";
 import {
   archiveCourseWrites,
   chainLinks,
@@ -49,11 +50,13 @@ function refusalError(refusal: ChainRefusal): ApiError {
 export const listCourses: Handler<typeof routes.listCourses> = async (c) => {
   const caller = c.get("caller");
   const query = c.req.valid("query");
-  const active = courseListActive(caller, flag(query.is_active));
+  // Course staff list the courses they hold a grant in, drafts included (they teach them), and no others.
+  const staffScope = caller.role === "staff" ? grantAllowsSql(caller.id, sql`${courses.id}`, "read") : undefined;
+  const active = caller.role === "staff" ? flag(query.is_active) : courseListActive(caller, flag(query.is_active));
   if (active === "none") return c.json([], 200);
   const filters = { is_active: active, is_default: flag(query.is_default) };
   const limit = limitOf(query.limit);
-  const rows = await listCoursesQuery(c.get("db"), filters, decodeCursor(query.cursor, ["number", "string"]), limit);
+  const rows = await listCoursesQuery(c.get("db"), filters, decodeCursor(query.cursor, ["number", "string"]), limit, staffScope);
   return c.json(page(c, rows, limit, (r) => [r.order_index, r.id]).map(toCourse), 200);
 };
 
@@ -63,8 +66,15 @@ export const getCourse: Handler<typeof routes.getCourse> = async (c) => {
   const db = c.get("db");
   // A participant sees their own locks; a manager sees which steps are gated behind another.
   const participantId = caller.role === "participant" ? caller.id : null;
-  const progress = (await readProgress(db, participantId, oneCourse(course_id), examClock(c))).get(course_id);
-  if (!progress || !courseVisible(caller, progress.course)) throw notFound("Course", course_id);
+  // Course staff see a course they hold a grant in, draft or not; any other is not there for them. Both reads go
+  // out together: one round trip of latency.
+  const [read, grant] = await Promise.all([
+    readProgress(db, participantId, oneCourse(course_id), examClock(c)),
+    caller.role === "staff" ? grantOf(db, caller.id, course_id) : null,
+  ]);
+  const progress = read.get(course_id);
+  const visible = grant ? grant.length > 0 : progress !== undefined && courseVisible(caller, progress.course);
+  if (!progress || !visible) throw notFound("Course", course_id);
   const { course, steps: stepRows, state } = progress;
   return c.json(
     {

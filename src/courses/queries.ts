@@ -26,8 +26,14 @@ export function toCourse(row: CourseRow) {
 
 export const live = isNull(courses.archived_at);
 
-export function listCourses(db: Db, filters: { is_active?: boolean; is_default?: boolean }, after: CursorValues | null, limit: number) {
-  const where: (SQL | undefined)[] = [live];
+export function listCourses(
+  db: Db,
+  filters: { is_active?: boolean; is_default?: boolean },
+  after: CursorValues | null,
+  limit: number,
+  scope?: SQL,
+) {
+  const where: (SQL | undefined)[] = [live, scope];
   if (filters.is_active !== undefined) where.push(eq(courses.is_active, filters.is_active));
   if (filters.is_default !== undefined) where.push(eq(courses.is_default, filters.is_default));
   if (after) {

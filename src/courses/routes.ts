@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { actingForQuery, jsonBody, jsonResponse, MessageSchema, security } from "../lib/openapi";
-import { forEveryone, forManagers } from "../lib/policy";
+import { forEveryone, forManagers, forReaders } from "../lib/policy";
 import {
   CourseParams,
   CourseSchema,
@@ -17,7 +17,7 @@ const tags = ["Courses"];
 
 export const listCourses = createRoute({
   operationId: "listCourses",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/courses",
   tags,
@@ -29,7 +29,7 @@ export const listCourses = createRoute({
 
 export const getCourse = createRoute({
   operationId: "getCourse",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/courses/{course_id}",
   tags,

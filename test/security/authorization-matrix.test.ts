@@ -257,14 +257,20 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   }),
-  "GET /courses": { req: () => ({ path: "/courses" }), self: 200, intruder: 200, manager: 200 },
+  "GET /courses": { req: () => ({ path: "/courses" }), self: 200, intruder: 200, manager: 200, staffNoGrant: 200 },
   "POST /courses": {
     req: () => ({ path: "/courses", json: { name: uniqueName("matrix-course") } }),
     self: 403,
     intruder: 403,
     manager: 201,
   },
-  "GET /courses/{course_id}": { req: ({ w }) => ({ path: `/courses/${w.course.id}` }), self: 200, intruder: 200, manager: 200 },
+  "GET /courses/{course_id}": {
+    req: ({ w }) => ({ path: `/courses/${w.course.id}` }),
+    self: 200,
+    intruder: 200,
+    manager: 200,
+    staffNoGrant: 404,
+  },
   "PUT /courses/{course_id}": {
     req: ({ w }) => ({ path: `/courses/${w.course.id}`, json: { description: "changed by the matrix" } }),
     self: 403,
