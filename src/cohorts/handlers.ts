@@ -7,7 +7,7 @@ import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { flag, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { type GrantRow, grantIn } from "../visibility/grants";
+import { type GrantRow, grantOf } from "../visibility/grants";
 import {
   addMember,
   archive,
@@ -72,7 +72,7 @@ export const createCohort: Handler<typeof routes.createCohort> = async (c) => {
     created: audit(c, "cohort.created", { type: "cohort", id: row.id }, { course_id: [null, course_id], name: [null, name] }),
     course: findLiveCourse(db, course_id),
     holder: nameHolder(db, course_id, name),
-    grant: staffId === null ? null : grantIn(db, staffId, course_id),
+    grant: staffId === null ? null : grantOf(db, staffId, course_id),
   });
   if (written.course.length === 0) throw notFound("Course", course_id);
   assertManagesCohorts(written.grant, () => notFound("Course", course_id));
@@ -90,7 +90,7 @@ export const listCohorts: Handler<typeof routes.listCohorts> = async (c) => {
   const { course, rows, grant } = await batch(db, {
     course: findLiveCourse(db, course_id),
     rows: cohortsPage(db, course_id, flag(query.include_archived) === true, decodeCursor(query.cursor, ["string"]), limit),
-    grant: staffId === null ? null : grantIn(db, staffId, course_id),
+    grant: staffId === null ? null : grantOf(db, staffId, course_id),
   });
   if (course.length === 0) throw notFound("Course", course_id);
   assertManagesCohorts(grant, () => notFound("Course", course_id));
@@ -115,7 +115,7 @@ export const renameCohort: Handler<typeof routes.renameCohort> = async (c) => {
     renamed: rename(db, cohort_id, name, c.get("now").toISOString(), staffId),
     stored: findCohort(db, cohort_id),
     holder: nameHolder(db, courseOfCohort(cohort_id), name, cohort_id),
-    grant: staffId === null ? null : grantIn(db, staffId, courseOfCohort(cohort_id)),
+    grant: staffId === null ? null : grantOf(db, staffId, courseOfCohort(cohort_id)),
   });
   const [cohort] = written.stored;
   if (!cohort) throw notFound("Cohort", cohort_id);
@@ -135,7 +135,7 @@ export const archiveCohort: Handler<typeof routes.archiveCohort> = async (c) => 
     archived: archive(db, cohort_id, stamp, staffId),
     audited: audit(c, "cohort.archived", { type: "cohort", id: cohort_id }, { archived_at: [null, stamp] }),
     stored: findCohort(db, cohort_id),
-    grant: staffId === null ? null : grantIn(db, staffId, courseOfCohort(cohort_id)),
+    grant: staffId === null ? null : grantOf(db, staffId, courseOfCohort(cohort_id)),
   });
   if (written.archived.length > 0) return c.body(null, 204);
   if (written.stored.length === 0) throw notFound("Cohort", cohort_id);
@@ -158,7 +158,7 @@ export const addCohortMember: Handler<typeof routes.addCohortMember> = async (c)
     stored: findMember(db, cohort_id, participant_id),
     cohort: findCohort(db, cohort_id),
     enrolled: enrolment(db, cohort_id, participant_id),
-    grant: staffId === null ? null : grantIn(db, staffId, courseOfCohort(cohort_id)),
+    grant: staffId === null ? null : grantOf(db, staffId, courseOfCohort(cohort_id)),
   });
   const [cohort] = written.cohort;
   if (!cohort) throw notFound("Cohort", cohort_id);
@@ -180,7 +180,7 @@ export const removeCohortMember: Handler<typeof routes.removeCohortMember> = asy
     removed: removeMember(db, cohort_id, participant_id, staffId),
     audited: audit(c, "cohort.member_removed", { type: "participant", id: participant_id }, { cohort_id: [cohort_id, null] }),
     cohort: findCohort(db, cohort_id),
-    grant: staffId === null ? null : grantIn(db, staffId, courseOfCohort(cohort_id)),
+    grant: staffId === null ? null : grantOf(db, staffId, courseOfCohort(cohort_id)),
   });
   if (written.removed.length > 0) return c.body(null, 204);
   const [cohort] = written.cohort;
@@ -199,7 +199,7 @@ export const listCohortMembers: Handler<typeof routes.listCohortMembers> = async
   const { cohort, rows, grant } = await batch(db, {
     cohort: findCohort(db, cohort_id),
     rows: membersPage(db, cohort_id, decodeCursor(cursor, ["string"]), limit),
-    grant: staffId === null ? null : grantIn(db, staffId, courseOfCohort(cohort_id)),
+    grant: staffId === null ? null : grantOf(db, staffId, courseOfCohort(cohort_id)),
   });
   // An archived cohort's members stay readable.
   if (cohort.length === 0) throw notFound("Cohort", cohort_id);

@@ -20,13 +20,6 @@ export type Grant = { role: GrantRole; cohort_ids: string[] | null };
 export const rolesWith = (capability: Capability): GrantRole[] =>
   GRANT_ROLES.filter((role) => GRANT_CAPABILITIES[role].includes(capability));
 
-/** A staff member's grant in one course: zero or one row (course_staff is unique on the pair). */
-export const grantOf = (db: Db, staffId: string, courseId: string) =>
-  db
-    .select()
-    .from(courseStaff)
-    .where(and(eq(courseStaff.course_id, courseId), eq(courseStaff.staff_id, staffId)));
-
 /**
  * A staff member's grants in live courses, by course id (along course_staff_by_staff): all of them, or a page of
  * `limit` after `after`. A grant in an archived course gives nothing: the course is gone for everyone but the audit log.
@@ -109,8 +102,11 @@ export function staffAccessOf(rows: StaffGrantRows, capability: Capability) {
   );
 }
 
-/** A staff member's grant in the course `courseId` names (a value or a subquery, e.g. a cohort's course). */
-export const grantIn = (db: Db, staffId: string, courseId: Ref) =>
+/**
+ * A staff member's grant in one course — named by value or by a subquery (e.g. a cohort's course): zero or one row
+ * (course_staff is unique on the pair).
+ */
+export const grantOf = (db: Db, staffId: string, courseId: Ref) =>
   db
     .select()
     .from(courseStaff)
