@@ -1,6 +1,6 @@
 import { batch } from "../db/batch";
 import { first } from "../db/rows";
-import { grantAllows } from "../domain/authority";
+import { courseAccess } from "../domain/authority";
 import type { Caller } from "../env";
 import { audit } from "../journal";
 import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
@@ -40,10 +40,9 @@ const staffIdOf = (caller: Caller) => (caller.role === "staff" ? caller.id : nul
  */
 function assertManagesCohorts(grant: GrantRow[] | undefined, notThere: () => ApiError) {
   if (grant === undefined) return;
-  const [own] = grant;
-  if (!own) throw notThere();
-  if (!grantAllows(own.role, "enrol"))
-    throw forbidden("Your grant in this course does not let you manage its cohorts", "insufficient_grant");
+  const access = courseAccess(grant[0] ?? null, "enrol");
+  if (access === "hidden") throw notThere();
+  if (access === "insufficient") throw forbidden("Your grant in this course does not let you manage its cohorts", "insufficient_grant");
 }
 
 const nameTaken = (holder: { id: string; name: string }) =>

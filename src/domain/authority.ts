@@ -53,7 +53,18 @@ export function staffAccess(
   grant: { role: GrantRole; cohort_ids: readonly string[] | null } | null,
   participant: { enrolled: boolean; cohorts: readonly string[] },
   capability: Capability,
-): "allowed" | "hidden" | "insufficient" {
+): Access {
   if (!grant || !participant.enrolled || !grantReaches(grant.cohort_ids, participant.cohorts)) return "hidden";
+  return courseAccess(grant, capability);
+}
+
+export type Access = "allowed" | "hidden" | "insufficient";
+
+/**
+ * What a staff member may do with a course itself (its staff, its cohorts), from their grant there (null: none):
+ * without one the course is not there for them (404); with one that lacks `capability`, 403 `insufficient_grant`.
+ */
+export function courseAccess(grant: { role: GrantRole } | null, capability: Capability): Access {
+  if (!grant) return "hidden";
   return grantAllows(grant.role, capability) ? "allowed" : "insufficient";
 }

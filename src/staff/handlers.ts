@@ -1,5 +1,5 @@
 import { batch } from "../db/batch";
-import { grantAllows, mayGive } from "../domain/authority";
+import { courseAccess, mayGive } from "../domain/authority";
 import type { Caller } from "../env";
 import { audit } from "../journal";
 import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
@@ -27,10 +27,11 @@ import type * as routes from "./routes";
  * grants; one whose grant does not give grants (a grader, an observer) knows the course, and is told why.
  */
 function assertGrantManager(caller: Caller, courseId: string, course: unknown[], mine: GrantRow[] | undefined): void {
-  const [own] = mine ?? [];
-  if (course.length === 0 || (caller.role === "staff" && !own)) throw notFound("Course", courseId);
-  if (caller.role === "staff" && !(own && grantAllows(own.role, "grant")))
-    throw forbidden("Your grant in this course does not let you manage its staff", "insufficient_grant");
+  if (course.length === 0) throw notFound("Course", courseId);
+  if (caller.role !== "staff") return;
+  const access = courseAccess(mine?.[0] ?? null, "grant");
+  if (access === "hidden") throw notFound("Course", courseId);
+  if (access === "insufficient") throw forbidden("Your grant in this course does not let you manage its staff", "insufficient_grant");
 }
 
 const instructorsSpared = () => forbidden("Only a manager may change or revoke an instructor's grant", "insufficient_grant");

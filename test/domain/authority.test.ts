@@ -3,6 +3,7 @@ import notes from "../../docs/api-notes.md?raw";
 import {
   CAPABILITIES,
   type Capability,
+  courseAccess,
   GRANT_CAPABILITIES,
   grantAllows,
   grantReaches,
@@ -103,4 +104,15 @@ describe("staffAccess: one participant's data, for a staff member", () => {
     for (const role of ["instructor", "grader", "observer"] as const)
       expect(staffAccess({ role, cohort_ids: null }, { enrolled: false, cohorts: [] }, "read")).toBe("hidden");
   });
+});
+
+describe("courseAccess: the course itself (its staff, its cohorts)", () => {
+  const table: [string, Parameters<typeof courseAccess>[0], Capability, ReturnType<typeof courseAccess>][] = [
+    ["no grant: not there", null, "enrol", "hidden"],
+    ["an instructor manages cohorts", { role: "instructor" }, "enrol", "allowed"],
+    ["a grader may not manage cohorts", { role: "grader" }, "enrol", "insufficient"],
+    ["an instructor gives grants", { role: "instructor" }, "grant", "allowed"],
+    ["an observer does not", { role: "observer" }, "grant", "insufficient"],
+  ];
+  it.each(table)("%s", (_, grant, capability, expected) => expect(courseAccess(grant, capability)).toBe(expected));
 });
