@@ -52,7 +52,7 @@ export const listCourses: Handler<typeof routes.listCourses> = async (c) => {
   const query = c.req.valid("query");
   // Course staff list the courses they hold a grant in, drafts included (they teach them), and no others.
   const staffScope = caller.role === "staff" ? grantAllowsSql(caller.id, sql`${courses.id}`, "read") : undefined;
-  const active = caller.role === "staff" ? flag(query.is_active) : courseListActive(caller, flag(query.is_active));
+  const active = courseListActive(caller, flag(query.is_active));
   if (active === "none") return c.json([], 200);
   const filters = { is_active: active, is_default: flag(query.is_default) };
   const limit = limitOf(query.limit);

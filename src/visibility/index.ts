@@ -25,9 +25,12 @@ export const courseVisible = <T extends { is_active: boolean }>(viewer: Viewer, 
 export const courseFlagVisible = (viewer: Viewer, courseActive: number | null | undefined) =>
   courseActive !== null && courseActive !== undefined && (seesUnpublished(viewer) || courseActive === 1);
 
-/** The list filter on `courses.is_active`: participants are shown active courses only, whatever they asked for. */
+/**
+ * The list filter on `courses.is_active`: participants are shown active courses only, whatever they asked for;
+ * course staff (whose list holds only their granted courses) see those as asked, drafts included, as they teach them.
+ */
 export function courseListActive(viewer: Viewer, asked: boolean | undefined): boolean | undefined | "none" {
-  if (seesUnpublished(viewer)) return asked;
+  if (seesUnpublished(viewer) || viewer.role === "staff") return asked;
   return asked === false ? "none" : true;
 }
 
