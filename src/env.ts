@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { Db } from "./db/types";
-import type { Role } from "./domain/vocabulary";
+import type { GrantRole, Role } from "./domain/vocabulary";
 
 export type Bindings = {
   DB: D1Database;
@@ -62,6 +62,11 @@ export type Variables = {
   rateLimits?: ("caller" | "expensive" | "anonymous")[];
   /** Ids of the webhook events this request wrote to the outbox, sent to the Queue after the response. */
   events?: string[];
+  /**
+   * The course-staff grant the route's guard admitted the caller with (lib/grant-guard.ts), for a handler that
+   * scopes what it shows by the grant's cohorts. Absent for managers and participants.
+   */
+  grant?: { role: GrantRole; cohort_ids: string[] | null };
   /** The code of the error this request answered (set by `errorResponse`), for its log line. */
   errorCode?: string;
 };

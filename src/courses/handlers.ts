@@ -4,6 +4,7 @@ import { batch } from "../db/batch";
 import { first } from "../db/rows";
 import { courses, steps } from "../db/schema";
 import { COURSE_FIELDS, changesBetween, patched, stepOrder } from "../domain/audit";
+import { organisationFieldsIn } from "../domain/authority";
 import { type ChainRefusal, type Links, planCourseLinks, planUnlink } from "../domain/chain";
 import { checkStepReorder } from "../domain/ordering";
 import { isGated, stepStateOf } from "../domain/progress";
@@ -11,7 +12,7 @@ import type { AppContext } from "../env";
 import { audit, emitter } from "../journal";
 import { participantFor } from "../lib/auth";
 import { examClock } from "../lib/clock";
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { flag, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
@@ -149,6 +150,10 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
   const { course_id } = c.req.valid("param");
   const body = c.req.valid("json");
   const db = c.get("db");
+  // The route's guard let an instructor of this course in; where the course sits among the others is not theirs.
+  const organisational = c.get("caller").role === "staff" ? organisationFieldsIn(body) : [];
+  if (organisational.length > 0)
+    throw forbidden(`Only managers chain, order or set the default course (${organisational.join(", ")})`, "insufficient_grant");
   const stamp = c.get("now").toISOString();
 
   const read = await batch(db, {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { actingForQuery, jsonBody, jsonResponse, MessageSchema, security } from "../lib/openapi";
-import { forEveryone, forManagers, forReaders } from "../lib/policy";
+import { forEveryone, forManagers, forReaders, inPath, withGrant } from "../lib/policy";
 import {
   CourseParams,
   CourseSchema,
@@ -53,7 +53,7 @@ export const createCourse = createRoute({
 
 export const updateCourse = createRoute({
   operationId: "updateCourse",
-  ...forManagers,
+  ...withGrant("author", inPath("course", "course_id")),
   method: "put",
   path: "/courses/{course_id}",
   tags,
@@ -89,7 +89,7 @@ export const setDefaultCourse = createRoute({
 
 export const reorderSteps = createRoute({
   operationId: "reorderSteps",
-  ...forManagers,
+  ...withGrant("author", inPath("course", "course_id")),
   method: "post",
   path: "/courses/{course_id}/steps/reorder",
   tags,
@@ -113,7 +113,7 @@ export const enrollDefault = createRoute({
 
 export const enrollInCourse = createRoute({
   operationId: "enrollInCourse",
-  ...forManagers,
+  ...withGrant("enrol", inPath("course", "course_id")),
   method: "post",
   path: "/courses/{course_id}/enroll",
   tags,

@@ -68,3 +68,14 @@ export function courseAccess(grant: { role: GrantRole } | null, capability: Capa
   if (!grant) return "hidden";
   return grantAllows(grant.role, capability) ? "allowed" : "insufficient";
 }
+
+/**
+ * The fields of a course that place it among the organisation's courses (its chain, its order, being the default):
+ * a course's instructor edits the course itself, but these stay with managers ("create courses, chain, set-default,
+ * reorder courses" in the table above).
+ */
+export const ORGANISATION_COURSE_FIELDS = ["is_default", "previous_course_id", "next_course_id", "order_index"] as const;
+
+/** The organisation-level fields a course edit sets (present in the body, null included), for refusing them to staff. */
+export const organisationFieldsIn = (body: Record<string, unknown>): string[] =>
+  ORGANISATION_COURSE_FIELDS.filter((field) => body[field] !== undefined);

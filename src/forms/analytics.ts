@@ -20,19 +20,32 @@ import type * as routes from "./routes";
  * statement), so the form id is written into these statements as a literal — only after checking it is exactly
  * the 24-hex id the route's validator already demanded, so nothing a client sends ever becomes SQL text.
  */
-function idLiteral(formId: string) {
-  if (!/^[0-9a-f]{24}$/i.test(formId)) throw new Error("form id is not a 24-hex id");
-  return sql.raw(`'${formId}'`);
+function idLiteral(id: string) {
+  if (!/^[0-9a-f]{24}$/i.test(id)) throw new Error("id is not a 24-hex id");
+  return sql.raw(`'${id}'`);
+}
+
+/**
+ * A cohort-limited grant (an observer of some cohorts) sees the figures of those cohorts' participants only; the
+ * cohort ids come from the stored grant and are written as literals under the same check as the form id.
+ */
+function cohortScope(cohortIds: readonly string[] | null) {
+  if (cohortIds === null) return sql``;
+  if (cohortIds.length === 0) return sql` AND 0`;
+  return sql` AND participant_id IN (SELECT participant_id FROM cohort_members WHERE cohort_id IN (${sql.join(
+    cohortIds.map(idLiteral),
+    sql`, `,
+  )}))`;
 }
 
 /*
  * Each attempt's questions, answers and correct options are expanded once (materialized CTEs) and joined by
  * question id: no correlated subquery per item, which made 900 attempts read 5 M rows.
  */
-const items = (id: ReturnType<typeof idLiteral>) => sql`
+const items = (id: ReturnType<typeof idLiteral>, scope: ReturnType<typeof cohortScope>) => sql`
   att AS MATERIALIZED (
     SELECT id, questions_snapshot AS qs, answers, theory_grades FROM form_submissions
-    WHERE form_id = ${id} AND submission_status <> ${statusLiteral("InProgress")} AND questions_snapshot IS NOT NULL
+    WHERE form_id = ${id} AND submission_status <> ${statusLiteral("InProgress")} AND questions_snapshot IS NOT NULL${scope}
   ),
   qs AS MATERIALIZED (
     SELECT att.id AS attempt_id, json_extract(q.value, '$.question_id') AS qid,
@@ -89,10 +102,11 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
   const { form_id } = c.req.valid("param");
   const db = c.get("db");
   const id = idLiteral(form_id);
+  const scope = cohortScope(c.get("grant")?.cohort_ids ?? null);
   const got = await batch(db, {
     form: db.select().from(forms).where(liveFormWithId(form_id)),
     // One statement: the expansion above is evaluated once and feeds the summary, the histogram and the items.
-    figures: db.all<{ summary: string; buckets: string; items: string }>(sql`WITH ${items(id)}
+    figures: db.all<{ summary: string; buckets: string; items: string }>(sql`WITH ${items(id, scope)}
       SELECT
         (SELECT json_object('n', COUNT(*), 'sum_pct', SUM(pct), 'sum_pct_sq', SUM(pct * pct),
                   'median', (SELECT AVG(pct) FROM (SELECT pct FROM totals ORDER BY pct
@@ -114,7 +128,7 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
     selections: db.all<{ qid: string; option_id: string; selected: number }>(sql`
       SELECT json_extract(a.value, '$.question_id') AS qid, json_extract(a.value, '$.selected_option_id') AS option_id, COUNT(*) AS selected
       FROM form_submissions s, json_each(s.answers, '$.mcq_answers') a
-      WHERE s.form_id = ${id} AND s.submission_status <> ${statusLiteral("InProgress")}
+      WHERE s.form_id = ${id} AND s.submission_status <> ${statusLiteral("InProgress")}${scope}
       GROUP BY 1, 2`),
   });
   const form = got.form[0];

@@ -10,9 +10,13 @@ export const liveForm = isNull(forms.archived_at);
 /** The live form with this id. */
 export const liveFormWithId = (formId: string) => and(eq(forms.id, formId), liveForm);
 
-/** A form as the caller may see it: participants never receive `is_correct`. */
+/**
+ * A form as the caller may see it: participants never receive `is_correct`. Course staff read it as its authors do
+ * (they reach only forms of their own courses: visibility's `formVisible`).
+ */
 export function toForm(row: FormRow, caller: Caller) {
-  const hidden = caller.role !== "manager" && poolIsPrivate(row);
+  const authoring = caller.role !== "participant";
+  const hidden = !authoring && poolIsPrivate(row);
   return {
     id: row.id,
     name: row.name,
@@ -23,7 +27,7 @@ export function toForm(row: FormRow, caller: Caller) {
     passing_marks: row.passing_marks,
     max_attempts: row.max_attempts,
     passing_percentage: row.passing_percentage,
-    questions: caller.role === "manager" ? row.questions : hidden ? [] : publicQuestions(row.questions),
+    questions: authoring ? row.questions : hidden ? [] : publicQuestions(row.questions),
     question_count: row.questions.length,
     questions_hidden: hidden,
     available_from: row.available_from,

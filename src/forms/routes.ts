@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, security } from "../lib/openapi";
-import { forEveryone, forManagers } from "../lib/policy";
+import { forReaders, inBody, inPath, withGrant } from "../lib/policy";
 import {
   CreateFormSchema,
   FormAnalyticsSchema,
@@ -19,7 +19,7 @@ const tags = ["Forms"];
 
 export const listForms = createRoute({
   operationId: "listForms",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/forms",
   tags,
@@ -31,7 +31,7 @@ export const listForms = createRoute({
 
 export const getForm = createRoute({
   operationId: "getForm",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/forms/{form_id}",
   tags,
@@ -43,7 +43,7 @@ export const getForm = createRoute({
 
 export const createForm = createRoute({
   operationId: "createForm",
-  ...forManagers,
+  ...withGrant("author", inBody("step", "step_id"), { required: true }),
   method: "post",
   path: "/forms",
   tags,
@@ -55,7 +55,7 @@ export const createForm = createRoute({
 
 export const updateForm = createRoute({
   operationId: "updateForm",
-  ...forManagers,
+  ...withGrant("author", inPath("form", "form_id"), { also: [inBody("step", "step_id")] }),
   method: "put",
   path: "/forms/{form_id}",
   tags,
@@ -67,7 +67,7 @@ export const updateForm = createRoute({
 
 export const deleteForm = createRoute({
   operationId: "deleteForm",
-  ...forManagers,
+  ...withGrant("author", inPath("form", "form_id")),
   method: "delete",
   path: "/forms/{form_id}",
   tags,
@@ -81,7 +81,7 @@ const overrideTags = ["Exam overrides"];
 
 export const putOverride = createRoute({
   operationId: "putOverride",
-  ...forManagers,
+  ...withGrant("enrol", inPath("form", "form_id")),
   method: "put",
   path: "/forms/{form_id}/overrides/{participant_id}",
   tags: overrideTags,
@@ -93,7 +93,7 @@ export const putOverride = createRoute({
 
 export const listOverrides = createRoute({
   operationId: "listOverrides",
-  ...forManagers,
+  ...withGrant("enrol", inPath("form", "form_id")),
   method: "get",
   path: "/forms/{form_id}/overrides",
   tags: overrideTags,
@@ -105,7 +105,7 @@ export const listOverrides = createRoute({
 
 export const deleteOverride = createRoute({
   operationId: "deleteOverride",
-  ...forManagers,
+  ...withGrant("enrol", inPath("form", "form_id")),
   method: "delete",
   path: "/forms/{form_id}/overrides/{participant_id}",
   tags: overrideTags,
@@ -117,7 +117,7 @@ export const deleteOverride = createRoute({
 
 export const formAnalytics = createRoute({
   operationId: "formAnalytics",
-  ...forManagers,
+  ...withGrant("analytics", inPath("form", "form_id")),
   method: "get",
   path: "/forms/{form_id}/analytics",
   tags,

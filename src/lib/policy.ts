@@ -5,8 +5,10 @@
  */
 
 import type { MiddlewareHandler } from "hono";
+import type { Capability } from "../domain/authority";
 import type { AppEnv } from "../env";
 import { managerOnly, managersAndParticipants, managersAndStaff, participantsOnly, staffOnly } from "./auth";
+import { type GuardOptions, grantGuard, type Named } from "./grant-guard";
 import { idempotent } from "./idempotency";
 import { expensiveLimit } from "./rate-limit";
 
@@ -35,6 +37,25 @@ export const forReviewersIdempotent = {
 export const forEnrollers = { ...forStaffOrManagers, "x-capability": "enrol" };
 /** Managers, participants (their own data only) and course staff whose grant gives `read` over the participant. */
 export const forReaders = { "x-roles": ["manager", "participant", "staff"], "x-capability": "read" };
+
+/**
+ * Managers, and course staff whose grant in the course of what the request names (`target`: a path parameter, or
+ * for a create the parent its body names) gives `capability` — checked before the handler (lib/grant-guard.ts), so
+ * the handler serves them as it serves a manager. With `participants`, participants too: the handler scopes them to
+ * their own data as before.
+ */
+export function withGrant(capability: Capability, target: Named, options: GuardOptions & { participants?: boolean } = {}) {
+  const guard = grantGuard(capability, target, options);
+  return options.participants
+    ? { middleware: [guard], "x-roles": ["manager", "participant", "staff"], "x-capability": capability }
+    : { middleware: [managersAndStaff, guard], "x-roles": ["manager", "staff"], "x-capability": capability };
+}
+/** A path parameter naming an authored thing, for `withGrant`. */
+export const inPath = (kind: Named["kind"], key: string): Named => ({ kind, in: "param", key });
+/** A query parameter naming an authored thing, for `withGrant`. */
+export const inQuery = (kind: Named["kind"], key: string): Named => ({ kind, in: "query", key });
+/** A JSON body field naming an authored thing (dotted for a nested one), for `withGrant`. */
+export const inBody = (kind: Named["kind"], key: string): Named => ({ kind, in: "body", key });
 
 /** Role guard, then the Idempotency-Key middleware (a replay is only ever given to a caller the guard admits). */
 export const forManagersIdempotent = { middleware: [managerOnly, idempotent], "x-roles": ["manager"], "x-idempotent": true };

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ALLOWED_TYPES } from "../domain/files";
 import { ErrorSchema, jsonResponse, security } from "../lib/openapi";
-import { expensive, forEveryone, forManagers } from "../lib/policy";
+import { expensive, inPath, withGrant } from "../lib/policy";
 import { MaterialSchema } from "../shared/materials";
 import { MaterialParams } from "./schemas";
 
@@ -12,7 +12,7 @@ export const FileLinkSchema = z.object({ url: z.string(), expires_at: z.string()
 
 export const uploadFile = createRoute({
   operationId: "uploadFile",
-  ...expensive(forManagers),
+  ...expensive(withGrant("author", inPath("material", "material_id"))),
   method: "put",
   path: "/materials/{material_id}/file",
   tags,
@@ -61,7 +61,7 @@ const contentRange = (description: string) => z.string().openapi({ description }
 
 export const downloadFile = createRoute({
   operationId: "downloadFile",
-  ...forEveryone,
+  ...withGrant("read", inPath("material", "material_id"), { participants: true }),
   method: "get",
   path: "/materials/{material_id}/file",
   tags,
@@ -89,7 +89,7 @@ export const downloadFile = createRoute({
 
 export const fileLink = createRoute({
   operationId: "fileLink",
-  ...forEveryone,
+  ...withGrant("read", inPath("material", "material_id"), { participants: true }),
   method: "post",
   path: "/materials/{material_id}/file-link",
   tags,
@@ -101,7 +101,7 @@ export const fileLink = createRoute({
 
 export const deleteFile = createRoute({
   operationId: "deleteFile",
-  ...forManagers,
+  ...withGrant("author", inPath("material", "material_id")),
   method: "delete",
   path: "/materials/{material_id}/file",
   tags,

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { actingForQuery, jsonBody, jsonResponse, security } from "../lib/openapi";
-import { forEveryone, forManagers } from "../lib/policy";
+import { forEveryone, inBody, inPath, withGrant } from "../lib/policy";
 import { MaterialSchema } from "../shared/materials";
 import { CreateMaterialSchema, MaterialCompletedSchema, MaterialParams, StepMaterialParams, UpdateMaterialSchema } from "./schemas";
 
@@ -8,7 +8,7 @@ const tags = ["Materials"];
 
 export const createMaterial = createRoute({
   operationId: "createMaterial",
-  ...forManagers,
+  ...withGrant("author", inPath("step", "step_id"), { also: [inBody("table", "content.requirement_table_id")] }),
   method: "post",
   path: "/steps/{step_id}/materials",
   tags,
@@ -20,7 +20,7 @@ export const createMaterial = createRoute({
 
 export const updateMaterial = createRoute({
   operationId: "updateMaterial",
-  ...forManagers,
+  ...withGrant("author", inPath("material", "material_id"), { also: [inBody("table", "content.requirement_table_id")] }),
   method: "put",
   path: "/materials/{material_id}",
   tags,
@@ -32,7 +32,7 @@ export const updateMaterial = createRoute({
 
 export const deleteMaterial = createRoute({
   operationId: "deleteMaterial",
-  ...forManagers,
+  ...withGrant("author", inPath("material", "material_id")),
   method: "delete",
   path: "/materials/{material_id}",
   tags,

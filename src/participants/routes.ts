@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
-import { forEveryone, forManagers, forParticipants } from "../lib/policy";
+import { forEveryone, forManagers, forParticipants, inPath, withGrant } from "../lib/policy";
 import {
   AccommodationInputSchema,
   AccommodationSchema,
@@ -32,7 +32,7 @@ export const myCourses = createRoute({
 
 export const courseProgress = createRoute({
   operationId: "courseProgress",
-  ...forEveryone,
+  ...withGrant("read", inPath("course", "course_id"), { participant: { in: "query", key: "participant_id" }, participants: true }),
   method: "get",
   path: "/participants/me/progress/{course_id}",
   tags,
@@ -44,7 +44,7 @@ export const courseProgress = createRoute({
 
 export const stepProgress = createRoute({
   operationId: "stepProgress",
-  ...forEveryone,
+  ...withGrant("read", inPath("step", "step_id"), { participant: { in: "query", key: "participant_id" }, participants: true }),
   method: "get",
   path: "/participants/me/step/{step_id}/progress",
   tags,

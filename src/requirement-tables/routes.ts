@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, security } from "../lib/openapi";
-import { forEveryone, forManagers } from "../lib/policy";
+import { forReaders, inBody, inPath, withGrant } from "../lib/policy";
 import {
   CreateRequirementTableSchema,
   ListTablesQuery,
@@ -14,7 +14,7 @@ const tags = ["Requirement tables"];
 
 export const listTables = createRoute({
   operationId: "listTables",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/requirement-tables",
   tags,
@@ -26,7 +26,7 @@ export const listTables = createRoute({
 
 export const getTable = createRoute({
   operationId: "getTable",
-  ...forEveryone,
+  ...forReaders,
   method: "get",
   path: "/requirement-tables/{table_id}",
   tags,
@@ -38,7 +38,7 @@ export const getTable = createRoute({
 
 export const createTable = createRoute({
   operationId: "createTable",
-  ...forManagers,
+  ...withGrant("author", inBody("step", "step_id"), { required: true }),
   method: "post",
   path: "/requirement-tables",
   tags,
@@ -50,7 +50,7 @@ export const createTable = createRoute({
 
 export const updateTable = createRoute({
   operationId: "updateTable",
-  ...forManagers,
+  ...withGrant("author", inPath("table", "table_id"), { also: [inBody("step", "step_id")] }),
   method: "put",
   path: "/requirement-tables/{table_id}",
   tags,
@@ -62,7 +62,7 @@ export const updateTable = createRoute({
 
 export const deleteTable = createRoute({
   operationId: "deleteTable",
-  ...forManagers,
+  ...withGrant("author", inPath("table", "table_id")),
   method: "delete",
   path: "/requirement-tables/{table_id}",
   tags,

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, participantQuery, security } from "../lib/openapi";
-import { forEveryone, forManagers } from "../lib/policy";
+import { forEveryone, inBody, inPath, inQuery, withGrant } from "../lib/policy";
 import { StepParams } from "../shared/steps";
 import { CreateStepSchema, LinkExamQuery, MaterialsCompleteSchema, StepDetailSchema, StepSchema, UpdateStepSchema } from "./schemas";
 
@@ -8,7 +8,7 @@ const tags = ["Steps"];
 
 export const getStep = createRoute({
   operationId: "getStep",
-  ...forEveryone,
+  ...withGrant("read", inPath("step", "step_id"), { participant: { in: "query", key: "participant_id" }, participants: true }),
   method: "get",
   path: "/steps/{step_id}",
   tags,
@@ -20,7 +20,7 @@ export const getStep = createRoute({
 
 export const createStep = createRoute({
   operationId: "createStep",
-  ...forManagers,
+  ...withGrant("author", inBody("course", "course_id"), { required: true }),
   method: "post",
   path: "/steps",
   tags,
@@ -32,7 +32,7 @@ export const createStep = createRoute({
 
 export const updateStep = createRoute({
   operationId: "updateStep",
-  ...forManagers,
+  ...withGrant("author", inPath("step", "step_id")),
   method: "put",
   path: "/steps/{step_id}",
   tags,
@@ -44,7 +44,7 @@ export const updateStep = createRoute({
 
 export const deleteStep = createRoute({
   operationId: "deleteStep",
-  ...forManagers,
+  ...withGrant("author", inPath("step", "step_id")),
   method: "delete",
   path: "/steps/{step_id}",
   tags,
@@ -56,7 +56,7 @@ export const deleteStep = createRoute({
 
 export const linkExam = createRoute({
   operationId: "linkExam",
-  ...forManagers,
+  ...withGrant("author", inPath("step", "step_id"), { also: [inQuery("form", "form_id")] }),
   method: "put",
   path: "/steps/{step_id}/exam",
   tags,

@@ -6,7 +6,7 @@
  * Depends on the schema and the capability table only (domain/authority.ts decides what a grant allows).
  */
 import { type AnyColumn, and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
-import { cohortMembers, cohorts, courseStaff, courses, enrollments } from "../db/schema";
+import { cohortMembers, cohorts, courseStaff, courses, enrollments, forms, materials, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { type Capability, GRANT_CAPABILITIES, staffAccess } from "../domain/authority";
 import { GRANT_ROLES, type GrantRole } from "../domain/vocabulary";
@@ -111,3 +111,35 @@ export const grantOf = (db: Db, staffId: string, courseId: Ref) =>
     .select()
     .from(courseStaff)
     .where(and(sql`${courseStaff.course_id} = ${courseId}`, eq(courseStaff.staff_id, staffId)));
+
+/** The authored things a route path (or a create's body) names, each of which belongs to one course. */
+export type Owned = "course" | "step" | "material" | "form" | "table";
+
+/**
+ * SQL: the live course that owns `id` (a subquery yielding no row when there is none: the thing is gone, archived
+ * with its course, or — a form or requirement table on no step — belongs to the organisation, not to a course).
+ * Grants are looked up along it (course_staff_pk), so a staff check is one indexed read.
+ */
+export function courseOf(kind: Owned, id: string): SQL {
+  const live = sql`c.archived_at IS NULL`;
+  switch (kind) {
+    case "course":
+      return sql`(SELECT c.id FROM ${courses} c WHERE c.id = ${id} AND ${live})`;
+    case "step":
+      return sql`(SELECT c.id FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id WHERE s.id = ${id} AND ${live})`;
+    case "material":
+      return sql`(SELECT c.id FROM ${materials} m JOIN ${steps} s ON s.id = m.step_id JOIN ${courses} c ON c.id = s.course_id
+        WHERE m.id = ${id} AND ${live})`;
+    case "form":
+      return sql`(SELECT c.id FROM ${forms} f JOIN ${steps} s ON s.id = f.step_id JOIN ${courses} c ON c.id = s.course_id
+        WHERE f.id = ${id} AND ${live})`;
+    case "table":
+      return sql`(SELECT c.id FROM ${requirementTables} t JOIN ${steps} s ON s.id = t.step_id JOIN ${courses} c ON c.id = s.course_id
+        WHERE t.id = ${id} AND ${live})`;
+  }
+}
+
+/** SQL: the step `stepId` (a column or subquery) is in a live course where `staffId` holds any grant. */
+export const stepTaughtBy = (staffId: string, stepId: SQL | AnyColumn): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id JOIN ${courseStaff} g ON g.course_id = c.id
+    WHERE s.id = ${stepId} AND c.archived_at IS NULL AND g.staff_id = ${staffId})`;
