@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { vi } from "vitest";
 import { now as clockNow } from "../src/lib/clock";
 import type { ResponseJson } from "./api-types";
 import SAMPLE_QUESTIONS from "./fixtures/sample-questions.json";
@@ -197,4 +198,17 @@ export async function submittedTable(manager: string, options: { serials?: numbe
     if (done.status !== 200) throw new Error(`submit table: ${done.status} ${done.text}`);
   }
   return { course, step, table, pid, participant, id };
+}
+
+/** The D1 round trips the API logged for each request `run` made. */
+export async function roundTrips(run: () => Promise<unknown>): Promise<number[]> {
+  const trips: number[] = [];
+  vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+    if (typeof line !== "string" || !line.startsWith("{")) return;
+    const parsed = JSON.parse(line) as { d1_calls?: number };
+    if (typeof parsed.d1_calls === "number") trips.push(parsed.d1_calls);
+  });
+  await run();
+  vi.restoreAllMocks();
+  return trips;
 }

@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { newId } from "../src/lib/ids";
-import { call, makeCourse, token, uniqueName } from "./helpers";
+import { call, makeCourse, roundTrips, token, uniqueName } from "./helpers";
 
 type Grant = {
   course_id: string;
@@ -75,19 +75,6 @@ async function grantEvents(sub: string): Promise<Event[]> {
   const res = await call("GET", `/audit-events?${new URLSearchParams({ entity_type: "grant", entity_id: sub })}`, { token: manager });
   expect(res.status, res.text).toBe(200);
   return res.json as unknown as Event[];
-}
-
-/** The D1 round trips the API logged for each request `run` made. */
-async function roundTrips(run: () => Promise<unknown>): Promise<number[]> {
-  const trips: number[] = [];
-  vi.spyOn(console, "log").mockImplementation((line: unknown) => {
-    if (typeof line !== "string" || !line.startsWith("{")) return;
-    const parsed = JSON.parse(line) as { d1_calls?: number };
-    if (typeof parsed.d1_calls === "number") trips.push(parsed.d1_calls);
-  });
-  await run();
-  vi.restoreAllMocks();
-  return trips;
 }
 
 describe("giving grants", () => {

@@ -18,7 +18,7 @@ const limits = Object.entries(RATE_LIMITS)
 export const API_DESCRIPTION = `Courses, steps, materials, exams, submissions and requirement tables. The rules every operation shares:
 
 - **Authentication.** Every operation but \`GET /health\` needs \`Authorization: Bearer <JWT>\` (the \`Bearer\` scheme says which tokens are accepted); a file download may use a signed link instead (\`FileLink\`). A missing or refused token is 401 \`unauthorized\`, also on a path that does not exist (routes cannot be probed); with a valid token an unknown path is 404 \`route_not_found\`.
-- **Roles.** A token's \`role\` is \`manager\` (the organisation's administrator), \`participant\` (a learner) or \`staff\` (a teacher whose rights come only from course grants: \`instructor\`, \`grader\`, \`observer\`, see \`PUT /courses/{course_id}/staff/{sub}\`); each operation lists the roles it admits (\`x-roles\`, and "Roles:" in its description). Another role is 403 \`manager_only\`, \`participants_only\`, \`staff_only\` or, for a staff token on a route that does not read grants yet, \`insufficient_grant\`; a course outside a staff member's grants is 404, as if it did not exist. Participants act on their own data only: \`participant_id\` naming anyone else is 403 \`not_your_data\`, \`manager_id\` must be the caller (403 \`not_your_identity\`). Recorded actors (\`created_by\`, \`updated_by\`, …) always come from the token.
+- **Roles.** A token's \`role\` is \`manager\` (the organisation's administrator), \`participant\` (a learner) or \`staff\` (a teacher whose rights come only from course grants: \`instructor\`, \`grader\`, \`observer\`, see \`PUT /courses/{course_id}/staff/{sub}\`); each operation lists the roles it admits (\`x-roles\`, and "Roles:" in its description). Another role is 403 \`manager_only\`, \`participants_only\`, \`staff_only\` or \`insufficient_grant\`. Where staff are admitted, \`x-capability\` names what their grant must allow in the course of the thing the path names (\`author\`: instructors; \`enrol\`: instructors; \`review\`: instructors and graders; \`read\`: every grant; \`analytics\`: instructors and observers); outside their grants (another course, a participant outside their cohorts) the thing is 404, as if it did not exist, and inside a capability the grant lacks is 403 \`insufficient_grant\`. Participants act on their own data only: \`participant_id\` naming anyone else is 403 \`not_your_data\`, \`manager_id\` must be the caller (403 \`not_your_identity\`). Recorded actors (\`created_by\`, \`updated_by\`, …) always come from the token.
 - **Errors.** Every 4xx and 5xx answer is JSON \`{"detail", "code", "request_id", "errors"?}\`: switch on \`code\` (a closed list, the \`Error\` schema's enum), show \`detail\` to people; \`validation_error\` adds \`errors: [{path, message}]\` naming each field. Unknown body fields are refused (400), so a typo never silently does nothing. No answer carries a stack trace or SQL.
 - **Ids and times.** Ids are 24 lowercase hex characters (ObjectId-shaped); a malformed id is 400, a well-formed id of nothing (or of something the caller may not see) is 404. Times are ISO 8601 in UTC. \`me\` in \`/participants/me/…\` is the caller: it is never an id (a token whose \`sub\` is \`me\` is 401; \`me\` as a \`participant_id\` is 400).
 - **Writes.** Every \`PUT\` is a partial update: omitted fields keep their values, \`null\` clears a nullable field (except where an operation says a field is replaced whole). Creates answer 201 with the full resource. JSON bodies only (415 otherwise), at most 1 MB (413).
@@ -40,7 +40,8 @@ const OPERATIONS: Record<string, string> = {
   enrollDefault:
     "Enrols the caller (or, for a manager, the `participant_id` named) in the active default course at its `default_step_id`, else its first step; 404 `no_default_course` when there is none. Enrolling again changes nothing and answers the same.",
   enrollInCourse: "Enrols the named participant at the course's `default_step_id`, else its first step. Enrolling again changes nothing.",
-  listCourses: "Participants see active courses only; managers also see inactive ones. Ordered by `order_index`, then id.",
+  listCourses:
+    "Participants see active courses only; managers also see inactive ones; course staff the courses they hold a grant in, inactive ones included. Ordered by `order_index`, then id.",
   createCourse:
     "`is_default: true` makes it the one default (the previous default is cleared in the same write). `previous_course_id` / `next_course_id` link both ends of the chain; a course already linked to a third is 409 `chain_conflict`, a loop 409 `chain_cycle`. Without `order_index` it goes to the end.",
   getCourse:
@@ -53,7 +54,7 @@ const OPERATIONS: Record<string, string> = {
   reorderSteps:
     "Names some or all of the course's steps with their new `order_index`; every id must be a live step of the course and ids and indexes unique (400 `invalid_reorder`). All or nothing.",
   getStep:
-    "With its exam summary and materials in order. For a participant, `progress` and `is_locked` are theirs (a manager may pass `participant_id` to see a participant's); a step of an inactive course is 404 for participants.",
+    "With its exam summary and materials in order. For a participant, `progress` and `is_locked` are theirs (a manager, or course staff whose grant reaches the participant, may pass `participant_id` to see a participant's); a step of an inactive course is 404 for participants.",
   createStep:
     "`previous_step_id` must be a step of the same course and may not close a loop (409 `step_cycle`). `unlock_on_exam_pass` defaults to true: the next step unlocks when this step's exam is approved; false: when its mandatory materials are complete.",
   updateStep: "Partial: omitted fields keep their values, `null` clears. The same chain rules as createStep.",
@@ -74,9 +75,9 @@ const OPERATIONS: Record<string, string> = {
   fileLink:
     "The URL opens the file without `Authorization` until `expires_at`; fetch a fresh link before then (a player should swap `src` and keep its position). Only a caller who may open the file gets a link.",
   listForms:
-    "Ordered by id. Participants see only the forms of live steps of active courses, without `is_correct`; managers see every live form.",
+    "Ordered by id. Participants see only the forms of live steps of active courses, without `is_correct`; managers see every live form; course staff the forms of their courses' steps, as managers do.",
   listTables:
-    "Ordered by id. Participants see only tables of live steps of active courses, or shown by a live material of one; managers see every live table.",
+    "Ordered by id. Participants see only tables of live steps of active courses, or shown by a live material of one; managers see every live table; course staff the tables of their courses' steps.",
   getTable: "A table a participant cannot see (see listTables) is 404 for them, as if it did not exist.",
   createForm:
     "Question ids unique; MCQ: 2–20 options with unique ids, at least one correct; THEORY: no options, optional `max_words`. `marks` in quarters. `total_marks` must equal the sum of question marks (computed when omitted); `passing_marks` and `passing_percentage` default from each other (60 %) and must agree within rounding to whole marks. With `step_id` the form becomes that step's exam.",
@@ -234,7 +235,7 @@ const FIELDS: Record<string, string> = {
   materials_completed: "Every mandatory material of the step is complete",
   is_started: "The participant has completed one of the step's materials or started its exam",
   percentage: "round(100 × completed steps / steps)",
-  is_correct: "A correct option (shown to managers only)",
+  is_correct: "A correct option (shown to managers and to the course's staff, never to participants)",
   approval_remarks: "The manager's words on approving or rejecting",
   remarks: "The participant's note on the row",
   note: "The managers' own note: never shown to the participant",
