@@ -5,7 +5,7 @@
  * `insufficient_grant` inside them.
  */
 import { describe, expect, it } from "vitest";
-import { call, makeCourse, makeForm, makeMaterial, makeStep, roundTrips, sampleQuestions, token, uniqueName } from "./helpers";
+import { call, makeCourse, makeForm, makeMaterial, makeStep, makeTable, roundTrips, sampleQuestions, token, uniqueName } from "./helpers";
 
 type Staff = { sub: string; token: string };
 const staff = async (label: string): Promise<Staff> => {
@@ -181,6 +181,25 @@ describe("graders and observers", () => {
         role,
       ).toEqual(refused.map(() => [403, "insufficient_grant"]));
     }
+  });
+
+  it("read a requirement table of the organisation that a material of their course shows; another course's staff do not", async () => {
+    const w = await world();
+    const table = await makeTable(w.manager);
+    await makeMaterial(w.manager, w.step.id, {
+      material_type: "RequirementTable",
+      title: "Japa",
+      content: { requirement_table_id: table.id },
+    });
+    const observer = await staff("observer");
+    await w.give(observer, w.course.id, { role: "observer" });
+    const other = await staff("other");
+    await w.give(other, w.courseB.id, { role: "instructor" });
+    expect((await call("GET", `/requirement-tables/${table.id}`, { token: observer.token })).status).toBe(200);
+    const listed = await call("GET", "/requirement-tables", { token: observer.token });
+    expect(listed.json.map((t: { id: string }) => t.id)).toContain(table.id);
+    expect((await call("GET", `/requirement-tables/${table.id}`, { token: other.token })).status).toBe(404);
+    expect((await call("GET", "/requirement-tables", { token: other.token })).json).toEqual([]);
   });
 
   it("a grader limited to Morning reads Morning's progress only; Evening's participant is not there (404)", async () => {

@@ -55,11 +55,12 @@ export const formVisible = (viewer: Viewer): SQL | undefined => {
 
 /**
  * SQL: a requirement table the caller may read — participants: only one on a live step of a published course, or
- * shown by a live RequirementTable material of one; course staff: one on a step of a course they hold a grant in.
+ * shown by a live RequirementTable material of one; course staff: one on a step of a course they hold a grant in, or shown by a live material of one.
  */
 export const tableVisible = (viewer: Viewer): SQL | undefined =>
   viewer.role === "staff"
-    ? stepTaughtBy(viewer.id, requirementTables.step_id)
+    ? sql`(${stepTaughtBy(viewer.id, requirementTables.step_id)} OR EXISTS (SELECT 1 FROM ${materials} m
+        WHERE m.requirement_table_id = ${requirementTables.id} AND m.archived_at IS NULL AND ${stepTaughtBy(viewer.id, sql`m.step_id`)}))`
     : seesUnpublished(viewer)
       ? undefined
       : sql`(${publishedStep(requirementTables.step_id)}
