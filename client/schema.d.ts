@@ -55,7 +55,7 @@ export interface paths {
          * Enrol a participant in a course
          * @description Enrols the named participant at the course's `default_step_id`, else its first step. Enrolling again changes nothing.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         post: operations["enrollInCourse"];
         delete?: never;
@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * List courses, ordered by order_index (participants see active courses only)
-         * @description Participants see active courses only; managers also see inactive ones. Ordered by `order_index`, then id.
+         * @description Participants see active courses only; managers also see inactive ones; course staff the courses they hold a grant in, inactive ones included. Ordered by `order_index`, then id.
          *
          *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
@@ -110,7 +110,7 @@ export interface paths {
          * Update a course; omitted fields keep their values
          * @description Partial: omitted fields keep their values, `null` clears. Chain links are written both ways (see createCourse); `default_step_id` must be a live step of this course (400 `invalid_default_step`).
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         put: operations["updateCourse"];
         post?: never;
@@ -161,7 +161,7 @@ export interface paths {
          * Reorder a course's steps atomically
          * @description Names some or all of the course's steps with their new `order_index`; every id must be a live step of the course and ids and indexes unique (400 `invalid_reorder`). All or nothing.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         post: operations["reorderSteps"];
         delete?: never;
@@ -179,16 +179,16 @@ export interface paths {
         };
         /**
          * A step with its exam summary and materials
-         * @description With its exam summary and materials in order. For a participant, `progress` and `is_locked` are theirs (a manager may pass `participant_id` to see a participant's); a step of an inactive course is 404 for participants.
+         * @description With its exam summary and materials in order. For a participant, `progress` and `is_locked` are theirs (a manager, or course staff whose grant reaches the participant, may pass `participant_id` to see a participant's); a step of an inactive course is 404 for participants.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["getStep"];
         /**
          * Update a step; omitted fields keep their values
          * @description Partial: omitted fields keep their values, `null` clears. The same chain rules as createStep.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         put: operations["updateStep"];
         post?: never;
@@ -196,7 +196,7 @@ export interface paths {
          * Archive a step and its materials; history stays readable
          * @description Archives the step and its materials; submissions and progress that name them stay readable.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         delete: operations["deleteStep"];
         options?: never;
@@ -217,7 +217,7 @@ export interface paths {
          * Create a step in a course
          * @description `previous_step_id` must be a step of the same course and may not close a loop (409 `step_cycle`). `unlock_on_exam_pass` defaults to true: the next step unlocks when this step's exam is approved; false: when its mandatory materials are complete.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         post: operations["createStep"];
         delete?: never;
@@ -238,7 +238,7 @@ export interface paths {
          * Make a form the exam of this step
          * @description One exam per step and one step per exam: the step's previous exam and the form's previous step are unlinked in the same write.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         put: operations["linkExam"];
         post?: never;
@@ -283,7 +283,7 @@ export interface paths {
          * Add a material to a step
          * @description `content` by `material_type`: Video, Document and Audio `{url}` (http(s), ≤ 2,048 characters; a file uploaded later replaces the URL), BookLink `{url, title}`, RequirementTable `{requirement_table_id}` of a live table. Other keys are refused.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         post: operations["createMaterial"];
         delete?: never;
@@ -304,7 +304,7 @@ export interface paths {
          * Update a material; omitted fields keep their values
          * @description Partial; a changed `material_type` re-validates `content` against the new type.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         put: operations["updateMaterial"];
         post?: never;
@@ -312,7 +312,7 @@ export interface paths {
          * Delete a material: erased if untouched, archived once a participant completed it
          * @description Erased (with its file) when no participant completed it; archived once one did, so their progress history stays.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         delete: operations["deleteMaterial"];
         options?: never;
@@ -353,14 +353,14 @@ export interface paths {
          * Download or stream the material's file (Range, ETag); `?token=` from file-link replaces the header
          * @description With `Authorization`, or with `?token=` from file-link instead (for media elements). `Range` asks for one byte range (206; 416 when outside the file), `If-None-Match` with the ETag answers 304, `If-Range` keeps a range only while the file is unchanged. The file is served `Content-Security-Policy: sandbox`, never as a page of the API.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["downloadFile"];
         /**
          * Upload the material's file; the body is the file, streamed to R2
          * @description Document: PDF, EPUB. Audio: MP3, M4A/AAC, OGG, WAV. Video: MP4, WebM. The type is checked from the file's first bytes. Content-Type and Content-Length are required; the size cap is MAX_UPLOAD_BYTES (default 100 MB).
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         put: operations["uploadFile"];
         post?: never;
@@ -368,7 +368,7 @@ export interface paths {
          * Remove the material's file
          * @description The material stays, without its file (`content.file` is gone).
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         delete: operations["deleteFile"];
         options?: never;
@@ -376,7 +376,7 @@ export interface paths {
          * The download's headers without its body: size, type, ETag, ranges (a player's or cache's probe)
          * @description With `Authorization`, or with `?token=` from file-link instead (for media elements). `Range` asks for one byte range (206; 416 when outside the file), `If-None-Match` with the ETag answers 304, `If-Range` keeps a range only while the file is unchanged. The file is served `Content-Security-Policy: sandbox`, never as a page of the API.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         head: operations["downloadFileHead"];
         patch?: never;
@@ -395,7 +395,7 @@ export interface paths {
          * A short-lived signed download URL for <video>/<audio> tags (≤ 15 minutes)
          * @description The URL opens the file without `Authorization` until `expires_at`; fetch a fresh link before then (a player should swap `src` and keep its position). Only a caller who may open the file gets a link.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         post: operations["fileLink"];
         delete?: never;
@@ -413,9 +413,9 @@ export interface paths {
         };
         /**
          * List exam forms, optionally of one step, with question counts
-         * @description Ordered by id. Participants see only the forms of live steps of active courses, without `is_correct`; managers see every live form.
+         * @description Ordered by id. Participants see only the forms of live steps of active courses, without `is_correct`; managers see every live form; course staff the forms of their courses' steps, as managers do.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["listForms"];
         put?: never;
@@ -423,7 +423,7 @@ export interface paths {
          * Create an exam form; with step_id it becomes that step's exam
          * @description Question ids unique; MCQ: 2–20 options with unique ids, at least one correct; THEORY: no options, optional `max_words`. `marks` in quarters. `total_marks` must equal the sum of question marks (computed when omitted); `passing_marks` and `passing_percentage` default from each other (60 %) and must agree within rounding to whole marks. With `step_id` the form becomes that step's exam.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         post: operations["createForm"];
         delete?: never;
@@ -443,14 +443,14 @@ export interface paths {
          * A form with its questions (`is_correct` for managers only)
          * @description Participants never see `is_correct`. A form that draws (`questions_per_attempt`) or shuffles answers participants `questions: []` with `questions_hidden: true`: each attempt shows its own questions.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["getForm"];
         /**
          * Update a form; omitted fields keep their values, questions are replaced whole
          * @description Partial, but `questions` is replaced whole. When questions change and the pass bar is not restated, `passing_percentage` is kept and `passing_marks` follows the new total. Attempts already started keep their snapshot.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         put: operations["updateForm"];
         post?: never;
@@ -458,7 +458,7 @@ export interface paths {
          * Delete a form: erased if never attempted, archived otherwise
          * @description Erased when never attempted; archived otherwise, so attempts stay readable.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         delete: operations["deleteForm"];
         options?: never;
@@ -477,7 +477,7 @@ export interface paths {
          * Item analytics over every scored attempt: scores, per-question difficulty and discrimination, reliability
          * @description Over every scored attempt (any status but InProgress), each against its own snapshot. `discrimination` and `reliability` (KR-20 for MCQ-only forms, Cronbach's alpha otherwise) are null below 5 attempts.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `analytics` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `analytics` is 403 `insufficient_grant`.
          */
         get: operations["formAnalytics"];
         put?: never;
@@ -499,7 +499,7 @@ export interface paths {
          * This exam's overrides, by participant id
          * @description Paginated by participant id.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         get: operations["listOverrides"];
         put?: never;
@@ -522,7 +522,7 @@ export interface paths {
          * Set one participant's duration, attempts or closing time for this exam (accommodations apply on top)
          * @description Each non-null field replaces the form's own for this participant: duration, attempts, closing time. Applied when an attempt starts; accommodations apply on top.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         put: operations["putOverride"];
         post?: never;
@@ -530,7 +530,7 @@ export interface paths {
          * Remove one participant's override (attempts in progress keep their deadlines)
          * @description Attempts in progress keep their deadlines.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `enrol` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `enrol` is 403 `insufficient_grant`.
          */
         delete: operations["deleteOverride"];
         options?: never;
@@ -707,9 +707,9 @@ export interface paths {
         };
         /**
          * List requirement tables, optionally of one step
-         * @description Ordered by id. Participants see only tables of live steps of active courses, or shown by a live material of one; managers see every live table.
+         * @description Ordered by id. Participants see only tables of live steps of active courses, or shown by a live material of one; managers see every live table; course staff the tables of their courses' steps.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["listTables"];
         put?: never;
@@ -717,7 +717,7 @@ export interface paths {
          * Create a requirement table
          * @description 1–500 rows with unique positive `serial_number`s. With `step_id` it belongs to that step.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         post: operations["createTable"];
         delete?: never;
@@ -737,14 +737,14 @@ export interface paths {
          * A requirement table with its rows
          * @description A table a participant cannot see (see listTables) is 404 for them, as if it did not exist.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["getTable"];
         /**
          * Update a requirement table; requirements are replaced whole
          * @description Partial, but `requirements` is replaced whole; rows are keyed by `serial_number` across edits, so participants' answers to kept rows stay.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         put: operations["updateTable"];
         post?: never;
@@ -752,7 +752,7 @@ export interface paths {
          * Delete a requirement table: erased if no participant started it, archived otherwise
          * @description Erased when no participant started it; archived otherwise.
          *
-         *     **Roles:** manager.
+         *     **Roles:** manager, staff. Course staff: with a grant giving `author` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `author` is 403 `insufficient_grant`.
          */
         delete: operations["deleteTable"];
         options?: never;
@@ -1063,7 +1063,7 @@ export interface paths {
          * The participant's progress through one course
          * @description 404 `course_not_found` for an inactive or unknown course, 404 `not_enrolled` when the caller is not enrolled.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["courseProgress"];
         put?: never;
@@ -1085,7 +1085,7 @@ export interface paths {
          * The participant's progress in one step, with materials and the latest exam attempt
          * @description 404 `step_not_found` for a step of an inactive course, 404 `not_enrolled` when the caller is not enrolled.
          *
-         *     **Roles:** manager, participant.
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
         get: operations["stepProgress"];
         put?: never;
@@ -2217,7 +2217,7 @@ export interface components {
             options?: {
                 option_id: string;
                 text: string;
-                /** @description A correct option (shown to managers only) */
+                /** @description A correct option (shown to managers and to the course's staff, never to participants) */
                 is_correct?: boolean;
             }[];
             /** @description 0.25 … 10000, in steps of 0.25 */
@@ -2312,7 +2312,7 @@ export interface components {
                 options?: {
                     option_id: string;
                     text: string;
-                    /** @description A correct option (shown to managers only) */
+                    /** @description A correct option (shown to managers and to the course's staff, never to participants) */
                     is_correct: boolean;
                     /** Format: int64 */
                     selected: number;
@@ -5684,7 +5684,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
+            /** @description Role or ownership forbids it: `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -5697,7 +5697,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "insufficient_grant" | "not_your_data";
+                        code?: "not_your_data";
                     };
                 };
             };
@@ -7742,7 +7742,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `file_forbidden`, `insufficient_grant` */
+            /** @description Role or ownership forbids it: `file_forbidden` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -7755,7 +7755,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "file_forbidden" | "insufficient_grant";
+                        code?: "file_forbidden";
                     };
                 };
             };
@@ -8352,7 +8352,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Role or ownership forbids it: `file_forbidden`, `insufficient_grant` */
+            /** @description Role or ownership forbids it: `file_forbidden` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -8501,7 +8501,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `file_forbidden`, `insufficient_grant` */
+            /** @description Role or ownership forbids it: `file_forbidden` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -8514,7 +8514,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "file_forbidden" | "insufficient_grant";
+                        code?: "file_forbidden";
                     };
                 };
             };
@@ -8713,23 +8713,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description Role or ownership forbids it: `insufficient_grant` */
-            403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    "X-Content-Type-Options": components["headers"]["NoSniff"];
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -9187,23 +9170,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description Role or ownership forbids it: `insufficient_grant` */
-            403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    "X-Content-Type-Options": components["headers"]["NoSniff"];
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -12142,23 +12108,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant` */
-            403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    "X-Content-Type-Options": components["headers"]["NoSniff"];
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "insufficient_grant";
-                    };
-                };
-            };
             /** @description Too many requests from this caller or address: `rate_limited` */
             429: {
                 headers: {
@@ -12535,23 +12484,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description Role or ownership forbids it: `insufficient_grant` */
-            403: {
-                headers: {
-                    "x-d1-bookmark": components["headers"]["Bookmark"];
-                    "x-request-id": components["headers"]["RequestId"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    "X-Content-Type-Options": components["headers"]["NoSniff"];
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "insufficient_grant";
                     };
                 };
             };
@@ -16247,7 +16179,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
+            /** @description Role or ownership forbids it: `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -16260,7 +16192,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "insufficient_grant" | "not_your_data";
+                        code?: "not_your_data";
                     };
                 };
             };
@@ -16463,7 +16395,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `insufficient_grant`, `not_your_data` */
+            /** @description Role or ownership forbids it: `not_your_data` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -16476,7 +16408,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "insufficient_grant" | "not_your_data";
+                        code?: "not_your_data";
                     };
                 };
             };
