@@ -7,15 +7,23 @@
  *                   routes that have the parameter;
  *  - intruder:      participant B sending the very request `self` sends (A's ids), on every route;
  *  - mgr-names-other: a manager naming another manager through `manager_id` — only where the route has it;
- *  - staff-no-grant: a `staff` token holding no course grant, sending the manager's request (403, unless the row
- *                   says otherwise: a course outside its grants is 404, its own grants are 200);
+ *  - staff-no-grant: a `staff` token holding no course grant, sending the manager's request (staffNoGrantExpected:
+ *                   403 where the document's `x-roles` lacks staff; else a course outside its grants is 404, and a
+ *                   list filtered to its grants is 200, empty);
+ *  - course staff with one grant each (lib.ts STAFF_GRANTS), sending the manager's request, which acts in course A
+ *    (the course participant A takes): instructor-a, instructor-b (an instructor of course B only), grader-a-c1
+ *    (a grader of A limited to cohort 1, which A is in, as A is in cohort 2), grader-a-c3 (limited to cohort 3,
+ *    which A is not in) and observer-a. Their expected statuses are derived (staffExpected) from the document's
+ *    `x-roles` and `x-capability` and the capability table (domain/authority.ts), unless the row says otherwise;
  *  - manager.
  * A row may prepare fresh state (a throwaway course to delete, a fresh attempt to decide on) so that its
- * cells do not disturb other rows; cells run in the order above, so the manager's write comes last.
+ * cells do not disturb other rows; cells run in the order above, so the manager's write comes last, and a staff
+ * identity expected to succeed gets state of its own (the row's `prepare` again), so its write spares the manager's.
  * A public operation (the document gives it `security: []` and no `x-roles`) answers whatever the Authorization
  * header holds, bad tokens included; a HEAD answers as its GET does, without a body.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Capability, GRANT_CAPABILITIES } from "../../src/domain/authority";
 import { setClock } from "../../src/lib/clock";
 import { token, uniqueName } from "../helpers";
 import {
@@ -30,6 +38,9 @@ import {
   pdfBytes,
   type Req,
   responseProblems,
+  STAFF_GRANTS,
+  STAFF_IDS,
+  type StaffId,
   send,
   type World,
 } from "./lib";
@@ -75,8 +86,19 @@ type Row<S = Partial<State>> = {
   namesOther?(c: Ctx<S>): Sent;
   /** The operation needs no token (the document's `security: []`): bad tokens are not looked at. */
   public?: true;
-  /** A `staff` token holding no grant, sending the manager's request (default 403). */
+  /** A `staff` token holding no grant, sending the manager's request (default: staffNoGrantExpected). */
   staffNoGrant?: Expect;
+  /** Course staff (STAFF_IDS): what every one, or each named one, answers instead of the derived expectation. */
+  staff?: Expect | Partial<Record<StaffId, Expect>>;
+  /** The capability a staff grant needs here, for a route admitting staff whose document names none (`x-capability`). */
+  capability?: Capability;
+  /**
+   * The request acts on one participant's data (a submission, or `participant_id` in the path or query): a staff
+   * grant that does not reach that participant (another course, other cohorts) answers 404 before any 403.
+   */
+  participantScoped?: true;
+  /** A list filtered to the caller's grants: course staff get the manager's answer, holding only what they reach. */
+  list?: true;
 };
 /** A row whose requests read the state its `prepare` makes, typed by what that returns. */
 const prepared = <S extends Partial<State>>(row: Row<S> & { prepare: (w: World) => Promise<S> }): Row => row;
@@ -145,37 +167,47 @@ const MATRIX: Record<string, Row> = {
 
   /* ---------------- course staff grants ---------------- */
   // A staff token without a grant in the course is told it does not exist (404), as for any course outside its grants.
+  // Instructors give and revoke grader and observer grants in their course (capability `grant`).
   "PUT /courses/{course_id}/staff/{sub}": prepared({
-    prepare: async (w) => ({ course: await w.freshCourse(), p: uniqueName("grantee") }),
-    req: ({ st }) => ({ path: `/courses/${st.course.id}/staff/${st.p}`, json: { role: "observer" } }),
+    prepare: async () => ({ p: uniqueName("grantee") }),
+    req: ({ w, st }) => ({ path: `/courses/${w.course.id}/staff/${st.p}`, json: { role: "observer" } }),
     self: 403,
     intruder: 403,
     staffNoGrant: 404,
     manager: 200,
+    capability: "grant",
   }),
   "GET /courses/{course_id}/staff": {
-    req: ({ w }) => ({ path: `/courses/${w.scratchCourse.id}/staff` }),
+    req: ({ w }) => ({ path: `/courses/${w.course.id}/staff` }),
     self: 403,
     intruder: 403,
     staffNoGrant: 404,
     manager: 200,
+    capability: "grant",
   },
   "DELETE /courses/{course_id}/staff/{sub}": prepared({
     prepare: async (w) => {
-      const course = await w.freshCourse();
       const p = uniqueName("grantee");
-      const r = await send({ method: "PUT", path: `/courses/${course.id}/staff/${p}`, token: w.manager, json: { role: "grader" } });
+      const r = await send({ method: "PUT", path: `/courses/${w.course.id}/staff/${p}`, token: w.manager, json: { role: "grader" } });
       if (r.status !== 200) throw new Error(`grant ${r.status} ${r.text}`);
-      return { course, p };
+      return { p };
     },
-    req: ({ st }) => ({ path: `/courses/${st.course.id}/staff/${st.p}` }),
+    req: ({ w, st }) => ({ path: `/courses/${w.course.id}/staff/${st.p}` }),
     self: 403,
     intruder: 403,
     staffNoGrant: 404,
     manager: 204,
+    capability: "grant",
   }),
   // Only staff have grants of their own: the one operation a staff token with no grant may call.
-  "GET /staff/me/grants": { req: () => ({ path: "/staff/me/grants" }), self: 403, intruder: 403, staffNoGrant: 200, manager: 403 },
+  "GET /staff/me/grants": {
+    req: () => ({ path: "/staff/me/grants" }),
+    self: 403,
+    intruder: 403,
+    staffNoGrant: 200,
+    staff: 200,
+    manager: 403,
+  },
 
   /* ---------------- cohorts ---------------- */
   "POST /courses/{course_id}/cohorts": {
@@ -257,7 +289,7 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   }),
-  "GET /courses": { req: () => ({ path: "/courses" }), self: 200, intruder: 200, manager: 200, staffNoGrant: 200 },
+  "GET /courses": { req: () => ({ path: "/courses" }), self: 200, intruder: 200, manager: 200, staffNoGrant: 200, list: true },
   "POST /courses": {
     req: () => ({ path: "/courses", json: { name: uniqueName("matrix-course") } }),
     self: 403,
@@ -290,10 +322,11 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
+  // The draft step (after step 2, out of A's reach) moves to the end of course A; again and again, the same place.
   "POST /courses/{course_id}/steps/reorder": {
     req: ({ w }) => ({
-      path: `/courses/${w.scratchCourse.id}/steps/reorder`,
-      json: { step_orders: [{ step_id: w.scratchStep.id, order_index: 0 }] },
+      path: `/courses/${w.course.id}/steps/reorder`,
+      json: { step_orders: [{ step_id: w.draftStep.id, order_index: 900_000 }] },
     }),
     self: 403,
     intruder: 403,
@@ -308,28 +341,30 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 200, // published content; B sees it locked
     manager: 200,
+    participantScoped: true,
   },
   "PUT /steps/{step_id}": {
-    req: ({ w }) => ({ path: `/steps/${w.scratchStep.id}`, json: { description: "changed by the matrix" } }),
+    req: ({ w }) => ({ path: `/steps/${w.draftStep.id}`, json: { description: "changed by the matrix" } }),
     self: 403,
     intruder: 403,
     manager: 200,
   },
   "DELETE /steps/{step_id}": prepared({
-    prepare: async (w) => ({ step: await w.freshStep() }),
+    prepare: async (w) => ({ step: await w.freshStepA() }),
     req: ({ st }) => ({ path: `/steps/${st.step.id}` }),
     self: 403,
     intruder: 403,
     manager: 204,
   }),
   "POST /steps": {
-    req: ({ w }) => ({ path: "/steps", json: { course_id: w.scratchCourse.id, name: uniqueName("matrix-step") } }),
+    req: ({ w }) => ({ path: "/steps", json: { course_id: w.course.id, name: uniqueName("matrix-step") } }),
     self: 403,
     intruder: 403,
     manager: 201,
   },
   "PUT /steps/{step_id}/exam": prepared({
-    prepare: async (w) => ({ step: await w.freshStep(), form: await w.freshForm() }),
+    // An exam of course A (on a step of its own) moves to a new step of course A.
+    prepare: async (w) => ({ step: await w.freshStepA(), form: await w.freshFormA() }),
     req: ({ st }) => ({ path: q(`/steps/${st.step.id}/exam`, { form_id: st.form.id }) }),
     self: 403,
     intruder: 403,
@@ -345,7 +380,7 @@ const MATRIX: Record<string, Row> = {
   },
   "POST /steps/{step_id}/materials": {
     req: ({ w }) => ({
-      path: `/steps/${w.scratchStep.id}/materials`,
+      path: `/steps/${w.draftStep.id}/materials`,
       json: { material_type: "Video", title: uniqueName("matrix-video"), content: { url: "https://example.com/v.mp4" } },
     }),
     self: 403,
@@ -361,7 +396,7 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "DELETE /materials/{material_id}": prepared({
-    prepare: async (w) => ({ material: await w.freshMaterial() }),
+    prepare: async (w) => ({ material: await w.freshMaterialA() }),
     req: ({ st }) => ({ path: `/materials/${st.material.id}` }),
     self: 403,
     intruder: 403,
@@ -398,7 +433,7 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "DELETE /materials/{material_id}/file": prepared({
-    prepare: async (w) => ({ material: await w.freshDocumentWithFile() }),
+    prepare: async (w) => ({ material: await w.freshDocumentWithFileA() }),
     req: ({ st }) => ({ path: `/materials/${st.material.id}/file` }),
     self: 403,
     intruder: 403,
@@ -412,20 +447,23 @@ const MATRIX: Record<string, Row> = {
   },
 
   /* ---------------- forms ---------------- */
-  "GET /forms": { req: () => ({ path: "/forms" }), self: 200, intruder: 200, manager: 200 },
-  "POST /forms": {
-    req: () => ({
+  "GET /forms": { req: () => ({ path: "/forms" }), self: 200, intruder: 200, manager: 200, list: true },
+  // On a new step of course A: course staff create exams in a course they teach only.
+  "POST /forms": prepared({
+    prepare: async (w) => ({ step: await w.freshStepA() }),
+    req: ({ st }) => ({
       path: "/forms",
       json: {
         name: uniqueName("matrix-form"),
         duration_minutes: 10,
+        step_id: st.step.id,
         questions: [{ question_id: "t", question_type: "THEORY", question_text: "Why?", marks: 1 }],
       },
     }),
     self: 403,
     intruder: 403,
     manager: 201,
-  },
+  }),
   "GET /forms/{form_id}": { req: ({ w }) => ({ path: `/forms/${w.exam1.id}` }), self: 200, intruder: 200, manager: 200 },
   "PUT /forms/{form_id}": {
     req: ({ w }) => ({ path: `/forms/${w.exam1.id}`, json: { description: "changed by the matrix" } }),
@@ -434,7 +472,7 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "DELETE /forms/{form_id}": prepared({
-    prepare: async (w) => ({ form: await w.freshForm() }),
+    prepare: async (w) => ({ form: await w.freshFormA() }),
     req: ({ st }) => ({ path: `/forms/${st.form.id}` }),
     self: 403,
     intruder: 403,
@@ -449,6 +487,7 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
     staffNoGrant: 200,
+    list: true,
   },
   "POST /requirement-tables/submissions/{submission_id}/rows": {
     req: ({ w }) => ({
@@ -476,32 +515,35 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "POST /requirement-tables/submissions/{submission_id}/rows/{serial_number}/approve": prepared({
-    prepare: (w) => w.freshTableSubmission(),
+    prepare: (w) => w.freshTableSubmissionA(),
     req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/rows/1/approve`, json: { approved: true } }),
     self: 403,
     intruder: 403,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "POST /requirement-tables/submissions/{submission_id}/approve": prepared({
-    prepare: (w) => w.freshTableSubmission(),
+    prepare: (w) => w.freshTableSubmissionA(),
     req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/approve`, json: { approval_remarks: "fine" } }),
     self: 403,
     intruder: 403,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "POST /requirement-tables/submissions/{submission_id}/claim": prepared({
-    prepare: (w) => w.freshTableSubmission(),
+    prepare: (w) => w.freshTableSubmissionA(),
     req: ({ st }) => ({ path: `/requirement-tables/submissions/${st.submission}/claim` }),
     self: 403,
     intruder: 403,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "DELETE /requirement-tables/submissions/{submission_id}/claim": prepared({
     prepare: async (w) => {
-      const p = await w.freshTableSubmission();
+      const p = await w.freshTableSubmissionA();
       const other = await token(uniqueName("manager"), "manager");
       const r = await send({ method: "POST", path: `/requirement-tables/submissions/${p.submission}/claim`, token: other });
       if (r.status !== 200) throw new Error(`claim ${r.status} ${r.text}`);
@@ -512,6 +554,7 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 204,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "GET /requirement-tables/{table_id}/my-submission": {
     req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}/my-submission` }),
@@ -522,17 +565,24 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
     // A table outside the caller's grants is not there (and nothing is created).
     staffNoGrant: 404,
+    participantScoped: true,
   },
-  "GET /requirement-tables": { req: () => ({ path: "/requirement-tables" }), self: 200, intruder: 200, manager: 200 },
-  "POST /requirement-tables": {
-    req: () => ({
+  "GET /requirement-tables": { req: () => ({ path: "/requirement-tables" }), self: 200, intruder: 200, manager: 200, list: true },
+  // On a new step of course A: course staff create tables in a course they teach only.
+  "POST /requirement-tables": prepared({
+    prepare: async (w) => ({ step: await w.freshStepA() }),
+    req: ({ st }) => ({
       path: "/requirement-tables",
-      json: { name: uniqueName("matrix-table"), requirements: [{ serial_number: 1, activity: "Read", target: 1, unit: "pages" }] },
+      json: {
+        name: uniqueName("matrix-table"),
+        step_id: st.step.id,
+        requirements: [{ serial_number: 1, activity: "Read", target: 1, unit: "pages" }],
+      },
     }),
     self: 403,
     intruder: 403,
     manager: 201,
-  },
+  }),
   "GET /requirement-tables/{table_id}": {
     req: ({ w }) => ({ path: `/requirement-tables/${w.table.id}` }),
     self: 200,
@@ -546,7 +596,7 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "DELETE /requirement-tables/{table_id}": prepared({
-    prepare: async (w) => ({ table: await w.freshTable() }),
+    prepare: async (w) => ({ table: await w.freshTableA() }),
     req: ({ st }) => ({ path: `/requirement-tables/${st.table.id}` }),
     self: 403,
     intruder: 403,
@@ -587,6 +637,7 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
     staffNoGrant: 200,
+    list: true,
   },
   "GET /form-submissions/participant/{participant_id}": {
     req: ({ self }) => ({ path: `/form-submissions/participant/${encodeURIComponent(self.sub)}` }),
@@ -594,8 +645,9 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 403,
     manager: 200,
-    // Staff without a grant read no course: the list is empty.
+    // Staff without a grant read no course: the list is empty; a grant reaching A's course shows A's attempts there.
     staffNoGrant: 200,
+    list: true,
   },
   "GET /form-submissions/{submission_id}": {
     req: ({ w }) => ({ path: `/form-submissions/${w.submitted}` }),
@@ -603,9 +655,10 @@ const MATRIX: Record<string, Row> = {
     intruder: 404,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   },
   "POST /form-submissions/{submission_id}/grade": prepared({
-    prepare: (w) => w.freshSubmitted(),
+    prepare: (w) => w.freshSubmittedA(),
     req: ({ st }) => ({
       path: `/form-submissions/${st.submission}/grade`,
       json: { theory_grades: [{ question_id: "q2", marks_awarded: 7 }] },
@@ -614,10 +667,11 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "POST /form-submissions/{submission_id}/approve": prepared({
     prepare: async (w) => {
-      const p = await w.freshSubmitted();
+      const p = await w.freshSubmittedA();
       const g = await send({
         method: "POST",
         path: `/form-submissions/${p.submission}/grade`,
@@ -632,35 +686,39 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "POST /form-submissions/{submission_id}/reject": prepared({
-    prepare: (w) => w.freshSubmitted(),
+    prepare: (w) => w.freshSubmittedA(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/reject`, json: { feedback: "again" } }),
     self: 403,
     intruder: 403,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "POST /form-submissions/{submission_id}/request-retake": prepared({
-    prepare: (w) => w.freshSubmitted(),
+    prepare: (w) => w.freshSubmittedA(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/request-retake`, json: { reason: "again" } }),
     self: 403,
     intruder: 403,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "POST /form-submissions/{submission_id}/claim": prepared({
-    prepare: (w) => w.freshSubmitted(),
+    prepare: (w) => w.freshSubmittedA(),
     req: ({ st }) => ({ path: `/form-submissions/${st.submission}/claim` }),
     self: 403,
     intruder: 403,
     manager: 200,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
   "DELETE /form-submissions/{submission_id}/claim": prepared({
     // Claimed by another manager: the manager's cell releases it only with force (audited).
     prepare: async (w) => {
-      const p = await w.freshSubmitted();
+      const p = await w.freshSubmittedA();
       const other = await token(uniqueName("manager"), "manager");
       const r = await send({ method: "POST", path: `/form-submissions/${p.submission}/claim`, token: other });
       if (r.status !== 200) throw new Error(`claim ${r.status} ${r.text}`);
@@ -671,6 +729,7 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 204,
     staffNoGrant: 404,
+    participantScoped: true,
   }),
 
   /* ---------------- participant views ---------------- */
@@ -689,6 +748,7 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 404, // not enrolled
     manager: 200,
+    participantScoped: true,
   },
   "GET /participants/me/step/{step_id}/progress": {
     req: ({ w }) => ({ path: `/participants/me/step/${w.step1.id}/progress` }),
@@ -697,6 +757,7 @@ const MATRIX: Record<string, Row> = {
     self: 200,
     intruder: 404,
     manager: 200,
+    participantScoped: true,
   },
   /* ---------------- accommodations and overrides ---------------- */
   "PUT /participants/{participant_id}/accommodations": prepared({
@@ -726,12 +787,14 @@ const MATRIX: Record<string, Row> = {
     intruder: 200, // B's own
     manager: 403,
   },
+  // A participant of course A, in cohorts 1 and 2 as A is: a staff grant covers the course's enrolled participants only.
   "PUT /forms/{form_id}/overrides/{participant_id}": prepared({
-    prepare: async () => ({ p: uniqueName("overridden") }),
+    prepare: async (w) => ({ p: (await w.freshMemberOfA("po")).sub }),
     req: ({ w, st }) => ({ path: `/forms/${w.exam1.id}/overrides/${st.p}`, json: { duration_minutes: 45 } }),
     self: 403,
     intruder: 403,
     manager: 200,
+    participantScoped: true,
   }),
   "GET /forms/{form_id}/analytics": {
     req: ({ w }) => ({ path: `/forms/${w.exam1.id}/analytics` }),
@@ -746,11 +809,12 @@ const MATRIX: Record<string, Row> = {
     manager: 200,
   },
   "DELETE /forms/{form_id}/overrides/{participant_id}": prepared({
-    prepare: async () => ({ p: uniqueName("overridden") }),
+    prepare: async (w) => ({ p: (await w.freshMemberOfA("po")).sub }),
     req: ({ w, st }) => ({ path: `/forms/${w.exam1.id}/overrides/${st.p}` }),
     self: 403,
     intruder: 403,
     manager: 204,
+    participantScoped: true,
   }),
   /* ---------------- data rights ---------------- */
   "GET /participants/{participant_id}/export": {
@@ -793,10 +857,49 @@ const PARTICIPANT_WRITES = new Set([
 const isPublic = (op: { security?: unknown }) => Array.isArray(op.security) && op.security.length === 0;
 
 const accepts = (expected: Expect, status: number) => (Array.isArray(expected) ? expected.includes(status) : expected === status);
+const success = (expected: Expect) => (Array.isArray(expected) ? expected : [expected]).some((s) => s >= 200 && s < 300);
+
+/**
+ * What a `staff` token with no grant answers on a row: the row's word if it has one; else 403 where `x-roles` lacks
+ * staff; else a filtered list is the manager's answer (empty), and anything else is outside its grants (404).
+ */
+function staffNoGrantExpected(row: Row, op: any): Expect {
+  if (row.staffNoGrant !== undefined) return row.staffNoGrant;
+  if (row.public) return 200;
+  const roles: unknown = op["x-roles"];
+  if (!Array.isArray(roles) || !roles.includes("staff")) return 403;
+  return row.list ? row.manager : 404;
+}
+
+/**
+ * What a staff identity answers on a row, from the one table: the row's own word if it has one; else a route whose
+ * `x-roles` lacks staff refuses every staff token (403); else, by the capability the route needs (`x-capability`,
+ * or the row's where the document names none) and the identity's grant (STAFF_GRANTS, GRANT_CAPABILITIES):
+ *  - a list filtered to the caller's grants: the manager's answer (holding only what the grant reaches);
+ *  - a grant in another course (instructor-b): the request's course-A resource is not there (404);
+ *  - on one participant's data, a grant that does not reach the participant (grader-a-c3): 404, before any 403;
+ *  - a grant whose role has the capability: the manager's answer; one whose role lacks it: 403 insufficient_grant.
+ * `code` is the error code the answer must carry, where the rule fixes one.
+ */
+function staffExpected(row: Row, op: any, id: StaffId): { expected: Expect; code?: string } {
+  const own = row.staff === undefined || typeof row.staff === "number" || Array.isArray(row.staff) ? row.staff : row.staff[id];
+  if (own !== undefined) return { expected: own };
+  if (row.public) return { expected: row.manager };
+  const roles: unknown = op["x-roles"];
+  if (!Array.isArray(roles) || !roles.includes("staff")) return { expected: 403 };
+  const capability: Capability | undefined = op["x-capability"] ?? row.capability;
+  if (!capability) throw new Error("x-roles admits staff, but neither the document (x-capability) nor the row names the capability");
+  if (row.list) return { expected: row.manager };
+  const grant = STAFF_GRANTS[id];
+  if (grant.course !== "A") return { expected: 404 };
+  if (row.participantScoped && !grant.reachesA) return { expected: 404 };
+  if (GRANT_CAPABILITIES[grant.role].includes(capability)) return { expected: row.manager };
+  return { expected: 403, code: "insufficient_grant" };
+}
 
 let w: World;
 let doc: any;
-const counts = { cells: 0, routes: 0, byIdentity: {} as Record<string, number> };
+const counts = { cells: 0, routes: 0, byIdentity: {} as Record<string, number>, staffCells: 0, unexpected2xx: 0 };
 
 let staffNoGrant: string;
 beforeAll(async () => {
@@ -828,6 +931,33 @@ describe("authorization matrix", () => {
       if (!Array.isArray(roles) || roles.length === 0 || roles.some((r: string) => r !== "manager" && r !== "participant" && r !== "staff"))
         problems.push(`${o.key}: x-roles ${JSON.stringify(roles)}`);
     }
+    expect(problems).toEqual([]);
+  });
+
+  it("derives every staff identity's expectation: a route admitting staff names the capability it needs", () => {
+    const problems: string[] = [];
+    const table: string[] = [];
+    for (const o of operations(doc)) {
+      const row = MATRIX[o.key];
+      if (!row) continue;
+      const roles: unknown = o.op["x-roles"];
+      const admitsStaff = Array.isArray(roles) && roles.includes("staff");
+      const named = o.op["x-capability"] ?? row.capability;
+      if (o.op["x-capability"] !== undefined && row.capability !== undefined && o.op["x-capability"] !== row.capability)
+        problems.push(`${o.key}: the document says x-capability ${o.op["x-capability"]}, the row ${row.capability}`);
+      if (named !== undefined && !(Object.values(GRANT_CAPABILITIES).flat() as string[]).includes(named))
+        problems.push(`${o.key}: unknown capability ${named}`);
+      const cells: string[] = [];
+      for (const id of STAFF_IDS) {
+        try {
+          cells.push(`${id}=${JSON.stringify(staffExpected(row, o.op, id).expected)}`);
+        } catch (error) {
+          problems.push(`${o.key} [${id}]: ${(error as Error).message}`);
+        }
+      }
+      table.push(`${o.key} (${admitsStaff ? (named ?? "the row's own") : "no staff"}): ${cells.join(" ")}`);
+    }
+    console.log(`staff expectations, derived:\n${table.join("\n")}`);
     expect(problems).toEqual([]);
   });
 
@@ -867,14 +997,17 @@ describe("authorization matrix", () => {
       expected: Expect,
       base: Omit<Req, "method" | "token">,
       auth: { token?: string; headers?: Record<string, string> },
+      code?: string,
     ) => {
       const req: Req = { ...base, method, token: auth.token, headers: { ...base.headers, ...auth.headers } };
       const res = await send(req);
       counts.cells++;
       counts.byIdentity[who] = (counts.byIdentity[who] ?? 0) + 1;
       const problems = responseProblems(res);
-      if (!accepts(expected, res.status))
+      if (!accepts(expected, res.status)) {
         problems.unshift(`expected ${JSON.stringify(expected)}, got ${res.status} ${res.text.slice(0, 200)}`);
+        if (res.status >= 200 && res.status < 300) counts.unexpected2xx++;
+      } else if (code !== undefined && res.json?.code !== code) problems.push(`code ${res.json?.code}, expected ${code}`);
       if (res.status === 401 && method !== "HEAD" && res.json?.code !== "unauthorized") problems.push(`401 with code ${res.json?.code}`);
       if (problems.length) failures.push(`[${who}] ${describeReq(req)} → ${problems.join("; ")}`);
       return res;
@@ -900,8 +1033,22 @@ describe("authorization matrix", () => {
       );
     }
     // 6. Course staff holding no grant, sending the manager's request: a staff token's rights come from grants only.
-    await run("staff-no-grant", row.public ? 200 : (row.staffNoGrant ?? 403), managerBase, { token: staffNoGrant });
-    // 7. The manager.
+    await run("staff-no-grant", staffNoGrantExpected(row, o!.op), managerBase, { token: staffNoGrant });
+    // 7. Course staff with one grant each, sending the manager's request: expected as derived from the document.
+    //    One expected to succeed acts on state of its own, so the manager's cell still finds the row's.
+    for (const id of STAFF_IDS) {
+      const { expected, code } = staffExpected(row, o!.op, id);
+      let staffCtx = ctx;
+      if (row.prepare && success(expected)) {
+        const own = await row.prepare(w);
+        const owner: Person =
+          own && typeof own.sub === "string" && typeof own.token === "string" ? { sub: own.sub, token: own.token } : w.a;
+        staffCtx = { w, st: own, self: owner };
+      }
+      await run(id, expected, (row.managerReq ?? row.req)(staffCtx), { token: w.staff[id].token }, code);
+      counts.staffCells++;
+    }
+    // 8. The manager.
     await run("manager", row.manager, managerBase, { token: w.manager });
     counts.routes++;
     expect(failures, failures.join("\n")).toEqual([]);
@@ -955,7 +1102,11 @@ describe("authorization matrix", () => {
   });
 
   it("reports the cells covered", () => {
-    console.log(`authorization matrix: ${counts.routes} routes, ${counts.cells} route × identity cells`, counts.byIdentity);
+    console.log(
+      `authorization matrix: ${counts.routes} routes, ${counts.cells} route × identity cells ` +
+        `(${counts.staffCells} of them course staff with a grant), ${counts.unexpected2xx} unexpected 2xx`,
+      counts.byIdentity,
+    );
     expect(counts.routes).toBe(Object.keys(MATRIX).length);
     expect(counts.byIdentity["more bad tokens"]).toBe(Object.keys(MATRIX).length * MORE_BAD_AUTH.length);
   });

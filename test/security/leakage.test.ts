@@ -31,6 +31,7 @@ import {
   type Req,
   type Res,
   responseProblems,
+  type StaffId,
   send,
   snapshotDatabase,
   type World,
@@ -278,6 +279,264 @@ describe("answer and data leakage", () => {
   it("reports the figures", () => {
     console.log(`leakage: ${scanned} participant responses scanned, ${leaks.length} leaks`);
     expect(leaks).toEqual([]);
+  });
+});
+
+/* ------------------------------------------------ course staff ------------------------------------------------ */
+
+/**
+ * Course staff see their own course only. A world of its own (B takes course B only; the walk above enrolled the
+ * first world's B in course A): A has an accommodation with a distinctive note and an exam override, B an attempt
+ * in course B graded and approved with distinctive feedback. Then, with the staff tokens of course A
+ * (instructor-a, grader-a-c1, observer-a), every GET (and read-only POST) the document admits staff to is called with
+ * course A's ids, and every 2xx body and its headers are scanned: no id, name or answer of course B, no
+ * accommodation note, no `is_correct` outside the authoring views of forms. instructor-b sends the same requests:
+ * every one naming a course A id is 4xx, and what its lists answer holds nothing of course A.
+ */
+describe("course staff: no other course's data, no accommodation note, no answer key outside authoring views", () => {
+  let sw: World;
+  const NOTE = `accommodation-note-${uniqueName("sensitive")}`;
+  const NOTE_B = `accommodation-note-${uniqueName("sensitive-b")}`;
+  const FEEDBACK_B = `feedback-${uniqueName("only-course-b")}`;
+  /** Read-only POSTs staff may send (the participant walk calls every route; these only read). */
+  const READ_ONLY_POSTS = new Set(["POST /materials/{material_id}/file-link"]);
+  /** Authoring views of a course's exams: `is_correct` belongs there, for the staff of that course. */
+  const AUTHORING = new Set(["GET /forms", "GET /forms/{form_id}"]);
+  /** Lists filtered to the caller's grants, though the path names a participant: an empty answer is theirs to give. */
+  const FILTERED = new Set(["GET /form-submissions/participant/{participant_id}"]);
+  const found: string[] = [];
+  const refusedWrongly: string[] = [];
+  const errors: string[] = [];
+  const bodies = { courseA: 0, instructorB: 0, requests: 0 };
+  const ok2xx = new Map<string, Set<string>>();
+  /** Answers that were not 2xx, per viewer: "status key" → count (printed, so a refusal that hides content shows). */
+  const refused = new Map<string, Map<string, number>>();
+
+  beforeAll(async () => {
+    sw = await buildWorld();
+    const as = async (method: string, path: string, json?: unknown, expected = [200]) => {
+      const res = await send({ method, path, token: sw.manager, json });
+      if (!expected.includes(res.status)) throw new Error(`manager ${method} ${path}: ${res.status} ${res.text}`);
+      return res;
+    };
+    await as("PUT", `/participants/${sw.a.sub}/accommodations`, { extra_time_percent: 25, note: NOTE });
+    await as("PUT", `/participants/${sw.b.sub}/accommodations`, { extra_time_percent: 50, note: NOTE_B });
+    await as("PUT", `/forms/${sw.exam1.id}/overrides/${sw.a.sub}`, { duration_minutes: 45 });
+    await as("POST", `/form-submissions/${sw.bSubmitted}/grade`, { theory_grades: [{ question_id: "q2", marks_awarded: 8 }] });
+    await as("POST", `/form-submissions/${sw.bSubmitted}/approve`, { feedback: FEEDBACK_B });
+  }, 60_000);
+
+  /** Course A's ids, per parameter name. */
+  const idsOfA = (name: string, path: string): string[] => {
+    switch (name) {
+      case "course_id":
+        return [sw.course.id];
+      case "step_id":
+        return [sw.step1.id, sw.step2.id, sw.draftStep.id];
+      case "material_id":
+        return [sw.video.id, sw.doc.id, sw.rt.id, sw.video2.id];
+      case "form_id":
+        return [sw.exam1.id, sw.exam2.id];
+      case "table_id":
+        return [sw.table.id];
+      case "submission_id":
+        return path.startsWith("/requirement-tables") ? [sw.aTable] : [sw.submitted, sw.open];
+      case "participant_id":
+        return [sw.a.sub];
+      case "cohort_id":
+        return [sw.cohorts.c1, sw.cohorts.c2, sw.cohorts.c3];
+      default:
+        throw new Error(`no course A value for parameter ${name} of ${path}`);
+    }
+  };
+
+  /** Every request of the scan: each read operation admitting staff, once per combination of course A's ids. */
+  const requests = (): { key: string; path: string; namesA: boolean }[] => {
+    const out: { key: string; path: string; namesA: boolean }[] = [];
+    for (const o of operations(doc)) {
+      const roles: unknown = o.op["x-roles"];
+      if (!Array.isArray(roles) || !roles.includes("staff")) continue;
+      if (o.method !== "GET" && !READ_ONLY_POSTS.has(o.key)) continue;
+      const names: string[] = [
+        ...params(o.op, "path").map((p: any) => p.name),
+        ...params(o.op, "query")
+          .filter((p: any) => p.name === "participant_id" || p.required)
+          .map((p: any) => p.name),
+      ];
+      let combos: Record<string, string>[] = [{}];
+      for (const name of names) combos = combos.flatMap((c) => idsOfA(name, o.path).map((v) => ({ ...c, [name]: v })));
+      for (const combo of combos) {
+        let path = o.path;
+        const query: string[] = [];
+        for (const [name, value] of Object.entries(combo)) {
+          if (path.includes(`{${name}}`)) path = path.replace(`{${name}}`, encodeURIComponent(value));
+          else query.push(`${name}=${encodeURIComponent(value)}`);
+        }
+        out.push({ key: o.key, path: query.length ? `${path}?${query.join("&")}` : path, namesA: names.length > 0 });
+      }
+    }
+    return out;
+  };
+
+  /** Where `texts` occur in a response: its body, its headers, and the cursors its headers carry. */
+  function occurrences(res: Res, texts: [string, string][]): string[] {
+    const hay = [res.text];
+    for (const [name, value] of res.headers) {
+      hay.push(`${name}: ${value}`);
+      for (const m of value.matchAll(/cursor=([A-Za-z0-9_-]+)/g)) {
+        try {
+          hay.push(atob(m[1]!.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((m[1]!.length + 3) % 4)));
+        } catch {
+          // not base64url: the header itself was scanned
+        }
+      }
+    }
+    return texts.filter(([, text]) => hay.some((h) => h.includes(text))).map(([what]) => what);
+  }
+
+  async function scanAs(viewer: StaffId, key: string, req: Req, forbidden: [string, string][], answerKeyAllowed: boolean) {
+    const res = await send(req);
+    bodies.requests++;
+    for (const p of responseProblems(res))
+      if (res.status >= 500 || /contains/.test(p)) errors.push(`[${viewer}] ${describeReq(req)} → ${p}`);
+    if (res.status < 200 || res.status >= 300) {
+      if (!refused.has(viewer)) refused.set(viewer, new Map());
+      const tally = refused.get(viewer)!;
+      tally.set(`${res.status} ${key}`, (tally.get(`${res.status} ${key}`) ?? 0) + 1);
+      return res;
+    }
+    if (viewer === "instructor-b") bodies.instructorB++;
+    else bodies.courseA++;
+    if (!ok2xx.has(viewer)) ok2xx.set(viewer, new Set());
+    ok2xx.get(viewer)!.add(key);
+    const hits = occurrences(res, forbidden);
+    if (hits.length) found.push(`[${viewer}] ${describeReq(req)} (${res.status}) shows ${hits.join(", ")}: ${clip(res.text, 300)}`);
+    if (!answerKeyAllowed) {
+      const at = res.json !== undefined ? keyPaths(res.json, "is_correct") : /"is_correct"/.test(res.text) ? ["(text)"] : [];
+      if (at.length) found.push(`[${viewer}] ${describeReq(req)} (${res.status}) shows is_correct at ${at.slice(0, 3).join(", ")}`);
+    }
+    return res;
+  }
+
+  /** What course B holds, and what no staff member may ever read: the accommodation notes. */
+  const ofCourseB = (): [string, string][] => [
+    ["course B's id", sw.courseB.id],
+    ["course B's name", sw.courseB.name],
+    ["step B's id", sw.stepB.id],
+    ["step B's name", sw.stepB.name],
+    ["video B's id", sw.videoB.id],
+    ["video B's title", sw.videoB.title],
+    ["exam B's id", sw.examB.id],
+    ["exam B's name", sw.examB.name],
+    ["participant B's sub", sw.b.sub],
+    ["B's submission id", sw.bSubmitted],
+    ["B's answer text", sw.bAnswerText],
+    ["B's feedback", FEEDBACK_B],
+    ["course B's instructor", sw.staff["instructor-b"].sub],
+    ["A's accommodation note", NOTE],
+    ["B's accommodation note", NOTE_B],
+  ];
+  const ofCourseA = (): [string, string][] => [
+    ["course A's id", sw.course.id],
+    ["course A's name", sw.course.name],
+    ["step 1's id", sw.step1.id],
+    ["step 2's id", sw.step2.id],
+    ["the draft step's id", sw.draftStep.id],
+    ["video's id", sw.video.id],
+    ["document's id", sw.doc.id],
+    ["table material's id", sw.rt.id],
+    ["video 2's id", sw.video2.id],
+    ["exam 1's id", sw.exam1.id],
+    ["exam 1's name", sw.exam1.name],
+    ["exam 2's id", sw.exam2.id],
+    ["exam 2's name", sw.exam2.name],
+    ["table T's id", sw.table.id],
+    ["table T's name", sw.table.name],
+    ["participant A's sub", sw.a.sub],
+    ["A's submission ids", sw.submitted],
+    ["A's open attempt", sw.open],
+    ["A's table submission", sw.aTable],
+    ["cohort 1", sw.cohorts.c1],
+    ["cohort 3", sw.cohorts.c3],
+    ["course A's instructor", sw.staff["instructor-a"].sub],
+    ["A's accommodation note", NOTE],
+    ["B's accommodation note", NOTE_B],
+  ];
+
+  it("staff of course A (instructor, grader limited to cohort 1, observer): every 2xx body is free of course B and of notes", {
+    timeout: 120_000,
+  }, async () => {
+    const all = requests();
+    expect(all.length).toBeGreaterThan(20);
+    for (const viewer of ["instructor-a", "grader-a-c1", "observer-a"] as const) {
+      const token = sw.staff[viewer].token;
+      for (const r of all) {
+        const res = await scanAs(viewer, r.key, { method: r.key.split(" ")[0]!, path: r.path, token }, ofCourseB(), AUTHORING.has(r.key));
+        // A signed link is read too: it serves the file to whoever holds it.
+        if (r.key === "POST /materials/{material_id}/file-link" && res.status === 200) {
+          const link: Req = { method: "GET", path: res.json.url.replace(/^https?:\/\/[^/]+/, "") };
+          const file = await scanAs(viewer, "GET (signed link)", link, ofCourseB(), false);
+          if (file.status !== 200)
+            refusedWrongly.push(`${viewer}'s own signed link: ${describeReq(link)} → ${file.status} ${clip(file.text, 200)}`);
+        }
+      }
+    }
+    // The scan reads real content: each of them opens course A, its exam, A's attempt and A's progress.
+    for (const viewer of ["instructor-a", "grader-a-c1", "observer-a"])
+      for (const key of [
+        "GET /courses/{course_id}",
+        "GET /forms/{form_id}",
+        "GET /form-submissions/{submission_id}",
+        "GET /participants/me/progress/{course_id}",
+      ])
+        if (!ok2xx.get(viewer)?.has(key)) refusedWrongly.push(`${viewer} was not answered 2xx on ${key} for course A`);
+    console.log(
+      `staff leakage: ${bodies.courseA} 2xx bodies of course A's staff scanned (${all.length} requests each for instructor-a, grader-a-c1, observer-a), ${found.length} leaks; not 2xx:`,
+      Object.fromEntries([...refused].filter(([v]) => v !== "instructor-b").map(([v, t]) => [v, Object.fromEntries(t)])),
+    );
+    const problems = [...errors, ...refusedWrongly, ...found];
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
+
+  it("instructor-b, with course A's ids: every request naming one is 4xx, and its lists show nothing of course A", {
+    timeout: 120_000,
+  }, async () => {
+    const before = found.length;
+    const wrong: string[] = [];
+    let named = 0;
+    for (const r of requests()) {
+      const req: Req = { method: r.key.split(" ")[0]!, path: r.path, token: sw.staff["instructor-b"].token };
+      const res = await scanAs("instructor-b", r.key, req, ofCourseA(), AUTHORING.has(r.key));
+      if (!r.namesA) continue;
+      named++;
+      const fine =
+        (res.status >= 400 && res.status < 500) ||
+        (FILTERED.has(r.key) && res.status === 200 && Array.isArray(res.json) && res.json.length === 0);
+      if (!fine) wrong.push(`${describeReq(req)} → ${res.status} ${clip(res.text, 200)}`);
+    }
+    console.log(
+      `staff leakage: instructor-b sent ${named} requests naming course A's ids (${wrong.length} not refused) and ${bodies.instructorB} of its 2xx bodies (lists) were scanned`,
+    );
+    expect(errors, errors.join("\n")).toEqual([]);
+    expect(wrong, wrong.join("\n")).toEqual([]);
+    expect(found.slice(before), found.slice(before).join("\n")).toEqual([]);
+  });
+
+  it("the scanner is live: the manager's view of course B shows its name, and the manager's accommodation read shows the note", async () => {
+    const course = await send({ method: "GET", path: `/courses/${sw.courseB.id}`, token: sw.manager });
+    expect(occurrences(course, ofCourseB())).toContain("course B's name");
+    const accommodation = await send({ method: "GET", path: `/participants/${sw.a.sub}/accommodations`, token: sw.manager });
+    expect(occurrences(accommodation, ofCourseB())).toContain("A's accommodation note");
+    const attempt = await send({ method: "GET", path: `/form-submissions/${sw.bSubmitted}`, token: sw.manager });
+    expect(occurrences(attempt, ofCourseB())).toEqual(expect.arrayContaining(["B's answer text", "B's feedback"]));
+  });
+
+  it("reports the figures", () => {
+    console.log(
+      `staff leakage: ${bodies.requests} staff requests, ${bodies.courseA + bodies.instructorB} 2xx bodies scanned ` +
+        `(${bodies.courseA} of course A's staff, ${bodies.instructorB} of instructor-b), ${found.length} leaks`,
+    );
+    expect(found).toEqual([]);
   });
 });
 

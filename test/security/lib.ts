@@ -3,6 +3,7 @@
  * the bad tokens, response scanners and the fixture world the suites act on. Nothing here is a test.
  */
 import { env, exports } from "cloudflare:workers";
+import type { GrantRole } from "../../src/domain/vocabulary";
 import { base64UrlEncode } from "../../src/lib/jwt";
 import { call, makeCourse, makeForm, makeMaterial, makeStep, makeTable, sampleQuestions, token, uniqueName } from "../helpers";
 import { signJwt } from "../sign-jwt";
@@ -424,6 +425,25 @@ export const answersFor = (mcq = "a", text = "Chanting purifies the heart") => (
   theory_answers: [{ question_id: "q2", answer_text: text }],
 });
 
+/** The course-staff identities the suites play, named by what their grant reaches. */
+export const STAFF_IDS = ["instructor-a", "instructor-b", "grader-a-c1", "grader-a-c3", "observer-a"] as const;
+export type StaffId = (typeof STAFF_IDS)[number];
+
+/**
+ * Each staff identity's one grant: its role, the course it is in (A: the course participant A takes; B: course
+ * B), the cohorts it is limited to, and whether it reaches participant A (and the fresh participants of course A,
+ * who join cohorts 1 and 2 as A does).
+ */
+export const STAFF_GRANTS: Readonly<
+  Record<StaffId, { role: GrantRole; course: "A" | "B"; cohorts?: readonly ("c1" | "c3")[]; reachesA: boolean }>
+> = {
+  "instructor-a": { role: "instructor", course: "A", reachesA: true },
+  "instructor-b": { role: "instructor", course: "B", reachesA: false },
+  "grader-a-c1": { role: "grader", course: "A", cohorts: ["c1"], reachesA: true },
+  "grader-a-c3": { role: "grader", course: "A", cohorts: ["c3"], reachesA: false },
+  "observer-a": { role: "observer", course: "A", reachesA: true },
+};
+
 /**
  * The world the suites act on:
  * - course C: step1 with a video, a Document with an uploaded PDF, an optional RequirementTable material and
@@ -433,7 +453,11 @@ export const answersFor = (mcq = "a", text = "Chanting purifies the heart") => (
  *   A's submission of T filled and submitted;
  * - participant B enrolled in course CB only (its own step, video and exam, with B's own submitted attempt);
  * - a review course RC whose single step has an exam and no materials, for fresh attempts to decide on;
- * - a scratch course SC with a step SS for manager writes that must not disturb A's state.
+ * - a scratch course SC with a step SS for manager writes that must not disturb A's state;
+ * - cohorts 1, 2 and 3 of course C, A a member of 1 and 2; a step 3 of C ("draft", after step 2, which A cannot
+ *   reach) for writes in C that must not disturb A's state;
+ * - course staff (STAFF_GRANTS): instructors of C and of CB, graders of C limited to cohort 1 and to cohort 3, an
+ *   observer of C; and factories of fresh state inside C for the rows they act on.
  */
 export async function buildWorld() {
   const managerSub = uniqueName("manager");
@@ -496,8 +520,9 @@ export async function buildWorld() {
   await call("POST", `/steps/${stepB.id}/materials-complete`, { token: b.token }).then((r) => ok(r, "B materials", 200));
   const sb = await call("POST", `/steps/${stepB.id}/exam/start`, { token: b.token });
   await ok(sb, "B start", 201);
-  await call("POST", `/forms/submissions/${sb.json.submission_id}/submit`, { token: b.token, body: answersFor() }).then((r) =>
-    ok(r, "B submit", 200),
+  const bAnswerText = `Only in course B ${uniqueName("answer")}`;
+  await call("POST", `/forms/submissions/${sb.json.submission_id}/submit`, { token: b.token, body: answersFor("a", bAnswerText) }).then(
+    (r) => ok(r, "B submit", 200),
   );
 
   const reviewCourse = await makeCourse(manager, { name: uniqueName("review") });
@@ -505,6 +530,40 @@ export async function buildWorld() {
   const reviewForm = await makeForm(manager, { step_id: reviewStep.id, max_attempts: 5 });
   const scratchCourse = await makeCourse(manager, { name: uniqueName("scratch") });
   const scratchStep = await makeStep(manager, scratchCourse.id);
+
+  // Cohorts of C: A in 1 and 2, nobody in 3.
+  const cohortIds = {} as Record<"c1" | "c2" | "c3", string>;
+  for (const name of ["c1", "c2", "c3"] as const) {
+    const r = await call("POST", `/courses/${course.id}/cohorts`, { token: manager, body: { name: uniqueName(`cohort-${name}`) } });
+    await ok(r, `cohort ${name}`, 201);
+    cohortIds[name] = (r.json as { id: string }).id;
+  }
+  const joinCohorts = async (sub: string) => {
+    for (const name of ["c1", "c2"] as const)
+      await call("PUT", `/cohorts/${cohortIds[name]}/members/${sub}`, { token: manager }).then((r) => ok(r, `join ${name}`, 200));
+  };
+  await joinCohorts(a.sub);
+  const draftStep = await makeStep(manager, course.id, { name: "Step 3 (draft)" });
+
+  // Course staff, one grant each.
+  const staff = {} as Record<StaffId, Person>;
+  for (const id of STAFF_IDS) {
+    const grant = STAFF_GRANTS[id];
+    const sub = uniqueName(id);
+    const body: Record<string, unknown> = { role: grant.role };
+    if (grant.cohorts) body.cohort_ids = grant.cohorts.map((c) => cohortIds[c]);
+    const courseId = grant.course === "A" ? course.id : courseB.id;
+    await call("PUT", `/courses/${courseId}/staff/${sub}`, { token: manager, body }).then((r) => ok(r, `grant ${id}`, 200));
+    staff[id] = { sub, token: await token(sub, "staff") };
+  }
+
+  /** A new participant enrolled in C and a member of cohorts 1 and 2, as A is. */
+  const freshMemberOfA = async (prefix = "pm"): Promise<Person> => {
+    const p = await person(prefix);
+    await call("POST", `/courses/${course.id}/enroll?participant_id=${p.sub}`, { token: manager }).then((r) => ok(r, "enrol member", 200));
+    await joinCohorts(p.sub);
+    return p;
+  };
 
   const world = {
     manager,
@@ -529,11 +588,16 @@ export async function buildWorld() {
     videoB,
     examB,
     bSubmitted: sb.json.submission_id as string,
+    bAnswerText,
     reviewCourse,
     reviewStep,
     reviewForm,
     scratchCourse,
     scratchStep,
+    cohorts: cohortIds,
+    draftStep,
+    staff,
+    freshMemberOfA,
 
     /** A new participant with an open attempt on the review course's exam. */
     async freshOpen(): Promise<Person & { submission: string }> {
@@ -578,6 +642,52 @@ export async function buildWorld() {
     },
     freshForm: () => makeForm(manager, { questions: sampleQuestions() }),
     freshTable: () => makeTable(manager),
+
+    /* Fresh state inside C, for rows that course staff act on too (each its own, so one's write spares another's). */
+    /** A new step of C, after the draft step. */
+    freshStepA: () => makeStep(manager, course.id),
+    freshMaterialA: () => makeMaterial(manager, draftStep.id),
+    async freshDocumentWithFileA() {
+      const m = await makeMaterial(manager, draftStep.id, { material_type: "Document", content: { url: "https://example.com/x.pdf" } });
+      await uploadPdf(manager, m.id).then((r) => ok(r, "fresh upload", 200));
+      return m;
+    },
+    /** An exam on a new step of C. */
+    async freshFormA() {
+      return makeForm(manager, { questions: sampleQuestions(), step_id: (await makeStep(manager, course.id)).id });
+    },
+    /** A requirement table on a new step of C. */
+    async freshTableA() {
+      return makeTable(manager, { step_id: (await makeStep(manager, course.id)).id });
+    },
+    /** A new member of C (cohorts 1 and 2) with a submitted (ungraded) attempt on exam1. */
+    async freshSubmittedA(): Promise<Person & { submission: string }> {
+      const p = await freshMemberOfA("ps");
+      await call("POST", `/steps/${step1.id}/materials-complete`, { token: p.token }).then((r) => ok(r, "fresh materials", 200));
+      const start = await call("POST", `/steps/${step1.id}/exam/start`, { token: p.token });
+      await ok(start, "fresh start", 201);
+      const submission = (start.json as { submission_id: string }).submission_id;
+      await call("POST", `/forms/submissions/${submission}/submit`, { token: p.token, body: answersFor() }).then((r) =>
+        ok(r, "fresh submit", 200),
+      );
+      return { ...p, submission };
+    },
+    /** A new member of C (cohorts 1 and 2) whose submission of T has every row completed and is submitted. */
+    async freshTableSubmissionA(): Promise<Person & { submission: string }> {
+      const p = await freshMemberOfA("pt");
+      const mine = await call("GET", `/requirement-tables/${table.id}/my-submission`, { token: p.token });
+      await ok(mine, "fresh my-submission", 200);
+      const submission = (mine.json as { submission_id: string }).submission_id;
+      for (const serial of [1, 2])
+        await call("POST", `/requirement-tables/submissions/${submission}/rows`, {
+          token: p.token,
+          body: { serial_number: serial, completed: true, completed_value: 1 },
+        }).then((r) => ok(r, "fresh row", 200));
+      await call("POST", `/requirement-tables/submissions/${submission}/submit`, { token: p.token }).then((r) =>
+        ok(r, "fresh table submit", 200),
+      );
+      return { ...p, submission };
+    },
   };
   return world;
 }
