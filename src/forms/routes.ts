@@ -81,7 +81,7 @@ const overrideTags = ["Exam overrides"];
 
 export const putOverride = createRoute({
   operationId: "putOverride",
-  ...withGrant("enrol", inPath("form", "form_id")),
+  ...withGrant("enrol", inPath("form", "form_id"), { participant: { in: "param", key: "participant_id" } }),
   method: "put",
   path: "/forms/{form_id}/overrides/{participant_id}",
   tags: overrideTags,
@@ -105,7 +105,7 @@ export const listOverrides = createRoute({
 
 export const deleteOverride = createRoute({
   operationId: "deleteOverride",
-  ...withGrant("enrol", inPath("form", "form_id")),
+  ...withGrant("enrol", inPath("form", "form_id"), { participant: { in: "param", key: "participant_id" } }),
   method: "delete",
   path: "/forms/{form_id}/overrides/{participant_id}",
   tags: overrideTags,

@@ -45,6 +45,6 @@ export async function verifyLink(token: string, materialId: string, secret: stri
   if (claims.m !== materialId) return "link is for another material";
   if (typeof claims.e !== "number" || claims.e * 1000 <= now.getTime()) return "link expired";
   if (claims.e * 1000 > now.getTime() + MAX_LINK_SECONDS * 1000) return "link lives too long";
-  if (typeof claims.s !== "string" || (claims.r !== "manager" && claims.r !== "participant")) return "malformed link token";
-  return { id: claims.s, role: claims.r };
+  if (typeof claims.s !== "string" || !["manager", "participant", "staff"].includes(claims.r as string)) return "malformed link token";
+  return { id: claims.s, role: claims.r as Caller["role"] };
 }

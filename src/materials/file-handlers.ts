@@ -15,6 +15,7 @@ import { MAX_LINK_SECONDS, signLink, verifyLink } from "../lib/signed-links";
 import { courseOfMaterial, progressQuery, stepRefusal } from "../progress";
 import { type MaterialRow, toMaterial } from "../shared/materials";
 import { courseVisible } from "../visibility";
+import { courseOf, grantOf } from "../visibility/grants";
 import type * as routes from "./file-routes";
 import { findMaterial } from "./queries";
 
@@ -71,8 +72,14 @@ async function peek(body: ReadableStream<Uint8Array>, want: number): Promise<{ h
 async function authorise(c: AppContext, materialId: string, caller: Caller): Promise<MaterialRow> {
   const db = c.get("db");
   if (caller.role !== "participant") {
-    const [material] = await findMaterial(db, materialId);
-    if (!material) throw notFound("Material", materialId);
+    // A signed link skips the route's grant check (it carries no bearer token): a staff member's grant is read
+    // again here, in the same round trip, so a link outlives no revoked grant.
+    const read = await batch(db, {
+      material: findMaterial(db, materialId),
+      grant: caller.role === "staff" ? grantOf(db, caller.id, courseOf("material", materialId)) : null,
+    });
+    const [material] = read.material;
+    if (!material || read.grant?.length === 0) throw notFound("Material", materialId);
     return material;
   }
   const query = progressQuery(db, caller.id, courseOfMaterial(materialId), examClock(c));

@@ -290,7 +290,7 @@ describe("answer and data leakage", () => {
  * in course B graded and approved with distinctive feedback. Then, with the staff tokens of course A
  * (instructor-a, grader-a-c1, observer-a), every GET (and read-only POST) the document admits staff to is called with
  * course A's ids, and every 2xx body and its headers are scanned: no id, name or answer of course B, no
- * accommodation note, no `is_correct` outside the authoring views of forms. instructor-b sends the same requests:
+ * accommodation note, no `is_correct` outside the authoring views of forms and their analytics. instructor-b sends the same requests:
  * every one naming a course A id is 4xx, and what its lists answer holds nothing of course A.
  */
 describe("course staff: no other course's data, no accommodation note, no answer key outside authoring views", () => {
@@ -300,8 +300,11 @@ describe("course staff: no other course's data, no accommodation note, no answer
   const FEEDBACK_B = `feedback-${uniqueName("only-course-b")}`;
   /** Read-only POSTs staff may send (the participant walk calls every route; these only read). */
   const READ_ONLY_POSTS = new Set(["POST /materials/{material_id}/file-link"]);
-  /** Authoring views of a course's exams: `is_correct` belongs there, for the staff of that course. */
-  const AUTHORING = new Set(["GET /forms", "GET /forms/{form_id}"]);
+  /**
+   * Authoring views of a course's exams: `is_correct` belongs there, for the staff of that course — the forms, and
+   * item analytics (which option each attempt chose, beside the right one: instructors and observers only).
+   */
+  const AUTHORING = new Set(["GET /forms", "GET /forms/{form_id}", "GET /forms/{form_id}/analytics"]);
   /** Lists filtered to the caller's grants, though the path names a participant: an empty answer is theirs to give. */
   const FILTERED = new Set(["GET /form-submissions/participant/{participant_id}"]);
   const found: string[] = [];
