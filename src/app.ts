@@ -20,6 +20,7 @@ import { rateLimitHeaders } from "./lib/rate-limit";
 import { releaseRequestBody } from "./lib/request-body";
 import { materialsRouter } from "./materials";
 import { participantsRouter } from "./participants";
+import { questionBanksRouter } from "./question-banks";
 import { requirementTablesRouter } from "./requirement-tables";
 import { staffRouter } from "./staff";
 import { stepsRouter } from "./steps";
@@ -56,6 +57,7 @@ const FEATURES = [
   webhooksRouter,
   staffRouter,
   cohortsRouter,
+  questionBanksRouter,
 ];
 
 export function createApp() {

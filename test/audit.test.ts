@@ -741,6 +741,88 @@ AUDITED_ROUTES.push(
   },
 );
 
+/* ---------------- question banks: never a question's text or options in the log ---------------- */
+
+const bankQuestionBody = (text: string, marks = 2) => ({
+  question_type: "MCQ",
+  question_text: text,
+  options: [
+    { option_id: "a", text: "Right", is_correct: true },
+    { option_id: "b", text: "Wrong" },
+  ],
+  marks,
+  tags: ["Chapter 2"],
+});
+const makeBank = async (m: string) =>
+  must(await call("POST", "/question-banks", { token: m, body: { name: "Gita 1-6" } }), 201, "bank") as Promise<{ id: string }>;
+const bankQuestion = async (m: string) => {
+  const bank = await makeBank(m);
+  const q = await must(
+    await call("POST", `/question-banks/${bank.id}/questions`, { token: m, body: bankQuestionBody("Who speaks?") }),
+    201,
+    "question",
+  );
+  return { bank, question: q as { question_id: string } };
+};
+
+AUDITED_ROUTES.push(
+  {
+    action: "question_bank.created",
+    prepare: async () => ({}),
+    call: () => ({ method: "POST", path: "/question-banks", body: { name: "Gita 1-6", description: "Chapters one to six" } }),
+    status: 201,
+    entity: (_st, res) => ({ type: "question_bank", id: (res.json as { id: string }).id }),
+    changes: () => ({ name: [null, "Gita 1-6"], description: [null, "Chapters one to six"] }),
+  },
+  {
+    action: "question_bank.updated",
+    prepare: async (m) => ({ bank: await makeBank(m) }),
+    call: (st) => ({ method: "PUT", path: `/question-banks/${st.bank.id}`, body: { name: "Gita 7-12" } }),
+    status: 200,
+    entity: (st) => ({ type: "question_bank", id: st.bank.id }),
+    changes: () => ({ name: ["Gita 1-6", "Gita 7-12"] }),
+  },
+  {
+    action: "question_bank.deleted",
+    prepare: async (m) => ({ bank: await makeBank(m) }),
+    call: (st) => ({ method: "DELETE", path: `/question-banks/${st.bank.id}` }),
+    status: 204,
+    entity: (st) => ({ type: "question_bank", id: st.bank.id }),
+    changes: () => ({ name: ["Gita 1-6", null] }),
+  },
+  {
+    action: "bank_question.created",
+    prepare: async (m) => ({ bank: await makeBank(m) }),
+    call: (st) => ({ method: "POST", path: `/question-banks/${st.bank.id}/questions`, body: bankQuestionBody("Who speaks?") }),
+    status: 201,
+    entity: (_st, res) => ({ type: "bank_question", id: (res.json as { question_id: string }).question_id }),
+    changes: () => ({ version: [null, 1], question_type: [null, "MCQ"], marks: [null, 2], tags: [null, ["chapter-2"]] }),
+    absent: ["question_text", "options"],
+  },
+  {
+    action: "bank_question.updated",
+    prepare: bankQuestion,
+    call: (st) => ({
+      method: "PUT",
+      path: `/question-banks/${st.bank.id}/questions/${st.question.question_id}`,
+      body: bankQuestionBody("Who speaks first?", 3),
+    }),
+    status: 200,
+    entity: (st) => ({ type: "bank_question", id: st.question.question_id }),
+    changes: () => ({ marks: [2, 3] }),
+    absent: ["question_text", "options"],
+  },
+  {
+    action: "bank_question.deleted",
+    prepare: bankQuestion,
+    call: (st) => ({ method: "DELETE", path: `/question-banks/${st.bank.id}/questions/${st.question.question_id}` }),
+    status: 204,
+    entity: (st) => ({ type: "bank_question", id: st.question.question_id }),
+    changes: () => ({ version: [1, null], question_type: ["MCQ", null], marks: [2, null], tags: [["chapter-2"], null] }),
+    absent: ["question_text", "options"],
+  },
+);
+
 let managerId: string;
 let manager: string;
 

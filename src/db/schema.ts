@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { DrawnRef, Section } from "../domain/banks";
 import type { Answers } from "../domain/exams";
 import {
   AUDIT_ACTIONS,
@@ -7,6 +8,7 @@ import {
   DELIVERY_STATUSES,
   GRANT_ROLES,
   MATERIAL_TYPES,
+  QUESTION_TYPES,
   type Question,
   ROLES,
   SUBMISSION_STATUSES,
@@ -136,6 +138,8 @@ export const forms = sqliteTable(
     shuffle_questions: integer("shuffle_questions", { mode: "boolean" }).notNull().default(false),
     shuffle_options: integer("shuffle_options", { mode: "boolean" }).notNull().default(false),
     questions_per_attempt: integer("questions_per_attempt"),
+    // Bank sections each attempt draws from (domain/banks.ts drawSections), beside the inline questions; null: none.
+    sections: text("sections", { mode: "json" }).$type<Section[]>(),
     ...timestamps,
     created_by: text("created_by").notNull(),
     archived_at: text("archived_at"),
@@ -237,6 +241,8 @@ export const formSubmissions = sqliteTable(
     // A manager's review claim (a lease): while claim_expires_at is in the future, only claimed_by decides.
     claimed_by: text("claimed_by"),
     claim_expires_at: text("claim_expires_at"),
+    // The bank questions this attempt drew, each at the version it was shown; null when it drew none.
+    question_refs: text("question_refs", { mode: "json" }).$type<DrawnRef[]>(),
   },
   (t) => [
     uniqueIndex("form_submissions_attempt").on(t.participant_id, t.form_id, t.attempt_number),
@@ -504,5 +510,77 @@ export const cohortMembers = sqliteTable(
     uniqueIndex("cohort_members_pk").on(t.cohort_id, t.participant_id),
     // A participant's cohorts (grant limits, erasure).
     index("cohort_members_by_participant").on(t.participant_id),
+  ],
+);
+
+/** Question banks, shared across courses and exams. Deleting archives: forms and attempts that used them keep working. */
+export const questionBanks = sqliteTable(
+  "question_banks",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    created_by: text("created_by").notNull(),
+    ...timestamps,
+    archived_at: text("archived_at"),
+  },
+  (t) => [index("question_banks_live").on(t.archived_at, t.id)],
+);
+
+/**
+ * Immutable question versions, addressed by the SHA-256 of their canonical JSON (domain/banks.ts
+ * canonicalQuestion): a version is written once, whoever uses it.
+ */
+export const questionVersions = sqliteTable("question_versions", {
+  hash: text("hash").primaryKey(),
+  body: text("body", { mode: "json" }).notNull().$type<Omit<QuestionRecord, "question_id">>(),
+  created_at: text("created_at").notNull(),
+});
+
+/** A bank's questions at their current version; `question_text` and `question_type` copy it for search and lists. */
+export const bankQuestions = sqliteTable(
+  "bank_questions",
+  {
+    id: text("id").primaryKey(),
+    bank_id: text("bank_id").notNull(),
+    version: integer("version").notNull(),
+    version_hash: text("version_hash").notNull(),
+    question_type: text("question_type", { enum: QUESTION_TYPES }).notNull(),
+    question_text: text("question_text").notNull(),
+    name: text("name"),
+    tags: text("tags", { mode: "json" }).notNull().$type<string[]>(),
+    created_by: text("created_by").notNull(),
+    updated_by: text("updated_by").notNull(),
+    ...timestamps,
+    archived_at: text("archived_at"),
+  },
+  (t) => [index("bank_questions_by_bank").on(t.bank_id, t.archived_at, t.id)],
+);
+
+/** Every version a bank question has had; `used_at` is stamped when an attempt first draws it (it is then frozen). */
+export const bankQuestionVersions = sqliteTable(
+  "bank_question_versions",
+  {
+    question_id: text("question_id").notNull(),
+    version: integer("version").notNull(),
+    hash: text("hash").notNull(),
+    created_by: text("created_by").notNull(),
+    created_at: text("created_at").notNull(),
+    used_at: text("used_at"),
+  },
+  (t) => [uniqueIndex("bank_question_versions_pk").on(t.question_id, t.version)],
+);
+
+/** A live bank question's tags, one row each, for drawing and listing by tag along the index. */
+export const bankQuestionTags = sqliteTable(
+  "bank_question_tags",
+  {
+    bank_id: text("bank_id").notNull(),
+    tag: text("tag").notNull(),
+    question_id: text("question_id").notNull(),
+  },
+  (t) => [
+    uniqueIndex("bank_question_tags_pk").on(t.bank_id, t.tag, t.question_id),
+    index("bank_question_tags_by_question").on(t.question_id),
   ],
 );

@@ -90,6 +90,10 @@ export const FORM_FIELDS = [
 
 export const TABLE_FIELDS = ["name", "description", "step_id", "requirement_count"] as const;
 
+export const BANK_FIELDS = ["name", "description"] as const;
+/** A bank question's audited facts: never its text or options (the audit log holds no exam content). */
+export const BANK_QUESTION_FIELDS = ["version", "question_type", "marks", "tags", "name"] as const;
+
 export const ACCOMMODATION_FIELDS = ["extra_time_percent", "extra_attempts", "has_note"] as const;
 
 export const OVERRIDE_FIELDS = ["duration_minutes", "max_attempts", "available_until"] as const;

@@ -79,3 +79,7 @@ export const ORGANISATION_COURSE_FIELDS = ["is_default", "previous_course_id", "
 /** The organisation-level fields a course edit sets (present in the body, null included), for refusing them to staff. */
 export const organisationFieldsIn = (body: Record<string, unknown>): string[] =>
   ORGANISATION_COURSE_FIELDS.filter((field) => body[field] !== undefined);
+
+/** Who may change a question bank (or its questions): managers any; course staff (instructors) the banks they made. */
+export const mayChangeBank = (caller: { role: Role; id: string }, bank: { created_by: string }) =>
+  caller.role === "manager" || (caller.role === "staff" && bank.created_by === caller.id);

@@ -70,30 +70,9 @@ export class FormatError extends Error {
  */
 export const IMPORT_LIMITS = { bytes: 1_000_000, items: 1000, questionText: 5000, optionText: 1000, options: 20, name: 200 } as const;
 
-const MAX_TAGS = 20;
-const MAX_TAG_LENGTH = 64;
+export { normaliseTag, normaliseTags } from "./banks";
+
 const MAX_WORDS_LIMIT = 100_000;
-
-/** A tag as stored: trimmed, lower-case, inner whitespace as one "-", at most 64 characters; "" when nothing is left. */
-export function normaliseTag(tag: string): string {
-  const t = tag.trim().toLowerCase().replace(/\s+/g, "-");
-  if (t.length <= MAX_TAG_LENGTH) return t;
-  // Cut at 64 UTF-16 units without splitting a surrogate pair.
-  let cut = t.slice(0, MAX_TAG_LENGTH);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return cut;
-}
-
-/** Tags normalised, empty ones dropped, each once (first seen wins), the first 20 kept. */
-export function normaliseTags(tags: Iterable<string>): string[] {
-  const out: string[] = [];
-  for (const raw of tags) {
-    const tag = normaliseTag(raw);
-    if (tag && !out.includes(tag)) out.push(tag);
-    if (out.length === MAX_TAGS) break;
-  }
-  return out;
-}
 
 /**
  * The tags a Moodle category path gives: its segments, without Moodle's context markers (`$course$`, `$system$`,

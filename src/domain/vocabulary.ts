@@ -45,6 +45,8 @@ export const AUDIT_ENTITY_TYPES = [
   "webhook",
   "grant",
   "cohort",
+  "question_bank",
+  "bank_question",
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 
@@ -98,6 +100,12 @@ export const AUDIT_ACTIONS = [
   "cohort.archived",
   "cohort.member_added",
   "cohort.member_removed",
+  "question_bank.created",
+  "question_bank.updated",
+  "question_bank.deleted",
+  "bank_question.created",
+  "bank_question.updated",
+  "bank_question.deleted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -7,6 +7,8 @@ import { and, eq, gte, sql } from "drizzle-orm";
 import { batch } from "../db/batch";
 import { accommodations, examOverrides, formSubmissions, forms, steps } from "../db/schema";
 import { statusLiteral, statusLiterals } from "../db/status";
+import type { Db } from "../db/types";
+import { type DrawnRef, drawSections, type Section, seenCounts } from "../domain/banks";
 import {
   ADDS_AN_ATTEMPT,
   type Answers,
@@ -34,6 +36,7 @@ import type { Handler } from "../lib/openapi";
 import { progressError } from "../lib/progress-errors";
 import { cryptoRandomInt } from "../lib/random";
 import { courseOfStep, progressQuery, stepAccess } from "../progress";
+import { markUsed, sectionPool, toCandidates } from "../shared/bank-pools";
 import { findStepWithExam } from "../shared/steps";
 import { courseFlagVisible } from "../visibility";
 import { closeIfExpired, expiredError, grace } from "./expiry";
@@ -73,6 +76,22 @@ function attemptView(row: SubmissionRow, form: { id: string; name: string; durat
   };
 }
 
+/**
+ * Draws a form's bank sections for one attempt (domain/banks.ts drawSections): every pool in one round trip; a
+ * section that cannot be filled now (its pool shrank since the form was saved) refuses the start, naming it.
+ */
+async function drawFromBanks(db: Db, sections: readonly Section[], earlier: readonly { refs: DrawnRef[] | null }[]) {
+  const pools = await batch(db, { pools: sections.map((section) => sectionPool(db, section)) });
+  const candidates = pools.pools.flatMap(toCandidates);
+  const draw = drawSections(sections, candidates, seenCounts(earlier.map((e) => e.refs)), cryptoRandomInt);
+  if (!draw.ok)
+    throw conflict(
+      "bank_pool_too_small",
+      `sections.${draw.section} draws ${draw.wanted} questions but its bank holds ${draw.available} that match`,
+    );
+  return draw;
+}
+
 export const startExam: Handler<typeof routes.startExam> = async (c) => {
   // Only participants reach here: the route's policy says so (routes.ts).
   const caller = c.get("caller");
@@ -102,6 +121,11 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
       .from(examOverrides)
       .where(and(eq(examOverrides.form_id, examOfStep), eq(examOverrides.participant_id, participantId))),
     own: query.own,
+    // Which bank questions this participant's earlier attempts drew (least-seen first, no repeats until used up).
+    earlier: db
+      .select({ refs: formSubmissions.question_refs })
+      .from(formSubmissions)
+      .where(and(eq(formSubmissions.participant_id, participantId), eq(formSubmissions.form_id, examOfStep))),
   });
   const [found] = read.step;
   const [form] = read.form;
@@ -137,22 +161,30 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   // attempts left (retakes add one each); the unique indexes refuse a second open attempt or number.
   const stamp = now.toISOString();
   const deadline = attemptDeadline(now, terms).toISOString();
+  // A form with bank sections reads their pools now: which pools, only the form row (read above) says, so this is
+  // a second round trip for those exams alone.
+  const drawn = form.sections?.length ? await drawFromBanks(db, form.sections, read.earlier) : null;
   // This attempt's own exam (drawn, ordered), stored as its snapshot: every later view and the scoring use it.
-  const snapshot = drawAttempt(form.questions, form, cryptoRandomInt);
+  const snapshot = drawAttempt([...form.questions, ...(drawn?.questions ?? [])], form, cryptoRandomInt);
+  const shown = new Set(snapshot.map((q) => q.question_id));
+  const refs = drawn ? drawn.refs.filter((r) => shown.has(r.question_id)) : null;
   const sameExam = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
   const inserted = await db.all<SubmissionRow>(sql`
     INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status,
                                   started_at, deadline_at, questions_snapshot, answers, is_late, auto_submitted,
-                                  effective_duration_minutes)
+                                  effective_duration_minutes, question_refs)
     SELECT ${newId(now)}, ${form.id}, ${step_id}, ${found.step.course_id}, ${participantId},
            (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${sameExam}),
-           ${statusLiteral("InProgress")}, ${stamp}, ${deadline}, ${JSON.stringify(snapshot)}, '{}', 0, 0, ${terms.duration_minutes}
+           ${statusLiteral("InProgress")}, ${stamp}, ${deadline}, ${JSON.stringify(snapshot)}, '{}', 0, 0, ${terms.duration_minutes},
+           ${refs ? JSON.stringify(refs) : null}
     WHERE NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals(BLOCKS_NEW_ATTEMPT)})
       AND (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam})
           < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals([ADDS_AN_ATTEMPT])})
     ON CONFLICT DO NOTHING
     RETURNING *`);
   if (inserted[0]) {
+    // The versions it drew are frozen now (an edit forks a new version): after the attempt exists, never before.
+    if (refs?.length) await batch(db, { used: markUsed(db, refs, stamp) });
     const row = { ...inserted[0], questions_snapshot: snapshot, answers: {} } as SubmissionRow;
     return c.json(attemptView(row, form, now), 201);
   }

@@ -4,33 +4,79 @@ import { first } from "../db/rows";
 import { formSubmissions, forms, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { changesBetween, FORM_FIELDS, patched } from "../domain/audit";
+import { checkSections, type PoolStats, type Section, sectionMarks } from "../domain/banks";
 import {
   type ExamSchedule,
   mergeSchedule,
   NO_SCHEDULE,
   normalizeQuestions,
+  type Question,
   type QuestionInput,
   scheduleProblems,
   settleFormSettings,
 } from "../domain/forms";
 import { audit } from "../journal";
-import { badRequest, notFound } from "../lib/errors";
+import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { normalisedSection, sectionPoolStats } from "../shared/bank-pools";
 import { examLinkWrites } from "../shared/steps";
 import { formVisible } from "../visibility";
 import { liveForm, toForm } from "./queries";
 import type * as routes from "./routes";
 
-/** Questions and totals checked together; every problem is reported at once with its path. */
-function settle(questionsInput: QuestionInput[], settingsInput: Parameters<typeof settleFormSettings>[1], schedule: ExamSchedule) {
+/**
+ * Questions and totals checked together; every problem is reported at once with its path. Bank sections add the
+ * marks of the questions each attempt draws from them (`sectionMarks`) to the totals and the question count.
+ */
+function settle(
+  questionsInput: QuestionInput[],
+  settingsInput: Parameters<typeof settleFormSettings>[1],
+  schedule: ExamSchedule,
+  sectionMarks: readonly number[] = [],
+) {
   const { questions, problems } = normalizeQuestions(questionsInput);
-  const { settings, problems: more } = settleFormSettings(questions, settingsInput);
-  const all = [...problems, ...more, ...scheduleProblems(schedule, questions.length)];
+  const drawn = sectionMarks.map(
+    (marks, i): Question => ({
+      question_id: `section-${i}`,
+      question_type: "THEORY",
+      question_text: "",
+      options: [],
+      marks,
+      max_words: null,
+    }),
+  );
+  const counted = [...questions, ...drawn];
+  const { settings, problems: more } = settleFormSettings(counted, settingsInput);
+  const all = [...problems, ...more, ...scheduleProblems(schedule, counted.length)];
+  if (counted.length === 0) all.push({ path: "questions", message: "a form needs at least one question, or sections that draw them" });
   const [problem] = all;
   if (problem) throw badRequest("invalid_form", `Invalid form: ${problem.path}: ${problem.message}`, all);
-  return { questions, settings };
+  return { questions, settings, question_count: counted.length };
+}
+
+/**
+ * The sections as stored (each with the marks its questions score), when each can be filled as its pool reads
+ * now; else the refusal that names the first that cannot.
+ */
+function settleSections(sections: readonly Section[], stats: readonly PoolStats[][]): Section[] {
+  const check = checkSections(
+    sections,
+    stats.map((rows) => rows[0] ?? { bank_live: 0, available: 0, min_marks: null, max_marks: null }),
+  );
+  if (check.ok) return check.sections;
+  if (check.kind === "bank_missing") throw notFound("Question bank", check.bank_id);
+  if (check.kind === "pool_too_small")
+    throw conflict(
+      "bank_pool_too_small",
+      `sections.${check.section} draws ${check.wanted} questions but its bank holds ${check.available} that match`,
+    );
+  throw badRequest(
+    "invalid_form",
+    `Invalid form: sections.${check.section}.marks_each: its pool's questions carry different marks; say marks_each`,
+    [{ path: `sections.${check.section}.marks_each`, message: "required: the pool's questions carry different marks" }],
+  );
 }
 
 const stepLookup = (db: Db, stepId: string) =>
@@ -97,11 +143,14 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
   const now = c.get("now");
   const stamp = now.toISOString();
   const schedule = mergeSchedule(NO_SCHEDULE, body);
-  const { questions, settings } = settle(body.questions, body, schedule);
-  if (body.step_id) {
-    const [step] = await stepLookup(db, body.step_id);
-    if (!step) throw notFound("Step", body.step_id);
-  }
+  const asked = body.sections?.length ? body.sections.map(normalisedSection) : null;
+  const read = await batch(db, {
+    step: body.step_id ? stepLookup(db, body.step_id) : null,
+    pools: (asked ?? []).map((section) => sectionPoolStats(db, section)),
+  });
+  const sections = asked ? settleSections(asked, read.pools) : null;
+  const { questions, settings, question_count } = settle(body.questions, body, schedule, sectionMarks(sections));
+  if (body.step_id && !read.step?.[0]) throw notFound("Step", body.step_id);
   const id = newId(now);
   const values = {
     id,
@@ -112,7 +161,8 @@ export const createForm: Handler<typeof routes.createForm> = async (c) => {
     ...settings,
     ...schedule,
     questions,
-    question_count: questions.length,
+    question_count,
+    sections,
     created_at: stamp,
     updated_at: stamp,
     created_by: caller.id,
@@ -146,6 +196,7 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
       .from(forms)
       .where(and(eq(forms.id, form_id), liveForm)),
     step: body.step_id ? stepLookup(db, body.step_id) : null,
+    pools: (body.sections ?? []).map((section) => sectionPoolStats(db, normalisedSection(section))),
   });
   const [form] = read.form;
   const step = read.step?.[0];
@@ -160,10 +211,18 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
   else if (body.questions !== undefined) bar = { passing_percentage: form.passing_percentage };
   else bar = { passing_marks: form.passing_marks, passing_percentage: form.passing_percentage };
   const schedule = mergeSchedule(form, body);
-  const { questions, settings } = settle(
+  // Sections given are checked against their pools now; kept ones count with the marks they were saved with.
+  const sections =
+    body.sections === undefined
+      ? form.sections
+      : body.sections?.length
+        ? settleSections(body.sections.map(normalisedSection), read.pools)
+        : null;
+  const { questions, settings, question_count } = settle(
     questionInput,
     { total_marks: body.total_marks, ...bar, max_attempts: body.max_attempts ?? form.max_attempts },
     schedule,
+    sectionMarks(sections),
   );
   const patch = {
     name: body.name,
@@ -172,7 +231,8 @@ export const updateForm: Handler<typeof routes.updateForm> = async (c) => {
     ...settings,
     ...schedule,
     questions,
-    question_count: questions.length,
+    question_count,
+    sections,
   };
   const update = db
     .update(forms)

@@ -1,37 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { MARKS_STEP, MAX_QUESTION_MARKS } from "../domain/forms";
-import { QUESTION_TYPE_INPUTS, QUESTION_TYPES } from "../domain/vocabulary";
+import { QUESTION_TYPES } from "../domain/vocabulary";
 import { fields, objectId, participantId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
-import { QuestionSchema } from "../shared/questions";
+import { QuestionInputSchema, QuestionSchema, SectionSchema } from "../shared/questions";
 
-const marks = () =>
-  z
-    .number()
-    .min(MARKS_STEP)
-    .max(MAX_QUESTION_MARKS)
-    .multipleOf(MARKS_STEP, `marks must be a multiple of ${MARKS_STEP}`)
-    .openapi({ description: `${MARKS_STEP} … ${MAX_QUESTION_MARKS}, in steps of ${MARKS_STEP}` });
-
-export const OptionInputSchema = z
-  .object({
-    option_id: z.string().trim().min(1).max(64),
-    text: z.string().min(1).max(1000),
-    is_correct: z.boolean().optional(),
-  })
-  .strict();
-
-export const QuestionInputSchema = z
-  .object({
-    question_id: z.string().trim().min(1).max(64),
-    question_type: z.enum(QUESTION_TYPE_INPUTS).openapi({ description: "`Theory` is accepted and stored as `THEORY`" }),
-    question_text: z.string().trim().min(1).max(5000),
-    options: z.array(OptionInputSchema).max(20).optional(),
-    marks: marks(),
-    max_words: z.number().int().positive().max(100_000).nullable().optional(),
-  })
-  .strict()
-  .openapi("QuestionInput");
+export { OptionInputSchema, QuestionInputSchema } from "../shared/questions";
 
 const formFields = {
   name: fields.name(),
@@ -46,7 +19,16 @@ const formFields = {
   passing_marks: z.number().min(0).max(2_000_000).optional(),
   max_attempts: z.number().int().min(1).max(100).optional(),
   passing_percentage: z.number().min(0).max(100).optional(),
-  questions: z.array(QuestionInputSchema).min(1).max(200),
+  questions: z
+    .array(QuestionInputSchema)
+    .max(200)
+    .openapi({ description: "At least one, unless `sections` draw questions from banks (then it may be empty)" }),
+  sections: z
+    .array(SectionSchema)
+    .max(20)
+    .nullable()
+    .optional()
+    .openapi({ description: "Bank sections: each attempt draws its own questions from them, beside the inline `questions`" }),
   available_from: fields.utcTime().nullable().optional().openapi({ description: "Starts before this are refused (`exam_not_open`)" }),
   available_until: fields
     .utcTime()
@@ -65,7 +47,14 @@ const formFields = {
     .openapi({ description: "Each attempt draws this many questions at random (≤ the number of questions); null: all" }),
 };
 
-export const CreateFormSchema = z.object(formFields).strict().openapi("CreateForm");
+export const CreateFormSchema = z
+  .object(formFields)
+  .strict()
+  .superRefine((form, ctx) => {
+    if (form.questions.length === 0 && !form.sections?.length)
+      ctx.addIssue({ code: "custom", path: ["questions"], message: "a form needs at least one question, or sections that draw them" });
+  })
+  .openapi("CreateForm");
 export const UpdateFormSchema = z
   .object({
     ...formFields,
@@ -104,15 +93,23 @@ export const FormSchema = z
     shuffle_questions: z.boolean(),
     shuffle_options: z.boolean(),
     questions_per_attempt: z.number().int().nullable(),
+    sections: z
+      .array(SectionSchema)
+      .nullable()
+      .openapi({ description: "Bank sections each attempt draws from (null: none; not shown to participants)" }),
     created_at: fields.timestamp(),
     updated_at: fields.timestamp(),
   })
   .openapi("Form");
 
 /** A list row: the form without its questions (their count instead) and without timestamps. */
-export const FormSummarySchema = FormSchema.omit({ questions: true, questions_hidden: true, created_at: true, updated_at: true }).openapi(
-  "FormSummary",
-);
+export const FormSummarySchema = FormSchema.omit({
+  questions: true,
+  questions_hidden: true,
+  sections: true,
+  created_at: true,
+  updated_at: true,
+}).openapi("FormSummary");
 
 export const FormParams = z.object({ form_id: objectId("form_id") });
 export const ListFormsQuery = z.object({ step_id: objectId("step_id").optional(), ...pageQuery });

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   duplicate_serial_number: [400],
   participant_required: [400],
   invalid_webhook_url: [400],
+  invalid_question: [400],
+  invalid_import: [400],
   // 401 / 403: who is asking
   unauthorized: [401],
   manager_only: [403],
@@ -55,6 +57,8 @@ export const ERROR_CODES = {
   cohort_not_found: [404],
   cohort_member_not_found: [404],
   grant_not_found: [404],
+  question_bank_not_found: [404],
+  bank_question_not_found: [404],
   // 409: the state does not allow it now
   conflict: [409],
   chain_conflict: [409],
@@ -85,6 +89,7 @@ export const ERROR_CODES = {
   webhook_duplicate: [409],
   cohort_name_taken: [409],
   cohort_archived: [409],
+  bank_pool_too_small: [409],
   // other statuses
   length_required: [411],
   body_too_large: [413],
@@ -145,6 +150,8 @@ const NOT_FOUND = {
   Submission: "submission_not_found",
   Webhook: "webhook_not_found",
   Cohort: "cohort_not_found",
+  "Question bank": "question_bank_not_found",
+  "Bank question": "bank_question_not_found",
 } as const satisfies Record<string, ErrorCode>;
 
 export const notFound = (what: keyof typeof NOT_FOUND, id?: string) =>

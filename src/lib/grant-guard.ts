@@ -12,7 +12,7 @@ import { createMiddleware } from "hono/factory";
 import { batch } from "../db/batch";
 import { type Access, type Capability, courseAccess } from "../domain/authority";
 import type { AppContext, AppEnv } from "../env";
-import { courseOf, grantOf, type Owned, staffAccessOf, staffGrantFor } from "../visibility/grants";
+import { courseOf, grantOf, instructorGrants, type Owned, staffAccessOf, staffGrantFor } from "../visibility/grants";
 import { forbidden, notFound } from "./errors";
 
 type Source = "param" | "query" | "body";
@@ -89,3 +89,16 @@ export function grantGuard(capability: Capability, target: Named, options: Guard
     await next();
   });
 }
+
+/**
+ * Question banks belong to the organisation, not to a course: course staff use them as instructors of some live
+ * course (any), one indexed read along course_staff_by_staff. A staff token without such a grant is 403
+ * `insufficient_grant` (a bank is not a course's to hide).
+ */
+export const instructorSomewhere = createMiddleware<AppEnv>(async (c, next) => {
+  const caller = c.get("caller");
+  if (caller?.role !== "staff") return next();
+  const [held] = await instructorGrants(c.get("db"), caller.id);
+  if (!held) throw forbidden("Question banks are for managers and the instructors of a course", "insufficient_grant");
+  await next();
+});

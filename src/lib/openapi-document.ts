@@ -144,9 +144,11 @@ function completeOperation(doc: OpenAPIObject, method: Method, path: string, op:
   const capability: unknown = op["x-capability"];
   // Staff act through one capability of their course grant: which one, and how far it reaches.
   const staffLine =
-    typeof capability === "string"
-      ? ` Course staff: with a grant giving \`${capability}\` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without \`${capability}\` is 403 \`insufficient_grant\`.`
-      : "";
+    op["x-staff-scope"] === "organisation"
+      ? " Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made."
+      : typeof capability === "string"
+        ? ` Course staff: with a grant giving \`${capability}\` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without \`${capability}\` is 403 \`insufficient_grant\`.`
+        : "";
   if (Array.isArray(roles)) op.description = [op.description, `**Roles:** ${roles.join(", ")}.${staffLine}`].filter(Boolean).join("\n\n");
   for (const tag of op.tags ?? []) tags.add(tag);
   op.responses ??= {};

@@ -8,7 +8,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Capability } from "../domain/authority";
 import type { AppEnv } from "../env";
 import { managerOnly, managersAndParticipants, managersAndStaff, participantsOnly, staffOnly } from "./auth";
-import { type GuardOptions, grantGuard, type Named } from "./grant-guard";
+import { type GuardOptions, grantGuard, instructorSomewhere, type Named } from "./grant-guard";
 import { idempotent } from "./idempotency";
 import { expensiveLimit } from "./rate-limit";
 
@@ -50,6 +50,16 @@ export function withGrant(capability: Capability, target: Named, options: GuardO
     ? { middleware: [guard], "x-roles": ["manager", "participant", "staff"], "x-capability": capability }
     : { middleware: [managersAndStaff, guard], "x-roles": ["manager", "staff"], "x-capability": capability };
 }
+/**
+ * Question banks: managers, and course staff holding an instructor grant in some live course (banks are the
+ * organisation's, shared across courses). A staff member changes only the banks they made (the handler reads it).
+ */
+export const forBankAuthors = {
+  middleware: [managersAndStaff, instructorSomewhere],
+  "x-roles": ["manager", "staff"],
+  "x-capability": "author",
+  "x-staff-scope": "organisation",
+};
 /** A path parameter naming an authored thing, for `withGrant`. */
 export const inPath = (kind: Named["kind"], key: string): Named => ({ kind, in: "param", key });
 /** A query parameter naming an authored thing, for `withGrant`. */

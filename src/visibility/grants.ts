@@ -143,3 +143,12 @@ export function courseOf(kind: Owned, id: string): SQL {
 export const stepTaughtBy = (staffId: string, stepId: SQL | AnyColumn): SQL =>
   sql`EXISTS (SELECT 1 FROM ${steps} s JOIN ${courses} c ON c.id = s.course_id JOIN ${courseStaff} g ON g.course_id = c.id
     WHERE s.id = ${stepId} AND c.archived_at IS NULL AND g.staff_id = ${staffId})`;
+
+/** One of the staff member's instructor grants in a live course, if any (for organisation-wide authoring: banks). */
+export const instructorGrants = (db: Db, staffId: string) =>
+  db
+    .select({ course_id: courseStaff.course_id })
+    .from(courseStaff)
+    .innerJoin(courses, and(eq(courses.id, courseStaff.course_id), isNull(courses.archived_at)))
+    .where(and(eq(courseStaff.staff_id, staffId), eq(courseStaff.role, "instructor")))
+    .limit(1);
