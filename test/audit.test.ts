@@ -791,6 +791,20 @@ AUDITED_ROUTES.push(
     changes: () => ({ name: ["Gita 1-6", null] }),
   },
   {
+    action: "question_bank.imported",
+    prepare: async (m) => ({ bank: await makeBank(m) }),
+    call: (st) => ({
+      method: "POST",
+      path: `/question-banks/${st.bank.id}/import`,
+      rawBody: "::Speaker:: Who speaks the Gita? {=Krishna ~Arjuna}\n\nExplain 2.13. {}\n",
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    }),
+    status: 200,
+    entity: (st) => ({ type: "question_bank", id: st.bank.id }),
+    changes: () => ({ format: [null, "gift"], imported: [null, 2], skipped: [null, 0] }),
+    absent: ["question_text", "options"],
+  },
+  {
     action: "bank_question.created",
     prepare: async (m) => ({ bank: await makeBank(m) }),
     call: (st) => ({ method: "POST", path: `/question-banks/${st.bank.id}/questions`, body: bankQuestionBody("Who speaks?") }),

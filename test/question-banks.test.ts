@@ -3,6 +3,8 @@
  * attempt its own questions, least-seen first without repeats until the pool is used up.
  */
 import { describe, expect, it } from "vitest";
+import variedGift from "./fixtures/varied.gift?raw";
+import variedXml from "./fixtures/varied-moodle.xml?raw";
 import { call, makeCourse, makeMaterial, makeStep, token, uniqueName } from "./helpers";
 
 type Json = Record<string, unknown>;
@@ -248,6 +250,97 @@ describe("who may use banks", () => {
     for (const who of [await staff("grader"), await staff("observer"), await token(uniqueName("p"), "participant")]) {
       expect((await call("GET", "/question-banks", { token: who })).status).toBe(403);
       expect((await call("GET", `/question-banks/${own.json.id}`, { token: who })).status).toBe(403);
+    }
+  });
+});
+
+const importAs = (token: string, bankId: string, body: string, type: string, query = "") =>
+  call("POST", `/question-banks/${bankId}/import${query}`, { token, rawBody: body, headers: { "content-type": type } });
+
+describe("import and export", () => {
+  it("imports a varied GIFT file: what it can score, the rest skipped with its line and why; a dry run writes nothing", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const { bank } = await bankWith(manager, []);
+    const dry = await importAs(manager, bank.id, variedGift, "text/plain; charset=utf-8", "?dry_run=true");
+    expect(dry.status, dry.text).toBe(200);
+    expect(dry.json).toMatchObject({ imported: 11, dry_run: true, questions: [] });
+    expect(dry.json.preview).toHaveLength(11);
+    expect((await call("GET", `/question-banks/${bank.id}`, { token: manager })).json.question_count).toBe(0);
+
+    const res = await importAs(manager, bank.id, variedGift, "text/plain");
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.imported).toBe(11);
+    expect(res.json.questions).toHaveLength(11);
+    expect(res.json.skipped.map((s: { line: number; type: string }) => [s.line, s.type])).toEqual([
+      [28, "shortanswer"],
+      [30, "numerical"],
+      [32, "matching"],
+      [39, expect.any(String)],
+      [47, expect.any(String)],
+      [53, "description"],
+      [56, expect.any(String)],
+    ]);
+    // Categories became tags: Chapter 1's questions are found by the tag.
+    const chapter1 = await call("GET", `/question-banks/${bank.id}/questions?tag=chapter-1`, { token: manager });
+    expect(chapter1.json.length).toBeGreaterThan(0);
+    const essay = (await call("GET", `/question-banks/${bank.id}/questions?q=Hammarskj`, { token: manager })).json[0];
+    expect(essay).toMatchObject({ question_type: "THEORY", name: "Essay", options: [] });
+  });
+
+  it("imports Moodle XML, skipping what it cannot score by element index", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const { bank } = await bankWith(manager, []);
+    const res = await importAs(manager, bank.id, variedXml, "application/xml");
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.imported).toBe(7);
+    expect(res.json.skipped.map((s: { index: number }) => s.index)).toEqual([3, 5, 6, 7, 8, 9, 10, 13, 17, 18]);
+  });
+
+  it("malformed input is 400 invalid_import naming the line, and nothing is imported; other types are 415", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const { bank } = await bankWith(manager, []);
+    const res = await importAs(manager, bank.id, "::Q1:: Fine? {=yes ~no}\n\n::Q2:: Broken {=yes ~no\n", "text/plain");
+    expect(res.status).toBe(400);
+    expect(res.json.code).toBe("invalid_import");
+    expect(res.json.detail).toMatch(/line 3/);
+    expect((await call("GET", `/question-banks/${bank.id}`, { token: manager })).json.question_count).toBe(0);
+    const json = await call("POST", `/question-banks/${bank.id}/import`, { token: manager, body: { questions: [] } });
+    expect([json.status, json.json.code]).toEqual([415, "unsupported_media_type"]);
+  });
+
+  it("exports GIFT and Moodle XML that the import reads back to the same questions", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const { bank } = await bankWith(manager, [
+      mcq("Escapes ~ = # { } : and Cyrillic: Кришна", { tags: ["chapter-2"], name: "Escapes" }),
+      { question_type: "THEORY", question_text: "Explain 2.13", marks: 5, max_words: 150, tags: ["essays"] },
+    ]);
+    const shape = (qs: Json[]) =>
+      qs
+        .map((q) => ({
+          name: q.name,
+          type: q.question_type,
+          text: q.question_text,
+          options: q.options,
+          marks: q.marks,
+          max_words: q.max_words,
+          tags: q.tags,
+        }))
+        .sort((a, b) => String(a.text).localeCompare(String(b.text)));
+    const original = shape((await call("GET", `/question-banks/${bank.id}/questions`, { token: manager })).json);
+    for (const [format, type] of [
+      ["gift", "text/plain"],
+      ["moodle-xml", "application/xml"],
+    ] as const) {
+      const file = await call("GET", `/question-banks/${bank.id}/export?format=${format}`, { token: manager });
+      expect(file.status).toBe(200);
+      expect(file.headers.get("content-type")).toContain(type);
+      expect(file.headers.get("content-disposition")).toMatch(/^attachment; filename="/);
+      const copy = await bankWith(manager, []);
+      const back = await importAs(manager, copy.bank.id, file.text, type);
+      expect(back.status, back.text).toBe(200);
+      expect(back.json.skipped).toEqual([]);
+      const read = shape((await call("GET", `/question-banks/${copy.bank.id}/questions`, { token: manager })).json);
+      expect(read, format).toEqual(original);
     }
   });
 });

@@ -103,6 +103,7 @@ export const AUDIT_ACTIONS = [
   "question_bank.created",
   "question_bank.updated",
   "question_bank.deleted",
+  "question_bank.imported",
   "bank_question.created",
   "bank_question.updated",
   "bank_question.deleted",

@@ -11,6 +11,9 @@ const MAX_JSON_BODY = 1024 * 1024;
 export const FILE_PATH = /^\/materials\/[^/]+\/file$/;
 
 const isFileUpload = (c: AppContext) => c.req.method === "PUT" && FILE_PATH.test(c.req.path);
+/** A question bank import: a GIFT (text/plain) or Moodle XML file, within the same 1 MB. */
+const IMPORT_PATH = /^\/question-banks\/[^/]+\/import$/;
+const isImport = (c: AppContext) => c.req.method === "POST" && IMPORT_PATH.test(c.req.path);
 
 const limit = bodyLimit({
   maxSize: MAX_JSON_BODY,
@@ -25,6 +28,15 @@ export const jsonOnly = createMiddleware<AppEnv>(async (c, next) => {
     const type = c.req.header("content-type") ?? "";
     const length = c.req.header("content-length");
     const json = /^application\/json\s*(;|$)/i.test(type);
+    if (isImport(c)) {
+      if (!/^(text\/plain|application\/xml|text\/xml)\s*(;|$)/i.test(type))
+        throw new ApiError(
+          415,
+          "unsupported_media_type",
+          "An import is a GIFT file (Content-Type: text/plain) or Moodle XML (application/xml)",
+        );
+      return next();
+    }
     if (c.req.raw.body !== null && length !== "0" && !json)
       throw new ApiError(415, "unsupported_media_type", "Request body must be JSON (Content-Type: application/json)");
     // An empty body is no body, whatever type it claims: a client library that always sends

@@ -6,9 +6,19 @@ import { BANK_FIELDS, BANK_QUESTION_FIELDS, changesBetween } from "../domain/aud
 import { mayChangeBank } from "../domain/authority";
 import { canonicalQuestion, editOutcome, normaliseTags } from "../domain/banks";
 import { normalizeQuestions, type QuestionInput } from "../domain/forms";
+import {
+  type BankQuestionDraft,
+  checkInputSize,
+  FormatError,
+  type ImportResult,
+  parseGift,
+  parseMoodleXml,
+  toGift,
+  toMoodleXml,
+} from "../domain/question-formats";
 import type { Caller } from "../env";
 import { audit } from "../journal";
-import { badRequest, forbidden, notFound } from "../lib/errors";
+import { ApiError, badRequest, forbidden, notFound } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
 import { newId } from "../lib/ids";
 import { flag, type Handler } from "../lib/openapi";
@@ -16,8 +26,11 @@ import { decodeCursor, limitOf, page } from "../lib/pagination";
 import {
   type BankRow,
   banksPage,
+  exportRows,
   findBank,
   findQuestion,
+  type ImportedRow,
+  importWrites,
   questionsPage,
   storeVersion,
   tagWrites,
@@ -27,6 +40,7 @@ import {
   versionWrites,
 } from "./queries";
 import type * as routes from "./routes";
+import { MAX_EXPORT_QUESTIONS, MAX_IMPORT_QUESTIONS } from "./schemas";
 
 /** A bank that is there for the caller (live, or archived when asked) or 404. */
 function liveBank<T extends BankRow>(rows: T[], id: string, allowArchived = false): T {
@@ -284,4 +298,111 @@ export const deleteQuestion: Handler<typeof routes.deleteQuestion> = async (c) =
   });
   if (written.archive.length === 0) throw notFound("Bank question", question_id);
   return c.body(null, 204);
+};
+
+const OPTION_IDS = "abcdefghijklmnopqrstuvwxyz";
+
+/** A parsed draft as a bank question input: its options get the ids a, b, c, … in the file's order. */
+const asInput = (draft: BankQuestionDraft) => ({
+  question_type: draft.question_type,
+  question_text: draft.question_text,
+  options: draft.options.map((o, i) => ({ option_id: OPTION_IDS[i] ?? `o${i + 1}`, text: o.text, is_correct: o.is_correct })),
+  marks: draft.marks,
+  max_words: draft.question_type === "THEORY" ? draft.max_words : null,
+  name: draft.name,
+  tags: draft.tags,
+});
+
+/** Which format a body is, by its Content-Type (the route admits only these). */
+const formatOf = (contentType: string | undefined) => (/^text\/plain\b/i.test(contentType ?? "") ? "gift" : "moodle-xml");
+
+/**
+ * Reads a GIFT or Moodle XML file whole, then imports every question it can — all or nothing: malformed input is
+ * 400 `invalid_import` naming the line (or `<question>` element) and nothing is written; items of kinds this API
+ * cannot score are skipped and reported. One batch writes the rest.
+ */
+export const importQuestions: Handler<typeof routes.importQuestions> = async (c) => {
+  const { bank_id } = c.req.valid("param");
+  const dryRun = flag(c.req.valid("query").dry_run) === true;
+  const db = c.get("db");
+  const caller = c.get("caller");
+  const now = c.get("now");
+  const stamp = now.toISOString();
+  const format = formatOf(c.req.header("content-type"));
+  const text = await c.req.text();
+  let parsed: ImportResult;
+  try {
+    checkInputSize(text);
+    parsed = format === "gift" ? parseGift(text) : parseMoodleXml(text);
+  } catch (error) {
+    if (error instanceof FormatError) throw badRequest("invalid_import", `${error.message}; nothing was imported`);
+    throw error;
+  }
+  if (parsed.questions.length > MAX_IMPORT_QUESTIONS)
+    throw badRequest(
+      "invalid_import",
+      `The file holds ${parsed.questions.length} questions; at most ${MAX_IMPORT_QUESTIONS} per import: split it`,
+    );
+  const skipped = [...parsed.skipped];
+  const rows: ImportedRow[] = [];
+  const preview: ReturnType<typeof asInput>[] = [];
+  for (const [i, draft] of parsed.questions.entries()) {
+    const input = asInput(draft);
+    try {
+      const { body, hash } = await settleQuestion(input);
+      preview.push(input);
+      rows.push({ id: newId(now), hash, body, name: input.name, tags: normaliseTags(input.tags) });
+    } catch (error) {
+      // The parser keeps what the formats allow; this API's own rules (marks, lengths) may still refuse one.
+      if (!(error instanceof ApiError)) throw error;
+      skipped.push({ index: i, type: draft.question_type === "MCQ" ? "multichoice" : "essay", reason: error.detail });
+    }
+  }
+  const bank = liveBank(await findBank(db, bank_id), bank_id);
+  assertMayChange(caller, bank);
+  if (!dryRun && rows.length > 0) {
+    const writes = importWrites(db, bank_id, rows, caller.id, stamp);
+    await batch(db, {
+      versions: writes.versions,
+      questions: writes.questions,
+      // Right after the questions' insert: `changes()` is that statement's.
+      audit: audit(
+        c,
+        "question_bank.imported",
+        { type: "question_bank", id: bank_id },
+        { format: [null, format], imported: [null, rows.length], skipped: [null, skipped.length] },
+      ),
+      history: writes.history,
+      tags: writes.tags,
+    });
+  }
+  return c.json(
+    { imported: rows.length, skipped, questions: dryRun ? [] : rows.map((r) => r.id), dry_run: dryRun, preview: dryRun ? preview : [] },
+    200,
+  );
+};
+
+/** The bank's live questions as a file that the import reads back to the same questions. */
+export const exportQuestions: Handler<typeof routes.exportQuestions> = async (c) => {
+  const { bank_id } = c.req.valid("param");
+  const format = c.req.valid("query").format ?? "gift";
+  const db = c.get("db");
+  const read = await batch(db, { bank: findBank(db, bank_id), rows: exportRows(db, bank_id, MAX_EXPORT_QUESTIONS) });
+  const bank = liveBank(read.bank, bank_id, true);
+  const drafts: BankQuestionDraft[] = read.rows.map(({ question, body }) => ({
+    name: question.name,
+    question_type: body.question_type,
+    question_text: body.question_text,
+    options: body.options.map((o) => ({ text: o.text, is_correct: o.is_correct })),
+    marks: body.marks,
+    max_words: body.max_words,
+    tags: question.tags,
+  }));
+  const file = format === "gift" ? toGift(drafts) : toMoodleXml(drafts);
+  const ascii = bank.name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  const extension = format === "gift" ? "gift.txt" : "xml";
+  return c.body(file, 200, {
+    "content-type": format === "gift" ? "text/plain; charset=utf-8" : "application/xml; charset=utf-8",
+    "content-disposition": `attachment; filename="${ascii}.${extension}"; filename*=UTF-8''${encodeURIComponent(bank.name)}.${extension}`,
+  }) as never;
 };

@@ -12,4 +12,6 @@ export const questionBanksRouter = createRouter()
   .openapi(routes.listQuestions, handlers.listQuestions)
   .openapi(routes.getQuestion, handlers.getQuestion)
   .openapi(routes.updateQuestion, handlers.updateQuestion)
-  .openapi(routes.deleteQuestion, handlers.deleteQuestion);
+  .openapi(routes.deleteQuestion, handlers.deleteQuestion)
+  .openapi(routes.importQuestions, handlers.importQuestions)
+  .openapi(routes.exportQuestions, handlers.exportQuestions);

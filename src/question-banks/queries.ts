@@ -40,7 +40,11 @@ export const banksPage = (db: Db, after: string | null, limit: number, includeAr
 export const findQuestion = (db: Db, bankId: string, questionId: string, version?: number) =>
   db
     // Named apart from bank_questions.version: D1's batch answers rows keyed by column name.
-    .select({ question: bankQuestions, version: sql<number>`${bankQuestionVersions.version}`.as("shown_version"), body: questionVersions.body })
+    .select({
+      question: bankQuestions,
+      version: sql<number>`${bankQuestionVersions.version}`.as("shown_version"),
+      body: questionVersions.body,
+    })
     .from(bankQuestions)
     .innerJoin(
       bankQuestionVersions,
@@ -167,3 +171,38 @@ export function versionWrites(db: Db, questionId: string, hash: string, actor: s
       .where(eq(bankQuestions.id, questionId)),
   };
 }
+
+/** One question an import writes. */
+export type ImportedRow = { id: string; hash: string; body: VersionBody; name: string | null; tags: string[] };
+
+/**
+ * An import's rows, written in one all-or-nothing batch of a few statements whatever the count: each statement
+ * reads the questions from one bound JSON array (json_each), so D1's 100-parameter cap never splits the file.
+ */
+export function importWrites(db: Db, bankId: string, rows: readonly ImportedRow[], actor: string, stamp: string) {
+  const json = JSON.stringify(rows);
+  const each = sql`json_each(${json}) q`;
+  const field = (path: string) => sql.raw(`json_extract(q.value, '$.${path}')`);
+  return {
+    versions: db
+      .insert(questionVersions)
+      .select(sql`SELECT ${field("hash")}, json(json_extract(q.value, '$.body')), ${stamp} FROM ${each} WHERE true`)
+      .onConflictDoNothing(),
+    questions: db.insert(bankQuestions).select(
+      sql`SELECT ${field("id")}, ${bankId}, 1, ${field("hash")}, ${field("body.question_type")}, ${field("body.question_text")},
+          ${field("name")}, json(json_extract(q.value, '$.tags')), ${actor}, ${actor}, ${stamp}, ${stamp}, NULL FROM ${each}`,
+    ),
+    history: db.insert(bankQuestionVersions).select(sql`SELECT ${field("id")}, 1, ${field("hash")}, ${actor}, ${stamp}, NULL FROM ${each}`),
+    tags: db.insert(bankQuestionTags).select(sql`SELECT ${bankId}, t.value, ${field("id")} FROM ${each}, json_each(q.value, '$.tags') t`),
+  };
+}
+
+/** A bank's live questions at their current version, by id, for an export (at most `limit`). */
+export const exportRows = (db: Db, bankId: string, limit: number) =>
+  db
+    .select({ question: bankQuestions, body: questionVersions.body })
+    .from(bankQuestions)
+    .innerJoin(questionVersions, eq(questionVersions.hash, bankQuestions.version_hash))
+    .where(and(eq(bankQuestions.bank_id, bankId), isNull(bankQuestions.archived_at)))
+    .orderBy(asc(bankQuestions.id))
+    .limit(limit);

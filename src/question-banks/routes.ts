@@ -9,6 +9,9 @@ import {
   BankQuestionSchema,
   BankSchema,
   CreateBankSchema,
+  ExportQuery,
+  ImportQuery,
+  ImportResultSchema,
   ListBankQuestionsQuery,
   ListBanksQuery,
   UpdateBankSchema,
@@ -134,4 +137,46 @@ export const deleteQuestion = createRoute({
   summary: "Delete (archive) a bank question: drawn no more, kept for the attempts that used it",
   request: { params: BankQuestionParams },
   responses: { 204: { description: "Archived" } },
+});
+
+export const importQuestions = createRoute({
+  operationId: "importBankQuestions",
+  ...forBankAuthors,
+  method: "post",
+  path: "/question-banks/{bank_id}/import",
+  tags,
+  security,
+  summary: "Import questions from a GIFT (text/plain) or Moodle XML (application/xml) file",
+  request: {
+    params: BankParams,
+    query: ImportQuery,
+    body: {
+      required: true,
+      content: {
+        "text/plain": { schema: z.string().openapi({ description: "GIFT, UTF-8" }) },
+        "application/xml": { schema: z.string().openapi({ description: "Moodle XML, UTF-8" }) },
+      },
+    },
+  },
+  responses: { 200: jsonResponse(ImportResultSchema, "Imported (or, on a dry run, checked)") },
+});
+
+export const exportQuestions = createRoute({
+  operationId: "exportBankQuestions",
+  ...forBankAuthors,
+  method: "get",
+  path: "/question-banks/{bank_id}/export",
+  tags,
+  security,
+  summary: "The bank's live questions as a GIFT or Moodle XML file",
+  request: { params: BankParams, query: ExportQuery },
+  responses: {
+    200: {
+      description: "The file (Content-Disposition: attachment)",
+      content: {
+        "text/plain": { schema: z.string().openapi({ description: "GIFT" }) },
+        "application/xml": { schema: z.string().openapi({ description: "Moodle XML" }) },
+      },
+    },
+  },
 });

@@ -89,3 +89,41 @@ export const ListBankQuestionsQuery = z.object({
 export const BankQuestionQuery = z.object({
   version: decimalInt(1, 1_000_000).optional().openapi({ description: "An earlier version (default: the current one)" }),
 });
+
+export const IMPORT_MEDIA_TYPES = ["text/plain", "application/xml", "text/xml"] as const;
+
+export const ImportQuery = z.object({
+  dry_run: boolQuery
+    .optional()
+    .openapi({ description: "`true`: read and check the file, import nothing, and show what would be imported" }),
+});
+
+export const ImportSkippedSchema = z
+  .object({
+    line: z.number().int().optional().openapi({ description: "GIFT: the 1-based line where the item starts" }),
+    index: z.number().int().optional().openapi({ description: "Moodle XML: the 0-based position among the file's <question> elements" }),
+    type: z.string().openapi({ example: "matching", description: "Moodle's name for the kind of item" }),
+    reason: z.string(),
+  })
+  .openapi("ImportSkipped");
+
+export const ImportResultSchema = z
+  .object({
+    imported: z.number().int().openapi({ description: "Questions imported (a dry run: that would be)" }),
+    skipped: z.array(ImportSkippedSchema),
+    questions: z.array(z.string()).openapi({ description: "The new questions' ids, in the file's order (empty on a dry run)" }),
+    dry_run: z.boolean(),
+    preview: z
+      .array(BankQuestionInputSchema)
+      .openapi({ description: "A dry run: the questions as they would be imported (option ids a, b, c, …); otherwise empty" }),
+  })
+  .openapi("ImportResult");
+
+export const ExportQuery = z.object({
+  format: z.enum(["gift", "moodle-xml"]).optional().openapi({ description: "Default `gift`" }),
+});
+
+/** At most this many questions per import: each is four rows, written in one all-or-nothing batch. */
+export const MAX_IMPORT_QUESTIONS = 500;
+/** An export holds at most this many questions (a bank's live ones, by id). */
+export const MAX_EXPORT_QUESTIONS = 5000;
