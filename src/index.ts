@@ -1,6 +1,6 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
-import { closeExpiredAttempts } from "./form-submissions/jobs";
+import { closeExpiredAttempts, moveOldAttemptQuestions } from "./form-submissions/jobs";
 import { now } from "./lib/clock";
 import { purgeIdempotencyKeys } from "./lib/idempotency";
 import { deliverBatch, purgeOutbox, SWEEP_CRON, sweepOutbox } from "./webhooks/deliver";
@@ -19,8 +19,11 @@ export default {
     const closed = await closeExpiredAttempts(env, now());
     await purgeIdempotencyKeys(env, now());
     const purged = await purgeOutbox(env, now());
-    if (closed > 0 || purged > 0)
-      console.log(JSON.stringify({ level: "info", event: "cron", closed_attempts: closed, webhook_events_purged: purged }));
+    const moved = await moveOldAttemptQuestions(env, now());
+    if (closed > 0 || purged > 0 || moved > 0)
+      console.log(
+        JSON.stringify({ level: "info", event: "cron", closed_attempts: closed, webhook_events_purged: purged, attempts_moved: moved }),
+      );
   },
   // Webhook events from the outbox, delivered by this same Worker (wrangler.toml [[queues.consumers]]).
   async queue(batch, env) {

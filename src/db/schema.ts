@@ -243,6 +243,9 @@ export const formSubmissions = sqliteTable(
     claim_expires_at: text("claim_expires_at"),
     // The bank questions this attempt drew, each at the version it was shown; null when it drew none.
     question_refs: text("question_refs", { mode: "json" }).$type<DrawnRef[]>(),
+    // The attempt's questions as shown, by reference: a question_sets row (shared by every attempt shown the same
+    // list). Attempts started before it existed keep `questions_snapshot` until the backfill moves them.
+    question_set: text("question_set"),
   },
   (t) => [
     uniqueIndex("form_submissions_attempt").on(t.participant_id, t.form_id, t.attempt_number),
@@ -262,6 +265,8 @@ export const formSubmissions = sqliteTable(
     index("form_submissions_form").on(t.form_id),
     index("form_submissions_step").on(t.step_id, t.submission_status),
     index("form_submissions_course").on(t.course_id, t.submission_status),
+    // The backfill's queue: attempts whose questions are still copied in full (only old ones).
+    index("form_submissions_unmoved").on(t.id).where(sql`${t.question_set} IS NULL AND ${t.questions_snapshot} IS NOT NULL`),
   ],
 );
 
@@ -534,6 +539,16 @@ export const questionBanks = sqliteTable(
 export const questionVersions = sqliteTable("question_versions", {
   hash: text("hash").primaryKey(),
   body: text("body", { mode: "json" }).notNull().$type<Omit<QuestionRecord, "question_id">>(),
+  created_at: text("created_at").notNull(),
+});
+
+/**
+ * The ordered questions one or more attempts were shown: `items` is `[[question_id, version hash], …]`, the set's
+ * key the SHA-256 of that JSON. An exam that neither draws nor shuffles gives all its attempts one set.
+ */
+export const questionSets = sqliteTable("question_sets", {
+  hash: text("hash").primaryKey(),
+  items: text("items", { mode: "json" }).notNull().$type<[string, string][]>(),
   created_at: text("created_at").notNull(),
 });
 

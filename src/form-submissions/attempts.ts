@@ -4,6 +4,7 @@
  * deadline.
  */
 import { and, eq, gte, sql } from "drizzle-orm";
+import { submissionColumns } from "../db/attempts";
 import { batch } from "../db/batch";
 import { accommodations, examOverrides, formSubmissions, forms, steps } from "../db/schema";
 import { statusLiteral, statusLiterals } from "../db/status";
@@ -36,6 +37,7 @@ import type { Handler } from "../lib/openapi";
 import { progressError } from "../lib/progress-errors";
 import { cryptoRandomInt } from "../lib/random";
 import { courseOfStep, progressQuery, stepAccess } from "../progress";
+import { attemptRow, questionWrites, storedQuestions } from "../shared/attempt-questions";
 import { markUsed, sectionPool, toCandidates } from "../shared/bank-pools";
 import { findStepWithExam } from "../shared/steps";
 import { courseFlagVisible } from "../visibility";
@@ -101,7 +103,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   const now = c.get("now");
   const examOfStep = sql`(SELECT ${steps.exam_id} FROM ${steps} WHERE ${steps.id} = ${step_id})`;
   const openAttempt = db
-    .select()
+    .select(submissionColumns)
     .from(formSubmissions)
     .where(
       and(
@@ -169,23 +171,45 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   const shown = new Set(snapshot.map((q) => q.question_id));
   const refs = drawn ? drawn.refs.filter((r) => shown.has(r.question_id)) : null;
   const sameExam = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
-  const inserted = await db.all<SubmissionRow>(sql`
-    INSERT INTO form_submissions (id, form_id, step_id, course_id, participant_id, attempt_number, submission_status,
-                                  started_at, deadline_at, questions_snapshot, answers, is_late, auto_submitted,
-                                  effective_duration_minutes, question_refs)
-    SELECT ${newId(now)}, ${form.id}, ${step_id}, ${found.step.course_id}, ${participantId},
-           (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${sameExam}),
-           ${statusLiteral("InProgress")}, ${stamp}, ${deadline}, ${JSON.stringify(snapshot)}, '{}', 0, 0, ${terms.duration_minutes},
-           ${refs ? JSON.stringify(refs) : null}
-    WHERE NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals(BLOCKS_NEW_ATTEMPT)})
-      AND (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam})
-          < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals([ADDS_AN_ATTEMPT])})
-    ON CONFLICT DO NOTHING
-    RETURNING *`);
-  if (inserted[0]) {
-    // The versions it drew are frozen now (an edit forks a new version): after the attempt exists, never before.
-    if (refs?.length) await batch(db, { used: markUsed(db, refs, stamp) });
-    const row = { ...inserted[0], questions_snapshot: snapshot, answers: {} } as SubmissionRow;
+  const id = newId(now);
+  // The questions are stored by reference (shared/attempt-questions.ts): their versions and set first, then the
+  // attempt naming the set — one batch, so the attempt never names a set that is not there.
+  const stored = await storedQuestions(snapshot);
+  const written = await batch(db, {
+    ...questionWrites(db, { versions: stored.versions, sets: [{ hash: stored.set, items: stored.items }] }, stamp),
+    attempt: db
+      .insert(formSubmissions)
+      .select(
+        attemptRow(
+          {
+            id: sql`${id}`,
+            form_id: sql`${form.id}`,
+            step_id: sql`${step_id}`,
+            course_id: sql`${found.step.course_id}`,
+            participant_id: sql`${participantId}`,
+            attempt_number: sql`(SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${sameExam})`,
+            submission_status: statusLiteral("InProgress"),
+            started_at: sql`${stamp}`,
+            deadline_at: sql`${deadline}`,
+            answers: sql`'{}'`,
+            is_late: sql`0`,
+            auto_submitted: sql`0`,
+            effective_duration_minutes: sql`${terms.duration_minutes}`,
+            question_refs: refs ? sql`${JSON.stringify(refs)}` : sql`NULL`,
+            question_set: sql`${stored.set}`,
+          },
+          sql`NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals(BLOCKS_NEW_ATTEMPT)})
+            AND (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam})
+              < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals([ADDS_AN_ATTEMPT])})`,
+        ),
+      )
+      .onConflictDoNothing()
+      .returning(),
+    // The bank versions it drew are frozen now (an edit forks a new version) — only if the attempt was written.
+    used: refs?.length ? markUsed(db, refs, stamp, sql`EXISTS (SELECT 1 FROM form_submissions WHERE id = ${id})`) : null,
+  });
+  if (written.attempt[0]) {
+    const row = { ...written.attempt[0], questions_snapshot: snapshot, answers: {} } as SubmissionRow;
     return c.json(attemptView(row, form, now), 201);
   }
   // Lost a race: a concurrent call opened the attempt first; resume it.
@@ -202,7 +226,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
 async function ownOpenAttempt(c: AppContext, submissionId: string, received: Date): Promise<SubmissionRow & { deadline_at: string }> {
   const caller = c.get("caller");
   const db = c.get("db");
-  const [row] = await db.select().from(formSubmissions).where(eq(formSubmissions.id, submissionId));
+  const [row] = await db.select(submissionColumns).from(formSubmissions).where(eq(formSubmissions.id, submissionId));
   if (!row) throw notFound("Submission", submissionId);
   if (caller.role !== "participant" || row.participant_id !== caller.id)
     throw forbidden("Only the attempt's owner may answer it", "not_your_attempt");

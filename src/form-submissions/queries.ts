@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
+import { submissionColumns } from "../db/attempts";
 import { batch } from "../db/batch";
 import { courses, formSubmissions, forms, steps } from "../db/schema";
 import { statusLiteral, statusLiterals } from "../db/status";
@@ -22,7 +23,7 @@ export const savedAnswers = (row: Pick<SubmissionRow, "answers">): Answers => an
  * column name, so a second `name` or `id` would overwrite the first.
  */
 const withNames = {
-  submission: formSubmissions,
+  submission: submissionColumns,
   form_name: sql<string | null>`${forms.name}`.as("form_name"),
   form_total_marks: sql<number | null>`${forms.total_marks}`.as("form_total_marks"),
   form_passing_marks: sql<number | null>`${forms.passing_marks}`.as("form_passing_marks"),
@@ -88,7 +89,7 @@ export const staffReachesSubmission = (caller: Caller, capability: Capability) =
 /** Open attempts whose deadline and grace have passed, oldest first. */
 export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, where?: SQL, limit = 100) =>
   db
-    .select()
+    .select(submissionColumns)
     .from(formSubmissions)
     .where(
       and(
@@ -139,7 +140,10 @@ export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date, emi
 
 export async function closeExpiredNow(db: Db, rows: SubmissionRow[], now: Date = clockNow(), emit?: EventWriter): Promise<SubmissionRow[]> {
   const { attempts } = await batch(db, { attempts: closeExpiredWrites(db, rows, now, emit) });
-  return attempts.flatMap((written) => written.close);
+  // RETURNING gives the stored columns: the questions (stored by reference) are the ones read with the row.
+  return attempts.flatMap((written, i) =>
+    written.close.map((row) => ({ ...row, questions_snapshot: rows[i]?.questions_snapshot ?? null })),
+  );
 }
 
 export function toSummary(row: NamedSubmission) {

@@ -5,6 +5,7 @@
  * and announces is written in the same batch, only if it landed.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { submissionColumns } from "../db/attempts";
 import { batch } from "../db/batch";
 import { enrollments, formSubmissions } from "../db/schema";
 import { statusLiteral } from "../db/status";
@@ -151,7 +152,11 @@ export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c)
   });
   const [row] = written.row;
   if (!row) return decisionMissed(c, submission_id);
-  return c.json(toDetail({ ...named, submission: row }, c.get("caller")), 200);
+  // RETURNING gives the stored columns: the questions (stored by reference) are the ones read with the row.
+  return c.json(
+    toDetail({ ...named, submission: { ...row, questions_snapshot: named.submission.questions_snapshot } }, c.get("caller")),
+    200,
+  );
 };
 
 export const approveSubmission: Handler<typeof routes.approveSubmission> = async (c) => {
@@ -296,7 +301,7 @@ export const claimSubmission: Handler<typeof routes.claimSubmission> = async (c)
     // An attempt whose time ran out but that nobody has closed yet is, in all but its stored status, submitted:
     // close it as grading would, then claim. Only this refusal path pays the extra round trips.
     if (!(refusal instanceof ApiError && refusal.code === "not_reviewable")) throw refusal;
-    const [row] = await c.get("db").select().from(formSubmissions).where(eq(formSubmissions.id, submission_id));
+    const [row] = await c.get("db").select(submissionColumns).from(formSubmissions).where(eq(formSubmissions.id, submission_id));
     if (!row || !(await closeIfExpired(c, row)).expired) throw refusal;
     return c.json(await claim(), 200);
   }

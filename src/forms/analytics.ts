@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { attemptQuestions } from "../db/attempts";
 import { batch } from "../db/batch";
 import { forms } from "../db/schema";
 import { statusLiteral } from "../db/status";
@@ -44,8 +45,9 @@ function cohortScope(cohortIds: readonly string[] | null) {
  */
 const items = (id: ReturnType<typeof idLiteral>, scope: ReturnType<typeof cohortScope>) => sql`
   att AS MATERIALIZED (
-    SELECT id, questions_snapshot AS qs, answers, theory_grades FROM form_submissions
-    WHERE form_id = ${id} AND submission_status <> ${statusLiteral("InProgress")} AND questions_snapshot IS NOT NULL${scope}
+    SELECT id, ${attemptQuestions} AS qs, answers, theory_grades FROM form_submissions
+    WHERE form_id = ${id} AND submission_status <> ${statusLiteral("InProgress")}
+      AND (questions_snapshot IS NOT NULL OR question_set IS NOT NULL)${scope}
   ),
   qs AS MATERIALIZED (
     SELECT att.id AS attempt_id, json_extract(q.value, '$.question_id') AS qid,

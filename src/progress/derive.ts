@@ -36,10 +36,11 @@ export type ProgressChange = {
   approvedTables?: readonly string[];
 };
 
-const parse = <T>(text: string | null): T | null => {
-  if (text === null) return null;
+/** A JSON value the read carried as text (a stored column) or already as JSON (built in SQL). */
+const parse = <T>(value: string | T | null): T | null => {
+  if (value === null || typeof value !== "string") return value;
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(value) as T;
   } catch {
     return null;
   }

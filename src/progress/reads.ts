@@ -9,6 +9,7 @@
  */
 import { and, asc, eq, inArray, isNotNull, isNull, SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { attemptQuestions } from "../db/attempts";
 import {
   courses,
   enrollments,
@@ -23,7 +24,7 @@ import {
 } from "../db/schema";
 import { statusLiteral } from "../db/status";
 import type { Db } from "../db/types";
-import type { SubmissionStatus } from "../domain/vocabulary";
+import type { Question, SubmissionStatus } from "../domain/vocabulary";
 
 export type CourseRow = typeof courses.$inferSelect;
 export type StepRow = typeof steps.$inferSelect;
@@ -85,7 +86,8 @@ export type AttemptRow = {
   auto_submitted: boolean;
   /** Only an open attempt carries its saved answers and questions (see domain/exams `isExpired`). */
   open_answers: string | null;
-  open_questions: string | null;
+  /** Built in SQL (the attempt's questions by reference, or its old copy): JSON, not text. */
+  open_questions: Question[] | null;
 };
 export type OwnRows = {
   versions: { id: string; version: number }[];
@@ -141,7 +143,7 @@ export function ownQuery(db: Db, who: Who, courseIds: SQL) {
                             'mcq_score', ${fs.mcq_score}, 'theory_score', ${fs.theory_score}, 'total_score', ${fs.total_score},
                             'feedback', ${fs.feedback}, 'is_late', ${fs.is_late}, 'auto_submitted', ${fs.auto_submitted},
                             'open_answers', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN ${fs.answers} END,
-                            'open_questions', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN ${fs.questions_snapshot} END)
+                            'open_questions', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN json(${attemptQuestions}) END)
       FROM ${fs} WHERE ${whose(fs.participant_id, who)} AND ${fs.course_id} IN ${ids}`;
   // Wrapped as a select from a subquery: drizzle batches selects (a raw `db.all` cannot join a D1 batch).
   return db.select({ k: sql<OwnKind>`k`, j: sql<string>`j` }).from(sql`(${statement})`);

@@ -82,15 +82,18 @@ export type PoolStats = Awaited<ReturnType<typeof sectionPoolStats>>[number];
  * version). A version edited in place meanwhile has another hash and is not stamped: the attempt keeps the content
  * it was shown either way (by its hash). Three parameters a question, chunked to D1's 100 per statement.
  */
-export const markUsed = (db: Db, refs: readonly { question_id: string; version: number; hash: string }[], stamp: string) =>
+export const markUsed = (db: Db, refs: readonly { question_id: string; version: number; hash: string }[], stamp: string, when?: SQL) =>
   chunk(refs, 3).map((part) =>
     db
       .update(bankQuestionVersions)
       .set({ used_at: sql`COALESCE(${bankQuestionVersions.used_at}, ${stamp})` })
       .where(
-        sql`(${bankQuestionVersions.question_id}, ${bankQuestionVersions.version}, ${bankQuestionVersions.hash}) IN (VALUES ${sql.join(
-          part.map((r) => sql`(${r.question_id}, ${r.version}, ${r.hash})`),
-          sql`, `,
-        )})`,
+        and(
+          sql`(${bankQuestionVersions.question_id}, ${bankQuestionVersions.version}, ${bankQuestionVersions.hash}) IN (VALUES ${sql.join(
+            part.map((r) => sql`(${r.question_id}, ${r.version}, ${r.hash})`),
+            sql`, `,
+          )})`,
+          when,
+        ),
       ),
   );
