@@ -4,7 +4,7 @@
 //
 // Starts its own `wrangler dev` (fresh local D1/R2), drives one short journey through the API as a manager and a
 // participant (course → step → exam → materials with a file → enrolment → accommodation, cohorts and course staff → override →
-// attempt → review → requirement table → webhooks → audit → export → erasure) with a local webhook receiver, and keeps one
+// attempt → review → requirement table → webhooks → audit → export → erasure → a question bank typed, edited, imported, exported) with a local webhook receiver, and keeps one
 // success answer per operation. What changes from run to run is normalised so the file only changes when an
 // answer's shape or content does: ids and UUIDs become stable ones in order of first appearance, timestamps are
 // moved to 2024-01-15T10:30Z (the spec's examples' time) and cut to the minute (the journey takes seconds, so
@@ -65,7 +65,7 @@ let journeyStart = 0;
  * Calls the API; `as` is the operation's "METHOD /template" to record its answer (and body) under. Throws on a
  * status other than `expect` (default: any 2xx).
  */
-async function call(method, urlPath, { token = manager, body, raw, contentType, as, expect } = {}) {
+async function call(method, urlPath, { token = manager, body, raw, contentType, as, expect, text: asText = false } = {}) {
   const headers = { "cf-connecting-ip": "10.255.0.2", ...(token ? { authorization: `Bearer ${token}` } : {}) };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (raw !== undefined) headers["content-type"] = contentType;
@@ -73,6 +73,7 @@ async function call(method, urlPath, { token = manager, body, raw, contentType, 
   const text = await res.text();
   const ok = expect === undefined ? res.ok : res.status === expect;
   if (!ok) throw new Error(`${method} ${urlPath}: ${res.status} ${text}`);
+  if (asText) return text;
   const json = text ? JSON.parse(text) : null;
   if (as) {
     captured[as] ??= {};
@@ -287,6 +288,75 @@ async function journey() {
   await call("GET", "/audit-events?entity_type=form_submission&limit=2", { as: "GET /audit-events" });
   await call("GET", `/participants/${PARTICIPANT}/export`, { as: "GET /participants/{participant_id}/export" });
   await call("DELETE", `/participants/${PARTICIPANT}`, { as: "DELETE /participants/{participant_id}" });
+
+  // A question bank (the organisation's, here the instructor's own): questions typed and imported, edited, exported.
+  const bank = await call("POST", "/question-banks", {
+    token: instructor,
+    body: { name: "Bhagavad-gita, chapters 1–6", description: "Questions for the Bhakti Shastri exams" },
+    as: "POST /question-banks",
+  });
+  await call("PUT", `/question-banks/${bank.id}`, {
+    token: instructor,
+    body: { description: "Shared questions for every Bhakti Shastri exam" },
+    as: "PUT /question-banks/{bank_id}",
+  });
+  const banked = await call("POST", `/question-banks/${bank.id}/questions`, {
+    token: instructor,
+    body: {
+      name: "Gita 2.13",
+      question_type: "MCQ",
+      question_text: "According to 2.13, what passes from body to body?",
+      options: [
+        { option_id: "a", text: "The soul", is_correct: true },
+        { option_id: "b", text: "The mind", is_correct: false },
+        { option_id: "c", text: "The senses", is_correct: false },
+      ],
+      marks: 2,
+      tags: ["Chapter 2", "soul"],
+    },
+    as: "POST /question-banks/{bank_id}/questions",
+  });
+  await call("PUT", `/question-banks/${bank.id}/questions/${banked.question_id}`, {
+    token: instructor,
+    body: {
+      question_type: "MCQ",
+      question_text: "According to Bhagavad-gita 2.13, what passes from body to body?",
+      options: [
+        { option_id: "a", text: "The soul", is_correct: true },
+        { option_id: "b", text: "The mind", is_correct: false },
+        { option_id: "c", text: "The senses", is_correct: false },
+      ],
+      marks: 2,
+    },
+    as: "PUT /question-banks/{bank_id}/questions/{question_id}",
+  });
+  const gift = [
+    "$CATEGORY: $course$/top/Chapter 2",
+    "",
+    "::Gita 2.47::To what has one a right?{=To one's prescribed duty ~To the fruits of action ~To inaction}",
+    "",
+    "::Gita 2.20::The soul is never born and never dies.{T}",
+    "",
+    "// [max_words:150]",
+    "::Explain 2.14::Explain in your words how to tolerate happiness and distress.{}",
+    "",
+    "::Numerical::How many verses has chapter 2?{#72}",
+    "",
+  ].join("\n");
+  await call("POST", `/question-banks/${bank.id}/import`, {
+    token: instructor,
+    raw: gift,
+    contentType: "text/plain",
+    as: "POST /question-banks/{bank_id}/import",
+  });
+  await call("GET", `/question-banks/${bank.id}/export?format=gift`, { token: instructor, text: true });
+  await call("GET", "/question-banks", { as: "GET /question-banks" });
+  await call("GET", `/question-banks/${bank.id}`, { as: "GET /question-banks/{bank_id}" });
+  await call("GET", `/question-banks/${bank.id}/questions?tag=Chapter%202&q=soul`, { as: "GET /question-banks/{bank_id}/questions" });
+  await call("GET", `/question-banks/${bank.id}/questions/${banked.question_id}`, {
+    token: instructor,
+    as: "GET /question-banks/{bank_id}/questions/{question_id}",
+  });
 }
 
 /* ------------------------------------------------ normalising ------------------------------------------------ */

@@ -31,6 +31,8 @@ const ADDED = {
   shuffle_questions: false,
   shuffle_options: false,
   questions_per_attempt: null,
+  // A form that draws from no question bank.
+  sections: null,
   attempt: { total_marks: 15, passing_marks: 9 },
   answers: { mcq_answers: [], theory_answers: [] },
   max_attempts: 1,

@@ -30,6 +30,7 @@ import {
   BAD_AUTH,
   buildWorld,
   describeReq,
+  GIFT_SAMPLE,
   MORE_BAD_AUTH,
   openApiDoc,
   operations,
@@ -58,6 +59,9 @@ type State = {
   table: Entity;
   webhook: Entity;
   cohort: Entity;
+  bank: Entity;
+  /** A question of `bank`. */
+  question: string;
   submission: string;
   /** A participant id the manager's request names. */
   p: string;
@@ -99,6 +103,12 @@ type Row<S = Partial<State>> = {
   participantScoped?: true;
   /** A list filtered to the caller's grants: course staff get the manager's answer, holding only what they reach. */
   list?: true;
+  /**
+   * On a route whose staff reach is the organisation (`x-staff-scope: organisation`, question banks): the request
+   * changes what the manager made, and staff change only what they made (403 `insufficient_grant`, also for an
+   * instructor).
+   */
+  othersThing?: true;
 };
 /** A row whose requests read the state its `prepare` makes, typed by what that returns. */
 const prepared = <S extends Partial<State>>(row: Row<S> & { prepare: (w: World) => Promise<S> }): Row => row;
@@ -831,6 +841,97 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   }),
+  /* ---------------- question banks ---------------- */
+  // The organisation's, in no course (`x-staff-scope: organisation`): managers, and staff holding an instructor grant in
+  // any live course (instructor-a and instructor-b alike) create banks and read every one, but change only the banks
+  // they made; graders, observers and staff without a grant are 403 `insufficient_grant`, participants 403 `manager_only`.
+  "POST /question-banks": {
+    req: () => ({ path: "/question-banks", json: { name: uniqueName("matrix-bank") } }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+  },
+  "GET /question-banks": { req: () => ({ path: "/question-banks" }), self: 403, intruder: 403, manager: 200 },
+  "GET /question-banks/{bank_id}": { req: ({ w }) => ({ path: `/question-banks/${w.bank.id}` }), self: 403, intruder: 403, manager: 200 },
+  "PUT /question-banks/{bank_id}": prepared({
+    prepare: async (w) => ({ bank: (await w.freshBank()).bank }),
+    req: ({ st }) => ({ path: `/question-banks/${st.bank.id}`, json: { description: "changed by the matrix" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+    othersThing: true,
+  }),
+  "DELETE /question-banks/{bank_id}": prepared({
+    prepare: async (w) => ({ bank: (await w.freshBank()).bank }),
+    req: ({ st }) => ({ path: `/question-banks/${st.bank.id}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+    othersThing: true,
+  }),
+  "POST /question-banks/{bank_id}/questions": prepared({
+    prepare: async (w) => ({ bank: (await w.freshBank()).bank }),
+    req: ({ st }) => ({
+      path: `/question-banks/${st.bank.id}/questions`,
+      json: { question_type: "THEORY", question_text: "Why?", marks: 1, tags: ["Matrix"] },
+    }),
+    self: 403,
+    intruder: 403,
+    manager: 201,
+    othersThing: true,
+  }),
+  "GET /question-banks/{bank_id}/questions": {
+    req: ({ w }) => ({ path: q(`/question-banks/${w.bank.id}/questions`, { tag: "Chapter 2" }) }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /question-banks/{bank_id}/questions/{question_id}": {
+    req: ({ w }) => ({ path: `/question-banks/${w.bank.id}/questions/${w.bankQuestion}` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "PUT /question-banks/{bank_id}/questions/{question_id}": prepared({
+    prepare: async (w) => {
+      const { bank, question } = await w.freshBank();
+      return { bank, question };
+    },
+    req: ({ st }) => ({
+      path: `/question-banks/${st.bank.id}/questions/${st.question}`,
+      json: { question_type: "THEORY", question_text: "Changed by the matrix", marks: 2 },
+    }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+    othersThing: true,
+  }),
+  "DELETE /question-banks/{bank_id}/questions/{question_id}": prepared({
+    prepare: async (w) => {
+      const { bank, question } = await w.freshBank();
+      return { bank, question };
+    },
+    req: ({ st }) => ({ path: `/question-banks/${st.bank.id}/questions/${st.question}` }),
+    self: 403,
+    intruder: 403,
+    manager: 204,
+    othersThing: true,
+  }),
+  "POST /question-banks/{bank_id}/import": prepared({
+    prepare: async (w) => ({ bank: (await w.freshBank()).bank }),
+    req: ({ st }) => ({ path: `/question-banks/${st.bank.id}/import`, raw: GIFT_SAMPLE, headers: { "content-type": "text/plain" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+    othersThing: true,
+  }),
+  "GET /question-banks/{bank_id}/export": {
+    req: ({ w }) => ({ path: q(`/question-banks/${w.bank.id}/export`, { format: "moodle-xml" }) }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+
   /* ---------------- audit log ---------------- */
   "GET /audit-events": {
     req: ({ w }) => ({ path: q("/audit-events", { entity_type: "course", entity_id: w.course.id }) }),
@@ -868,6 +969,8 @@ function staffNoGrantExpected(row: Row, op: any): Expect {
   if (row.public) return 200;
   const roles: unknown = op["x-roles"];
   if (!Array.isArray(roles) || !roles.includes("staff")) return 403;
+  // Organisation-wide (question banks): a grant somewhere is what admits staff at all.
+  if (op["x-staff-scope"] === "organisation") return 403;
   return row.list ? row.manager : 404;
 }
 
@@ -879,6 +982,9 @@ function staffNoGrantExpected(row: Row, op: any): Expect {
  *  - a grant in another course (instructor-b): the request's course-A resource is not there (404);
  *  - on one participant's data, a grant that does not reach the participant (grader-a-c3): 404, before any 403;
  *  - a grant whose role has the capability: the manager's answer; one whose role lacks it: 403 insufficient_grant.
+ * A route whose staff reach is the organisation (`x-staff-scope: organisation`) names no course: a grant giving the
+ * capability in any course admits staff (instructor-b too) to the manager's answer, except that they change only
+ * what they made (`othersThing`: 403 `insufficient_grant`); a grant without it is 403 `insufficient_grant`.
  * `code` is the error code the answer must carry, where the rule fixes one.
  */
 function staffExpected(row: Row, op: any, id: StaffId): { expected: Expect; code?: string } {
@@ -891,6 +997,10 @@ function staffExpected(row: Row, op: any, id: StaffId): { expected: Expect; code
   if (!capability) throw new Error("x-roles admits staff, but neither the document (x-capability) nor the row names the capability");
   if (row.list) return { expected: row.manager };
   const grant = STAFF_GRANTS[id];
+  if (op["x-staff-scope"] === "organisation") {
+    if (!GRANT_CAPABILITIES[grant.role].includes(capability) || row.othersThing) return { expected: 403, code: "insufficient_grant" };
+    return { expected: row.manager };
+  }
   if (grant.course !== "A") return { expected: 404 };
   if (row.participantScoped && !grant.reachesA) return { expected: 404 };
   if (GRANT_CAPABILITIES[grant.role].includes(capability)) return { expected: row.manager };
@@ -947,6 +1057,9 @@ describe("authorization matrix", () => {
         problems.push(`${o.key}: the document says x-capability ${o.op["x-capability"]}, the row ${row.capability}`);
       if (named !== undefined && !(Object.values(GRANT_CAPABILITIES).flat() as string[]).includes(named))
         problems.push(`${o.key}: unknown capability ${named}`);
+      const scope: unknown = o.op["x-staff-scope"];
+      if (scope !== undefined && scope !== "organisation") problems.push(`${o.key}: unknown x-staff-scope ${JSON.stringify(scope)}`);
+      if (row.othersThing && scope !== "organisation") problems.push(`${o.key}: othersThing on a route whose staff reach is a course`);
       const cells: string[] = [];
       for (const id of STAFF_IDS) {
         try {
@@ -1070,6 +1183,8 @@ describe("authorization matrix", () => {
       p: "x",
       webhook: await freshWebhook(w),
       cohort: await freshCohort(w),
+      bank: w.bank,
+      question: w.bankQuestion,
     };
     for (const [key, row] of Object.entries(MATRIX)) {
       const [method] = key.split(" ") as [string];
@@ -1109,6 +1224,52 @@ describe("authorization matrix", () => {
     );
     expect(counts.routes).toBe(Object.keys(MATRIX).length);
     expect(counts.byIdentity["more bad tokens"]).toBe(Object.keys(MATRIX).length * MORE_BAD_AUTH.length);
+  });
+});
+
+describe("question banks: course staff change only the banks they made", () => {
+  it("instructor-a's own bank: instructor-a changes it; instructor-b reads it but is 403 on every write; a manager changes it too", async () => {
+    const a = w.staff["instructor-a"].token;
+    const b = w.staff["instructor-b"].token;
+    const failures: string[] = [];
+    const expectStatus = async (who: string, req: Req, expected: number, code?: string) => {
+      const res = await send(req);
+      const problems = responseProblems(res);
+      if (res.status !== expected) problems.unshift(`expected ${expected}, got ${res.status} ${res.text.slice(0, 200)}`);
+      else if (code !== undefined && res.json?.code !== code) problems.push(`code ${res.json?.code}, expected ${code}`);
+      if (problems.length) failures.push(`[${who}] ${describeReq(req)} → ${problems.join("; ")}`);
+      return res;
+    };
+    const { bank, question } = await w.freshBank(a);
+    const own = `/question-banks/${bank.id}`;
+    const writes: Omit<Req, "token">[] = [
+      { method: "PUT", path: own, json: { description: "by the instructor" } },
+      { method: "POST", path: `${own}/questions`, json: { question_type: "THEORY", question_text: "Mine?", marks: 1 } },
+      {
+        method: "PUT",
+        path: `${own}/questions/${question}`,
+        json: { question_type: "THEORY", question_text: "Rewritten", marks: 1 },
+      },
+      { method: "POST", path: `${own}/import?dry_run=true`, raw: GIFT_SAMPLE, headers: { "content-type": "text/plain" } },
+      { method: "DELETE", path: `${own}/questions/${question}` },
+      { method: "DELETE", path: own },
+    ];
+    const reads = [own, `${own}/questions`, `${own}/questions/${question}`, `${own}/export?format=gift`, "/question-banks"];
+    for (const path of reads) await expectStatus("instructor-b", { method: "GET", path, token: b }, 200);
+    for (const req of writes) await expectStatus("instructor-b", { ...req, token: b }, 403, "insufficient_grant");
+    for (const id of ["grader-a-c1", "observer-a"] as const)
+      await expectStatus(id, { method: "GET", path: own, token: w.staff[id].token }, 403, "insufficient_grant");
+    const expected = [200, 201, 200, 200, 204, 204];
+    for (const [i, req] of writes.entries()) await expectStatus("instructor-a", { ...req, token: a }, expected[i]!);
+    // A manager changes any bank, an instructor's too.
+    const other = await w.freshBank(a);
+    await expectStatus(
+      "manager",
+      { method: "PUT", path: `/question-banks/${other.bank.id}`, json: { name: uniqueName("by-manager") }, token: w.manager },
+      200,
+    );
+    await expectStatus("manager", { method: "DELETE", path: `/question-banks/${other.bank.id}`, token: w.manager }, 204);
+    expect(failures, failures.join("\n")).toEqual([]);
   });
 });
 

@@ -14,6 +14,8 @@
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import variedGift from "../fixtures/varied.gift?raw";
+import variedMoodleXml from "../fixtures/varied-moodle.xml?raw";
 import {
   answersFor,
   buildWorld,
@@ -67,6 +69,9 @@ beforeAll(async () => {
   ids.formSubmission = [w.open, w.submitted, w.bSubmitted];
   ids.tableSubmission = [w.aTable];
   ids.participant = [w.a.sub, w.b.sub];
+  const second = await w.freshBank();
+  ids.bank = [w.bank.id, second.bank.id];
+  ids.bankQuestion = [w.bankQuestion, second.question];
 }, 60_000);
 
 /* ------------------------------------------------ helpers ------------------------------------------------ */
@@ -80,6 +85,8 @@ function idKind(name: string | undefined, path: string): string {
   if (n === "form_id") return "form";
   if (n === "table_id" || n === "requirement_table_id") return "table";
   if (n === "submission_id") return path.startsWith("/requirement-tables") ? "tableSubmission" : "formSubmission";
+  if (n === "bank_id") return "bank";
+  if (n === "question_id" && path.startsWith("/question-banks")) return "bankQuestion";
   return "any";
 }
 
@@ -725,6 +732,145 @@ function queryArb(qs: any[], path: string): fc.Arbitrary<{ text: string; label: 
   });
 }
 
+/* --------------------------------------- import files --------------------------------------- */
+
+const GIFT_ITEM = "::Q:: What is {=right ~wrong ~other}\n\n";
+const XML_ITEM =
+  '<question type="multichoice"><name><text>Q</text></name><questiontext format="html"><text>What?</text></questiontext>' +
+  '<single>true</single><answer fraction="100"><text>right</text></answer><answer fraction="0"><text>wrong</text></answer></question>\n';
+const xmlQuiz = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n${inner}</quiz>\n`;
+
+/** Whole files that try the parsers' bounds: entity expansion, external entities, nesting, item counts, sizes. */
+const HOSTILE_FILES: string[] = [
+  // Billion laughs and external entities: no DTD is ever expanded or fetched.
+  `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ""};`.repeat(10)}">`).join("")}]>` +
+    xmlQuiz('<question type="essay"><questiontext><text>&lol9;</text></questiontext></question>'),
+  `<?xml version="1.0"?><!DOCTYPE q [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${xmlQuiz('<question type="essay"><questiontext><text>&xxe;</text></questiontext></question>')}`,
+  `<?xml version="1.0"?><!DOCTYPE q [<!ENTITY % p SYSTEM "http://169.254.169.254/latest/meta-data/">%p;]><quiz/>`,
+  xmlQuiz(`${"<a>".repeat(20_000)}${"</a>".repeat(20_000)}`),
+  xmlQuiz(`<question type="essay">${"<questiontext>".repeat(5000)}</question>`),
+  xmlQuiz(XML_ITEM.repeat(501)),
+  xmlQuiz(XML_ITEM.repeat(1001)),
+  xmlQuiz(
+    `<question type="multichoice"><questiontext><text>x</text></questiontext>${'<answer fraction="100"><text>a</text></answer>'.repeat(5000)}</question>`,
+  ),
+  xmlQuiz(`<question type="essay"><questiontext><text>${"x".repeat(999_000)}</text></questiontext></question>`),
+  xmlQuiz(`<question type="essay"><questiontext><text><![CDATA[${"]]]]><![CDATA[>".repeat(2000)}]]></text></questiontext></question>`),
+  xmlQuiz('<question type="category"><category><text>$course$/top/' + "a/".repeat(20_000) + "</text></category></question>"),
+  xmlQuiz(`<question type="essay"><questiontext><text>&#0;&#xD800;&#x110000;&#99999999999;&amp</text></questiontext></question>`),
+  xmlQuiz(
+    `<question type="essay"><defaultgrade>1e999</defaultgrade><questiontext><text>x</text></questiontext><maxwordlimit>-1e308</maxwordlimit></question>`,
+  ),
+  xmlQuiz(`<question type="__proto__"><questiontext><text>x</text></questiontext></question><question type="constructor"/>`),
+  `<quiz>${"<question>".repeat(3000)}`,
+  "<?xml version='1.0' encoding='UTF-16'?><quiz/>",
+  '\uFEFF<?xml version="1.0"?><quiz></quiz>',
+  GIFT_ITEM.repeat(501),
+  GIFT_ITEM.repeat(1001),
+  `::Q:: ${"{".repeat(50_000)}`,
+  `::Q:: What? {${"~a ".repeat(5000)}=b}`,
+  `$CATEGORY: ${"x/".repeat(50_000)}\n\n${GIFT_ITEM}`,
+  `// [tag:a] `.repeat(20_000) + GIFT_ITEM,
+  `::${"n".repeat(10_000)}:: What? {=a ~b}`,
+  `What? {${"#".repeat(10_000)}}`,
+  `What? {#${"9".repeat(400)}:${"9".repeat(400)}}`,
+  `// [marks:1e999] [max_words:-5]\nEssay? {}`,
+  `// [marks:NaN]\nWhat? {T}`,
+  "\\".repeat(100_000),
+  "::".repeat(100_000),
+  `${"\n".repeat(200_000)}What? {=a ~b}`,
+  "x".repeat(1_000_001),
+  "é".repeat(600_000),
+];
+
+/** Characters that mean something to GIFT or XML, to splice into valid files. */
+const SPECIAL = [
+  "{",
+  "}",
+  "=",
+  "~",
+  "#",
+  ":",
+  "::",
+  "\\",
+  "<",
+  ">",
+  "&",
+  "]]>",
+  "<![CDATA[",
+  "%",
+  "$CATEGORY:",
+  "\u0000",
+  "\uD800",
+  "\r",
+  "\n\n",
+];
+
+/** A GIFT or Moodle XML file: a valid one, one cut or spliced with special characters, or a hostile one. */
+const importFileArb: fc.Arbitrary<{ text: string; label: string }> = fc.oneof(
+  {
+    arbitrary: fc.constantFrom(variedGift, variedMoodleXml, GIFT_ITEM, xmlQuiz(XML_ITEM)).map((text) => ({ text, label: "file:valid" })),
+    weight: 3,
+  },
+  {
+    arbitrary: fc
+      .record({
+        base: fc.constantFrom(variedGift, variedMoodleXml),
+        at: fc.nat(),
+        cut: fc.boolean(),
+        insert: fc.oneof(fc.constantFrom(...SPECIAL), oddString),
+      })
+      .map(({ base, at, cut, insert }) => {
+        const i = at % base.length;
+        return cut
+          ? { text: base.slice(0, i), label: `file:cut@${i}` }
+          : { text: base.slice(0, i) + insert + base.slice(i), label: `file:splice(${clip(JSON.stringify(insert), 20)})@${i}` };
+      }),
+    weight: 5,
+  },
+  { arbitrary: fc.constantFrom(...HOSTILE_FILES.keys()).map((i) => ({ text: HOSTILE_FILES[i]!, label: `file:hostile#${i}` })), weight: 3 },
+  { arbitrary: fc.oneof(oddString, fc.string({ unit: "binary", maxLength: 400 })).map((text) => ({ text, label: "file:odd" })), weight: 1 },
+);
+
+const IMPORT_TYPES = [
+  "text/plain",
+  "text/plain; charset=utf-8",
+  "application/xml",
+  "text/xml",
+  "application/xml; charset=iso-8859-1",
+  "TEXT/PLAIN",
+  "application/json",
+  "text/html",
+  "application/octet-stream",
+  "",
+];
+
+/** A request body for the import: a file, sent as either format (or neither), as text or as bytes (some not UTF-8). */
+const importBodyArb = fc.record({
+  file: importFileArb,
+  type: fc.oneof(
+    { arbitrary: fc.constantFrom("text/plain", "application/xml"), weight: 4 },
+    { arbitrary: fc.constantFrom(...IMPORT_TYPES), weight: 2 },
+  ),
+  bytes: fc.oneof(
+    { arbitrary: fc.constant<"text" | "latin1" | "bom16">("text"), weight: 8 },
+    { arbitrary: fc.constantFrom<"text" | "latin1" | "bom16">("latin1", "bom16"), weight: 1 },
+  ),
+});
+
+function importBody(b: { file: { text: string; label: string }; type: string; bytes: "text" | "latin1" | "bom16" }) {
+  let raw: BodyInit = b.file.text;
+  if (b.bytes === "latin1") raw = Uint8Array.from(b.file.text.slice(0, 5000), (c) => c.charCodeAt(0) & 0xff);
+  else if (b.bytes === "bom16") {
+    const t = b.file.text.slice(0, 5000);
+    const out = new Uint8Array(2 + t.length * 2);
+    out.set([0xff, 0xfe]);
+    for (let i = 0; i < t.length; i++) (out[2 + 2 * i] = t.charCodeAt(i) & 0xff), (out[3 + 2 * i] = t.charCodeAt(i) >> 8);
+    raw = out;
+  }
+  return { raw, label: `${b.file.label} as ${b.type || "(no type)"}${b.bytes === "text" ? "" : ` ${b.bytes}`}` };
+}
+
 /* --------------------------------------- one operation's cases --------------------------------------- */
 
 type Case = { req: Req; label: string; kinds: string[] };
@@ -733,7 +879,9 @@ function caseArb(o: Operation): fc.Arbitrary<Case> {
   const pathParams = params(o.op, "path");
   const queryParams = params(o.op, "query");
   const bodySchema = jsonBodySchema(doc, o.op);
-  const isUpload = o.op.requestBody && !bodySchema;
+  // A file of questions (GIFT or Moodle XML): its own generator, not the material upload's.
+  const isImport = !bodySchema && ["text/plain", "application/xml"].some((t) => o.op.requestBody?.content?.[t]);
+  const isUpload = o.op.requestBody && !bodySchema && !isImport;
   const tokenArb = fc.constantFrom(w.manager, w.manager, w.a.token);
   const pathArb: fc.Arbitrary<{ value: string; label: string }[]> = fc.tuple(...pathParams.map((p: any) => pathParamArb(p, o.path))) as any;
   const bodyValueArb: fc.Arbitrary<any> = bodySchema ? shaped(bodySchema, undefined, o.path) : fc.constant(undefined);
@@ -769,8 +917,9 @@ function caseArb(o: Operation): fc.Arbitrary<Case> {
       mutation: mutationArb,
       pick: fc.nat(),
       upload: uploadArb,
+      file: isImport ? importBodyArb : fc.constant(undefined),
     })
-    .map(({ token, pathValues, query, body, mutation, pick, upload }) => {
+    .map(({ token, pathValues, query, body, mutation, pick, upload, file }) => {
       let path = o.path;
       pathParams.forEach((p: any, i: number) => (path = path.replace(`{${p.name}}`, pathValues[i]!.value)));
       if (query.text) path += `?${query.text}`;
@@ -779,6 +928,14 @@ function caseArb(o: Operation): fc.Arbitrary<Case> {
       if (pathValues.some((x) => x.label)) kinds.push("bad path id");
       if (query.label) kinds.push(query.label.replace(/^(query:[a-zA-Z]+).*$/, "$1"));
       const req: Req = { method: o.method, path, token, headers: {} };
+      if (file) {
+        const b = importBody(file);
+        req.raw = b.raw;
+        if (file.type) req.headers!["content-type"] = file.type;
+        labels.push(b.label);
+        kinds.push(`import ${file.file.label.replace(/[(@#].*$/, "")}`);
+        return { req, label: labels.join(" "), kinds };
+      }
       if (isUpload) {
         const len = {
           right: upload.bytes.byteLength,
@@ -1200,6 +1357,17 @@ async function expectValid(key: string, req: Req, expectStatus: number[], also?:
   if (problems.length) throw new Error(`${describeReq(req)} → ${problems.join("; ")}`);
 }
 
+/** What an export keeps of a bank question (option ids are the importer's a, b, c, …). */
+const comparable = (q: any) => ({
+  name: q.name ?? null,
+  question_type: q.question_type,
+  question_text: q.question_text,
+  options: (q.options ?? []).map((o: any) => ({ text: o.text, is_correct: o.is_correct })),
+  marks: q.marks,
+  max_words: q.question_type === "THEORY" ? (q.max_words ?? null) : null,
+  tags: q.tags ?? [],
+});
+
 const eq = (what: string, a: unknown, b: unknown) =>
   JSON.stringify(a) === JSON.stringify(b) ? [] : [`${what}: sent ${clip(JSON.stringify(b), 80)}, got ${clip(JSON.stringify(a), 80)}`];
 
@@ -1444,6 +1612,98 @@ describe("valid generated input is accepted and answers with the documented shap
         },
       ),
       { numRuns: VALID_RUNS, seed: SEED + 7 },
+    );
+  });
+
+  // Texts with what GIFT and XML must escape (`~ = # { } :`, `\\`, `< > &`, `]]>`), across lines and in several scripts.
+  const bankText = (min: number, max: number) =>
+    fc
+      .string({
+        unit: fc.constantFrom(..."abcXYZ019 .,?!-'\"~=#{}:\\<>&/[]%$@éßдक😀"),
+        minLength: min,
+        maxLength: max,
+      })
+      .map((x) => x.replace(/\s+/g, " ").trim())
+      .filter((x) => x.length >= min);
+  const tagArb = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 _-]{0,20}$/).map((x) => x.trim());
+  const bankQuestion = fc.oneof(
+    fc.record({
+      question_type: fc.constant("MCQ" as const),
+      question_text: bankText(1, 300),
+      options: fc
+        .uniqueArray(bankText(1, 60), { minLength: 2, maxLength: 6, comparator: (a, b) => a.toLowerCase() === b.toLowerCase() })
+        .chain((texts) =>
+          fc
+            .integer({ min: 0, max: texts.length - 1 })
+            .map((right) => texts.map((text, i) => ({ option_id: `o${i}`, text, is_correct: i === right }))),
+        ),
+      marks: fc.integer({ min: 1, max: 400 }).map((k) => k / 4),
+      name: fc.option(bankText(1, 80), { nil: null }),
+      tags: fc.array(
+        tagArb.filter((t) => t.length > 0),
+        { maxLength: 4 },
+      ),
+    }),
+    fc.record({
+      question_type: fc.constant("THEORY" as const),
+      question_text: bankText(1, 300),
+      marks: fc.integer({ min: 1, max: 400 }).map((k) => k / 4),
+      max_words: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }),
+      name: fc.option(bankText(1, 80), { nil: null }),
+      tags: fc.array(
+        tagArb.filter((t) => t.length > 0),
+        { maxLength: 4 },
+      ),
+    }),
+  );
+
+  it("POST /question-banks/{bank_id}/questions, then GET …/export and POST …/import?dry_run=true: each format reads back to the same questions", {
+    timeout: 120_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(bankQuestion, { minLength: 1, maxLength: 4 }), async (questions) => {
+        const { bank } = await v.freshBank();
+        for (const q of questions)
+          await expectValid(
+            "POST /question-banks/{bank_id}/questions",
+            { method: "POST", path: `/question-banks/${bank.id}/questions`, token: v.manager, json: q },
+            [201],
+            (res) => {
+              return [
+                ...eq("question_text", res.json.question_text, q.question_text),
+                ...eq("tags", res.json.tags, [...new Set(q.tags.map((t) => t.toLowerCase().replace(/\s+/g, "-")))]),
+              ];
+            },
+          );
+        // The bank's questions (freshBank's two, then these), by id: the export's order.
+        const listed = await send({ method: "GET", path: `/question-banks/${bank.id}/questions?limit=100`, token: v.manager });
+        const expected = listed.json.map(comparable);
+        for (const [format, type] of [
+          ["gift", "text/plain"],
+          ["moodle-xml", "application/xml"],
+        ] as const) {
+          const file = await send({ method: "GET", path: `/question-banks/${bank.id}/export?format=${format}`, token: v.manager });
+          totals.cases++;
+          if (file.status !== 200) throw new Error(`export ${format}: ${file.status} ${clip(file.text, 300)}`);
+          await expectValid(
+            "POST /question-banks/{bank_id}/import",
+            {
+              method: "POST",
+              path: `/question-banks/${bank.id}/import?dry_run=true`,
+              token: v.manager,
+              raw: file.text,
+              headers: { "content-type": type },
+            },
+            [200],
+            (res) => [
+              ...eq(`${format}: skipped`, res.json.skipped, []),
+              ...eq(`${format}: questions read back`, res.json.preview.map(comparable), expected),
+              ...(JSON.stringify(res.json.preview.map(comparable)) === JSON.stringify(expected) ? [] : [`file: ${clip(file.text, 600)}`]),
+            ],
+          );
+        }
+      }),
+      { numRuns: VALID_RUNS, seed: SEED + 8 },
     );
   });
 

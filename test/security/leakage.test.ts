@@ -18,10 +18,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../helpers";
 import {
   answersFor,
+  BANK_TEXT,
   buildWorld,
   clip,
   deref,
   describeReq,
+  GIFT_SAMPLE,
   jsonBodySchema,
   keyPaths,
   openApiDoc,
@@ -73,6 +75,13 @@ function scan(viewer: Person, other: Person, req: Req, res: Res) {
     leaks.push(
       `${other.sub} (another participant) in ${viewer.sub}'s response ← ${describeReq(req)} (${res.status}): ${clip(res.text, 300)}`,
     );
+  // Question banks are for their authors: no participant response carries a bank's name or its questions' text.
+  for (const [what, text] of [
+    ["a bank question's text", BANK_TEXT],
+    ["the bank's name", w.bank.name],
+  ] as const)
+    if (res.text.includes(text) || [...res.headers].some(([, value]) => value.includes(text)))
+      leaks.push(`${what} in ${viewer.sub}'s response ← ${describeReq(req)} (${res.status}): ${clip(res.text, 200)}`);
 }
 
 /** A participant's request, scanned; `expected` guards that the action really happened. */
@@ -247,9 +256,17 @@ describe("answer and data leakage", () => {
             req.raw = "%PDF-1.7 tiny";
             req.headers = { "content-type": "application/pdf", "content-length": "13" };
           }
+          if (o.key === "POST /question-banks/{bank_id}/import") {
+            delete req.json;
+            req.raw = GIFT_SAMPLE;
+            req.headers = { "content-type": "text/plain" };
+          }
           const res = await send(req);
           scan(viewer.person, other.person, req, res);
           walked++;
+          // Question banks are refused to every participant, whoever's ids they name.
+          if (o.path.startsWith("/question-banks") && (res.status !== 403 || res.json?.code !== "manager_only"))
+            leaks.push(`${viewer.person.sub} got ${res.status} ${res.json?.code} on a question bank route: ${describeReq(req)}`);
           // The other's private data is never served: their submissions, rows and progress are 403/404.
           if (owner !== viewer && res.status < 300 && PRIVATE.has(o.key))
             leaks.push(`${viewer.person.sub} got ${res.status} on ${other.person.sub}'s data: ${describeReq(req)}: ${clip(res.text, 200)}`);
@@ -259,6 +276,70 @@ describe("answer and data leakage", () => {
     console.log(`leakage walk: ${walked} requests over ${ops.length} routes; ${scanned} responses scanned in this file`);
     expect(serverErrors).toEqual([]);
     expect(leaks.slice(before), leaks.slice(before).join("\n")).toEqual([]);
+  });
+
+  it("an exam drawing from a bank: each attempt shows its own drawn questions, without is_correct; never the rest of the pool", async () => {
+    const pool = Array.from({ length: 6 }, (_, i) => `Pool question ${i} ${uniqueName("pool")}`);
+    const bank = await asManager("POST", "/question-banks", { name: uniqueName("pool-bank") }, [201]);
+    for (const text of pool)
+      await asManager(
+        "POST",
+        `/question-banks/${bank.json.id}/questions`,
+        {
+          question_type: "MCQ",
+          question_text: text,
+          options: [
+            { option_id: "a", text: "Right", is_correct: true },
+            { option_id: "b", text: "Wrong", is_correct: false },
+          ],
+          marks: 1,
+          tags: ["Chapter 2"],
+        },
+        [201],
+      );
+    const course = await asManager("POST", "/courses", { name: uniqueName("pool-course") }, [201]);
+    const step = await asManager("POST", "/steps", { course_id: course.json.id, name: "Drawn exam" }, [201]);
+    const form = await asManager(
+      "POST",
+      "/forms",
+      {
+        name: uniqueName("drawn"),
+        step_id: step.json.id,
+        duration_minutes: 30,
+        max_attempts: 5,
+        questions: [],
+        sections: [{ bank_id: bank.json.id, tags_all: ["chapter-2"], count: 2 }],
+      },
+      [201],
+    );
+    const seen = (res: Res) => pool.filter((text) => res.text.includes(text));
+    const problems: string[] = [];
+    for (const [viewer, other] of [
+      [w.a, w.b],
+      [w.b, w.a],
+    ] as const) {
+      await asManager("POST", `/courses/${course.json.id}/enroll?participant_id=${viewer.sub}`);
+      const view = await act(viewer, other, "GET", `/forms/${form.json.id}`, undefined, [200]);
+      if (seen(view).length) problems.push(`${viewer.sub}'s form view shows pool questions: ${seen(view).join(" | ")}`);
+      const start = await act(viewer, other, "POST", `/steps/${step.json.id}/exam/start`, undefined, [201]);
+      const drawn = seen(start);
+      if (drawn.length !== 2) problems.push(`${viewer.sub}'s attempt shows ${drawn.length} pool questions, not the 2 drawn`);
+      const id = start.json.submission_id;
+      const mcq = start.json.form.questions.map((q: any) => ({ question_id: q.question_id, selected_option_id: q.options[0].option_id }));
+      for (const res of [
+        await act(viewer, other, "POST", `/steps/${step.json.id}/exam/start`, undefined, [200]),
+        await act(viewer, other, "PUT", `/forms/submissions/${id}/answers`, { mcq_answers: mcq }, [200]),
+        await act(viewer, other, "POST", `/forms/submissions/${id}/submit`, { mcq_answers: mcq }, [200]),
+        await act(viewer, other, "GET", `/form-submissions/${id}`, undefined, [200]),
+        await act(viewer, other, "GET", `/form-submissions/participant/${viewer.sub}`, undefined, [200]),
+      ]) {
+        const extra = seen(res).filter((text) => !drawn.includes(text));
+        if (extra.length) problems.push(`${viewer.sub}: ${res.status} shows undrawn pool questions: ${extra.join(" | ")}`);
+      }
+    }
+    expect(serverErrors).toEqual([]);
+    expect(leaks, leaks.join("\n")).toEqual([]);
+    expect(problems, problems.join("\n")).toEqual([]);
   });
 
   it("the scanner is live: it finds is_correct in a manager's form view and a participant's id in a manager's list", async () => {
@@ -274,6 +355,12 @@ describe("answer and data leakage", () => {
     scanned -= 2;
     expect(canary.some((l) => l.startsWith("is_correct at $.questions[0].options[0].is_correct"))).toBe(true);
     expect(canary.some((l) => l.startsWith(`${w.b.sub} (another participant)`))).toBe(true);
+    // And a bank question's text, in a manager's read of the bank.
+    const banked = await send({ method: "GET", path: `/question-banks/${w.bank.id}/questions`, token: w.manager });
+    const saved2 = leaks.length;
+    scan(w.a, w.b, { method: "GET", path: `/question-banks/${w.bank.id}/questions` }, banked);
+    scanned -= 1;
+    expect(leaks.splice(saved2).some((l) => l.startsWith("a bank question's text"))).toBe(true);
   });
 
   it("reports the figures", () => {
@@ -291,7 +378,9 @@ describe("answer and data leakage", () => {
  * (instructor-a, grader-a-c1, observer-a), every GET (and read-only POST) the document admits staff to is called with
  * course A's ids, and every 2xx body and its headers are scanned: no id, name or answer of course B, no
  * accommodation note, no `is_correct` outside the authoring views of forms and their analytics. instructor-b sends the same requests:
- * every one naming a course A id is 4xx, and what its lists answer holds nothing of course A.
+ * every one naming a course A id is 4xx, and what its lists answer holds nothing of course A. Question banks are the
+ * organisation's (`x-staff-scope: organisation` in the document): every instructor reads them (instructor-b too, and
+ * they hold nothing of course A), they are authoring views, and graders and observers are refused them.
  */
 describe("course staff: no other course's data, no accommodation note, no answer key outside authoring views", () => {
   let sw: World;
@@ -348,10 +437,29 @@ describe("course staff: no other course's data, no accommodation note, no answer
         return [sw.a.sub];
       case "cohort_id":
         return [sw.cohorts.c1, sw.cohorts.c2, sw.cohorts.c3];
+      // The organisation's bank (in no course), made by the manager.
+      case "bank_id":
+        return [sw.bank.id];
+      case "question_id":
+        return [sw.bankQuestion];
       default:
         throw new Error(`no course A value for parameter ${name} of ${path}`);
     }
   };
+
+  /**
+   * Operations whose staff reach is the organisation (`x-staff-scope: organisation`: question banks), read from the
+   * document: their ids name no course, any instructor reads them (instructor-b too), and they are authoring views
+   * (`is_correct` belongs there) — for instructors only: graders and observers are 403.
+   */
+  const organisationWide = (op: any) => op["x-staff-scope"] === "organisation";
+  const organisationKeys = () =>
+    new Set(
+      operations(doc)
+        .filter((o) => organisationWide(o.op))
+        .map((o) => o.key),
+    );
+  const authoringView = (key: string) => AUTHORING.has(key) || organisationKeys().has(key);
 
   /** Every request of the scan: each read operation admitting staff, once per combination of course A's ids. */
   const requests = (): { key: string; path: string; namesA: boolean }[] => {
@@ -375,7 +483,11 @@ describe("course staff: no other course's data, no accommodation note, no answer
           if (path.includes(`{${name}}`)) path = path.replace(`{${name}}`, encodeURIComponent(value));
           else query.push(`${name}=${encodeURIComponent(value)}`);
         }
-        out.push({ key: o.key, path: query.length ? `${path}?${query.join("&")}` : path, namesA: names.length > 0 });
+        out.push({
+          key: o.key,
+          path: query.length ? `${path}?${query.join("&")}` : path,
+          namesA: names.length > 0 && !organisationWide(o.op),
+        });
       }
     }
     return out;
@@ -474,7 +586,7 @@ describe("course staff: no other course's data, no accommodation note, no answer
     for (const viewer of ["instructor-a", "grader-a-c1", "observer-a"] as const) {
       const token = sw.staff[viewer].token;
       for (const r of all) {
-        const res = await scanAs(viewer, r.key, { method: r.key.split(" ")[0]!, path: r.path, token }, ofCourseB(), AUTHORING.has(r.key));
+        const res = await scanAs(viewer, r.key, { method: r.key.split(" ")[0]!, path: r.path, token }, ofCourseB(), authoringView(r.key));
         // A signed link is read too: it serves the file to whoever holds it.
         if (r.key === "POST /materials/{material_id}/file-link" && res.status === 200) {
           const link: Req = { method: "GET", path: res.json.url.replace(/^https?:\/\/[^/]+/, "") };
@@ -493,6 +605,13 @@ describe("course staff: no other course's data, no accommodation note, no answer
         "GET /participants/me/progress/{course_id}",
       ])
         if (!ok2xx.get(viewer)?.has(key)) refusedWrongly.push(`${viewer} was not answered 2xx on ${key} for course A`);
+    // Question banks: instructor-a reads every one (the organisation's); a grader's or observer's grant reads none.
+    for (const key of organisationKeys()) {
+      if (!key.startsWith("GET ")) continue;
+      if (!ok2xx.get("instructor-a")?.has(key)) refusedWrongly.push(`instructor-a was not answered 2xx on ${key}`);
+      for (const viewer of ["grader-a-c1", "observer-a"])
+        if (ok2xx.get(viewer)?.has(key)) refusedWrongly.push(`${viewer} was answered 2xx on ${key}: banks are for instructors`);
+    }
     console.log(
       `staff leakage: ${bodies.courseA} 2xx bodies of course A's staff scanned (${all.length} requests each for instructor-a, grader-a-c1, observer-a), ${found.length} leaks; not 2xx:`,
       Object.fromEntries([...refused].filter(([v]) => v !== "instructor-b").map(([v, t]) => [v, Object.fromEntries(t)])),
@@ -509,7 +628,10 @@ describe("course staff: no other course's data, no accommodation note, no answer
     let named = 0;
     for (const r of requests()) {
       const req: Req = { method: r.key.split(" ")[0]!, path: r.path, token: sw.staff["instructor-b"].token };
-      const res = await scanAs("instructor-b", r.key, req, ofCourseA(), AUTHORING.has(r.key));
+      const res = await scanAs("instructor-b", r.key, req, ofCourseA(), authoringView(r.key));
+      // A bank is the organisation's: instructor-b, an instructor too, reads it (and it holds nothing of course A).
+      if (organisationKeys().has(r.key) && (res.status < 200 || res.status >= 300))
+        wrong.push(`${describeReq(req)} → ${res.status}, expected 2xx: question banks are read by every instructor`);
       if (!r.namesA) continue;
       named++;
       const fine =
@@ -518,7 +640,7 @@ describe("course staff: no other course's data, no accommodation note, no answer
       if (!fine) wrong.push(`${describeReq(req)} → ${res.status} ${clip(res.text, 200)}`);
     }
     console.log(
-      `staff leakage: instructor-b sent ${named} requests naming course A's ids (${wrong.length} not refused) and ${bodies.instructorB} of its 2xx bodies (lists) were scanned`,
+      `staff leakage: instructor-b sent ${named} requests naming course A's ids (${wrong.length} not refused) and ${bodies.instructorB} of its 2xx bodies (lists, and the organisation's question banks) were scanned`,
     );
     expect(errors, errors.join("\n")).toEqual([]);
     expect(wrong, wrong.join("\n")).toEqual([]);
@@ -589,6 +711,11 @@ function valueFor(name: string, path: string, owner: Holdings): string {
     case "sub":
       // A staff member's subject: participants are refused every grant route (403) before it is looked at.
       return "walk-staff";
+    case "bank_id":
+      // The organisation's bank (participants are refused every bank route, 403 manager_only).
+      return w.bank.id;
+    case "question_id":
+      return w.bankQuestion;
     default:
       throw new Error(`no walk value for parameter ${name} of ${path}`);
   }
@@ -625,6 +752,10 @@ const WALK_BODIES: Record<string, unknown> = {
   "POST /courses/{course_id}/cohorts": { name: "walk" },
   "PUT /cohorts/{cohort_id}": { name: "walk" },
   "PUT /courses/{course_id}/staff/{sub}": { role: "observer" },
+  "POST /question-banks": { name: "walk" },
+  "PUT /question-banks/{bank_id}": { description: "walk" },
+  "POST /question-banks/{bank_id}/questions": { question_type: "THEORY", question_text: "walk?", marks: 1, tags: ["walk"] },
+  "PUT /question-banks/{bank_id}/questions/{question_id}": { question_type: "THEORY", question_text: "walk?", marks: 1 },
 };
 
 /* ------------------------------------------------ mass assignment ------------------------------------------------ */
@@ -910,6 +1041,51 @@ const TARGETS: Record<string, (w: World) => Promise<Target>> = {
       token: w.manager,
       body: { role: "grader" },
       readBack: { path: `/courses/${course.id}/staff`, token: w.manager },
+    };
+  },
+  "POST /question-banks": async (w) => ({ path: "/question-banks", token: w.manager, body: { name: uniqueName("ma-bank") } }),
+  "PUT /question-banks/{bank_id}": async (w) => {
+    const { bank } = await w.freshBank();
+    return {
+      path: `/question-banks/${bank.id}`,
+      token: w.manager,
+      body: { description: "base" },
+      readBack: { path: `/question-banks/${bank.id}`, token: w.manager },
+    };
+  },
+  "POST /question-banks/{bank_id}/questions": async (w) => {
+    const { bank } = await w.freshBank();
+    return {
+      path: `/question-banks/${bank.id}/questions`,
+      token: w.manager,
+      body: {
+        question_type: "MCQ",
+        question_text: "Which?",
+        options: [
+          { option_id: "a", text: "This", is_correct: true },
+          { option_id: "b", text: "That", is_correct: false },
+        ],
+        marks: 1,
+        tags: ["ma"],
+      },
+      readBack: { path: `/question-banks/${bank.id}/questions?include_archived=true`, token: w.manager },
+    };
+  },
+  "PUT /question-banks/{bank_id}/questions/{question_id}": async (w) => {
+    const { bank, question } = await w.freshBank();
+    return {
+      path: `/question-banks/${bank.id}/questions/${question}`,
+      token: w.manager,
+      body: {
+        question_type: "MCQ",
+        question_text: "Which, now?",
+        options: [
+          { option_id: "a", text: "This", is_correct: false },
+          { option_id: "b", text: "That", is_correct: true },
+        ],
+        marks: 1,
+      },
+      readBack: { path: `/question-banks/${bank.id}/questions/${question}`, token: w.manager },
     };
   },
   // Last: once its base body succeeds a live webhook subscribes to course.completed (nothing else here completes one).

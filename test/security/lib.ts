@@ -444,6 +444,41 @@ export const STAFF_GRANTS: Readonly<
   "observer-a": { role: "observer", course: "A", reachesA: true },
 };
 
+/** Distinctive text of the bank questions the fixtures make: no participant response may ever carry it. */
+export const BANK_TEXT = "Bank-only question text";
+
+/** A small GIFT file (one MCQ, tagged by its category), for import requests. */
+export const GIFT_SAMPLE = `$CATEGORY: chapter-2
+
+::Gita 2.47:: ${BANK_TEXT}: to what has one a right? {=To the work ~To its fruits ~To neither}
+`;
+
+/** A question bank made by `by` (a manager's or an instructor's token), with an MCQ tagged `chapter-2` and a THEORY question. */
+export async function makeBank(by: string, prefix: string): Promise<{ bank: { id: string; name: string }; question: string }> {
+  const b = await call("POST", "/question-banks", { token: by, body: { name: uniqueName(prefix), description: "security suite bank" } });
+  await ok(b, "bank", 201);
+  const bank = b.json as { id: string; name: string };
+  const mcq = await call("POST", `/question-banks/${bank.id}/questions`, {
+    token: by,
+    body: {
+      question_type: "MCQ",
+      question_text: `${BANK_TEXT} (MCQ)`,
+      options: [
+        { option_id: "a", text: "Right", is_correct: true },
+        { option_id: "b", text: "Wrong", is_correct: false },
+      ],
+      marks: 2,
+      tags: ["Chapter 2"],
+    },
+  });
+  await ok(mcq, "bank MCQ", 201);
+  await call("POST", `/question-banks/${bank.id}/questions`, {
+    token: by,
+    body: { question_type: "THEORY", question_text: `${BANK_TEXT} (THEORY)`, marks: 3, max_words: 100, tags: ["chapter-2"] },
+  }).then((r) => ok(r, "bank THEORY", 201));
+  return { bank, question: (mcq.json as { question_id: string }).question_id };
+}
+
 /**
  * The world the suites act on:
  * - course C: step1 with a video, a Document with an uploaded PDF, an optional RequirementTable material and
@@ -457,7 +492,8 @@ export const STAFF_GRANTS: Readonly<
  * - cohorts 1, 2 and 3 of course C, A a member of 1 and 2; a step 3 of C ("draft", after step 2, which A cannot
  *   reach) for writes in C that must not disturb A's state;
  * - course staff (STAFF_GRANTS): instructors of C and of CB, graders of C limited to cohort 1 and to cohort 3, an
- *   observer of C; and factories of fresh state inside C for the rows they act on.
+ *   observer of C; and factories of fresh state inside C for the rows they act on;
+ * - a question bank of the manager's (in no course: banks are the organisation's) with two questions.
  */
 export async function buildWorld() {
   const managerSub = uniqueName("manager");
@@ -545,6 +581,9 @@ export async function buildWorld() {
   await joinCohorts(a.sub);
   const draftStep = await makeStep(manager, course.id, { name: "Step 3 (draft)" });
 
+  // A question bank of the manager's (banks are the organisation's, in no course), with an MCQ and a THEORY question.
+  const { bank, question: bankQuestion } = await makeBank(manager, "bank");
+
   // Course staff, one grant each.
   const staff = {} as Record<StaffId, Person>;
   for (const id of STAFF_IDS) {
@@ -598,6 +637,10 @@ export async function buildWorld() {
     draftStep,
     staff,
     freshMemberOfA,
+    bank,
+    bankQuestion,
+    /** A new bank made by `by` (default: the manager), with an MCQ (tagged) and a THEORY question. */
+    freshBank: (by = manager) => makeBank(by, "fresh-bank"),
 
     /** A new participant with an open attempt on the review course's exam. */
     async freshOpen(): Promise<Person & { submission: string }> {
