@@ -58,6 +58,7 @@ describe("item analytics", () => {
     // q3 (2,2,1,0,0) against (2,0,2,2,0) → 0.
     expect(q1).toEqual({
       question_id: "q1",
+      version: null,
       question_type: "MCQ",
       marks: 1,
       scored: 5,

@@ -344,3 +344,42 @@ describe("import and export", () => {
     }
   });
 });
+
+describe("item analytics per question version", () => {
+  it("reports each version of a bank question that attempts drew, with its own figures", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const { bank, ids } = await bankWith(manager, [mcq("Version one", { tags: ["a"] })]);
+    const exam = await examFrom(manager, bank.id, { count: 1 });
+    const sit = async (option: string) => {
+      const p = await exam.participant();
+      const start = await call("POST", `/steps/${exam.step.id}/exam/start`, { token: p.token });
+      const q = start.json.form.questions[0]?.question_id;
+      const res = await call("POST", `/forms/submissions/${start.json.submission_id}/submit`, {
+        token: p.token,
+        body: { mcq_answers: [{ question_id: q, selected_option_id: option }] },
+      });
+      expect(res.status, res.text).toBe(200);
+    };
+    await sit("a");
+    await sit("b");
+    const edited = await call("PUT", `/question-banks/${bank.id}/questions/${ids[0]}`, {
+      token: manager,
+      body: mcq("Version two", { tags: ["a"] }),
+    });
+    expect(edited.json.version).toBe(2);
+    await sit("a");
+    const analytics = await call("GET", `/forms/${exam.form.json.id}/analytics`, { token: manager });
+    expect(analytics.status, analytics.text).toBe(200);
+    expect(analytics.json.attempts).toBe(3);
+    const versions = analytics.json.questions.map((q: Json) => [q.question_id, q.version, q.scored, q.mean_marks]);
+    expect(versions).toEqual([
+      [ids[0], 1, 2, 1],
+      [ids[0], 2, 1, 2],
+    ]);
+    const v1 = analytics.json.questions[0] as { options: { option_id: string; selected: number; is_correct: boolean }[] };
+    expect(v1.options.map((o) => [o.option_id, o.selected, o.is_correct])).toEqual([
+      ["a", 1, true],
+      ["b", 1, false],
+    ]);
+  });
+});

@@ -4,6 +4,7 @@ import { batch } from "../db/batch";
 import { forms } from "../db/schema";
 import { statusLiteral } from "../db/status";
 import { histogram, type ItemSums, pearson, reliability, roundTo, sampleStdev, variance } from "../domain/analytics";
+import type { Question } from "../domain/vocabulary";
 import { notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
 import { liveFormWithId } from "./queries";
@@ -45,7 +46,7 @@ function cohortScope(cohortIds: readonly string[] | null) {
  */
 const items = (id: ReturnType<typeof idLiteral>, scope: ReturnType<typeof cohortScope>) => sql`
   att AS MATERIALIZED (
-    SELECT id, ${attemptQuestions} AS qs, answers, theory_grades FROM form_submissions
+    SELECT id, ${attemptQuestions} AS qs, answers, theory_grades, question_refs AS refs FROM form_submissions
     WHERE form_id = ${id} AND submission_status <> ${statusLiteral("InProgress")}
       AND (questions_snapshot IS NOT NULL OR question_set IS NOT NULL)${scope}
   ),
@@ -53,6 +54,10 @@ const items = (id: ReturnType<typeof idLiteral>, scope: ReturnType<typeof cohort
     SELECT att.id AS attempt_id, json_extract(q.value, '$.question_id') AS qid,
            json_extract(q.value, '$.question_type') AS qtype, json_extract(q.value, '$.marks') AS marks, q.value AS qv
     FROM att, json_each(att.qs) q
+  ),
+  drawn AS MATERIALIZED (
+    SELECT att.id AS attempt_id, json_extract(r.value, '$.question_id') AS qid, json_extract(r.value, '$.version') AS ver
+    FROM att, json_each(att.refs) r
   ),
   picked AS MATERIALIZED (
     SELECT att.id AS attempt_id, json_extract(a.value, '$.question_id') AS qid, json_extract(a.value, '$.selected_option_id') AS oid
@@ -71,7 +76,7 @@ const items = (id: ReturnType<typeof idLiteral>, scope: ReturnType<typeof cohort
     SELECT att.id AS attempt_id, g.key AS qid, g.value AS marks FROM att, json_each(att.theory_grades) g
   ),
   items AS MATERIALIZED (
-    SELECT qs.attempt_id, qs.qid, qs.qtype, qs.marks,
+    SELECT qs.attempt_id, qs.qid, COALESCE(d.ver, 0) AS ver, MAX(qs.qv) AS qv, qs.qtype, qs.marks,
            CASE qs.qtype WHEN 'MCQ' THEN CASE WHEN r.oid IS NOT NULL THEN qs.marks ELSE 0 END ELSE g.marks END AS x,
            CASE qs.qtype WHEN 'MCQ' THEN p.qid IS NOT NULL ELSE w.qid IS NOT NULL END AS answered
     FROM qs
@@ -79,6 +84,7 @@ const items = (id: ReturnType<typeof idLiteral>, scope: ReturnType<typeof cohort
     LEFT JOIN right_options r ON r.attempt_id = qs.attempt_id AND r.qid = qs.qid AND r.oid = p.oid
     LEFT JOIN written w ON w.attempt_id = qs.attempt_id AND w.qid = qs.qid
     LEFT JOIN grades g ON g.attempt_id = qs.attempt_id AND g.qid = qs.qid
+    LEFT JOIN drawn d ON d.attempt_id = qs.attempt_id AND d.qid = qs.qid
     GROUP BY qs.attempt_id, qs.qid
   ),
   totals AS MATERIALIZED (
@@ -98,7 +104,15 @@ type Summary = {
   sum_correct: number | null;
   sum_correct_sq: number | null;
 };
-type ItemRow = ItemSums & { qid: string; qtype: string; marks: number; answered: number; correct: number };
+type ItemRow = ItemSums & {
+  qid: string;
+  ver: number;
+  qv: Question | null;
+  qtype: string;
+  marks: number;
+  answered: number;
+  correct: number;
+};
 
 export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => {
   const { form_id } = c.req.valid("param");
@@ -118,20 +132,23 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
          FROM totals) AS summary,
         (SELECT json_group_array(json_object('bucket', bucket, 'count', count)) FROM (
            SELECT MIN(CAST(pct / 10 AS INTEGER), 9) AS bucket, COUNT(*) AS count FROM totals GROUP BY 1)) AS buckets,
-        (SELECT json_group_array(json_object('qid', qid, 'qtype', qtype, 'marks', marks, 'answered', answered, 'n', n,
+        (SELECT json_group_array(json_object('qid', qid, 'ver', ver, 'qv', json(qv), 'qtype', qtype, 'marks', marks, 'answered', answered, 'n', n,
                   'sx', sx, 'sxx', sxx, 'sy', sy, 'syy', syy, 'sxy', sxy, 'correct', correct)) FROM (
-           SELECT qid, qtype, MAX(marks) AS marks, SUM(answered) AS answered,
+           SELECT qid, ver, CASE WHEN ver > 0 THEN MAX(qv) END AS qv, qtype, MAX(marks) AS marks, SUM(answered) AS answered,
                   COUNT(x) AS n, COALESCE(SUM(x), 0) AS sx, COALESCE(SUM(x * x), 0) AS sxx,
                   COALESCE(SUM(CASE WHEN x IS NOT NULL THEN total - x END), 0) AS sy,
                   COALESCE(SUM(CASE WHEN x IS NOT NULL THEN (total - x) * (total - x) END), 0) AS syy,
                   COALESCE(SUM(x * (total - x)), 0) AS sxy,
                   SUM(CASE WHEN x > 0 THEN 1 ELSE 0 END) AS correct
-           FROM items JOIN totals USING (attempt_id) GROUP BY qid)) AS items`),
-    selections: db.all<{ qid: string; option_id: string; selected: number }>(sql`
-      SELECT json_extract(a.value, '$.question_id') AS qid, json_extract(a.value, '$.selected_option_id') AS option_id, COUNT(*) AS selected
+           FROM items JOIN totals USING (attempt_id) GROUP BY qid, ver)) AS items`),
+    selections: db.all<{ qid: string; option_id: string; ver: number; selected: number }>(sql`
+      SELECT json_extract(a.value, '$.question_id') AS qid, json_extract(a.value, '$.selected_option_id') AS option_id,
+             COALESCE((SELECT json_extract(r.value, '$.version') FROM json_each(s.question_refs) r
+                       WHERE json_extract(r.value, '$.question_id') = json_extract(a.value, '$.question_id')), 0) AS ver,
+             COUNT(*) AS selected
       FROM form_submissions s, json_each(s.answers, '$.mcq_answers') a
       WHERE s.form_id = ${id} AND s.submission_status <> ${statusLiteral("InProgress")}${scope}
-      GROUP BY 1, 2`),
+      GROUP BY 1, 2, 3`),
   });
   const form = got.form[0];
   if (!form) throw notFound("Form", form_id);
@@ -139,15 +156,24 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
   const s = figures ? (JSON.parse(figures.summary) as Summary) : undefined;
   const itemRows = figures ? (JSON.parse(figures.items) as ItemRow[]) : [];
   const attempts = s?.n ?? 0;
-  const byId = new Map(itemRows.map((r) => [r.qid, r]));
-  const chosen = new Map(got.selections.map((r) => [`${r.qid}\u0000${r.option_id}`, r.selected]));
+  // The form's own questions (version 0), then each version of a bank question that attempts drew.
+  const key = (qid: string, ver: number) => `${qid}\u0000${ver}`;
+  const byId = new Map(itemRows.map((r) => [key(r.qid, r.ver), r]));
+  const chosen = new Map(got.selections.map((r) => [`${key(r.qid, r.ver)}\u0000${r.option_id}`, r.selected]));
+  const own = form.questions.map((q) => ({ q, ver: 0, version: null }));
+  const drawnVersions = itemRows
+    .filter((r): r is ItemRow & { qv: Question } => r.ver > 0 && r.qv !== null)
+    .sort((a, b) => a.qid.localeCompare(b.qid) || a.ver - b.ver)
+    .map((r) => ({ q: { ...r.qv, question_id: r.qid }, ver: r.ver, version: r.ver }));
+  const listed = [...own, ...drawnVersions];
 
-  const questions = form.questions.map((q) => {
-    const r = byId.get(q.question_id);
+  const questions = listed.map(({ q, ver, version }) => {
+    const r = byId.get(key(q.question_id, ver));
     const n = r?.n ?? 0;
     const mean = r && n > 0 ? r.sx / n : null;
     return {
       question_id: q.question_id,
+      version,
       question_type: q.question_type,
       marks: q.marks,
       scored: n,
@@ -157,19 +183,20 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
       discrimination: r ? pearson(r) : null,
       ...(q.question_type === "MCQ"
         ? {
-            options: q.options.map((o) => ({
+            // A drawn version is read from one attempt, whose options may be shuffled: listed by option id.
+            options: (version === null ? q.options : [...q.options].sort((a, b) => a.option_id.localeCompare(b.option_id))).map((o) => ({
               option_id: o.option_id,
               text: o.text,
               is_correct: o.is_correct === true,
-              selected: chosen.get(`${q.question_id}\u0000${o.option_id}`) ?? 0,
+              selected: chosen.get(`${key(q.question_id, ver)}\u0000${o.option_id}`) ?? 0,
             })),
           }
         : {}),
     };
   });
 
-  const mcqOnly = form.questions.every((q) => q.question_type === "MCQ");
-  const rows = form.questions.map((q) => byId.get(q.question_id)).filter((r): r is ItemRow => r !== undefined && r.n > 0);
+  const mcqOnly = listed.every(({ q }) => q.question_type === "MCQ");
+  const rows = listed.map(({ q, ver }) => byId.get(key(q.question_id, ver))).filter((r): r is ItemRow => r !== undefined && r.n > 0);
   // KR-20 scores each MCQ 0/1 (p·q per item, variance of the number correct); alpha uses the marks themselves.
   const value = mcqOnly
     ? reliability(

@@ -156,6 +156,9 @@ export const FormAnalyticsSchema = z
     questions: z.array(
       z.object({
         question_id: z.string(),
+        version: z.number().int().nullable().openapi({
+          description: "A bank question: the version these figures are for (one entry per version attempts drew); null: the form's own",
+        }),
         question_type: z.enum(QUESTION_TYPES),
         marks: z.number(),
         scored: z.number().int().openapi({ description: "Attempts with a known mark for it (drawn; THEORY: graded)" }),
