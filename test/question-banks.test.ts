@@ -383,3 +383,39 @@ describe("item analytics per question version", () => {
     ]);
   });
 });
+
+describe("a section that picks questions by id", () => {
+  it("draws only those, each at its latest version for attempts started after an edit", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const { bank, ids } = await bankWith(manager, [mcq("Picked, first wording"), mcq("Not picked"), mcq("Also not picked")]);
+    const picked = ids[0] as string;
+    const exam = await examFrom(manager, bank.id, { question_ids: [picked], count: 1 });
+    expect(exam.form.status, exam.form.text).toBe(201);
+    const first = await exam.participant();
+    const one = await call("POST", `/steps/${exam.step.id}/exam/start`, { token: first.token });
+    expect(one.json.form.questions.map((q: Json) => [q.question_id, q.question_text])).toEqual([[picked, "Picked, first wording"]]);
+    await call("PUT", `/question-banks/${bank.id}/questions/${picked}`, { token: manager, body: mcq("Picked, second wording") });
+    const second = await exam.participant();
+    const two = await call("POST", `/steps/${exam.step.id}/exam/start`, { token: second.token });
+    expect(two.json.form.questions.map((q: Json) => [q.question_id, q.question_text])).toEqual([[picked, "Picked, second wording"]]);
+    // The first attempt keeps what it was shown.
+    const kept = await call("GET", `/form-submissions/${one.json.submission_id}`, { token: manager });
+    expect(kept.text).toContain("Picked, first wording");
+  });
+
+  it("tags_all needs every tag; tags_any one of them", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const { bank, ids } = await bankWith(manager, [
+      mcq("Both", { tags: ["x", "y"] }),
+      mcq("Only x", { tags: ["x"] }),
+      mcq("Only z", { tags: ["z"] }),
+    ]);
+    const all = await examFrom(manager, bank.id, { tags_all: ["x", "y"], count: 2 });
+    expect([all.form.status, all.form.json.code]).toEqual([409, "bank_pool_too_small"]);
+    const any = await examFrom(manager, bank.id, { tags_any: ["y", "z"], count: 2 });
+    expect(any.form.status, any.form.text).toBe(201);
+    const p = await any.participant();
+    const start = await call("POST", `/steps/${any.step.id}/exam/start`, { token: p.token });
+    expect(drawnIds(start)).toEqual([ids[0], ids[2]].sort());
+  });
+});

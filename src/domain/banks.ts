@@ -56,14 +56,23 @@ export function editOutcome(current: { hash: string; used: boolean }, nextHash: 
 }
 
 /** One section of a form: `count` questions drawn from a bank, matching every tag of `tags_all` and one of `tags_any`. */
-export type Section = { bank_id: string; tags_all?: string[]; tags_any?: string[]; count: number; marks_each?: number };
+export type Section = {
+  bank_id: string;
+  tags_all?: string[];
+  tags_any?: string[];
+  /** Picked by id: only these questions (each at its latest version when an attempt starts). */
+  question_ids?: string[];
+  count: number;
+  marks_each?: number;
+};
 
 /** A bank question an attempt may draw, at its current version. */
 export type Candidate = { id: string; bank_id: string; version: number; hash: string; tags: readonly string[]; question: Question };
 
 /** Whether a question belongs to a section's pool. */
-export function inSection(section: Section, candidate: Pick<Candidate, "bank_id" | "tags">): boolean {
+export function inSection(section: Section, candidate: Pick<Candidate, "id" | "bank_id" | "tags">): boolean {
   if (candidate.bank_id !== section.bank_id) return false;
+  if (section.question_ids && !section.question_ids.includes(candidate.id)) return false;
   const all = section.tags_all ?? [];
   const any = section.tags_any ?? [];
   return all.every((t) => candidate.tags.includes(t)) && (any.length === 0 || any.some((t) => candidate.tags.includes(t)));

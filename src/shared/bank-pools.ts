@@ -18,18 +18,25 @@ export const normalisedSection = (s: Section): Section => ({
   ...(s.tags_any ? { tags_any: normaliseTags(s.tags_any) } : {}),
 });
 
+/**
+ * SQL: a question of the section's pool. Lists are bound as one JSON array each (json_each), so a section of 20 + 20
+ * tags and 200 picked ids stays far under D1's 100 bound parameters.
+ */
 function poolConditions(section: Section): SQL | undefined {
   const tagged = (tags: readonly string[]) =>
     sql`EXISTS (SELECT 1 FROM ${bankQuestionTags} t WHERE t.bank_id = ${section.bank_id} AND t.question_id = ${bankQuestions.id}
-      AND t.tag IN (${sql.join(
-        tags.map((tag) => sql`${tag}`),
-        sql`, `,
-      )}))`;
+      AND t.tag IN (SELECT value FROM json_each(${JSON.stringify(tags)})))`;
+  const all = section.tags_all ?? [];
   return and(
     eq(bankQuestions.bank_id, section.bank_id),
     isNull(bankQuestions.archived_at),
-    ...(section.tags_all ?? []).map((tag) => tagged([tag])),
+    // Every tag of tags_all: as many of the question's tag rows match the list as the list has tags.
+    all.length > 0
+      ? sql`(SELECT COUNT(*) FROM ${bankQuestionTags} t WHERE t.bank_id = ${section.bank_id} AND t.question_id = ${bankQuestions.id}
+          AND t.tag IN (SELECT value FROM json_each(${JSON.stringify(all)}))) = ${new Set(all).size}`
+      : undefined,
     section.tags_any && section.tags_any.length > 0 ? tagged(section.tags_any) : undefined,
+    section.question_ids ? sql`${bankQuestions.id} IN (SELECT value FROM json_each(${JSON.stringify(section.question_ids)}))` : undefined,
   );
 }
 

@@ -59,6 +59,12 @@ export const SectionSchema = z
     bank_id: objectId("bank_id"),
     tags_all: tagList().optional().openapi({ description: "Questions carrying every one of these tags" }),
     tags_any: tagList().optional().openapi({ description: "Questions carrying at least one of these tags" }),
+    question_ids: z
+      .array(objectId("question_ids"))
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: "Only these questions of the bank (picked by id: each attempt gets their latest version)" }),
     count: z.number().int().min(1).max(200).openapi({ description: "Questions each attempt draws from this section" }),
     marks_each: marks()
       .optional()

@@ -66,8 +66,10 @@ describe("sections", () => {
     [{ bank_id: "b1", tags_any: ["x", "y"], count: 1 }, ["y"], "b1", true],
     [{ bank_id: "b1", tags_any: ["x", "y"], count: 1 }, ["z"], "b1", false],
     [{ bank_id: "b1", tags_all: ["a"], tags_any: ["x", "y"], count: 1 }, ["a", "x"], "b1", true],
+    [{ bank_id: "b1", question_ids: ["q1", "q2"], count: 1 }, [], "b1", true],
+    [{ bank_id: "b1", question_ids: ["q2"], count: 1 }, ["x"], "b1", false],
   ])("%j holds a question tagged %j in %s: %s", (section, tags, bank, expected) =>
-    expect(inSection(section, { bank_id: bank, tags })).toBe(expected),
+    expect(inSection(section, { id: "q1", bank_id: bank, tags })).toBe(expected),
   );
 
   it("draws the least seen first, never one question twice across sections, and takes the section's marks", () => {
