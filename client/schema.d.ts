@@ -1448,6 +1448,174 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/question-banks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Question banks, by id (live ones unless include_archived=true)
+         * @description Every live bank of the organisation, whoever made it, ordered by id (keyset: `limit`, `cursor`, next page in `Link`); `include_archived=true` adds deleted ones (`archived_at` set). `question_count` counts live questions.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        get: operations["listQuestionBanks"];
+        put?: never;
+        /**
+         * Create a question bank
+         * @description A bank belongs to the organisation, not to a course: any form's `sections` may draw from it. `created_by` is the caller; course staff change only the banks they made (managers any).
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        post: operations["createQuestionBank"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/question-banks/{bank_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A question bank
+         * @description An archived (deleted) bank is still answered, with `archived_at` set, so the attempts and forms that name it can show it.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        get: operations["getQuestionBank"];
+        /**
+         * Rename or describe a question bank
+         * @description Partial: omitted fields keep their values, `null` clears `description`. An archived bank cannot change (404). Course staff: only a bank they made (403 `insufficient_grant`).
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        put: operations["updateQuestionBank"];
+        post?: never;
+        /**
+         * Delete (archive) a question bank
+         * @description Archives: the bank leaves the list (`include_archived=true` shows it) and no form saved afterwards may draw from it (404); its questions, their versions, the forms already drawing from it and the attempts that drew from it stay. Course staff: only a bank they made.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        delete: operations["deleteQuestionBank"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/question-banks/{bank_id}/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A bank's questions at their current version, by id (filter by tag or text)
+         * @description Each question at its current version, ordered by id (keyset: `limit`, `cursor`, next page in `Link`). `tag` matches a tag as it is normalised (`Chapter 2` finds `chapter-2`); `q` finds questions whose text contains it (case-insensitive for ASCII letters); archived questions only with `include_archived=true`. An archived bank's questions stay readable.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        get: operations["listBankQuestions"];
+        put?: never;
+        /**
+         * Add a question to a bank (the bank assigns its id)
+         * @description The bank assigns `question_id` (the body carries none) and `version: 1`. Checked as a form's question is: MCQ 2–20 options with unique ids and at least one right, THEORY no options and an optional `max_words`, `marks` in quarters (400 `invalid_question` naming the field). Tags: at most 20 of at most 64 characters, each trimmed, lower-cased, inner spaces as `-` (`Chapter 2` → `chapter-2`), duplicates dropped; sections and `?tag=` match them so. 404 for an archived bank.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        post: operations["createBankQuestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/question-banks/{bank_id}/questions/{question_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A bank question at its current version, or at `version`
+         * @description The current version, or `?version=` an earlier one (404 when the question never had it) — the content an attempt that drew that version was shown. An archived question is still answered, with `archived_at` set.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        get: operations["getBankQuestion"];
+        /**
+         * Replace a bank question (a version an attempt used stays; a new version is made)
+         * @description Replaces the content whole (type, text, options, marks, `max_words`); `name` and `tags` keep their values when omitted. Content that reads the same changes only the name and tags; new content changes the current version in place while no attempt has drawn it, and once one has, makes a new version (`version` + 1): attempts keep the version they were shown, attempts started later draw the new one. An archived question or bank cannot change (404).
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        put: operations["updateBankQuestion"];
+        post?: never;
+        /**
+         * Delete (archive) a bank question: drawn no more, kept for the attempts that used it
+         * @description Archives: no attempt draws it any more (sections' pools shrink, and a section it leaves too small is refused when an attempt starts: 409 `bank_pool_too_small`); attempts that drew it keep it, and reads still answer it with `archived_at` set.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        delete: operations["deleteBankQuestion"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/question-banks/{bank_id}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import questions from a GIFT (text/plain) or Moodle XML (application/xml) file
+         * @description The body is the file itself, not JSON: `Content-Type: text/plain` for GIFT, `application/xml` (or `text/xml`) for Moodle XML, UTF-8, at most 1 MB and 500 questions. Single-answer multiple choice and true/false become MCQ (true/false as the options True and False), essay THEORY; names are kept, categories and tags become tags (normalised). Everything else (matching, numerical, short answer, cloze, multiple-answer, partial credit) is skipped and reported in `skipped` with its GIFT `line` or Moodle XML `index` and why. All or nothing: malformed input is 400 `invalid_import` naming the line or element, and nothing is written. `dry_run=true` writes nothing and shows the questions in `preview` instead. Course staff: only into a bank they made.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        post: operations["importBankQuestions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/question-banks/{bank_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The bank's live questions as a GIFT or Moodle XML file
+         * @description The bank's live questions at their current version, by id, as a download (`Content-Disposition: attachment`): `format=gift` (default; `text/plain`) or `moodle-xml` (`application/xml`), escaped as Moodle's importer reads them (GIFT `~ = # { } :` escapes; XML entities and CDATA). importBankQuestions reads the file back to the same questions (option ids become a, b, c, …). An archived bank still exports.
+         *
+         *     **Roles:** manager, staff. Course staff: holding an instructor grant in any live course (otherwise 403 `insufficient_grant`); a staff member changes only what they made.
+         */
+        get: operations["exportBankQuestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2009,7 +2177,7 @@ export interface components {
              * @example course_not_found
              * @enum {string}
              */
-            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "insufficient_grant" | "staff_only" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "cohort_not_found" | "cohort_member_not_found" | "grant_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "cohort_name_taken" | "cohort_archived" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
+            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "invalid_question" | "invalid_import" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "insufficient_grant" | "staff_only" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "cohort_not_found" | "cohort_member_not_found" | "grant_not_found" | "question_bank_not_found" | "bank_question_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "cohort_name_taken" | "cohort_archived" | "bank_pool_too_small" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
             errors?: {
                 path: string;
                 message: string;
@@ -2127,6 +2295,8 @@ export interface components {
              * @description Each attempt draws this many of the questions at random; null: all of them
              */
             questions_per_attempt: number | null;
+            /** @description Bank sections each attempt draws from (null: none; not shown to participants) */
+            sections: components["schemas"]["FormSection"][] | null;
             /**
              * Format: date-time
              * @description When it was created (ISO 8601, UTC)
@@ -2162,6 +2332,23 @@ export interface components {
              */
             max_words: number | null;
         };
+        FormSection: {
+            /** @example 507f1f77bcf86cd799439011 */
+            bank_id: string;
+            /** @description Questions carrying every one of these tags */
+            tags_all?: string[];
+            /** @description Questions carrying at least one of these tags */
+            tags_any?: string[];
+            /** @description Only these questions of the bank (picked by id: each attempt gets their latest version) */
+            question_ids?: string[];
+            /**
+             * Format: int32
+             * @description Questions each attempt draws from this section
+             */
+            count: number;
+            /** @description Marks of each drawn question (default: the marks its pool's questions share; required when they differ) */
+            marks_each?: number;
+        };
         CreateForm: {
             name: string;
             description?: string | null;
@@ -2183,7 +2370,10 @@ export interface components {
             max_attempts?: number;
             /** @description `passing_marks` as a percentage of `total_marks` */
             passing_percentage?: number;
+            /** @description At least one, unless `sections` draw questions from banks (then it may be empty) */
             questions: components["schemas"]["QuestionInput"][];
+            /** @description Bank sections: each attempt draws its own questions from them, beside the inline `questions` */
+            sections?: components["schemas"]["FormSection"][] | null;
             /**
              * Format: date-time
              * @description Starts before this are refused (`exam_not_open`)
@@ -2249,7 +2439,10 @@ export interface components {
             max_attempts?: number;
             /** @description `passing_marks` as a percentage of `total_marks` */
             passing_percentage?: number;
+            /** @description At least one, unless `sections` draw questions from banks (then it may be empty) */
             questions?: components["schemas"]["QuestionInput"][];
+            /** @description Bank sections: each attempt draws its own questions from them, beside the inline `questions` */
+            sections?: components["schemas"]["FormSection"][] | null;
             /**
              * Format: date-time
              * @description Starts before this are refused (`exam_not_open`)
@@ -2290,6 +2483,11 @@ export interface components {
             };
             questions: {
                 question_id: string;
+                /**
+                 * Format: int64
+                 * @description A bank question: the version these figures are for (one entry per version attempts drew); null: the form's own
+                 */
+                version: number | null;
                 /**
                  * @description MCQ is scored automatically; THEORY waits for a manager's grade
                  * @enum {string}
@@ -3490,9 +3688,9 @@ export interface components {
             /** @enum {string} */
             actor_role: "manager" | "participant" | "staff";
             /** @enum {string} */
-            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed";
+            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed" | "question_bank.created" | "question_bank.updated" | "question_bank.deleted" | "question_bank.imported" | "bank_question.created" | "bank_question.updated" | "bank_question.deleted";
             /** @enum {string} */
-            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort";
+            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort" | "question_bank" | "bank_question";
             entity_id: string;
             /** @description The request that made the change, as in its `x-request-id` header */
             request_id: string;
@@ -3709,6 +3907,157 @@ export interface components {
              * @example 2024-01-15T10:30:00Z
              */
             added_at: string;
+        };
+        QuestionBank: {
+            /**
+             * @description 24 lowercase hex characters (ObjectId-shaped)
+             * @example 507f1f77bcf86cd799439011
+             */
+            id: string;
+            name: string;
+            description: string | null;
+            /**
+             * Format: int64
+             * @description Live questions in the bank
+             */
+            question_count: number;
+            /** @description Who made it (their token's `sub`) */
+            created_by: string;
+            /**
+             * Format: date-time
+             * @description When it was created (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description When it was deleted (archived); null: live
+             * @example 2024-01-15T10:30:00Z
+             */
+            archived_at: string | null;
+        };
+        CreateQuestionBank: {
+            /** @example Bhagavad-gita, chapters 1–6 */
+            name: string;
+            description?: string | null;
+        };
+        UpdateQuestionBank: {
+            name?: string;
+            description?: string | null;
+        };
+        BankQuestion: {
+            /** @example 507f1f77bcf86cd799439011 */
+            question_id: string;
+            /** @example 507f1f77bcf86cd799439011 */
+            bank_id: string;
+            /**
+             * Format: int64
+             * @description Edits after an attempt used a version make a new one
+             */
+            version: number;
+            name: string | null;
+            /**
+             * @description MCQ is scored automatically; THEORY waits for a manager's grade
+             * @enum {string}
+             */
+            question_type: "MCQ" | "THEORY";
+            question_text: string;
+            options: {
+                option_id: string;
+                text: string;
+                /** @description A correct option (shown to managers and to the course's staff, never to participants) */
+                is_correct: boolean;
+            }[];
+            /** @description In quarters: 0.25 … 10,000 */
+            marks: number;
+            /**
+             * Format: int64
+             * @description A THEORY answer's word limit (whitespace-separated words); null: none
+             */
+            max_words: number | null;
+            tags: string[];
+            /** @description The manager who created it (their token's `sub`) */
+            created_by: string;
+            /** @description The manager who last changed it (their token's `sub`) */
+            updated_by: string;
+            /**
+             * Format: date-time
+             * @description When it was created (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            archived_at: string | null;
+        };
+        BankQuestionInput: {
+            /**
+             * @description `Theory` is accepted and stored as `THEORY`
+             * @enum {string}
+             */
+            question_type: "MCQ" | "THEORY" | "Theory";
+            question_text: string;
+            options?: {
+                option_id: string;
+                text: string;
+                /** @description A correct option (shown to managers and to the course's staff, never to participants) */
+                is_correct?: boolean;
+            }[];
+            /** @description 0.25 … 10000, in steps of 0.25 */
+            marks: number;
+            /**
+             * Format: int64
+             * @description A THEORY answer's word limit (whitespace-separated words); null: none
+             */
+            max_words?: number | null;
+            /** @description A short label (GIFT `::title::`) */
+            name?: string | null;
+            tags?: string[];
+        };
+        ImportResult: {
+            /**
+             * Format: int64
+             * @description Questions imported (a dry run: that would be)
+             */
+            imported: number;
+            skipped: components["schemas"]["ImportSkipped"][];
+            /** @description The new questions' ids, in the file's order (empty on a dry run) */
+            questions: string[];
+            dry_run: boolean;
+            /** @description A dry run: the questions as they would be imported (option ids a, b, c, …); otherwise empty */
+            preview: components["schemas"]["BankQuestionInput"][];
+        };
+        ImportSkipped: {
+            /**
+             * Format: int64
+             * @description GIFT: the 1-based line where the item starts
+             */
+            line?: number;
+            /**
+             * Format: int64
+             * @description Moodle XML: the 0-based position among the file's <question> elements
+             */
+            index?: number;
+            /**
+             * @description Moodle's name for the kind of item
+             * @example matching
+             */
+            type: string;
+            reason: string;
         };
     };
     responses: never;
@@ -4099,7 +4448,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -4112,7 +4461,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -4863,7 +5212,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -4876,7 +5225,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -5448,7 +5797,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -5461,7 +5810,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -5865,7 +6214,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -5878,7 +6227,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -6068,7 +6417,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -6081,7 +6430,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -6249,7 +6598,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -6262,7 +6611,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -6454,7 +6803,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -6467,7 +6816,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -6889,7 +7238,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -6902,7 +7251,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -7106,7 +7455,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -7119,7 +7468,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -7292,7 +7641,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -7305,7 +7654,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -7949,7 +8298,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -7962,7 +8311,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -8152,7 +8501,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -8165,7 +8514,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -8887,6 +9236,7 @@ export interface operations {
                      *       "shuffle_questions": false,
                      *       "shuffle_options": false,
                      *       "questions_per_attempt": null,
+                     *       "sections": null,
                      *       "created_at": "2024-01-15T10:30:00.000Z",
                      *       "updated_at": "2024-01-15T10:30:00.000Z"
                      *     }
@@ -8928,7 +9278,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -8941,7 +9291,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -9132,6 +9482,7 @@ export interface operations {
                      *       "shuffle_questions": false,
                      *       "shuffle_options": false,
                      *       "questions_per_attempt": null,
+                     *       "sections": null,
                      *       "created_at": "2024-01-15T10:30:00Z",
                      *       "updated_at": "2024-01-15T10:30:00Z"
                      *     }
@@ -9332,6 +9683,7 @@ export interface operations {
                      *       "shuffle_questions": false,
                      *       "shuffle_options": false,
                      *       "questions_per_attempt": null,
+                     *       "sections": null,
                      *       "created_at": "2024-01-15T10:30:00.000Z",
                      *       "updated_at": "2024-01-15T10:30:00.000Z"
                      *     }
@@ -9373,7 +9725,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -9386,7 +9738,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -9559,7 +9911,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -9572,7 +9924,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -9776,7 +10128,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -9789,7 +10141,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -9950,7 +10302,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -9963,7 +10315,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -10127,7 +10479,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -10140,7 +10492,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -10314,7 +10666,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -10327,7 +10679,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `form_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "form_not_found";
                     };
                 };
             };
@@ -12275,7 +12644,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -12288,7 +12657,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -12671,7 +13040,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -12684,7 +13053,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -12857,7 +13226,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -12870,7 +13239,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -14393,7 +14762,6 @@ export interface operations {
                      *       "reviewed_at": "2024-01-15T10:30:00.000Z",
                      *       "questions": [
                      *         {
-                     *           "question_id": "q1",
                      *           "question_type": "MCQ",
                      *           "question_text": "What is Bhakti?",
                      *           "options": [
@@ -14410,18 +14778,19 @@ export interface operations {
                      *           ],
                      *           "marks": 5,
                      *           "max_words": null,
+                     *           "question_id": "q1",
                      *           "participant_answer": {
                      *             "question_id": "q1",
                      *             "selected_option_id": "a"
                      *           }
                      *         },
                      *         {
-                     *           "question_id": "q2",
                      *           "question_type": "THEORY",
                      *           "question_text": "Explain chanting",
                      *           "options": [],
                      *           "marks": 10,
                      *           "max_words": 200,
+                     *           "question_id": "q2",
                      *           "participant_answer": {
                      *             "question_id": "q2",
                      *             "answer_text": "Chanting focuses the mind on the holy name."
@@ -17422,13 +17791,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events about this kind of thing */
-                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort";
+                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort" | "question_bank" | "bank_question";
                 /** @description Only events about this thing (a course, step, material, form, table, participant or webhook id; for grants, the staff member's sub) */
                 entity_id?: string;
                 /** @description Only events by this caller (the token's `sub`) */
                 actor_id?: string;
                 /** @description Only events of this action */
-                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed";
+                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed" | "question_bank.created" | "question_bank.updated" | "question_bank.deleted" | "question_bank.imported" | "bank_question.created" | "bank_question.updated" | "bank_question.deleted";
                 /** @description Only events at or after this time (ISO 8601, UTC) */
                 since?: string;
                 /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
@@ -20372,6 +20741,2148 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "cohort_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    listQuestionBanks: {
+        parameters: {
+            query?: {
+                /** @description `true`: deleted (archived) banks too */
+                include_archived?: "true" | "false";
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Question banks */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "65a509a80000000000000012",
+                     *         "name": "Bhagavad-gita, chapters 1–6",
+                     *         "description": "Shared questions for every Bhakti Shastri exam",
+                     *         "question_count": 4,
+                     *         "created_by": "teacher789",
+                     *         "created_at": "2024-01-15T10:30:00.000Z",
+                     *         "updated_at": "2024-01-15T10:30:00.000Z",
+                     *         "archived_at": null
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["QuestionBank"][];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    createQuestionBank: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Bhagavad-gita, chapters 1–6",
+                 *       "description": "Questions for the Bhakti Shastri exams"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateQuestionBank"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "65a509a80000000000000012",
+                     *       "name": "Bhagavad-gita, chapters 1–6",
+                     *       "description": "Questions for the Bhakti Shastri exams",
+                     *       "question_count": 0,
+                     *       "created_by": "teacher789",
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z",
+                     *       "archived_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QuestionBank"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    getQuestionBank: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The question bank */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "65a509a80000000000000012",
+                     *       "name": "Bhagavad-gita, chapters 1–6",
+                     *       "description": "Shared questions for every Bhakti Shastri exam",
+                     *       "question_count": 4,
+                     *       "created_by": "teacher789",
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z",
+                     *       "archived_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QuestionBank"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    updateQuestionBank: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Shared questions for every Bhakti Shastri exam"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateQuestionBank"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "65a509a80000000000000012",
+                     *       "name": "Bhagavad-gita, chapters 1–6",
+                     *       "description": "Shared questions for every Bhakti Shastri exam",
+                     *       "question_count": 0,
+                     *       "created_by": "teacher789",
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z",
+                     *       "archived_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QuestionBank"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    deleteQuestionBank: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archived */
+            204: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    listBankQuestions: {
+        parameters: {
+            query?: {
+                /** @description Only questions with this tag */
+                tag?: string;
+                /** @description Only questions whose text contains this (case-insensitive for ASCII letters) */
+                q?: string;
+                include_archived?: "true" | "false";
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Questions */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "question_id": "65a509a80000000000000015",
+                     *         "bank_id": "65a509a80000000000000012",
+                     *         "version": 1,
+                     *         "name": "Gita 2.20",
+                     *         "question_type": "MCQ",
+                     *         "question_text": "The soul is never born and never dies.",
+                     *         "options": [
+                     *           {
+                     *             "option_id": "a",
+                     *             "text": "True",
+                     *             "is_correct": true
+                     *           },
+                     *           {
+                     *             "option_id": "b",
+                     *             "text": "False",
+                     *             "is_correct": false
+                     *           }
+                     *         ],
+                     *         "marks": 1,
+                     *         "max_words": null,
+                     *         "tags": [
+                     *           "chapter-2"
+                     *         ],
+                     *         "created_by": "teacher789",
+                     *         "updated_by": "teacher789",
+                     *         "created_at": "2024-01-15T10:30:00.000Z",
+                     *         "updated_at": "2024-01-15T10:30:00.000Z",
+                     *         "archived_at": null
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["BankQuestion"][];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    createBankQuestion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Gita 2.13",
+                 *       "question_type": "MCQ",
+                 *       "question_text": "According to 2.13, what passes from body to body?",
+                 *       "options": [
+                 *         {
+                 *           "option_id": "a",
+                 *           "text": "The soul",
+                 *           "is_correct": true
+                 *         },
+                 *         {
+                 *           "option_id": "b",
+                 *           "text": "The mind",
+                 *           "is_correct": false
+                 *         },
+                 *         {
+                 *           "option_id": "c",
+                 *           "text": "The senses",
+                 *           "is_correct": false
+                 *         }
+                 *       ],
+                 *       "marks": 2,
+                 *       "tags": [
+                 *         "Chapter 2",
+                 *         "soul"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BankQuestionInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "question_id": "65a509a80000000000000013",
+                     *       "bank_id": "65a509a80000000000000012",
+                     *       "version": 1,
+                     *       "name": "Gita 2.13",
+                     *       "question_type": "MCQ",
+                     *       "question_text": "According to 2.13, what passes from body to body?",
+                     *       "options": [
+                     *         {
+                     *           "option_id": "a",
+                     *           "text": "The soul",
+                     *           "is_correct": true
+                     *         },
+                     *         {
+                     *           "option_id": "b",
+                     *           "text": "The mind",
+                     *           "is_correct": false
+                     *         },
+                     *         {
+                     *           "option_id": "c",
+                     *           "text": "The senses",
+                     *           "is_correct": false
+                     *         }
+                     *       ],
+                     *       "marks": 2,
+                     *       "max_words": null,
+                     *       "tags": [
+                     *         "chapter-2",
+                     *         "soul"
+                     *       ],
+                     *       "created_by": "teacher789",
+                     *       "updated_by": "teacher789",
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z",
+                     *       "archived_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankQuestion"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    getBankQuestion: {
+        parameters: {
+            query?: {
+                /** @description An earlier version (default: the current one) */
+                version?: number;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The question */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "question_id": "65a509a80000000000000013",
+                     *       "bank_id": "65a509a80000000000000012",
+                     *       "version": 1,
+                     *       "name": "Gita 2.13",
+                     *       "question_type": "MCQ",
+                     *       "question_text": "According to Bhagavad-gita 2.13, what passes from body to body?",
+                     *       "options": [
+                     *         {
+                     *           "option_id": "a",
+                     *           "text": "The soul",
+                     *           "is_correct": true
+                     *         },
+                     *         {
+                     *           "option_id": "b",
+                     *           "text": "The mind",
+                     *           "is_correct": false
+                     *         },
+                     *         {
+                     *           "option_id": "c",
+                     *           "text": "The senses",
+                     *           "is_correct": false
+                     *         }
+                     *       ],
+                     *       "marks": 2,
+                     *       "max_words": null,
+                     *       "tags": [
+                     *         "chapter-2",
+                     *         "soul"
+                     *       ],
+                     *       "created_by": "teacher789",
+                     *       "updated_by": "teacher789",
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z",
+                     *       "archived_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankQuestion"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    updateBankQuestion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "question_type": "MCQ",
+                 *       "question_text": "According to Bhagavad-gita 2.13, what passes from body to body?",
+                 *       "options": [
+                 *         {
+                 *           "option_id": "a",
+                 *           "text": "The soul",
+                 *           "is_correct": true
+                 *         },
+                 *         {
+                 *           "option_id": "b",
+                 *           "text": "The mind",
+                 *           "is_correct": false
+                 *         },
+                 *         {
+                 *           "option_id": "c",
+                 *           "text": "The senses",
+                 *           "is_correct": false
+                 *         }
+                 *       ],
+                 *       "marks": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["BankQuestionInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "question_id": "65a509a80000000000000013",
+                     *       "bank_id": "65a509a80000000000000012",
+                     *       "version": 1,
+                     *       "name": "Gita 2.13",
+                     *       "question_type": "MCQ",
+                     *       "question_text": "According to Bhagavad-gita 2.13, what passes from body to body?",
+                     *       "options": [
+                     *         {
+                     *           "option_id": "a",
+                     *           "text": "The soul",
+                     *           "is_correct": true
+                     *         },
+                     *         {
+                     *           "option_id": "b",
+                     *           "text": "The mind",
+                     *           "is_correct": false
+                     *         },
+                     *         {
+                     *           "option_id": "c",
+                     *           "text": "The senses",
+                     *           "is_correct": false
+                     *         }
+                     *       ],
+                     *       "marks": 2,
+                     *       "max_words": null,
+                     *       "tags": [
+                     *         "chapter-2",
+                     *         "soul"
+                     *       ],
+                     *       "created_by": "teacher789",
+                     *       "updated_by": "teacher789",
+                     *       "created_at": "2024-01-15T10:30:00.000Z",
+                     *       "updated_at": "2024-01-15T10:30:00.000Z",
+                     *       "archived_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BankQuestion"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    deleteBankQuestion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Archived */
+            204: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    importBankQuestions: {
+        parameters: {
+            query?: {
+                /** @description `true`: read and check the file, import nothing, and show what would be imported */
+                dry_run?: "true" | "false";
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+                "application/xml": string;
+            };
+        };
+        responses: {
+            /** @description Imported (or, on a dry run, checked) */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "imported": 3,
+                     *       "skipped": [
+                     *         {
+                     *           "line": 10,
+                     *           "type": "numerical",
+                     *           "reason": "numerical questions are not supported"
+                     *         }
+                     *       ],
+                     *       "questions": [
+                     *         "65a509a80000000000000014",
+                     *         "65a509a80000000000000015",
+                     *         "65a509a80000000000000016"
+                     *       ],
+                     *       "dry_run": false,
+                     *       "preview": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    exportBankQuestions: {
+        parameters: {
+            query?: {
+                /** @description Default `gift` */
+                format?: "gift" | "moodle-xml";
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                bank_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                    "application/xml": string;
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
                     };
                 };
             };
