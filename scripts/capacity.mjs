@@ -42,7 +42,8 @@ async function api(method, url, token, body) {
   }
 }
 
-const words = (n, seed) => Array.from({ length: n }, (_, i) => ["dharma", "karma", "bhakti", "jnana", "atma", "yoga"][(i + seed) % 6]).join(" ");
+const words = (n, seed) =>
+  Array.from({ length: n }, (_, i) => ["dharma", "karma", "bhakti", "jnana", "atma", "yoga"][(i + seed) % 6]).join(" ");
 const questions = Array.from({ length: 30 }, (_, i) =>
   i < 24
     ? {
@@ -52,7 +53,13 @@ const questions = Array.from({ length: 30 }, (_, i) =>
         options: ["a", "b", "c", "d"].map((id, j) => ({ option_id: id, text: `${words(3, i + j)} (${id})`, is_correct: j === 0 })),
         marks: 1,
       }
-    : { question_id: `q${i + 1}`, question_type: "THEORY", question_text: `Explain in your words: ${words(16, i)}.`, marks: 5, max_words: 200 },
+    : {
+        question_id: `q${i + 1}`,
+        question_type: "THEORY",
+        question_text: `Explain in your words: ${words(16, i)}.`,
+        marks: 5,
+        max_words: 200,
+      },
 );
 
 const manager = devToken("capacity-manager", "manager");
@@ -78,7 +85,9 @@ async function exam(shuffle) {
     await api("POST", `/materials/${video.id}/complete`, token);
     const start = await api("POST", `/steps/${step.id}/exam/start`, token);
     await api("POST", `/forms/submissions/${start.submission_id}/submit`, token, {
-      mcq_answers: questions.filter((q) => q.question_type === "MCQ").map((q, i) => ({ question_id: q.question_id, selected_option_id: "abcd"[i % 4] })),
+      mcq_answers: questions
+        .filter((q) => q.question_type === "MCQ")
+        .map((q, i) => ({ question_id: q.question_id, selected_option_id: "abcd"[i % 4] })),
       theory_answers: questions
         .filter((q) => q.question_type === "THEORY")
         .map((q) => ({ question_id: q.question_id, answer_text: words(300, 1).slice(0, 300) })),
@@ -115,8 +124,17 @@ function measure(copy, kind, rewrite) {
   db.exec("VACUUM");
   const bytes = {};
   for (const table of tables) {
-    const names = [table, ...db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").all(table).map((r) => r.name)];
-    bytes[table] = names.reduce((sum, name) => sum + Number(db.prepare("SELECT COALESCE(SUM(pgsize), 0) AS b FROM dbstat WHERE name = ?").get(name).b), 0);
+    const names = [
+      table,
+      ...db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?")
+        .all(table)
+        .map((r) => r.name),
+    ];
+    bytes[table] = names.reduce(
+      (sum, name) => sum + Number(db.prepare("SELECT COALESCE(SUM(pgsize), 0) AS b FROM dbstat WHERE name = ?").get(name).b),
+      0,
+    );
   }
   const attempts = db.prepare("SELECT COUNT(*) AS n FROM form_submissions").get().n;
   db.close();
