@@ -419,3 +419,19 @@ describe("a section that picks questions by id", () => {
     expect(drawnIds(start)).toEqual([ids[0], ids[2]].sort());
   });
 });
+
+describe("a pool that shrinks after the exam was saved", () => {
+  it("refuses the start (409 bank_pool_too_small naming the section) and writes no attempt", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const { bank, ids } = await bankWith(manager, [mcq("One", { tags: ["k"] }), mcq("Two", { tags: ["k"] })]);
+    const exam = await examFrom(manager, bank.id, { tags_all: ["k"], count: 2 });
+    expect(exam.form.status, exam.form.text).toBe(201);
+    expect((await call("DELETE", `/question-banks/${bank.id}/questions/${ids[1]}`, { token: manager })).status).toBe(204);
+    const p = await exam.participant();
+    const start = await call("POST", `/steps/${exam.step.id}/exam/start`, { token: p.token });
+    expect([start.status, start.json.code]).toEqual([409, "bank_pool_too_small"]);
+    expect(start.json.detail).toContain("sections.0");
+    const mine = await call("GET", `/form-submissions/participant/${p.sub}`, { token: p.token });
+    expect(mine.json).toEqual([]);
+  });
+});

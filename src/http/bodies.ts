@@ -29,7 +29,8 @@ export const jsonOnly = createMiddleware<AppEnv>(async (c, next) => {
     const length = c.req.header("content-length");
     const json = /^application\/json\s*(;|$)/i.test(type);
     if (isImport(c)) {
-      if (!/^(text\/plain|application\/xml|text\/xml)\s*(;|$)/i.test(type))
+      // As for JSON bodies: no body is no body (the token is checked next; a missing file is the handler's 400).
+      if (c.req.raw.body !== null && length !== "0" && !/^(text\/plain|application\/xml|text\/xml)\s*(;|$)/i.test(type))
         throw new ApiError(
           415,
           "unsupported_media_type",

@@ -330,6 +330,8 @@ export const importQuestions: Handler<typeof routes.importQuestions> = async (c)
   const stamp = now.toISOString();
   const format = formatOf(c.req.header("content-type"));
   const text = await c.req.text();
+  if (text.trim() === "")
+    throw badRequest("invalid_import", "The body is empty: send a GIFT (text/plain) or Moodle XML (application/xml) file");
   let parsed: ImportResult;
   try {
     checkInputSize(text);

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_TAG_LENGTH, MAX_TAGS } from "../domain/banks";
 import { QUESTION_TYPES } from "../domain/vocabulary";
-import { boolQuery, decimalInt, fields, objectId } from "../lib/openapi";
+import { boolQuery, DECIMAL_ONLY, decimalInt, fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 import { QuestionInputSchema } from "../shared/questions";
 
@@ -87,7 +87,9 @@ export const ListBankQuestionsQuery = z.object({
 });
 
 export const BankQuestionQuery = z.object({
-  version: decimalInt(1, 1_000_000).optional().openapi({ description: "An earlier version (default: the current one)" }),
+  version: decimalInt(1, 1_000_000)
+    .optional()
+    .openapi({ description: `An earlier version (default: the current one). ${DECIMAL_ONLY}` }),
 });
 
 export const IMPORT_MEDIA_TYPES = ["text/plain", "application/xml", "text/xml"] as const;
