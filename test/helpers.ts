@@ -212,3 +212,17 @@ export async function roundTrips(run: () => Promise<unknown>): Promise<number[]>
   vi.restoreAllMocks();
   return trips;
 }
+
+/** A `staff` token for a fresh subject (its rights come only from grants made afterwards). */
+export type Staff = { sub: string; token: string };
+export async function staff(label: string): Promise<Staff> {
+  const sub = uniqueName(label);
+  return { sub, token: await token(sub, "staff") };
+}
+
+/** A cohort of a course, made by `manager`; its id. */
+export async function makeCohort(manager: string, courseId: string, name: string): Promise<string> {
+  const res = await call("POST", `/courses/${courseId}/cohorts`, { token: manager, body: { name } });
+  if (res.status !== 201) throw new Error(`makeCohort: ${res.status} ${res.text}`);
+  return res.json.id as string;
+}

@@ -5,13 +5,21 @@
  * `insufficient_grant` inside them.
  */
 import { describe, expect, it } from "vitest";
-import { call, makeCourse, makeForm, makeMaterial, makeStep, makeTable, roundTrips, sampleQuestions, token, uniqueName } from "./helpers";
-
-type Staff = { sub: string; token: string };
-const staff = async (label: string): Promise<Staff> => {
-  const sub = uniqueName(label);
-  return { sub, token: await token(sub, "staff") };
-};
+import {
+  call,
+  makeCohort,
+  makeCourse,
+  makeForm,
+  makeMaterial,
+  makeStep,
+  makeTable,
+  roundTrips,
+  type Staff,
+  sampleQuestions,
+  staff,
+  token,
+  uniqueName,
+} from "./helpers";
 
 const answers = (option: string) => ({
   mcq_answers: [{ question_id: "q1", selected_option_id: option }],
@@ -25,11 +33,7 @@ async function world() {
   const step = await makeStep(manager, course.id);
   const video = await makeMaterial(manager, step.id);
   const exam = await makeForm(manager, { step_id: step.id });
-  const cohortOf = async (name: string) => {
-    const res = await call("POST", `/courses/${course.id}/cohorts`, { token: manager, body: { name } });
-    expect(res.status, res.text).toBe(201);
-    return res.json.id as string;
-  };
+  const cohortOf = (name: string) => makeCohort(manager, course.id, name);
   const morning = await cohortOf("Morning");
   const evening = await cohortOf("Evening");
   const attempt = async (cohortId: string, option: string) => {

@@ -4,13 +4,7 @@
  * grant it acts under.
  */
 import { describe, expect, it } from "vitest";
-import { call, makeCourse, token, uniqueName } from "./helpers";
-
-type Staff = { sub: string; token: string };
-const staff = async (label: string): Promise<Staff> => {
-  const sub = uniqueName(label);
-  return { sub, token: await token(sub, "staff") };
-};
+import { call, makeCourse, type Staff, staff, token, uniqueName } from "./helpers";
 
 async function world() {
   const manager = await token(uniqueName("manager"), "manager");

@@ -10,13 +10,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import * as schema from "../src/db/schema";
 import { staffReachesSubmission } from "../src/requirement-tables/submission-queries";
-import { call, makeCourse, makeMaterial, makeStep, makeTable, token, uniqueName } from "./helpers";
-
-type Staff = { sub: string; token: string };
-const staff = async (label: string): Promise<Staff> => {
-  const sub = uniqueName(label);
-  return { sub, token: await token(sub, "staff") };
-};
+import { call, makeCohort, makeCourse, makeMaterial, makeStep, makeTable, type Staff, staff, token, uniqueName } from "./helpers";
 
 /** A participant's filled and submitted table: their id and the submission's. */
 type Filled = { pid: string; participant: string; id: string };
@@ -51,11 +45,7 @@ async function world() {
     title: "Tracker",
     content: { requirement_table_id: table.id },
   });
-  const cohortOf = async (name: string) => {
-    const res = await call("POST", `/courses/${course.id}/cohorts`, { token: manager, body: { name } });
-    expect(res.status, res.text).toBe(201);
-    return res.json.id as string;
-  };
+  const cohortOf = (name: string) => makeCohort(manager, course.id, name);
   const morning = await cohortOf("Morning");
   const evening = await cohortOf("Evening");
   const member = async (cohortId: string) => {
