@@ -1,0 +1,395 @@
+// npm run bench:examday -- --takers N [--dev [URL]] [--seed S]
+//
+// Exam day: N enrolled takers sit one timed exam of 20 questions (16 MCQ, 4 THEORY). Starts spread over 60 s; each
+// taker autosaves every 15 s with its growing answers (THEORY answers of a few hundred characters); submits spread
+// over the last 60 s of a 2-minute window; a GET /health probe once a second throughout.
+//
+// Open loop: every request is sent at its planned time whatever the server does, and its latency is measured from
+// that planned time (no coordinated omission). Reports p50/p95/p99/max per phase, errors by status, the largest
+// number in flight, D1 round trips and rows written per taker (x-d1-stats, served by the built Worker with
+// D1_STATS=true), and the workerd process's CPU over the run per request. Then checks that nothing was lost: every
+// submit answered 200 with the MCQ score its answers deserve, the manager's pending list holds exactly the N
+// attempts, and each attempt's stored answers equal the last ones sent.
+//
+// Default: the built Worker served by workerd directly (Miniflare, as `npm run bench` does), with the bench's own
+// rate limits out of reach. `--dev`: against `wrangler dev` (started here on a fresh local D1, or at URL when given),
+// with wrangler.toml's rate limits (each taker and each of the set-up managers is its own caller). Exits 1 when
+// anything was lost or any request failed. Prints `N passed, N failed` for .ci/run (a smoke test, not a timing test).
+import { execSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { cleanUpOnExit, devToken, freePort, localSecret, root, startWranglerDev, wrangler } from "./lib.mjs";
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    takers: { type: "string", default: "200" },
+    dev: { type: "boolean", default: false },
+    seed: { type: "string", default: "2026" },
+    "start-window": { type: "string", default: "60" },
+    "exam-window": { type: "string", default: "120" },
+  },
+});
+const N = Math.max(1, Number(args.takers));
+const START_WINDOW = Number(args["start-window"]) * 1000;
+const EXAM_WINDOW = Number(args["exam-window"]) * 1000;
+const SUBMIT_FROM = EXAM_WINDOW - 60_000 > 0 ? EXAM_WINDOW - 60_000 : EXAM_WINDOW / 2;
+const AUTOSAVE_EVERY = 15_000;
+
+// A seeded generator: the same N and seed plan the same requests.
+let state = Number(args.seed) >>> 0 || 1;
+const random = () => {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return (state >>> 0) / 2 ** 32;
+};
+
+/* ------------------------------------------------ the server ------------------------------------------------ */
+
+const SECRET = "examday-secret";
+const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+let tokenFor = (sub, role) => {
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub, role, iat: now, exp: now + 7200 })}`;
+  return `${unsigned}.${createHmac("sha256", SECRET).update(unsigned).digest("base64url")}`;
+};
+
+let base;
+let workerdPid = null;
+const cleanUps = [];
+cleanUpOnExit(() => {
+  for (const fn of cleanUps.splice(0)) fn();
+});
+
+if (args.dev) {
+  tokenFor = (sub, role) => devToken(sub, role, 7200);
+  if (positionals[0]) base = positionals[0].replace(/\/$/, "");
+  else {
+    localSecret();
+    const port = await freePort();
+    const { dev } = await startWranglerDev({ name: "bench-examday", port, args: ["--log-level", "warn"] });
+    cleanUps.push(() => {
+      try {
+        process.kill(-dev.pid, "SIGTERM");
+      } catch {}
+    });
+    base = `http://127.0.0.1:${port}`;
+  }
+} else {
+  const { convertV4MiniflareOptions, Miniflare } = await import("miniflare");
+  console.log("building the Worker (wrangler deploy --dry-run)…");
+  wrangler(["deploy", "--dry-run", "--outdir", "dist"], { capture: true });
+  const persist = mkdtempSync(path.join(tmpdir(), "lms-examday-"));
+  cleanUps.push(() => rmSync(persist, { recursive: true, force: true }));
+  const limits = Object.fromEntries(
+    ["RL_CALLER", "RL_EXPENSIVE", "RL_ANONYMOUS"].map((name, i) => [
+      name,
+      { namespace_id: String(9101 + i), simple: { limit: 1e9, period: 60 } },
+    ]),
+  );
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      // The Worker's request log would drown the report: only its error lines are shown.
+      handleRuntimeStdio(stdout, stderr) {
+        for (const stream of [stdout, stderr])
+          stream.on("data", (chunk) => {
+            for (const line of chunk.toString().split("\n")) if (line.includes('"level":"error"')) console.error(line);
+          });
+      },
+      workers: [
+        {
+          name: "api",
+          modules: true,
+          scriptPath: path.join(root, "dist", "index.js"),
+          compatibilityDate: "2026-11-01",
+          d1Databases: { DB: "examday-db" },
+          r2Buckets: { FILES: "examday-files" },
+          bindings: { JWT_SECRET: SECRET, D1_STATS: "true" },
+          ratelimits: limits,
+          d1Persist: path.join(persist, "v3", "d1"),
+          r2Persist: path.join(persist, "v3", "r2"),
+        },
+      ],
+    }),
+  );
+  cleanUps.push(() => void mf.dispose().catch(() => {}));
+  base = (await mf.ready).toString().replace(/\/$/, "");
+  workerdPid = findWorkerd();
+  // The migrations, in order, through Miniflare's own D1 binding (set-up only: the run goes over HTTP).
+  const db = await mf.getD1Database("DB");
+  const dir = path.join(root, "migrations");
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort())
+    for (const statement of readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint"))
+      if (statement.trim()) await db.prepare(statement).run();
+}
+
+/** This run's workerd (Miniflare's child process: its CPU time is the Worker's, local D1 included), or null. */
+function findWorkerd() {
+  try {
+    return Number(execSync(`pgrep -n -P ${process.pid} workerd`).toString().trim()) || null;
+  } catch {
+    return null;
+  }
+}
+function cpuSeconds(pid) {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return null;
+  }
+}
+
+async function api(method, url, token, body) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(base + url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    if (res.status === 429 && attempt < 30) {
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get("retry-after") ?? 1)));
+      continue;
+    }
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  }
+}
+
+/* ------------------------------------------------ set-up (not measured) ------------------------------------------------ */
+
+const words = (n, seed) =>
+  Array.from({ length: n }, (_, i) => ["dharma", "karma", "bhakti", "jnana", "atma", "yoga"][(i + seed) % 6]).join(" ");
+const QUESTIONS = Array.from({ length: 20 }, (_, i) =>
+  i < 16
+    ? {
+        question_id: `q${i + 1}`,
+        question_type: "MCQ",
+        question_text: `Question ${i + 1}: ${words(12, i)}?`,
+        options: ["a", "b", "c", "d"].map((id, j) => ({ option_id: id, text: `${words(3, i + j)} (${id})`, is_correct: j === i % 4 })),
+        marks: 1,
+      }
+    : { question_id: `q${i + 1}`, question_type: "THEORY", question_text: `Explain: ${words(14, i)}.`, marks: 5, max_words: 300 },
+);
+const MCQ = QUESTIONS.filter((q) => q.question_type === "MCQ");
+const THEORY = QUESTIONS.filter((q) => q.question_type === "THEORY");
+const RIGHT = Object.fromEntries(MCQ.map((q) => [q.question_id, q.options.find((o) => o.is_correct).option_id]));
+
+const setupStarted = Date.now();
+const manager = tokenFor("examday-manager", "manager");
+const course = await api("POST", "/courses", manager, { name: `Exam day ${new Date().toISOString()}`, is_active: true });
+const step = await api("POST", "/steps", manager, { course_id: course.id, name: "The exam" });
+const form = await api("POST", "/forms", manager, {
+  name: "Exam day",
+  step_id: step.id,
+  duration_minutes: Math.ceil(EXAM_WINDOW / 60_000) + 2,
+  questions: QUESTIONS,
+});
+const takers = Array.from({ length: N }, (_, i) => ({ sub: `examday-${course.id.slice(-6)}-${i}`, i }));
+// Enrolled by several managers at once (each its own caller for the rate limits), 20 requests in flight.
+const enrollers = Array.from({ length: 10 }, (_, i) => tokenFor(`examday-enroller-${i}`, "manager"));
+for (let i = 0; i < takers.length; i += 20)
+  await Promise.all(
+    takers
+      .slice(i, i + 20)
+      .map((t, k) => api("POST", `/courses/${course.id}/enroll?participant_id=${t.sub}`, enrollers[(i + k) % enrollers.length])),
+  );
+for (const t of takers) t.token = tokenFor(t.sub, "participant");
+console.log(
+  `set up: an exam of ${QUESTIONS.length} questions, ${N} takers enrolled in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s (${base})`,
+);
+
+/* ------------------------------------------------ the plan ------------------------------------------------ */
+
+// Each taker: start at s, autosave at s+15 s, s+30 s, … before u, submit at u (u in the last 60 s of the window).
+// Its answers grow with every save: MCQs one by one (each taker right on a random half), THEORY texts longer each time.
+const plan = [];
+for (const t of takers) {
+  const s = random() * START_WINDOW;
+  const u = Math.max(s + 5_000, SUBMIT_FROM + random() * (EXAM_WINDOW - SUBMIT_FROM));
+  t.choices = Object.fromEntries(
+    MCQ.map((q) => [q.question_id, random() < 0.5 ? RIGHT[q.question_id] : "abcd"[("abcd".indexOf(RIGHT[q.question_id]) + 1) % 4]]),
+  );
+  t.saves = [];
+  for (let at = s + AUTOSAVE_EVERY; at < u; at += AUTOSAVE_EVERY) t.saves.push(at);
+  plan.push({ at: s, kind: "start", t });
+  t.saves.forEach((at, k) => plan.push({ at, kind: "autosave", t, k }));
+  plan.push({ at: u, kind: "submit", t });
+}
+for (let at = 0; at <= EXAM_WINDOW + 5_000; at += 1_000) plan.push({ at, kind: "health" });
+plan.sort((a, b) => a.at - b.at);
+
+/** The answers a taker holds after `saved` autosaves (the submit sends everything). */
+function answersAfter(t, saved, final) {
+  const share = final ? 1 : (saved + 1) / (t.saves.length + 1);
+  const mcqCount = Math.ceil(MCQ.length * share);
+  return {
+    mcq_answers: MCQ.slice(0, mcqCount).map((q) => ({ question_id: q.question_id, selected_option_id: t.choices[q.question_id] })),
+    theory_answers: THEORY.map((q, j) => ({
+      question_id: q.question_id,
+      answer_text: words(Math.ceil(60 * share), j + t.i).slice(0, Math.ceil(400 * share)),
+    })),
+  };
+}
+
+/* ------------------------------------------------ the run ------------------------------------------------ */
+
+const results = { start: [], autosave: [], submit: [], health: [] };
+const errors = {};
+const d1 = { calls: 0, rows_written: 0 };
+let inFlight = 0;
+let maxInFlight = 0;
+const pending = [];
+const cpuBefore = cpuSeconds(workerdPid);
+const t0 = performance.now() + 500;
+
+async function send(item) {
+  const { kind, t } = item;
+  let method = "GET";
+  let url = "/health";
+  let body;
+  let token;
+  if (kind === "start") {
+    method = "POST";
+    url = `/steps/${stepId}/exam/start`;
+    token = t.token;
+  } else if (kind === "autosave" || kind === "submit") {
+    if (!t.submission) {
+      (errors[`${kind}: no attempt`] ??= 0), errors[`${kind}: no attempt`]++;
+      return;
+    }
+    method = kind === "autosave" ? "PUT" : "POST";
+    url = `/forms/submissions/${t.submission}/${kind === "autosave" ? "answers" : "submit"}`;
+    body = kind === "autosave" ? answersAfter(t, item.k, false) : answersAfter(t, 0, true);
+    token = t.token;
+  }
+  inFlight++;
+  maxInFlight = Math.max(maxInFlight, inFlight);
+  try {
+    const res = await fetch(base + url, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    const latency = performance.now() - (t0 + item.at);
+    results[kind].push(latency);
+    const stats = /calls=(\d+); rows_read=(\d+); rows_written=(\d+)/.exec(res.headers.get("x-d1-stats") ?? "");
+    if (stats && kind !== "health") {
+      d1.calls += Number(stats[1]);
+      d1.rows_written += Number(stats[3]);
+    }
+    if (res.status >= 400) {
+      const key = `${kind} ${res.status} ${/"code":"([^"]+)"/.exec(text)?.[1] ?? ""}`.trim();
+      errors[key] = (errors[key] ?? 0) + 1;
+      return;
+    }
+    const json = JSON.parse(text);
+    if (kind === "start") t.submission = json.submission_id;
+    if (kind === "autosave") t.lastSaved = body;
+    if (kind === "submit") {
+      t.submitted = json;
+      t.lastSaved = body;
+    }
+  } catch (error) {
+    const key = `${kind} ${error.cause?.code ?? error.message}`;
+    errors[key] = (errors[key] ?? 0) + 1;
+  } finally {
+    inFlight--;
+  }
+}
+
+const stepId = step.id;
+console.log(`running: ${plan.length} requests over ${((EXAM_WINDOW + 5_000) / 1000).toFixed(0)} s, open loop…`);
+// A taker's requests follow each other (a save never precedes its start): each waits for the taker's previous one.
+const lastOf = new Map();
+for (const s of plan) {
+  const delay = t0 + s.at - performance.now();
+  if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+  const before = s.t ? lastOf.get(s.t) : undefined;
+  const p = before && s.kind !== "start" ? before.then(() => send(s)) : send(s);
+  if (s.t) lastOf.set(s.t, p);
+  pending.push(p);
+}
+await Promise.all(pending);
+const cpuAfter = cpuSeconds(workerdPid);
+const wall = (performance.now() - t0) / 1000;
+
+/* ------------------------------------------------ report ------------------------------------------------ */
+
+const pct = (xs, p) => {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+const ms = (x) => (x === null ? "–" : `${x.toFixed(0)} ms`);
+console.log(`\nexam day, ${N} takers, ${args.dev ? "through wrangler dev" : "workerd directly"}, ${new Date().toISOString()}`);
+console.log("| phase | requests | p50 | p95 | p99 | max |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+for (const [kind, xs] of Object.entries(results))
+  console.log(`| ${kind} | ${xs.length} | ${ms(pct(xs, 50))} | ${ms(pct(xs, 95))} | ${ms(pct(xs, 99))} | ${ms(pct(xs, 100))} |`);
+const all = Object.entries(results).flatMap(([k, xs]) => (k === "health" ? [] : xs));
+console.log(`exam requests p99 ${ms(pct(all, 99))}; largest number in flight ${maxInFlight}; wall ${wall.toFixed(0)} s`);
+console.log(`errors: ${Object.keys(errors).length === 0 ? "none" : JSON.stringify(errors)}`);
+if (!args.dev) {
+  console.log(`D1 per taker: ${(d1.calls / N).toFixed(1)} round trips, ${(d1.rows_written / N).toFixed(1)} rows written`);
+  if (cpuBefore !== null && cpuAfter !== null) {
+    const requests = Object.values(results).reduce((n, xs) => n + xs.length, 0);
+    console.log(
+      `workerd CPU: ${(cpuAfter - cpuBefore).toFixed(1)} s over ${requests} requests (${(((cpuAfter - cpuBefore) / requests) * 1000).toFixed(2)} ms each)`,
+    );
+  }
+}
+
+// Nothing lost: every submit scored as its answers deserve, the pending list holds the N attempts, answers stored.
+const failures = [];
+for (const t of takers) {
+  if (!t.submitted) {
+    failures.push(`${t.sub}: no 200 submit`);
+    continue;
+  }
+  const deserved = MCQ.filter((q) => t.choices[q.question_id] === RIGHT[q.question_id]).length;
+  if (t.submitted.mcq_score !== deserved) failures.push(`${t.sub}: mcq_score ${t.submitted.mcq_score}, deserved ${deserved}`);
+}
+const pendingIds = new Set();
+let next = `/form-submissions/pending?course_id=${course.id}&limit=200`;
+while (next) {
+  const res = await fetch(base + next, { headers: { authorization: `Bearer ${manager}` } });
+  for (const row of await res.json()) pendingIds.add(row.submission_id);
+  const link = /<([^>]+)>; rel="next"/.exec(res.headers.get("link") ?? "")?.[1];
+  next = link ? new URL(link).pathname + new URL(link).search : null;
+}
+if (pendingIds.size !== N) failures.push(`pending list holds ${pendingIds.size} attempts, not ${N}`);
+const sample = takers.filter((t) => t.submitted).slice(0, Math.min(N, 200));
+for (const t of sample) {
+  const detail = await api("GET", `/form-submissions/${t.submission}`, manager);
+  const byId = Object.fromEntries(detail.questions.map((q) => [q.question_id, q]));
+  for (const a of t.lastSaved.mcq_answers)
+    if (byId[a.question_id]?.participant_answer?.selected_option_id !== a.selected_option_id) {
+      failures.push(`${t.sub}: stored answer to ${a.question_id} differs`);
+      break;
+    }
+  for (const a of t.lastSaved.theory_answers)
+    if (byId[a.question_id]?.participant_answer?.answer_text !== a.answer_text) {
+      failures.push(`${t.sub}: stored text for ${a.question_id} differs`);
+      break;
+    }
+}
+const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
+console.log(
+  `nothing lost: ${failures.length === 0 ? `yes (${N} submits scored right, ${pendingIds.size} pending, answers of ${sample.length} attempts checked)` : failures.slice(0, 10).join("; ")}`,
+);
+const passed = (failures.length === 0 ? 1 : 0) + (errorCount === 0 ? 1 : 0);
+console.log(`${passed} passed, ${2 - passed} failed`);
+for (const fn of cleanUps.splice(0)) fn();
+process.exit(passed === 2 ? 0 : 1);
