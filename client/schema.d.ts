@@ -9295,7 +9295,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such thing for this caller: `step_not_found` */
+            /** @description No such thing for this caller: `question_bank_not_found`, `step_not_found` */
             404: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -9308,7 +9308,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "step_not_found";
+                        code?: "question_bank_not_found" | "step_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `bank_pool_too_small` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "bank_pool_too_small";
                     };
                 };
             };
@@ -10052,6 +10069,7 @@ export interface operations {
                      *       "questions": [
                      *         {
                      *           "question_id": "q1",
+                     *           "version": null,
                      *           "question_type": "MCQ",
                      *           "marks": 5,
                      *           "scored": 2,
@@ -10076,6 +10094,7 @@ export interface operations {
                      *         },
                      *         {
                      *           "question_id": "q2",
+                     *           "version": null,
                      *           "question_type": "THEORY",
                      *           "marks": 10,
                      *           "scored": 1,
@@ -13525,7 +13544,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The current state does not allow it: `attempt_conflict`, `attempt_expired`, `awaiting_review`, `exam_already_approved`, `exam_closed`, `exam_not_open`, `materials_incomplete`, `no_attempts_left`, `not_enrolled` */
+            /** @description The current state does not allow it: `attempt_conflict`, `attempt_expired`, `awaiting_review`, `bank_pool_too_small`, `exam_already_approved`, `exam_closed`, `exam_not_open`, `materials_incomplete`, `no_attempts_left`, `not_enrolled` */
             409: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -13538,7 +13557,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "attempt_conflict" | "attempt_expired" | "awaiting_review" | "exam_already_approved" | "exam_closed" | "exam_not_open" | "materials_incomplete" | "no_attempts_left" | "not_enrolled";
+                        code?: "attempt_conflict" | "attempt_expired" | "awaiting_review" | "bank_pool_too_small" | "exam_already_approved" | "exam_closed" | "exam_not_open" | "materials_incomplete" | "no_attempts_left" | "not_enrolled";
                     };
                 };
             };
@@ -20885,7 +20904,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -20898,7 +20917,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -21042,7 +21061,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -21055,7 +21074,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
                     };
                 };
             };
@@ -21225,7 +21244,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -21238,7 +21257,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "question_bank_not_found";
                     };
                 };
             };
@@ -21383,7 +21419,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -21396,7 +21432,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "question_bank_not_found";
                     };
                 };
             };
@@ -21552,7 +21605,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -21565,7 +21618,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "question_bank_not_found";
                     };
                 };
             };
@@ -21735,7 +21805,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -21748,7 +21818,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "question_bank_not_found";
                     };
                 };
             };
@@ -21909,7 +21996,7 @@ export interface operations {
                     "application/json": components["schemas"]["BankQuestion"];
                 };
             };
-            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_question`, `malformed_json`, `validation_error` */
             400: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -21922,7 +22009,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                        code?: "invalid_bookmark" | "invalid_question" | "malformed_json" | "validation_error";
                     };
                 };
             };
@@ -21943,7 +22030,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -21956,7 +22043,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "question_bank_not_found";
                     };
                 };
             };
@@ -22053,7 +22157,7 @@ export interface operations {
     getBankQuestion: {
         parameters: {
             query?: {
-                /** @description An earlier version (default: the current one) */
+                /** @description An earlier version (default: the current one). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
                 version?: number;
             };
             header?: {
@@ -22156,7 +22260,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -22169,7 +22273,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `bank_question_not_found`, `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "bank_question_not_found" | "question_bank_not_found";
                     };
                 };
             };
@@ -22326,7 +22447,7 @@ export interface operations {
                     "application/json": components["schemas"]["BankQuestion"];
                 };
             };
-            /** @description The request is wrong: `invalid_bookmark`, `malformed_json`, `validation_error` */
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_question`, `malformed_json`, `validation_error` */
             400: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -22339,7 +22460,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "invalid_bookmark" | "malformed_json" | "validation_error";
+                        code?: "invalid_bookmark" | "invalid_question" | "malformed_json" | "validation_error";
                     };
                 };
             };
@@ -22360,7 +22481,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -22373,7 +22494,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `bank_question_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "bank_question_not_found";
                     };
                 };
             };
@@ -22530,7 +22668,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -22543,7 +22681,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "question_bank_not_found";
                     };
                 };
             };
@@ -22660,7 +22815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_import`, `validation_error` */
             400: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -22673,7 +22828,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "invalid_bookmark" | "validation_error";
+                        code?: "invalid_bookmark" | "invalid_import" | "validation_error";
                     };
                 };
             };
@@ -22694,7 +22849,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -22707,7 +22862,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "question_bank_not_found";
                     };
                 };
             };
@@ -22869,7 +23041,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Role or ownership forbids it: `manager_only` */
+            /** @description Role or ownership forbids it: `insufficient_grant`, `manager_only` */
             403: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -22882,7 +23054,24 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "manager_only";
+                        code?: "insufficient_grant" | "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `question_bank_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "question_bank_not_found";
                     };
                 };
             };
