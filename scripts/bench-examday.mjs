@@ -31,6 +31,7 @@ const { values: args, positionals } = parseArgs({
     seed: { type: "string", default: "2026" },
     "start-window": { type: "string", default: "60" },
     "exam-window": { type: "string", default: "120" },
+    profile: { type: "string" },
   },
 });
 const N = Math.max(1, Number(args.takers));
@@ -60,6 +61,7 @@ let tokenFor = (sub, role) => {
 
 let base;
 let workerdPid = null;
+let inspectorPort;
 const cleanUps = [];
 cleanUpOnExit(() => {
   for (const fn of cleanUps.splice(0)) fn();
@@ -91,10 +93,12 @@ if (args.dev) {
       { namespace_id: String(9101 + i), simple: { limit: 1e9, period: 60 } },
     ]),
   );
+  inspectorPort = args.profile ? await freePort() : undefined;
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
+      ...(inspectorPort ? { inspectorPort } : {}),
       // The Worker's request log would drown the report: only its error lines are shown.
       handleRuntimeStdio(stdout, stderr) {
         for (const stream of [stdout, stderr])
@@ -251,6 +255,7 @@ let inFlight = 0;
 let maxInFlight = 0;
 const pending = [];
 const cpuBefore = cpuSeconds(workerdPid);
+const profiler = inspectorPort ? await startProfiler(inspectorPort) : null;
 const t0 = performance.now() + 500;
 
 async function send(item) {
@@ -323,6 +328,7 @@ for (const s of plan) {
 }
 await Promise.all(pending);
 const cpuAfter = cpuSeconds(workerdPid);
+if (profiler) await profiler.stop(args.profile);
 const wall = (performance.now() - t0) / 1000;
 
 /* ------------------------------------------------ report ------------------------------------------------ */
@@ -393,3 +399,56 @@ const passed = (failures.length === 0 ? 1 : 0) + (errorCount === 0 ? 1 : 0);
 console.log(`${passed} passed, ${2 - passed} failed`);
 for (const fn of cleanUps.splice(0)) fn();
 process.exit(passed === 2 ? 0 : 1);
+
+/**
+ * `--profile FILE`: a CPU profile of the Worker over the run, through workerd's inspector (the DevTools protocol's
+ * Profiler domain), written to FILE (open it in Chrome DevTools) and summarised: the functions with the most self time.
+ */
+async function startProfiler(port) {
+  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  const target = targets.find((t) => /api/.test(t.title ?? t.id ?? "")) ?? targets[0];
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let id = 0;
+  const waiting = new Map();
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data));
+    if (message.id && waiting.has(message.id)) {
+      waiting.get(message.id)(message);
+      waiting.delete(message.id);
+    }
+  };
+  const command = (method, params = {}) =>
+    new Promise((resolve) => {
+      id += 1;
+      waiting.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await command("Profiler.enable");
+  await command("Profiler.setSamplingInterval", { interval: 500 });
+  await command("Profiler.start");
+  return {
+    async stop(file) {
+      const { result } = await command("Profiler.stop");
+      ws.close();
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(file, JSON.stringify(result.profile));
+      const { nodes, samples, timeDeltas } = result.profile;
+      const byId = new Map(nodes.map((n) => [n.id, n]));
+      const self = new Map();
+      samples.forEach((sample, i) => {
+        const n = byId.get(sample);
+        const f = n.callFrame;
+        const key = `${f.functionName || "(anonymous)"} ${(f.url || "").split("/").pop()}:${f.lineNumber + 1}`;
+        self.set(key, (self.get(key) ?? 0) + (timeDeltas[i] ?? 0));
+      });
+      const total = [...self.values()].reduce((a, b) => a + b, 0);
+      console.log(`\nCPU profile (${file}): top self time of ${(total / 1e6).toFixed(1)} s sampled`);
+      for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+        console.log(`  ${((us / total) * 100).toFixed(1).padStart(5)} %  ${key}`);
+    },
+  };
+}

@@ -8,7 +8,7 @@ import type { Bindings } from "../src/env";
 import { type AuditRecord, auditInsert, eventInsert, publish } from "../src/journal";
 import { newId } from "../src/lib/ids";
 
-const db = drizzle(env.DB, { schema });
+const db = drizzle(env.DB);
 const record = (entity_id: string): AuditRecord => ({
   id: newId(),
   at: new Date().toISOString(),

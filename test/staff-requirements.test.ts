@@ -322,7 +322,7 @@ describe("the grant a decision's own write carries", () => {
     const w = await world();
     const grader = await staff("grader");
     await w.give(grader, { role: "grader", cohort_ids: [w.morning] });
-    const db = drizzle(env.DB, { schema });
+    const db = drizzle(env.DB);
     const reaches = async (id: string) => {
       const condition = staffReachesSubmission({ id: grader.sub, role: "staff" }, id, "review");
       const [row] = await db

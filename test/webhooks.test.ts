@@ -11,7 +11,6 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import * as schema from "../src/db/schema";
 import { DELIVERY_ERRORS, WEBHOOK_EVENT_TYPES } from "../src/domain/vocabulary";
 import { checkWebhookUrl, MAX_LIVE_WEBHOOKS, WEBHOOK_MAX_ATTEMPTS } from "../src/domain/webhooks";
 import type { Bindings } from "../src/env";
@@ -782,7 +781,7 @@ describe("the outbox purge (five-minute cron)", () => {
 });
 
 describe("indexes the consumer and the cron read along", () => {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const plan = async (query: { toSQL(): { sql: string; params: unknown[] } }) => {
     const { sql, params } = query.toSQL();
     const rows = (

@@ -1,5 +1,4 @@
 import { drizzle } from "drizzle-orm/d1";
-import * as schema from "../db/schema";
 import type { Db } from "../db/types";
 import type { RoundTrips } from "../env";
 import { ApiError } from "./errors";
@@ -181,4 +180,4 @@ export function retryingD1(db: D1Database | D1DatabaseSession, stats: D1Stats | 
 
 /** The API's database handle: drizzle over D1 (or one of its sessions), with retries, counted round trips and stats. */
 export const openDb = (d1: D1Database | D1DatabaseSession, stats: D1Stats | null = null, trips: RoundTrips | null = null): Db =>
-  drizzle(retryingD1(d1, stats, trips), { schema });
+  drizzle(retryingD1(d1, stats, trips));

@@ -61,7 +61,10 @@ export function decodeBase64Url(part: string): Uint8Array | null {
   if ((ALPHABET.indexOf(part.charAt(part.length - 1)) & unusedBits) !== 0) return null;
   try {
     const binary = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+    // A plain loop: Uint8Array.from with a callback per character was 4 % of the Worker's CPU on exam day (profiled).
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
   } catch {
     return null;
   }
