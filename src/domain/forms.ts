@@ -80,9 +80,14 @@ export function normalizeQuestions(input: QuestionInput[]): { questions: Questio
  * Totals follow the questions: `total_marks` is their sum (given or computed), `passing_marks` falls back to
  * `passing_percentage` of it and vice versa, so a form never states two different pass bars by accident.
  */
-export function settleFormSettings(questions: Question[], input: FormSettingsInput): { settings: FormSettings; problems: Problem[] } {
+export function settleFormSettings(
+  questions: Question[],
+  input: FormSettingsInput,
+  /** The marks of the questions each attempt draws from bank sections (domain/banks.ts sectionMarks). */
+  drawnMarks: readonly number[] = [],
+): { settings: FormSettings; problems: Problem[] } {
   const problems: Problem[] = [];
-  const sum = round2(questions.reduce((acc, q) => acc + q.marks, 0));
+  const sum = round2([...questions.map((q) => q.marks), ...drawnMarks].reduce((acc, marks) => acc + marks, 0));
   if (input.total_marks !== undefined && Math.abs(input.total_marks - sum) > 0.005)
     problems.push({ path: "total_marks", message: `total_marks (${input.total_marks}) must equal the sum of question marks (${sum})` });
   const total = sum;

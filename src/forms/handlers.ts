@@ -10,7 +10,6 @@ import {
   mergeSchedule,
   NO_SCHEDULE,
   normalizeQuestions,
-  type Question,
   type QuestionInput,
   scheduleProblems,
   settleFormSettings,
@@ -37,23 +36,13 @@ function settle(
   sectionMarks: readonly number[] = [],
 ) {
   const { questions, problems } = normalizeQuestions(questionsInput);
-  const drawn = sectionMarks.map(
-    (marks, i): Question => ({
-      question_id: `section-${i}`,
-      question_type: "THEORY",
-      question_text: "",
-      options: [],
-      marks,
-      max_words: null,
-    }),
-  );
-  const counted = [...questions, ...drawn];
-  const { settings, problems: more } = settleFormSettings(counted, settingsInput);
-  const all = [...problems, ...more, ...scheduleProblems(schedule, counted.length)];
-  if (counted.length === 0) all.push({ path: "questions", message: "a form needs at least one question, or sections that draw them" });
+  const count = questions.length + sectionMarks.length;
+  const { settings, problems: more } = settleFormSettings(questions, settingsInput, sectionMarks);
+  const all = [...problems, ...more, ...scheduleProblems(schedule, count)];
+  if (count === 0) all.push({ path: "questions", message: "a form needs at least one question, or sections that draw them" });
   const [problem] = all;
   if (problem) throw badRequest("invalid_form", `Invalid form: ${problem.path}: ${problem.message}`, all);
-  return { questions, settings, question_count: counted.length };
+  return { questions, settings, question_count: count };
 }
 
 /**

@@ -4,7 +4,7 @@ import { first } from "../db/rows";
 import { bankQuestions, bankQuestionTags, bankQuestionVersions, questionBanks } from "../db/schema";
 import { BANK_FIELDS, BANK_QUESTION_FIELDS, changesBetween } from "../domain/audit";
 import { mayChangeBank } from "../domain/authority";
-import { canonicalQuestion, editOutcome, normaliseTags } from "../domain/banks";
+import { editOutcome, normaliseTags } from "../domain/banks";
 import { normalizeQuestions, type QuestionInput } from "../domain/forms";
 import {
   type BankQuestionDraft,
@@ -19,10 +19,10 @@ import {
 import type { Caller } from "../env";
 import { audit } from "../journal";
 import { ApiError, badRequest, forbidden, notFound } from "../lib/errors";
-import { sha256Hex } from "../lib/hash";
 import { newId } from "../lib/ids";
 import { flag, type Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
+import { storeVersions, versionOf } from "../shared/attempt-questions";
 import {
   type BankRow,
   banksPage,
@@ -32,11 +32,9 @@ import {
   type ImportedRow,
   importWrites,
   questionsPage,
-  storeVersion,
   tagWrites,
   toBank,
   toBankQuestion,
-  type VersionBody,
   versionWrites,
 } from "./queries";
 import type * as routes from "./routes";
@@ -62,7 +60,7 @@ export async function settleQuestion(input: Omit<QuestionInput, "question_id">) 
     throw badRequest("invalid_question", `Invalid question: ${errors[0]?.path}: ${problem.message}`, errors);
   }
   const { question_id: _id, ...body } = first(questions, "the question normalizeQuestions returned");
-  return { body: body satisfies VersionBody, hash: await sha256Hex(canonicalQuestion(body)) };
+  return versionOf(body);
 }
 
 export const createBank: Handler<typeof routes.createBank> = async (c) => {
@@ -167,7 +165,7 @@ export const createQuestion: Handler<typeof routes.createQuestion> = async (c) =
     archived_at: null,
   };
   await batch(db, {
-    version: storeVersion(db, hash, body, stamp),
+    version: storeVersions(db, [{ hash, body }], stamp),
     question: db.insert(bankQuestions).values(row),
     audit: audit(
       c,
@@ -241,7 +239,7 @@ export const updateQuestion: Handler<typeof routes.updateQuestion> = async (c) =
   const name = input.name === undefined ? current.question.name : input.name;
   const versions = versionWrites(db, question_id, hash, caller.id, stamp);
   const written = await batch(db, {
-    version: storeVersion(db, hash, body, stamp),
+    version: storeVersions(db, [{ hash, body }], stamp),
     inPlace: versions.inPlace,
     fork: versions.fork,
     point: versions.point,

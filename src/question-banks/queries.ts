@@ -2,6 +2,7 @@ import { and, asc, eq, getTableColumns, gt, isNull, type SQL, sql } from "drizzl
 import { bankQuestions, bankQuestionTags, bankQuestionVersions, questionBanks, questionVersions } from "../db/schema";
 import type { Db } from "../db/types";
 import type { Question } from "../domain/vocabulary";
+import { storeVersions } from "../shared/attempt-questions";
 
 export type BankRow = typeof questionBanks.$inferSelect;
 export type BankQuestionRow = typeof bankQuestions.$inferSelect;
@@ -109,10 +110,6 @@ export function toBankQuestion(row: { question: BankQuestionRow; version?: numbe
   };
 }
 
-/** Writes a version once: whoever wrote the same content first wrote the same row. */
-export const storeVersion = (db: Db, hash: string, body: VersionBody, stamp: string) =>
-  db.insert(questionVersions).values({ hash, body, created_at: stamp }).onConflictDoNothing();
-
 /** A question's tag rows replaced (delete, then insert when it has any). */
 export function tagWrites(db: Db, bankId: string, questionId: string, tags: readonly string[]) {
   return {
@@ -184,10 +181,11 @@ export function importWrites(db: Db, bankId: string, rows: readonly ImportedRow[
   const each = sql`json_each(${json}) q`;
   const field = (path: string) => sql.raw(`json_extract(q.value, '$.${path}')`);
   return {
-    versions: db
-      .insert(questionVersions)
-      .select(sql`SELECT ${field("hash")}, json(json_extract(q.value, '$.body')), ${stamp} FROM ${each} WHERE true`)
-      .onConflictDoNothing(),
+    versions: storeVersions(
+      db,
+      rows.map(({ hash, body }) => ({ hash, body })),
+      stamp,
+    ),
     questions: db.insert(bankQuestions).select(
       sql`SELECT ${field("id")}, ${bankId}, 1, ${field("hash")}, ${field("body.question_type")}, ${field("body.question_text")},
           ${field("name")}, json(json_extract(q.value, '$.tags')), ${actor}, ${actor}, ${stamp}, ${stamp}, NULL FROM ${each}`,

@@ -14,14 +14,36 @@ import { canonicalQuestion } from "../domain/banks";
 import type { Question } from "../domain/vocabulary";
 import { sha256Hex } from "../lib/hash";
 
+/** An immutable question version: its content and the SHA-256 of its canonical JSON (domain/banks.ts). */
+export type QuestionVersion = { hash: string; body: Omit<Question, "question_id"> };
+
+/** The version a question's content is — bank questions, imports and attempts all address it the same way. */
+export const versionOf = async (body: Omit<Question, "question_id">): Promise<QuestionVersion> => ({
+  hash: await sha256Hex(canonicalQuestion(body)),
+  body,
+});
+
+/**
+ * Stores versions once each, whoever wrote them first: one statement reading one bound JSON array (json_each),
+ * whatever the count (D1 binds at most 100).
+ */
+export const storeVersions = (db: Db, versions: readonly QuestionVersion[], stamp: string) =>
+  db
+    .insert(questionVersions)
+    .select(
+      sql`SELECT json_extract(v.value, '$.hash'), json(json_extract(v.value, '$.body')), ${stamp}
+        FROM json_each(${JSON.stringify(versions)}) v WHERE true`,
+    )
+    .onConflictDoNothing();
+
 /** The references an attempt's questions are written as: their versions, the set, and the set's key. */
-export type StoredQuestions = { set: string; items: [string, string][]; versions: { hash: string; body: Omit<Question, "question_id"> }[] };
+export type StoredQuestions = { set: string; items: [string, string][]; versions: QuestionVersion[] };
 
 export async function storedQuestions(questions: readonly Question[]): Promise<StoredQuestions> {
   const versions: StoredQuestions["versions"] = [];
   const items: [string, string][] = [];
   for (const { question_id, ...body } of questions) {
-    const hash = await sha256Hex(canonicalQuestion(body));
+    const { hash } = await versionOf(body);
     items.push([question_id, hash]);
     if (!versions.some((v) => v.hash === hash)) versions.push({ hash, body });
   }
@@ -38,13 +60,7 @@ export function questionWrites(
   stamp: string,
 ) {
   return {
-    versions: db
-      .insert(questionVersions)
-      .select(
-        sql`SELECT json_extract(v.value, '$.hash'), json(json_extract(v.value, '$.body')), ${stamp}
-          FROM json_each(${JSON.stringify(versions)}) v WHERE true`,
-      )
-      .onConflictDoNothing(),
+    versions: storeVersions(db, versions, stamp),
     set: db
       .insert(questionSets)
       .select(

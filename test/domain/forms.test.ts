@@ -404,6 +404,12 @@ describe("settleFormSettings", () => {
     expect(result.settings).toEqual(expected);
     expect(result.problems).toEqual(problems);
   });
+
+  it("counts the marks of questions drawn from bank sections in the totals", () => {
+    const result = settleFormSettings(withMarks(2, 3), { passing_percentage: 50 }, [5, 5]);
+    expect(result.settings).toEqual(settings(15, 7.5, 50));
+    expect(settleFormSettings([], { total_marks: 10 }, [5, 5]).problems).toEqual([]);
+  });
 });
 
 /** Every key of every object anywhere inside a value. */
