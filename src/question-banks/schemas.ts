@@ -1,9 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_TAG_LENGTH, MAX_TAGS } from "../domain/banks";
 import { QUESTION_TYPES } from "../domain/vocabulary";
 import { boolQuery, DECIMAL_ONLY, decimalInt, fields, objectId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
-import { QuestionInputSchema } from "../shared/questions";
+import { QuestionInputSchema, tagList, tagSchema } from "../shared/questions";
 
 export const CreateBankSchema = z
   .object({ name: fields.name().openapi({ example: "Bhagavad-gita, chapters 1–6" }), description: fields.description().optional() })
@@ -27,14 +26,6 @@ export const BankSchema = z
     archived_at: fields.timestamp().nullable().openapi({ description: "When it was deleted (archived); null: live" }),
   })
   .openapi("QuestionBank");
-
-const tag = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_TAG_LENGTH)
-  .openapi({ example: "chapter-2", description: "Compared without case; inner spaces become `-` (`Chapter 2` → `chapter-2`)" });
-export const tagList = () => z.array(tag).max(MAX_TAGS);
 
 /** A bank question as written: today's `Question` without its id (the bank assigns it), with tags and a name. */
 export const BankQuestionInputSchema = QuestionInputSchema.omit({ question_id: true })
@@ -74,7 +65,7 @@ export const ListBanksQuery = z.object({
 });
 
 export const ListBankQuestionsQuery = z.object({
-  tag: tag.optional().openapi({ description: "Only questions with this tag" }),
+  tag: tagSchema().optional().openapi({ description: "Only questions with this tag" }),
   q: z
     .string()
     .trim()
@@ -91,8 +82,6 @@ export const BankQuestionQuery = z.object({
     .optional()
     .openapi({ description: `An earlier version (default: the current one). ${DECIMAL_ONLY}` }),
 });
-
-export const IMPORT_MEDIA_TYPES = ["text/plain", "application/xml", "text/xml"] as const;
 
 export const ImportQuery = z.object({
   dry_run: boolQuery

@@ -51,7 +51,15 @@ export const QuestionInputSchema = z
   .strict()
   .openapi("QuestionInput");
 
-const tagList = () => z.array(z.string().trim().min(1).max(MAX_TAG_LENGTH)).max(MAX_TAGS);
+/** A question's tag as written (stored normalised: domain/banks.ts normaliseTag), in banks and in form sections. */
+export const tagSchema = () =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_TAG_LENGTH)
+    .openapi({ example: "chapter-2", description: "Compared without case; inner spaces become `-` (`Chapter 2` → `chapter-2`)" });
+export const tagList = () => z.array(tagSchema()).max(MAX_TAGS);
 
 /** A form's bank section: `count` questions drawn per attempt from a bank, by tag. */
 export const SectionSchema = z
