@@ -138,7 +138,54 @@ async function verifySignature(token: string, options: JwtOptions, verifyOptions
   }
 }
 
+/**
+ * Tokens this isolate has verified. A client sends the same token with every request of a session, and verifying it
+ * again (the signature, the strict decoding and the JSON around it) was the largest item of the exam-day profile.
+ * Keyed by the whole token, under the options it was verified with. What a token says cannot change; of what
+ * depends on the clock, `exp` and `nbf` are checked again on every use (the `iat` and lifetime rules only ever get
+ * easier to meet as time passes). An entry lives at most VERIFIED_TTL_MS, so a key withdrawn from the JWKS stops
+ * its tokens within that time (jose refreshes the key set no faster); a failed verification is never remembered.
+ */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 5_000;
+const VERIFIED_MAX_TOKEN = 2_048;
+type VerifiedToken = { caller: Caller; exp: number; nbf: number | undefined; options: string; until: number };
+const verified = new Map<string, VerifiedToken>();
+
+const optionsKey = (o: JwtOptions) =>
+  JSON.stringify([o.secret, o.jwksUrl, o.issuer, o.audience, o.leewaySeconds ?? 30, o.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS]);
+
+function rememberedCaller(token: string, options: JwtOptions): Caller | null {
+  const hit = verified.get(token);
+  if (!hit) return null;
+  const clock = options.now.getTime();
+  const now = clock / 1000;
+  const leeway = options.leewaySeconds ?? 30;
+  // jose's own comparisons: expired when exp <= now - tolerance, early when nbf > now + tolerance.
+  if (hit.until <= clock || hit.options !== optionsKey(options) || hit.exp <= now - leeway || (hit.nbf !== undefined && hit.nbf > now + leeway)) {
+    verified.delete(token);
+    return null; // verified again from scratch, which gives the refusal its own words
+  }
+  return { ...hit.caller };
+}
+
+function remember(token: string, options: JwtOptions, caller: Caller, claims: JWTPayload) {
+  if (token.length > VERIFIED_MAX_TOKEN || claims.exp === undefined) return;
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string); // the oldest
+  verified.set(token, {
+    caller,
+    exp: claims.exp,
+    nbf: claims.nbf,
+    options: optionsKey(options),
+    until: options.now.getTime() + VERIFIED_TTL_MS,
+  });
+}
+
 export async function verifyJwt(token: string, options: JwtOptions): Promise<Caller> {
+  return rememberedCaller(token, options) ?? verifyAfresh(token, options);
+}
+
+async function verifyAfresh(token: string, options: JwtOptions): Promise<Caller> {
   const header = strictHeader(token);
   // jose knows `b64` (RFC 7797) and would accept `crit: ["b64"]`; the API uses no JWS extension, so any `crit`
   // is one it cannot honour (RFC 7515 §4.1.11).
@@ -173,5 +220,7 @@ export async function verifyJwt(token: string, options: JwtOptions): Promise<Cal
   if (isReservedSubject(claims.sub)) throw new JwtError(`token subject '${claims.sub}' is reserved`);
   const role = ROLES.find((known) => known === claims.role);
   if (!role) throw new JwtError(`token role must be one of ${ROLES.join(", ")}`);
-  return { id: claims.sub, role };
+  const caller = { id: claims.sub, role };
+  remember(token, options, caller, claims);
+  return caller;
 }
