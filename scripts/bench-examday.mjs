@@ -251,6 +251,9 @@ function answersAfter(t, saved, final) {
 const results = { start: [], autosave: [], submit: [], health: [] };
 const errors = {};
 const d1 = { calls: 0, rows_written: 0 };
+// What each request kind costs D1, and D1's load per second of the plan (statements and SQLite time by planned second).
+const perKind = {};
+const perSecond = new Map();
 let inFlight = 0;
 let maxInFlight = 0;
 const pending = [];
@@ -289,10 +292,22 @@ async function send(item) {
     const text = await res.text();
     const latency = performance.now() - (t0 + item.at);
     results[kind].push(latency);
-    const stats = /calls=(\d+); rows_read=(\d+); rows_written=(\d+)/.exec(res.headers.get("x-d1-stats") ?? "");
+    const stats = /calls=(\d+); rows_read=(\d+); rows_written=(\d+); statements=(\d+); sql_ms=([\d.]+)/.exec(res.headers.get("x-d1-stats") ?? "");
     if (stats && kind !== "health") {
       d1.calls += Number(stats[1]);
       d1.rows_written += Number(stats[3]);
+      const k = (perKind[kind] ??= { n: 0, calls: 0, statements: 0, rows_written: 0, sql_ms: 0 });
+      k.n++;
+      k.calls += Number(stats[1]);
+      k.statements += Number(stats[4]);
+      k.rows_written += Number(stats[3]);
+      k.sql_ms += Number(stats[5]);
+      const second = Math.floor(item.at / 1000);
+      const b = perSecond.get(second) ?? { statements: 0, sql_ms: 0, rows_written: 0 };
+      b.statements += Number(stats[4]);
+      b.sql_ms += Number(stats[5]);
+      b.rows_written += Number(stats[3]);
+      perSecond.set(second, b);
     }
     if (res.status >= 400) {
       const key = `${kind} ${res.status} ${/"code":"([^"]+)"/.exec(text)?.[1] ?? ""}`.trim();
@@ -349,6 +364,17 @@ console.log(`exam requests p99 ${ms(pct(all, 99))}; largest number in flight ${m
 console.log(`errors: ${Object.keys(errors).length === 0 ? "none" : JSON.stringify(errors)}`);
 if (!args.dev) {
   console.log(`D1 per taker: ${(d1.calls / N).toFixed(1)} round trips, ${(d1.rows_written / N).toFixed(1)} rows written`);
+  console.log("| request | round trips | statements | rows written | SQLite ms |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  for (const [kind, k] of Object.entries(perKind))
+    console.log(
+      `| ${kind} | ${(k.calls / k.n).toFixed(2)} | ${(k.statements / k.n).toFixed(2)} | ${(k.rows_written / k.n).toFixed(2)} | ${(k.sql_ms / k.n).toFixed(3)} |`,
+    );
+  // The busiest second of the plan: what one D1 database (a single writer) must absorb at this N.
+  const peak = (key) => [...perSecond.values()].reduce((m, b) => Math.max(m, b[key]), 0);
+  console.log(
+    `D1 busiest planned second: ${peak("statements")} statements, ${peak("rows_written")} rows written, ${peak("sql_ms").toFixed(0)} ms of SQLite time`,
+  );
   if (cpuBefore !== null && cpuAfter !== null) {
     const requests = Object.values(results).reduce((n, xs) => n + xs.length, 0);
     console.log(

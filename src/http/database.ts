@@ -19,13 +19,16 @@ export const database = createMiddleware<AppEnv>(async (c, next) => {
   if (bookmark !== undefined && bookmark !== "" && !BOOKMARK.test(bookmark))
     throw new ApiError(400, "invalid_bookmark", "x-d1-bookmark must be a bookmark this API returned");
   const session = c.env.DB.withSession(bookmark || "first-unconstrained");
-  const stats: D1Stats | null = c.env.D1_STATS === "true" ? { calls: 0, rows_read: 0, rows_written: 0, sql: [] } : null;
+  const stats: D1Stats | null = c.env.D1_STATS === "true" ? { calls: 0, rows_read: 0, rows_written: 0, statements: 0, sql_ms: 0, sql: [] } : null;
   c.set("db", openDb(session, stats, c.get("d1Trips")));
   await next();
   const latest = session.getBookmark();
   if (latest) c.header("x-d1-bookmark", latest);
   if (stats) {
-    c.header("x-d1-stats", `calls=${stats.calls}; rows_read=${stats.rows_read}; rows_written=${stats.rows_written}`);
+    c.header(
+      "x-d1-stats",
+      `calls=${stats.calls}; rows_read=${stats.rows_read}; rows_written=${stats.rows_written}; statements=${stats.statements}; sql_ms=${stats.sql_ms.toFixed(3)}`,
+    );
     c.header("x-d1-sql", base64UrlEncode(JSON.stringify(stats.sql)));
   }
 });

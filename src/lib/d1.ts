@@ -61,9 +61,25 @@ async function withRetries<T>(sqls: string[], run: () => Promise<T>, trips: Roun
  * own result meta, and the SQL run. Collected only when `D1_STATS` is set (the benchmark), where statements
  * run with `all()` so their meta is visible (`raw()` returns none).
  */
-export type D1Stats = { calls: number; rows_read: number; rows_written: number; sql: { sql: string; rows_read: number }[] };
+export type D1Stats = {
+  calls: number;
+  rows_read: number;
+  rows_written: number;
+  /** Statements run (a batch counts each of its statements) and the time SQLite spent in them (D1's `duration`). */
+  statements: number;
+  sql_ms: number;
+  sql: { sql: string; rows_read: number }[];
+};
 
-type Meta = { meta?: { rows_read?: number; rows_written?: number } };
+type Meta = { meta?: { rows_read?: number; rows_written?: number; duration?: number } };
+
+function tally(stats: D1Stats, sql: string, meta: Meta["meta"]) {
+  stats.statements++;
+  stats.sql.push({ sql, rows_read: meta?.rows_read ?? 0 });
+  stats.rows_read += meta?.rows_read ?? 0;
+  stats.rows_written += meta?.rows_written ?? 0;
+  stats.sql_ms += meta?.duration ?? 0;
+}
 
 class RetryingStatement implements D1PreparedStatement {
   constructor(
@@ -78,10 +94,7 @@ class RetryingStatement implements D1PreparedStatement {
   private count<T>(result: T): T {
     if (this.stats) {
       this.stats.calls++;
-      const meta = (result as Meta)?.meta;
-      this.stats.sql.push({ sql: this.sql, rows_read: meta?.rows_read ?? 0 });
-      this.stats.rows_read += meta?.rows_read ?? 0;
-      this.stats.rows_written += meta?.rows_written ?? 0;
+      tally(this.stats, this.sql, (result as Meta)?.meta);
     }
     return result;
   }
@@ -149,10 +162,7 @@ class RetryingD1 implements D1Database {
         if (stats) {
           stats.calls++;
           for (const [i, statement] of ours.entries()) {
-            const meta = results[i]?.meta; // one result per statement
-            stats.sql.push({ sql: statement.sql, rows_read: meta?.rows_read ?? 0 });
-            stats.rows_read += meta?.rows_read ?? 0;
-            stats.rows_written += meta?.rows_written ?? 0;
+            tally(stats, statement.sql, (results[i] as Meta | undefined)?.meta); // one result per statement
           }
         }
         return results;
