@@ -3,7 +3,7 @@
  * the attempt still being open and in time, so no retry, replay or delay between read and write gets past the
  * deadline.
  */
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, type SQL, sql } from "drizzle-orm";
 import { submissionColumns } from "../db/attempts";
 import { batch } from "../db/batch";
 import { accommodations, examOverrides, formSubmissions, forms, steps } from "../db/schema";
@@ -42,6 +42,7 @@ import { markUsed, sectionPool, toCandidates } from "../shared/bank-pools";
 import { findStepWithExam } from "../shared/steps";
 import { courseFlagVisible } from "../visibility";
 import { closeIfExpired, expiredError, grace } from "./expiry";
+import { forgetAttempt, type KnownAttempt, knownAttempt, rememberAttempt } from "./known-attempts";
 import { type SubmissionRow, savedAnswers, submissionRef } from "./queries";
 import type * as routes from "./routes";
 
@@ -210,6 +211,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   });
   if (written.attempt[0]) {
     const row = { ...written.attempt[0], questions_snapshot: snapshot, answers: {} } as SubmissionRow;
+    rememberAttempt({ ...row, deadline_at: deadline, questions: snapshot });
     return c.json(attemptView(row, form, now), 201);
   }
   // Lost a race: a concurrent call opened the attempt first; resume it.
@@ -221,7 +223,7 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
 /**
  * The open attempt a participant is writing to, or why they may not — judged at `received`, the moment the
  * answers were in (after the body was read), not when the request's headers arrived: a body trickled in
- * slowly must not carry answers past the deadline.
+ * slowly must not carry answers past the deadline. An attempt read here is remembered for the next write.
  */
 async function ownOpenAttempt(c: AppContext, submissionId: string, received: Date): Promise<SubmissionRow & { deadline_at: string }> {
   const caller = c.get("caller");
@@ -232,8 +234,28 @@ async function ownOpenAttempt(c: AppContext, submissionId: string, received: Dat
     throw forbidden("Only the attempt's owner may answer it", "not_your_attempt");
   if (row.submission_status !== "InProgress") throw conflict("already_submitted", "This attempt has already been submitted");
   if ((await closeIfExpired(c, row, received)).expired) throw expiredError(row);
-  return { ...row, deadline_at: deadlineOf(row) };
+  const open = { ...row, deadline_at: deadlineOf(row) };
+  rememberAttempt({ ...open, questions: row.questions_snapshot });
+  return open;
 }
+
+/**
+ * The attempt as this isolate remembers it (known-attempts.ts), when the caller owns it and the answers fit its
+ * questions: then the write is the request's only statement. Null sends the request down the reading path, which
+ * also words every refusal in its usual order (a wrong answer to a submitted attempt is still "already submitted").
+ */
+function remembered(c: AppContext, submissionId: string, body: Answers): KnownAttempt | null {
+  const caller = c.get("caller");
+  const known = knownAttempt(submissionId);
+  if (!known || caller.role !== "participant" || known.participant_id !== caller.id) return null;
+  return checkAnswers(known.questions, body).length === 0 ? known : null;
+}
+
+/** On the remembered path the write also holds what was remembered: the owner and the deadline. */
+const asRemembered = (a: KnownAttempt) =>
+  and(eq(formSubmissions.participant_id, a.participant_id), eq(formSubmissions.deadline_at, a.deadline_at));
+
+const openAttemptOf = (row: SubmissionRow & { deadline_at: string }): KnownAttempt => ({ ...row, questions: row.questions_snapshot ?? [] });
 
 /**
  * The condition every answer write carries: the attempt is still open and its deadline + grace has not
@@ -259,42 +281,47 @@ function validAnswers(row: SubmissionRow, body: Answers) {
   if (problem) throw badRequest("invalid_answers", `Invalid answers: ${problem.path}: ${problem.message}`, problems);
 }
 
-export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
-  const { submission_id } = c.req.valid("param");
-  const body = answersOf(c.req.valid("json"));
-  const received = clockNow();
-  const row = await ownOpenAttempt(c, submission_id, received);
-  validAnswers(row, body);
+/** Saves the answers if the attempt is still answerable (and `also` holds); the response, or null when it was not. */
+async function save(c: AppContext, attempt: KnownAttempt, body: Answers, received: Date, also?: SQL) {
   const [saved] = await c
     .get("db")
     .update(formSubmissions)
     .set({ answers: body })
-    .where(stillAnswerable(submission_id, received, grace(c)))
+    .where(and(stillAnswerable(attempt.id, received, grace(c)), also))
     .returning({ id: formSubmissions.id });
-  if (!saved) return answerRefusal(c, row, received);
+  if (!saved) return null;
   return c.json(
     {
-      submission_id,
+      submission_id: attempt.id,
       saved_at: received.toISOString(),
-      deadline_at: row.deadline_at,
-      remaining_seconds: remainingSeconds(received, new Date(row.deadline_at)),
+      deadline_at: attempt.deadline_at,
+      remaining_seconds: remainingSeconds(received, new Date(attempt.deadline_at)),
     },
     200,
   );
-};
+}
 
-export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
+export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
   const { submission_id } = c.req.valid("param");
   const body = answersOf(c.req.valid("json"));
   const received = clockNow();
+  const known = remembered(c, submission_id, body);
+  const fast = known ? await save(c, known, body, received, asRemembered(known)) : null;
+  if (fast) return fast;
   const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);
+  return (await save(c, openAttemptOf(row), body, received)) ?? answerRefusal(c, row, received);
+};
+
+/**
+ * Scores and closes the attempt if it is still answerable (and `also` holds): of many parallel submits exactly one
+ * is scored, and announced — the event is written only if the UPDATE landed. The response, or null when it did not.
+ */
+async function close(c: AppContext, attempt: KnownAttempt, body: Answers, received: Date, also?: SQL) {
   const submittedAt = received.toISOString();
-  const late = timing(received, new Date(row.deadline_at), grace(c)) === "late";
-  const mcq = scoreMcq(row.questions_snapshot ?? [], body.mcq_answers);
-  const scores = attemptScores(row.questions_snapshot ?? [], body, {}, mcq);
-  // Conditional on the attempt still being open and in time: of many parallel submits exactly one is scored
-  // (and announced: the event is written only if this UPDATE landed).
+  const late = timing(received, new Date(attempt.deadline_at), grace(c)) === "late";
+  const mcq = scoreMcq(attempt.questions, body.mcq_answers);
+  const scores = attemptScores(attempt.questions, body, {}, mcq);
   const db = c.get("db");
   const written = await batch(db, {
     done: db
@@ -307,21 +334,21 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
         submitted_at: submittedAt,
         is_late: late,
       })
-      .where(stillAnswerable(submission_id, received, grace(c)))
-      .returning(),
+      .where(and(stillAnswerable(attempt.id, received, grace(c)), also))
+      .returning({ id: formSubmissions.id }),
     event: emit(c, "submission.submitted", {
-      ...submissionRef(row),
+      ...submissionRef(attempt),
       mcq_score: mcq,
       total_score: scores.total_score,
       submitted_at: submittedAt,
       is_late: late,
     }),
   });
-  const [done] = written.done;
-  if (!done) return answerRefusal(c, row, received);
+  if (!written.done[0]) return null;
+  forgetAttempt(attempt.id);
   return c.json(
     {
-      submission_id,
+      submission_id: attempt.id,
       mcq_score: mcq,
       theory_score: scores.theory_score,
       total_score: scores.total_score,
@@ -331,4 +358,16 @@ export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
     },
     200,
   );
+}
+
+export const submitExam: Handler<typeof routes.submitExam> = async (c) => {
+  const { submission_id } = c.req.valid("param");
+  const body = answersOf(c.req.valid("json"));
+  const received = clockNow();
+  const known = remembered(c, submission_id, body);
+  const fast = known ? await close(c, known, body, received, asRemembered(known)) : null;
+  if (fast) return fast;
+  const row = await ownOpenAttempt(c, submission_id, received);
+  validAnswers(row, body);
+  return (await close(c, openAttemptOf(row), body, received)) ?? answerRefusal(c, row, received);
 };

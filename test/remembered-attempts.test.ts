@@ -1,0 +1,90 @@
+/**
+ * Issue #26: an open attempt this isolate has seen is remembered (src/form-submissions/known-attempts.ts), so an
+ * autosave or a submit is one D1 statement. The memo must never let a write through that the reading path would
+ * refuse: the write itself holds the owner, the open status, the time and the deadline remembered, and every
+ * refusal keeps its own code.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import { setClock } from "../src/lib/clock";
+import { call, enrolled, examAnswers, roundTrips, token, twoStepCourse, uniqueName } from "./helpers";
+
+afterEach(() => setClock(null));
+
+async function openAttempt() {
+  const manager = await token(uniqueName("manager"), "manager");
+  const c = await twoStepCourse(manager);
+  const who = await enrolled(manager, c.course.id);
+  expect((await call("POST", `/materials/${c.video.id}/complete`, { token: who.participant })).status).toBe(200);
+  const started = await call("POST", `/steps/${c.step1.id}/exam/start`, { token: who.participant });
+  expect(started.status, started.text).toBe(201);
+  return { manager, who, id: started.json.submission_id as string, deadline: started.json.deadline_at as string };
+}
+
+const save = (id: string, tok: string, body: unknown = examAnswers()) => call("PUT", `/forms/submissions/${id}/answers`, { token: tok, body });
+const submit = (id: string, tok: string, body: unknown = examAnswers()) => call("POST", `/forms/submissions/${id}/submit`, { token: tok, body });
+const stored = async (id: string) =>
+  JSON.parse((await env.DB.prepare("SELECT answers FROM form_submissions WHERE id = ?").bind(id).first<{ answers: string }>())!.answers);
+
+describe("remembered open attempts", () => {
+  it("after the start, each autosave and the submit write in one D1 round trip, and what they wrote is stored", async () => {
+    const { who, id } = await openAttempt();
+    const trips = await roundTrips(async () => {
+      expect((await save(id, who.participant, examAnswers("b", "first draft"))).status).toBe(200);
+      expect((await save(id, who.participant, examAnswers("a", "second draft"))).status).toBe(200);
+      const done = await submit(id, who.participant, examAnswers("a", "final"));
+      expect(done.status, done.text).toBe(200);
+      expect(done.json.submission_status).toBe("Submitted");
+    });
+    // The submit's own write is one round trip; its second is the outbox handing the submission.submitted event to
+    // the queue, after the response (journal/publish.ts). Read first, as before, these were [2, 2, 3].
+    expect(trips).toEqual([1, 1, 2]);
+    expect((await stored(id)).theory_answers[0].answer_text).toBe("final");
+  });
+
+  it("another participant's token is refused with not_your_attempt, and nothing is written", async () => {
+    const { id, who } = await openAttempt();
+    expect((await save(id, who.participant, examAnswers("a", "mine"))).status).toBe(200);
+    const other = await token(uniqueName("participant"), "participant");
+    const refused = await save(id, other, examAnswers("b", "theirs"));
+    expect(refused.status).toBe(403);
+    expect(refused.json.code).toBe("not_your_attempt");
+    expect((await submit(id, other)).json.code).toBe("not_your_attempt");
+    expect((await stored(id)).theory_answers[0].answer_text).toBe("mine");
+  });
+
+  it("a remembered attempt whose deadline moved earlier is refused as expired and closed, not written", async () => {
+    const { id, who } = await openAttempt();
+    expect((await save(id, who.participant, examAnswers("a", "in time"))).status).toBe(200);
+    const past = new Date(Date.now() - 60 * 60_000).toISOString();
+    await env.DB.prepare("UPDATE form_submissions SET deadline_at = ? WHERE id = ?").bind(past, id).run();
+    const refused = await save(id, who.participant, examAnswers("b", "too late"));
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe("attempt_expired");
+    expect((await stored(id)).theory_answers[0].answer_text).toBe("in time");
+    expect((await submit(id, who.participant)).json.code).toBe("already_submitted");
+  });
+
+  it("answers that do not fit the questions, and writes after the submit, keep their codes", async () => {
+    const { id, who } = await openAttempt();
+    expect((await save(id, who.participant)).status).toBe(200);
+    const wrong = await save(id, who.participant, { mcq_answers: [{ question_id: "q1", selected_option_id: "zz" }] });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.code).toBe("invalid_answers");
+    expect((await submit(id, who.participant)).status).toBe(200);
+    expect((await save(id, who.participant)).json.code).toBe("already_submitted");
+    // Once submitted, a wrong answer is still "already submitted": the order of refusals is the reading path's.
+    expect((await submit(id, who.participant, { mcq_answers: [{ question_id: "nope", selected_option_id: "a" }] })).json.code).toBe(
+      "already_submitted",
+    );
+  });
+
+  it("a submit past the deadline but within the grace is late on the remembered path too", async () => {
+    const { id, who, deadline } = await openAttempt();
+    expect((await save(id, who.participant)).status).toBe(200);
+    setClock(() => new Date(Date.parse(deadline) + 10_000));
+    const done = await submit(id, who.participant);
+    expect(done.status, done.text).toBe(200);
+    expect(done.json.is_late).toBe(true);
+  });
+});
