@@ -292,11 +292,14 @@ async function send(item) {
     const text = await res.text();
     const latency = performance.now() - (t0 + item.at);
     results[kind].push(latency);
-    const stats = /calls=(\d+); rows_read=(\d+); rows_written=(\d+); statements=(\d+); sql_ms=([\d.]+)/.exec(res.headers.get("x-d1-stats") ?? "");
+    const stats = /calls=(\d+); rows_read=(\d+); rows_written=(\d+); statements=(\d+); sql_ms=([\d.]+)/.exec(
+      res.headers.get("x-d1-stats") ?? "",
+    );
     if (stats && kind !== "health") {
       d1.calls += Number(stats[1]);
       d1.rows_written += Number(stats[3]);
-      const k = (perKind[kind] ??= { n: 0, calls: 0, statements: 0, rows_written: 0, sql_ms: 0 });
+      perKind[kind] ??= { n: 0, calls: 0, statements: 0, rows_written: 0, sql_ms: 0 };
+      const k = perKind[kind];
       k.n++;
       k.calls += Number(stats[1]);
       k.statements += Number(stats[4]);

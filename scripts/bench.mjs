@@ -3,7 +3,7 @@
 // Seeds a realistic data set into Miniflare's local D1 (batched inserts within D1's 100-parameter limit),
 // serves the built Worker from workerd directly (not through `wrangler dev`'s proxy), and prints:
 //  1. per endpoint of the spec: D1 round trips, rows read, rows returned, and whether every query on a large
-//     table uses an index (EXPLAIN QUERY PLAN) — from the Worker's own x-d1-stats / x-d1-sql (D1_STATS=true);
+//     table uses an index (EXPLAIN QUERY PLAN) — from the Worker's own x-d1-stats / x-d1-sql (D1_STATS=sql);
 //  2. the N+1 check: round trips for a step with 1 vs 50 materials, and an exam of 1 vs 50 questions;
 //  3. load ratios (autocannon) against GET /health in the same run, and 200 simultaneous exam starts.
 //
@@ -635,7 +635,7 @@ async function main() {
           compatibilityDate: "2026-11-01",
           d1Databases: { DB: "bench-db" },
           r2Buckets: { FILES: "bench-files" },
-          bindings: { JWT_SECRET: SECRET, D1_STATS: "true", EXAM_GRACE_SECONDS: "120" },
+          bindings: { JWT_SECRET: SECRET, D1_STATS: "sql", EXAM_GRACE_SECONDS: "120" },
           // The bench measures the API, not the limiter: its own limits, out of reach (the API's are in wrangler.toml).
           ratelimits: BENCH_RATE_LIMITS,
           d1Persist: server.persist,

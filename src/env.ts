@@ -35,7 +35,7 @@ export type Bindings = {
   ALLOW_LOCAL_WEBHOOKS?: string;
   /** Seconds of the first webhook retry's delay (doubled per attempt); default 10. */
   WEBHOOK_RETRY_BASE_SECONDS?: string;
-  /** "true" in the benchmark: responses carry x-d1-stats (round trips, rows read/written) and x-d1-sql. */
+  /** "true" in the benchmarks: responses carry x-d1-stats (round trips, statements, rows read/written, SQLite time); "sql": x-d1-sql too. */
   D1_STATS?: string;
 };
 

@@ -31,7 +31,9 @@ function bounded<V>(map: Map<string, V>, max: number, key: string, value: V) {
 }
 
 /** Remembers an open attempt stored by reference (an older full copy is left to the reading path). */
-export function rememberAttempt(row: Omit<KnownAttempt, "questions"> & { question_set: string | null; questions: readonly Question[] | null }) {
+export function rememberAttempt(
+  row: Omit<KnownAttempt, "questions"> & { question_set: string | null; questions: readonly Question[] | null },
+) {
   if (!row.question_set || !row.questions) return;
   const { question_set: set, questions, ...facts } = row;
   if (!sets.has(set)) bounded(sets, MAX_SETS, set, questions);

@@ -103,7 +103,9 @@ export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, whe
     .limit(limit);
 
 /** What a webhook event says about a submission: ids only, never answers. */
-export const submissionRef = (s: Pick<SubmissionRow, "id" | "participant_id" | "form_id" | "step_id" | "course_id" | "attempt_number">) => ({
+export const submissionRef = (
+  s: Pick<SubmissionRow, "id" | "participant_id" | "form_id" | "step_id" | "course_id" | "attempt_number">,
+) => ({
   submission_id: s.id,
   participant_id: s.participant_id,
   form_id: s.form_id,

@@ -162,7 +162,12 @@ function rememberedCaller(token: string, options: JwtOptions): Caller | null {
   const now = clock / 1000;
   const leeway = options.leewaySeconds ?? 30;
   // jose's own comparisons: expired when exp <= now - tolerance, early when nbf > now + tolerance.
-  if (hit.until <= clock || hit.options !== optionsKey(options) || hit.exp <= now - leeway || (hit.nbf !== undefined && hit.nbf > now + leeway)) {
+  if (
+    hit.until <= clock ||
+    hit.options !== optionsKey(options) ||
+    hit.exp <= now - leeway ||
+    (hit.nbf !== undefined && hit.nbf > now + leeway)
+  ) {
     verified.delete(token);
     return null; // verified again from scratch, which gives the refusal its own words
   }
