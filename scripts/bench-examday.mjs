@@ -420,6 +420,20 @@ for (const t of sample) {
       break;
     }
 }
+// The exam's item analytics over the N attempts: the first read computes and stores them, the next ones read them.
+for (const label of ["first (computed)", "second (stored)", "third (stored)"]) {
+  const t = performance.now();
+  const res = await fetch(`${base}/forms/${form.id}/analytics`, { headers: { authorization: `Bearer ${manager}` } });
+  const body = await res.json();
+  const took = performance.now() - t;
+  const stats = res.headers.get("x-d1-stats") ?? "";
+  const rows = /rows_read=(\d+)/.exec(stats)?.[1] ?? "?";
+  const trips = /calls=(\d+)/.exec(stats)?.[1] ?? "?";
+  console.log(
+    `analytics ${label}: ${res.status}, ${body.attempts} attempts, ${took.toFixed(0)} ms, ${trips} round trips, ${rows} rows read`,
+  );
+  if (res.status !== 200 || body.attempts !== N) failures.push(`analytics answered ${res.status} with ${body.attempts} attempts`);
+}
 const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
 console.log(
   `nothing lost: ${failures.length === 0 ? `yes (${N} submits scored right, ${pendingIds.size} pending, answers of ${sample.length} attempts checked)` : failures.slice(0, 10).join("; ")}`,

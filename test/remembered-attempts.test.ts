@@ -21,8 +21,10 @@ async function openAttempt() {
   return { manager, who, id: started.json.submission_id as string, deadline: started.json.deadline_at as string };
 }
 
-const save = (id: string, tok: string, body: unknown = examAnswers()) => call("PUT", `/forms/submissions/${id}/answers`, { token: tok, body });
-const submit = (id: string, tok: string, body: unknown = examAnswers()) => call("POST", `/forms/submissions/${id}/submit`, { token: tok, body });
+const save = (id: string, tok: string, body: unknown = examAnswers()) =>
+  call("PUT", `/forms/submissions/${id}/answers`, { token: tok, body });
+const submit = (id: string, tok: string, body: unknown = examAnswers()) =>
+  call("POST", `/forms/submissions/${id}/submit`, { token: tok, body });
 const stored = async (id: string) =>
   JSON.parse((await env.DB.prepare("SELECT answers FROM form_submissions WHERE id = ?").bind(id).first<{ answers: string }>())!.answers);
 

@@ -599,3 +599,16 @@ export const bankQuestionTags = sqliteTable(
     index("bank_question_tags_by_question").on(t.question_id),
   ],
 );
+
+/**
+ * The version of an exam's results: bumped in the batch of every write that changes what its item analytics read
+ * (a submit, an attempt closed at its deadline, a grade, an erasure), and the analytics last computed with the
+ * version they were computed at. A stored figure is served only while its version is the current one; a write racing
+ * a computation moves the version on, so the late computation is never served.
+ */
+export const examResults = sqliteTable("exam_results", {
+  form_id: text("form_id").primaryKey(),
+  version: integer("version").notNull().default(0),
+  analytics_version: integer("analytics_version"),
+  analytics: text("analytics"),
+});

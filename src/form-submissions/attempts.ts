@@ -39,6 +39,7 @@ import { cryptoRandomInt } from "../lib/random";
 import { courseOfStep, progressQuery, stepAccess } from "../progress";
 import { attemptRow, questionWrites, storedQuestions } from "../shared/attempt-questions";
 import { markUsed, sectionPool, toCandidates } from "../shared/bank-pools";
+import { resultsChanged } from "../shared/exam-results";
 import { findStepWithExam } from "../shared/steps";
 import { courseFlagVisible } from "../visibility";
 import { closeIfExpired, expiredError, grace } from "./expiry";
@@ -324,6 +325,7 @@ async function close(c: AppContext, attempt: KnownAttempt, body: Answers, receiv
   const scores = attemptScores(attempt.questions, body, {}, mcq);
   const db = c.get("db");
   const written = await batch(db, {
+    results: resultsChanged(db, attempt.form_id),
     done: db
       .update(formSubmissions)
       .set({

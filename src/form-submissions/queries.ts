@@ -11,6 +11,7 @@ import type { Caller } from "../env";
 import { type EventWriter, outboxWriter } from "../journal";
 import { now as clockNow } from "../lib/clock";
 import type { CursorValues } from "../lib/pagination";
+import { resultsChanged } from "../shared/exam-results";
 import { staffGrantFor, staffReachSql } from "../visibility/grants";
 
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
@@ -123,6 +124,7 @@ export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date, emi
   return rows.map((row) => {
     const closed = closeExpired(row.questions_snapshot ?? [], row.answers, new Date(deadlineOf(row)));
     return {
+      results: resultsChanged(db, row.form_id),
       close: db
         .update(formSubmissions)
         .set(closed)

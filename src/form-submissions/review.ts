@@ -30,6 +30,7 @@ import type { Handler } from "../lib/openapi";
 import { milestoneWrites, progressQuery } from "../progress";
 import { assertClaimAllows, claimAllows, claimEnded, claimTakenMeanwhile, releaseClaim, takeClaim } from "../review/claims";
 import { assertStaffReview } from "../review/staff";
+import { resultsChanged } from "../shared/exam-results";
 import type { StaffGrantRows } from "../visibility/grants";
 import { closeIfExpired } from "./expiry";
 import {
@@ -137,6 +138,7 @@ export const gradeSubmission: Handler<typeof routes.gradeSubmission> = async (c)
   // marks (the later one gets a 409 and retries on fresh data). The grading keeps the grader's claim: approving
   // comes next. Audit and event are written only if the UPDATE landed.
   const written = await batch(db, {
+    results: resultsChanged(db, s.form_id),
     row: db
       .update(formSubmissions)
       .set(set)

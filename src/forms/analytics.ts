@@ -1,7 +1,7 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { attemptQuestions } from "../db/attempts";
 import { batch } from "../db/batch";
-import { forms } from "../db/schema";
+import { examResults, forms } from "../db/schema";
 import { statusLiteral } from "../db/status";
 import { histogram, type ItemSums, pearson, reliability, roundTo, sampleStdev, variance } from "../domain/analytics";
 import type { Question } from "../domain/vocabulary";
@@ -114,13 +114,32 @@ type ItemRow = ItemSums & {
   correct: number;
 };
 
+/** What the database computes, stored as it came (JSON) while the exam's results version stands. */
+type Computed = {
+  figures: { summary: string; buckets: string; items: string } | null;
+  selections: { qid: string; option_id: string; ver: number; selected: number }[];
+};
+
+/** A computation this large is not stored (a form drawing thousands of bank versions): it is computed each time. */
+const LARGEST_STORED = 1_000_000;
+
 export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => {
   const { form_id } = c.req.valid("param");
   const db = c.get("db");
   const id = idLiteral(form_id);
-  const scope = cohortScope(c.get("grant")?.cohort_ids ?? null);
+  const cohorts = c.get("grant")?.cohort_ids ?? null;
+  const scope = cohortScope(cohorts);
+  // The whole exam's figures are stored with the results version they were computed at (shared/exam-results.ts)
+  // and served while it stands: one round trip reading one row. The expensive statements below run only when
+  // nothing current is stored (their WHERE says so, evaluated once by SQLite before any row is read). A
+  // cohort-limited observer's figures are their own, and computed each time.
+  const cacheable = cohorts === null;
+  const stale = cacheable
+    ? sql`NOT EXISTS (SELECT 1 FROM exam_results WHERE form_id = ${id} AND analytics_version = version AND analytics IS NOT NULL)`
+    : sql`1`;
   const got = await batch(db, {
     form: db.select().from(forms).where(liveFormWithId(form_id)),
+    stored: cacheable ? db.select().from(examResults).where(eq(examResults.form_id, form_id)) : null,
     // One statement: the expansion above is evaluated once and feeds the summary, the histogram and the items.
     figures: db.all<{ summary: string; buckets: string; items: string }>(sql`WITH ${items(id, scope)}
       SELECT
@@ -140,26 +159,46 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
                   COALESCE(SUM(CASE WHEN x IS NOT NULL THEN (total - x) * (total - x) END), 0) AS syy,
                   COALESCE(SUM(x * (total - x)), 0) AS sxy,
                   SUM(CASE WHEN x > 0 THEN 1 ELSE 0 END) AS correct
-           FROM items JOIN totals USING (attempt_id) GROUP BY qid, ver)) AS items`),
+           FROM items JOIN totals USING (attempt_id) GROUP BY qid, ver)) AS items
+      WHERE ${stale}`),
     selections: db.all<{ qid: string; option_id: string; ver: number; selected: number }>(sql`
       SELECT json_extract(a.value, '$.question_id') AS qid, json_extract(a.value, '$.selected_option_id') AS option_id,
              COALESCE((SELECT json_extract(r.value, '$.version') FROM json_each(s.question_refs) r
                        WHERE json_extract(r.value, '$.question_id') = json_extract(a.value, '$.question_id')), 0) AS ver,
              COUNT(*) AS selected
       FROM form_submissions s, json_each(s.answers, '$.mcq_answers') a
-      WHERE s.form_id = ${id} AND s.submission_status <> ${statusLiteral("InProgress")}${scope}
+      WHERE s.form_id = ${id} AND s.submission_status <> ${statusLiteral("InProgress")}${scope} AND ${stale}
       GROUP BY 1, 2, 3`),
   });
   const form = got.form[0];
   if (!form) throw notFound("Form", form_id);
-  const figures = got.figures[0];
+  const stored = got.stored?.[0];
+  const current = stored?.analytics && stored.analytics_version === stored.version ? stored.analytics : null;
+  const { figures, selections } = current
+    ? (JSON.parse(current) as Computed)
+    : ({ figures: got.figures[0] ?? null, selections: got.selections } satisfies Computed);
+  // Stored only as of the version read with the computation, in the same batch: a result written meanwhile has
+  // moved the version on, and this store then lands nowhere (or is never served).
+  if (!current && cacheable) {
+    const computed = JSON.stringify({ figures, selections } satisfies Computed);
+    const version = stored?.version ?? 0;
+    if (computed.length <= LARGEST_STORED)
+      await db
+        .insert(examResults)
+        .values({ form_id, version, analytics_version: version, analytics: computed })
+        .onConflictDoUpdate({
+          target: examResults.form_id,
+          set: { analytics_version: version, analytics: computed },
+          setWhere: sql`${examResults.version} = ${version}`,
+        });
+  }
   const s = figures ? (JSON.parse(figures.summary) as Summary) : undefined;
   const itemRows = figures ? (JSON.parse(figures.items) as ItemRow[]) : [];
   const attempts = s?.n ?? 0;
   // The form's own questions (version 0), then each version of a bank question that attempts drew.
   const key = (qid: string, ver: number) => `${qid}\u0000${ver}`;
   const byId = new Map(itemRows.map((r) => [key(r.qid, r.ver), r]));
-  const chosen = new Map(got.selections.map((r) => [`${key(r.qid, r.ver)}\u0000${r.option_id}`, r.selected]));
+  const chosen = new Map(selections.map((r) => [`${key(r.qid, r.ver)}\u0000${r.option_id}`, r.selected]));
   const own = form.questions.map((q) => ({ q, ver: 0, version: null }));
   const drawnVersions = itemRows
     .filter((r): r is ItemRow & { qv: Question } => r.ver > 0 && r.qv !== null)

@@ -21,6 +21,7 @@ import { callerKey } from "../env";
 import { audit } from "../journal";
 import { hmacSha256Hex } from "../lib/hash";
 import type { Handler } from "../lib/openapi";
+import { participantResultsChanged } from "../shared/exam-results";
 import type * as routes from "./routes";
 
 /** Export and erasure of one participant's data (routes and the rules they follow: ./schemas.ts). */
@@ -150,6 +151,7 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       .delete(requirementSubmissions)
       .where(eq(requirementSubmissions.participant_id, participant_id))
       .returning({ id: requirementSubmissions.id }),
+    results: participantResultsChanged(db, participant_id),
     exam_attempts: db
       .delete(formSubmissions)
       .where(eq(formSubmissions.participant_id, participant_id))
@@ -193,7 +195,7 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
     webhook_events: db.delete(webhookEvents).where(eq(eventParticipant, participant_id)).returning({ id: webhookEvents.id }),
   });
   // Each statement returns one row per row it removed: the counts are those lengths.
-  const { audited: _audited, webhook_deliveries: _closed, ...removed } = gone;
+  const { audited: _audited, webhook_deliveries: _closed, results: _results, ...removed } = gone;
   const erased = Object.fromEntries(Object.entries(removed).map(([table, rows]) => [table, rows.length])) as Record<
     keyof typeof removed,
     number
