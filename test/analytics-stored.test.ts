@@ -117,4 +117,23 @@ describe("stored item analytics", () => {
       .run();
     expect((await w.analytics()).questions[0]?.options?.map((o) => o.selected)).toEqual([0, 1]);
   });
+
+  it("an attempt from before questions were stored by reference (its own full copy) counts as it did", async () => {
+    const w = await world();
+    const a = await w.sit("a");
+    await w.sit("b");
+    const before = await w.analytics();
+    // Rewritten as the old storage held it: the questions copied into the attempt, no set.
+    const copy = await env.DB.prepare(
+      `SELECT json_group_array(json(json_set(v.body, '$.question_id', json_extract(i.value, '$[0]')))) AS qs
+       FROM form_submissions f JOIN question_sets s ON s.hash = f.question_set, json_each(s.items) i
+       JOIN question_versions v ON v.hash = json_extract(i.value, '$[1]') WHERE f.id = ?`,
+    )
+      .bind(a.id)
+      .first<{ qs: string }>();
+    await env.DB.prepare("UPDATE form_submissions SET questions_snapshot = ?, question_set = NULL WHERE id = ?").bind(copy?.qs, a.id).run();
+    await env.DB.prepare("UPDATE exam_results SET version = version + 1 WHERE form_id = ?").bind(w.form.id).run();
+    expect(await env.DB.prepare("SELECT question_set FROM form_submissions WHERE id = ?").bind(a.id).first("question_set")).toBeNull();
+    expect(await w.analytics()).toEqual(before);
+  });
 });

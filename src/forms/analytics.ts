@@ -1,5 +1,4 @@
 import { eq, sql } from "drizzle-orm";
-import { attemptQuestions } from "../db/attempts";
 import { batch } from "../db/batch";
 import { examResults, forms } from "../db/schema";
 import { statusLiteral } from "../db/status";
@@ -41,19 +40,36 @@ function cohortScope(cohortIds: readonly string[] | null) {
 }
 
 /*
- * Each attempt's questions, answers and correct options are expanded once (materialized CTEs) and joined by
- * question id: no correlated subquery per item, which made 900 attempts read 5 M rows.
+ * Questions come from a source: a question set (shared by every attempt shown the same list: one for a fixed-order
+ * exam) or an older attempt's own copy. Each source's questions and correct options are expanded once, however
+ * many attempts share it, and each attempt's answers once (materialized CTEs); everything is joined by question id,
+ * with no correlated subquery per item (which made 900 attempts read 5 M rows).
  */
 const items = (id: ReturnType<typeof idLiteral>, scope: ReturnType<typeof cohortScope>) => sql`
   att AS MATERIALIZED (
-    SELECT id, ${attemptQuestions} AS qs, answers, theory_grades, question_refs AS refs FROM form_submissions
+    SELECT id, question_set, COALESCE('s' || question_set, 'a' || id) AS src,
+           CASE WHEN question_set IS NULL THEN questions_snapshot END AS copy, answers, theory_grades, question_refs AS refs
+    FROM form_submissions
     WHERE form_id = ${id} AND submission_status <> ${statusLiteral("InProgress")}
       AND (questions_snapshot IS NOT NULL OR question_set IS NOT NULL)${scope}
   ),
+  src_raw AS MATERIALIZED (
+    SELECT 's' || s.hash AS src, json_extract(i.value, '$[0]') AS qid, v.body AS qv
+    FROM question_sets s JOIN json_each(s.items) i JOIN question_versions v ON v.hash = json_extract(i.value, '$[1]')
+    WHERE s.hash IN (SELECT question_set FROM att WHERE question_set IS NOT NULL)
+    UNION ALL
+    SELECT att.src, json_extract(q.value, '$.question_id'), q.value FROM att, json_each(att.copy) q WHERE att.copy IS NOT NULL
+  ),
+  src_q AS MATERIALIZED (
+    SELECT src, qid, qv, json_extract(qv, '$.question_type') AS qtype, json_extract(qv, '$.marks') AS marks FROM src_raw
+  ),
+  right_options AS MATERIALIZED (
+    SELECT src_q.src, src_q.qid, json_extract(o.value, '$.option_id') AS oid
+    FROM src_q, json_each(src_q.qv, '$.options') o
+    WHERE src_q.qtype = 'MCQ' AND json_extract(o.value, '$.is_correct') = 1
+  ),
   qs AS MATERIALIZED (
-    SELECT att.id AS attempt_id, json_extract(q.value, '$.question_id') AS qid,
-           json_extract(q.value, '$.question_type') AS qtype, json_extract(q.value, '$.marks') AS marks, q.value AS qv
-    FROM att, json_each(att.qs) q
+    SELECT att.id AS attempt_id, att.src, q.qid, q.qtype, q.marks FROM att JOIN src_q q ON q.src = att.src
   ),
   drawn AS MATERIALIZED (
     SELECT att.id AS attempt_id, json_extract(r.value, '$.question_id') AS qid, json_extract(r.value, '$.version') AS ver
@@ -67,21 +83,16 @@ const items = (id: ReturnType<typeof idLiteral>, scope: ReturnType<typeof cohort
     SELECT DISTINCT att.id AS attempt_id, json_extract(a.value, '$.question_id') AS qid
     FROM att, json_each(att.answers, '$.theory_answers') a
   ),
-  right_options AS MATERIALIZED (
-    SELECT qs.attempt_id, qs.qid, json_extract(o.value, '$.option_id') AS oid
-    FROM qs, json_each(qs.qv, '$.options') o
-    WHERE qs.qtype = 'MCQ' AND json_extract(o.value, '$.is_correct') = 1
-  ),
   grades AS MATERIALIZED (
     SELECT att.id AS attempt_id, g.key AS qid, g.value AS marks FROM att, json_each(att.theory_grades) g
   ),
   items AS MATERIALIZED (
-    SELECT qs.attempt_id, qs.qid, COALESCE(d.ver, 0) AS ver, MAX(qs.qv) AS qv, qs.qtype, qs.marks,
+    SELECT qs.attempt_id, qs.qid, COALESCE(d.ver, 0) AS ver, MIN(qs.src) AS src, qs.qtype, qs.marks,
            CASE qs.qtype WHEN 'MCQ' THEN CASE WHEN r.oid IS NOT NULL THEN qs.marks ELSE 0 END ELSE g.marks END AS x,
            CASE qs.qtype WHEN 'MCQ' THEN p.qid IS NOT NULL ELSE w.qid IS NOT NULL END AS answered
     FROM qs
     LEFT JOIN picked p ON p.attempt_id = qs.attempt_id AND p.qid = qs.qid
-    LEFT JOIN right_options r ON r.attempt_id = qs.attempt_id AND r.qid = qs.qid AND r.oid = p.oid
+    LEFT JOIN right_options r ON r.src = qs.src AND r.qid = qs.qid AND r.oid = p.oid
     LEFT JOIN written w ON w.attempt_id = qs.attempt_id AND w.qid = qs.qid
     LEFT JOIN grades g ON g.attempt_id = qs.attempt_id AND g.qid = qs.qid
     LEFT JOIN drawn d ON d.attempt_id = qs.attempt_id AND d.qid = qs.qid
@@ -131,7 +142,7 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
   const scope = cohortScope(cohorts);
   // The whole exam's figures are stored with the results version they were computed at (shared/exam-results.ts)
   // and served while it stands: one round trip reading one row. The expensive statements below run only when
-  // nothing current is stored (their WHERE says so, evaluated once by SQLite before any row is read). A
+  // nothing current is stored (a gate row that exists only then, as their outermost loop). A
   // cohort-limited observer's figures are their own, and computed each time.
   const cacheable = cohorts === null;
   const stale = cacheable
@@ -151,23 +162,26 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
          FROM totals) AS summary,
         (SELECT json_group_array(json_object('bucket', bucket, 'count', count)) FROM (
            SELECT MIN(CAST(pct / 10 AS INTEGER), 9) AS bucket, COUNT(*) AS count FROM totals GROUP BY 1)) AS buckets,
-        (SELECT json_group_array(json_object('qid', qid, 'ver', ver, 'qv', json(qv), 'qtype', qtype, 'marks', marks, 'answered', answered, 'n', n,
-                  'sx', sx, 'sxx', sxx, 'sy', sy, 'syy', syy, 'sxy', sxy, 'correct', correct)) FROM (
-           SELECT qid, ver, CASE WHEN ver > 0 THEN MAX(qv) END AS qv, qtype, MAX(marks) AS marks, SUM(answered) AS answered,
+        (SELECT json_group_array(json_object('qid', g.qid, 'ver', g.ver, 'qv', json(CASE WHEN g.ver > 0 THEN q.qv END), 'qtype', g.qtype,
+                  'marks', g.marks, 'answered', g.answered, 'n', g.n, 'sx', g.sx, 'sxx', g.sxx, 'sy', g.sy, 'syy', g.syy, 'sxy', g.sxy,
+                  'correct', g.correct)) FROM (
+           SELECT qid, ver, MIN(src) AS src, qtype, MAX(marks) AS marks, SUM(answered) AS answered,
                   COUNT(x) AS n, COALESCE(SUM(x), 0) AS sx, COALESCE(SUM(x * x), 0) AS sxx,
                   COALESCE(SUM(CASE WHEN x IS NOT NULL THEN total - x END), 0) AS sy,
                   COALESCE(SUM(CASE WHEN x IS NOT NULL THEN (total - x) * (total - x) END), 0) AS syy,
                   COALESCE(SUM(x * (total - x)), 0) AS sxy,
                   SUM(CASE WHEN x > 0 THEN 1 ELSE 0 END) AS correct
-           FROM items JOIN totals USING (attempt_id) GROUP BY qid, ver)) AS items
+           FROM items JOIN totals USING (attempt_id) GROUP BY qid, ver) g
+         -- A drawn version's text, from one source that showed it (its options possibly shuffled: listed by id).
+         LEFT JOIN src_q q ON q.src = g.src AND q.qid = g.qid) AS items
       WHERE ${stale}`),
     selections: db.all<{ qid: string; option_id: string; ver: number; selected: number }>(sql`
       SELECT json_extract(a.value, '$.question_id') AS qid, json_extract(a.value, '$.selected_option_id') AS option_id,
              COALESCE((SELECT json_extract(r.value, '$.version') FROM json_each(s.question_refs) r
                        WHERE json_extract(r.value, '$.question_id') = json_extract(a.value, '$.question_id')), 0) AS ver,
              COUNT(*) AS selected
-      FROM form_submissions s, json_each(s.answers, '$.mcq_answers') a
-      WHERE s.form_id = ${id} AND s.submission_status <> ${statusLiteral("InProgress")}${scope} AND ${stale}
+      FROM (SELECT 1 WHERE ${stale}) gate CROSS JOIN form_submissions s CROSS JOIN json_each(s.answers, '$.mcq_answers') a
+      WHERE s.form_id = ${id} AND s.submission_status <> ${statusLiteral("InProgress")}${scope}
       GROUP BY 1, 2, 3`),
   });
   const form = got.form[0];
