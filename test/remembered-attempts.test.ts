@@ -89,4 +89,32 @@ describe("remembered open attempts", () => {
     expect(done.status, done.text).toBe(200);
     expect(done.json.is_late).toBe(true);
   });
+
+  it("a question set remembered but no longer stored (a database restored to before it) is written again at the next start", async () => {
+    const { manager, id } = await openAttempt();
+    const {
+      question_set: set,
+      step_id: stepId,
+      course_id: courseId,
+    } = (await env.DB.prepare("SELECT question_set, step_id, course_id FROM form_submissions WHERE id = ?")
+      .bind(id)
+      .first<{ question_set: string; step_id: string; course_id: string }>())!;
+    // The restore: the first attempt and its set are gone; this isolate still remembers the set.
+    await env.DB.prepare("DELETE FROM form_submissions WHERE id = ?").bind(id).run();
+    await env.DB.prepare("DELETE FROM question_sets WHERE hash = ?").bind(set).run();
+    const next = await enrolled(manager, courseId);
+    const material = await env.DB.prepare("SELECT id FROM materials WHERE step_id = ? AND is_mandatory = 1")
+      .bind(stepId)
+      .first<{ id: string }>();
+    expect((await call("POST", `/materials/${material!.id}/complete`, { token: next.participant })).status).toBe(200);
+    const started = await call("POST", `/steps/${stepId}/exam/start`, { token: next.participant });
+    expect(started.status, started.text).toBe(201);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM question_sets WHERE hash = ?").bind(set).first("n")).toBe(1);
+    const resumed = await call("POST", `/steps/${stepId}/exam/start`, { token: next.participant });
+    expect(resumed.status).toBe(200);
+    expect(resumed.json.form.questions.map((q: { question_id: string }) => q.question_id)).toEqual(
+      started.json.form.questions.map((q: { question_id: string }) => q.question_id),
+    );
+    expect(resumed.json.form.questions.length).toBeGreaterThan(0);
+  });
 });

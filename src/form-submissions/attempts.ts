@@ -43,7 +43,7 @@ import { resultsChanged } from "../shared/exam-results";
 import { findStepWithExam } from "../shared/steps";
 import { courseFlagVisible } from "../visibility";
 import { closeIfExpired, expiredError, grace } from "./expiry";
-import { forgetAttempt, type KnownAttempt, knownAttempt, rememberAttempt } from "./known-attempts";
+import { forgetAttempt, type KnownAttempt, knownAttempt, knownSet, rememberAttempt } from "./known-attempts";
 import { type SubmissionRow, savedAnswers, submissionRef } from "./queries";
 import type * as routes from "./routes";
 
@@ -175,41 +175,50 @@ export const startExam: Handler<typeof routes.startExam> = async (c) => {
   const sameExam = sql`${formSubmissions.participant_id} = ${participantId} AND ${formSubmissions.form_id} = ${form.id}`;
   const id = newId(now);
   // The questions are stored by reference (shared/attempt-questions.ts): their versions and set first, then the
-  // attempt naming the set — one batch, so the attempt never names a set that is not there.
+  // attempt naming the set — one batch, so the attempt never names a set that is not there. A set this isolate has
+  // already seen written (every taker of a fixed-order exam shares one) is not written again: the attempt's insert
+  // then requires the set to exist, and should it not (a database restored to before it), the start is written
+  // again with its set.
   const stored = await storedQuestions(snapshot);
-  const written = await batch(db, {
-    ...questionWrites(db, { versions: stored.versions, sets: [{ hash: stored.set, items: stored.items }] }, stamp),
-    attempt: db
-      .insert(formSubmissions)
-      .select(
-        attemptRow(
-          {
-            id: sql`${id}`,
-            form_id: sql`${form.id}`,
-            step_id: sql`${step_id}`,
-            course_id: sql`${found.step.course_id}`,
-            participant_id: sql`${participantId}`,
-            attempt_number: sql`(SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${sameExam})`,
-            submission_status: statusLiteral("InProgress"),
-            started_at: sql`${stamp}`,
-            deadline_at: sql`${deadline}`,
-            answers: sql`'{}'`,
-            is_late: sql`0`,
-            auto_submitted: sql`0`,
-            effective_duration_minutes: sql`${terms.duration_minutes}`,
-            question_refs: refs ? sql`${JSON.stringify(refs)}` : sql`NULL`,
-            question_set: sql`${stored.set}`,
-          },
-          sql`NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals(BLOCKS_NEW_ATTEMPT)})
-            AND (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam})
-              < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals([ADDS_AN_ATTEMPT])})`,
-        ),
-      )
-      .onConflictDoNothing()
-      .returning(),
-    // The bank versions it drew are frozen now (an edit forks a new version) — only if the attempt was written.
-    used: refs?.length ? markUsed(db, refs, stamp, sql`EXISTS (SELECT 1 FROM form_submissions WHERE id = ${id})`) : null,
-  });
+  const attempt = db
+    .insert(formSubmissions)
+    .select(
+      attemptRow(
+        {
+          id: sql`${id}`,
+          form_id: sql`${form.id}`,
+          step_id: sql`${step_id}`,
+          course_id: sql`${found.step.course_id}`,
+          participant_id: sql`${participantId}`,
+          attempt_number: sql`(SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM form_submissions WHERE ${sameExam})`,
+          submission_status: statusLiteral("InProgress"),
+          started_at: sql`${stamp}`,
+          deadline_at: sql`${deadline}`,
+          answers: sql`'{}'`,
+          is_late: sql`0`,
+          auto_submitted: sql`0`,
+          effective_duration_minutes: sql`${terms.duration_minutes}`,
+          question_refs: refs ? sql`${JSON.stringify(refs)}` : sql`NULL`,
+          question_set: sql`${stored.set}`,
+        },
+        sql`NOT EXISTS (SELECT 1 FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals(BLOCKS_NEW_ATTEMPT)})
+          AND (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam})
+            < ${terms.max_attempts} + (SELECT COUNT(*) FROM form_submissions WHERE ${sameExam} AND submission_status IN ${statusLiterals([ADDS_AN_ATTEMPT])})
+          AND EXISTS (SELECT 1 FROM question_sets WHERE hash = ${stored.set})`,
+      ),
+    )
+    .onConflictDoNothing()
+    .returning();
+  const write = (withSet: boolean) =>
+    batch(db, {
+      ...(withSet ? questionWrites(db, { versions: stored.versions, sets: [{ hash: stored.set, items: stored.items }] }, stamp) : {}),
+      attempt,
+      // The bank versions it drew are frozen now (an edit forks a new version) — only if the attempt was written.
+      used: refs?.length ? markUsed(db, refs, stamp, sql`EXISTS (SELECT 1 FROM form_submissions WHERE id = ${id})`) : null,
+    });
+  const setKnown = knownSet(stored.set);
+  let written = await write(!setKnown);
+  if (setKnown && !written.attempt[0]) written = await write(true);
   if (written.attempt[0]) {
     const row = { ...written.attempt[0], questions_snapshot: snapshot, answers: {} } as SubmissionRow;
     rememberAttempt({ ...row, deadline_at: deadline, questions: snapshot });

@@ -50,3 +50,6 @@ export function knownAttempt(id: string): KnownAttempt | null {
 
 /** A submitted attempt takes no more answers: nothing to remember. */
 export const forgetAttempt = (id: string) => attempts.delete(id);
+
+/** Whether this isolate has seen an attempt written with question set `hash` (so the set is stored). */
+export const knownSet = (hash: string) => sets.has(hash);
