@@ -61,6 +61,8 @@ let tokenFor = (sub, role) => {
 
 let base;
 let workerdPid = null;
+let devGroup = null; // wrangler dev's process group, when started here
+let devPort = null;
 let inspectorPort;
 const cleanUps = [];
 cleanUpOnExit(() => {
@@ -73,7 +75,12 @@ if (args.dev) {
   else {
     localSecret();
     const port = await freePort();
-    const { dev } = await startWranglerDev({ name: "bench-examday", port, args: ["--log-level", "warn"] });
+    // The `--var`s `npm run dev` gives (package.json), so this is the Worker the README's command runs.
+    const devScript = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.dev;
+    const vars = [...devScript.matchAll(/--var (\S+)/g)].flatMap((m) => ["--var", m[1]]);
+    const { dev } = await startWranglerDev({ name: "bench-examday", port, args: ["--log-level", "warn", ...vars] });
+    devGroup = dev.pid;
+    devPort = port;
     cleanUps.push(() => {
       try {
         process.kill(-dev.pid, "SIGTERM");
@@ -143,6 +150,28 @@ function findWorkerd() {
     return null;
   }
 }
+/** CPU seconds of each process of wrangler dev's group, named by its part: the Worker's workerd, the proxy, wrangler. */
+function groupCpu(pgid) {
+  const out = {};
+  if (!pgid) return out;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      if (Number(fields[2]) !== pgid) continue;
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+      const part = /workerd/.test(args)
+        ? args.includes(`entry=127.0.0.1:${devPort}`)
+          ? "wrangler's proxy (workerd)"
+          : "the Worker (workerd)"
+        : /wrangler/.test(args)
+          ? "wrangler (node)"
+          : args.split(" ")[0].split("/").pop();
+      out[part] = (out[part] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {}
+  }
+  return out;
+}
+
 function cpuSeconds(pid) {
   if (!pid) return null;
   try {
@@ -258,6 +287,8 @@ let inFlight = 0;
 let maxInFlight = 0;
 const pending = [];
 const cpuBefore = cpuSeconds(workerdPid);
+const groupBefore = groupCpu(devGroup);
+const ownBefore = process.cpuUsage();
 const profiler = inspectorPort ? await startProfiler(inspectorPort) : null;
 const t0 = performance.now() + 500;
 
@@ -346,6 +377,8 @@ for (const s of plan) {
 }
 await Promise.all(pending);
 const cpuAfter = cpuSeconds(workerdPid);
+const groupAfter = groupCpu(devGroup);
+const ownCpu = process.cpuUsage(ownBefore);
 if (profiler) await profiler.stop(args.profile);
 const wall = (performance.now() - t0) / 1000;
 
@@ -365,6 +398,15 @@ for (const [kind, xs] of Object.entries(results))
 const all = Object.entries(results).flatMap(([k, xs]) => (k === "health" ? [] : xs));
 console.log(`exam requests p99 ${ms(pct(all, 99))}; largest number in flight ${maxInFlight}; wall ${wall.toFixed(0)} s`);
 console.log(`errors: ${Object.keys(errors).length === 0 ? "none" : JSON.stringify(errors)}`);
+if (devGroup) {
+  const requests = Object.values(results).reduce((n, xs) => n + xs.length, 0);
+  const parts = Object.entries(groupAfter).map(([part, after]) => {
+    const used = after - (groupBefore[part] ?? 0);
+    return `${part} ${used.toFixed(1)} s (${((used / requests) * 1000).toFixed(2)} ms/request)`;
+  });
+  parts.push(`this load generator ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(1)} s`);
+  console.log(`CPU over the run (${requests} requests, ${wall.toFixed(0)} s): ${parts.join(", ")}`);
+}
 if (!args.dev) {
   console.log(`D1 per taker: ${(d1.calls / N).toFixed(1)} round trips, ${(d1.rows_written / N).toFixed(1)} rows written`);
   console.log("| request | round trips | statements | rows written | SQLite ms |");

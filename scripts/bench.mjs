@@ -911,6 +911,7 @@ async function load(call, data, manager) {
     );
   const submitQueue = starts.map((s, i) => ({ id: s.json.submission_id, token: tokenFor(people[i], "participant") }));
   const body = JSON.stringify({ mcq_answers: [{ question_id: "q0", selected_option_id: "a" }], theory_answers: [] });
+  let saved = 0;
   const targets = [
     { name: "GET /health", opts: { url: `${url}/health` } },
     { name: "GET /forms/{id} (auth + one point read)", opts: { url: `${url}/forms/${data.forms[0].id}`, headers: auth } },
@@ -918,6 +919,27 @@ async function load(call, data, manager) {
     { name: "GET /participants/me/progress/{id}", opts: { url: `${url}/participants/me/progress/${c0.id}`, headers: auth } },
     { name: "GET /participants/me/step/{id}/progress", opts: { url: `${url}/participants/me/step/${s0.id}/progress`, headers: auth } },
     { name: "GET /steps/{id}?participant_id", opts: { url: `${url}/steps/${s0.id}?participant_id=bench-alice`, headers: auth } },
+    {
+      // Autosaves cycle over the open attempts (each stays open until the submit run below).
+      name: "PUT /forms/submissions/{id}/answers (autosave)",
+      opts: {
+        url,
+        requests: [
+          {
+            method: "PUT",
+            setupRequest: (req) => {
+              const next = submitQueue[saved++ % submitQueue.length];
+              return {
+                ...req,
+                path: `/forms/submissions/${next.id}/answers`,
+                headers: { authorization: `Bearer ${next.token}`, "content-type": "application/json" },
+                body,
+              };
+            },
+          },
+        ],
+      },
+    },
     {
       name: "POST /forms/submissions/{id}/submit",
       opts: {
