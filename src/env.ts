@@ -55,6 +55,8 @@ export const callerKey = (caller: Caller) => `${caller.role}:${caller.id}`;
 export type Variables = {
   caller: Caller;
   db: Db;
+  /** The request's D1 session's latest bookmark (null before its first query): what `x-d1-bookmark` answers. */
+  bookmark: () => string | null;
   now: Date;
   requestId: string;
   d1Trips: RoundTrips;

@@ -117,4 +117,50 @@ describe("remembered open attempts", () => {
     );
     expect(resumed.json.form.questions.length).toBeGreaterThan(0);
   });
+
+  it("autosaves arriving while one is being written are written together, each stored and answered as a lone write would be", async () => {
+    const takers: { who: { pid: string; participant: string }; id: string }[] = [];
+    const manager = await token(uniqueName("manager"), "manager");
+    const c = await twoStepCourse(manager);
+    for (let i = 0; i < 6; i++) {
+      const who = await enrolled(manager, c.course.id);
+      expect((await call("POST", `/materials/${c.video.id}/complete`, { token: who.participant })).status).toBe(200);
+      const started = await call("POST", `/steps/${c.step1.id}/exam/start`, { token: who.participant });
+      expect(started.status).toBe(201);
+      takers.push({ who, id: started.json.submission_id as string });
+    }
+    // One of them ran out of time meanwhile: its row's own condition fails inside the shared statement.
+    const late = takers[5]!;
+    await env.DB.prepare("UPDATE form_submissions SET deadline_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 3_600_000).toISOString(), late.id)
+      .run();
+    let answers: Awaited<ReturnType<typeof save>>[] = [];
+    const trips = await roundTrips(async () => {
+      answers = await Promise.all(takers.slice(0, 5).map((t, i) => save(t.id, t.who.participant, examAnswers("a", `answer ${i}`))));
+    });
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    // Five saves, two statements: the first goes out alone, the other four gather while it is in flight.
+    expect(trips.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2);
+    for (const [i, t] of takers.slice(0, 5).entries()) expect((await stored(t.id)).theory_answers[0].answer_text).toBe(`answer ${i}`);
+    const [ok, refused] = await Promise.all([
+      save(takers[0]!.id, takers[0]!.who.participant, examAnswers("b", "again")),
+      save(late.id, late.who.participant, examAnswers("b", "too late")),
+    ]);
+    expect(ok.status).toBe(200);
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe("attempt_expired");
+    expect((await stored(takers[0]!.id)).theory_answers[0].answer_text).toBe("again");
+    expect(await stored(late.id)).toEqual({});
+  });
+
+  it("two autosaves of one attempt in one group: both answered, the later one stored", async () => {
+    const { who, id } = await openAttempt();
+    expect((await save(id, who.participant, examAnswers("a", "remembered now"))).status).toBe(200);
+    const [first, second] = await Promise.all([
+      save(id, who.participant, examAnswers("a", "first")),
+      save(id, who.participant, examAnswers("b", "second")),
+    ]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(["first", "second"]).toContain((await stored(id)).theory_answers[0].answer_text);
+  });
 });

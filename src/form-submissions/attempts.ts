@@ -42,6 +42,7 @@ import { markUsed, sectionPool, toCandidates } from "../shared/bank-pools";
 import { resultsChanged } from "../shared/exam-results";
 import { findStepWithExam } from "../shared/steps";
 import { courseFlagVisible } from "../visibility";
+import { saveInGroup } from "./autosave-group";
 import { closeIfExpired, expiredError, grace } from "./expiry";
 import { forgetAttempt, type KnownAttempt, knownAttempt, knownSet, rememberAttempt } from "./known-attempts";
 import { type SubmissionRow, savedAnswers, submissionRef } from "./queries";
@@ -291,15 +292,44 @@ function validAnswers(row: SubmissionRow, body: Answers) {
   if (problem) throw badRequest("invalid_answers", `Invalid answers: ${problem.path}: ${problem.message}`, problems);
 }
 
-/** Saves the answers if the attempt is still answerable (and `also` holds); the response, or null when it was not. */
-async function save(c: AppContext, attempt: KnownAttempt, body: Answers, received: Date, also?: SQL) {
+/** Saves the answers if the attempt is still answerable; the response, or null when it was not. */
+async function save(c: AppContext, attempt: KnownAttempt, body: Answers, received: Date) {
   const [saved] = await c
     .get("db")
     .update(formSubmissions)
     .set({ answers: body })
-    .where(and(stillAnswerable(attempt.id, received, grace(c)), also))
+    .where(stillAnswerable(attempt.id, received, grace(c)))
     .returning({ id: formSubmissions.id });
-  if (!saved) return null;
+  return saved ? savedView(c, attempt, received) : null;
+}
+
+/** The request's `waitUntil`; nothing where the app runs without one (a script's `app.request`), whose request awaits the write anyway. */
+function keepAliveOf(c: AppContext): (work: Promise<unknown>) => void {
+  try {
+    const ctx = c.executionCtx;
+    return (work) => ctx.waitUntil(work);
+  } catch {
+    return () => {};
+  }
+}
+
+/**
+ * A remembered attempt's autosave, written with the others arriving now (autosave-group.ts): the group's statement
+ * holds the same conditions as a lone write, row by row. The response, or null when its row was not written.
+ */
+async function saveRemembered(c: AppContext, attempt: KnownAttempt, body: Answers, received: Date) {
+  const cutoff = new Date(received.getTime() - grace(c) * 1000).toISOString();
+  const { written, bookmark } = await saveInGroup(
+    c.get("db"),
+    { id: attempt.id, participant_id: attempt.participant_id, deadline_at: attempt.deadline_at, cutoff, answers: body },
+    { keepAlive: keepAliveOf(c), bookmark: c.get("bookmark") },
+  );
+  if (!written) return null;
+  if (bookmark) c.header("x-d1-bookmark", bookmark);
+  return savedView(c, attempt, received);
+}
+
+function savedView(c: AppContext, attempt: KnownAttempt, received: Date) {
   return c.json(
     {
       submission_id: attempt.id,
@@ -316,7 +346,7 @@ export const saveAnswers: Handler<typeof routes.saveAnswers> = async (c) => {
   const body = answersOf(c.req.valid("json"));
   const received = clockNow();
   const known = remembered(c, submission_id, body);
-  const fast = known ? await save(c, known, body, received, asRemembered(known)) : null;
+  const fast = known ? await saveRemembered(c, known, body, received) : null;
   if (fast) return fast;
   const row = await ownOpenAttempt(c, submission_id, received);
   validAnswers(row, body);

@@ -25,7 +25,9 @@ export const database = createMiddleware<AppEnv>(async (c, next) => {
       ? { calls: 0, rows_read: 0, rows_written: 0, statements: 0, sql_ms: 0, sql: [] }
       : null;
   c.set("db", openDb(session, stats, c.get("d1Trips")));
+  c.set("bookmark", () => session.getBookmark());
   await next();
+  // A request whose write another request made (a grouped autosave) answers that write's bookmark itself.
   const latest = session.getBookmark();
   if (latest) c.header("x-d1-bookmark", latest);
   if (stats) {
