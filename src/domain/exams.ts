@@ -135,6 +135,12 @@ export function timing(now: Date, deadline: Date, graceSeconds: number): "on_tim
 }
 
 /**
+ * `timing`'s rule turned round for SQL, which compares stored deadlines: the earliest deadline (ISO) still answerable
+ * at `now` — a deadline before it has expired.
+ */
+export const answerableSince = (now: Date, graceSeconds: number) => new Date(now.getTime() - graceSeconds * 1000).toISOString();
+
+/**
  * The one rule for expiry: an attempt still open when its deadline and the grace after it have passed is
  * over — every read shows it closed (`closeExpired`), every write refuses it, and the next write or the cron
  * stores the closure.

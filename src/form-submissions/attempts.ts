@@ -13,6 +13,7 @@ import { type DrawnRef, drawSections, type Section, seenCounts } from "../domain
 import {
   ADDS_AN_ATTEMPT,
   type Answers,
+  answerableSince,
   answersOf,
   attemptDeadline,
   attemptScores,
@@ -277,7 +278,7 @@ const stillAnswerable = (id: string, received: Date, graceSeconds: number) =>
   and(
     eq(formSubmissions.id, id),
     eq(formSubmissions.submission_status, "InProgress"),
-    gte(formSubmissions.deadline_at, new Date(received.getTime() - graceSeconds * 1000).toISOString()),
+    gte(formSubmissions.deadline_at, answerableSince(received, graceSeconds)),
   );
 
 /** Why an answer write matched nothing: the attempt ran out of time meanwhile (closed now), or was submitted. */
@@ -318,7 +319,7 @@ function keepAliveOf(c: AppContext): (work: Promise<unknown>) => void {
  * holds the same conditions as a lone write, row by row. The response, or null when its row was not written.
  */
 async function saveRemembered(c: AppContext, attempt: KnownAttempt, body: Answers, received: Date) {
-  const cutoff = new Date(received.getTime() - grace(c) * 1000).toISOString();
+  const cutoff = answerableSince(received, grace(c));
   const { written, bookmark } = await saveInGroup(
     c.get("db"),
     { id: attempt.id, participant_id: attempt.participant_id, deadline_at: attempt.deadline_at, cutoff, answers: body },

@@ -5,7 +5,7 @@ import { courses, formSubmissions, forms, steps } from "../db/schema";
 import { statusLiteral, statusLiterals } from "../db/status";
 import type { Db } from "../db/types";
 import type { Capability } from "../domain/authority";
-import { type Answers, AWAITING_REVIEW, answersOf, closeExpired, deadlineOf } from "../domain/exams";
+import { type Answers, AWAITING_REVIEW, answerableSince, answersOf, closeExpired, deadlineOf } from "../domain/exams";
 import { attemptTotals, publicQuestions } from "../domain/forms";
 import type { Caller } from "../env";
 import { type EventWriter, outboxWriter } from "../journal";
@@ -96,7 +96,7 @@ export const expiredOpenAttempts = (db: Db, now: Date, graceSeconds: number, whe
       and(
         // A literal, so SQLite can use the partial index of open attempts by deadline.
         sql`${formSubmissions.submission_status} = ${statusLiteral("InProgress")}`,
-        lt(formSubmissions.deadline_at, new Date(now.getTime() - graceSeconds * 1000).toISOString()),
+        lt(formSubmissions.deadline_at, answerableSince(now, graceSeconds)),
         where,
       ),
     )

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { histogram, pearson, reliability, sampleStdev, variance } from "../../src/domain/analytics";
 import {
   type Answers,
+  answerableSince,
   answeredTheory,
   approvalOutcome,
   attemptDeadline,
@@ -230,6 +231,10 @@ describe("timing", () => {
   ];
   it.each(cases)("$name → $expected", ({ now, grace, expected }) => {
     expect(timing(now, deadline, grace)).toBe(expected);
+  });
+  // The SQL side of the same rule: a stored deadline at or after answerableSince(now) is not expired.
+  it.each(cases)("answerableSince agrees: $name", ({ now, grace, expected }) => {
+    expect(deadline.toISOString() >= answerableSince(now, grace)).toBe(expected !== "expired");
   });
 });
 
