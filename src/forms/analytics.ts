@@ -1,11 +1,12 @@
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { batch } from "../db/batch";
-import { examResults, forms } from "../db/schema";
+import { forms } from "../db/schema";
 import { statusLiteral } from "../db/status";
 import { histogram, type ItemSums, pearson, reliability, roundTo, sampleStdev, variance } from "../domain/analytics";
 import type { Question } from "../domain/vocabulary";
 import { notFound } from "../lib/errors";
 import type { Handler } from "../lib/openapi";
+import { currentFigures, noCurrentFigures, resultsOf, storeFigures } from "../shared/exam-results";
 import { liveFormWithId } from "./queries";
 import type * as routes from "./routes";
 
@@ -145,12 +146,10 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
   // nothing current is stored (a gate row that exists only then, as their outermost loop). A
   // cohort-limited observer's figures are their own, and computed each time.
   const cacheable = cohorts === null;
-  const stale = cacheable
-    ? sql`NOT EXISTS (SELECT 1 FROM exam_results WHERE form_id = ${id} AND analytics_version = version AND analytics IS NOT NULL)`
-    : sql`1`;
+  const stale = cacheable ? noCurrentFigures(id) : sql`1`;
   const got = await batch(db, {
     form: db.select().from(forms).where(liveFormWithId(form_id)),
-    stored: cacheable ? db.select().from(examResults).where(eq(examResults.form_id, form_id)) : null,
+    stored: cacheable ? resultsOf(db, form_id) : null,
     // One statement: the expansion above is evaluated once and feeds the summary, the histogram and the items.
     figures: db.all<{ summary: string; buckets: string; items: string }>(sql`WITH ${items(id, scope)}
       SELECT
@@ -187,24 +186,13 @@ export const formAnalytics: Handler<typeof routes.formAnalytics> = async (c) => 
   const form = got.form[0];
   if (!form) throw notFound("Form", form_id);
   const stored = got.stored?.[0];
-  const current = stored?.analytics && stored.analytics_version === stored.version ? stored.analytics : null;
+  const current = currentFigures(stored);
   const { figures, selections } = current
     ? (JSON.parse(current) as Computed)
     : ({ figures: got.figures[0] ?? null, selections: got.selections } satisfies Computed);
-  // Stored only as of the version read with the computation, in the same batch: a result written meanwhile has
-  // moved the version on, and this store then lands nowhere (or is never served).
   if (!current && cacheable) {
     const computed = JSON.stringify({ figures, selections } satisfies Computed);
-    const version = stored?.version ?? 0;
-    if (computed.length <= LARGEST_STORED)
-      await db
-        .insert(examResults)
-        .values({ form_id, version, analytics_version: version, analytics: computed })
-        .onConflictDoUpdate({
-          target: examResults.form_id,
-          set: { analytics_version: version, analytics: computed },
-          setWhere: sql`${examResults.version} = ${version}`,
-        });
+    if (computed.length <= LARGEST_STORED) await storeFigures(db, form_id, stored?.version ?? 0, computed);
   }
   const s = figures ? (JSON.parse(figures.summary) as Summary) : undefined;
   const itemRows = figures ? (JSON.parse(figures.items) as ItemRow[]) : [];

@@ -5,7 +5,7 @@
  * and this one always changes a row. Unconditional on purpose — a refused write costs one recomputation, never a
  * stale figure.
  */
-import { type SQL, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { examResults } from "../db/schema";
 import { statusLiteral } from "../db/status";
 import type { Db } from "../db/types";
@@ -24,3 +24,34 @@ export const participantResultsChanged = (db: Db, participantId: string) =>
       sql`SELECT DISTINCT form_id, 1, NULL, NULL FROM form_submissions WHERE participant_id = ${participantId} AND submission_status <> ${statusLiteral("InProgress")}`,
     )
     .onConflictDoUpdate({ target: examResults.form_id, set: bump });
+
+/*
+ * Figures computed from an exam's results (its item analytics) are stored with the version they were computed at,
+ * and are current while that version stands. The rule is here once, for SQL and for the Worker.
+ */
+type ResultsRow = typeof examResults.$inferSelect;
+
+/** The exam's results row (version and stored figures), or none before its first change. */
+export const resultsOf = (db: Db, formId: string) => db.select().from(examResults).where(eq(examResults.form_id, formId));
+
+/** The stored figures (JSON) while current, else null. */
+export const currentFigures = (row: ResultsRow | undefined): string | null =>
+  row?.analytics != null && row.analytics_version === row.version ? row.analytics : null;
+
+/** SQL: true while exam `formId` (SQL naming it) has no current figures — the gate of the statements computing them. */
+export const noCurrentFigures = (formId: SQL) =>
+  sql`NOT EXISTS (SELECT 1 FROM ${examResults} WHERE ${examResults.form_id} = ${formId} AND ${examResults.analytics_version} = ${examResults.version} AND ${examResults.analytics} IS NOT NULL)`;
+
+/**
+ * Stores figures computed at `version` (read in the computation's own batch): a result written meanwhile has moved
+ * the version on, and the store then lands nowhere.
+ */
+export const storeFigures = (db: Db, formId: string, version: number, figures: string) =>
+  db
+    .insert(examResults)
+    .values({ form_id: formId, version, analytics_version: version, analytics: figures })
+    .onConflictDoUpdate({
+      target: examResults.form_id,
+      set: { analytics_version: version, analytics: figures },
+      setWhere: sql`${examResults.version} = ${version}`,
+    });
