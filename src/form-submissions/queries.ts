@@ -124,7 +124,6 @@ export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date, emi
   return rows.map((row) => {
     const closed = closeExpired(row.questions_snapshot ?? [], row.answers, new Date(deadlineOf(row)));
     return {
-      results: resultsChanged(db, row.form_id),
       close: db
         .update(formSubmissions)
         .set(closed)
@@ -143,7 +142,11 @@ export function closeExpiredWrites(db: Db, rows: SubmissionRow[], now: Date, emi
 }
 
 export async function closeExpiredNow(db: Db, rows: SubmissionRow[], now: Date = clockNow(), emit?: EventWriter): Promise<SubmissionRow[]> {
-  const { attempts } = await batch(db, { attempts: closeExpiredWrites(db, rows, now, emit) });
+  const { attempts } = await batch(db, {
+    // Each exam whose attempts close has new results: once per exam, before the closes (their events read changes()).
+    results: [...new Set(rows.map((r) => r.form_id))].map((formId) => resultsChanged(db, formId)),
+    attempts: closeExpiredWrites(db, rows, now, emit),
+  });
   // RETURNING gives the stored columns: the questions (stored by reference) are the ones read with the row.
   return attempts.flatMap((written, i) =>
     written.close.map((row) => ({ ...row, questions_snapshot: rows[i]?.questions_snapshot ?? null })),
