@@ -150,14 +150,20 @@ function findWorkerd() {
     return null;
   }
 }
+/** A process's group and its CPU seconds so far (utime + stime, in clock ticks of 1/100 s), from /proc. */
+function procStat(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return { pgrp: Number(fields[2]), cpu: (Number(fields[11]) + Number(fields[12])) / 100 };
+}
+
 /** CPU seconds of each process of wrangler dev's group, named by its part: the Worker's workerd, the proxy, wrangler. */
 function groupCpu(pgid) {
   const out = {};
   if (!pgid) return out;
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      if (Number(fields[2]) !== pgid) continue;
+      const stat = procStat(pid);
+      if (stat.pgrp !== pgid) continue;
       const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
       const part = /workerd/.test(args)
         ? args.includes(`entry=127.0.0.1:${devPort}`)
@@ -166,7 +172,7 @@ function groupCpu(pgid) {
         : /wrangler/.test(args)
           ? "wrangler (node)"
           : args.split(" ")[0].split("/").pop();
-      out[part] = (out[part] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+      out[part] = (out[part] ?? 0) + stat.cpu;
     } catch {}
   }
   return out;
@@ -175,8 +181,7 @@ function groupCpu(pgid) {
 function cpuSeconds(pid) {
   if (!pid) return null;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+    return procStat(pid).cpu;
   } catch {
     return null;
   }
