@@ -60,11 +60,16 @@ export function page<T>(
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   if (last === undefined) throw new RangeError(`page limit ${limit}: a page holds at least one row`);
+  nextPage(c, limit, keyOf(last));
+  return items;
+}
+
+/** Announces the next page, after the row whose key is `after` (for lists that know there is more without the extra row). */
+export function nextPage(c: Parameters<typeof page>[0], limit: number, after: CursorValues): void {
   const next = new URL(c.req.url);
-  next.searchParams.set("cursor", encodeCursor(keyOf(last)));
+  next.searchParams.set("cursor", encodeCursor(after));
   next.searchParams.set("limit", String(limit));
   c.header("link", `<${origin(c)}${next.pathname}${next.search}>; rel="next"`);
-  return items;
 }
 
 export const limitOf = (limit: number | undefined) => limit ?? DEFAULT_LIMIT;

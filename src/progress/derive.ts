@@ -19,6 +19,10 @@ export type CourseProgress = CourseStructure & {
   enrollment: EnrollmentRow | undefined;
   attempts: ShownAttempt[];
   completed: ReadonlySet<string>;
+  /** When each material was marked complete (reports' days-to-complete). */
+  completedAt: ReadonlyMap<string, string>;
+  /** When each of the participant's requirement tables was approved. */
+  tableApprovedAt: ReadonlyMap<string, string>;
   /** The participant's counts per requirement table shown in the course. */
   tableProgress: ReadonlyMap<string, RequirementProgress>;
   state: CourseState;
@@ -88,7 +92,10 @@ export class ProgressSet {
     if (hit) return hit;
     const pid = this.participantId;
     const change = this.change;
-    const completed = new Set(this.own.completions.filter((r) => r.participant_id === pid).map((r) => r.material_id));
+    const mine = this.own.completions.filter((r) => r.participant_id === pid);
+    const completed = new Set(mine.map((r) => r.material_id));
+    const completedAt = new Map(mine.map((r) => [r.material_id, r.completed_at]));
+    const tableApprovedAt = new Map<string, string>();
     for (const id of change.completedMaterials ?? []) completed.add(id);
     const sizes = new Map(structure.tables.map((t) => [t.id, t.requirement_count]));
     const tableProgress = new Map<string, RequirementProgress>();
@@ -102,7 +109,10 @@ export class ProgressSet {
         total,
         is_submitted: t.submitted_at !== null,
       });
-      if (t.approved_at !== null) approvedTables.add(t.requirement_table_id);
+      if (t.approved_at !== null) {
+        approvedTables.add(t.requirement_table_id);
+        tableApprovedAt.set(t.requirement_table_id, t.approved_at);
+      }
     }
     for (const [id, total] of sizes)
       if (!tableProgress.has(id)) tableProgress.set(id, { completed: 0, approved: 0, total, is_submitted: false });
@@ -124,6 +134,8 @@ export class ProgressSet {
       enrollment,
       attempts,
       completed,
+      completedAt,
+      tableApprovedAt,
       tableProgress,
       state,
       is_completed: enrollment?.completed_at != null,
@@ -140,6 +152,20 @@ export class ProgressSet {
       approvedTables: [...(this.change.approvedTables ?? []), ...(change.approvedTables ?? [])],
     };
     return new ProgressSet(this.participantId, this.structures, this.own, this.now, this.graceSeconds, merged);
+  }
+
+  /**
+   * One set per participant, each holding only that participant's rows: a report deriving a page of hundreds of
+   * participants groups the rows once instead of filtering all of them for each participant.
+   */
+  split(participantIds: readonly string[]): Map<string, ProgressSet> {
+    const empty = (): OwnRows => ({ versions: this.own.versions, enrollments: [], completions: [], tableSubmissions: [], attempts: [] });
+    const byId = new Map(participantIds.map((id) => [id, empty()]));
+    for (const r of this.own.enrollments) byId.get(r.participant_id)?.enrollments.push(r);
+    for (const r of this.own.completions) byId.get(r.participant_id)?.completions.push(r);
+    for (const r of this.own.tableSubmissions) byId.get(r.participant_id)?.tableSubmissions.push(r);
+    for (const r of this.own.attempts) byId.get(r.participant_id)?.attempts.push(r);
+    return new Map([...byId].map(([id, own]) => [id, new ProgressSet(id, this.structures, own, this.now, this.graceSeconds)] as const));
   }
 
   /** The same structures, for another of the participants whose rows were read. */

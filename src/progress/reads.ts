@@ -40,8 +40,8 @@ export type CourseStructure = {
 };
 
 /**
- * Whose rows: one participant, several (a table edit may complete courses for many), an SQL expression, or
- * nobody (`null`: a manager's view of the structure alone — SQLite answers `WHERE 0` without reading a row).
+ * Whose rows: one participant, several (a table edit may complete courses for many), a parenthesised subquery
+ * (of one participant, or a report's page of them), or nobody (`null`: a manager's view of the structure alone — SQLite answers `WHERE 0` without reading a row).
  */
 export type Who = string | readonly string[] | SQL | null;
 const whose = (column: AnySQLiteColumn, who: Who) =>
@@ -50,7 +50,7 @@ const whose = (column: AnySQLiteColumn, who: Who) =>
     : typeof who === "string"
       ? eq(column, who)
       : who instanceof SQL
-        ? sql`${column} = ${who}`
+        ? sql`${column} IN ${who}`
         : inArray(column, [...who]);
 
 /** Rows of one requirement row flag over the table's current serials (removed serials stay stored, uncounted). */
@@ -84,6 +84,7 @@ export type AttemptRow = {
   feedback: string | null;
   is_late: boolean;
   auto_submitted: boolean;
+  reviewed_at: string | null;
   /** Only an open attempt carries its saved answers and questions (see domain/exams `isExpired`). */
   open_answers: string | null;
   /** Built in SQL (the attempt's questions by reference, or its old copy): JSON, not text. */
@@ -92,7 +93,7 @@ export type AttemptRow = {
 export type OwnRows = {
   versions: { id: string; version: number }[];
   enrollments: EnrollmentRow[];
-  completions: { participant_id: string; material_id: string }[];
+  completions: { participant_id: string; material_id: string; completed_at: string }[];
   tableSubmissions: {
     participant_id: string;
     requirement_table_id: string;
@@ -128,7 +129,7 @@ export function ownQuery(db: Db, who: Who, courseIds: SQL) {
                             'start_step_id', ${e.start_step_id}, 'enrolled_at', ${e.enrolled_at}, 'completed_at', ${e.completed_at})
       FROM ${e} WHERE ${whose(e.participant_id, who)} AND ${e.course_id} IN ${ids}
     UNION ALL
-    SELECT 'm', json_object('participant_id', ${mc.participant_id}, 'material_id', ${mc.material_id})
+    SELECT 'm', json_object('participant_id', ${mc.participant_id}, 'material_id', ${mc.material_id}, 'completed_at', ${mc.completed_at})
       FROM ${mc} WHERE ${whose(mc.participant_id, who)} AND ${mc.step_id} IN ${liveSteps}
     UNION ALL
     SELECT 't', json_object('participant_id', ${rs.participant_id}, 'requirement_table_id', ${rs.requirement_table_id},
@@ -142,6 +143,7 @@ export function ownQuery(db: Db, who: Who, courseIds: SQL) {
                             'started_at', ${fs.started_at}, 'deadline_at', ${fs.deadline_at}, 'submitted_at', ${fs.submitted_at},
                             'mcq_score', ${fs.mcq_score}, 'theory_score', ${fs.theory_score}, 'total_score', ${fs.total_score},
                             'feedback', ${fs.feedback}, 'is_late', ${fs.is_late}, 'auto_submitted', ${fs.auto_submitted},
+                            'reviewed_at', ${fs.reviewed_at},
                             'open_answers', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN ${fs.answers} END,
                             'open_questions', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN json(${attemptQuestions}) END)
       FROM ${fs} WHERE ${whose(fs.participant_id, who)} AND ${fs.course_id} IN ${ids}`;
