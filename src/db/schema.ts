@@ -186,7 +186,8 @@ export const enrollments = sqliteTable(
   },
   (t) => [
     uniqueIndex("enrollments_participant_course").on(t.participant_id, t.course_id),
-    index("enrollments_course").on(t.course_id),
+    // A course's enrolments in participant order: the reports' keyset pages (and every "enrolled in this course" read).
+    index("enrollments_course_participant").on(t.course_id, t.participant_id),
     index("enrollments_start_step").on(t.start_step_id),
   ],
 );
@@ -262,7 +263,8 @@ export const formSubmissions = sqliteTable(
       .on(t.step_id, t.submitted_at, t.id)
       .where(sql`${t.submission_status} IN ('Submitted', 'UnderReview')`),
     index("form_submissions_participant_started").on(t.participant_id, t.started_at, t.id),
-    index("form_submissions_form").on(t.form_id),
+    // An exam's attempts by id: the responses report's keyset pages (and every "attempts of this form" read).
+    index("form_submissions_form_id").on(t.form_id, t.id),
     index("form_submissions_step").on(t.step_id, t.submission_status),
     index("form_submissions_course").on(t.course_id, t.submission_status),
     // The backfill's queue: attempts whose questions are still copied in full (only old ones).
