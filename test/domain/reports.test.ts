@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { daysBetween, examColumn, median, responseCells, type ScoredAttempt, stepCompletedAt } from "../../src/domain/reports";
+import { attachment, csvCell, csvLine, fileStem } from "../../src/lib/csv";
+
+const attempt = (n: number, status: ScoredAttempt["submission_status"], score: number | null, late = false): ScoredAttempt => ({
+  attempt_number: n,
+  submission_status: status,
+  total_score: score,
+  is_late: late,
+});
+
+describe("examColumn: an exam's gradebook cells", () => {
+  it.each<[string, ScoredAttempt[], ReturnType<typeof examColumn>]>([
+    ["no attempt", [], { best_score: null, latest_score: null, status: null, attempts_used: 0, is_late: null }],
+    [
+      "one open attempt: no score yet",
+      [attempt(1, "InProgress", null)],
+      { best_score: null, latest_score: null, status: "InProgress", attempts_used: 1, is_late: false },
+    ],
+    [
+      "best of the scored, latest by number (not by list order)",
+      [attempt(2, "RetakeRequested", 3), attempt(1, "Rejected", 9), attempt(3, "Submitted", null, true)],
+      { best_score: 9, latest_score: null, status: "Submitted", attempts_used: 3, is_late: true },
+    ],
+    [
+      "a zero is a score",
+      [attempt(1, "Approved", 0)],
+      { best_score: 0, latest_score: 0, status: "Approved", attempts_used: 1, is_late: false },
+    ],
+  ])("%s", (_, attempts, expected) => {
+    expect(examColumn(attempts)).toEqual(expected);
+  });
+});
+
+describe("stepCompletedAt, daysBetween, median", () => {
+  it.each<[string, (string | null | undefined)[], string | null]>([
+    ["the latest moment", ["2026-01-02T00:00:00Z", "2026-01-05T00:00:00Z", "2026-01-03T00:00:00Z"], "2026-01-05T00:00:00Z"],
+    ["an unknown moment makes it unknown", ["2026-01-02T00:00:00Z", undefined], null],
+    ["nothing to complete", [], null],
+  ])("stepCompletedAt: %s", (_, moments, expected) => {
+    expect(stepCompletedAt(moments)).toBe(expected);
+  });
+  it.each<[string | null, string | null, number | null]>([
+    ["2026-01-01T00:00:00Z", "2026-01-02T12:00:00Z", 1.5],
+    ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", 0],
+    ["2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z", 0],
+    [null, "2026-01-01T00:00:00Z", null],
+    ["not a time", "2026-01-01T00:00:00Z", null],
+  ])("daysBetween(%s, %s) = %s", (from, to, expected) => {
+    expect(daysBetween(from, to)).toBe(expected);
+  });
+  it.each<[number[], number | null]>([
+    [[], null],
+    [[4], 4],
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+    [[1 / 3, 2 / 3], 0.5],
+  ])("median(%j) = %s", (values, expected) => {
+    expect(median(values)).toBe(expected);
+  });
+});
+
+describe("responseCells: one attempt's answers per question shown", () => {
+  const questions = [
+    {
+      question_id: "m",
+      question_type: "MCQ" as const,
+      question_text: "Pick",
+      marks: 2,
+      max_words: null,
+      options: [
+        { option_id: "a", text: "Right", is_correct: true },
+        { option_id: "b", text: "Wrong", is_correct: false },
+      ],
+    },
+    { question_id: "t", question_type: "THEORY" as const, question_text: "Explain", marks: 5, max_words: null, options: [] },
+  ];
+  it.each<
+    [string, Parameters<typeof responseCells>[1], Record<string, number> | null, Partial<ReturnType<typeof responseCells>[number]>[]]
+  >([
+    [
+      "right option, graded theory",
+      { mcq_answers: [{ question_id: "m", selected_option_id: "a" }], theory_answers: [{ question_id: "t", answer_text: "Because" }] },
+      { t: 4 },
+      [
+        { selected_option_text: "Right", is_correct: true, marks_awarded: 2, graded_by: null },
+        { text_answer: "Because", marks_awarded: 4, graded_by: "mgr", is_correct: null },
+      ],
+    ],
+    [
+      "wrong option, ungraded theory",
+      { mcq_answers: [{ question_id: "m", selected_option_id: "b" }] },
+      null,
+      [
+        { selected_option_id: "b", is_correct: false, marks_awarded: 0 },
+        { text_answer: null, marks_awarded: null, graded_by: null },
+      ],
+    ],
+    [
+      "nothing answered: the MCQ scores 0, as the attempt's score counts it",
+      null,
+      {},
+      [{ selected_option_id: null, selected_option_text: null, is_correct: false, marks_awarded: 0 }, { marks_awarded: null }],
+    ],
+    [
+      "an option id the question does not have",
+      { mcq_answers: [{ question_id: "m", selected_option_id: "zz" }] },
+      null,
+      [{ selected_option_id: "zz", selected_option_text: null, is_correct: false, marks_awarded: 0 }, {}],
+    ],
+  ])("%s", (_, answers, grades, expected) => {
+    const cells = responseCells(questions, answers, grades, new Map([["m", 3]]), "mgr");
+    expect(cells.map((c) => c.question_version)).toEqual([3, null]);
+    expected.forEach((e, i) => expect(cells[i]).toMatchObject(e));
+  });
+});
+
+describe("CSV cells (RFC 4180, OWASP CSV injection)", () => {
+  it.each<[Parameters<typeof csvCell>[0], string]>([
+    ["plain", "plain"],
+    ["a,b", '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ["two\nlines", '"two\nlines"'],
+    ["=SUM(A1)", `"'=SUM(A1)"`],
+    ["+1", `"'+1"`],
+    ["-1", `"'-1"`],
+    ["@cmd", `"'@cmd"`],
+    ["\tx", `"'\tx"`],
+    ["\rx", `"'\rx"`],
+    ["a=b", "a=b"],
+    [-1.5, "-1.5"],
+    [0, "0"],
+    [Number.NaN, ""],
+    [null, ""],
+    [undefined, ""],
+    [true, "true"],
+    ["日本語", "日本語"],
+  ])("%j → %s", (value, expected) => {
+    expect(csvCell(value)).toBe(expected);
+  });
+  it("a line ends in CRLF", () => {
+    expect(csvLine(["a", 1, null])).toBe("a,1,\r\n");
+  });
+  it.each<[string, string]>([
+    ["gradebook-x.csv", `attachment; filename="gradebook-x.csv"; filename*=UTF-8''gradebook-x.csv`],
+    ["Física.csv", `attachment; filename="F_sica.csv"; filename*=UTF-8''F%C3%ADsica.csv`],
+    [`a"b\\c'(1).csv`, `attachment; filename="a_b_c'(1).csv"; filename*=UTF-8''a%22b%5Cc%27%281%29.csv`],
+  ])("attachment(%s)", (name, expected) => {
+    expect(attachment(name)).toBe(expected);
+  });
+  it.each<[string, string]>([
+    ["Física ñ 日本", "Física-ñ-日本"],
+    ["  ../..//etc  ", "etc"],
+    ["!!!", "export"],
+    ["a".repeat(80), "a".repeat(60)],
+  ])("fileStem(%j) = %s", (text, expected) => {
+    expect(fileStem(text)).toBe(expected);
+  });
+});
