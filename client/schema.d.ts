@@ -1616,6 +1616,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/courses/{course_id}/gradebook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gradebook: one row per enrolled participant, with progress and each exam's and table's results
+         * @description One row per enrolled participant, by participant id: cohorts (within a cohort-limited grant: those of the grant), enrolment, steps completed of the total, the current step, course completion, then each exam of the course in step order (best and latest total score, the latest attempt's status and lateness, attempts used) and each requirement table (rows approved of the current total). `?cohort_id=` narrows to one cohort of the course (404 `cohort_not_found` for another course's); a grader or observer limited to cohorts sees their members only. JSON is a page (`limit`, `cursor`, `Link`); CSV (`Accept: text/csv` or `?format=csv`) is the whole report from the cursor on, streamed a page of 500 participants at a time, with Canvas-style exam columns `<exam name> (<form id>)` (the best score), `… latest`, `… status`, `… attempts`, `… late`, and per table `<name> (<id>) rows approved` / `rows total`. Counted as an expensive request for rate limits.
+         *
+         *     **Roles:** manager, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
+         */
+        get: operations["getGradebook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/courses/{course_id}/completion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The course's completion funnel per step, with median days to complete (per cohort when asked)
+         * @description The funnel of each step — enrolled, started, materials done, exam passed (null for a step without an exam), completed — and the median days from enrolment to each step's completion (the latest of its mandatory materials' completions, table approvals and the exam's approving review) and to the course's completion. `by_cohort=true` adds the same funnel per cohort the caller reaches. Walks every participant in scope (a page of 500 per round trip). CSV: one line per step and a `(course)` line, for everyone and then each cohort.
+         *
+         *     **Roles:** manager, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
+         */
+        get: operations["getCourseCompletion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/forms/{form_id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every answer given: one row per submitted attempt and question, for item review
+         * @description One row per submitted attempt (any status but InProgress) and question shown, in the order shown: the bank version of a drawn question, the option chosen (with its text and whether it was right) or the text written, the marks awarded (an MCQ when submitted; a THEORY question once graded, with who reviewed the attempt) and the question's marks. For item review by managers and course staff who read the course's attempts (a cohort-limited grant: its members' attempts only); never participants. JSON pages by attempt (`limit` attempts a page, each with all its rows); CSV is every attempt from the cursor on, streamed.
+         *
+         *     **Roles:** manager, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
+         */
+        get: operations["getFormResponses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4058,6 +4124,172 @@ export interface components {
              */
             type: string;
             reason: string;
+        };
+        GradebookRow: {
+            participant_id: string;
+            cohorts: {
+                /** @example 507f1f77bcf86cd799439011 */
+                cohort_id: string;
+                name: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            enrolled_at: string;
+            /** Format: int64 */
+            steps_completed: number;
+            /** Format: int64 */
+            steps_total: number;
+            /** @description The step they are on; null once every step is done */
+            current_step: {
+                /** @example 507f1f77bcf86cd799439011 */
+                step_id: string;
+                step_name: string;
+                /**
+                 * Format: int64
+                 * @description Position among its siblings: lists are ordered by it, then by id. Created without it: placed last
+                 */
+                order_index: number;
+            } | null;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            course_completed_at: string | null;
+            /** @description One per exam of the course, in step order */
+            exams: components["schemas"]["GradebookExam"][];
+            requirement_tables: {
+                /** @example 507f1f77bcf86cd799439011 */
+                requirement_table_id: string;
+                name: string;
+                /** Format: int64 */
+                rows_approved: number;
+                /** Format: int64 */
+                rows_total: number;
+            }[];
+        };
+        GradebookExam: {
+            /** @example 507f1f77bcf86cd799439011 */
+            form_id: string;
+            form_name: string;
+            /** @example 507f1f77bcf86cd799439011 */
+            step_id: string;
+            /** @description Highest total score over the attempts that have one; null: none scored yet */
+            best_score: number | null;
+            /** @description The latest attempt's total score (null until it is scored) */
+            latest_score: number | null;
+            /**
+             * @description The latest attempt's status; an attempt whose time ran out unseen shows as Submitted
+             * @enum {string|null}
+             */
+            status: "InProgress" | "Submitted" | "UnderReview" | "Approved" | "Rejected" | "RetakeRequested" | null;
+            /** Format: int64 */
+            attempts_used: number;
+            /** @description Whether the latest attempt came in after its deadline; null: no attempt */
+            is_late: boolean | null;
+        };
+        CourseCompletion: {
+            /** @example 507f1f77bcf86cd799439011 */
+            course_id: string;
+            /** Format: int64 */
+            enrolled: number;
+            /**
+             * Format: int64
+             * @description Participants whose course completion is stamped
+             */
+            completed: number;
+            median_days_to_complete: number | null;
+            steps: components["schemas"]["CompletionStep"][];
+            /** @description With `by_cohort=true`: the same funnel per cohort (a participant in two cohorts counts in both) */
+            cohorts?: {
+                /** @example 507f1f77bcf86cd799439011 */
+                cohort_id: string;
+                name: string;
+                /** Format: int64 */
+                enrolled: number;
+                /**
+                 * Format: int64
+                 * @description Participants whose course completion is stamped
+                 */
+                completed: number;
+                median_days_to_complete: number | null;
+                steps: components["schemas"]["CompletionStep"][];
+            }[];
+        };
+        CompletionStep: {
+            /** @example 507f1f77bcf86cd799439011 */
+            step_id: string;
+            step_name: string;
+            /**
+             * Format: int64
+             * @description Position among its siblings: lists are ordered by it, then by id. Created without it: placed last
+             */
+            order_index: number;
+            /**
+             * Format: int64
+             * @description Enrolled participants (the funnel's top; a step before an enrolment's start step is waived and counts as started and completed)
+             */
+            enrolled: number;
+            /** Format: int64 */
+            started: number;
+            /** Format: int64 */
+            materials_done: number;
+            /**
+             * Format: int64
+             * @description Participants whose attempt at the step's exam is approved (a waived step counts); null: the step has no exam
+             */
+            exam_passed: number | null;
+            /** Format: int64 */
+            completed: number;
+            /** @description Median days from enrolment to the step's completion, over those who completed it */
+            median_days_to_complete: number | null;
+        };
+        ResponseRow: {
+            /**
+             * @description The attempt's (or table submission's) id
+             * @example 507f1f77bcf86cd799439011
+             */
+            submission_id: string;
+            participant_id: string;
+            /**
+             * Format: int64
+             * @description 1 for a participant's first attempt at this form, then 2, 3, …
+             */
+            attempt_number: number;
+            /**
+             * @description InProgress (open), Submitted (answers in, awaiting review), UnderReview (grading started), Approved, Rejected, RetakeRequested
+             * @enum {string}
+             */
+            submission_status: "InProgress" | "Submitted" | "UnderReview" | "Approved" | "Rejected" | "RetakeRequested";
+            /**
+             * Format: date-time
+             * @description When the answers were accepted (for an attempt closed by its deadline: the deadline) (ISO 8601, UTC)
+             * @example 2024-01-15T10:30:00Z
+             */
+            submitted_at: string | null;
+            question_id: string;
+            /**
+             * Format: int64
+             * @description The bank question's version shown; null for a form's own question
+             */
+            question_version: number | null;
+            /**
+             * @description MCQ is scored automatically; THEORY waits for a manager's grade
+             * @enum {string}
+             */
+            question_type: "MCQ" | "THEORY";
+            question_text: string;
+            selected_option_id: string | null;
+            selected_option_text: string | null;
+            text_answer: string | null;
+            /** @description MCQ: whether the chosen option was right; THEORY: null */
+            is_correct: boolean | null;
+            /** @description MCQ: scored when submitted; THEORY: null until graded */
+            marks_awarded: number | null;
+            max_marks: number;
+            /** @description THEORY: who reviewed the attempt; MCQ: null (scored automatically) */
+            graded_by: string | null;
         };
     };
     responses: never;
@@ -23076,6 +23308,622 @@ export interface operations {
                 };
             };
             /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    getGradebook: {
+        parameters: {
+            query?: {
+                /** @description Only this cohort's members */
+                cohort_id?: string;
+                /** @description `csv`: the whole report as one CSV file (as `Accept: text/csv`); default JSON, paginated */
+                format?: "json" | "csv";
+                /** @description CSV only: `true` starts the file with a UTF-8 byte-order mark, so Excel opens non-Latin names correctly */
+                bom?: "true" | "false";
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rows by participant id (JSON: a page; CSV: the whole report from the cursor on) */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "participant_id": "participant456",
+                     *         "cohorts": [
+                     *           {
+                     *             "cohort_id": "65a509a80000000000000007",
+                     *             "name": "Morning"
+                     *           }
+                     *         ],
+                     *         "enrolled_at": "2024-01-15T10:30:00.000Z",
+                     *         "steps_completed": 0,
+                     *         "steps_total": 1,
+                     *         "current_step": {
+                     *           "step_id": "65a509a80000000000000003",
+                     *           "step_name": "Updated Step Name",
+                     *           "order_index": 0
+                     *         },
+                     *         "course_completed_at": null,
+                     *         "exams": [
+                     *           {
+                     *             "form_id": "65a509a80000000000000004",
+                     *             "form_name": "Step 1 Exam (revised)",
+                     *             "step_id": "65a509a80000000000000003",
+                     *             "best_score": 9,
+                     *             "latest_score": null,
+                     *             "status": "Rejected",
+                     *             "attempts_used": 2,
+                     *             "is_late": false
+                     *           }
+                     *         ],
+                     *         "requirement_tables": []
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["GradebookRow"][];
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `cohort_not_found`, `course_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_not_found" | "course_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` (this operation is in the tighter `expensive` class) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    getCourseCompletion: {
+        parameters: {
+            query?: {
+                /** @description Only this cohort's members */
+                cohort_id?: string;
+                /** @description `true`: the funnel of each cohort too (`cohorts`) */
+                by_cohort?: "true" | "false";
+                /** @description `csv`: the whole report as one CSV file (as `Accept: text/csv`); default JSON, paginated */
+                format?: "json" | "csv";
+                /** @description CSV only: `true` starts the file with a UTF-8 byte-order mark, so Excel opens non-Latin names correctly */
+                bom?: "true" | "false";
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The funnel (CSV: one line per step, then the course, for everyone and then each cohort) */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "course_id": "65a509a80000000000000002",
+                     *       "enrolled": 1,
+                     *       "completed": 0,
+                     *       "median_days_to_complete": null,
+                     *       "steps": [
+                     *         {
+                     *           "step_id": "65a509a80000000000000003",
+                     *           "step_name": "Updated Step Name",
+                     *           "order_index": 0,
+                     *           "enrolled": 1,
+                     *           "started": 1,
+                     *           "materials_done": 1,
+                     *           "exam_passed": 0,
+                     *           "completed": 0,
+                     *           "median_days_to_complete": null
+                     *         }
+                     *       ],
+                     *       "cohorts": [
+                     *         {
+                     *           "cohort_id": "65a509a80000000000000007",
+                     *           "name": "Morning",
+                     *           "enrolled": 1,
+                     *           "completed": 0,
+                     *           "median_days_to_complete": null,
+                     *           "steps": [
+                     *             {
+                     *               "step_id": "65a509a80000000000000003",
+                     *               "step_name": "Updated Step Name",
+                     *               "order_index": 0,
+                     *               "enrolled": 1,
+                     *               "started": 1,
+                     *               "materials_done": 1,
+                     *               "exam_passed": 0,
+                     *               "completed": 0,
+                     *               "median_days_to_complete": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CourseCompletion"];
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `cohort_not_found`, `course_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "cohort_not_found" | "course_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` (this operation is in the tighter `expensive` class) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    getFormResponses: {
+        parameters: {
+            query?: {
+                /** @description `csv`: the whole report as one CSV file (as `Accept: text/csv`); default JSON, paginated */
+                format?: "json" | "csv";
+                /** @description CSV only: `true` starts the file with a UTF-8 byte-order mark, so Excel opens non-Latin names correctly */
+                bom?: "true" | "false";
+                /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's Link header */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                form_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rows by attempt, questions in the order shown (JSON: a page of `limit` attempts; CSV: all of them from the cursor on) */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `<…&cursor=…>; rel="next"` while there is a next page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "submission_id": "65a509a80000000000000009",
+                     *         "participant_id": "participant456",
+                     *         "attempt_number": 2,
+                     *         "submission_status": "Rejected",
+                     *         "submitted_at": "2024-01-15T10:30:00.000Z",
+                     *         "question_id": "q1",
+                     *         "question_version": null,
+                     *         "question_type": "MCQ",
+                     *         "question_text": "What is Bhakti?",
+                     *         "max_marks": 5,
+                     *         "selected_option_id": "a",
+                     *         "selected_option_text": "Devotion",
+                     *         "text_answer": null,
+                     *         "is_correct": true,
+                     *         "marks_awarded": 5,
+                     *         "graded_by": null
+                     *       },
+                     *       {
+                     *         "submission_id": "65a509a80000000000000009",
+                     *         "participant_id": "participant456",
+                     *         "attempt_number": 2,
+                     *         "submission_status": "Rejected",
+                     *         "submitted_at": "2024-01-15T10:30:00.000Z",
+                     *         "question_id": "q2",
+                     *         "question_version": null,
+                     *         "question_type": "THEORY",
+                     *         "question_text": "Explain chanting",
+                     *         "max_marks": 10,
+                     *         "selected_option_id": null,
+                     *         "selected_option_text": null,
+                     *         "text_answer": "Chanting focuses the mind on the holy name.",
+                     *         "is_correct": null,
+                     *         "marks_awarded": null,
+                     *         "graded_by": null
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["ResponseRow"][];
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_cursor`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_cursor" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `form_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "form_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` (this operation is in the tighter `expensive` class) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];

@@ -283,6 +283,11 @@ async function journey() {
     as: "POST /requirement-tables/submissions/{submission_id}/approve",
   });
 
+  // Reports over the course (before the erasure below takes the participant's rows away).
+  await call("GET", `/courses/${course.id}/gradebook`, { as: "GET /courses/{course_id}/gradebook" });
+  await call("GET", `/courses/${course.id}/completion?by_cohort=true`, { as: "GET /courses/{course_id}/completion" });
+  await call("GET", `/forms/${form.id}/responses?limit=1`, { as: "GET /forms/{form_id}/responses" });
+
   const [hook] = await call("GET", "/webhooks", { as: "GET /webhooks" });
   captured["GET /webhooks/{webhook_id}/deliveries"] = { 200: await settledDeliveries(hook.id, 2) };
   await call("GET", "/audit-events?entity_type=form_submission&limit=2", { as: "GET /audit-events" });

@@ -21,6 +21,7 @@ import { releaseRequestBody } from "./lib/request-body";
 import { materialsRouter } from "./materials";
 import { participantsRouter } from "./participants";
 import { questionBanksRouter } from "./question-banks";
+import { reportsRouter } from "./reports";
 import { requirementTablesRouter } from "./requirement-tables";
 import { staffRouter } from "./staff";
 import { stepsRouter } from "./steps";
@@ -58,6 +59,7 @@ const FEATURES = [
   staffRouter,
   cohortsRouter,
   questionBanksRouter,
+  reportsRouter,
 ];
 
 export function createApp() {

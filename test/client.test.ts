@@ -32,6 +32,27 @@ describe("client/", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it("reads a report as typed JSON and, with parseAs text, as the CSV the same operation declares", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const course = await makeCourse(manager);
+    const pid = uniqueName("participant");
+    await viaWorker(`http://api.test/courses/${course.id}/enroll?participant_id=${pid}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${manager}` },
+    });
+    const api = createClient({ baseUrl: "http://api.test", token: manager, fetch: viaWorker });
+    const json = await api.GET("/courses/{course_id}/gradebook", { params: { path: { course_id: course.id } } });
+    const row = json.data?.[0];
+    expect(row?.participant_id).toBe(pid);
+    expect(row?.exams).toEqual([]);
+    const csv = await api.GET("/courses/{course_id}/gradebook", {
+      params: { path: { course_id: course.id }, query: { format: "csv" } },
+      parseAs: "text",
+    });
+    expect(csv.response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(csv.data?.split("\r\n")[1]?.startsWith(`${pid},`)).toBe(true);
+  });
+
   it("reads the next page from a Link header", () => {
     expect(nextPageUrl('<http://a/courses?limit=1&cursor=x>; rel="next"')).toBe("http://a/courses?limit=1&cursor=x");
     expect(nextPageUrl(null)).toBeNull();

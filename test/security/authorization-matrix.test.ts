@@ -812,6 +812,25 @@ const MATRIX: Record<string, Row> = {
     intruder: 403,
     manager: 200,
   },
+  /* ---------------- reports (issue #27): `read` over the course; a cohort-limited grant gets its cohorts' rows ---------------- */
+  "GET /courses/{course_id}/gradebook": {
+    req: ({ w }) => ({ path: `/courses/${w.course.id}/gradebook` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /courses/{course_id}/completion": {
+    req: ({ w }) => ({ path: `/courses/${w.course.id}/completion?by_cohort=true` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
+  "GET /forms/{form_id}/responses": {
+    req: ({ w }) => ({ path: `/forms/${w.exam1.id}/responses?format=csv` }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  },
   "GET /forms/{form_id}/overrides": {
     req: ({ w }) => ({ path: `/forms/${w.exam1.id}/overrides` }),
     self: 403,

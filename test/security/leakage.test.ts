@@ -391,9 +391,10 @@ describe("course staff: no other course's data, no accommodation note, no answer
   const READ_ONLY_POSTS = new Set(["POST /materials/{material_id}/file-link"]);
   /**
    * Authoring views of a course's exams: `is_correct` belongs there, for the staff of that course — the forms, and
-   * item analytics (which option each attempt chose, beside the right one: instructors and observers only).
+   * item analytics (which option each attempt chose, beside the right one: instructors and observers only), and the
+   * responses report (each answer and whether it was right: the item review of staff who read the course's attempts).
    */
-  const AUTHORING = new Set(["GET /forms", "GET /forms/{form_id}", "GET /forms/{form_id}/analytics"]);
+  const AUTHORING = new Set(["GET /forms", "GET /forms/{form_id}", "GET /forms/{form_id}/analytics", "GET /forms/{form_id}/responses"]);
   /** Lists filtered to the caller's grants, though the path names a participant: an empty answer is theirs to give. */
   const FILTERED = new Set(["GET /form-submissions/participant/{participant_id}"]);
   const found: string[] = [];
