@@ -1,27 +1,8 @@
-// npm run bench:examday -- --takers N [--dev [URL]] [--seed S]
-//
-// Exam day: N enrolled takers sit one timed exam of 20 questions (16 MCQ, 4 THEORY). Starts spread over 60 s; each
-// taker autosaves every 15 s with its growing answers (THEORY answers of a few hundred characters); submits spread
-// over the last 60 s of a 2-minute window; a GET /health probe once a second throughout.
-//
-// Open loop: every request is sent at its planned time whatever the server does, and its latency is measured from
-// that planned time (no coordinated omission). Reports p50/p95/p99/max per phase, errors by status, the largest
-// number in flight, D1 round trips and rows written per taker (x-d1-stats, served by the built Worker with
-// D1_STATS=true), and the workerd process's CPU over the run per request. Then checks that nothing was lost: every
-// submit answered 200 with the MCQ score its answers deserve, the manager's pending list holds exactly the N
-// attempts, and each attempt's stored answers equal the last ones sent.
-//
-// Default: the built Worker served by workerd directly (Miniflare, as `npm run bench` does), with the bench's own
-// rate limits out of reach. `--dev`: against `wrangler dev` (started here on a fresh local D1, or at URL when given),
-// with wrangler.toml's rate limits (each taker and each of the set-up managers is its own caller). Exits 1 when
-// anything was lost or any request failed. Prints `N passed, N failed` for .ci/run (a smoke test, not a timing test).
-import { execSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cleanUpOnExit, devToken, freePort, localSecret, root, startWranglerDev, wrangler } from "./lib.mjs";
+import { cleanUpOnExit, devToken, freePort, localSecret, root, startBuiltWorker, startWranglerDev } from "./lib.mjs";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -89,67 +70,17 @@ if (args.dev) {
     base = `http://127.0.0.1:${port}`;
   }
 } else {
-  const { convertV4MiniflareOptions, Miniflare } = await import("miniflare");
-  console.log("building the Worker (wrangler deploy --dry-run)…");
-  wrangler(["deploy", "--dry-run", "--outdir", "dist"], { capture: true });
-  const persist = mkdtempSync(path.join(tmpdir(), "lms-examday-"));
-  cleanUps.push(() => rmSync(persist, { recursive: true, force: true }));
-  const limits = Object.fromEntries(
-    ["RL_CALLER", "RL_EXPENSIVE", "RL_ANONYMOUS"].map((name, i) => [
-      name,
-      { namespace_id: String(9101 + i), simple: { limit: 1e9, period: 60 } },
-    ]),
-  );
   inspectorPort = args.profile ? await freePort() : undefined;
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      ...(inspectorPort ? { inspectorPort } : {}),
-      // The Worker's request log would drown the report: only its error lines are shown.
-      handleRuntimeStdio(stdout, stderr) {
-        for (const stream of [stdout, stderr])
-          stream.on("data", (chunk) => {
-            for (const line of chunk.toString().split("\n")) if (line.includes('"level":"error"')) console.error(line);
-          });
-      },
-      workers: [
-        {
-          name: "api",
-          modules: true,
-          scriptPath: path.join(root, "dist", "index.js"),
-          compatibilityDate: "2026-11-01",
-          d1Databases: { DB: "examday-db" },
-          r2Buckets: { FILES: "examday-files" },
-          bindings: { JWT_SECRET: SECRET, D1_STATS: "true" },
-          ratelimits: limits,
-          d1Persist: path.join(persist, "v3", "d1"),
-          r2Persist: path.join(persist, "v3", "r2"),
-        },
-      ],
-    }),
-  );
-  cleanUps.push(() => void mf.dispose().catch(() => {}));
-  base = (await mf.ready).toString().replace(/\/$/, "");
-  workerdPid = findWorkerd();
-  // The migrations, in order, through Miniflare's own D1 binding (set-up only: the run goes over HTTP).
-  const db = await mf.getD1Database("DB");
-  const dir = path.join(root, "migrations");
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith(".sql"))
-    .sort())
-    for (const statement of readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint"))
-      if (statement.trim()) await db.prepare(statement).run();
+  const started = await startBuiltWorker({
+    name: "examday",
+    bindings: { JWT_SECRET: SECRET, D1_STATS: "true" },
+    cleanUps,
+    inspectorPort,
+  });
+  base = started.base;
+  workerdPid = started.workerdPid;
 }
 
-/** This run's workerd (Miniflare's child process: its CPU time is the Worker's, local D1 included), or null. */
-function findWorkerd() {
-  try {
-    return Number(execSync(`pgrep -n -P ${process.pid} workerd`).toString().trim()) || null;
-  } catch {
-    return null;
-  }
-}
 /** A process's group and its CPU seconds so far (utime + stime, in clock ticks of 1/100 s), from /proc. */
 function procStat(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");

@@ -788,6 +788,10 @@ async function main() {
   await measure("/forms?step_id", "GET", `/forms?step_id=${s0.id}`, manager);
   const analyticsAttempts = data.analyticsAttempts;
   await measure(`/forms/{id}/analytics (${analyticsAttempts} attempts)`, "GET", `/forms/${data.forms[0].id}/analytics`, manager);
+  // Reports (issue #27): a JSON page each; the whole-course figures are scripts/bench-reports.mjs's.
+  await measure("/courses/{id}/gradebook (page of 200)", "GET", `/courses/${c0.id}/gradebook?limit=200`, manager);
+  await measure("/courses/{id}/completion", "GET", `/courses/${c0.id}/completion`, manager);
+  await measure("/forms/{id}/responses (page of 50 attempts)", "GET", `/forms/${data.forms[0].id}/responses?limit=50`, manager);
   await measure("/forms/{id}", "GET", `/forms/${data.forms[0].id}`, participant);
   await measure("/requirement-tables?step_id", "GET", `/requirement-tables?step_id=${s0.id}`, manager);
   await measure("/requirement-tables/{id}", "GET", `/requirement-tables/${table.id}`, manager);

@@ -123,3 +123,67 @@ export function cleanUpOnExit(cleanUp) {
       process.exit(1);
     });
 }
+
+/**
+ * The built Worker (dist/, built here) served by Miniflare's workerd on a fresh local D1 and R2, migrations applied,
+ * with the benches' own rate limits out of reach — what `npm run bench:examday` and `bench:reports` measure.
+ * Only the Worker's error lines are shown (its request log would drown a report). Returns the base URL, Miniflare's
+ * D1 binding (set-up only) and the workerd process id (its CPU time is the Worker's, local D1 included).
+ */
+export async function startBuiltWorker({ name, bindings, cleanUps, inspectorPort, namespaceBase = 9100 }) {
+  const { mkdtempSync, readdirSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { execSync } = await import("node:child_process");
+  const { convertV4MiniflareOptions, Miniflare } = await import("miniflare");
+  console.log("building the Worker (wrangler deploy --dry-run)…");
+  wrangler(["deploy", "--dry-run", "--outdir", "dist"], { capture: true });
+  const persist = mkdtempSync(path.join(tmpdir(), `lms-${name}-`));
+  cleanUps.push(() => rmSync(persist, { recursive: true, force: true }));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      ...(inspectorPort ? { inspectorPort } : {}),
+      handleRuntimeStdio(stdout, stderr) {
+        for (const stream of [stdout, stderr])
+          stream.on("data", (chunk) => {
+            for (const line of chunk.toString().split("\n")) if (line.includes('"level":"error"')) console.error(line);
+          });
+      },
+      workers: [
+        {
+          name: "api",
+          modules: true,
+          scriptPath: path.join(root, "dist", "index.js"),
+          compatibilityDate: "2026-11-01",
+          d1Databases: { DB: `${name}-db` },
+          r2Buckets: { FILES: `${name}-files` },
+          bindings,
+          ratelimits: Object.fromEntries(
+            ["RL_CALLER", "RL_EXPENSIVE", "RL_ANONYMOUS"].map((limit, i) => [
+              limit,
+              { namespace_id: String(namespaceBase + 1 + i), simple: { limit: 1e9, period: 60 } },
+            ]),
+          ),
+          d1Persist: path.join(persist, "v3", "d1"),
+          r2Persist: path.join(persist, "v3", "r2"),
+        },
+      ],
+    }),
+  );
+  cleanUps.push(() => void mf.dispose().catch(() => {}));
+  const base = (await mf.ready).toString().replace(/\/$/, "");
+  let workerdPid = null;
+  try {
+    workerdPid = Number(execSync(`pgrep -n -P ${process.pid} workerd`).toString().trim()) || null;
+  } catch {}
+  // The migrations, in order, through Miniflare's own D1 binding (set-up only: the runs go over HTTP).
+  const db = await mf.getD1Database("DB");
+  const dir = path.join(root, "migrations");
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort())
+    for (const statement of readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint"))
+      if (statement.trim()) await db.prepare(statement).run();
+  return { mf, base, db, workerdPid };
+}
