@@ -1647,7 +1647,7 @@ export interface paths {
         };
         /**
          * The course's completion funnel per step, with median days to complete (per cohort when asked)
-         * @description The funnel of each step — enrolled, started, materials done, exam passed (null for a step without an exam), completed — and the median days from enrolment to each step's completion (the latest of its mandatory materials' completions, table approvals and the exam's approving review) and to the course's completion. `by_cohort=true` adds the same funnel per cohort the caller reaches. Walks every participant in scope (a page of 500 per round trip). CSV: one line per step and a `(course)` line, for everyone and then each cohort.
+         * @description The funnel of each step — enrolled, started, materials done, exam passed (null for a step without an exam), completed — and the median days from enrolment to each step's completion (a step with an exam: its approving review; without: the latest of its mandatory materials' completions and table approvals) and to the course's completion. `by_cohort=true` adds the same funnel per cohort the caller reaches. Walks every participant in scope (a page of 500 per round trip). CSV: one line per step and a `(course)` line, for everyone and then each cohort.
          *
          *     **Roles:** manager, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */
@@ -1669,7 +1669,7 @@ export interface paths {
         };
         /**
          * Every answer given: one row per submitted attempt and question, for item review
-         * @description One row per submitted attempt (any status but InProgress) and question shown, in the order shown: the bank version of a drawn question, the option chosen (with its text and whether it was right) or the text written, the marks awarded (an MCQ when submitted; a THEORY question once graded, with who reviewed the attempt) and the question's marks. For item review by managers and course staff who read the course's attempts (a cohort-limited grant: its members' attempts only); never participants. JSON pages by attempt (`limit` attempts a page, each with all its rows); CSV is every attempt from the cursor on, streamed.
+         * @description One row per submitted attempt (any status but InProgress) and question shown, in the order shown: the bank version of a drawn question, the option chosen (with its text and whether it was right) or the text written, the marks awarded (an MCQ when submitted; a THEORY question once graded, with who last reviewed the attempt) and the question's marks. For item review by managers and course staff who read the course's attempts (only those made in the form's current course; a cohort-limited grant: its members' only); never participants. JSON pages by attempt (`limit` attempts a page, each with all its rows); CSV is every attempt from the cursor on, streamed.
          *
          *     **Roles:** manager, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
          */

@@ -258,6 +258,29 @@ describe("gradebook", () => {
     expect(lines.map((l) => l[0])).toEqual(ids);
   });
 
+  it("a grant limited to 50 cohorts (the most a grant holds) answers every report, however many ids that puts in SQL", async () => {
+    const w = await world();
+    const many = [w.evening];
+    for (let i = 0; i < 49; i++) many.push(await makeCohort(w.manager, w.course.id, `Section ${i}`));
+    const observer = await staff("observer");
+    const grant = await call("PUT", `/courses/${w.course.id}/staff/${observer.sub}`, {
+      token: w.manager,
+      body: { role: "observer", cohort_ids: many },
+    });
+    expect(grant.status, grant.text).toBe(200);
+    for (const path of [
+      `/courses/${w.course.id}/gradebook?limit=1`,
+      `/courses/${w.course.id}/gradebook?format=csv`,
+      `/courses/${w.course.id}/completion?by_cohort=true`,
+      `/forms/${w.exam.id}/responses`,
+    ]) {
+      const res = await call("GET", path as `/courses/${string}`, { token: observer.token });
+      expect(res.status, `${path}: ${res.text}`).toBe(200);
+    }
+    const rows = (await call("GET", `/courses/${w.course.id}/gradebook`, { token: observer.token })).json as unknown as Row[];
+    expect(rows.map((r) => r.participant_id)).toEqual([w.formula.pid]);
+  });
+
   it("scoped by grants: a cohort-limited grader sees their cohort only; ?cohort_id= narrows; others are refused", async () => {
     const w = await world();
     const grader = await staff("grader");
@@ -411,6 +434,24 @@ describe("responses", () => {
     const limited = await call("GET", `/forms/${w.exam.id}/responses`, { token: grader.token });
     expect(limited.status, limited.text).toBe(200);
     expect(limited.json).toEqual([]);
+  });
+
+  it("an exam moved to another course: its new course's staff read none of the old course's answers; managers all", async () => {
+    const w = await world();
+    const other = await makeCourse(w.manager);
+    const step = await makeStep(w.manager, other.id);
+    const moved = await call("PUT", `/steps/${step.id}/exam?form_id=${w.exam.id}`, { token: w.manager });
+    expect(moved.status, moved.text).toBe(200);
+    const teacher = await staff("instructor");
+    const grant = await call("PUT", `/courses/${other.id}/staff/${teacher.sub}`, { token: w.manager, body: { role: "instructor" } });
+    expect(grant.status, grant.text).toBe(200);
+    for (const format of ["json", "csv"]) {
+      const theirs = await call("GET", `/forms/${w.exam.id}/responses?format=${format}`, { token: teacher.token });
+      expect(theirs.status, theirs.text).toBe(200);
+      expect(theirs.text).not.toContain(w.done.pid);
+    }
+    const all = await call("GET", `/forms/${w.exam.id}/responses`, { token: w.manager });
+    expect(all.json).toHaveLength(4);
   });
 
   it("pages by attempt: limit=1 gives one attempt's rows and a Link to the next", async () => {

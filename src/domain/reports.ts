@@ -38,13 +38,18 @@ export function examColumn(attempts: readonly ScoredAttempt[]): ExamColumn {
 }
 
 /**
- * When a completed step was completed: the latest of the moments that completed it — each mandatory material's
- * completion (a requirement table's: its approval) and, for a step with an exam, the approving review. Null when a
- * moment is unknown (a waived step, or rows from before the time was kept).
+ * When a completed step was completed, by the rule that completed it: a step with an exam at the approving review
+ * (`approvedAt`: null when unknown); a step without one at the latest of its mandatory materials' completions (a
+ * requirement table's: its approval). Null when a moment is unknown (rows from before times were kept) or the step
+ * has nothing to complete (no exam, no mandatory material: it completes when it unlocks, which is not stored).
  */
-export function stepCompletedAt(moments: readonly (string | null | undefined)[]): string | null {
+export function stepCompletedAt(step: {
+  approvedAt?: string | null;
+  materialMoments: readonly (string | null | undefined)[];
+}): string | null {
+  if (step.approvedAt !== undefined) return step.approvedAt;
   let latest: string | null = null;
-  for (const at of moments) {
+  for (const at of step.materialMoments) {
     if (!at) return null;
     if (latest === null || at > latest) latest = at;
   }

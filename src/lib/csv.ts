@@ -35,11 +35,31 @@ export function attachment(name: string): string {
 
 /** A file name from free text: letters and digits kept (any script), runs of anything else one dash, at most 60. */
 export function fileStem(text: string): string {
-  const stem = text
+  const words = text
     .normalize("NFC")
-    .replace(/[^\p{L}\p{N}]+/gu, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 60)
-    .replace(/-+$/, "");
+    // Marks stay with their letters: Hindi or Thai words are letters and combining marks.
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, "-")
+    .replace(/^-+|-+$/g, "");
+  // Cut by code points, not UTF-16 units: half a character outside the basic plane would make the name unencodable.
+  const stem = Array.from(words).slice(0, 60).join("").replace(/-+$/, "");
   return stem || "export";
+}
+
+/**
+ * Whether an `Accept` header asks for CSV rather than JSON: `text/csv` with a q above 0 and at least the q of
+ * `application/json` (wildcards never choose CSV). `text/csv;q=0, application/json` is JSON.
+ */
+export function prefersCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let csv = 0;
+  let json = 0;
+  for (const part of accept.split(",").slice(0, 50)) {
+    const [range = "", ...params] = part.split(";").map((x) => x.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith("q="));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!Number.isFinite(q)) continue;
+    if (range === "text/csv") csv = Math.max(csv, q);
+    else if (range === "application/json") json = Math.max(json, q);
+  }
+  return csv > 0 && csv >= json;
 }

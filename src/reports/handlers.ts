@@ -16,7 +16,7 @@ import { daysBetween, type ExamColumn, examColumn, median, responseCells, stepCo
 import type { Question } from "../domain/vocabulary";
 import type { AppEnv } from "../env";
 import { examClock } from "../lib/clock";
-import { attachment, BOM, type Cell, csvLine, fileStem } from "../lib/csv";
+import { attachment, BOM, type Cell, csvLine, fileStem, prefersCsv } from "../lib/csv";
 import { notFound } from "../lib/errors";
 import { logError } from "../lib/observability";
 import type { Handler } from "../lib/openapi";
@@ -29,10 +29,10 @@ import type * as routes from "./routes";
 export const REPORT_PAGE = 500;
 
 type Format = "json" | "csv";
-/** `?format=` wins; else `Accept: text/csv` asks for CSV; else JSON. */
+/** `?format=` wins; else an `Accept` that prefers `text/csv` (lib/csv.ts `prefersCsv`); else JSON. */
 function formatOf(c: Context<AppEnv>, asked: Format | undefined): Format {
   if (asked) return asked;
-  return /(^|,)\s*text\/csv\s*(;|,|$)/i.test(c.req.header("accept") ?? "") ? "csv" : "json";
+  return prefersCsv(c.req.header("accept")) ? "csv" : "json";
 }
 
 /** Whose rows the caller may see, narrowed to `?cohort_id=` when asked (outside a limited grant: nobody). */
@@ -282,18 +282,22 @@ function emptyFunnel(course: CourseProgress): Funnel {
 
 /** When each of a participant's steps was completed, from the moments their progress rows carry. */
 function stepDays(p: CourseProgress, enrolledAt: string): Map<string, number | null> {
-  const done = new Map(
-    p.attempts.filter((a) => a.submission_status === "Approved").map((a) => [a.step_id, a.reviewed_at ?? a.submitted_at] as const),
+  // Keyed by form, as progress decides a step by its current exam (an exam moved between steps keeps its attempts).
+  const approvedAt = new Map(
+    p.attempts.filter((a) => a.submission_status === "Approved").map((a) => [a.form_id, a.reviewed_at ?? a.submitted_at] as const),
   );
+  const stepById = new Map(p.steps.map((s) => [s.id, s]));
   const out = new Map<string, number | null>();
   for (const state of p.state.steps) {
     if (!state.is_completed || state.is_waived) continue;
-    const moments: (string | null | undefined)[] = p.materials
-      .filter((m) => m.step_id === state.id && m.is_mandatory)
-      .map((m) => (m.requirement_table_id ? p.tableApprovedAt.get(m.requirement_table_id) : p.completedAt.get(m.id)));
-    const step = p.steps.find((s) => s.id === state.id);
-    if (step?.exam_id) moments.push(done.get(state.id) ?? null);
-    out.set(state.id, daysBetween(enrolledAt, stepCompletedAt(moments)));
+    const examId = stepById.get(state.id)?.exam_id ?? null;
+    const at = stepCompletedAt({
+      approvedAt: examId === null ? undefined : (approvedAt.get(examId) ?? null),
+      materialMoments: p.materials
+        .filter((m) => m.step_id === state.id && m.is_mandatory)
+        .map((m) => (m.requirement_table_id ? p.tableApprovedAt.get(m.requirement_table_id) : p.completedAt.get(m.id))),
+    });
+    out.set(state.id, daysBetween(enrolledAt, at));
   }
   return out;
 }
@@ -350,14 +354,17 @@ export const completion: Handler<typeof routes.completion> = async (c) => {
   const clock = examClock(c);
   const reach = reachOf(c, query.cohort_id);
   let page = await participantPage(db, clock, course_id, reach, query.cohort_id, null, REPORT_PAGE);
-  const all = emptyFunnel(page.course);
+  // The steps are those of the course when the walk starts: a step added meanwhile is left out, one removed keeps
+  // the counts of the pages read before (a report over pages is not a snapshot, docs/api-notes.md "Reports").
+  const course = page.course;
+  const all = emptyFunnel(course);
   const byCohort = new Map<string, { name: string; funnel: Funnel }>();
   for (;;) {
     for (const entry of page.entries) {
       count(all, entry);
       if (query.by_cohort === "true")
         for (const cohort of entry.cohorts) {
-          const held = byCohort.get(cohort.cohort_id) ?? { name: cohort.name, funnel: emptyFunnel(page.course) };
+          const held = byCohort.get(cohort.cohort_id) ?? { name: cohort.name, funnel: emptyFunnel(course) };
           byCohort.set(cohort.cohort_id, held);
           count(held.funnel, entry);
         }
@@ -366,7 +373,6 @@ export const completion: Handler<typeof routes.completion> = async (c) => {
     if (!page.more || !last) break;
     page = await participantPage(db, clock, course_id, reach, query.cohort_id, last.participant_id, REPORT_PAGE);
   }
-  const course = page.course;
   const cohorts =
     query.by_cohort === "true"
       ? [...byCohort]
@@ -462,7 +468,11 @@ export const responses: Handler<typeof routes.responses> = async (c) => {
   const after = (decodeCursor(query.cursor, ["string"])?.[0] as string | undefined) ?? null;
   const csv = formatOf(c, query.format) === "csv";
   const limit = csv ? ATTEMPTS_PER_CSV_PAGE : limitOf(query.limit);
-  const read = await batch(db, { form: reportedForm(db, form_id), attempts: attemptsPage(db, form_id, reach, after, limit + 1) });
+  const staff = c.get("caller").role === "staff";
+  const read = await batch(db, {
+    form: reportedForm(db, form_id),
+    attempts: attemptsPage(db, form_id, reach, after, limit + 1, staff),
+  });
   const form = read.form[0];
   if (!form) throw notFound("Form", form_id);
   let attempts = read.attempts;
@@ -482,7 +492,7 @@ export const responses: Handler<typeof routes.responses> = async (c) => {
   return csvResponse(c, name, query.bom === "true", first, async () => {
     const last = pageOf(attempts).at(-1);
     if (attempts.length <= limit || !last) return null;
-    attempts = await attemptsPage(db, form_id, reach, last.id, limit + 1);
+    attempts = await attemptsPage(db, form_id, reach, last.id, limit + 1, staff);
     return lines(attempts);
   }) as never;
 };

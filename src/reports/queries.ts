@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, ne, type SQL, sql } from "drizzle-orm";
 import { attemptQuestions } from "../db/attempts";
+import { idList } from "../db/literals";
 import { cohortMembers, cohorts, enrollments, formSubmissions, forms, materials, requirementTables, steps } from "../db/schema";
 import { statusLiteral } from "../db/status";
 import type { Db } from "../db/types";
@@ -10,15 +11,16 @@ import type { Db } from "../db/types";
  */
 export type Reach = readonly string[] | null;
 
+/*
+ * The cohort ids are written as checked literals (db/literals.ts): a grant may list 50, and the page's subquery
+ * is repeated in every branch of the progress statement, which would pass D1's 100 bound parameters.
+ */
 const inCohorts = (column: typeof enrollments.participant_id | typeof formSubmissions.participant_id, reach: Reach) =>
   reach === null
     ? undefined
     : reach.length === 0
       ? sql`0`
-      : inArray(
-          column,
-          sql`(SELECT ${cohortMembers.participant_id} FROM ${cohortMembers} WHERE ${inArray(cohortMembers.cohort_id, [...reach])})`,
-        );
+      : sql`${column} IN (SELECT ${cohortMembers.participant_id} FROM ${cohortMembers} WHERE ${cohortMembers.cohort_id} IN ${idList(reach)})`;
 
 const enrolledWhere = (courseId: string, reach: Reach, after: string | null) =>
   and(
@@ -51,7 +53,7 @@ export const cohortsOfPage = (db: Db, courseId: string, ids: SQL, reach: Reach) 
       and(
         eq(cohorts.course_id, courseId),
         inArray(cohortMembers.participant_id, ids),
-        reach === null ? undefined : reach.length === 0 ? sql`0` : inArray(cohorts.id, [...reach]),
+        reach === null ? undefined : reach.length === 0 ? sql`0` : sql`${cohorts.id} IN ${idList(reach)}`,
       ),
     )
     .orderBy(asc(cohorts.name), asc(cohorts.id));
@@ -85,9 +87,9 @@ export const reportedForm = (db: Db, formId: string) =>
 
 /**
  * A keyset page of the form's attempts that are in (every status but InProgress), by id
- * (form_submissions_form_id), each with the questions it was shown.
+ * (form_submissions_form_id), each with the questions it was shown. `staffOnly`: only those of the form's course.
  */
-export const attemptsPage = (db: Db, formId: string, reach: Reach, after: string | null, limit: number) =>
+export const attemptsPage = (db: Db, formId: string, reach: Reach, after: string | null, limit: number, staffOnly: boolean) =>
   db
     .select({
       id: formSubmissions.id,
@@ -108,6 +110,11 @@ export const attemptsPage = (db: Db, formId: string, reach: Reach, after: string
         ne(formSubmissions.submission_status, statusLiteral("InProgress")),
         after === null ? undefined : gt(formSubmissions.id, after),
         inCohorts(formSubmissions.participant_id, reach),
+        // Course staff were admitted by their grant in the course the form is in now: a form moved from another
+        // course keeps its older attempts there, which are not theirs to read.
+        staffOnly
+          ? sql`${formSubmissions.course_id} = (SELECT ${steps.course_id} FROM ${steps} WHERE ${steps.id} = (SELECT ${forms.step_id} FROM ${forms} WHERE ${forms.id} = ${formId}))`
+          : undefined,
       ),
     )
     .orderBy(asc(formSubmissions.id))

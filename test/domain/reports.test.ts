@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { daysBetween, examColumn, median, responseCells, type ScoredAttempt, stepCompletedAt } from "../../src/domain/reports";
-import { attachment, csvCell, csvLine, fileStem } from "../../src/lib/csv";
+import { attachment, csvCell, csvLine, fileStem, prefersCsv } from "../../src/lib/csv";
 
 const attempt = (n: number, status: ScoredAttempt["submission_status"], score: number | null, late = false): ScoredAttempt => ({
   attempt_number: n,
@@ -33,12 +33,22 @@ describe("examColumn: an exam's gradebook cells", () => {
 });
 
 describe("stepCompletedAt, daysBetween, median", () => {
-  it.each<[string, (string | null | undefined)[], string | null]>([
-    ["the latest moment", ["2026-01-02T00:00:00Z", "2026-01-05T00:00:00Z", "2026-01-03T00:00:00Z"], "2026-01-05T00:00:00Z"],
-    ["an unknown moment makes it unknown", ["2026-01-02T00:00:00Z", undefined], null],
-    ["nothing to complete", [], null],
-  ])("stepCompletedAt: %s", (_, moments, expected) => {
-    expect(stepCompletedAt(moments)).toBe(expected);
+  it.each<[string, Parameters<typeof stepCompletedAt>[0], string | null]>([
+    [
+      "no exam: the latest material",
+      { materialMoments: ["2026-01-02T00:00:00Z", "2026-01-05T00:00:00Z", "2026-01-03T00:00:00Z"] },
+      "2026-01-05T00:00:00Z",
+    ],
+    ["no exam: an unknown moment makes it unknown", { materialMoments: ["2026-01-02T00:00:00Z", undefined] }, null],
+    ["no exam, nothing mandatory: not stored", { materialMoments: [] }, null],
+    [
+      "an exam: the approval, even before a material added later",
+      { approvedAt: "2026-01-03T00:00:00Z", materialMoments: ["2026-01-09T00:00:00Z", undefined] },
+      "2026-01-03T00:00:00Z",
+    ],
+    ["an exam whose approval time is unknown", { approvedAt: null, materialMoments: ["2026-01-02T00:00:00Z"] }, null],
+  ])("stepCompletedAt: %s", (_, step, expected) => {
+    expect(stepCompletedAt(step)).toBe(expected);
   });
   it.each<[string | null, string | null, number | null]>([
     ["2026-01-01T00:00:00Z", "2026-01-02T12:00:00Z", 1.5],
@@ -153,7 +163,25 @@ describe("CSV cells (RFC 4180, OWASP CSV injection)", () => {
     ["  ../..//etc  ", "etc"],
     ["!!!", "export"],
     ["a".repeat(80), "a".repeat(60)],
+    // A character outside the basic plane at the cut stays whole (half of it cannot be percent-encoded).
+    [`${"a".repeat(59)}𠮷𠮷`, `${"a".repeat(59)}𠮷`],
+    ["हिन्दी पाठ्यक्रम", "हिन्दी-पाठ्यक्रम"],
   ])("fileStem(%j) = %s", (text, expected) => {
     expect(fileStem(text)).toBe(expected);
+    expect(() => attachment(`${expected}.csv`)).not.toThrow();
+  });
+  it.each<[string | undefined, boolean]>([
+    [undefined, false],
+    ["*/*", false],
+    ["text/csv", true],
+    ["TEXT/CSV; charset=utf-8", true],
+    ["application/json, text/csv", true],
+    ["text/csv;q=0, application/json", false],
+    ["text/csv;q=0.5, application/json", false],
+    ["text/csv, application/json;q=0.9", true],
+    ["text/*", false],
+    ["text/csv;q=abc", false],
+  ])("prefersCsv(%j) = %s", (accept, expected) => {
+    expect(prefersCsv(accept)).toBe(expected);
   });
 });
