@@ -137,8 +137,6 @@ export function ownQuery(db: Db, who: Who, courseIds: SQL) {
                             'completed', ${countRows("completed")}, 'approved', ${countRows("approved")})
       FROM ${rs} JOIN ${requirementTables} ON ${requirementTables.id} = ${rs.requirement_table_id}
       WHERE ${whose(rs.participant_id, who)}
-        AND EXISTS (SELECT 1 FROM ${materials} WHERE ${materials.requirement_table_id} = ${rs.requirement_table_id}
-                    AND ${materials.archived_at} IS NULL AND ${materials.step_id} IN ${liveSteps})
     UNION ALL
     SELECT 'a', json_object('id', ${fs.id}, 'participant_id', ${fs.participant_id}, 'form_id', ${fs.form_id}, 'step_id', ${fs.step_id},
                             'course_id', ${fs.course_id}, 'attempt_number', ${fs.attempt_number}, 'submission_status', ${fs.submission_status},
