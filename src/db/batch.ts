@@ -26,6 +26,18 @@ export type BatchResults<T extends Record<string, Entry>> = { [K in keyof T]: Re
 /** A drizzle statement is a class instance; a group is a plain object of them. */
 const isGroup = (value: unknown): value is Group => Object.getPrototypeOf(value) === Object.prototype;
 
+/** Statements that want their own result once their batch has run (see `whenRun`). */
+const listeners = new WeakMap<object, (result: unknown) => void>();
+
+/**
+ * Hands `statement`'s result to `listener` when a batch runs it: how a statement that was written for a reason
+ * (an outbox event) learns whether it wrote anything, without the handler that batched it passing the result back.
+ */
+export function whenRun<S extends object>(statement: S, listener: (result: unknown) => void): S {
+  listeners.set(statement, listener);
+  return statement;
+}
+
 export async function batch<T extends Record<string, Entry>>(db: Db, entries: T): Promise<BatchResults<T>> {
   const flat: Item[] = [];
   // Where each result goes: a key's single result, the n-th of a list, or a named statement of the n-th group.
@@ -56,6 +68,8 @@ export async function batch<T extends Record<string, Entry>>(db: Db, entries: T)
   const [head, ...rest] = flat;
   const results: unknown[] = head ? await db.batch([head, ...rest]) : [];
   results.forEach((result, i) => {
+    const statement = flat[i];
+    if (statement) listeners.get(statement)?.(result);
     const place = places[i];
     if (!place) throw new Error(`db.batch answered ${results.length} results for ${places.length} statements`);
     const { key, index, name } = place;

@@ -4,6 +4,7 @@
  * (publish.ts); the cron writes with `outboxWriter`, and its rows go out with the every-minute sweep.
  */
 import { is, SQL, sql } from "drizzle-orm";
+import { whenRun } from "../db/batch";
 import { webhookEvents } from "../db/schema";
 import type { Db } from "../db/types";
 import type { WebhookEventType } from "../domain/vocabulary";
@@ -19,20 +20,33 @@ export type EventRecord = { id: string; type: WebhookEventType; data: Record<str
  * no storage and no delivery work.
  */
 export function eventInsert(db: Db, e: EventRecord, when: SQL = LAST_WRITE_LANDED) {
-  return db.insert(webhookEvents).select(
-    sql`SELECT ${e.id}, ${e.type}, ${is(e.data, SQL) ? sql`json(${e.data})` : JSON.stringify(e.data)}, ${e.created_at}, NULL
+  return db
+    .insert(webhookEvents)
+    .select(
+      sql`SELECT ${e.id}, ${e.type}, ${is(e.data, SQL) ? sql`json(${e.data})` : JSON.stringify(e.data)}, ${e.created_at}, NULL
           WHERE ${when}
             AND EXISTS (SELECT 1 FROM webhooks w WHERE w.deleted_at IS NULL
                           AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE json_each.value = ${e.type}))`,
-  );
+    )
+    .returning({ id: webhookEvents.id });
 }
 
-/** A webhook event for the outbox; its id is published after the response. `data` holds ids and decisions only. */
+/**
+ * A webhook event for the outbox; its id is published after the response. `data` holds ids and decisions only.
+ * When the request's batch shows the row was not written (nobody subscribes to the type, or the change did not
+ * land), the id is dropped, so the response is not followed by a read that would find nothing to send.
+ */
 export function emit(c: AppContext, type: WebhookEventType, data: Record<string, unknown> | SQL, when?: SQL) {
   const now = c.get("now");
   const id = newId(now);
   c.set("events", [...(c.get("events") ?? []), id]);
-  return eventInsert(c.get("db"), { id, type, data, created_at: now.toISOString() }, when);
+  return whenRun(eventInsert(c.get("db"), { id, type, data, created_at: now.toISOString() }, when), (result) => {
+    if (Array.isArray(result) && result.length === 0)
+      c.set(
+        "events",
+        (c.get("events") ?? []).filter((e) => e !== id),
+      );
+  });
 }
 
 /** `emit` bound to a request, for code that takes an emitter (progress milestones). */
