@@ -100,7 +100,12 @@ async function world() {
   const all = await call("POST", `/requirement-tables/submissions/${sub}/approve`, { token: manager, body: {} });
   expect(all.status, all.text).toBe(200);
 
-  return { manager, course, step1, step2, exam, table, done, started, idle, formula, morning, evening, first, second };
+  /** A staff grant in this course, made by the manager. */
+  const give = async (who: { sub: string }, body: Record<string, unknown>) => {
+    const res = await call("PUT", `/courses/${course.id}/staff/${who.sub}`, { token: manager, body });
+    expect(res.status, res.text).toBe(200);
+  };
+  return { manager, course, step1, step2, exam, table, done, started, idle, formula, morning, evening, first, second, give };
 }
 
 type Row = {
@@ -263,11 +268,7 @@ describe("gradebook", () => {
     const many = [w.evening];
     for (let i = 0; i < 49; i++) many.push(await makeCohort(w.manager, w.course.id, `Section ${i}`));
     const observer = await staff("observer");
-    const grant = await call("PUT", `/courses/${w.course.id}/staff/${observer.sub}`, {
-      token: w.manager,
-      body: { role: "observer", cohort_ids: many },
-    });
-    expect(grant.status, grant.text).toBe(200);
+    await w.give(observer, { role: "observer", cohort_ids: many });
     for (const path of [
       `/courses/${w.course.id}/gradebook?limit=1`,
       `/courses/${w.course.id}/gradebook?format=csv`,
@@ -284,14 +285,7 @@ describe("gradebook", () => {
   it("scoped by grants: a cohort-limited grader sees their cohort only; ?cohort_id= narrows; others are refused", async () => {
     const w = await world();
     const grader = await staff("grader");
-    expect(
-      (
-        await call("PUT", `/courses/${w.course.id}/staff/${grader.sub}`, {
-          token: w.manager,
-          body: { role: "grader", cohort_ids: [w.evening] },
-        })
-      ).status,
-    ).toBe(200);
+    await w.give(grader, { role: "grader", cohort_ids: [w.evening] });
     const theirs = await call("GET", `/courses/${w.course.id}/gradebook`, { token: grader.token });
     expect(theirs.status, theirs.text).toBe(200);
     expect((theirs.json as unknown as Row[]).map((r) => r.participant_id)).toEqual([w.formula.pid]);
@@ -423,14 +417,7 @@ describe("responses", () => {
 
     expect((await call("GET", `/forms/${w.exam.id}/responses`, { token: w.done.participant })).status).toBe(403);
     const grader = await staff("grader");
-    expect(
-      (
-        await call("PUT", `/courses/${w.course.id}/staff/${grader.sub}`, {
-          token: w.manager,
-          body: { role: "grader", cohort_ids: [w.evening] },
-        })
-      ).status,
-    ).toBe(200);
+    await w.give(grader, { role: "grader", cohort_ids: [w.evening] });
     const limited = await call("GET", `/forms/${w.exam.id}/responses`, { token: grader.token });
     expect(limited.status, limited.text).toBe(200);
     expect(limited.json).toEqual([]);
