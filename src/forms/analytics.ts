@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { batch } from "../db/batch";
+import { idList, idLiteral } from "../db/literals";
 import { forms } from "../db/schema";
 import { statusLiteral } from "../db/status";
 import { histogram, type ItemSums, pearson, reliability, roundTo, sampleStdev, variance } from "../domain/analytics";
@@ -17,27 +18,17 @@ import type * as routes from "./routes";
  * snapshots and answers with json_each and returns only aggregates — a few rows per question — in one batch.
  */
 
-/**
+/*
  * drizzle cannot put a raw statement with bound parameters in a batch (its raw queries carry no prepared
- * statement), so the form id is written into these statements as a literal — only after checking it is exactly
- * the 24-hex id the route's validator already demanded, so nothing a client sends ever becomes SQL text.
+ * statement), so the form id — and a cohort-limited grant's cohort ids — are written as checked literals
+ * (db/literals.ts: exactly a 24-hex id, or it throws).
  */
-function idLiteral(id: string) {
-  if (!/^[0-9a-f]{24}$/i.test(id)) throw new Error("id is not a 24-hex id");
-  return sql.raw(`'${id}'`);
-}
 
-/**
- * A cohort-limited grant (an observer of some cohorts) sees the figures of those cohorts' participants only; the
- * cohort ids come from the stored grant and are written as literals under the same check as the form id.
- */
+/** A cohort-limited grant (an observer of some cohorts) sees the figures of those cohorts' participants only. */
 function cohortScope(cohortIds: readonly string[] | null) {
   if (cohortIds === null) return sql``;
   if (cohortIds.length === 0) return sql` AND 0`;
-  return sql` AND participant_id IN (SELECT participant_id FROM cohort_members WHERE cohort_id IN (${sql.join(
-    cohortIds.map(idLiteral),
-    sql`, `,
-  )}))`;
+  return sql` AND participant_id IN (SELECT participant_id FROM cohort_members WHERE cohort_id IN ${idList(cohortIds)})`;
 }
 
 /*
