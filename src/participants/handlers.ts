@@ -5,7 +5,7 @@ import { examClock } from "../lib/clock";
 import { ApiError, notFound } from "../lib/errors";
 import { type Handler, origin } from "../lib/openapi";
 import { decodeCursor, limitOf, page } from "../lib/pagination";
-import { type CourseProgress, courseOfStep, enrolledCourses, oneCourse, readProgress, requirementStatus } from "../progress";
+import { type CourseProgress, courseOfStep, currentStepOf, enrolledCourses, oneCourse, readProgress, requirementStatus } from "../progress";
 import { toMaterial } from "../shared/materials";
 import { courseVisible } from "../visibility";
 import type * as routes from "./routes";
@@ -17,11 +17,6 @@ const notEnrolled = () => new ApiError(404, "not_enrolled", "Not enrolled in thi
  * enrolment, so "exists but not yours" is not told apart from "does not exist". Managers see drafts.
  */
 const shown = (caller: Caller, p: CourseProgress | undefined): p is CourseProgress => p !== undefined && courseVisible(caller, p.course);
-
-function currentStep(p: CourseProgress) {
-  const step = p.steps.find((s) => s.id === p.state.current_step_id);
-  return step ? { step_id: step.id, step_name: step.name, order_index: step.order_index } : null;
-}
 
 export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
   const params = c.req.valid("query");
@@ -47,7 +42,7 @@ export const myCourses: Handler<typeof routes.myCourses> = async (c) => {
         description: p.course.description,
         image_url: p.course.image_url,
         is_default: p.course.is_default,
-        current_step: currentStep(p),
+        current_step: currentStepOf(p),
         progress: { completed_steps: p.state.completed_steps, total_steps: p.state.total_steps, percentage: p.state.percentage },
         step_progress: current
           ? { is_started: current.is_started, materials_completed: current.materials_completed, exam_status: current.exam_status }
@@ -68,11 +63,11 @@ export const courseProgress: Handler<typeof routes.courseProgress> = async (c) =
   if (!shown(c.get("caller"), p)) throw notFound("Course", course_id);
   if (!p.enrolled) throw notEnrolled();
   const examById = new Map(p.exams.map((e) => [e.id, e]));
-  const current = p.steps.find((s) => s.id === p.state.current_step_id);
+  const current = currentStepOf(p);
   return c.json(
     {
       course: { id: p.course.id, name: p.course.name, description: p.course.description },
-      current_step_id: current?.id ?? null,
+      current_step_id: current?.step_id ?? null,
       current_step_order_index: current?.order_index ?? null,
       completed_step_ids: p.state.steps.filter((s) => s.is_completed).map((s) => s.id),
       is_completed: p.is_completed,

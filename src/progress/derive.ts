@@ -174,6 +174,12 @@ export class ProgressSet {
   }
 }
 
+/** The step a participant is on, as the views name it; null once every step is done (or before enrolment). */
+export function currentStepOf(p: CourseProgress): { step_id: string; step_name: string; order_index: number } | null {
+  const step = p.steps.find((s) => s.id === p.state.current_step_id);
+  return step ? { step_id: step.id, step_name: step.name, order_index: step.order_index } : null;
+}
+
 /** Sums over the distinct requirement tables of some materials; null when they show none. */
 export function requirementStatus(p: CourseProgress, materialRows: readonly { requirement_table_id: string | null }[]) {
   const ids = new Set(materialRows.map((m) => m.requirement_table_id).filter((id): id is string => id !== null));

@@ -4,6 +4,7 @@
  */
 export {
   type CourseProgress,
+  currentStepOf,
   type ProgressChange,
   ProgressSet,
   type RequirementProgress,

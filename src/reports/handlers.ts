@@ -21,7 +21,7 @@ import { notFound } from "../lib/errors";
 import { logError } from "../lib/observability";
 import type { Handler } from "../lib/openapi";
 import { decodeCursor, limitOf, nextPage } from "../lib/pagination";
-import { type CourseProgress, type ExamClock, oneCourse, progressQuery } from "../progress";
+import { type CourseProgress, currentStepOf, type ExamClock, oneCourse, progressQuery } from "../progress";
 import { attemptsPage, cohortOfCourse, cohortsOfPage, enrolledIds, enrolledPage, type Reach, reportedForm, tableNames } from "./queries";
 import type * as routes from "./routes";
 
@@ -118,14 +118,13 @@ function columnsOf(page: ParticipantPage): Columns {
 function gradebookRow(entry: ParticipantPage["entries"][number], tableName: Map<string, string>): GradebookRow {
   const p = entry.progress;
   const examName = new Map(p.exams.map((e) => [e.id, e.name]));
-  const current = p.steps.find((s) => s.id === p.state.current_step_id);
   return {
     participant_id: entry.participant_id,
     cohorts: entry.cohorts,
     enrolled_at: entry.enrolled_at,
     steps_completed: p.state.completed_steps,
     steps_total: p.state.total_steps,
-    current_step: current ? { step_id: current.id, step_name: current.name, order_index: current.order_index } : null,
+    current_step: currentStepOf(p),
     course_completed_at: p.enrollment?.completed_at ?? null,
     exams: sortSteps(p.steps).flatMap((step) => {
       const name = step.exam_id ? examName.get(step.exam_id) : undefined;
