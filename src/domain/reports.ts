@@ -3,6 +3,7 @@
  * completed, and medians. Pure.
  */
 import type { Answers } from "./exams";
+import type { StepState } from "./progress";
 import type { Question, SubmissionStatus } from "./vocabulary";
 
 export type ScoredAttempt = {
@@ -137,4 +138,79 @@ export function responseCells(
       graded_by: marks === undefined ? null : reviewedBy,
     };
   });
+}
+
+/* ------------------------------------------------ completion funnel ------------------------------------------------ */
+
+type FunnelStep = {
+  step_id: string;
+  step_name: string;
+  order_index: number;
+  enrolled: number;
+  started: number;
+  materials_done: number;
+  /** Null for a step without an exam. */
+  exam_passed: number | null;
+  completed: number;
+  days: number[];
+};
+export type Funnel = { enrolled: number; completed: number; days: number[]; steps: Map<string, FunnelStep> };
+
+/** A funnel over the course's steps (in course order) as they are when the count starts. */
+export function emptyFunnel(steps: readonly { id: string; name: string; order_index: number; exam_id: string | null }[]): Funnel {
+  const step = (s: (typeof steps)[number]): FunnelStep => ({
+    step_id: s.id,
+    step_name: s.name,
+    order_index: s.order_index,
+    enrolled: 0,
+    started: 0,
+    materials_done: 0,
+    exam_passed: s.exam_id ? 0 : null,
+    completed: 0,
+    days: [],
+  });
+  return { enrolled: 0, completed: 0, days: [], steps: new Map(steps.map((s) => [s.id, step(s)])) };
+}
+
+export type FunnelFacts = {
+  enrolled_at: string;
+  /** The stored course-completion milestone. */
+  completed_at: string | null;
+  steps: readonly Pick<StepState, "id" | "is_started" | "is_completed" | "is_waived" | "materials_completed" | "exam_status">[];
+  /** Days from enrolment to each completed step's completion, where known. */
+  stepDays: ReadonlyMap<string, number | null>;
+};
+
+/**
+ * Counts one participant into a funnel. A waived step (before the enrolment's start step) counts as started, done
+ * and passed, as progress counts it completed; a step added after the count started is left out.
+ */
+export function countInto(funnel: Funnel, p: FunnelFacts): void {
+  funnel.enrolled += 1;
+  if (p.completed_at) {
+    funnel.completed += 1;
+    const d = daysBetween(p.enrolled_at, p.completed_at);
+    if (d !== null) funnel.days.push(d);
+  }
+  for (const state of p.steps) {
+    const f = funnel.steps.get(state.id);
+    if (!f) continue;
+    f.enrolled += 1;
+    if (state.is_started || state.is_completed) f.started += 1;
+    if (state.materials_completed || state.is_completed) f.materials_done += 1;
+    if (f.exam_passed !== null && (state.exam_status === "Approved" || state.is_waived)) f.exam_passed += 1;
+    if (state.is_completed) f.completed += 1;
+    const d = p.stepDays.get(state.id);
+    if (d !== undefined && d !== null) f.days.push(d);
+  }
+}
+
+/** What a funnel reports: counts, and medians in place of the days collected. */
+export function funnelFigures(funnel: Funnel) {
+  return {
+    enrolled: funnel.enrolled,
+    completed: funnel.completed,
+    median_days_to_complete: median(funnel.days),
+    steps: [...funnel.steps.values()].map(({ days, ...counts }) => ({ ...counts, median_days_to_complete: median(days) })),
+  };
 }

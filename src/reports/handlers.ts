@@ -12,7 +12,18 @@ import type { Context } from "hono";
 import { batch } from "../db/batch";
 import type { Db } from "../db/types";
 import { sortSteps } from "../domain/progress";
-import { daysBetween, type ExamColumn, examColumn, median, responseCells, stepCompletedAt } from "../domain/reports";
+import {
+  countInto,
+  daysBetween,
+  type ExamColumn,
+  emptyFunnel,
+  examColumn,
+  type Funnel,
+  type FunnelFacts,
+  funnelFigures,
+  responseCells,
+  stepCompletedAt,
+} from "../domain/reports";
 import type { Question } from "../domain/vocabulary";
 import type { AppEnv } from "../env";
 import { examClock } from "../lib/clock";
@@ -255,30 +266,6 @@ export const gradebook: Handler<typeof routes.gradebook> = async (c) => {
 
 /* ------------------------------------------------ completion ----------------------------------------------- */
 
-type Funnel = {
-  enrolled: number;
-  completed: number;
-  days: number[];
-  steps: Map<
-    string,
-    { enrolled: number; started: number; materials_done: number; exam_passed: number | null; completed: number; days: number[] }
-  >;
-};
-
-function emptyFunnel(course: CourseProgress): Funnel {
-  return {
-    enrolled: 0,
-    completed: 0,
-    days: [],
-    steps: new Map(
-      sortSteps(course.steps).map((s) => [
-        s.id,
-        { enrolled: 0, started: 0, materials_done: 0, exam_passed: s.exam_id ? 0 : null, completed: 0, days: [] },
-      ]),
-    ),
-  };
-}
-
 /** When each of a participant's steps was completed, from the moments their progress rows carry. */
 function stepDays(p: CourseProgress, enrolledAt: string): Map<string, number | null> {
   // Keyed by form, as progress decides a step by its current exam (an exam moved between steps keeps its attempts).
@@ -301,50 +288,13 @@ function stepDays(p: CourseProgress, enrolledAt: string): Map<string, number | n
   return out;
 }
 
-function count(funnel: Funnel, entry: ParticipantPage["entries"][number]) {
-  const p = entry.progress;
-  funnel.enrolled += 1;
-  if (p.enrollment?.completed_at) {
-    funnel.completed += 1;
-    const d = daysBetween(entry.enrolled_at, p.enrollment.completed_at);
-    if (d !== null) funnel.days.push(d);
-  }
-  const days = stepDays(p, entry.enrolled_at);
-  for (const state of p.state.steps) {
-    const f = funnel.steps.get(state.id);
-    if (!f) continue;
-    f.enrolled += 1;
-    if (state.is_started || state.is_completed) f.started += 1;
-    if (state.materials_completed || state.is_completed) f.materials_done += 1;
-    if (f.exam_passed !== null && (state.exam_status === "Approved" || state.is_waived)) f.exam_passed += 1;
-    if (state.is_completed) f.completed += 1;
-    const d = days.get(state.id);
-    if (d !== undefined && d !== null) f.days.push(d);
-  }
-}
-
-function funnelView(funnel: Funnel, course: CourseProgress) {
-  const stepById = new Map(course.steps.map((s) => [s.id, s]));
-  return {
-    enrolled: funnel.enrolled,
-    completed: funnel.completed,
-    median_days_to_complete: median(funnel.days),
-    steps: [...funnel.steps].map(([id, f]) => {
-      const step = stepById.get(id);
-      return {
-        step_id: id,
-        step_name: step?.name ?? "",
-        order_index: step?.order_index ?? 0,
-        enrolled: f.enrolled,
-        started: f.started,
-        materials_done: f.materials_done,
-        exam_passed: f.exam_passed,
-        completed: f.completed,
-        median_days_to_complete: median(f.days),
-      };
-    }),
-  };
-}
+/** One participant's funnel facts: their step states, and the days to each step's completion. */
+const funnelFacts = (entry: ParticipantPage["entries"][number]): FunnelFacts => ({
+  enrolled_at: entry.enrolled_at,
+  completed_at: entry.progress.enrollment?.completed_at ?? null,
+  steps: entry.progress.state.steps,
+  stepDays: stepDays(entry.progress, entry.enrolled_at),
+});
 
 export const completion: Handler<typeof routes.completion> = async (c) => {
   const { course_id } = c.req.valid("param");
@@ -356,16 +306,18 @@ export const completion: Handler<typeof routes.completion> = async (c) => {
   // The steps are those of the course when the walk starts: a step added meanwhile is left out, one removed keeps
   // the counts of the pages read before (a report over pages is not a snapshot, docs/api-notes.md "Reports").
   const course = page.course;
-  const all = emptyFunnel(course);
+  const steps = sortSteps(course.steps);
+  const all = emptyFunnel(steps);
   const byCohort = new Map<string, { name: string; funnel: Funnel }>();
   for (;;) {
     for (const entry of page.entries) {
-      count(all, entry);
+      const facts = funnelFacts(entry);
+      countInto(all, facts);
       if (query.by_cohort === "true")
         for (const cohort of entry.cohorts) {
-          const held = byCohort.get(cohort.cohort_id) ?? { name: cohort.name, funnel: emptyFunnel(course) };
+          const held = byCohort.get(cohort.cohort_id) ?? { name: cohort.name, funnel: emptyFunnel(steps) };
           byCohort.set(cohort.cohort_id, held);
-          count(held.funnel, entry);
+          countInto(held.funnel, facts);
         }
     }
     const last = page.entries.at(-1);
@@ -376,9 +328,9 @@ export const completion: Handler<typeof routes.completion> = async (c) => {
     query.by_cohort === "true"
       ? [...byCohort]
           .sort(([a, x], [b, y]) => (x.name < y.name ? -1 : x.name > y.name ? 1 : a < b ? -1 : 1))
-          .map(([cohort_id, { name, funnel }]) => ({ cohort_id, name, ...funnelView(funnel, course) }))
+          .map(([cohort_id, { name, funnel }]) => ({ cohort_id, name, ...funnelFigures(funnel) }))
       : undefined;
-  const report = { course_id, ...funnelView(all, course), ...(cohorts ? { cohorts } : {}) };
+  const report = { course_id, ...funnelFigures(all), ...(cohorts ? { cohorts } : {}) };
   if (formatOf(c, query.format) === "json") return c.json(report, 200);
   const header = [
     "cohort_id",
@@ -393,7 +345,7 @@ export const completion: Handler<typeof routes.completion> = async (c) => {
     "completed",
     "median_days_to_complete",
   ];
-  const funnelLines = (cohortId: string, cohortName: string, f: ReturnType<typeof funnelView>) =>
+  const funnelLines = (cohortId: string, cohortName: string, f: ReturnType<typeof funnelFigures>) =>
     [
       ...f.steps.map((s) =>
         csvLine([

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { daysBetween, examColumn, median, responseCells, type ScoredAttempt, stepCompletedAt } from "../../src/domain/reports";
+import {
+  countInto,
+  daysBetween,
+  emptyFunnel,
+  examColumn,
+  type FunnelFacts,
+  funnelFigures,
+  median,
+  responseCells,
+  type ScoredAttempt,
+  stepCompletedAt,
+} from "../../src/domain/reports";
 import { attachment, csvCell, csvLine, fileStem, prefersCsv } from "../../src/lib/csv";
 
 const attempt = (n: number, status: ScoredAttempt["submission_status"], score: number | null, late = false): ScoredAttempt => ({
@@ -183,5 +194,76 @@ describe("CSV cells (RFC 4180, OWASP CSV injection)", () => {
     ["text/csv;q=abc", false],
   ])("prefersCsv(%j) = %s", (accept, expected) => {
     expect(prefersCsv(accept)).toBe(expected);
+  });
+});
+
+describe("the completion funnel", () => {
+  const steps = [
+    { id: "s1", name: "One", order_index: 0, exam_id: "e1" },
+    { id: "s2", name: "Two", order_index: 1, exam_id: null },
+  ];
+  type State = FunnelFacts["steps"][number];
+  const state = (id: string, over: Partial<State> = {}): State => ({
+    id,
+    is_started: false,
+    is_completed: false,
+    is_waived: false,
+    materials_completed: false,
+    exam_status: "NotStarted",
+    ...over,
+  });
+  const facts = (s1: Partial<State>, s2: Partial<State>, extra: Partial<FunnelFacts> = {}): FunnelFacts => ({
+    enrolled_at: "2026-01-01T00:00:00Z",
+    completed_at: null,
+    steps: [state("s1", s1), state("s2", s2)],
+    stepDays: new Map(),
+    ...extra,
+  });
+  it.each<[string, FunnelFacts, { s1: number[]; s2: (number | null)[]; course: number }]>([
+    // [started, materials_done, exam_passed, completed] per step
+    ["nothing done", facts({}, {}), { s1: [0, 0, 0, 0], s2: [0, 0, null, 0], course: 0 }],
+    ["started step 1", facts({ is_started: true }, {}), { s1: [1, 0, 0, 0], s2: [0, 0, null, 0], course: 0 }],
+    [
+      "step 1 passed, step 2 done, course stamped",
+      facts(
+        { is_started: true, materials_completed: true, exam_status: "Approved", is_completed: true },
+        { is_started: true, materials_completed: true, is_completed: true },
+        { completed_at: "2026-01-03T00:00:00Z" },
+      ),
+      { s1: [1, 1, 1, 1], s2: [1, 1, null, 1], course: 1 },
+    ],
+    [
+      "a waived step counts as started, done, passed",
+      facts({ is_waived: true, is_completed: true }, {}),
+      { s1: [1, 1, 1, 1], s2: [0, 0, null, 0], course: 0 },
+    ],
+    [
+      "a step unknown to the funnel is left out",
+      { ...facts({}, {}), steps: [state("s1"), state("s2"), state("s9", { is_completed: true })] },
+      { s1: [0, 0, 0, 0], s2: [0, 0, null, 0], course: 0 },
+    ],
+  ])("%s", (_, participant, expected) => {
+    const funnel = emptyFunnel(steps);
+    countInto(funnel, participant);
+    const figures = funnelFigures(funnel);
+    const row = (s: (typeof figures.steps)[number]) => [s.started, s.materials_done, s.exam_passed, s.completed];
+    expect(figures.enrolled).toBe(1);
+    expect(figures.steps.map((s) => s.enrolled)).toEqual([1, 1]);
+    expect(row(figures.steps[0] as (typeof figures.steps)[number])).toEqual(expected.s1);
+    expect(row(figures.steps[1] as (typeof figures.steps)[number])).toEqual(expected.s2);
+    expect(figures.completed).toBe(expected.course);
+  });
+  it("medians over those with a known time: days to the course and to each step", () => {
+    const funnel = emptyFunnel(steps);
+    for (const [days, course] of [
+      [1, "2026-01-02T00:00:00Z"],
+      [3, "2026-01-05T00:00:00Z"],
+      [null, null],
+    ] as const)
+      countInto(funnel, facts({ is_completed: true }, {}, { completed_at: course, stepDays: new Map([["s1", days]]) }));
+    const figures = funnelFigures(funnel);
+    expect(figures.median_days_to_complete).toBe(2.5);
+    expect(figures.steps[0]).toMatchObject({ step_id: "s1", step_name: "One", completed: 3, median_days_to_complete: 2 });
+    expect(figures.steps[1]?.median_days_to_complete).toBeNull();
   });
 });
