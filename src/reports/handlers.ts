@@ -76,15 +76,18 @@ type ParticipantPage = {
   more: boolean;
 };
 
-/** One page of the course's participants with their progress: one round trip (two when the structure is not cached). */
+/** Which course's participants a report walks, and whose (see `reachOf`). */
+type Walk = { db: Db; clock: ExamClock; courseId: string; reach: Reach; cohortId: string | undefined };
+
+/**
+ * One page of the course's participants with their progress: one round trip (two when the structure is not
+ * cached). `names`: also the names of the course's requirement tables (the pages that show them).
+ */
 async function participantPage(
-  db: Db,
-  clock: ExamClock,
-  courseId: string,
-  reach: Reach,
-  cohortId: string | undefined,
+  { db, clock, courseId, reach, cohortId }: Walk,
   after: string | null,
   limit: number,
+  names: boolean,
 ): Promise<ParticipantPage> {
   const ids = enrolledIds(courseId, reach, after, limit);
   const query = progressQuery(db, ids, oneCourse(courseId), clock);
@@ -92,7 +95,7 @@ async function participantPage(
     page: enrolledPage(db, courseId, reach, after, limit + 1),
     own: query.own,
     cohorts: cohortsOfPage(db, courseId, ids, reach),
-    tables: tableNames(db, courseId),
+    tables: names ? tableNames(db, courseId) : null,
     cohort: cohortId ? cohortOfCourse(db, courseId, cohortId) : null,
   });
   const set = await query.finish(read.own);
@@ -113,7 +116,7 @@ async function participantPage(
       ? [{ participant_id: r.participant_id, enrolled_at: r.enrolled_at, progress, cohorts: cohortsOf.get(r.participant_id) ?? [] }]
       : [];
   });
-  return { course, entries, tableNames: new Map(read.tables.map((t) => [t.id, t.name])), more: read.page.length > limit };
+  return { course, entries, tableNames: new Map((read.tables ?? []).map((t) => [t.id, t.name])), more: read.page.length > limit };
 }
 
 function columnsOf(page: ParticipantPage): Columns {
@@ -237,29 +240,33 @@ function csvResponse(c: Context<AppEnv>, fileName: string, bom: boolean, first: 
 export const gradebook: Handler<typeof routes.gradebook> = async (c) => {
   const { course_id } = c.req.valid("param");
   const query = c.req.valid("query");
-  const db = c.get("db");
-  const clock = examClock(c);
-  const reach = reachOf(c, query.cohort_id);
+  const walk: Walk = {
+    db: c.get("db"),
+    clock: examClock(c),
+    courseId: course_id,
+    reach: reachOf(c, query.cohort_id),
+    cohortId: query.cohort_id,
+  };
   const after = decodeCursor(query.cursor, ["string"]);
   const format = formatOf(c, query.format);
   if (format === "json") {
     const limit = limitOf(query.limit);
-    const page = await participantPage(db, clock, course_id, reach, query.cohort_id, (after?.[0] as string) ?? null, limit);
+    const page = await participantPage(walk, (after?.[0] as string) ?? null, limit, true);
     const rows = page.entries.map((e) => gradebookRow(e, page.tableNames));
     const last = rows.at(-1);
     if (page.more && last) nextPage(c, limit, [last.participant_id]);
     return c.json(rows, 200);
   }
   // CSV: the whole report (from the cursor, when given), a page of REPORT_PAGE participants at a time.
-  let page = await participantPage(db, clock, course_id, reach, query.cohort_id, (after?.[0] as string) ?? null, REPORT_PAGE);
+  let page = await participantPage(walk, (after?.[0] as string) ?? null, REPORT_PAGE, true);
   const columns = columnsOf(page);
   const lines = (p: ParticipantPage) => p.entries.map((e) => csvLine(gradebookCells(gradebookRow(e, p.tableNames), columns))).join("");
   const first = csvLine(gradebookHeader(columns)) + lines(page);
-  const name = `gradebook-${fileStem(page.course.course.name)}-${today(clock.now)}.csv`;
+  const name = `gradebook-${fileStem(page.course.course.name)}-${today(walk.clock.now)}.csv`;
   return csvResponse(c, name, query.bom === "true", first, async () => {
     const last = page.entries.at(-1);
     if (!page.more || !last) return null;
-    page = await participantPage(db, clock, course_id, reach, query.cohort_id, last.participant_id, REPORT_PAGE);
+    page = await participantPage(walk, last.participant_id, REPORT_PAGE, false);
     return lines(page);
   }) as never;
 };
@@ -299,10 +306,14 @@ const funnelFacts = (entry: ParticipantPage["entries"][number]): FunnelFacts => 
 export const completion: Handler<typeof routes.completion> = async (c) => {
   const { course_id } = c.req.valid("param");
   const query = c.req.valid("query");
-  const db = c.get("db");
-  const clock = examClock(c);
-  const reach = reachOf(c, query.cohort_id);
-  let page = await participantPage(db, clock, course_id, reach, query.cohort_id, null, REPORT_PAGE);
+  const walk: Walk = {
+    db: c.get("db"),
+    clock: examClock(c),
+    courseId: course_id,
+    reach: reachOf(c, query.cohort_id),
+    cohortId: query.cohort_id,
+  };
+  let page = await participantPage(walk, null, REPORT_PAGE, false);
   // The steps are those of the course when the walk starts: a step added meanwhile is left out, one removed keeps
   // the counts of the pages read before (a report over pages is not a snapshot, docs/api-notes.md "Reports").
   const course = page.course;
@@ -322,7 +333,7 @@ export const completion: Handler<typeof routes.completion> = async (c) => {
     }
     const last = page.entries.at(-1);
     if (!page.more || !last) break;
-    page = await participantPage(db, clock, course_id, reach, query.cohort_id, last.participant_id, REPORT_PAGE);
+    page = await participantPage(walk, last.participant_id, REPORT_PAGE, false);
   }
   const cohorts =
     query.by_cohort === "true"
@@ -366,7 +377,7 @@ export const completion: Handler<typeof routes.completion> = async (c) => {
       csvLine([cohortId, cohortName, "", "(course)", "", f.enrolled, "", "", "", f.completed, f.median_days_to_complete]),
     ].join("");
   const text = csvLine(header) + funnelLines("", "", report) + (cohorts ?? []).map((k) => funnelLines(k.cohort_id, k.name, k)).join("");
-  const name = `completion-${fileStem(course.course.name)}-${today(clock.now)}.csv`;
+  const name = `completion-${fileStem(course.course.name)}-${today(walk.clock.now)}.csv`;
   return csvResponse(c, name, query.bom === "true", text, async () => null) as never;
 };
 
