@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -38,6 +39,11 @@ export default defineConfig(async () => {
   // /docs serves these as static assets: the Worker's asset directory must hold them before it starts.
   copyDocsAssets();
   const migrations = await readD1Migrations("./migrations");
+  // A fresh RSA key per run, as `npm run dev` makes one per machine: certificates are signed with it.
+  const certificateKey = JSON.stringify({
+    ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
+    kid: "test-key",
+  });
   const worker = (ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }>) =>
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
@@ -48,6 +54,7 @@ export default defineConfig(async () => {
           // Configured in tests so that iss/aud checking is exercised; tokens from helpers.token() carry both.
           JWT_ISSUER: "https://auth.lms.test",
           JWT_AUDIENCE: "lms-api",
+          CERT_SIGNING_KEY: certificateKey,
         },
         ...(ratelimits ? { ratelimits } : {}),
       },

@@ -23,6 +23,7 @@ export const PROTECTED_TABLES = {
   form_submissions: "participant data: exam attempts, answers, scores, grades and review decisions",
   requirement_submissions: "participant data: each participant's requirement-table submission and its approval",
   requirement_rows: "participant data: the filled requirement rows and their approvals",
+  certificates: "participant data: issued course certificates, their recipients and revocations",
   // Authored content is archived, never erased, once a participant has touched it: submissions, grades and
   // progress join to it. Recreating one of these also silently drops migration 0005's structure_version
   // triggers, which the progress cache depends on.

@@ -1,7 +1,7 @@
 // Shared by the dev scripts: the local secret, and running wrangler without prompts.
 import { spawnSync } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,9 +14,22 @@ export function localSecret() {
     writeFileSync(devVars, `JWT_SECRET=${randomBytes(32).toString("hex")}\n`);
     console.log("created .dev.vars with a random local JWT_SECRET");
   }
+  certificateKey();
   const match = /^JWT_SECRET\s*=\s*"?([^"\n]+)"?/m.exec(readFileSync(devVars, "utf8"));
   if (!match) throw new Error(".dev.vars has no JWT_SECRET line");
   return match[1].trim();
+}
+
+/**
+ * A local certificate signing key in .dev.vars (an RSA private JWK, as Open Badges 3.0 verifiers must accept RS256),
+ * added on first use; its kid names the day it was made, so a rotated-in key is told apart.
+ */
+function certificateKey() {
+  if (/^CERT_SIGNING_KEY\s*=/m.test(readFileSync(devVars, "utf8"))) return;
+  const jwk = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" });
+  const kid = `dev-${new Date().toISOString().slice(0, 10)}`;
+  appendFileSync(devVars, `CERT_SIGNING_KEY='${JSON.stringify({ ...jwk, kid })}'\n`);
+  console.log("added a local certificate signing key (CERT_SIGNING_KEY) to .dev.vars");
 }
 
 /**

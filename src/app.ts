@@ -3,6 +3,7 @@
  * app's own, src/lib/ for the plumbing they share); the features are routers side by side.
  */
 import { auditRouter } from "./audit";
+import { certificatesPublicRouter, certificatesRouter } from "./certificates";
 import { cohortsRouter } from "./cohorts";
 import { coursesRouter } from "./courses";
 import { formSubmissionsRouter } from "./form-submissions";
@@ -60,6 +61,7 @@ const FEATURES = [
   cohortsRouter,
   questionBanksRouter,
   reportsRouter,
+  certificatesRouter,
 ];
 
 export function createApp() {
@@ -67,6 +69,7 @@ export function createApp() {
   for (const step of PIPELINE) app.use("*", step);
   mountPublic(app);
   app.use("*", authenticate);
+  app.route("/", certificatesPublicRouter);
   for (const router of FEATURES) app.route("/", router);
   app.notFound(routeNotFound);
   app.onError(onError);

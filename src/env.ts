@@ -35,6 +35,10 @@ export type Bindings = {
   ALLOW_LOCAL_WEBHOOKS?: string;
   /** Seconds of the first webhook retry's delay (doubled per attempt); default 10. */
   WEBHOOK_RETRY_BASE_SECONDS?: string;
+  /** The private JWK (or `{"keys": [...]}`, first signs) certificates are signed with; see lib/credential-keys.ts. */
+  CERT_SIGNING_KEY?: string;
+  /** The issuer's name in certificates (the Open Badges issuer Profile `name`). */
+  CERT_ISSUER_NAME?: string;
   /** "true" in the benchmarks: responses carry x-d1-stats (round trips, statements, rows read/written, SQLite time); "sql": x-d1-sql too. */
   D1_STATS?: string;
 };
@@ -44,7 +48,11 @@ export type { Role };
 /** Every round trip a request makes to D1 (retries included), for its log line (counted in lib/d1.ts). */
 export type RoundTrips = { count: number };
 
-export type Caller = { id: string; role: Role };
+/**
+ * Who is calling, from the verified token. `name` and `email` are the token's claims of those names when it carries
+ * usable ones: a course certificate issued while the participant is calling names them (domain/certificates.ts).
+ */
+export type Caller = { id: string; role: Role; name?: string; email?: string };
 
 /**
  * The key of whatever belongs to a caller (stored idempotent replies, rate-limit counters): role and subject, so a

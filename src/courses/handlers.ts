@@ -31,6 +31,7 @@ import {
   listCourses as listCoursesQuery,
   live,
   nextCourseOrder,
+  storedCertificate,
   toCourse,
 } from "./queries";
 import type * as routes from "./routes";
@@ -119,6 +120,7 @@ export const createCourse: Handler<typeof routes.createCourse> = async (c) => {
     next_course_id: plan.links.next_course_id,
     is_active: body.is_active ?? true,
     is_default: body.is_default ?? false,
+    certificate: body.certificate ? storedCertificate(body.certificate) : null,
     created_at: stamp,
     updated_at: stamp,
     created_by: caller.id,
@@ -192,6 +194,7 @@ export const updateCourse: Handler<typeof routes.updateCourse> = async (c) => {
     is_default: body.is_default,
     default_step_id: body.default_step_id,
     order_index: body.order_index,
+    certificate: body.certificate === undefined ? undefined : body.certificate && storedCertificate(body.certificate),
   };
   const update = db
     .update(courses)

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import { courses, materials, steps } from "../db/schema";
 import type { Db } from "../db/types";
+import type { CertificateConfig } from "../domain/certificates";
 import type { Links, LinkUpdate } from "../domain/chain";
 import type { CursorValues } from "../lib/pagination";
 
@@ -21,8 +22,17 @@ export function toCourse(row: CourseRow) {
     created_at: row.created_at,
     updated_at: row.updated_at,
     created_by: row.created_by,
+    certificate: row.certificate ? storedCertificate(row.certificate) : null,
   };
 }
+
+/** Every wording field present (null when it falls back to the course), however the config was written. */
+export const storedCertificate = (config: CertificateConfig) => ({
+  enabled: config.enabled,
+  achievement_name: config.achievement_name ?? null,
+  description: config.description ?? null,
+  criteria: config.criteria ?? null,
+});
 
 export const live = isNull(courses.archived_at);
 

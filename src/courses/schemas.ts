@@ -2,6 +2,33 @@ import { z } from "@hono/zod-openapi";
 import { boolQuery, fields, objectId, participantId } from "../lib/openapi";
 import { pageQuery } from "../lib/pagination";
 
+/** The wording fields are optional: each falls back to the course (domain/certificates.ts `achievementOf`). */
+export const CertificateConfigSchema = z
+  .object({
+    enabled: z.boolean().openapi({ description: "Completing the course issues an Open Badges 3.0 certificate" }),
+    achievement_name: z.string().trim().min(1).max(200).nullable().optional().openapi({
+      description: "The achievement's name on the certificate (default: the course name)",
+      example: "Bhakti Shastri",
+    }),
+    description: z.string().trim().min(1).max(2000).nullable().optional().openapi({
+      description: "What the achievement is (default: the course description)",
+    }),
+    criteria: z.string().trim().min(1).max(2000).nullable().optional().openapi({
+      description: "What earning it took (default: completing every step of the course)",
+    }),
+  })
+  .strict()
+  .openapi("CertificateConfig");
+
+const StoredCertificateConfigSchema = z
+  .object({
+    enabled: z.boolean(),
+    achievement_name: z.string().nullable(),
+    description: z.string().nullable(),
+    criteria: z.string().nullable(),
+  })
+  .openapi("CourseCertificate");
+
 export const CourseSchema = z
   .object({
     id: objectId("id"),
@@ -17,6 +44,9 @@ export const CourseSchema = z
     created_at: fields.timestamp(),
     updated_at: fields.timestamp(),
     created_by: z.string().openapi({ example: "manager123" }),
+    certificate: StoredCertificateConfigSchema.nullable().openapi({
+      description: "Whether completing the course issues a certificate, and its wording; null: none configured",
+    }),
   })
   .openapi("Course");
 
@@ -43,6 +73,7 @@ export const CreateCourseSchema = z
     previous_course_id: objectId("previous_course_id").nullable().optional(),
     next_course_id: objectId("next_course_id").nullable().optional(),
     order_index: fields.orderIndex().optional(),
+    certificate: CertificateConfigSchema.nullable().optional(),
   })
   .strict()
   .openapi("CreateCourse");
@@ -58,6 +89,7 @@ export const UpdateCourseSchema = z
     next_course_id: objectId("next_course_id").nullable().optional(),
     default_step_id: objectId("default_step_id").nullable().optional(),
     order_index: fields.orderIndex().optional(),
+    certificate: CertificateConfigSchema.nullable().optional(),
   })
   .strict()
   .openapi("UpdateCourse");

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { DrawnRef, Section } from "../domain/banks";
+import type { CertificateConfig } from "../domain/certificates";
 import type { Answers } from "../domain/exams";
 import {
   AUDIT_ACTIONS,
@@ -46,6 +47,9 @@ export const courses = sqliteTable(
     // Bumped by triggers (migration 0005) on every change to the course, its steps, materials, exams and
     // requirement tables: the key of the per-isolate structure cache (src/progress/structure-cache.ts).
     structure_version: integer("structure_version").notNull().default(0),
+    // JSON `{enabled, achievement_name, description, criteria}` (domain/certificates.ts) or null: whether completing
+    // the course issues an Open Badges 3.0 certificate, and what it says.
+    certificate: text("certificate", { mode: "json" }).$type<CertificateConfig>(),
     ...timestamps,
     created_by: text("created_by").notNull(),
     archived_at: text("archived_at"),
@@ -613,4 +617,48 @@ export const examResults = sqliteTable("exam_results", {
   version: integer("version").notNull().default(0),
   analytics_version: integer("analytics_version"),
   analytics: text("analytics"),
+});
+
+/**
+ * A course-completion certificate (issue #28): written in the batch that stamps the enrolment's `completed_at`
+ * (progress/milestones.ts), with what the credential will say frozen at that moment; signed as an Open Badges 3.0
+ * VC-JWT on its first read (certificates/), when its revocation bit is allocated. Never deleted: revocation
+ * flips its bit in the status list instead. The id is 96 random bits (it is the public URL).
+ */
+export const certificates = sqliteTable(
+  "certificates",
+  {
+    id: text("id").primaryKey(),
+    participant_id: text("participant_id").notNull(),
+    course_id: text("course_id").notNull(),
+    issued_at: text("issued_at").notNull(),
+    course_name: text("course_name").notNull(),
+    course_description: text("course_description"),
+    config: text("config", { mode: "json" }).$type<CertificateConfig>().notNull(),
+    recipient_name: text("recipient_name"),
+    recipient_email_hash: text("recipient_email_hash"),
+    recipient_salt: text("recipient_salt"),
+    status_list_id: text("status_list_id"),
+    status_index: integer("status_index"),
+    kid: text("kid"),
+    credential_jwt: text("credential_jwt"),
+    signed_at: text("signed_at"),
+    revoked_at: text("revoked_at"),
+    revoked_by: text("revoked_by"),
+    revocation_reason: text("revocation_reason"),
+  },
+  (t) => [
+    // Completing a course again (a retake, a re-approval) never issues a second certificate.
+    uniqueIndex("certificates_participant_course").on(t.participant_id, t.course_id),
+    // One certificate per bit: two first reads racing for the same random index cannot both take it.
+    uniqueIndex("certificates_status_entry").on(t.status_list_id, t.status_index).where(sql`${t.status_list_id} IS NOT NULL`),
+    // The revoked bits of one list, read whole each time the list is served.
+    index("certificates_revoked_in_list").on(t.status_list_id, t.status_index).where(sql`${t.revoked_at} IS NOT NULL`),
+  ],
+);
+
+/** W3C Bitstring Status Lists (revocation): a certificate takes a random free bit of the newest list with room. */
+export const statusLists = sqliteTable("status_lists", {
+  id: text("id").primaryKey(),
+  created_at: text("created_at").notNull(),
 });

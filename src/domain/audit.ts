@@ -42,6 +42,7 @@ export const COURSE_FIELDS = [
   "order_index",
   "is_active",
   "is_default",
+  "certificate",
 ] as const;
 
 export const STEP_FIELDS = [

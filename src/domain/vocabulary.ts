@@ -47,6 +47,7 @@ export const AUDIT_ENTITY_TYPES = [
   "cohort",
   "question_bank",
   "bank_question",
+  "certificate",
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 
@@ -107,6 +108,7 @@ export const AUDIT_ACTIONS = [
   "bank_question.created",
   "bank_question.updated",
   "bank_question.deleted",
+  "certificate.revoked",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -9,14 +9,14 @@ import type { AppContext, AppEnv } from "../env";
 import { requireAuth } from "../lib/auth";
 import { countAgainst } from "../lib/rate-limit";
 import { FILE_PATH } from "./bodies";
-import { PUBLIC_PATHS } from "./public";
+import { isPublic } from "./public";
 
 const isSignedDownload = (c: AppContext) =>
   (c.req.method === "GET" || c.req.method === "HEAD") && FILE_PATH.test(c.req.path) && c.req.query("token") !== undefined;
 
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method === "OPTIONS") return next();
-  if (PUBLIC_PATHS.has(c.req.path)) return next();
+  if (isPublic(c.req.method, c.req.path)) return next();
   if (isSignedDownload(c)) {
     await countAgainst(c, "caller", `link:${c.req.query("token")}`);
     return next();

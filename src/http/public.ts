@@ -13,6 +13,24 @@ import { clientAddress, countAgainst } from "../lib/rate-limit";
 
 export const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs"]);
 
+/**
+ * What anyone may read without a token besides those: a certificate, its badge and status list, and the issuer's
+ * keys (certificates/), so that an employer or a wallet can verify a credential. Reads only; the id is the secret.
+ */
+const PUBLIC_READS = [
+  /^\/certificates\/[^/]+$/,
+  /^\/certificates\/[^/]+\/badge\.svg$/,
+  /^\/status-lists\/[^/]+$/,
+  /^\/\.well-known\/(did|jwks)\.json$/,
+  /^\/did\.json$/,
+];
+
+/** Whether a request needs no token (it counts against the client's address instead). */
+export function isPublic(method: string, path: string): boolean {
+  if (PUBLIC_PATHS.has(path)) return true;
+  return (method === "GET" || method === "HEAD") && PUBLIC_READS.some((pattern) => pattern.test(path));
+}
+
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Course/LMS API</title><link rel="icon" href="/docs/vendor/favicon-32x32.png">
@@ -21,7 +39,7 @@ const DOCS_PAGE = `<!doctype html>
 
 /** The public paths count against the client address, before their routes. */
 export const countPublic = createMiddleware<AppEnv>(async (c, next) => {
-  if (PUBLIC_PATHS.has(c.req.path) && c.req.method !== "OPTIONS") await countAgainst(c, "anonymous", clientAddress(c));
+  if (isPublic(c.req.method, c.req.path) && c.req.method !== "OPTIONS") await countAgainst(c, "anonymous", clientAddress(c));
   await next();
 });
 

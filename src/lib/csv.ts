@@ -1,3 +1,4 @@
+import { prefers } from "./accept";
 /**
  * CSV as spreadsheets read it back: RFC 4180 (CRLF line ends, a field quoted when it holds a comma, a quote, CR or
  * LF, quotes doubled), UTF-8, and a cell that a spreadsheet would run as a formula neutralised the way OWASP's
@@ -49,17 +50,4 @@ export function fileStem(text: string): string {
  * Whether an `Accept` header asks for CSV rather than JSON: `text/csv` with a q above 0 and at least the q of
  * `application/json` (wildcards never choose CSV). `text/csv;q=0, application/json` is JSON.
  */
-export function prefersCsv(accept: string | undefined): boolean {
-  if (!accept) return false;
-  let csv = 0;
-  let json = 0;
-  for (const part of accept.split(",").slice(0, 50)) {
-    const [range = "", ...params] = part.split(";").map((x) => x.trim().toLowerCase());
-    const qParam = params.find((p) => p.startsWith("q="));
-    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
-    if (!Number.isFinite(q)) continue;
-    if (range === "text/csv") csv = Math.max(csv, q);
-    else if (range === "application/json") json = Math.max(json, q);
-  }
-  return csv > 0 && csv >= json;
-}
+export const prefersCsv = (accept: string | undefined) => prefers(accept, "text/csv");

@@ -53,6 +53,8 @@ export const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   grant_not_found: "teacher-42 holds no grant in this course",
   question_bank_not_found: "Question bank '507f1f77bcf86cd799439050' not found",
   bank_question_not_found: "Bank question '507f1f77bcf86cd799439051' not found",
+  certificate_not_found: "Certificate '9f2c4e1a7b3d5f60a1b2c3d4' not found",
+  status_list_not_found: "Status list '507f1f77bcf86cd799439061' not found",
   conflict: "The file changed meanwhile; reload and try again",
   chain_conflict: "Course '507f1f77bcf86cd799439012' is already linked to course '507f1f77bcf86cd799439011'; unlink it first",
   chain_cycle: "That link would make the course chain a cycle",
@@ -83,6 +85,7 @@ export const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   cohort_name_taken: "Cohort '507f1f77bcf86cd799439040' of this course is already named 'Morning'",
   cohort_archived: "Cohort '507f1f77bcf86cd799439040' is archived",
   bank_pool_too_small: "sections.0 draws 10 questions but its bank holds 4 that match",
+  certificate_revoked: "Certificate '9f2c4e1a7b3d5f60a1b2c3d4' was already revoked at 2026-12-07T10:00:00.000Z",
   length_required: "Content-Length is required",
   body_too_large: "Request body is larger than 1 MB",
   file_too_large: "Files are limited to 104857600 bytes",
@@ -97,4 +100,5 @@ export const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   database_overloaded: "The database is busy; retry shortly",
   auth_unavailable: "Token keys are unavailable; retry shortly",
   file_links_unavailable: "Signed file links need JWT_SECRET to be configured",
+  certificates_unavailable: "Certificates are not configured on this server (CERT_SIGNING_KEY)",
 };

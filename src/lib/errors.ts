@@ -59,6 +59,8 @@ export const ERROR_CODES = {
   grant_not_found: [404],
   question_bank_not_found: [404],
   bank_question_not_found: [404],
+  certificate_not_found: [404],
+  status_list_not_found: [404],
   // 409: the state does not allow it now
   conflict: [409],
   chain_conflict: [409],
@@ -90,6 +92,7 @@ export const ERROR_CODES = {
   cohort_name_taken: [409],
   cohort_archived: [409],
   bank_pool_too_small: [409],
+  certificate_revoked: [409],
   // other statuses
   length_required: [411],
   body_too_large: [413],
@@ -105,6 +108,7 @@ export const ERROR_CODES = {
   database_overloaded: [503],
   auth_unavailable: [503],
   file_links_unavailable: [503],
+  certificates_unavailable: [503],
 } as const satisfies Record<string, readonly number[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -152,6 +156,8 @@ const NOT_FOUND = {
   Cohort: "cohort_not_found",
   "Question bank": "question_bank_not_found",
   "Bank question": "bank_question_not_found",
+  Certificate: "certificate_not_found",
+  "Status list": "status_list_not_found",
 } as const satisfies Record<string, ErrorCode>;
 
 export const notFound = (what: keyof typeof NOT_FOUND, id?: string) =>

@@ -1,4 +1,5 @@
 import { errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from "jose";
+import { emailClaim, nameClaim } from "../domain/certificates";
 import { ROLES } from "../domain/vocabulary";
 import type { Caller } from "../env";
 import { isReservedSubject } from "./ids";
@@ -225,7 +226,9 @@ async function verifyAfresh(token: string, options: JwtOptions): Promise<Caller>
   if (isReservedSubject(claims.sub)) throw new JwtError(`token subject '${claims.sub}' is reserved`);
   const role = ROLES.find((known) => known === claims.role);
   if (!role) throw new JwtError(`token role must be one of ${ROLES.join(", ")}`);
-  const caller = { id: claims.sub, role };
+  const name = nameClaim(claims.name);
+  const email = emailClaim(claims.email);
+  const caller: Caller = { id: claims.sub, role, ...(name ? { name } : {}), ...(email ? { email } : {}) };
   remember(token, options, caller, claims);
   return caller;
 }

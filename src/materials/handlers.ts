@@ -4,6 +4,7 @@ import { first } from "../db/rows";
 import { materialCompletions, materials, requirementTables, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { changesBetween, MATERIAL_FIELDS, patched } from "../domain/audit";
+import { recipientOf } from "../domain/certificates";
 import { audit, emitter } from "../journal";
 import { participantFor } from "../lib/auth";
 import { examClock } from "../lib/clock";
@@ -195,7 +196,12 @@ export const completeMaterial: Handler<typeof routes.completeMaterial> = async (
     throw new ApiError(409, "requires_approval", "A requirement table is complete when a manager approves your submission");
   const stamp = c.get("now").toISOString();
   const after = progress.after({ completedMaterials: [material_id] }).get(before.course.id);
-  const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")), emit: emitter(c) });
+  const milestone = milestoneWrites(db, participantId, after, {
+    stamp,
+    newId: () => newId(c.get("now")),
+    emit: emitter(c),
+    recipient: await recipientOf(caller, participantId),
+  });
   await batch(db, {
     completion: db
       .insert(materialCompletions)

@@ -5,8 +5,9 @@
  */
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { courses, enrollments, steps } from "../db/schema";
+import { certificates, courses, enrollments, steps } from "../db/schema";
 import type { Db } from "../db/types";
+import { type RecipientClaims, randomCertificateId } from "../domain/certificates";
 import { completesCourse } from "../domain/progress";
 import type { WebhookEventType } from "../domain/vocabulary";
 import type { CourseProgress } from "./derive";
@@ -75,7 +76,15 @@ export function milestoneWrites(
   db: Db,
   participantId: string,
   after: CourseProgress | undefined,
-  options: { stamp: string; newId: () => string; guard?: SQL; enrolNext?: boolean; emit: Emit },
+  options: {
+    stamp: string;
+    newId: () => string;
+    guard?: SQL;
+    enrolNext?: boolean;
+    emit: Emit;
+    /** The participant's own name and email, when they are the caller (their token's claims), for a certificate. */
+    recipient?: RecipientClaims | null;
+  },
 ): Milestone {
   if (!after?.enrolled) return { writes: [], completes: false, nextCourseId: null };
   const guard = options.guard ?? sql`1`;
@@ -96,6 +105,7 @@ export function milestoneWrites(
         ),
       // Announced only when this UPDATE stamped it: a course is completed once.
       options.emit("course.completed", { participant_id: participantId, course_id: after.course.id, completed_at: options.stamp }),
+      certificateWrite(db, participantId, after.course.id, options.stamp, options.recipient ?? null),
     );
   const next = completes || options.enrolNext ? after.course.next_course_id : null;
   if (next) {
@@ -103,4 +113,49 @@ export function milestoneWrites(
     writes.push(enrollWrite(db, participantId, sql`(SELECT ${next} WHERE ${guard})`, id, options.stamp), enrolmentEvent(options.emit, id));
   }
   return { writes, completes, nextCourseId: next };
+}
+
+/**
+ * The course's certificate, when it issues them: written only if the enrolment now carries this request's stamp
+ * (the UPDATE above landed), and never a second one for the same participant and course (unique index). What it
+ * will say (course name, description, wording) is frozen now; it is signed on its first read (certificates/).
+ */
+function certificateWrite(db: Db, participantId: string, courseId: string, stamp: string, recipient: RecipientClaims | null) {
+  const text = (value: string | null) => sql<string | null>`${value}`;
+  return db
+    .insert(certificates)
+    .select(
+      db
+        .select({
+          id: sql<string>`${randomCertificateId()}`.as("id"),
+          participant_id: enrollments.participant_id,
+          course_id: enrollments.course_id,
+          issued_at: sql<string>`${enrollments.completed_at}`.as("issued_at"),
+          course_name: courses.name,
+          course_description: courses.description,
+          config: sql<string>`${courses.certificate}`.as("config"),
+          recipient_name: text(recipient?.name ?? null).as("recipient_name"),
+          recipient_email_hash: text(recipient?.email_hash ?? null).as("recipient_email_hash"),
+          recipient_salt: text(recipient?.salt ?? null).as("recipient_salt"),
+          status_list_id: text(null).as("status_list_id"),
+          status_index: sql<number | null>`NULL`.as("status_index"),
+          kid: text(null).as("kid"),
+          credential_jwt: text(null).as("credential_jwt"),
+          signed_at: text(null).as("signed_at"),
+          revoked_at: text(null).as("revoked_at"),
+          revoked_by: text(null).as("revoked_by"),
+          revocation_reason: text(null).as("revocation_reason"),
+        })
+        .from(enrollments)
+        .innerJoin(courses, eq(courses.id, enrollments.course_id))
+        .where(
+          and(
+            eq(enrollments.participant_id, participantId),
+            eq(enrollments.course_id, courseId),
+            eq(enrollments.completed_at, stamp),
+            sql`json_extract(${courses.certificate}, '$.enabled') = 1`,
+          ),
+        ),
+    )
+    .onConflictDoNothing({ target: [certificates.participant_id, certificates.course_id] });
 }

@@ -4,6 +4,7 @@ import { first } from "../db/rows";
 import { courses, forms, materialCompletions, materials, steps } from "../db/schema";
 import type { Db } from "../db/types";
 import { changesBetween, patched, STEP_FIELDS } from "../domain/audit";
+import { recipientOf } from "../domain/certificates";
 import { closesStepLoop } from "../domain/ordering";
 import { isGated, stepStateOf } from "../domain/progress";
 import { audit, emitter } from "../journal";
@@ -219,7 +220,12 @@ export const completeStepMaterials: Handler<typeof routes.completeStepMaterials>
   // The same course read, with more done: it has the step.
   if (!after) throw new Error(`course '${found.step.course_id}' left the progress read when materials were marked`);
   const state = stepStateOf(after.state, step_id);
-  const milestone = milestoneWrites(db, participantId, after, { stamp, newId: () => newId(c.get("now")), emit: emitter(c) });
+  const milestone = milestoneWrites(db, participantId, after, {
+    stamp,
+    newId: () => newId(c.get("now")),
+    emit: emitter(c),
+    recipient: await recipientOf(caller, participantId),
+  });
   await batch(db, {
     completions: chunk(marked, 4).map((ids) =>
       db
