@@ -20,6 +20,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/certificates/{certificate_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A certificate and its Open Badges 3.0 credential — public, no token
+         * @description JSON by default; `Accept: text/plain` or `application/vc+jwt`: the bare VC-JWT; with `Accept: text/html` a printable page (one A4/Letter page) with a QR code of its own URL. The credential is signed on the first read. Cached for up to 60 s (`Cache-Control`), so a revocation shows within a minute.
+         */
+        get: operations["getCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/certificates/{certificate_id}/badge.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The badge image with the credential baked in (Open Badges 3.0 SVG baking) — public */
+        get: operations["getCertificateBadge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/status-lists/{list_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A W3C Bitstring Status List credential (revocation) — public
+         * @description A signed `BitstringStatusListCredential` as a VC-JWT (`application/vc+jwt`); with `Accept: application/json`, `{jwt, payload}`. 131,072 entries, GZIP-compressed; cache it for at most 60 s.
+         */
+        get: operations["getStatusList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/did.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The certificate issuer's did:web document (its public keys) — public */
+        get: operations["getDidDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/did.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same DID document, where did:web resolves it when PUBLIC_BASE_URL has a path — public */
+        get: operations["getDidDocumentAtBase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The certificate signing keys as a JWK Set (current and rotated-out) — public */
+        get: operations["getCertificateJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/courses/enroll-default": {
         parameters: {
             query?: never;
@@ -1682,6 +1790,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/participants/me/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My course certificates, newest first
+         * @description Also records the caller's `name` and `email` token claims on their certificates not yet signed that lack them (a course completed by a manager's review is issued without them); a signed certificate never changes.
+         *
+         *     **Roles:** participant.
+         */
+        get: operations["listMyCertificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/participants/{participant_id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A participant's course certificates, newest first
+         * @description Managers see all; course staff those of the courses where their grant (and its cohorts) reaches the participant; a participant only their own (another's → 403).
+         *
+         *     **Roles:** manager, participant, staff. Course staff: with a grant giving `read` in the course the path leads to (a grader's or observer's grant that lists cohorts reaches their participants only); elsewhere the resource is 404 for them, and a grant without `read` is 403 `insufficient_grant`.
+         */
+        get: operations["listParticipantCertificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/certificates/{certificate_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a certificate: its status-list bit is set, and verifiers see it revoked within a minute
+         * @description **Roles:** manager.
+         */
+        post: operations["revokeCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1689,6 +1861,79 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok";
+        };
+        PublicCertificate: {
+            /**
+             * @description 24 lowercase hex characters (ObjectId-shaped)
+             * @example 507f1f77bcf86cd799439011
+             */
+            id: string;
+            /**
+             * @description `revoked` once a manager revoked it (its status-list bit is set)
+             * @enum {string}
+             */
+            status: "valid" | "revoked";
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            issued_at: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            revoked_at: string | null;
+            course_id: string;
+            course_name: string;
+            achievement_name: string;
+            /** @description The recipient's name when their token carried one */
+            recipient_name: string | null;
+            issuer: {
+                /**
+                 * @description 24 lowercase hex characters (ObjectId-shaped)
+                 * @example did:web:api.example.org
+                 */
+                id: string;
+                name: string;
+            };
+            /**
+             * Format: uri
+             * @description http(s) URL
+             */
+            url: string;
+            /** Format: uri */
+            badge_url: string;
+            credential: components["schemas"]["Credential"];
+        };
+        Credential: {
+            /** @description The Open Badges 3.0 credential as a VC-JWT (compact JWS, RS256) */
+            jwt: string;
+            /** @description The JWT's payload, decoded: the OpenBadgeCredential */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        StatusListCredential: {
+            jwt: string;
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description The issuer's did:web DID document (W3C DID Core) */
+        DidDocument: {
+            "@context": string[];
+            /** @description 24 lowercase hex characters (ObjectId-shaped) */
+            id: string;
+            verificationMethod: {
+                [key: string]: unknown;
+            }[];
+            assertionMethod: string[];
+        };
+        /** @description RFC 7517 JWK Set: the public keys certificates are signed with */
+        JsonWebKeySet: {
+            keys: {
+                [key: string]: unknown;
+            }[];
         };
         Enrollment: {
             message: string;
@@ -1739,7 +1984,15 @@ export interface components {
              * @example manager123
              */
             created_by: string;
+            certificate: components["schemas"]["CourseCertificate"];
         };
+        /** @description Whether completing the course issues a certificate, and its wording; null: none configured */
+        CourseCertificate: {
+            enabled: boolean;
+            achievement_name: string | null;
+            description: string | null;
+            criteria: string | null;
+        } | null;
         CourseWithSteps: components["schemas"]["Course"] & {
             steps: components["schemas"]["CourseStepSummary"][];
         };
@@ -1785,7 +2038,21 @@ export interface components {
              * @description Position among its siblings: lists are ordered by it, then by id. Created without it: placed last
              */
             order_index?: number;
+            certificate?: components["schemas"]["CertificateConfig"];
         };
+        CertificateConfig: {
+            /** @description Completing the course issues an Open Badges 3.0 certificate */
+            enabled: boolean;
+            /**
+             * @description The achievement's name on the certificate (default: the course name)
+             * @example Bhakti Shastri
+             */
+            achievement_name?: string | null;
+            /** @description What the achievement is (default: the course description) */
+            description?: string | null;
+            /** @description What earning it took (default: completing every step of the course) */
+            criteria?: string | null;
+        } | null;
         UpdateCourse: {
             name?: string;
             description?: string | null;
@@ -1818,6 +2085,7 @@ export interface components {
              * @description Position among its siblings: lists are ordered by it, then by id. Created without it: placed last
              */
             order_index?: number;
+            certificate?: components["schemas"]["CertificateConfig"];
         };
         Message: {
             message: string;
@@ -2243,7 +2511,7 @@ export interface components {
              * @example course_not_found
              * @enum {string}
              */
-            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "invalid_question" | "invalid_import" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "insufficient_grant" | "staff_only" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "cohort_not_found" | "cohort_member_not_found" | "grant_not_found" | "question_bank_not_found" | "bank_question_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "cohort_name_taken" | "cohort_archived" | "bank_pool_too_small" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable";
+            code: "validation_error" | "malformed_json" | "bad_request" | "invalid_form" | "invalid_answers" | "invalid_grades" | "invalid_reorder" | "invalid_chain" | "invalid_default_step" | "invalid_previous_step" | "invalid_cursor" | "invalid_bookmark" | "invalid_idempotency_key" | "invalid_length" | "length_mismatch" | "empty_file" | "duplicate_serial_number" | "participant_required" | "invalid_webhook_url" | "invalid_question" | "invalid_import" | "unauthorized" | "manager_only" | "participants_only" | "not_your_data" | "not_your_identity" | "not_your_attempt" | "file_forbidden" | "insufficient_grant" | "staff_only" | "route_not_found" | "course_not_found" | "step_not_found" | "material_not_found" | "form_not_found" | "requirement_table_not_found" | "submission_not_found" | "exam_not_found" | "file_not_found" | "serial_not_found" | "no_default_course" | "not_enrolled" | "webhook_not_found" | "cohort_not_found" | "cohort_member_not_found" | "grant_not_found" | "question_bank_not_found" | "bank_question_not_found" | "certificate_not_found" | "participant_not_found" | "status_list_not_found" | "conflict" | "chain_conflict" | "chain_cycle" | "step_cycle" | "step_locked" | "materials_incomplete" | "exam_already_approved" | "awaiting_review" | "no_attempts_left" | "exam_not_open" | "exam_closed" | "attempt_conflict" | "attempt_expired" | "already_submitted" | "not_reviewable" | "ungraded_answers" | "requires_approval" | "row_approved" | "row_changed" | "row_not_completed" | "not_submitted" | "incomplete_table" | "already_approved" | "idempotency_in_progress" | "claimed_by_other" | "webhook_limit_reached" | "webhook_duplicate" | "cohort_name_taken" | "cohort_archived" | "bank_pool_too_small" | "certificate_revoked" | "length_required" | "body_too_large" | "file_too_large" | "unsupported_media_type" | "unsupported_file_type" | "files_not_supported" | "file_content_mismatch" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "database_overloaded" | "auth_unavailable" | "file_links_unavailable" | "certificates_unavailable";
             errors?: {
                 path: string;
                 message: string;
@@ -3436,6 +3704,8 @@ export interface components {
             exam_overrides: components["schemas"]["ExportExamOverride"][];
             /** @description The cohorts they are in, archived ones included */
             cohort_memberships: components["schemas"]["ExportCohortMembership"][];
+            /** @description Their course certificates */
+            certificates: components["schemas"]["ExportCertificate"][];
         };
         ExportEnrollment: {
             /** @description 24 lowercase hex characters (ObjectId-shaped) */
@@ -3665,6 +3935,25 @@ export interface components {
              */
             added_at: string;
         };
+        ExportCertificate: {
+            /** @description 24 lowercase hex characters (ObjectId-shaped) */
+            id: string;
+            course_id: string;
+            course_name: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            issued_at: string;
+            recipient_name: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            revoked_at: string | null;
+            /** @description The signed credential; null until it is first read */
+            credential_jwt: string | null;
+        };
         ParticipantErasure: {
             participant_id: string;
             /**
@@ -3694,6 +3983,11 @@ export interface components {
                 exam_overrides: number;
                 /** Format: int64 */
                 cohort_memberships: number;
+                /**
+                 * Format: int64
+                 * @description Certificates revoked and emptied of the person and the credential; each stays as a tombstone holding its revoked status bit, so copies handed out fail verification
+                 */
+                certificates: number;
                 /**
                  * Format: int64
                  * @description Webhook outbox rows about the participant; deliveries of them still pending end as `failed` (`participant_erased`)
@@ -3754,9 +4048,9 @@ export interface components {
             /** @enum {string} */
             actor_role: "manager" | "participant" | "staff";
             /** @enum {string} */
-            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed" | "question_bank.created" | "question_bank.updated" | "question_bank.deleted" | "question_bank.imported" | "bank_question.created" | "bank_question.updated" | "bank_question.deleted";
+            action: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed" | "question_bank.created" | "question_bank.updated" | "question_bank.deleted" | "question_bank.imported" | "bank_question.created" | "bank_question.updated" | "bank_question.deleted" | "certificate.revoked";
             /** @enum {string} */
-            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort" | "question_bank" | "bank_question";
+            entity_type: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort" | "question_bank" | "bank_question" | "certificate";
             entity_id: string;
             /** @description The request that made the change, as in its `x-request-id` header */
             request_id: string;
@@ -4291,6 +4585,49 @@ export interface components {
             /** @description THEORY: who reviewed the attempt; MCQ: null (scored automatically) */
             graded_by: string | null;
         };
+        CertificateSummary: {
+            /**
+             * @description 24 lowercase hex characters (ObjectId-shaped)
+             * @example 507f1f77bcf86cd799439011
+             */
+            id: string;
+            participant_id: string;
+            course_id: string;
+            /** @description The course's name when it was completed */
+            course_name: string;
+            achievement_name: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            issued_at: string;
+            /**
+             * @description `revoked` once a manager revoked it (its status-list bit is set)
+             * @enum {string}
+             */
+            status: "valid" | "revoked";
+            /**
+             * Format: date-time
+             * @example 2024-01-15T10:30:00Z
+             */
+            revoked_at: string | null;
+            /** @description Why a manager revoked it (never on the public view) */
+            revocation_reason: string | null;
+            /**
+             * Format: uri
+             * @description The public certificate: JSON, or a printable page with Accept: text/html
+             */
+            url: string;
+            /**
+             * Format: uri
+             * @description The badge image with the credential baked in (SVG)
+             */
+            badge_url: string;
+        };
+        RevokeCertificate: {
+            /** @example Awarded in error: the exam was retaken */
+            reason: string;
+        };
     };
     responses: never;
     parameters: {
@@ -4351,6 +4688,514 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    getCertificate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                certificate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicCertificate"];
+                    "text/html": string;
+                    "text/plain": string;
+                    "application/vc+jwt": string;
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    getCertificateBadge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                certificate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An SVG image whose `<openbadges:credential verify>` holds the VC-JWT */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    getStatusList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                list_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status list credential */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vc+jwt": string;
+                    "application/json": components["schemas"]["StatusListCredential"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    getDidDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The DID document */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DidDocument"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    getDidDocumentAtBase: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The DID document */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DidDocument"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    getCertificateJwks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonWebKeySet"];
                 };
             };
             /** @description The request is wrong: `invalid_bookmark` */
@@ -18042,13 +18887,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only events about this kind of thing */
-                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort" | "question_bank" | "bank_question";
+                entity_type?: "course" | "step" | "material" | "form" | "requirement_table" | "form_submission" | "requirement_submission" | "participant" | "webhook" | "grant" | "cohort" | "question_bank" | "bank_question" | "certificate";
                 /** @description Only events about this thing (a course, step, material, form, table, participant or webhook id; for grants, the staff member's sub) */
                 entity_id?: string;
                 /** @description Only events by this caller (the token's `sub`) */
                 actor_id?: string;
                 /** @description Only events of this action */
-                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed" | "question_bank.created" | "question_bank.updated" | "question_bank.deleted" | "question_bank.imported" | "bank_question.created" | "bank_question.updated" | "bank_question.deleted";
+                action?: "course.created" | "course.updated" | "course.deleted" | "course.set_default" | "course.steps_reordered" | "step.created" | "step.updated" | "step.deleted" | "step.exam_linked" | "material.created" | "material.updated" | "material.deleted" | "material.file_uploaded" | "material.file_deleted" | "form.created" | "form.updated" | "form.deleted" | "requirement_table.created" | "requirement_table.updated" | "requirement_table.deleted" | "submission.graded" | "submission.approved" | "submission.rejected" | "submission.retake_requested" | "submission.claim_forced" | "requirement_submission.row_approved" | "requirement_submission.row_rejected" | "requirement_submission.approved" | "requirement_submission.claim_forced" | "participant.accommodation_set" | "participant.accommodation_deleted" | "participant.override_set" | "participant.override_deleted" | "participant.exported" | "participant.erased" | "webhook.created" | "webhook.deleted" | "grant.set" | "grant.revoked" | "cohort.created" | "cohort.renamed" | "cohort.archived" | "cohort.member_added" | "cohort.member_removed" | "question_bank.created" | "question_bank.updated" | "question_bank.deleted" | "question_bank.imported" | "bank_question.created" | "bank_question.updated" | "bank_question.deleted" | "certificate.revoked";
                 /** @description Only events at or after this time (ISO 8601, UTC) */
                 since?: string;
                 /** @description Page size (default 50, max 200). Written in plain decimal digits: no sign, leading zero, exponent or fraction (`05`, `+5`, `1e2`, `5.0` → 400) */
@@ -23924,6 +24769,474 @@ export interface operations {
                 };
             };
             /** @description Too many requests from this caller or address: `rate_limited` (this operation is in the tighter `expensive` class) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    listMyCertificates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's certificates */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateSummary"][];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `participants_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "participants_only";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    listParticipantCertificates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant's certificates */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateSummary"][];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A fault on the server's side (no detail is leaked): `internal_error` */
+            500: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `auth_unavailable`, `database_overloaded` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "auth_unavailable" | "database_overloaded";
+                    };
+                };
+            };
+        };
+    };
+    revokeCertificate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–200 visible ASCII characters; a retry with the same key gets the first answer again */
+                "Idempotency-Key"?: string;
+                /** @description Your own id for this request (`[A-Za-z0-9][A-Za-z0-9._:-]{0,63}`): logged beside the server's as `client_request_id`. The answer's `x-request-id` is always the server's own */
+                "x-request-id"?: components["parameters"]["RequestIdHeader"];
+                /** @description The last `x-d1-bookmark` this API answered you: reads then see your own writes (empty: none yet) */
+                "x-d1-bookmark"?: components["parameters"]["BookmarkHeader"];
+            };
+            path: {
+                certificate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeCertificate"];
+            };
+        };
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    /** @description `true` when this is a stored answer replayed */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateSummary"];
+                };
+            };
+            /** @description The request is wrong: `invalid_bookmark`, `invalid_idempotency_key`, `malformed_json`, `validation_error` */
+            400: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "invalid_bookmark" | "invalid_idempotency_key" | "malformed_json" | "validation_error";
+                    };
+                };
+            };
+            /** @description No valid token: `unauthorized` */
+            401: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `manager_only` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "manager_only";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `idempotency_in_progress` */
+            409: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_in_progress";
+                    };
+                };
+            };
+            /** @description Body or file too large: `body_too_large` */
+            413: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description Body or file of a type not accepted: `unsupported_media_type` */
+            415: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Idempotency-Key reused for another request: `idempotency_key_reused` */
+            422: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description Too many requests from this caller or address: `rate_limited` */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];

@@ -19,7 +19,8 @@ CREATE TABLE `certificates` (
 	`signed_at` text,
 	`revoked_at` text,
 	`revoked_by` text,
-	`revocation_reason` text
+	`revocation_reason` text,
+	`erased_at` text
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `certificates_participant_course` ON `certificates` (`participant_id`,`course_id`);--> statement-breakpoint

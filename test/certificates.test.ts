@@ -101,6 +101,21 @@ describe("the public certificate", () => {
     expect(svg.text).toContain(`<openbadges:credential verify="${jwt}">`);
   });
 
+  it("as a web resource (OB 3.0 §5.2): the bare VC-JWT for text/plain and application/vc+jwt", async () => {
+    const { id } = await completed();
+    const jwt = (await call("GET", `/certificates/${id}`)).json.credential.jwt;
+    for (const [accept, type] of [
+      ["text/plain", "text/plain; charset=utf-8"],
+      ["application/vc+jwt", "application/vc+jwt"],
+      ["application/json;q=0.5, text/plain", "text/plain; charset=utf-8"],
+    ] as const) {
+      const res = await call("GET", `/certificates/${id}`, { headers: { accept } });
+      expect(res.headers.get("content-type"), accept).toBe(type);
+      expect(res.text).toBe(jwt);
+    }
+    expect((await call("GET", `/certificates/${id}`, { headers: { accept: "*/*" } })).json.credential.jwt).toBe(jwt);
+  });
+
   it("an unknown id is a JSON 404, a malformed one a 400, with or without a token", async () => {
     const missing = await call("GET", "/certificates/0123456789abcdef01234567");
     expect(missing.status).toBe(404);
@@ -126,7 +141,7 @@ describe("the recipient's name and email", () => {
     expect(mine.json.map((c: { id: string }) => c.id)).toEqual([w.id]);
     const shown = await call("GET", `/certificates/${w.id}`);
     expect(shown.json.recipient_name).toBe("Ana Gómez");
-    const email = shown.json.credential.payload.credentialSubject.identifier.find((i: any) => i.identityType === "emailAddress");
+    const email = (shown.json.credential.payload as any).credentialSubject.identifier.find((i: any) => i.identityType === "emailAddress");
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`ana@example.org${email.salt}`));
     expect(email.identityHash).toBe(`sha256$${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
   });
@@ -167,8 +182,12 @@ describe("who sees whose certificates", () => {
       ).status,
     ).toBe(200);
     expect((await call("GET", `/participants/${w.pid}/certificates`, { token: grader.token })).json).toHaveLength(1);
-    expect((await call("GET", `/participants/${w.pid}/certificates`, { token: outsider.token })).json).toEqual([]);
-    expect((await call("GET", `/participants/${w.pid}/certificates`, { token: cohortGrader.token })).json).toEqual([]);
+    // A participant their grants reach in no course is not there for them (outside their grants: 404).
+    for (const who of [outsider, cohortGrader]) {
+      const res = await call("GET", `/participants/${w.pid}/certificates`, { token: who.token });
+      expect(res.status, who.sub).toBe(404);
+      expect(res.json.code).toBe("participant_not_found");
+    }
   });
 });
 
@@ -197,6 +216,30 @@ describe("revocation", () => {
     expect((await call("POST", "/certificates/0123456789abcdef01234567/revoke", { token: w.manager, body: { reason: "x" } })).status).toBe(
       404,
     );
+  });
+});
+
+describe("erasing the participant", () => {
+  it("exports their certificates first; afterwards the certificate is gone from every read, and its bit stays revoked", async () => {
+    const w = await completed();
+    const signed = await call("GET", `/certificates/${w.id}`);
+    const exported = await call("GET", `/participants/${w.pid}/export`, { token: w.manager });
+    expect(exported.json.certificates).toEqual([expect.objectContaining({ id: w.id, credential_jwt: signed.json.credential.jwt })]);
+    const erased = await call("DELETE", `/participants/${w.pid}`, { token: w.manager });
+    expect(erased.json.erased.certificates).toBe(1);
+    expect((await call("GET", `/certificates/${w.id}`)).status).toBe(404);
+    expect((await call("GET", `/certificates/${w.id}/badge.svg`)).status).toBe(404);
+    expect((await call("POST", `/certificates/${w.id}/revoke`, { token: w.manager, body: { reason: "x" } })).status).toBe(404);
+    expect((await call("GET", `/participants/${w.pid}/certificates`, { token: w.manager })).json).toEqual([]);
+    const row = await env.DB.prepare(
+      "SELECT participant_id, recipient_name, recipient_email_hash, credential_jwt, revoked_at, status_index FROM certificates WHERE id = ?",
+    )
+      .bind(w.id)
+      .first<Record<string, unknown>>();
+    expect(row).toMatchObject({ recipient_name: null, recipient_email_hash: null, credential_jwt: null });
+    expect(row?.participant_id).not.toBe(w.pid);
+    expect(row?.revoked_at).toBeTruthy();
+    expect(row?.status_index).toBe(Number((signed.json.credential.payload as any).credentialStatus.statusListIndex));
   });
 });
 

@@ -15,7 +15,7 @@ import {
 } from "../domain/certificates";
 import type { AppContext } from "../env";
 import { audit } from "../journal";
-import { prefers } from "../lib/accept";
+import { negotiate } from "../lib/accept";
 import { type SigningKeys, signCompact, signingKeys } from "../lib/credential-keys";
 import { ApiError, forbidden, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -30,6 +30,7 @@ import {
   findCertificate,
   listExists,
   newestStatusList,
+  reachedIn,
   revokedIndexes,
   revokeWrite,
   storeSigned,
@@ -132,7 +133,8 @@ const decodePayload = (jwt: string) =>
 
 async function publicCertificate(c: AppContext, id: string) {
   const [row] = await findCertificate(c.get("db"), id);
-  if (!row) throw notFound("Certificate", id);
+  // An erased participant's certificate is a tombstone (its bit stays revoked): there is nothing to show or sign.
+  if (!row || row.erased_at) throw notFound("Certificate", id);
   return signed(c, row);
 }
 
@@ -157,22 +159,29 @@ function viewOf(c: AppContext, row: CertificateRow): CertificateView {
   };
 }
 
+/**
+ * JSON (the API's default), the printable page for a browser, or the bare VC-JWT: OB 3.0 §5.2 ("Web Resource")
+ * serves a JWT-secured credential at its id URL as the compact JWS, `text/plain`; `application/vc+jwt` is its
+ * VC-JOSE-COSE media type.
+ */
+const CERTIFICATE_TYPES = ["application/json", "text/html", "text/plain", "application/vc+jwt"] as const;
+
 export const getCertificate: Handler<typeof routes.getCertificate> = async (c) => {
   const { certificate_id } = c.req.valid("param");
   const row = await publicCertificate(c, certificate_id);
   const jwt = row.credential_jwt as string;
-  if (prefers(c.req.header("accept"), "text/html")) {
-    c.header("cache-control", PUBLIC_CACHE);
+  c.header("cache-control", PUBLIC_CACHE);
+  c.header("vary", "accept");
+  const type = negotiate(c.req.header("accept"), CERTIFICATE_TYPES);
+  if (type === "text/html") {
     c.header(
       "content-security-policy",
       "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
     );
-    c.header("vary", "accept");
     return c.html(certificatePage(viewOf(c, row)), 200);
   }
+  if (type !== "application/json") return c.body(jwt, 200, { "content-type": type === "text/plain" ? "text/plain; charset=utf-8" : type });
   const summary = summaryOf(c, row);
-  c.header("cache-control", PUBLIC_CACHE);
-  c.header("vary", "accept");
   return c.json(
     {
       id: row.id,
@@ -216,13 +225,23 @@ export const listMyCertificates: Handler<typeof routes.listMyCertificates> = asy
 export const listParticipantCertificates: Handler<typeof routes.listParticipantCertificates> = async (c) => {
   const caller = c.get("caller");
   const { participant_id } = c.req.valid("param");
+  const db = c.get("db");
   if (caller.role === "participant" && caller.id !== participant_id)
     throw forbidden("A participant may only see their own certificates", "not_your_data");
-  // Course staff see the certificates of the courses where their grant reaches this participant (cohorts included).
-  const scope = caller.role === "staff" ? staffReachSql(caller.id, certificates.course_id, certificates.participant_id, "read") : undefined;
-  const rows = await certificatesOf(c.get("db"), participant_id, scope);
+  if (caller.role !== "staff")
+    return c.json(
+      (await certificatesOf(db, participant_id)).map((row) => summaryOf(c, row)),
+      200,
+    );
+  // Course staff see the certificates of the courses where their grant reaches this participant (cohorts
+  // included); a participant their grants reach in no course is not there for them.
+  const read = await batch(db, {
+    reach: reachedIn(db, caller.id, participant_id),
+    rows: certificatesOf(db, participant_id, staffReachSql(caller.id, certificates.course_id, certificates.participant_id, "read")),
+  });
+  if (read.reach.length === 0) throw new ApiError(404, "participant_not_found", `Participant '${participant_id}' not found`);
   return c.json(
-    rows.map((row) => summaryOf(c, row)),
+    read.rows.map((row) => summaryOf(c, row)),
     200,
   );
 };
@@ -232,7 +251,7 @@ export const revokeCertificate: Handler<typeof routes.revokeCertificate> = async
   const { reason } = c.req.valid("json");
   const db = c.get("db");
   const [found] = await findCertificate(db, certificate_id);
-  if (!found) throw notFound("Certificate", certificate_id);
+  if (!found || found.erased_at) throw notFound("Certificate", certificate_id);
   // Its bit must exist before it can be set: a certificate nobody has read yet is signed first.
   await signed(c, found);
   const stamp = c.get("now").toISOString();
@@ -269,7 +288,7 @@ export const getStatusList: Handler<typeof routes.getStatusList> = async (c) => 
   const jwt = await signCompact(keys, `${issuer.id}#${keys.signer.fragment}`, payload);
   c.header("cache-control", PUBLIC_CACHE);
   c.header("vary", "accept");
-  if (prefers(c.req.header("accept"), "application/vc+jwt") || !prefers(c.req.header("accept"), "application/json"))
+  if (negotiate(c.req.header("accept"), ["application/vc+jwt", "application/json"]) === "application/vc+jwt")
     return c.body(jwt, 200, { "content-type": "application/vc+jwt" });
   return c.json({ jwt, payload }, 200);
 };

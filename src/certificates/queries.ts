@@ -1,7 +1,8 @@
 import { and, desc, eq, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
-import { certificates, statusLists } from "../db/schema";
+import { certificates, enrollments, statusLists } from "../db/schema";
 import type { Db } from "../db/types";
 import type { RecipientClaims } from "../domain/certificates";
+import { staffReachSql } from "../visibility/grants";
 
 export type CertificateRow = typeof certificates.$inferSelect;
 
@@ -89,3 +90,11 @@ export const fillRecipient = (db: Db, participantId: string, claims: RecipientCl
         sql`(${certificates.recipient_name} IS NULL AND ${claims.name} IS NOT NULL OR ${certificates.recipient_email_hash} IS NULL AND ${claims.email_hash} IS NOT NULL)`,
       ),
     );
+
+/** One row when a staff member's read grant reaches the participant in some course they are enrolled in. */
+export const reachedIn = (db: Db, staffId: string, participantId: string) =>
+  db
+    .select({ course_id: enrollments.course_id })
+    .from(enrollments)
+    .where(and(eq(enrollments.participant_id, participantId), staffReachSql(staffId, enrollments.course_id, participantId, "read")))
+    .limit(1);

@@ -14,7 +14,7 @@ import {
 
 const tags = ["Certificates"];
 /** Public operations need no token (they count against the client's address) and carry no `x-roles`. */
-const open = { security: [] as { Bearer: string[] }[], "x-public": true };
+const open = { security: [] as { Bearer: string[] }[] };
 
 export const listMyCertificates = createRoute({
   operationId: "listMyCertificates",
@@ -52,7 +52,7 @@ export const getCertificate = createRoute({
   tags,
   summary: "A certificate and its Open Badges 3.0 credential — public, no token",
   description:
-    "JSON by default; with `Accept: text/html` a printable page (one A4/Letter page) with a QR code of its own URL. The credential is signed on the first read. Cached for up to 60 s (`Cache-Control`), so a revocation shows within a minute.",
+    "JSON by default; `Accept: text/plain` or `application/vc+jwt`: the bare VC-JWT; with `Accept: text/html` a printable page (one A4/Letter page) with a QR code of its own URL. The credential is signed on the first read. Cached for up to 60 s (`Cache-Control`), so a revocation shows within a minute.",
   request: { params: CertificateParams },
   responses: {
     200: {
@@ -60,6 +60,8 @@ export const getCertificate = createRoute({
       content: {
         "application/json": { schema: PublicCertificateSchema },
         "text/html": { schema: z.string().openapi({ description: "A printable page" }) },
+        "text/plain": { schema: z.string().openapi({ description: "The bare VC-JWT (OB 3.0 §5.2, a credential as a web resource)" }) },
+        "application/vc+jwt": { schema: z.string().openapi({ description: "The bare VC-JWT" }) },
       },
     },
   },

@@ -646,6 +646,9 @@ export const certificates = sqliteTable(
     revoked_at: text("revoked_at"),
     revoked_by: text("revoked_by"),
     revocation_reason: text("revocation_reason"),
+    // The participant's data was erased: the row stays as a tombstone holding its revoked status bit (copies
+    // handed out fail verification), without the person or the credential; its public reads are 404.
+    erased_at: text("erased_at"),
   },
   (t) => [
     // Completing a course again (a retake, a re-approval) never issues a second certificate.

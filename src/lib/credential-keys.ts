@@ -61,7 +61,11 @@ export async function signingKeys(source: string | undefined): Promise<SigningKe
   }
 }
 
-/** A compact JWS of `payload` with exactly the JOSE header OB 3.0 §8.2 allows: alg, kid (a DID URL) and typ. */
+/**
+ * A compact JWS of `payload` with exactly the JOSE header OB 3.0 §8.2 allows: alg, kid (a DID URL) and typ "JWT".
+ * The status lists are signed the same way (VC-JOSE-COSE would allow "vc+jwt"): a verifier that checks Open Badges
+ * reads both with one rule.
+ */
 export async function signCompact(keys: SigningKeys, kid: string, payload: Record<string, unknown>): Promise<string> {
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader({ alg: keys.signer.alg, kid, typ: "JWT" })

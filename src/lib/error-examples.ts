@@ -54,6 +54,7 @@ export const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   question_bank_not_found: "Question bank '507f1f77bcf86cd799439050' not found",
   bank_question_not_found: "Bank question '507f1f77bcf86cd799439051' not found",
   certificate_not_found: "Certificate '9f2c4e1a7b3d5f60a1b2c3d4' not found",
+  participant_not_found: "Participant 'participant123' not found",
   status_list_not_found: "Status list '507f1f77bcf86cd799439061' not found",
   conflict: "The file changed meanwhile; reload and try again",
   chain_conflict: "Course '507f1f77bcf86cd799439012' is already linked to course '507f1f77bcf86cd799439011'; unlink it first",

@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   question_bank_not_found: [404],
   bank_question_not_found: [404],
   certificate_not_found: [404],
+  participant_not_found: [404],
   status_list_not_found: [404],
   // 409: the state does not allow it now
   conflict: [409],

@@ -3,6 +3,7 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { batch } from "../db/batch";
 import {
   accommodations,
+  certificates,
   cohortMembers,
   cohorts,
   enrollments,
@@ -96,6 +97,19 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
       .innerJoin(cohorts, eq(cohorts.id, cohortMembers.cohort_id))
       .where(eq(cohortMembers.participant_id, participant_id))
       .orderBy(cohortMembers.added_at, cohortMembers.cohort_id),
+    certificates: db
+      .select({
+        id: certificates.id,
+        course_id: certificates.course_id,
+        course_name: certificates.course_name,
+        issued_at: certificates.issued_at,
+        recipient_name: certificates.recipient_name,
+        revoked_at: certificates.revoked_at,
+        credential_jwt: certificates.credential_jwt,
+      })
+      .from(certificates)
+      .where(eq(certificates.participant_id, participant_id))
+      .orderBy(certificates.issued_at),
     // An export is a read that is audited (who took a copy of whose data, when): its event is the one write
     // of the read batch, unconditional — the export always answers 200, so every call is recorded, in the
     // same round trip. Nothing exported is put in the event.
@@ -115,6 +129,7 @@ export const exportParticipant: Handler<typeof routes.exportParticipant> = async
       accommodations: got.accommodation[0] ?? null,
       exam_overrides: got.overrides,
       cohort_memberships: got.cohorts,
+      certificates: got.certificates,
     },
     200,
   );
@@ -137,6 +152,7 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
     held("accommodations", accommodations, eq(accommodations.participant_id, participant_id)),
     held("exam_overrides", examOverrides, eq(examOverrides.participant_id, participant_id)),
     held("cohort_memberships", cohortMembers, eq(cohortMembers.participant_id, participant_id)),
+    held("certificates", certificates, eq(certificates.participant_id, participant_id)),
   ].reduce((all, part) => sql`json_patch(${all}, ${part})`, sql`'{}'`);
   // One batch, so an erase is whole or nothing; rows go before the submissions that find them. The audit log
   // is not erased (it is append-only, and it is the record that the erasure happened): the event goes into
@@ -184,6 +200,23 @@ export const eraseParticipant: Handler<typeof routes.eraseParticipant> = async (
       .delete(cohortMembers)
       .where(eq(cohortMembers.participant_id, participant_id))
       .returning({ id: cohortMembers.cohort_id }),
+    // A certificate may have been handed out: its row stays as a tombstone, revoked (so its status bit stays set
+    // and every copy fails verification) and emptied of the person and the signed credential; public reads of it
+    // answer 404 from now on.
+    certificates: db
+      .update(certificates)
+      .set({
+        participant_id: sql`'erased:' || ${certificates.id}`,
+        recipient_name: null,
+        recipient_email_hash: null,
+        recipient_salt: null,
+        credential_jwt: null,
+        revoked_at: sql`COALESCE(${certificates.revoked_at}, ${c.get("now").toISOString()})`,
+        revocation_reason: sql`COALESCE(${certificates.revocation_reason}, 'participant_erased')`,
+        erased_at: c.get("now").toISOString(),
+      })
+      .where(eq(certificates.participant_id, participant_id))
+      .returning({ id: certificates.id }),
     // The outbox rows about them (ids, statuses and scores) go now, not at the 30-day purge. A delivery already
     // made stays made; one still pending is closed first, while its event can still be found, so nothing retries
     // an event that is gone.

@@ -237,6 +237,21 @@ export const ParticipantExportSchema = z
     accommodations: rowOrNull(ExportAccommodationSchema).openapi({ description: "null: no accommodation set" }),
     exam_overrides: z.array(ExportExamOverrideSchema),
     cohort_memberships: z.array(ExportCohortMembershipSchema).openapi({ description: "The cohorts they are in, archived ones included" }),
+    certificates: z
+      .array(
+        z
+          .object({
+            id: z.string(),
+            course_id: z.string(),
+            course_name: z.string(),
+            issued_at: fields.timestamp(),
+            recipient_name: z.string().nullable(),
+            revoked_at: fields.timestamp().nullable(),
+            credential_jwt: z.string().nullable().openapi({ description: "The signed credential; null until it is first read" }),
+          })
+          .openapi("ExportCertificate"),
+      )
+      .openapi({ description: "Their course certificates" }),
   })
   .openapi("ParticipantExport");
 
@@ -257,6 +272,10 @@ export const ErasureSchema = z
       accommodations: z.number().int(),
       exam_overrides: z.number().int(),
       cohort_memberships: z.number().int(),
+      certificates: z.number().int().openapi({
+        description:
+          "Certificates revoked and emptied of the person and the credential; each stays as a tombstone holding its revoked status bit, so copies handed out fail verification",
+      }),
       webhook_events: z.number().int().openapi({
         description: "Webhook outbox rows about the participant; deliveries of them still pending end as `failed` (`participant_erased`)",
       }),

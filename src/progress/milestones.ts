@@ -145,6 +145,7 @@ function certificateWrite(db: Db, participantId: string, courseId: string, stamp
           revoked_at: text(null).as("revoked_at"),
           revoked_by: text(null).as("revoked_by"),
           revocation_reason: text(null).as("revocation_reason"),
+          erased_at: text(null).as("erased_at"),
         })
         .from(enrollments)
         .innerJoin(courses, eq(courses.id, enrollments.course_id))

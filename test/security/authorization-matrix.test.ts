@@ -63,6 +63,7 @@ type State = {
   /** A question of `bank`. */
   question: string;
   submission: string;
+  certificate: string;
   /** A participant id the manager's request names. */
   p: string;
   /** With `token`: the participant who owns the fresh state, who then plays `self`. */
@@ -148,6 +149,31 @@ async function freshWebhook(w: World): Promise<{ id: string }> {
 const MATRIX: Record<string, Row> = {
   /* ---------------- public ---------------- */
   "GET /health": { public: true, req: () => ({ path: "/health" }), self: 200, intruder: 200, manager: 200 },
+  // Issue #28: a certificate and what verifies it are anyone's to read, with or without a token.
+  "GET /certificates/{certificate_id}": {
+    public: true,
+    req: ({ w }) => ({ path: `/certificates/${w.certificate.id}` }),
+    self: 200,
+    intruder: 200,
+    manager: 200,
+  },
+  "GET /certificates/{certificate_id}/badge.svg": {
+    public: true,
+    req: ({ w }) => ({ path: `/certificates/${w.certificate.id}/badge.svg` }),
+    self: 200,
+    intruder: 200,
+    manager: 200,
+  },
+  "GET /status-lists/{list_id}": {
+    public: true,
+    req: ({ w }) => ({ path: `/status-lists/${w.certificate.list}` }),
+    self: 200,
+    intruder: 200,
+    manager: 200,
+  },
+  "GET /.well-known/did.json": { public: true, req: () => ({ path: "/.well-known/did.json" }), self: 200, intruder: 200, manager: 200 },
+  "GET /did.json": { public: true, req: () => ({ path: "/did.json" }), self: 200, intruder: 200, manager: 200 },
+  "GET /.well-known/jwks.json": { public: true, req: () => ({ path: "/.well-known/jwks.json" }), self: 200, intruder: 200, manager: 200 },
 
   /* ---------------- webhooks ---------------- */
   "POST /webhooks": {
@@ -743,6 +769,28 @@ const MATRIX: Record<string, Row> = {
   }),
 
   /* ---------------- participant views ---------------- */
+  "GET /participants/me/certificates": {
+    req: () => ({ path: "/participants/me/certificates" }),
+    self: 200,
+    intruder: 200, // B's own list
+    manager: 403,
+  },
+  "GET /participants/{participant_id}/certificates": {
+    req: ({ self }) => ({ path: `/participants/${self.sub}/certificates` }),
+    namesOther: ({ w }) => ({ path: `/participants/${w.b.sub}/certificates` }),
+    managerReq: ({ w }) => ({ path: `/participants/${w.a.sub}/certificates` }),
+    self: 200,
+    intruder: 403,
+    manager: 200,
+    participantScoped: true,
+  },
+  "POST /certificates/{certificate_id}/revoke": prepared({
+    prepare: async (w) => ({ certificate: (await w.freshCertificate()).id }),
+    req: ({ st }) => ({ path: `/certificates/${st.certificate}/revoke`, json: { reason: "matrix" } }),
+    self: 403,
+    intruder: 403,
+    manager: 200,
+  }),
   "GET /participants/me/courses": {
     req: () => ({ path: "/participants/me/courses" }),
     namesOther: ({ w }) => ({ path: q("/participants/me/courses", { participant_id: w.b.sub }) }),
@@ -1199,6 +1247,7 @@ describe("authorization matrix", () => {
       material: await w.freshDocumentWithFile(),
       table: await w.freshTable(),
       submission: w.submitted,
+      certificate: w.certificate.id,
       p: "x",
       webhook: await freshWebhook(w),
       cohort: await freshCohort(w),

@@ -43,7 +43,7 @@ let doc: any;
 let w: World;
 
 /** What a participant owns, by parameter name. */
-type Holdings = { person: Person; formSubmission: string; tableSubmission: string };
+type Holdings = { person: Person; formSubmission: string; tableSubmission: string; certificate: { id: string; list: string } };
 let A: Holdings;
 let B: Holdings;
 
@@ -125,8 +125,13 @@ beforeAll(async () => {
     );
   await act(w.b, w.a, "POST", `/requirement-tables/submissions/${table.json.submission_id}/submit`, undefined, [200]);
   await asManager("POST", `/requirement-tables/submissions/${table.json.submission_id}/approve`, { approval_remarks: "good" });
-  A = { person: w.a, formSubmission: w.submitted, tableSubmission: w.aTable };
-  B = { person: w.b, formSubmission: start.json.submission_id, tableSubmission: table.json.submission_id };
+  A = { person: w.a, formSubmission: w.submitted, tableSubmission: w.aTable, certificate: w.certificate };
+  B = {
+    person: w.b,
+    formSubmission: start.json.submission_id,
+    tableSubmission: table.json.submission_id,
+    certificate: await w.certify(w.b),
+  };
 }, 60_000);
 
 describe("answer and data leakage", () => {
@@ -262,7 +267,10 @@ describe("answer and data leakage", () => {
             req.headers = { "content-type": "text/plain" };
           }
           const res = await send(req);
-          scan(viewer.person, other.person, req, res);
+          // A certificate is its holder's to share: whoever has its unguessable URL (here: the other's id, as if
+          // they had shared it) sees whom it names, and nothing else (test/certificates.test.ts checks the fields).
+          const sharedByOther = owner !== viewer && HOLDER_SHARED.has(o.key);
+          scan(viewer.person, sharedByOther ? NOBODY : other.person, req, res);
           walked++;
           // Question banks are refused to every participant, whoever's ids they name.
           if (o.path.startsWith("/question-banks") && (res.status !== 403 || res.json?.code !== "manager_only"))
@@ -667,7 +675,13 @@ describe("course staff: no other course's data, no accommodation note, no answer
 });
 
 /** Routes whose ids or participant_id name one participant's private data. */
+/** Public by their unguessable id, which only the holder hands out (issue #28). */
+const HOLDER_SHARED = new Set(["GET /certificates/{certificate_id}", "GET /certificates/{certificate_id}/badge.svg"]);
+/** No participant: the scan looks for nobody's id. */
+const NOBODY: Person = { sub: "\u0000nobody", token: "" };
+
 const PRIVATE = new Set([
+  "GET /participants/{participant_id}/certificates",
   "POST /requirement-tables/submissions/{submission_id}/rows",
   "POST /requirement-tables/submissions/{submission_id}/submit",
   "GET /requirement-tables/{table_id}/my-submission",
@@ -717,12 +731,17 @@ function valueFor(name: string, path: string, owner: Holdings): string {
       return w.bank.id;
     case "question_id":
       return w.bankQuestion;
+    case "certificate_id":
+      return owner.certificate.id;
+    case "list_id":
+      return owner.certificate.list;
     default:
       throw new Error(`no walk value for parameter ${name} of ${path}`);
   }
 }
 
 const WALK_BODIES: Record<string, unknown> = {
+  "POST /certificates/{certificate_id}/revoke": { reason: "walk" },
   "PUT /participants/{participant_id}/accommodations": { extra_time_percent: 10 },
   "PUT /forms/{form_id}/overrides/{participant_id}": { duration_minutes: 45 },
   "POST /courses": { name: "walk" },
@@ -811,6 +830,15 @@ type Target = { path: string; token: string; body: Record<string, unknown>; read
 
 /** For every JSON-body write: a fresh target, its valid base body and where to read it back. */
 const TARGETS: Record<string, (w: World) => Promise<Target>> = {
+  "POST /certificates/{certificate_id}/revoke": async (w) => {
+    const { id } = await w.freshCertificate();
+    return {
+      path: `/certificates/${id}/revoke`,
+      token: w.manager,
+      body: { reason: "base" },
+      readBack: { path: `/certificates/${id}`, token: w.manager },
+    };
+  },
   "PUT /participants/{participant_id}/accommodations": async (w) => {
     const p = uniqueName("ma-accommodated");
     return {

@@ -604,11 +604,34 @@ export async function buildWorld() {
     return p;
   };
 
+  /** A course issuing certificates, one step with one video: completing it gives a participant a certificate. */
+  const certificateCourse = await makeCourse(manager, { name: uniqueName("certified"), certificate: { enabled: true } });
+  const certificateVideo = await makeMaterial(manager, (await makeStep(manager, certificateCourse.id)).id);
+  /** `p` completes the certificate course; its certificate, signed (read once), and its status list. */
+  async function certify(p: Person): Promise<{ id: string; list: string }> {
+    await call("POST", `/courses/${certificateCourse.id}/enroll?participant_id=${p.sub}`, { token: manager }).then((r) =>
+      ok(r, "enrol in the certificate course", 200),
+    );
+    await call("POST", `/materials/${certificateVideo.id}/complete`, { token: p.token }).then((r) => ok(r, "certificate course done", 200));
+    const mine = await call("GET", "/participants/me/certificates", { token: p.token });
+    await ok(mine, "my certificates", 200);
+    const id = (mine.json as { id: string }[])[0]?.id as string;
+    const shown = await call("GET", `/certificates/${id}`);
+    await ok(shown, "certificate", 200);
+    const list = new URL((shown.json as any).credential.payload.credentialStatus.statusListCredential).pathname.split("/").pop() as string;
+    return { id, list };
+  }
+  const certificate = await certify(a);
+
   const world = {
     manager,
     managerSub,
     a,
     b,
+    certificate,
+    certify,
+    /** A new participant's fresh certificate (for rows that revoke one). */
+    freshCertificate: async () => certify(await person("pc")),
     table,
     course,
     step1,
