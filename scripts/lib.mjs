@@ -57,11 +57,11 @@ export function wrangler(args, { capture = false, interactive = false } = {}) {
   return result.stdout;
 }
 
-/** A token the local API accepts, signed with the local secret (HS256). */
-export function devToken(sub, role, ttlSeconds = 86400) {
+/** A token the local API accepts, signed with the local secret (HS256); `claims` adds e.g. `name` and `email`. */
+export function devToken(sub, role, ttlSeconds = 86400, claims = {}) {
   const now = Math.floor(Date.now() / 1000);
   const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub, role, iat: now, exp: now + ttlSeconds })}`;
+  const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ ...claims, sub, role, iat: now, exp: now + ttlSeconds })}`;
   return `${unsigned}.${createHmac("sha256", localSecret()).update(unsigned).digest("base64url")}`;
 }
 

@@ -14,6 +14,7 @@
 //   EXAMPLES_PORT (default: a free port).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import path from "node:path";
 import { cleanUpOnExit, devToken, freePort, root, startWranglerDev } from "./lib.mjs";
@@ -65,8 +66,12 @@ let journeyStart = 0;
  * Calls the API; `as` is the operation's "METHOD /template" to record its answer (and body) under. Throws on a
  * status other than `expect` (default: any 2xx).
  */
-async function call(method, urlPath, { token = manager, body, raw, contentType, as, expect, text: asText = false } = {}) {
-  const headers = { "cf-connecting-ip": "10.255.0.2", ...(token ? { authorization: `Bearer ${token}` } : {}) };
+async function call(method, urlPath, { token = manager, body, raw, contentType, accept, as, expect, text: asText = false } = {}) {
+  const headers = {
+    "cf-connecting-ip": "10.255.0.2",
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...(accept ? { accept } : {}),
+  };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (raw !== undefined) headers["content-type"] = contentType;
   const res = await fetch(`${api}${urlPath}`, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
@@ -291,6 +296,34 @@ async function journey() {
   const [hook] = await call("GET", "/webhooks", { as: "GET /webhooks" });
   captured["GET /webhooks/{webhook_id}/deliveries"] = { 200: await settledDeliveries(hook.id, 2) };
   await call("GET", "/audit-events?entity_type=form_submission&limit=2", { as: "GET /audit-events" });
+  // A course that issues certificates: the participant completes it, the certificate is read in public, revoked.
+  const certified = await call("POST", "/courses", {
+    body: {
+      name: "Introduction to Bhakti",
+      description: "Six lessons on the basics",
+      certificate: { enabled: true, achievement_name: "Bhakti Foundations", criteria: "Study every lesson of the course." },
+    },
+  });
+  const lesson = await call("POST", "/steps", { body: { course_id: certified.id, name: "Lesson 1" } });
+  const welcome = await call("POST", `/steps/${lesson.id}/materials`, {
+    body: { material_type: "Video", title: "Welcome", content: { url: "https://videos.example.org/welcome.mp4" } },
+  });
+  await call("POST", `/courses/${certified.id}/enroll?participant_id=${PARTICIPANT}`);
+  const learner = devToken(PARTICIPANT, "participant", 86400, { name: "Ana Gómez", email: "ana@example.org" });
+  await call("POST", `/materials/${welcome.id}/complete`, { token: learner });
+  const [earned] = await call("GET", "/participants/me/certificates", { token: learner, as: "GET /participants/me/certificates" });
+  await call("GET", `/participants/${PARTICIPANT}/certificates`, { as: "GET /participants/{participant_id}/certificates" });
+  const shown = await call("GET", `/certificates/${earned.id}`, { token: null, as: "GET /certificates/{certificate_id}" });
+  const listPath = new URL(shown.credential.payload.credentialStatus.statusListCredential).pathname;
+  await call("GET", "/.well-known/did.json", { token: null, as: "GET /.well-known/did.json" });
+  await call("GET", "/did.json", { token: null, as: "GET /did.json" });
+  await call("GET", "/.well-known/jwks.json", { token: null, as: "GET /.well-known/jwks.json" });
+  await call("POST", `/certificates/${earned.id}/revoke`, {
+    body: { reason: "Awarded in error: the course was completed for another person" },
+    as: "POST /certificates/{certificate_id}/revoke",
+  });
+  await call("GET", listPath, { token: null, accept: "application/json", as: "GET /status-lists/{list_id}" });
+
   await call("GET", `/participants/${PARTICIPANT}/export`, { as: "GET /participants/{participant_id}/export" });
   await call("DELETE", `/participants/${PARTICIPANT}`, { as: "DELETE /participants/{participant_id}" });
 
@@ -387,9 +420,32 @@ const TIMESTAMP = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g;
 const ID = /\b[0-9a-f]{24}\b/g;
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
 
+/** A compact JWS of a credential: a fixed stand-in (its header names the example's key), as signatures change per run. */
+const SAMPLE_JWT =
+  "eyJhbGciOiJSUzI1NiIsImtpZCI6ImRpZDp3ZWI6YXBpLmV4YW1wbGUuY29tI2tleS0xIiwidHlwIjoiSldUIn0.eyJAY29udGV4dCI6WyJodHRwczovL3d3dy53My5vcmcvbnMvY3JlZGVudGlhbHMvdjIiXX0.c2lnbmF0dXJl";
+const JWS = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/;
+
+/** A status list with the example's one revoked bit, encoded as the API encodes it (GZIP, multibase base64url). */
+const SAMPLE_INDEX = 94567;
+function sampleEncodedList() {
+  const bits = new Uint8Array(131_072 / 8);
+  bits[SAMPLE_INDEX >> 3] |= 0x80 >> (SAMPLE_INDEX & 7);
+  return `u${gzipSync(bits).toString("base64url")}`;
+}
+
 function normaliseString(value, key) {
   if (key === "secret" && value.startsWith("whsec_")) return "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7Ts5RcXKwYE=";
+  if (JWS.test(value)) return SAMPLE_JWT;
+  if (key === "salt") return "5f1c2a9e8b7d4c3a2f1e0d9c8b7a6f5e";
+  if (key === "statusListIndex") return String(SAMPLE_INDEX);
+  if (key === "encodedList") return sampleEncodedList();
+  if (key === "identityHash" && value.startsWith("sha256$")) return "sha256$6a4c1e1f0d2b3e9a8f7c6d5e4b3a291807f6e5d4c3b2a1908f7e6d5c4b3a2910";
+  // RSA moduli and key thumbprints differ per machine and run.
+  if (key === "n" && value.length > 300) return `${value.slice(0, 24)}…`;
   return value
+    .replaceAll(`did:web:127.0.0.1%3A${port}`, "did:web:api.example.com")
+    .replace(/(\/status-lists\/\w+#)\d+$/, `$1${SAMPLE_INDEX}`)
+    .replace(/#dev-\d{4}-\d{2}-\d{2}$/, "#key-1")
     .replaceAll(hookUrl, PUBLIC_HOOK)
     .replaceAll(api, PUBLIC_API)
     .replace(/([?&]token=)[^&]+/, "$1eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYXJ0aWNpcGFudDQ1NiJ9.c2lnbmF0dXJl")
@@ -409,6 +465,8 @@ function normalise(value, key = "") {
   if (typeof out.remaining_seconds === "number" && out.deadline_at && from)
     out.remaining_seconds = (Date.parse(out.deadline_at) - Date.parse(from)) / 1000;
   if (typeof out.duration_ms === "number") out.duration_ms = 120;
+  // A credential's nbf is its validFrom as seconds (validFrom is moved to the examples' time above).
+  if (typeof out.nbf === "number" && typeof out.validFrom === "string") out.nbf = Date.parse(out.validFrom) / 1000;
   return out;
 }
 

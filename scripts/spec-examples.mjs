@@ -38,6 +38,8 @@ const ADDED = {
   max_attempts: 1,
   passing_percentage: 60,
   approved_at: null,
+  // A course that issues no certificates (issue #28).
+  certificate: null,
   total_score: 5,
   is_late: false,
   auto_submitted: false,

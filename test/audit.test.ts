@@ -454,6 +454,21 @@ const AUDITED_ROUTES: AuditCase[] = [
     changes: () => ({}),
   },
   {
+    action: "certificate.revoked",
+    prepare: async (m) => {
+      const course = await makeCourse(m, { certificate: { enabled: true } });
+      const video = await makeMaterial(m, (await makeStep(m, course.id)).id);
+      const { participant } = await enrolled(m, course.id);
+      await must(await call("POST", `/materials/${video.id}/complete`, { token: participant }), 200, "complete the course");
+      const mine = await must(await call("GET", "/participants/me/certificates", { token: participant }), 200, "certificates");
+      return { id: (mine as { id: string }[])[0]?.id };
+    },
+    call: (st) => ({ method: "POST", path: `/certificates/${st.id}/revoke`, body: { reason: "Awarded in error" } }),
+    status: 200,
+    entity: (st) => ({ type: "certificate", id: st.id }),
+    changes: (_st, res) => ({ revoked_at: [null, res.json.revoked_at], revocation_reason: [null, "Awarded in error"] }),
+  },
+  {
     action: "participant.erased",
     prepare: async (m) => {
       const pid = (await enrolled(m, (await makeCourse(m)).id)).pid;
