@@ -262,6 +262,77 @@ try {
     docsOtherHosts.length === 0 && triedStatus.startsWith("200") && docsErrors.length === 0,
     `${operations} operations, ${docsRequests.length} requests, ${docsOtherHosts.length} elsewhere, try-it-out ${triedStatus}${docsErrors.length ? `, errors: ${docsErrors.join(" | ")}` : ""}`,
   );
+
+  // A certificate (issue #28): the participant completes a course that issues them; the public page is opened as
+  // anyone would open its link, printed, and its badge opened.
+  const certifiedCourse = await json("POST", "/courses", manager, {
+    name: `Certified course ${runId}`,
+    description: "A short course that issues an Open Badges 3.0 certificate",
+    certificate: { enabled: true, achievement_name: "Browser Graduate" },
+  });
+  const certifiedStep = await json("POST", "/steps", manager, { course_id: certifiedCourse.id, name: "The only step" });
+  const lesson = await json("POST", `/steps/${certifiedStep.id}/materials`, manager, {
+    material_type: "Video",
+    title: "Lesson",
+    content: { url: "https://example.com/lesson.mp4" },
+  });
+  await json("POST", `/courses/${certifiedCourse.id}/enroll?participant_id=${participantId}`, manager);
+  const named = devToken(participantId, "participant", 3600, { name: "Ana Gómez", email: "ana@example.org" });
+  await json("POST", `/materials/${lesson.id}/complete`, named);
+  const [certificate] = await json("GET", "/participants/me/certificates", named);
+  const credential = await json("GET", `/certificates/${certificate.id}`, named);
+  const certPage = await browser.newPage();
+  const certRequests = [];
+  const certErrors = [];
+  certPage.on("request", (request) => certRequests.push(request.url()));
+  certPage.on("pageerror", (error) => certErrors.push(String(error)));
+  certPage.on("console", (message) => message.type() === "error" && certErrors.push(message.text()));
+  await certPage.setViewport({ width: 1000, height: 1300 });
+  const opened = await certPage.goto(`${api}/certificates/${certificate.id}`);
+  const heading = await certPage.evaluate(() => document.body.innerText);
+  await certPage.screenshot({ path: process.env.CERTIFICATE_SCREENSHOT ?? "/tmp/certificate-page.png", fullPage: true });
+  const pages = async (format) =>
+    (
+      Buffer.from(await certPage.pdf({ format, printBackground: true }))
+        .toString("latin1")
+        .match(/\/Type\s*\/Page(?!s)/g) ?? []
+    ).length;
+  const a4 = await pages("A4");
+  const letter = await pages("Letter");
+  const certElsewhere = certRequests.filter((url) => !url.startsWith(api) && !url.startsWith("data:"));
+  check(
+    "a certificate's link opens its printable page: recipient and status shown, one page on A4 and on Letter, nothing from another host",
+    opened?.headers()["content-type"]?.startsWith("text/html") &&
+      heading.includes("Ana Gómez") &&
+      heading.includes("Browser Graduate") &&
+      /valid/i.test(heading) &&
+      a4 === 1 &&
+      letter === 1 &&
+      certElsewhere.length === 0 &&
+      certErrors.length === 0,
+    `A4 ${a4} page(s), Letter ${letter}, ${certRequests.length} request(s), ${certElsewhere.length} elsewhere${certErrors.length ? `, errors: ${certErrors.join(" | ")}` : ""}`,
+  );
+  const badge = await certPage.goto(`${api}/certificates/${certificate.id}/badge.svg`);
+  const baked = await certPage.evaluate(() => {
+    const element = document.documentElement.querySelector("*");
+    return { root: document.documentElement.localName, first: element?.localName, verify: element?.getAttribute("verify") ?? null };
+  });
+  await certPage.screenshot({ path: process.env.BADGE_SCREENSHOT ?? "/tmp/certificate-badge-browser.png" });
+  check(
+    "its badge opens as an SVG image whose first element is the baked credential (Open Badges 3.0 §5.3.2)",
+    badge?.headers()["content-type"]?.startsWith("image/svg+xml") &&
+      baked.root === "svg" &&
+      baked.first === "credential" &&
+      baked.verify === credential.credential.jwt,
+    JSON.stringify({ ...baked, verify: baked.verify?.slice(0, 20) }),
+  );
+  await json("POST", `/certificates/${certificate.id}/revoke`, manager, { reason: "Browser test" });
+  // The page may be cached for a minute (Cache-Control): a reader who reloads after that sees the revocation.
+  await certPage.setCacheEnabled(false);
+  await certPage.goto(`${api}/certificates/${certificate.id}`);
+  const revokedText = await certPage.evaluate(() => document.body.innerText);
+  check("once revoked, the page says so", /revoked/i.test(revokedText), revokedText.slice(0, 80).replace(/\s+/g, " "));
+
   const otherHosts = seen.filter((r) => !r.url.startsWith(api) && !r.url.startsWith(pageOrigin));
   check("the page talked to no other host", otherHosts.length === 0, otherHosts.map((r) => r.url).join(", "));
 } catch (error) {

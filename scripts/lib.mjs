@@ -59,10 +59,15 @@ export function wrangler(args, { capture = false, interactive = false } = {}) {
 
 /** A token the local API accepts, signed with the local secret (HS256); `claims` adds e.g. `name` and `email`. */
 export function devToken(sub, role, ttlSeconds = 86400, claims = {}) {
+  return devTokenWith(localSecret(), sub, role, claims, ttlSeconds);
+}
+
+/** The same, signed with `secret` (a bench's own Worker). */
+export function devTokenWith(secret, sub, role, claims = {}, ttlSeconds = 7200) {
   const now = Math.floor(Date.now() / 1000);
   const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ ...claims, sub, role, iat: now, exp: now + ttlSeconds })}`;
-  return `${unsigned}.${createHmac("sha256", localSecret()).update(unsigned).digest("base64url")}`;
+  return `${unsigned}.${createHmac("sha256", secret).update(unsigned).digest("base64url")}`;
 }
 
 /** A free TCP port on 127.0.0.1 (for wrangler's inspector, so parallel runs never collide). */

@@ -14,9 +14,9 @@
 //   EXAMPLES_PORT (default: a free port).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { cleanUpOnExit, devToken, freePort, root, startWranglerDev } from "./lib.mjs";
 
 const OUT = path.join(root, "src/lib/operation-examples.json");
@@ -439,7 +439,8 @@ function normaliseString(value, key) {
   if (key === "salt") return "5f1c2a9e8b7d4c3a2f1e0d9c8b7a6f5e";
   if (key === "statusListIndex") return String(SAMPLE_INDEX);
   if (key === "encodedList") return sampleEncodedList();
-  if (key === "identityHash" && value.startsWith("sha256$")) return "sha256$6a4c1e1f0d2b3e9a8f7c6d5e4b3a291807f6e5d4c3b2a1908f7e6d5c4b3a2910";
+  if (key === "identityHash" && value.startsWith("sha256$"))
+    return "sha256$6a4c1e1f0d2b3e9a8f7c6d5e4b3a291807f6e5d4c3b2a1908f7e6d5c4b3a2910";
   // RSA moduli and key thumbprints differ per machine and run.
   if (key === "n" && value.length > 300) return `${value.slice(0, 24)}…`;
   return value

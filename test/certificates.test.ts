@@ -246,8 +246,18 @@ describe("erasing the participant", () => {
 describe("without a signing key", () => {
   it("certificates are still issued; reading one or the keys is a 503 the client may retry", async () => {
     const w = await completed();
+    const signed = await completed();
+    const payload = (await call("GET", `/certificates/${signed.id}`)).json.credential.payload as any;
+    const list = new URL(payload.credentialStatus.statusListCredential).pathname;
     const bare = { ...env, CERT_SIGNING_KEY: undefined };
-    for (const path of [`/certificates/${w.id}`, "/.well-known/jwks.json", "/.well-known/did.json"]) {
+    for (const path of [
+      `/certificates/${w.id}`,
+      `/certificates/${w.id}/badge.svg`,
+      list,
+      "/.well-known/jwks.json",
+      "/.well-known/did.json",
+      "/did.json",
+    ]) {
       const res = await createApp().fetch(new Request(`http://api.test${path}`), bare, createExecutionContext());
       expect(res.status, path).toBe(503);
       expect(((await res.json()) as { code: string }).code).toBe("certificates_unavailable");

@@ -147,7 +147,7 @@ const OPERATIONS: Record<string, string> = {
     "Names are unique among the course's live cohorts, compared without case (409 `cohort_name_taken`); an archived cohort's name is free again. 404 `course_not_found` for an unknown or archived course.",
   listCohorts: "Ordered by id. A cohort of an archived course is gone with it.",
   getCertificateBadge:
-    "A self-contained SVG (no external references) showing the achievement, recipient, issuer and date (REVOKED across it once revoked), with the VC-JWT baked in per Open Badges 3.0 §5.3.2: `xmlns:openbadges=\"https://purl.imsglobal.org/ob/v3p0\"` and `<openbadges:credential verify=\"<JWT>\">` right after the `<svg>` tag. Signs the certificate if it was never read.",
+    'A self-contained SVG (no external references) showing the achievement, recipient, issuer and date (REVOKED across it once revoked), with the VC-JWT baked in per Open Badges 3.0 §5.3.2: `xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"` and `<openbadges:credential verify="<JWT>">` right after the `<svg>` tag. Signs the certificate if it was never read.',
   getDidDocument:
     "The `did:web` DID document of the certificate issuer (the API's `PUBLIC_BASE_URL`, or its origin): every signing key, current and rotated-out, as a `JsonWebKey2020` verification method listed in `assertionMethod`. A verifier resolving the `kid` of a certificate's VC-JWT lands here. Cached for 5 minutes.",
   getDidDocumentAtBase:
