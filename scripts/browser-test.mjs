@@ -288,7 +288,7 @@ try {
   certPage.on("pageerror", (error) => certErrors.push(String(error)));
   certPage.on("console", (message) => message.type() === "error" && certErrors.push(message.text()));
   await certPage.setViewport({ width: 1000, height: 1300 });
-  const opened = await certPage.goto(`${api}/certificates/${certificate.id}`);
+  const pageOpened = await certPage.goto(`${api}/certificates/${certificate.id}`);
   const heading = await certPage.evaluate(() => document.body.innerText);
   await certPage.screenshot({ path: process.env.CERTIFICATE_SCREENSHOT ?? "/tmp/certificate-page.png", fullPage: true });
   const pages = async (format) =>
@@ -302,7 +302,7 @@ try {
   const certElsewhere = certRequests.filter((url) => !url.startsWith(api) && !url.startsWith("data:"));
   check(
     "a certificate's link opens its printable page: recipient and status shown, one page on A4 and on Letter, nothing from another host",
-    opened?.headers()["content-type"]?.startsWith("text/html") &&
+    pageOpened?.headers()["content-type"]?.startsWith("text/html") &&
       heading.includes("Ana Gómez") &&
       heading.includes("Browser Graduate") &&
       /valid/i.test(heading) &&
