@@ -45,6 +45,15 @@ describe("a course's certificate settings", () => {
 });
 
 describe("the public certificate", () => {
+  it("certificates first read at the same moment share one status list (none is left with a handful of bits)", async () => {
+    const ids = await Promise.all([0, 1, 2, 3, 4, 5].map(async () => (await completed()).id));
+    const shown = await Promise.all(ids.map((id) => call("GET", `/certificates/${id}`)));
+    const lists = new Set(shown.map((res) => (res.json.credential.payload as any).credentialStatus.statusListCredential));
+    expect(lists.size).toBe(1);
+    const bits = new Set(shown.map((res) => (res.json.credential.payload as any).credentialStatus.statusListIndex));
+    expect(bits.size).toBe(6);
+  });
+
   it("needs no token, is signed once (also when first read by many at once) and names the recipient from their token", async () => {
     const { id, course } = await completed();
     const first = await Promise.all([0, 1, 2, 3].map(() => call("GET", `/certificates/${id}`)));

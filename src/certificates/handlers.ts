@@ -12,13 +12,13 @@ import {
   STATUS_LIST_BITS,
   STATUS_LIST_FILL,
   statusListCredential,
+  statusListId,
 } from "../domain/certificates";
 import type { AppContext } from "../env";
 import { audit } from "../journal";
 import { negotiate } from "../lib/accept";
 import { type SigningKeys, signCompact, signingKeys } from "../lib/credential-keys";
 import { ApiError, forbidden, notFound } from "../lib/errors";
-import { newId } from "../lib/ids";
 import { type Handler, origin } from "../lib/openapi";
 import { cryptoRandomInt } from "../lib/random";
 import { staffReachSql } from "../visibility/grants";
@@ -78,7 +78,9 @@ async function signed(c: AppContext, row: CertificateRow): Promise<CertificateRo
   let [list] = await newestStatusList(db);
   for (let attempt = 0; attempt < SIGNING_TRIES; attempt++) {
     const fresh = !list || list.used >= STATUS_LIST_FILL;
-    const listId = fresh ? newId(c.get("now")) : (list?.id as string);
+    // The n-th list's id is n: first reads racing to start a list all start the same one (INSERT … DO NOTHING), so
+    // no list is left holding a handful of certificates whose bits would say more about each of them.
+    const listId = fresh ? statusListId((list?.lists ?? 0) + 1) : (list?.id as string);
     const index = cryptoRandomInt(STATUS_LIST_BITS);
     const jwt = await sign(keys, issuer, row, base, listId, index);
     try {
@@ -100,7 +102,7 @@ async function signed(c: AppContext, row: CertificateRow): Promise<CertificateRo
       // Another certificate took the same bit between this statement's check and its write.
       if (!String(error).includes("UNIQUE")) throw error;
     }
-    if (fresh) list = { id: listId, used: 1 };
+    if (fresh) list = { id: listId, used: 1, lists: (list?.lists ?? 0) + 1 };
   }
   throw new Error(`no free status bit found for certificate ${row.id} in ${SIGNING_TRIES} tries`);
 }

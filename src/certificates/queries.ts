@@ -17,17 +17,19 @@ export const certificatesOf = (db: Db, participantId: string, scope?: SQL) =>
     .orderBy(desc(certificates.issued_at), desc(certificates.id));
 
 /**
- * The newest status list and how many bits it has given out: where a certificate signed now takes its bit. The
- * count walks the list's entries on the unique (list, index) index, at most STATUS_LIST_FILL of them.
+ * The newest status list (ids are its number: domain/certificates.ts `statusListId`), how many bits it has given
+ * out, and how many lists there are: where a certificate signed now takes its bit. The count walks the list's
+ * entries on the unique (list, index) index, at most STATUS_LIST_FILL of them.
  */
 export const newestStatusList = (db: Db) =>
   db
     .select({
       id: statusLists.id,
       used: sql<number>`(SELECT COUNT(*) FROM ${certificates} c WHERE c.status_list_id = ${statusLists.id})`.as("used"),
+      lists: sql<number>`(SELECT COUNT(*) FROM ${statusLists})`.as("lists"),
     })
     .from(statusLists)
-    .orderBy(desc(statusLists.created_at), desc(statusLists.id))
+    .orderBy(desc(statusLists.id))
     .limit(1);
 
 export const createStatusList = (db: Db, id: string, stamp: string) =>

@@ -22,6 +22,9 @@ export const STATUS_LIST_FILL = STATUS_LIST_BITS / 2;
 /** How long a verifier may cache a status list (and the public page): a revocation shows within this. */
 export const STATUS_CACHE_SECONDS = 60;
 
+/** The n-th status list's id (1, 2, …) in the shape of every id here: lists are few, public, and in order anyway. */
+export const statusListId = (n: number) => n.toString(16).padStart(24, "0");
+
 export const VC_CONTEXT = "https://www.w3.org/ns/credentials/v2";
 export const OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 

@@ -10,6 +10,7 @@ import {
   recipientClaims,
   STATUS_LIST_BITS,
   statusListCredential,
+  statusListId,
   wholeSeconds,
 } from "../../src/domain/certificates";
 
@@ -147,5 +148,9 @@ describe("openBadgeCredential", () => {
       encodedList: "uAA",
     });
   });
+  it.each([
+    [1, "000000000000000000000001"],
+    [26, "00000000000000000000001a"],
+  ])("status list %i has id %s", (n, id) => expect(statusListId(n)).toBe(id));
   it("wholeSeconds", () => expect(wholeSeconds("2026-12-07T10:11:12.999Z")).toBe("2026-12-07T10:11:12Z"));
 });
