@@ -21,8 +21,11 @@ type ListBody<P extends ListPath> = paths[P]["get"]["responses"][200]["content"]
 
 export type ClientOptions = {
   baseUrl: string;
-  /** The caller's JWT, or a function returning the current one (refreshed tokens). */
-  token: string | (() => string | Promise<string>);
+  /**
+   * The caller's JWT, or a function returning the current one (refreshed tokens). Leave it out for the public reads
+   * (a certificate, its badge and status list, the issuer's keys), as a page showing someone's certificate does.
+   */
+  token?: string | (() => string | Promise<string>);
   fetch?: typeof fetch;
 };
 
@@ -42,7 +45,7 @@ export function createClient(options: ClientOptions) {
   client.use({
     async onRequest({ request }) {
       const token = typeof options.token === "function" ? await options.token() : options.token;
-      request.headers.set("authorization", `Bearer ${token}`);
+      if (token) request.headers.set("authorization", `Bearer ${token}`);
       if (bookmark) request.headers.set("x-d1-bookmark", bookmark);
       return request;
     },

@@ -6,6 +6,7 @@
  */
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { compactVerify, importJWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { actors, call, makeCohort, makeCourse, makeMaterial, makeStep, staff, token, uniqueName } from "./helpers";
@@ -249,6 +250,29 @@ describe("erasing the participant", () => {
     expect(row?.participant_id).not.toBe(w.pid);
     expect(row?.revoked_at).toBeTruthy();
     expect(row?.status_index).toBe(Number((signed.json.credential.payload as any).credentialStatus.statusListIndex));
+  });
+});
+
+describe("an Ed25519 signing key", () => {
+  it("signs EdDSA VC-JWTs that verify against the published key (RS256 stays the default OB 3.0 verifiers must accept)", async () => {
+    const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const jwk = { ...(await crypto.subtle.exportKey("jwk", pair.privateKey)), kid: "ed-key" };
+    const bindings = { ...env, CERT_SIGNING_KEY: JSON.stringify(jwk) };
+    const fetchWith = async (path: string): Promise<any> =>
+      (await createApp().fetch(new Request(`http://api.test${path}`), bindings, createExecutionContext())).json();
+    const w = await completed();
+    const shown = await fetchWith(`/certificates/${w.id}`);
+    const [header] = shown.credential.jwt.split(".");
+    expect(JSON.parse(atob(header.replace(/-/g, "+").replace(/_/g, "/")))).toEqual({
+      alg: "EdDSA",
+      kid: "did:web:api.test#ed-key",
+      typ: "JWT",
+    });
+    const did = await fetchWith("/.well-known/did.json");
+    const published = did.verificationMethod.find((m: { id: string }) => m.id === "did:web:api.test#ed-key").publicKeyJwk;
+    expect(published.d).toBeUndefined();
+    const { payload } = await compactVerify(shown.credential.jwt, await importJWK(published, "EdDSA"));
+    expect(JSON.parse(new TextDecoder().decode(payload)).id).toBe(`http://api.test/certificates/${w.id}`);
   });
 });
 

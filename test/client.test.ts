@@ -2,7 +2,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createClient, nextPageUrl } from "../client";
-import { makeCourse, token, uniqueName } from "./helpers";
+import { makeCourse, makeMaterial, makeStep, token, uniqueName } from "./helpers";
 
 const viaWorker: typeof fetch = (input, init) => exports.default.fetch(new Request(input as RequestInfo, init));
 
@@ -52,6 +52,36 @@ describe("client/", () => {
     });
     expect(csv.response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(csv.data?.split("\r\n")[1]?.startsWith(`${pid},`)).toBe(true);
+  });
+
+  it("certificates: the participant's list with their token, the public certificate without one", async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const course = await makeCourse(manager, { certificate: { enabled: true } });
+    const step = await makeStep(manager, course.id);
+    const video = await makeMaterial(manager, step.id);
+    const pid = uniqueName("participant");
+    const participant = await token(pid, "participant", { name: "Ana Gómez" });
+    await viaWorker(`http://api.test/courses/${course.id}/enroll?participant_id=${pid}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${manager}` },
+    });
+    await viaWorker(`http://api.test/materials/${video.id}/complete`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${participant}` },
+    });
+    const mine = await createClient({ baseUrl: "http://api.test", token: participant, fetch: viaWorker }).GET(
+      "/participants/me/certificates",
+    );
+    const id = mine.data?.[0]?.id as string;
+    expect(mine.data?.[0]?.course_id).toBe(course.id);
+    const anyone = createClient({ baseUrl: "http://api.test", fetch: viaWorker });
+    const shown = await anyone.GET("/certificates/{certificate_id}", { params: { path: { certificate_id: id } } });
+    // JSON, HTML and the bare JWT are declared: the body is their union until the caller narrows it.
+    const certificate = typeof shown.data === "object" ? shown.data : undefined;
+    expect(certificate?.recipient_name).toBe("Ana Gómez");
+    expect(certificate?.credential.jwt.split(".")).toHaveLength(3);
+    const keys = await anyone.GET("/.well-known/jwks.json");
+    expect(keys.data?.keys.length).toBeGreaterThan(0);
   });
 
   it("reads the next page from a Link header", () => {

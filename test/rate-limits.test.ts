@@ -82,6 +82,9 @@ describe("rate limits", { timeout: 90_000 }, () => {
     expect(refused.status).toBe(429);
     expect(refused.json.code).toBe("rate_limited");
     expect((await call("GET", "/health", from("203.0.113.7"))).status).toBe(429);
+    // The certificate reads a verifier makes are public the same way: counted against the address, refused past it.
+    expect((await call("GET", "/.well-known/jwks.json", from("203.0.113.7"))).status).toBe(429);
+    expect((await call("GET", "/certificates/0123456789abcdef01234567", from("203.0.113.7"))).status).toBe(429);
     expect((await call("GET", "/health", from("198.51.100.20"))).status).toBe(200);
     // A preflight is never counted: browsers send one per URL.
     const preflight = await call("OPTIONS", "/courses", {
