@@ -47,7 +47,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The badge image with the credential baked in (Open Badges 3.0 SVG baking) — public */
+        /**
+         * The badge image with the credential baked in (Open Badges 3.0 SVG baking) — public
+         * @description A self-contained SVG (no external references) showing the achievement, recipient, issuer and date (REVOKED across it once revoked), with the VC-JWT baked in per Open Badges 3.0 §5.3.2: `xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"` and `<openbadges:credential verify="<JWT>">` right after the `<svg>` tag. Signs the certificate if it was never read.
+         */
         get: operations["getCertificateBadge"];
         put?: never;
         post?: never;
@@ -84,7 +87,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The certificate issuer's did:web document (its public keys) — public */
+        /**
+         * The certificate issuer's did:web document (its public keys) — public
+         * @description The `did:web` DID document of the certificate issuer (the API's `PUBLIC_BASE_URL`, or its origin): every signing key, current and rotated-out, as a `JsonWebKey2020` verification method listed in `assertionMethod`. A verifier resolving the `kid` of a certificate's VC-JWT lands here. Cached for 5 minutes.
+         */
         get: operations["getDidDocument"];
         put?: never;
         post?: never;
@@ -101,7 +107,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same DID document, where did:web resolves it when PUBLIC_BASE_URL has a path — public */
+        /**
+         * The same DID document, where did:web resolves it when PUBLIC_BASE_URL has a path — public
+         * @description The same DID document: did:web resolves `did:web:host:path` to `https://host/path/did.json`, so an API published under a path prefix serves it here too.
+         */
         get: operations["getDidDocumentAtBase"];
         put?: never;
         post?: never;
@@ -118,7 +127,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The certificate signing keys as a JWK Set (current and rotated-out) — public */
+        /**
+         * The certificate signing keys as a JWK Set (current and rotated-out) — public
+         * @description The certificate signing keys as an RFC 7517 JWK Set, each `kid` the DID URL a VC-JWT's header names (`did:web:…#<key>`), for verifiers that read JWKS rather than DID documents.
+         */
         get: operations["getCertificateJwks"];
         put?: never;
         post?: never;
@@ -4772,6 +4784,91 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "65a509a80000000000000011",
+                     *       "status": "valid",
+                     *       "issued_at": "2024-01-15T10:30:00.000Z",
+                     *       "revoked_at": null,
+                     *       "course_id": "65a509a80000000000000012",
+                     *       "course_name": "Introduction to Bhakti",
+                     *       "achievement_name": "Bhakti Foundations",
+                     *       "recipient_name": "Ana Gómez",
+                     *       "issuer": {
+                     *         "id": "did:web:api.example.com",
+                     *         "name": "Course/LMS API (development)"
+                     *       },
+                     *       "url": "https://api.example.com/certificates/65a509a80000000000000011",
+                     *       "badge_url": "https://api.example.com/certificates/65a509a80000000000000011/badge.svg",
+                     *       "credential": {
+                     *         "jwt": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImRpZDp3ZWI6YXBpLmV4YW1wbGUuY29tI2tleS0xIiwidHlwIjoiSldUIn0.eyJAY29udGV4dCI6WyJodHRwczovL3d3dy53My5vcmcvbnMvY3JlZGVudGlhbHMvdjIiXX0.c2lnbmF0dXJl",
+                     *         "payload": {
+                     *           "@context": [
+                     *             "https://www.w3.org/ns/credentials/v2",
+                     *             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+                     *           ],
+                     *           "id": "https://api.example.com/certificates/65a509a80000000000000011",
+                     *           "type": [
+                     *             "VerifiableCredential",
+                     *             "OpenBadgeCredential"
+                     *           ],
+                     *           "issuer": {
+                     *             "id": "did:web:api.example.com",
+                     *             "type": [
+                     *               "Profile"
+                     *             ],
+                     *             "name": "Course/LMS API (development)"
+                     *           },
+                     *           "validFrom": "2024-01-15T10:30:00Z",
+                     *           "name": "Bhakti Foundations",
+                     *           "credentialSubject": {
+                     *             "id": "https://api.example.com/participants/participant456",
+                     *             "type": [
+                     *               "AchievementSubject"
+                     *             ],
+                     *             "identifier": [
+                     *               {
+                     *                 "type": "IdentityObject",
+                     *                 "identityType": "name",
+                     *                 "hashed": false,
+                     *                 "identityHash": "Ana Gómez"
+                     *               },
+                     *               {
+                     *                 "type": "IdentityObject",
+                     *                 "identityType": "emailAddress",
+                     *                 "hashed": true,
+                     *                 "identityHash": "sha256$6a4c1e1f0d2b3e9a8f7c6d5e4b3a291807f6e5d4c3b2a1908f7e6d5c4b3a2910",
+                     *                 "salt": "5f1c2a9e8b7d4c3a2f1e0d9c8b7a6f5e"
+                     *               }
+                     *             ],
+                     *             "achievement": {
+                     *               "id": "https://api.example.com/courses/65a509a80000000000000012",
+                     *               "type": [
+                     *                 "Achievement"
+                     *               ],
+                     *               "achievementType": "CertificateOfCompletion",
+                     *               "name": "Bhakti Foundations",
+                     *               "description": "Six lessons on the basics",
+                     *               "criteria": {
+                     *                 "narrative": "Study every lesson of the course."
+                     *               }
+                     *             }
+                     *           },
+                     *           "credentialStatus": {
+                     *             "id": "https://api.example.com/status-lists/65a509a80000000000000013#94567",
+                     *             "type": "BitstringStatusListEntry",
+                     *             "statusPurpose": "revocation",
+                     *             "statusListIndex": "94567",
+                     *             "statusListCredential": "https://api.example.com/status-lists/65a509a80000000000000013"
+                     *           },
+                     *           "iss": "did:web:api.example.com",
+                     *           "jti": "https://api.example.com/certificates/65a509a80000000000000011",
+                     *           "nbf": 1705314600,
+                     *           "sub": "https://api.example.com/participants/participant456"
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["PublicCertificate"];
                     "text/html": string;
                     "text/plain": string;
@@ -4792,6 +4889,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `certificate_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificate_not_found";
                     };
                 };
             };
@@ -4828,6 +4942,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `certificates_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificates_unavailable";
                     };
                 };
             };
@@ -4880,6 +5012,23 @@ export interface operations {
                     };
                 };
             };
+            /** @description No such thing for this caller: `certificate_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificate_not_found";
+                    };
+                };
+            };
             /** @description Too many requests from this caller or address: `rate_limited` */
             429: {
                 headers: {
@@ -4913,6 +5062,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `certificates_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificates_unavailable";
                     };
                 };
             };
@@ -4946,6 +5113,34 @@ export interface operations {
                 };
                 content: {
                     "application/vc+jwt": string;
+                    /**
+                     * @example {
+                     *       "jwt": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImRpZDp3ZWI6YXBpLmV4YW1wbGUuY29tI2tleS0xIiwidHlwIjoiSldUIn0.eyJAY29udGV4dCI6WyJodHRwczovL3d3dy53My5vcmcvbnMvY3JlZGVudGlhbHMvdjIiXX0.c2lnbmF0dXJl",
+                     *       "payload": {
+                     *         "@context": [
+                     *           "https://www.w3.org/ns/credentials/v2"
+                     *         ],
+                     *         "id": "https://api.example.com/status-lists/65a509a80000000000000013",
+                     *         "type": [
+                     *           "VerifiableCredential",
+                     *           "BitstringStatusListCredential"
+                     *         ],
+                     *         "issuer": "did:web:api.example.com",
+                     *         "validFrom": "2024-01-15T10:30:00Z",
+                     *         "credentialSubject": {
+                     *           "id": "https://api.example.com/status-lists/65a509a80000000000000013#list",
+                     *           "type": "BitstringStatusList",
+                     *           "statusPurpose": "revocation",
+                     *           "encodedList": "uH4sIAAAAAAAAA-3OMQ0AAAgDsOHfNBp2kZBWQRMAAAAAAAAAAAAAAL6Z6wAAAAAAtQVQdb5gAEAAAA",
+                     *           "ttl": 60000
+                     *         },
+                     *         "iss": "did:web:api.example.com",
+                     *         "jti": "https://api.example.com/status-lists/65a509a80000000000000013",
+                     *         "nbf": 1705314600,
+                     *         "sub": "https://api.example.com/status-lists/65a509a80000000000000013#list"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["StatusListCredential"];
                 };
             };
@@ -4963,6 +5158,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "invalid_bookmark" | "validation_error";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `status_list_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "status_list_not_found";
                     };
                 };
             };
@@ -4999,6 +5211,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `certificates_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificates_unavailable";
                     };
                 };
             };
@@ -5029,6 +5259,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "@context": [
+                     *         "https://www.w3.org/ns/did/v1",
+                     *         "https://w3id.org/security/suites/jws-2020/v1"
+                     *       ],
+                     *       "id": "did:web:api.example.com",
+                     *       "verificationMethod": [
+                     *         {
+                     *           "id": "did:web:api.example.com#key-1",
+                     *           "type": "JsonWebKey2020",
+                     *           "controller": "did:web:api.example.com",
+                     *           "publicKeyJwk": {
+                     *             "kty": "RSA",
+                     *             "n": "mpbBeCKmy0eOUk8tCXCCek_q…",
+                     *             "e": "AQAB",
+                     *             "alg": "RS256"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "assertionMethod": [
+                     *         "did:web:api.example.com#key-1"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DidDocument"];
                 };
             };
@@ -5082,6 +5337,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `certificates_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificates_unavailable";
                     };
                 };
             };
@@ -5112,6 +5385,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "@context": [
+                     *         "https://www.w3.org/ns/did/v1",
+                     *         "https://w3id.org/security/suites/jws-2020/v1"
+                     *       ],
+                     *       "id": "did:web:api.example.com",
+                     *       "verificationMethod": [
+                     *         {
+                     *           "id": "did:web:api.example.com#key-1",
+                     *           "type": "JsonWebKey2020",
+                     *           "controller": "did:web:api.example.com",
+                     *           "publicKeyJwk": {
+                     *             "kty": "RSA",
+                     *             "n": "mpbBeCKmy0eOUk8tCXCCek_q…",
+                     *             "e": "AQAB",
+                     *             "alg": "RS256"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "assertionMethod": [
+                     *         "did:web:api.example.com#key-1"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DidDocument"];
                 };
             };
@@ -5168,6 +5466,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Retry later: `certificates_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificates_unavailable";
+                    };
+                };
+            };
         };
     };
     getCertificateJwks: {
@@ -5195,6 +5511,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "kty": "RSA",
+                     *           "n": "mpbBeCKmy0eOUk8tCXCCek_q…",
+                     *           "e": "AQAB",
+                     *           "alg": "RS256",
+                     *           "use": "sig",
+                     *           "kid": "did:web:api.example.com#key-1"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["JsonWebKeySet"];
                 };
             };
@@ -5248,6 +5578,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Retry later: `certificates_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificates_unavailable";
                     };
                 };
             };
@@ -5698,7 +6046,8 @@ export interface operations {
                      *         "is_default": true,
                      *         "created_at": "2024-01-15T10:30:00Z",
                      *         "updated_at": "2024-01-15T10:30:00Z",
-                     *         "created_by": "manager123"
+                     *         "created_by": "manager123",
+                     *         "certificate": null
                      *       }
                      *     ]
                      */
@@ -5848,7 +6197,8 @@ export interface operations {
                      *       "is_default": false,
                      *       "created_at": "2024-01-15T10:30:00Z",
                      *       "updated_at": "2024-01-15T10:30:00Z",
-                     *       "created_by": "manager123"
+                     *       "created_by": "manager123",
+                     *       "certificate": null
                      *     }
                      */
                     "application/json": components["schemas"]["Course"];
@@ -6080,7 +6430,8 @@ export interface operations {
                      *           "exam_id": "507f1f77bcf86cd799439014",
                      *           "is_locked": false
                      *         }
-                     *       ]
+                     *       ],
+                     *       "certificate": null
                      *     }
                      */
                     "application/json": components["schemas"]["CourseWithSteps"];
@@ -6249,7 +6600,8 @@ export interface operations {
                      *       "is_default": false,
                      *       "created_at": "2024-01-15T10:30:00.000Z",
                      *       "updated_at": "2024-01-15T10:30:00.000Z",
-                     *       "created_by": "manager123"
+                     *       "created_by": "manager123",
+                     *       "certificate": null
                      *     }
                      */
                     "application/json": components["schemas"]["Course"];
@@ -6623,7 +6975,8 @@ export interface operations {
                      *       "is_default": true,
                      *       "created_at": "2024-01-15T10:30:00.000Z",
                      *       "updated_at": "2024-01-15T10:30:00.000Z",
-                     *       "created_by": "manager123"
+                     *       "created_by": "manager123",
+                     *       "certificate": null
                      *     }
                      */
                     "application/json": components["schemas"]["Course"];
@@ -17983,12 +18336,20 @@ export interface operations {
                      *       "exported_at": "2024-01-15T10:30:00.000Z",
                      *       "enrollments": [
                      *         {
-                     *           "id": "65a509a80000000000000011",
+                     *           "id": "65a509a80000000000000014",
                      *           "participant_id": "participant456",
                      *           "course_id": "65a509a80000000000000002",
                      *           "start_step_id": "65a509a80000000000000003",
                      *           "enrolled_at": "2024-01-15T10:30:00.000Z",
                      *           "completed_at": null
+                     *         },
+                     *         {
+                     *           "id": "65a509a80000000000000015",
+                     *           "participant_id": "participant456",
+                     *           "course_id": "65a509a80000000000000012",
+                     *           "start_step_id": "65a509a80000000000000016",
+                     *           "enrolled_at": "2024-01-15T10:30:00.000Z",
+                     *           "completed_at": "2024-01-15T10:30:00.000Z"
                      *         }
                      *       ],
                      *       "material_completions": [
@@ -17996,6 +18357,12 @@ export interface operations {
                      *           "participant_id": "participant456",
                      *           "material_id": "65a509a80000000000000005",
                      *           "step_id": "65a509a80000000000000003",
+                     *           "completed_at": "2024-01-15T10:30:00.000Z"
+                     *         },
+                     *         {
+                     *           "participant_id": "participant456",
+                     *           "material_id": "65a509a80000000000000017",
+                     *           "step_id": "65a509a80000000000000016",
                      *           "completed_at": "2024-01-15T10:30:00.000Z"
                      *         }
                      *       ],
@@ -18140,6 +18507,17 @@ export interface operations {
                      *           "cohort_name": "Morning",
                      *           "added_by": "manager123",
                      *           "added_at": "2024-01-15T10:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "certificates": [
+                     *         {
+                     *           "id": "65a509a80000000000000011",
+                     *           "course_id": "65a509a80000000000000012",
+                     *           "course_name": "Introduction to Bhakti",
+                     *           "issued_at": "2024-01-15T10:30:00.000Z",
+                     *           "recipient_name": "Ana Gómez",
+                     *           "revoked_at": "2024-01-15T10:30:00.000Z",
+                     *           "credential_jwt": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImRpZDp3ZWI6YXBpLmV4YW1wbGUuY29tI2tleS0xIiwidHlwIjoiSldUIn0.eyJAY29udGV4dCI6WyJodHRwczovL3d3dy53My5vcmcvbnMvY3JlZGVudGlhbHMvdjIiXX0.c2lnbmF0dXJl"
                      *         }
                      *       ]
                      *     }
@@ -18289,13 +18667,14 @@ export interface operations {
                      *         "requirement_rows": 2,
                      *         "requirement_submissions": 1,
                      *         "exam_attempts": 2,
-                     *         "material_completions": 1,
-                     *         "enrollments": 1,
+                     *         "material_completions": 2,
+                     *         "enrollments": 2,
                      *         "idempotency_keys": 0,
                      *         "accommodations": 1,
                      *         "exam_overrides": 1,
                      *         "cohort_memberships": 1,
-                     *         "webhook_events": 2
+                     *         "certificates": 1,
+                     *         "webhook_events": 3
                      *       }
                      *     }
                      */
@@ -21933,7 +22312,7 @@ export interface operations {
                     /**
                      * @example [
                      *       {
-                     *         "id": "65a509a80000000000000012",
+                     *         "id": "65a509a80000000000000018",
                      *         "name": "Bhagavad-gita, chapters 1–6",
                      *         "description": "Shared questions for every Bhakti Shastri exam",
                      *         "question_count": 4,
@@ -22091,7 +22470,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "65a509a80000000000000012",
+                     *       "id": "65a509a80000000000000018",
                      *       "name": "Bhagavad-gita, chapters 1–6",
                      *       "description": "Questions for the Bhakti Shastri exams",
                      *       "question_count": 0,
@@ -22274,7 +22653,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "65a509a80000000000000012",
+                     *       "id": "65a509a80000000000000018",
                      *       "name": "Bhagavad-gita, chapters 1–6",
                      *       "description": "Shared questions for every Bhakti Shastri exam",
                      *       "question_count": 4,
@@ -22449,7 +22828,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "65a509a80000000000000012",
+                     *       "id": "65a509a80000000000000018",
                      *       "name": "Bhagavad-gita, chapters 1–6",
                      *       "description": "Shared questions for every Bhakti Shastri exam",
                      *       "question_count": 0,
@@ -22814,8 +23193,8 @@ export interface operations {
                     /**
                      * @example [
                      *       {
-                     *         "question_id": "65a509a80000000000000015",
-                     *         "bank_id": "65a509a80000000000000012",
+                     *         "question_id": "65a509a8000000000000001b",
+                     *         "bank_id": "65a509a80000000000000018",
                      *         "version": 1,
                      *         "name": "Gita 2.20",
                      *         "question_type": "MCQ",
@@ -23034,8 +23413,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "question_id": "65a509a80000000000000013",
-                     *       "bank_id": "65a509a80000000000000012",
+                     *       "question_id": "65a509a80000000000000019",
+                     *       "bank_id": "65a509a80000000000000018",
                      *       "version": 1,
                      *       "name": "Gita 2.13",
                      *       "question_type": "MCQ",
@@ -23264,8 +23643,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "question_id": "65a509a80000000000000013",
-                     *       "bank_id": "65a509a80000000000000012",
+                     *       "question_id": "65a509a80000000000000019",
+                     *       "bank_id": "65a509a80000000000000018",
                      *       "version": 1,
                      *       "name": "Gita 2.13",
                      *       "question_type": "MCQ",
@@ -23485,8 +23864,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "question_id": "65a509a80000000000000013",
-                     *       "bank_id": "65a509a80000000000000012",
+                     *       "question_id": "65a509a80000000000000019",
+                     *       "bank_id": "65a509a80000000000000018",
                      *       "version": 1,
                      *       "name": "Gita 2.13",
                      *       "question_type": "MCQ",
@@ -23881,9 +24260,9 @@ export interface operations {
                      *         }
                      *       ],
                      *       "questions": [
-                     *         "65a509a80000000000000014",
-                     *         "65a509a80000000000000015",
-                     *         "65a509a80000000000000016"
+                     *         "65a509a8000000000000001a",
+                     *         "65a509a8000000000000001b",
+                     *         "65a509a8000000000000001c"
                      *       ],
                      *       "dry_run": false,
                      *       "preview": []
@@ -24659,10 +25038,10 @@ export interface operations {
                     /**
                      * @example [
                      *       {
-                     *         "submission_id": "65a509a80000000000000009",
+                     *         "submission_id": "65a509a80000000000000008",
                      *         "participant_id": "participant456",
-                     *         "attempt_number": 2,
-                     *         "submission_status": "Rejected",
+                     *         "attempt_number": 1,
+                     *         "submission_status": "RetakeRequested",
                      *         "submitted_at": "2024-01-15T10:30:00.000Z",
                      *         "question_id": "q1",
                      *         "question_version": null,
@@ -24677,10 +25056,10 @@ export interface operations {
                      *         "graded_by": null
                      *       },
                      *       {
-                     *         "submission_id": "65a509a80000000000000009",
+                     *         "submission_id": "65a509a80000000000000008",
                      *         "participant_id": "participant456",
-                     *         "attempt_number": 2,
-                     *         "submission_status": "Rejected",
+                     *         "attempt_number": 1,
+                     *         "submission_status": "RetakeRequested",
                      *         "submitted_at": "2024-01-15T10:30:00.000Z",
                      *         "question_id": "q2",
                      *         "question_version": null,
@@ -24691,8 +25070,8 @@ export interface operations {
                      *         "selected_option_text": null,
                      *         "text_answer": "Chanting focuses the mind on the holy name.",
                      *         "is_correct": null,
-                     *         "marks_awarded": null,
-                     *         "graded_by": null
+                     *         "marks_awarded": 4,
+                     *         "graded_by": "manager123"
                      *       }
                      *     ]
                      */
@@ -24849,6 +25228,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "65a509a80000000000000011",
+                     *         "participant_id": "participant456",
+                     *         "course_id": "65a509a80000000000000012",
+                     *         "course_name": "Introduction to Bhakti",
+                     *         "achievement_name": "Bhakti Foundations",
+                     *         "issued_at": "2024-01-15T10:30:00.000Z",
+                     *         "status": "valid",
+                     *         "revoked_at": null,
+                     *         "revocation_reason": null,
+                     *         "url": "https://api.example.com/certificates/65a509a80000000000000011",
+                     *         "badge_url": "https://api.example.com/certificates/65a509a80000000000000011/badge.svg"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["CertificateSummary"][];
                 };
             };
@@ -24986,6 +25382,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "65a509a80000000000000011",
+                     *         "participant_id": "participant456",
+                     *         "course_id": "65a509a80000000000000012",
+                     *         "course_name": "Introduction to Bhakti",
+                     *         "achievement_name": "Bhakti Foundations",
+                     *         "issued_at": "2024-01-15T10:30:00.000Z",
+                     *         "status": "valid",
+                     *         "revoked_at": null,
+                     *         "revocation_reason": null,
+                     *         "url": "https://api.example.com/certificates/65a509a80000000000000011",
+                     *         "badge_url": "https://api.example.com/certificates/65a509a80000000000000011/badge.svg"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["CertificateSummary"][];
                 };
             };
@@ -25020,6 +25433,40 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Role or ownership forbids it: `not_your_data` */
+            403: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "not_your_data";
+                    };
+                };
+            };
+            /** @description No such thing for this caller: `participant_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "participant_not_found";
                     };
                 };
             };
@@ -25097,6 +25544,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Awarded in error: the course was completed for another person"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RevokeCertificate"];
             };
         };
@@ -25114,6 +25566,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "65a509a80000000000000011",
+                     *       "participant_id": "participant456",
+                     *       "course_id": "65a509a80000000000000012",
+                     *       "course_name": "Introduction to Bhakti",
+                     *       "achievement_name": "Bhakti Foundations",
+                     *       "issued_at": "2024-01-15T10:30:00.000Z",
+                     *       "status": "revoked",
+                     *       "revoked_at": "2024-01-15T10:30:00.000Z",
+                     *       "revocation_reason": "Awarded in error: the course was completed for another person",
+                     *       "url": "https://api.example.com/certificates/65a509a80000000000000011",
+                     *       "badge_url": "https://api.example.com/certificates/65a509a80000000000000011/badge.svg"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CertificateSummary"];
                 };
             };
@@ -25168,7 +25635,24 @@ export interface operations {
                     };
                 };
             };
-            /** @description The current state does not allow it: `idempotency_in_progress` */
+            /** @description No such thing for this caller: `certificate_not_found` */
+            404: {
+                headers: {
+                    "x-d1-bookmark": components["headers"]["Bookmark"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "X-Content-Type-Options": components["headers"]["NoSniff"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "certificate_not_found";
+                    };
+                };
+            };
+            /** @description The current state does not allow it: `certificate_revoked`, `idempotency_in_progress` */
             409: {
                 headers: {
                     "x-d1-bookmark": components["headers"]["Bookmark"];
@@ -25181,7 +25665,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "idempotency_in_progress";
+                        code?: "certificate_revoked" | "idempotency_in_progress";
                     };
                 };
             };
