@@ -47,6 +47,9 @@ const SIGNING_TRIES = 12;
 
 const issuerOf = (c: AppContext) => ({ id: didWebOf(origin(c)), name: c.env.CERT_ISSUER_NAME?.trim() || "Course/LMS API" });
 
+/** What the certificate says: its course's wording as frozen when the course was completed. */
+const wordingOf = (row: CertificateRow) => achievementOf({ name: row.course_name, description: row.course_description }, row.config);
+
 function summaryOf(c: AppContext, row: CertificateRow) {
   const base = origin(c);
   return {
@@ -54,7 +57,7 @@ function summaryOf(c: AppContext, row: CertificateRow) {
     participant_id: row.participant_id,
     course_id: row.course_id,
     course_name: row.course_name,
-    achievement_name: achievementOf({ name: row.course_name, description: row.course_description }, row.config).name,
+    achievement_name: wordingOf(row).name,
     issued_at: row.issued_at,
     status: row.revoked_at ? ("revoked" as const) : ("valid" as const),
     revoked_at: row.revoked_at,
@@ -113,7 +116,7 @@ function sign(keys: SigningKeys, issuer: { id: string; name: string }, row: Cert
     certificateId: row.id,
     courseId: row.course_id,
     issuedAt: row.issued_at,
-    achievement: achievementOf({ name: row.course_name, description: row.course_description }, row.config),
+    achievement: wordingOf(row),
     recipient: {
       participant_id: row.participant_id,
       name: row.recipient_name,
@@ -141,7 +144,7 @@ async function publicCertificate(c: AppContext, id: string) {
 }
 
 function viewOf(c: AppContext, row: CertificateRow): CertificateView {
-  const achievement = achievementOf({ name: row.course_name, description: row.course_description }, row.config);
+  const achievement = wordingOf(row);
   const summary = summaryOf(c, row);
   const issuer = issuerOf(c);
   return {
