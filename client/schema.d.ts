@@ -4822,11 +4822,18 @@ export interface operations {
                      *           "validFrom": "2024-01-15T10:30:00Z",
                      *           "name": "Bhakti Foundations",
                      *           "credentialSubject": {
-                     *             "id": "https://api.example.com/participants/participant456",
+                     *             "id": "https://api.example.com/certificates/65a509a80000000000000011#recipient",
                      *             "type": [
                      *               "AchievementSubject"
                      *             ],
                      *             "identifier": [
+                     *               {
+                     *                 "type": "IdentityObject",
+                     *                 "identityType": "systemId",
+                     *                 "hashed": true,
+                     *                 "identityHash": "sha256$6a4c1e1f0d2b3e9a8f7c6d5e4b3a291807f6e5d4c3b2a1908f7e6d5c4b3a2910",
+                     *                 "salt": "5f1c2a9e8b7d4c3a2f1e0d9c8b7a6f5e"
+                     *               },
                      *               {
                      *                 "type": "IdentityObject",
                      *                 "identityType": "name",
@@ -4864,7 +4871,7 @@ export interface operations {
                      *           "iss": "did:web:api.example.com",
                      *           "jti": "https://api.example.com/certificates/65a509a80000000000000011",
                      *           "nbf": 1705314600,
-                     *           "sub": "https://api.example.com/participants/participant456"
+                     *           "sub": "https://api.example.com/certificates/65a509a80000000000000011#recipient"
                      *         }
                      *       }
                      *     }
@@ -20035,7 +20042,7 @@ export interface operations {
                      *       {
                      *         "id": "65a509a8000000000000000b",
                      *         "event_id": "65a509a8000000000000000c",
-                     *         "event_type": "submission.rejected",
+                     *         "event_type": "enrollment.created",
                      *         "status": "succeeded",
                      *         "attempts": 1,
                      *         "last_response_code": 200,
@@ -20047,7 +20054,7 @@ export interface operations {
                      *       {
                      *         "id": "65a509a8000000000000000d",
                      *         "event_id": "65a509a8000000000000000e",
-                     *         "event_type": "enrollment.created",
+                     *         "event_type": "submission.rejected",
                      *         "status": "succeeded",
                      *         "attempts": 1,
                      *         "last_response_code": 200,
@@ -25038,10 +25045,10 @@ export interface operations {
                     /**
                      * @example [
                      *       {
-                     *         "submission_id": "65a509a80000000000000008",
+                     *         "submission_id": "65a509a80000000000000009",
                      *         "participant_id": "participant456",
-                     *         "attempt_number": 1,
-                     *         "submission_status": "RetakeRequested",
+                     *         "attempt_number": 2,
+                     *         "submission_status": "Rejected",
                      *         "submitted_at": "2024-01-15T10:30:00.000Z",
                      *         "question_id": "q1",
                      *         "question_version": null,
@@ -25056,10 +25063,10 @@ export interface operations {
                      *         "graded_by": null
                      *       },
                      *       {
-                     *         "submission_id": "65a509a80000000000000008",
+                     *         "submission_id": "65a509a80000000000000009",
                      *         "participant_id": "participant456",
-                     *         "attempt_number": 1,
-                     *         "submission_status": "RetakeRequested",
+                     *         "attempt_number": 2,
+                     *         "submission_status": "Rejected",
                      *         "submitted_at": "2024-01-15T10:30:00.000Z",
                      *         "question_id": "q2",
                      *         "question_version": null,
@@ -25070,8 +25077,8 @@ export interface operations {
                      *         "selected_option_text": null,
                      *         "text_answer": "Chanting focuses the mind on the holy name.",
                      *         "is_correct": null,
-                     *         "marks_awarded": 4,
-                     *         "graded_by": "manager123"
+                     *         "marks_awarded": null,
+                     *         "graded_by": null
                      *       }
                      *     ]
                      */

@@ -289,7 +289,7 @@ try {
   certPage.on("console", (message) => message.type() === "error" && certErrors.push(message.text()));
   await certPage.setViewport({ width: 1000, height: 1300 });
   const pageOpened = await certPage.goto(`${api}/certificates/${certificate.id}`);
-  const heading = await certPage.evaluate(() => document.body.innerText);
+  const heading = await certPage.evaluate(() => document.body.textContent ?? "");
   await certPage.screenshot({ path: process.env.CERTIFICATE_SCREENSHOT ?? "/tmp/certificate-page.png", fullPage: true });
   const pages = async (format) =>
     (
@@ -330,7 +330,7 @@ try {
   // The page may be cached for a minute (Cache-Control): a reader who reloads after that sees the revocation.
   await certPage.setCacheEnabled(false);
   await certPage.goto(`${api}/certificates/${certificate.id}`);
-  const revokedText = await certPage.evaluate(() => document.body.innerText);
+  const revokedText = await certPage.evaluate(() => document.body.textContent ?? "");
   check("once revoked, the page says so", /revoked/i.test(revokedText), revokedText.slice(0, 80).replace(/\s+/g, " "));
 
   const otherHosts = seen.filter((r) => !r.url.startsWith(api) && !r.url.startsWith(pageOrigin));

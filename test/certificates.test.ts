@@ -253,6 +253,36 @@ describe("erasing the participant", () => {
   });
 });
 
+describe("deployed", () => {
+  it("a certificate is signed only under the configured PUBLIC_BASE_URL, never under the host its first reader used", async () => {
+    const w = await completed();
+    const send = (bindings: Record<string, unknown>, host: string) =>
+      createApp().fetch(new Request(`http://${host}/certificates/${w.id}`), { ...env, ...bindings }, createExecutionContext());
+    const unset = await send({ ENVIRONMENT: "production", PUBLIC_BASE_URL: undefined }, "evil.example");
+    expect(unset.status).toBe(503);
+    expect(((await unset.json()) as { code: string }).code).toBe("certificates_unavailable");
+    const set = await send({ ENVIRONMENT: "production", PUBLIC_BASE_URL: "https://api.example.org" }, "evil.example");
+    const body = (await set.json()) as any;
+    expect(body.credential.payload.issuer.id).toBe("did:web:api.example.org");
+    // Read later through another host, it still names where it was signed.
+    const later = (await (await send({}, "other.example")).json()) as any;
+    expect([later.url, later.issuer.id]).toEqual([`https://api.example.org/certificates/${w.id}`, "did:web:api.example.org"]);
+  });
+
+  it("any web page may read the public documents (CORS *); the rest stays with the configured origins", async () => {
+    const w = await completed();
+    for (const path of ["/.well-known/jwks.json", `/certificates/${w.id}`]) {
+      const res = await call("GET", path, { headers: { origin: "https://wallet.example" } });
+      expect(res.headers.get("access-control-allow-origin"), path).toBe("*");
+    }
+    const mine = await call("GET", "/participants/me/certificates", {
+      token: w.participant,
+      headers: { origin: "https://wallet.example" },
+    });
+    expect(mine.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
 describe("an Ed25519 signing key", () => {
   it("signs EdDSA VC-JWTs that verify against the published key (RS256 stays the default OB 3.0 verifiers must accept)", async () => {
     const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;

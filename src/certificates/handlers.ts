@@ -6,11 +6,13 @@ import {
   certificateUrl,
   didWebOf,
   multibaseBase64url,
+  newSalt,
   openBadgeCredential,
   recipientClaims,
   STATUS_CACHE_SECONDS,
   STATUS_LIST_BITS,
   STATUS_LIST_FILL,
+  saltedHash,
   statusListCredential,
   statusListId,
 } from "../domain/certificates";
@@ -19,7 +21,7 @@ import { audit } from "../journal";
 import { negotiate } from "../lib/accept";
 import { type SigningKeys, signCompact, signingKeys } from "../lib/credential-keys";
 import { ApiError, forbidden, notFound } from "../lib/errors";
-import { type Handler, origin } from "../lib/openapi";
+import { configuredBase, type Handler, origin } from "../lib/openapi";
 import { cryptoRandomInt } from "../lib/random";
 import { staffReachSql } from "../visibility/grants";
 import {
@@ -51,7 +53,8 @@ const issuerOf = (c: AppContext) => ({ id: didWebOf(origin(c)), name: c.env.CERT
 const wordingOf = (row: CertificateRow) => achievementOf({ name: row.course_name, description: row.course_description }, row.config);
 
 function summaryOf(c: AppContext, row: CertificateRow) {
-  const base = origin(c);
+  // A signed certificate lives at the URL it was signed under; one not signed yet, where this API is now.
+  const url = row.credential_jwt ? (decodePayload(row.credential_jwt).id as string) : certificateUrl(origin(c), row.id);
   return {
     id: row.id,
     participant_id: row.participant_id,
@@ -62,8 +65,8 @@ function summaryOf(c: AppContext, row: CertificateRow) {
     status: row.revoked_at ? ("revoked" as const) : ("valid" as const),
     revoked_at: row.revoked_at,
     revocation_reason: row.revocation_reason,
-    url: certificateUrl(base, row.id),
-    badge_url: `${certificateUrl(base, row.id)}/badge.svg`,
+    url,
+    badge_url: `${url}/badge.svg`,
   };
 }
 
@@ -72,10 +75,20 @@ function summaryOf(c: AppContext, row: CertificateRow) {
  * room (or starting a new list). Two first reads may both sign; only one stores, and both answer with what was stored.
  * More than one round trip, unlike other handlers: the bit is only known free once the conditional store landed.
  */
-async function signed(c: AppContext, row: CertificateRow): Promise<CertificateRow> {
+async function signed(c: AppContext, read: CertificateRow): Promise<CertificateRow> {
+  let row = read;
   if (row.credential_jwt) return row;
   const db = c.get("db");
   const keys = await signingKeys(c.env.CERT_SIGNING_KEY);
+  // A credential keeps the URL it is signed under for good: deployed, that must be the configured one, never
+  // whichever host (workers.dev, another port) its first reader happened to use.
+  const deployed = c.env.ENVIRONMENT === "production" || c.env.ENVIRONMENT === "staging";
+  if (deployed && !configuredBase(c))
+    throw new ApiError(
+      503,
+      "certificates_unavailable",
+      "Certificates are signed under PUBLIC_BASE_URL, which is not set to a valid URL here",
+    );
   const base = origin(c);
   const issuer = issuerOf(c);
   let [list] = await newestStatusList(db);
@@ -89,7 +102,7 @@ async function signed(c: AppContext, row: CertificateRow): Promise<CertificateRo
     try {
       const out = await batch(db, {
         list: fresh && createStatusList(db, listId, c.get("now").toISOString()),
-        stored: storeSigned(db, row.id, {
+        stored: storeSigned(db, row, {
           status_list_id: listId,
           status_index: index,
           kid: `${issuer.id}#${keys.signer.fragment}`,
@@ -99,8 +112,11 @@ async function signed(c: AppContext, row: CertificateRow): Promise<CertificateRo
         now: findCertificate(db, row.id),
       });
       // Signed by this batch, or by another first read meanwhile: either way, what is stored is the certificate.
+      // Erased meanwhile: there is nothing to show. Its recipient filled in meanwhile: sign what it says now.
       const [now] = out.now;
-      if (now?.credential_jwt) return now;
+      if (!now || now.erased_at) throw notFound("Certificate", row.id);
+      if (now.credential_jwt) return now;
+      row = now;
     } catch (error) {
       // Another certificate took the same bit between this statement's check and its write.
       if (!String(error).includes("UNIQUE")) throw error;
@@ -110,7 +126,16 @@ async function signed(c: AppContext, row: CertificateRow): Promise<CertificateRo
   throw new Error(`no free status bit found for certificate ${row.id} in ${SIGNING_TRIES} tries`);
 }
 
-function sign(keys: SigningKeys, issuer: { id: string; name: string }, row: CertificateRow, base: string, listId: string, index: number) {
+async function sign(
+  keys: SigningKeys,
+  issuer: { id: string; name: string },
+  row: CertificateRow,
+  base: string,
+  listId: string,
+  index: number,
+) {
+  // The email was hashed with the row's salt when recorded; the account id is hashed with the same one (or a fresh one).
+  const salt = row.recipient_salt ?? newSalt();
   const payload = openBadgeCredential({
     base,
     certificateId: row.id,
@@ -118,10 +143,10 @@ function sign(keys: SigningKeys, issuer: { id: string; name: string }, row: Cert
     issuedAt: row.issued_at,
     achievement: wordingOf(row),
     recipient: {
-      participant_id: row.participant_id,
+      subject_hash: await saltedHash(row.participant_id, salt),
       name: row.recipient_name,
       email_hash: row.recipient_email_hash,
-      salt: row.recipient_salt,
+      salt,
     },
     issuer,
     status: { listId, index },
@@ -143,13 +168,23 @@ async function publicCertificate(c: AppContext, id: string) {
   return signed(c, row);
 }
 
-function viewOf(c: AppContext, row: CertificateRow): CertificateView {
+/**
+ * Who issued it and where it lives, as the credential says: it was signed under the issuer and base URL of its first
+ * read, which stay its own whatever the configuration becomes.
+ */
+function signedFacts(row: CertificateRow) {
+  const payload = decodePayload(row.credential_jwt as string);
+  const issuer = payload.issuer as { id: string; name: string };
+  const url = payload.id as string;
+  return { payload, issuer: { id: issuer.id, name: issuer.name }, url, badge_url: `${url}/badge.svg` };
+}
+
+function viewOf(row: CertificateRow): CertificateView {
   const achievement = wordingOf(row);
-  const summary = summaryOf(c, row);
-  const issuer = issuerOf(c);
+  const signed = signedFacts(row);
   return {
     id: row.id,
-    status: summary.status,
+    status: row.revoked_at ? "revoked" : "valid",
     issued_at: row.issued_at,
     revoked_at: row.revoked_at,
     course_name: row.course_name,
@@ -157,10 +192,10 @@ function viewOf(c: AppContext, row: CertificateRow): CertificateView {
     description: achievement.description,
     criteria: achievement.criteria,
     recipient_name: row.recipient_name,
-    issuer_name: issuer.name,
-    issuer_id: issuer.id,
-    verification_url: summary.url,
-    badge_url: summary.badge_url,
+    issuer_name: signed.issuer.name,
+    issuer_id: signed.issuer.id,
+    verification_url: signed.url,
+    badge_url: signed.badge_url,
   };
 }
 
@@ -183,24 +218,24 @@ export const getCertificate: Handler<typeof routes.getCertificate> = async (c) =
       "content-security-policy",
       "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
     );
-    return c.html(certificatePage(viewOf(c, row)), 200);
+    return c.html(certificatePage(viewOf(row)), 200);
   }
   if (type !== "application/json") return c.body(jwt, 200, { "content-type": type === "text/plain" ? "text/plain; charset=utf-8" : type });
-  const summary = summaryOf(c, row);
+  const signed = signedFacts(row);
   return c.json(
     {
       id: row.id,
-      status: summary.status,
+      status: row.revoked_at ? ("revoked" as const) : ("valid" as const),
       issued_at: row.issued_at,
       revoked_at: row.revoked_at,
       course_id: row.course_id,
       course_name: row.course_name,
-      achievement_name: summary.achievement_name,
+      achievement_name: wordingOf(row).name,
       recipient_name: row.recipient_name,
-      issuer: issuerOf(c),
-      url: summary.url,
-      badge_url: summary.badge_url,
-      credential: { jwt, payload: decodePayload(jwt) },
+      issuer: signed.issuer,
+      url: signed.url,
+      badge_url: signed.badge_url,
+      credential: { jwt, payload: signed.payload },
     },
     200,
   );
@@ -209,7 +244,7 @@ export const getCertificate: Handler<typeof routes.getCertificate> = async (c) =
 export const getBadge: Handler<typeof routes.getBadge> = async (c) => {
   const { certificate_id } = c.req.valid("param");
   const row = await publicCertificate(c, certificate_id);
-  return c.body(badgeSvg(viewOf(c, row), row.credential_jwt as string), 200, {
+  return c.body(badgeSvg(viewOf(row), row.credential_jwt as string), 200, {
     "content-type": "image/svg+xml; charset=utf-8",
     "cache-control": PUBLIC_CACHE,
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",

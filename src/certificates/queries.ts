@@ -36,12 +36,13 @@ export const createStatusList = (db: Db, id: string, stamp: string) =>
   db.insert(statusLists).values({ id, created_at: stamp }).onConflictDoNothing();
 
 /**
- * Stores the signed credential with its status bit — only if no one signed it meanwhile and no other certificate
- * holds that bit (the unique index refuses a race this check cannot see).
+ * Stores the signed credential with its status bit — only if the row is still what was signed (no one signed it
+ * meanwhile, its recipient was not filled in, it was not erased) and no other certificate holds that bit (the
+ * unique index refuses a race this check cannot see).
  */
 export function storeSigned(
   db: Db,
-  id: string,
+  row: Pick<CertificateRow, "id" | "recipient_name" | "recipient_email_hash">,
   signed: { status_list_id: string; status_index: number; kid: string; credential_jwt: string; signed_at: string },
 ) {
   return db
@@ -49,8 +50,11 @@ export function storeSigned(
     .set(signed)
     .where(
       and(
-        eq(certificates.id, id),
+        eq(certificates.id, row.id),
         isNull(certificates.credential_jwt),
+        isNull(certificates.erased_at),
+        sql`${certificates.recipient_name} IS ${row.recipient_name}`,
+        sql`${certificates.recipient_email_hash} IS ${row.recipient_email_hash}`,
         sql`NOT EXISTS (SELECT 1 FROM ${certificates} o WHERE o.status_list_id = ${signed.status_list_id} AND o.status_index = ${signed.status_index})`,
       ),
     )
@@ -70,7 +74,7 @@ export const revokeWrite = (db: Db, id: string, by: string, reason: string, stam
   db
     .update(certificates)
     .set({ revoked_at: stamp, revoked_by: by, revocation_reason: reason })
-    .where(and(eq(certificates.id, id), isNull(certificates.revoked_at)))
+    .where(and(eq(certificates.id, id), isNull(certificates.revoked_at), isNull(certificates.erased_at)))
     .returning();
 
 /**

@@ -69,10 +69,17 @@ export type RecipientClaims = { name: string | null; email_hash: string | null; 
 export async function recipientClaims(caller: { name?: string; email?: string }): Promise<RecipientClaims | null> {
   if (!caller.name && !caller.email) return null;
   if (!caller.email) return { name: caller.name ?? null, email_hash: null, salt: null };
-  const salt = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(caller.email + salt)));
-  const hex = Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  return { name: caller.name ?? null, email_hash: identityHashOf(hex), salt };
+  const salt = newSalt();
+  return { name: caller.name ?? null, email_hash: await saltedHash(caller.email, salt), salt };
+}
+
+/** 128 random bits as hex: a salt for OB 3.0 hashed identities. */
+export const newSalt = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+
+/** OB 3.0 IdentityObject hash of `identity` with `salt`: `sha256$` + hex SHA-256 of the two joined. */
+export async function saltedHash(identity: string, salt: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(identity + salt)));
+  return identityHashOf(Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join(""));
 }
 
 /** The recipient claims to record: the caller's own, only when the caller is the participant who completes the course. */
@@ -80,7 +87,12 @@ export function recipientOf(caller: { id: string; role: string; name?: string; e
   return caller.role === "participant" && caller.id === participantId ? recipientClaims(caller) : Promise.resolve(null);
 }
 
-export type Recipient = { participant_id: string; name: string | null; email_hash: string | null; salt: string | null };
+/**
+ * The recipient as the credential names them. Their account id (the token's `sub`) only as a salted hash
+ * (`subject_hash`, with `salt`): in the clear it would let anyone holding two of someone's certificates, or one
+ * and the account id, link them; the holder, who knows it, can still show it is theirs.
+ */
+export type Recipient = { subject_hash: string; name: string | null; email_hash: string | null; salt: string };
 
 export type CredentialInput = {
   base: string;
@@ -96,7 +108,8 @@ export type CredentialInput = {
 /** Where things live, from the API's base URL: each is the `id` the credential gives it. */
 export const certificateUrl = (base: string, id: string) => `${base}/certificates/${id}`;
 export const statusListUrl = (base: string, listId: string) => `${base}/status-lists/${listId}`;
-export const subjectIdOf = (base: string, participantId: string) => `${base}/participants/${encodeURIComponent(participantId)}`;
+/** The credential's subject: its recipient, named by the certificate rather than by their account (see Recipient). */
+export const subjectIdOf = (base: string, certificateId: string) => `${certificateUrl(base, certificateId)}#recipient`;
 
 /**
  * The JWT payload of an `OpenBadgeCredential` secured as a VC-JWT (OB 3.0 §8.2, final): the credential itself, with
@@ -106,11 +119,19 @@ export const subjectIdOf = (base: string, participantId: string) => `${base}/par
 export function openBadgeCredential(input: CredentialInput): Record<string, unknown> {
   const id = certificateUrl(input.base, input.certificateId);
   const validFrom = wholeSeconds(input.issuedAt);
-  const subjectId = subjectIdOf(input.base, input.recipient.participant_id);
-  const identifier: Record<string, unknown>[] = [];
+  const subjectId = subjectIdOf(input.base, input.certificateId);
+  const identifier: Record<string, unknown>[] = [
+    {
+      type: "IdentityObject",
+      identityType: "systemId",
+      hashed: true,
+      identityHash: input.recipient.subject_hash,
+      salt: input.recipient.salt,
+    },
+  ];
   if (input.recipient.name)
     identifier.push({ type: "IdentityObject", identityType: "name", hashed: false, identityHash: input.recipient.name });
-  if (input.recipient.email_hash && input.recipient.salt)
+  if (input.recipient.email_hash)
     identifier.push({
       type: "IdentityObject",
       identityType: "emailAddress",
@@ -129,7 +150,7 @@ export function openBadgeCredential(input: CredentialInput): Record<string, unkn
     credentialSubject: {
       id: subjectId,
       type: ["AchievementSubject"],
-      ...(identifier.length ? { identifier } : {}),
+      identifier,
       achievement: {
         id: `${input.base}/courses/${input.courseId}`,
         type: ["Achievement"],

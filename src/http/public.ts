@@ -9,26 +9,15 @@ import { ApiError, errorResponse } from "../lib/errors";
 import type { createRouter } from "../lib/openapi";
 import { API_DESCRIPTION, BEARER_DESCRIPTION, FILE_LINK_DESCRIPTION } from "../lib/openapi-descriptions";
 import { completeDocument } from "../lib/openapi-document";
+import { isPublicRead } from "../lib/public-reads";
 import { clientAddress, countAgainst } from "../lib/rate-limit";
 
 export const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs"]);
 
-/**
- * What anyone may read without a token besides those: a certificate, its badge and status list, and the issuer's
- * keys (certificates/), so that an employer or a wallet can verify a credential. Reads only; the id is the secret.
- */
-const PUBLIC_READS = [
-  /^\/certificates\/[^/]+$/,
-  /^\/certificates\/[^/]+\/badge\.svg$/,
-  /^\/status-lists\/[^/]+$/,
-  /^\/\.well-known\/(did|jwks)\.json$/,
-  /^\/did\.json$/,
-];
-
 /** Whether a request needs no token (it counts against the client's address instead). */
 export function isPublic(method: string, path: string): boolean {
   if (PUBLIC_PATHS.has(path)) return true;
-  return (method === "GET" || method === "HEAD") && PUBLIC_READS.some((pattern) => pattern.test(path));
+  return isPublicRead(method, path);
 }
 
 const DOCS_PAGE = `<!doctype html>

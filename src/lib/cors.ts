@@ -1,5 +1,6 @@
 import { cors } from "hono/cors";
 import type { Bindings } from "../env";
+import { isPublicRead } from "./public-reads";
 
 /**
  * Browser frontends on other origins. Allowed origins come from `CORS_ORIGINS` (comma-separated exact origins;
@@ -63,7 +64,7 @@ export function allowedOrigin(origin: string, env: Pick<Bindings, "CORS_ORIGINS"
 }
 
 export const corsMiddleware = cors({
-  origin: (origin, c) => allowedOrigin(origin, c.env as Bindings),
+  origin: (origin, c) => (origin && isPublicRead(c.req.method, c.req.path) ? "*" : allowedOrigin(origin, c.env as Bindings)),
   allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
   allowHeaders: ALLOWED_REQUEST_HEADERS,
   exposeHeaders: EXPOSED_RESPONSE_HEADERS,

@@ -169,6 +169,12 @@ function publicBase(configured: string): string | null {
  * The base of URLs the API hands out (file URLs, signed links, Link rel=next): PUBLIC_BASE_URL when set, so
  * they do not depend on the Host header a client sent; otherwise the origin the request reached.
  */
+/** PUBLIC_BASE_URL when it is set to a valid base, else null (no fallback to the request's origin). */
+export function configuredBase(c: { env?: { PUBLIC_BASE_URL?: string } }): string | null {
+  const configured = c.env?.PUBLIC_BASE_URL;
+  return configured ? publicBase(configured) : null;
+}
+
 export function origin(c: { req: { url: string }; env?: { PUBLIC_BASE_URL?: string } }): string {
   const configured = c.env?.PUBLIC_BASE_URL;
   return (configured && publicBase(configured)) || new URL(c.req.url).origin;

@@ -9,6 +9,7 @@ import {
   openBadgeCredential,
   recipientClaims,
   STATUS_LIST_BITS,
+  saltedHash,
   statusListCredential,
   statusListId,
   wholeSeconds,
@@ -115,17 +116,28 @@ describe("openBadgeCredential", () => {
     status: { listId: "507f1f77bcf86cd799439061", index: 4242 },
   };
   it.each([
-    [{ name: null, email_hash: null, salt: null }, []],
-    [{ name: "Ana", email_hash: null, salt: null }, ["name"]],
-    [{ name: "Ana", email_hash: "sha256$ab", salt: "s" }, ["name", "emailAddress"]],
-  ])("recipient %j has identifiers %j", (recipient, types) => {
-    const vc = openBadgeCredential({ ...input, recipient: { participant_id: "a b/c", ...recipient } }) as any;
-    expect((vc.credentialSubject.identifier ?? []).map((i: any) => i.identityType)).toEqual(types);
-    expect(vc.credentialSubject.id).toBe("https://api.example.org/participants/a%20b%2Fc");
+    [{ name: null, email_hash: null }, ["systemId"]],
+    [{ name: "Ana", email_hash: null }, ["systemId", "name"]],
+    [{ name: "Ana", email_hash: "sha256$ab" }, ["systemId", "name", "emailAddress"]],
+  ])("recipient %j has identifiers %j; the account id only hashed, the subject named by the certificate", (recipient, types) => {
+    const vc = openBadgeCredential({ ...input, recipient: { subject_hash: "sha256$cd", salt: "s", ...recipient } }) as any;
+    expect(vc.credentialSubject.identifier.map((i: any) => i.identityType)).toEqual(types);
+    expect(vc.credentialSubject.identifier[0]).toEqual({
+      type: "IdentityObject",
+      identityType: "systemId",
+      hashed: true,
+      identityHash: "sha256$cd",
+      salt: "s",
+    });
+    expect(vc.credentialSubject.id).toBe("https://api.example.org/certificates/9f2c4e1a7b3d5f60a1b2c3d4#recipient");
     expect(vc.sub).toBe(vc.credentialSubject.id);
   });
+  it("saltedHash is sha256 of the identity followed by its salt", async () => {
+    // sha256("abc") — FIPS 180-2's first test vector.
+    expect(await saltedHash("a", "bc")).toBe("sha256$ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
   it("nbf is validFrom in whole seconds; iss, jti repeat issuer and id; the status entry names its bit", () => {
-    const vc = openBadgeCredential({ ...input, recipient: { participant_id: "p", name: null, email_hash: null, salt: null } }) as any;
+    const vc = openBadgeCredential({ ...input, recipient: { subject_hash: "sha256$cd", name: null, email_hash: null, salt: "s" } }) as any;
     expect(vc.validFrom).toBe("2026-12-07T10:11:12Z");
     expect(vc.nbf * 1000).toBe(Date.parse(vc.validFrom));
     expect(vc.iss).toBe(vc.issuer.id);

@@ -267,10 +267,9 @@ describe("answer and data leakage", () => {
             req.headers = { "content-type": "text/plain" };
           }
           const res = await send(req);
-          // A certificate is its holder's to share: whoever has its unguessable URL (here: the other's id, as if
-          // they had shared it) sees whom it names, and nothing else (test/certificates.test.ts checks the fields).
-          const sharedByOther = owner !== viewer && HOLDER_SHARED.has(o.key);
-          scan(viewer.person, sharedByOther ? NOBODY : other.person, req, res);
+          // A certificate read with the other's id (as if they had shared its link) shows their achievement, never
+          // their account id: the credential carries it only salted and hashed.
+          scan(viewer.person, other.person, req, res);
           walked++;
           // Question banks are refused to every participant, whoever's ids they name.
           if (o.path.startsWith("/question-banks") && (res.status !== 403 || res.json?.code !== "manager_only"))
@@ -675,11 +674,6 @@ describe("course staff: no other course's data, no accommodation note, no answer
 });
 
 /** Routes whose ids or participant_id name one participant's private data. */
-/** Public by their unguessable id, which only the holder hands out (issue #28). */
-const HOLDER_SHARED = new Set(["GET /certificates/{certificate_id}", "GET /certificates/{certificate_id}/badge.svg"]);
-/** No participant: the scan looks for nobody's id. */
-const NOBODY: Person = { sub: "\u0000nobody", token: "" };
-
 const PRIVATE = new Set([
   "GET /participants/{participant_id}/certificates",
   "POST /requirement-tables/submissions/{submission_id}/rows",
