@@ -79,6 +79,14 @@ type ParticipantPage = {
 /** Which course's participants a report walks, and whose (see `reachOf`). */
 type Walk = { db: Db; clock: ExamClock; courseId: string; reach: Reach; cohortId: string | undefined };
 
+const walkOf = (c: Context<AppEnv>, courseId: string, cohortId: string | undefined): Walk => ({
+  db: c.get("db"),
+  clock: examClock(c),
+  courseId,
+  reach: reachOf(c, cohortId),
+  cohortId,
+});
+
 /**
  * One page of the course's participants with their progress: one round trip (two when the structure is not
  * cached). `names`: also the names of the course's requirement tables (the pages that show them).
@@ -240,13 +248,7 @@ function csvResponse(c: Context<AppEnv>, fileName: string, bom: boolean, first: 
 export const gradebook: Handler<typeof routes.gradebook> = async (c) => {
   const { course_id } = c.req.valid("param");
   const query = c.req.valid("query");
-  const walk: Walk = {
-    db: c.get("db"),
-    clock: examClock(c),
-    courseId: course_id,
-    reach: reachOf(c, query.cohort_id),
-    cohortId: query.cohort_id,
-  };
+  const walk = walkOf(c, course_id, query.cohort_id);
   const after = decodeCursor(query.cursor, ["string"]);
   const format = formatOf(c, query.format);
   if (format === "json") {
@@ -306,13 +308,7 @@ const funnelFacts = (entry: ParticipantPage["entries"][number]): FunnelFacts => 
 export const completion: Handler<typeof routes.completion> = async (c) => {
   const { course_id } = c.req.valid("param");
   const query = c.req.valid("query");
-  const walk: Walk = {
-    db: c.get("db"),
-    clock: examClock(c),
-    courseId: course_id,
-    reach: reachOf(c, query.cohort_id),
-    cohortId: query.cohort_id,
-  };
+  const walk = walkOf(c, course_id, query.cohort_id);
   let page = await participantPage(walk, null, REPORT_PAGE, false);
   // The steps are those of the course when the walk starts: a step added meanwhile is left out, one removed keeps
   // the counts of the pages read before (a report over pages is not a snapshot, docs/api-notes.md "Reports").
