@@ -11,10 +11,9 @@ import {
   recipientClaims,
   STATUS_CACHE_SECONDS,
   STATUS_LIST_BITS,
-  STATUS_LIST_FILL,
   saltedHash,
   statusListCredential,
-  statusListId,
+  statusListFor,
 } from "../domain/certificates";
 import type { AppContext } from "../env";
 import { audit } from "../journal";
@@ -44,7 +43,7 @@ import type * as routes from "./routes";
 const PUBLIC_CACHE = `public, max-age=${STATUS_CACHE_SECONDS}`;
 /** Keys change only on rotation; a verifier that misses a new key refetches on an unknown kid. */
 const KEYS_CACHE = "public, max-age=300";
-/** Tries at a free status bit before giving up: each succeeds with probability ≥ 1/2 (STATUS_LIST_FILL). */
+/** Tries at a free status bit before giving up: each succeeds with probability ≥ 1/2 (domain STATUS_LIST_FILL). */
 const SIGNING_TRIES = 12;
 
 const issuerOf = (c: AppContext) => ({ id: didWebOf(origin(c)), name: c.env.CERT_ISSUER_NAME?.trim() || "Course/LMS API" });
@@ -93,10 +92,7 @@ async function signed(c: AppContext, read: CertificateRow): Promise<CertificateR
   const issuer = issuerOf(c);
   let [list] = await newestStatusList(db);
   for (let attempt = 0; attempt < SIGNING_TRIES; attempt++) {
-    const fresh = !list || list.used >= STATUS_LIST_FILL;
-    // The n-th list's id is n: first reads racing to start a list all start the same one (INSERT … DO NOTHING), so
-    // no list is left holding a handful of certificates whose bits would say more about each of them.
-    const listId = fresh ? statusListId((list?.lists ?? 0) + 1) : (list?.id as string);
+    const { id: listId, fresh } = statusListFor(list);
     const index = cryptoRandomInt(STATUS_LIST_BITS);
     const jwt = await sign(keys, issuer, row, base, listId, index);
     try {

@@ -25,6 +25,18 @@ export const STATUS_CACHE_SECONDS = 60;
 /** The n-th status list's id (1, 2, …) in the shape of every id here: lists are few, public, and in order anyway. */
 export const statusListId = (n: number) => n.toString(16).padStart(24, "0");
 
+export type NewestList = { id: string; used: number; lists: number };
+
+/**
+ * The list a certificate signed now takes its bit from: the newest while it has room (STATUS_LIST_FILL), else the
+ * next one by number — so first reads racing to start a list all start the same one, and no list is left holding
+ * a handful of certificates whose bits would say more about each of them.
+ */
+export function statusListFor(newest: NewestList | undefined): { id: string; fresh: boolean } {
+  if (newest && newest.used < STATUS_LIST_FILL) return { id: newest.id, fresh: false };
+  return { id: statusListId((newest?.lists ?? 0) + 1), fresh: true };
+}
+
 export const VC_CONTEXT = "https://www.w3.org/ns/credentials/v2";
 export const OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 

@@ -9,8 +9,10 @@ import {
   openBadgeCredential,
   recipientClaims,
   STATUS_LIST_BITS,
+  STATUS_LIST_FILL,
   saltedHash,
   statusListCredential,
+  statusListFor,
   statusListId,
   wholeSeconds,
 } from "../../src/domain/certificates";
@@ -164,5 +166,26 @@ describe("openBadgeCredential", () => {
     [1, "000000000000000000000001"],
     [26, "00000000000000000000001a"],
   ])("status list %i has id %s", (n, id) => expect(statusListId(n)).toBe(id));
+  it.each([
+    [undefined, { id: "000000000000000000000001", fresh: true }],
+    [
+      { id: "000000000000000000000001", used: 0, lists: 1 },
+      { id: "000000000000000000000001", fresh: false },
+    ],
+    [
+      { id: "000000000000000000000001", used: STATUS_LIST_FILL - 1, lists: 1 },
+      { id: "000000000000000000000001", fresh: false },
+    ],
+    [
+      { id: "000000000000000000000001", used: STATUS_LIST_FILL, lists: 1 },
+      { id: "000000000000000000000002", fresh: true },
+    ],
+    [
+      { id: "000000000000000000000002", used: STATUS_LIST_FILL, lists: 2 },
+      { id: "000000000000000000000003", fresh: true },
+    ],
+  ])("after newest list %j a certificate takes its bit from %j", (newest, expected) => {
+    expect(statusListFor(newest)).toEqual(expected);
+  });
   it("wholeSeconds", () => expect(wholeSeconds("2026-12-07T10:11:12.999Z")).toBe("2026-12-07T10:11:12Z"));
 });
