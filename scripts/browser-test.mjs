@@ -5,23 +5,18 @@
 // 206), an exam autosaved, the page refreshed mid-exam and the same attempt resumed, a submit, a manager's grade
 // and approval, and the course progress shown. Uses Debian's chromium (CHROMIUM_PATH to point elsewhere); no
 // browser is downloaded. Prints `N passed, N failed` like .ci/run.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { build } from "esbuild";
-import puppeteer from "puppeteer-core";
 import { copyDocsAssets } from "./copy-docs-assets.mjs";
-import { devToken, root, startWranglerDev } from "./lib.mjs";
+import { chromiumPath, devToken, launchChromium, root, startWranglerDev } from "./lib.mjs";
 
 const API_PORT = Number(process.env.BROWSER_TEST_API_PORT ?? 8788);
 const PAGE_PORT = Number(process.env.BROWSER_TEST_PAGE_PORT ?? 8790);
 const api = `http://127.0.0.1:${API_PORT}`;
 const pageOrigin = `http://127.0.0.1:${PAGE_PORT}`;
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-if (!existsSync(chromium)) {
-  console.error(`No Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
-  process.exit(1);
-}
+chromiumPath();
 
 const results = [];
 function check(name, ok, detail = "") {
@@ -105,20 +100,7 @@ try {
   });
   await new Promise((resolve) => pageServer.listen(PAGE_PORT, "127.0.0.1", resolve));
 
-  browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  browser = await launchChromium(["--disable-quic", "--autoplay-policy=no-user-gesture-required"]);
   const page = await browser.newPage();
   const seen = [];
   const pageErrors = [];

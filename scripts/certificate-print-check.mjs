@@ -4,20 +4,16 @@
 // fits a phone's width; each badge is well-formed XML with the credential baked in first, and its text stays
 // inside the medallion. Screenshots go to /tmp/certificate-*.png, the PDFs to /tmp/certificate-*.pdf. Uses
 // Debian's chromium (CHROMIUM_PATH to point elsewhere). Prints `N passed, N failed` like .ci/run.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import jsQR from "jsqr";
-import puppeteer from "puppeteer-core";
+import { chromiumPath, launchChromium } from "./lib.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-if (!existsSync(chromium)) {
-  console.error(`No Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
-  process.exit(1);
-}
+chromiumPath();
 /** What the certificate handler sends with the page: nothing may load, only inline styles and data: images. */
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -129,18 +125,7 @@ function pdfPages(pdf) {
 
 let browser;
 try {
-  browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 
   // Pixels of a PNG, read back through a canvas in a page of its own, for jsQR.
   const pixelPage = await browser.newPage();

@@ -205,3 +205,34 @@ export async function startBuiltWorker({ name, bindings, cleanUps, inspectorPort
       if (statement.trim()) await db.prepare(statement).run();
   return { mf, base, db, workerdPid };
 }
+
+/**
+ * Debian's Chromium (CHROMIUM_PATH to point elsewhere), checked before a script starts anything else: the path,
+ * or an exit with how to install it. No browser is ever downloaded.
+ */
+export function chromiumPath() {
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (!existsSync(chromium)) {
+    console.error(`No Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    process.exit(1);
+  }
+  return chromium;
+}
+
+/** Headless Chromium as the browser checks run it: no sandbox, GPU, first-run or background traffic; `extra` flags added. */
+export async function launchChromium(extra = []) {
+  const { default: puppeteer } = await import("puppeteer-core");
+  return puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      ...extra,
+    ],
+  });
+}
