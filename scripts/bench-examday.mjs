@@ -59,7 +59,8 @@ if (args.dev) {
     // The `--var`s `npm run dev` gives (package.json), so this is the Worker the README's command runs.
     const devScript = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.dev;
     const vars = [...devScript.matchAll(/--var (\S+)/g)].flatMap((m) => ["--var", m[1]]);
-    const { dev } = await startWranglerDev({ name: "bench-examday", port, args: ["--log-level", "warn", ...vars] });
+    // wrangler's own log level too: its line per request is part of what `npm run dev` costs.
+    const { dev } = await startWranglerDev({ name: "bench-examday", port, args: vars });
     devGroup = dev.pid;
     devPort = port;
     cleanUps.push(() => {

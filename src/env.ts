@@ -23,6 +23,8 @@ export type Bindings = {
   CORS_ORIGINS?: string;
   /** "true" (set by `npm run dev`): any http://localhost:<port> / http://127.0.0.1:<port> origin is allowed too. */
   CORS_ALLOW_LOCALHOST?: string;
+  /** The least level of request log line written: "info" (default, every request), "warn" (4xx, 5xx), "error". */
+  REQUEST_LOG_LEVEL?: string;
   /** "production" adds Strict-Transport-Security to every response (wrangler.toml sets it per environment). */
   ENVIRONMENT?: string;
   /** Workers Rate Limiting bindings (wrangler.toml `[[ratelimits]]`); see lib/rate-limit.ts. */

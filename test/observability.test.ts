@@ -135,6 +135,37 @@ describe("one log line per request", () => {
   });
 });
 
+describe("REQUEST_LOG_LEVEL", () => {
+  // `npm run dev` sets "warn": wrangler dev prints a line of its own for every request.
+  it('"warn" writes 4xx and 5xx lines only, "error" 5xx only; unset or unknown writes every request', async () => {
+    const manager = await token(uniqueName("manager"), "manager");
+    const app = createApp();
+    const statuses = async (level: string | undefined) => {
+      const lines = await logged(async () => {
+        const bindings = { ...env, REQUEST_LOG_LEVEL: level };
+        const headers = { authorization: `Bearer ${manager}` };
+        expect((await app.fetch(new Request("https://api.test/courses", { headers }), bindings)).status).toBe(200);
+        expect((await app.fetch(new Request("https://api.test/courses/507f1f77bcf86cd799439099", { headers }), bindings)).status).toBe(404);
+        setD1FaultInjector(() => new Error("disk on fire"));
+        vi.spyOn(console, "error").mockImplementation(() => {});
+        expect((await app.fetch(new Request("https://api.test/courses", { headers }), bindings)).status).toBe(500);
+        setD1FaultInjector(null);
+      });
+      return lines.map((l) => l.status);
+    };
+    expect(await statuses(undefined)).toEqual([200, 404, 500]);
+    expect(await statuses("info")).toEqual([200, 404, 500]);
+    expect(await statuses("warn")).toEqual([404, 500]);
+    expect(await statuses("error")).toEqual([500]);
+    expect(await statuses("WARN ")).toEqual([200, 404, 500]);
+  });
+
+  it("npm run dev sets it to warn", async () => {
+    const { default: pkg } = await import("../package.json");
+    expect(pkg.scripts.dev).toContain("--var REQUEST_LOG_LEVEL:warn");
+  });
+});
+
 describe("response hygiene", () => {
   it("authenticated JSON is private and never stored; every answer says nosniff", async () => {
     const manager = await token(uniqueName("manager"), "manager");

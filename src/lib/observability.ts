@@ -46,6 +46,21 @@ function matchedRoute(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
   return routes[0]?.path ?? "unmatched";
 }
 
+const LEVELS = { info: 0, warn: 1, error: 2 } as const;
+type Level = keyof typeof LEVELS;
+
+/**
+ * The least level of request line written: `REQUEST_LOG_LEVEL` ("info", the default: every request; "warn": 4xx and
+ * 5xx; "error": 5xx). Anything else logs every request, so a typo never hides lines. `npm run dev` sets "warn":
+ * wrangler dev prints its own line for every request, and relaying the Worker's through its inspector cost this
+ * machine ≈ 4 ms of CPU a request (docs/operations.md, "Logs") — more than the request itself.
+ */
+export function requestLogLevel(setting: string | undefined): Level {
+  return setting === "warn" || setting === "error" ? setting : "info";
+}
+
+const levelOf = (status: number): Level => (status >= 500 ? "error" : status >= 400 ? "warn" : "info");
+
 export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = Date.now();
   const requestId = crypto.randomUUID();
@@ -65,8 +80,10 @@ export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.env.ENVIRONMENT === "production") headers.set("strict-transport-security", HSTS);
 
   const status = c.res.status;
+  const level = levelOf(status);
+  if (LEVELS[level] < LEVELS[requestLogLevel(c.env.REQUEST_LOG_LEVEL)]) return;
   const line: RequestLog = {
-    level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
+    level,
     request_id: requestId,
     method: c.req.method,
     route: matchedRoute(c),
