@@ -31,6 +31,8 @@ export type Bindings = {
   RL_CALLER?: RateLimit;
   RL_EXPENSIVE?: RateLimit;
   RL_ANONYMOUS?: RateLimit;
+  /** Swagger UI's static files (wrangler.toml `[assets]`), served through the Worker under /docs/ (http/public.ts). */
+  ASSETS?: Fetcher;
   /** The webhook event Queue (wrangler.toml `[[queues.producers]]`); messages are `{event_id}`. */
   WEBHOOK_QUEUE?: Queue<{ event_id: string }>;
   /** "true" (set by `npm run dev`): webhook URLs may be http://localhost / http://127.0.0.1. */

@@ -73,4 +73,32 @@ describe("authentication", () => {
     expect(docs.status).toBe(200);
     expect(docs.text).toContain("/docs/init.js");
   });
+
+  // The Worker runs first for every path (wrangler.toml run_worker_first) and hands Swagger UI's files to ASSETS.
+  it("Swagger UI's files are served without a token and without counting; an unknown one is the API's 404", async () => {
+    const css = await call("GET", "/docs/vendor/swagger-ui.css");
+    expect(css.status).toBe(200);
+    expect(css.headers.get("content-type")).toMatch(/^text\/css/);
+    expect(css.text).toContain(".swagger-ui");
+    expect(css.headers.get("x-request-id")).toBeTruthy();
+    expect(css.headers.get("ratelimit-policy")).toBeNull();
+    const init = await call("GET", "/docs/init.js");
+    expect(init.status).toBe(200);
+    expect(init.headers.get("content-type")).toMatch(/javascript/);
+    expect(init.text).toContain("/openapi.json");
+    const head = await call("HEAD", "/docs/vendor/swagger-ui-bundle.js");
+    expect(head.status).toBe(200);
+    expect(head.text).toBe("");
+    for (const path of ["/docs/vendor/nothing.js", "/docs/elsewhere/x.js", "/docs/vendor/"]) {
+      const missing = await call("GET", path);
+      expect(missing.status, path).toBe(404);
+      expect(missing.json).toMatchObject({ code: "route_not_found" });
+    }
+    // A way out of the folder is normalised away by the URL: an unknown route, refused without a token.
+    const out = await call("GET", "/docs/vendor/../../wrangler.toml");
+    expect(out.status).toBe(401);
+    expect(out.text).not.toContain("compatibility_date");
+    // The document still counts against the caller's address, as before.
+    expect((await call("GET", "/docs")).headers.get("ratelimit-policy")).toContain('"anonymous"');
+  });
 });

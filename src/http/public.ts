@@ -14,10 +14,20 @@ import { clientAddress, countAgainst } from "../lib/rate-limit";
 
 export const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs"]);
 
-/** Whether a request needs no token (it counts against the client's address instead). */
+/**
+ * Swagger UI's files (public/docs/, Workers static assets). wrangler.toml runs the Worker first for every path
+ * (`run_worker_first`): an API request then never waits on an asset lookup and no file can shadow a route, and
+ * under `wrangler dev` the asset router's lookup cost ≈ 0.5 ms of CPU on every request (docs/operations.md). So these
+ * few paths are handed to the assets binding here: no token, not rate limited (a page load asks for three of them;
+ * they are the same for everyone and cached by the browser).
+ */
+const STATIC_FILE = /^\/docs\/(init\.js|vendor\/[A-Za-z0-9._-]{1,64})$/;
+export const isStaticFile = (method: string, path: string) => (method === "GET" || method === "HEAD") && STATIC_FILE.test(path);
+
+/** Whether a request needs no token (it counts against the client's address instead, static files excepted). */
 export function isPublic(method: string, path: string): boolean {
   if (PUBLIC_PATHS.has(path)) return true;
-  return isPublicRead(method, path);
+  return isStaticFile(method, path) || isPublicRead(method, path);
 }
 
 const DOCS_PAGE = `<!doctype html>
@@ -28,7 +38,8 @@ const DOCS_PAGE = `<!doctype html>
 
 /** The public paths count against the client address, before their routes. */
 export const countPublic = createMiddleware<AppEnv>(async (c, next) => {
-  if (isPublic(c.req.method, c.req.path) && c.req.method !== "OPTIONS") await countAgainst(c, "anonymous", clientAddress(c));
+  const { method, path } = c.req;
+  if (method !== "OPTIONS" && isPublic(method, path) && !isStaticFile(method, path)) await countAgainst(c, "anonymous", clientAddress(c));
   await next();
 });
 
@@ -110,4 +121,15 @@ export function mountPublic(app: ReturnType<typeof createRouter>) {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
     }),
   );
+
+  // The static files, from the assets binding; a name it does not hold is this API's own 404. The response is copied:
+  // a fetched response's headers are immutable, and every answer gets the request id and nosniff (observe).
+  app.get("/docs/*", async (c) => {
+    const file = c.env.ASSETS && isStaticFile(c.req.method, c.req.path) ? await c.env.ASSETS.fetch(c.req.raw) : null;
+    if (!file || file.status === 404) {
+      await file?.body?.cancel();
+      return errorResponse(c, new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`));
+    }
+    return new Response(file.body, file);
+  });
 }
