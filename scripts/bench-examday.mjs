@@ -13,6 +13,8 @@ const { values: args, positionals } = parseArgs({
     "start-window": { type: "string", default: "60" },
     "exam-window": { type: "string", default: "120" },
     profile: { type: "string" },
+    // Takers kept aside for the closed-loop cost of each request kind, measured after the run.
+    "cost-takers": { type: "string", default: "100" },
   },
 });
 const N = Math.max(1, Number(args.takers));
@@ -166,15 +168,18 @@ const form = await api("POST", "/forms", manager, {
   questions: QUESTIONS,
 });
 const takers = Array.from({ length: N }, (_, i) => ({ sub: `examday-${course.id.slice(-6)}-${i}`, i }));
+const COST_N = Math.max(0, Number(args["cost-takers"]));
+const costTakers = Array.from({ length: COST_N }, (_, i) => ({ sub: `examday-${course.id.slice(-6)}-cost-${i}`, i: N + i }));
 // Enrolled by several managers at once (each its own caller for the rate limits), 20 requests in flight.
 const enrollers = Array.from({ length: 10 }, (_, i) => tokenFor(`examday-enroller-${i}`, "manager"));
-for (let i = 0; i < takers.length; i += 20)
+const everyone = [...takers, ...costTakers];
+for (let i = 0; i < everyone.length; i += 20)
   await Promise.all(
-    takers
+    everyone
       .slice(i, i + 20)
       .map((t, k) => api("POST", `/courses/${course.id}/enroll?participant_id=${t.sub}`, enrollers[(i + k) % enrollers.length])),
   );
-for (const t of takers) t.token = tokenFor(t.sub, "participant");
+for (const t of everyone) t.token = tokenFor(t.sub, "participant");
 console.log(
   `set up: an exam of ${QUESTIONS.length} questions, ${N} takers enrolled in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s (${base})`,
 );
@@ -417,10 +422,104 @@ const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
 console.log(
   `nothing lost: ${failures.length === 0 ? `yes (${N} submits scored right, ${pendingIds.size} pending, answers of ${sample.length} attempts checked)` : failures.slice(0, 10).join("; ")}`,
 );
-const passed = (failures.length === 0 ? 1 : 0) + (errorCount === 0 ? 1 : 0);
+const failuresOfCost = [];
+if (COST_N > 0) await costPerKind();
+if (failuresOfCost.length) console.log(failuresOfCost.join("; "));
+const passed = (failures.length === 0 ? 1 : 0) + (errorCount === 0 && failuresOfCost.length === 0 ? 1 : 0);
 console.log(`${passed} passed, ${2 - passed} failed`);
 for (const fn of cleanUps.splice(0)) fn();
 process.exit(passed === 2 ? 0 : 1);
+
+/**
+ * The CPU each request kind costs, measured apart from the open-loop run (where kinds overlap): closed loop, 8 in
+ * flight, on the takers kept aside — CORS preflights, `GET /health`, then each of them starts, autosaves five times
+ * and submits.
+ * CPU is read from /proc before and after each kind: the workerd process directly (its local D1 and the rate-limit
+ * simulator included), or each process of wrangler dev's group with `--dev`. After the checks above, so the
+ * pending list they count holds only the run's attempts.
+ */
+async function costPerKind() {
+  const cpuNow = () => (devGroup ? groupCpu(devGroup) : { "workerd (the Worker, its D1 and rate limiter)": cpuSeconds(workerdPid) ?? 0 });
+  const statuses = {};
+  const call = async (kind, method, url, token, body) => {
+    const res = await fetch(base + url, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    const key = `${kind} ${res.status}`;
+    statuses[key] = (statuses[key] ?? 0) + 1;
+    return res.status < 300 ? JSON.parse(text) : null;
+  };
+  const rows = [];
+  const measure = async (kind, jobs) => {
+    const before = cpuNow();
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < jobs.length) await jobs[next++]();
+      }),
+    );
+    const after = cpuNow();
+    const wall = (performance.now() - started) / 1000;
+    const parts = Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k] - (before[k] ?? 0)) * 1000) / jobs.length]));
+    rows.push({ kind, n: jobs.length, perSecond: jobs.length / wall, parts });
+  };
+  // A CORS preflight is answered before authentication, D1 and the rate limiter: what any request costs before the
+  // API's own work (HTTP, workerd, and under wrangler dev its proxy and its layers in front of the Worker).
+  await measure(
+    "preflight",
+    Array.from({ length: 10 * COST_N }, () => async () => {
+      const res = await fetch(`${base}/courses`, {
+        method: "OPTIONS",
+        headers: { origin: "http://localhost:5173", "access-control-request-method": "GET" },
+      });
+      await res.arrayBuffer();
+      const key = `preflight ${res.status}`;
+      statuses[key] = (statuses[key] ?? 0) + 1;
+    }),
+  );
+  // Through wrangler dev /health is rate limited like any anonymous caller (120 a minute): fewer, so they answer 200.
+  await measure(
+    "health",
+    Array.from({ length: devGroup ? 60 : 10 * COST_N }, () => () => call("health", "GET", "/health")),
+  );
+  await measure(
+    "start",
+    costTakers.map((t) => async () => {
+      t.submission = (await call("start", "POST", `/steps/${stepId}/exam/start`, t.token))?.submission_id;
+    }),
+  );
+  for (const t of costTakers) {
+    t.choices = Object.fromEntries(MCQ.map((q) => [q.question_id, RIGHT[q.question_id]]));
+    t.saves = [0, 1, 2, 3, 4];
+  }
+  const saves = [];
+  for (let k = 0; k < 5; k++)
+    for (const t of costTakers)
+      saves.push(() => call("autosave", "PUT", `/forms/submissions/${t.submission}/answers`, t.token, answersAfter(t, k, false)));
+  await measure("autosave", saves);
+  await measure(
+    "submit",
+    costTakers.map((t) => () => call("submit", "POST", `/forms/submissions/${t.submission}/submit`, t.token, answersAfter(t, 0, true))),
+  );
+  const names = Object.keys(rows[0].parts);
+  console.log(`\nCPU per request kind (closed loop, 8 in flight, ${COST_N} takers kept aside; ms of CPU a request):`);
+  console.log(`| request | n | requests/s | ${names.join(" | ")}${names.length > 1 ? " | total" : ""} |`);
+  console.log(`| --- | ---: | ---: | ${names.map(() => "---:").join(" | ")}${names.length > 1 ? " | ---:" : ""} |`);
+  for (const r of rows) {
+    const values = names.map((k) => r.parts[k]);
+    const total = values.reduce((a, b) => a + b, 0);
+    console.log(
+      `| ${r.kind} | ${r.n} | ${r.perSecond.toFixed(0)} | ${values.map((v) => v.toFixed(2)).join(" | ")}${names.length > 1 ? ` | ${total.toFixed(2)}` : ""} |`,
+    );
+  }
+  console.log(`statuses: ${JSON.stringify(statuses)}`);
+  const refused = Object.entries(statuses).filter(([k]) => !/ 20[014]$/.test(k));
+  if (refused.length) failuresOfCost.push(`cost phase answered ${JSON.stringify(Object.fromEntries(refused))}`);
+}
 
 /**
  * `--profile FILE`: a CPU profile of the Worker over the run, through workerd's inspector (the DevTools protocol's
