@@ -162,11 +162,10 @@ export async function startBuiltWorker({ name, bindings, cleanUps, inspectorPort
       host: "127.0.0.1",
       port: 0,
       ...(inspectorPort ? { inspectorPort } : {}),
-      handleRuntimeStdio(stdout, stderr) {
-        for (const stream of [stdout, stderr])
-          stream.on("data", (chunk) => {
-            for (const line of chunk.toString().split("\n")) if (line.includes('"level":"error"')) console.error(line);
-          });
+      // workerd writes structured logs, which Miniflare hands to this handler (its default prints every line): only
+      // errors are shown, so the load generator, on the same cores, does not spend its time printing request lines.
+      handleStructuredLogs({ level, message }) {
+        if (level === "error" || message.includes('"level":"error"')) console.error(message);
       },
       workers: [
         {
