@@ -30,8 +30,11 @@ const observed: string[] = existsSync(observedFile)
     )
   : [];
 
-/** Served on purpose but outside the document: a browser's automatic request, not an API operation. */
-const UNDOCUMENTED_ROUTES = new Set(["GET /favicon.ico", "HEAD /favicon.ico"]);
+/**
+ * Served on purpose but outside the document, not API operations: a browser's automatic request, and Swagger UI's
+ * own files (an unknown one is a 404 route_not_found).
+ */
+const UNDOCUMENTED_ROUTES = new Set(["GET /favicon.ico", "HEAD /favicon.ico", "GET /docs/*"]);
 const operationOf = (key: string) => key.split(" ").slice(0, 2).join(" ");
 
 /** Each declared (operation, status, code), with whether it is marked defensive. */
