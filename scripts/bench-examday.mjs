@@ -441,16 +441,20 @@ process.exit(passed === 2 ? 0 : 1);
 async function costPerKind() {
   const cpuNow = () => (devGroup ? groupCpu(devGroup) : { "workerd (the Worker, its D1 and rate limiter)": cpuSeconds(workerdPid) ?? 0 });
   const statuses = {};
-  const call = async (kind, method, url, token, body) => {
+  const call = async (kind, method, url, token, body, headers = {}) => {
     const res = await fetch(base + url, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+      headers: {
+        ...headers,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
     const key = `${kind} ${res.status}`;
     statuses[key] = (statuses[key] ?? 0) + 1;
-    return res.status < 300 ? JSON.parse(text) : null;
+    return res.status < 300 && text ? JSON.parse(text) : null;
   };
   const rows = [];
   const measure = async (kind, jobs) => {
@@ -471,15 +475,14 @@ async function costPerKind() {
   // API's own work (HTTP, workerd, and under wrangler dev its proxy and its layers in front of the Worker).
   await measure(
     "preflight",
-    Array.from({ length: 10 * COST_N }, () => async () => {
-      const res = await fetch(`${base}/courses`, {
-        method: "OPTIONS",
-        headers: { origin: "http://localhost:5173", "access-control-request-method": "GET" },
-      });
-      await res.arrayBuffer();
-      const key = `preflight ${res.status}`;
-      statuses[key] = (statuses[key] ?? 0) + 1;
-    }),
+    Array.from(
+      { length: 10 * COST_N },
+      () => () =>
+        call("preflight", "OPTIONS", "/courses", undefined, undefined, {
+          origin: "http://localhost:5173",
+          "access-control-request-method": "GET",
+        }),
+    ),
   );
   // Through wrangler dev /health is rate limited like any anonymous caller (120 a minute): fewer, so they answer 200.
   await measure(
@@ -492,6 +495,7 @@ async function costPerKind() {
       t.submission = (await call("start", "POST", `/steps/${stepId}/exam/start`, t.token))?.submission_id;
     }),
   );
+  // Their answers grow over five saves as a run's taker's do (answersAfter reads `choices` and `saves`).
   for (const t of costTakers) {
     t.choices = Object.fromEntries(MCQ.map((q) => [q.question_id, RIGHT[q.question_id]]));
     t.saves = [0, 1, 2, 3, 4];
