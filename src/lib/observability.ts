@@ -55,7 +55,7 @@ type Level = keyof typeof LEVELS;
  * wrangler dev prints its own line for every request, and relaying the Worker's through its inspector cost this
  * machine ≈ 4 ms of CPU a request (docs/operations.md, "Logs") — more than the request itself.
  */
-export function requestLogLevel(setting: string | undefined): Level {
+function requestLogLevel(setting: string | undefined): Level {
   return setting === "warn" || setting === "error" ? setting : "info";
 }
 
