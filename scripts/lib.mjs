@@ -143,6 +143,15 @@ export function cleanUpOnExit(cleanUp) {
 }
 
 /**
+ * For Miniflare's `handleStructuredLogs`: workerd writes structured logs, which Miniflare hands to this handler (its
+ * default prints every line). Only errors are shown, so a load generator on the same cores does not spend its time
+ * printing the Worker's request lines.
+ */
+export function printErrorsOnly({ level, message }) {
+  if (level === "error" || message.includes('"level":"error"')) console.error(message);
+}
+
+/**
  * The built Worker (dist/, built here) served by Miniflare's workerd on a fresh local D1 and R2, migrations applied,
  * with the benches' own rate limits out of reach — what `npm run bench:examday` and `bench:reports` measure.
  * Only the Worker's error lines are shown (its request log would drown a report). Returns the base URL, Miniflare's
@@ -162,11 +171,7 @@ export async function startBuiltWorker({ name, bindings, cleanUps, inspectorPort
       host: "127.0.0.1",
       port: 0,
       ...(inspectorPort ? { inspectorPort } : {}),
-      // workerd writes structured logs, which Miniflare hands to this handler (its default prints every line): only
-      // errors are shown, so the load generator, on the same cores, does not spend its time printing request lines.
-      handleStructuredLogs({ level, message }) {
-        if (level === "error" || message.includes('"level":"error"')) console.error(message);
-      },
+      handleStructuredLogs: printErrorsOnly,
       workers: [
         {
           name: "api",
