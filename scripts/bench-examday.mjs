@@ -62,8 +62,10 @@ if (args.dev) {
     const devScript = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.dev;
     const vars = [...devScript.matchAll(/--var (\S+)/g)].flatMap((m) => ["--var", m[1]]);
     // wrangler's own log level too: its line per request is part of what `npm run dev` costs.
-    const { dev } = await startWranglerDev({ name: "bench-examday", port, args: vars });
+    const { dev, inspectorPort: devInspector } = await startWranglerDev({ name: "bench-examday", port, args: vars });
     devGroup = dev.pid;
+    // wrangler's inspector proxy, which reaches the Worker's isolate (a DevTools client connected there is what it serves).
+    if (args.profile) inspectorPort = devInspector;
     devPort = port;
     cleanUps.push(() => {
       try {
@@ -528,11 +530,13 @@ async function costPerKind() {
 /**
  * `--profile FILE`: a CPU profile of the Worker over the run, through workerd's inspector (the DevTools protocol's
  * Profiler domain), written to FILE (open it in Chrome DevTools) and summarised: the functions with the most self time.
+ * With `--dev`, through wrangler's inspector proxy: the Worker wrangler dev runs, its dev bundle included.
  */
 async function startProfiler(port) {
   const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
   const target = targets.find((t) => /api/.test(t.title ?? t.id ?? "")) ?? targets[0];
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  // wrangler dev's inspector proxy refuses a client without an Origin it knows (undici's WebSocket takes headers).
+  const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://localhost" } });
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
     ws.onerror = reject;

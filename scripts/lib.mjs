@@ -83,7 +83,8 @@ export async function freePort() {
 /**
  * Starts `wrangler dev` for a script's own run: a fresh local D1/R2 under `.wrangler/<name>` (so it neither depends
  * on nor disturbs `npm run dev`'s data) with the migrations applied, in its own process group (stop it with
- * `process.kill(-dev.pid)`), and waits until `/health` answers. `log()` is everything it printed so far; `state` is its folder.
+ * `process.kill(-dev.pid)`), and waits until `/health` answers. `log()` is everything it printed so far; `state` is its folder,
+ * `inspectorPort` wrangler's DevTools port (its inspector proxy to the Worker).
  */
 export async function startWranglerDev({ name, port, args = [], healthHeaders = {}, timeoutMs = 90_000 }) {
   const { spawn } = await import("node:child_process");
@@ -93,9 +94,10 @@ export async function startWranglerDev({ name, port, args = [], healthHeaders = 
   localSecret();
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { capture: true });
   const started = Date.now();
+  const inspectorPort = await freePort();
   const dev = spawn(
     path.join(root, "node_modules", ".bin", "wrangler"),
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", state, ...args],
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, ...args],
     {
       cwd: root,
       detached: true,
@@ -126,7 +128,7 @@ export async function startWranglerDev({ name, port, args = [], healthHeaders = 
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { dev, log, state, bootMs: Date.now() - started };
+  return { dev, log, state, inspectorPort, bootMs: Date.now() - started };
 }
 
 /**
