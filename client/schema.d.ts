@@ -15522,7 +15522,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests from this caller or address: `rate_limited` (this operation is in the tighter `expensive` class) */
+            /** @description Too many requests from this caller or address: `rate_limited` */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];

@@ -40,8 +40,11 @@ describe("rate limits", { timeout: 90_000 }, () => {
 
     await freshWindow(period);
     // Starting an exam again resumes it: the same cheap answer each time, but every call is an expensive one.
-    const statuses = await burst(limit, () => call("POST", `/steps/${step1.id}/exam/start`, { token: a.participant }));
-    expect(statuses.filter((s) => s === 201 || s === 200)).toHaveLength(limit);
+    const first = await call("POST", `/steps/${step1.id}/exam/start`, { token: a.participant });
+    expect(first.status).toBe(201);
+    const attempt = (first.json as { submission_id: string }).submission_id;
+    const statuses = await burst(limit - 1, () => call("POST", `/steps/${step1.id}/exam/start`, { token: a.participant }));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(limit - 1);
     const refused = await call("POST", `/steps/${step1.id}/exam/start`, { token: a.participant });
     expect(refused.status).toBe(429);
     expect(refused.json).toMatchObject({ code: "rate_limited", request_id: refused.headers.get("x-request-id") });
@@ -54,6 +57,17 @@ describe("rate limits", { timeout: 90_000 }, () => {
     const read = await call("GET", `/steps/${step1.id}`, { token: a.participant });
     expect(read.status).toBe(200);
     expect(read.headers.get("ratelimit-policy")).toBe(`"caller";q=600;w=60`);
+
+    // Submitting is not an expensive call (its attempt was opened by one): past the expensive limit, the open attempt
+    // can still be handed in, counted against the caller class only.
+    expect((await call("POST", `/steps/${step1.id}/exam/start`, { token: a.participant })).status).toBe(429);
+    const submitted = await call("POST", `/forms/submissions/${attempt}/submit`, {
+      token: a.participant,
+      body: { mcq_answers: [], theory_answers: [] },
+    });
+    expect(submitted.status).toBe(200);
+    expect(submitted.json).toMatchObject({ submission_id: attempt, submission_status: "Submitted" });
+    expect(submitted.headers.get("ratelimit-policy")).toBe(`"caller";q=600;w=60`);
   });
 
   it("every authenticated request: one caller past the limit gets 429, another caller is unaffected", async () => {

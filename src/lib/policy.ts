@@ -72,7 +72,7 @@ export const forManagersIdempotent = { middleware: [managerOnly, idempotent], "x
 export const forParticipantsIdempotent = { middleware: [participantsOnly, idempotent], "x-roles": ["participant"], "x-idempotent": true };
 
 /**
- * The expensive rate-limit class (uploads, exam start and submit, review decisions, row approvals): counted after
+ * The expensive rate-limit class (uploads, exam start, review decisions, row approvals): counted after
  * the role guard and before an Idempotency-Key replay; published as `x-rate-limit: expensive`.
  */
 export function expensive<P extends { middleware: MiddlewareHandler<AppEnv>[] }>(policy: P) {

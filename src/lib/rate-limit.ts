@@ -7,7 +7,7 @@ import { ApiError } from "./errors";
  * classes, configured in wrangler.toml (`[[ratelimits]]`); their figures are repeated here for the headers and
  * checked against wrangler.toml by a test:
  * - `caller`: every authenticated request, keyed by the token's role and subject;
- * - `expensive`: uploads, exam start and submit, review decisions and row approvals, keyed the same way —
+ * - `expensive`: uploads, exam start, review decisions and row approvals, keyed the same way —
  *   declared on each route (`...expensive` in createRoute), published as `x-rate-limit` in the document;
  * - `anonymous`: requests without a valid token (public paths, bad tokens), keyed by the client address.
  * Preflights are never counted: a browser sends one per URL and they cost nothing.
