@@ -254,6 +254,22 @@ describe("deadline", () => {
     const id = await start(c, who);
     await call("PUT", `/forms/submissions/${id}/answers`, { token: who.participant, body: answers("a") });
 
+    // At the edge of the grace period (120 s): a second before it ends still open, a second after closed and scored
+    // from the saved answers — the read carries an open attempt's answers only near or past its expiry.
+    const stepAt = async (at: Date) => {
+      freeze(at);
+      return (await call("GET", `/participants/me/step/${c.step1.id}/progress`, { token: who.participant })).json;
+    };
+    expect((await stepAt(plus(T, DURATION + 119 * SEC))).exam_submission).toMatchObject({
+      submission_id: id,
+      submission_status: "InProgress",
+    });
+    expect((await stepAt(plus(T, DURATION + 121 * SEC))).exam_submission).toMatchObject({
+      submission_id: id,
+      submission_status: "Submitted",
+      mcq_score: 5,
+    });
+
     freeze(plus(T, 40 * MIN));
     const stepView = await call("GET", `/participants/me/step/${c.step1.id}/progress`, { token: who.participant });
     expect(stepView.status).toBe(200);

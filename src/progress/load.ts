@@ -1,11 +1,19 @@
 import type { SQL } from "drizzle-orm";
 import { batch } from "../db/batch";
 import type { Db } from "../db/types";
+import { answerableSince } from "../domain/exams";
 import { ProgressSet } from "./derive";
 import { type CourseStructure, type OwnResult, ownQuery, ownRows, structureQueries, structuresFrom, type Who } from "./reads";
 import { cached, remember } from "./structure-cache";
 
 export type ExamClock = { now: Date; graceSeconds: number };
+
+/**
+ * The deadline before which an open attempt's answers and questions are read: every attempt `isExpired` at the
+ * clock (deadline + grace before now) is before it, with a minute to spare, so the SQL comparison of stored
+ * deadlines never leaves out one the derivation then closes and scores.
+ */
+const expiringBy = (clock: ExamClock) => answerableSince(new Date(clock.now.getTime() + 60_000), clock.graceSeconds);
 
 /**
  * A participant's progress in the courses `courseIds` names. Put `own` into the request's one batch as a named
@@ -15,7 +23,7 @@ export type ExamClock = { now: Date; graceSeconds: number };
 export function progressQuery(db: Db, who: Who, courseIds: SQL, clock: ExamClock) {
   const first = typeof who === "string" ? who : Array.isArray(who) ? who[0] : undefined;
   return {
-    own: ownQuery(db, who, courseIds),
+    own: ownQuery(db, who, courseIds, expiringBy(clock)),
     /** `participantId` names whose progress to derive when `who` was an SQL expression or a list. */
     async finish(result: OwnResult, participantId: string | undefined = first): Promise<ProgressSet> {
       const own = ownRows(result);

@@ -107,11 +107,12 @@ export type OwnRows = {
 
 /**
  * Everything the participant owns in the courses, and the courses' structure versions, as ONE statement: a
- * UNION ALL of five reads, each row a kind and a JSON object. Locally (and on D1) every statement of a batch
+ * UNION ALL of five reads, each row a kind and a JSON object. `expiringBy` (ISO): open attempts whose deadline is
+ * before it carry their answers and questions (a superset of those expired at the read's clock, see load.ts). Locally (and on D1) every statement of a batch
  * has its own fixed cost; one statement instead of five is what lets a progress view answer in one round trip
  * at close to the cost of a point read. `ownRows()` turns the rows back into named, typed fields.
  */
-export function ownQuery(db: Db, who: Who, courseIds: SQL) {
+export function ownQuery(db: Db, who: Who, courseIds: SQL, expiringBy: string) {
   const e = enrollments;
   const mc = materialCompletions;
   const rs = requirementSubmissions;
@@ -120,6 +121,9 @@ export function ownQuery(db: Db, who: Who, courseIds: SQL) {
   // is enrolled in" that is a join and a sort each time.
   const ids = sql`(SELECT id FROM own_course_ids)`;
   const liveSteps = sql`(SELECT ${steps.id} FROM ${steps} WHERE ${steps.course_id} IN ${ids} AND ${steps.archived_at} IS NULL)`;
+  // An open attempt's answers and questions are read only to close it when it has expired unseen (derive.ts
+  // `shown`); one still running would otherwise carry its whole exam into every progress view read during it.
+  const openAndExpiring = sql`${fs.submission_status} = ${statusLiteral("InProgress")} AND ${fs.deadline_at} < ${expiringBy}`;
   const statement = sql`
     WITH own_course_ids(id) AS MATERIALIZED (SELECT ${courses.id} FROM ${courses} WHERE ${courses.id} IN ${courseIds})
     SELECT 'v' AS k, json_object('id', ${courses.id}, 'version', ${courses.structure_version}) AS j
@@ -144,8 +148,8 @@ export function ownQuery(db: Db, who: Who, courseIds: SQL) {
                             'mcq_score', ${fs.mcq_score}, 'theory_score', ${fs.theory_score}, 'total_score', ${fs.total_score},
                             'feedback', ${fs.feedback}, 'is_late', ${fs.is_late}, 'auto_submitted', ${fs.auto_submitted},
                             'reviewed_at', ${fs.reviewed_at},
-                            'open_answers', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN ${fs.answers} END,
-                            'open_questions', CASE WHEN ${fs.submission_status} = ${statusLiteral("InProgress")} THEN json(${attemptQuestions}) END)
+                            'open_answers', CASE WHEN ${openAndExpiring} THEN ${fs.answers} END,
+                            'open_questions', CASE WHEN ${openAndExpiring} THEN json(${attemptQuestions}) END)
       FROM ${fs} WHERE ${whose(fs.participant_id, who)} AND ${fs.course_id} IN ${ids}`;
   // Wrapped as a select from a subquery: drizzle batches selects (a raw `db.all` cannot join a D1 batch).
   return db.select({ k: sql<OwnKind>`k`, j: sql<string>`j` }).from(sql`(${statement})`);
