@@ -50,7 +50,7 @@ import {
   waitForServer,
   withRetry,
 } from "./bench-retry.mjs";
-import { printErrorsOnly, root, wrangler } from "./lib.mjs";
+import { builtApiWorker, printErrorsOnly, root, wrangler } from "./lib.mjs";
 
 const startedAt = Date.now();
 const { values: args } = parseArgs({
@@ -126,20 +126,16 @@ function miniflareOptions({ stats }) {
     port: 0,
     handleStructuredLogs: printErrorsOnly,
     workers: [
-      {
-        // The first worker answers the entry URL: the API under test.
-        name: "api",
-        modules: true,
-        scriptPath: path.join(root, "dist", "index.js"),
-        compatibilityDate: "2026-11-01",
-        d1Databases: { DB: "bench-db" },
-        r2Buckets: { FILES: "bench-files" },
+      // The first worker answers the entry URL: the API under test.
+      builtApiWorker({
+        db: "bench-db",
+        files: "bench-files",
         bindings: { JWT_SECRET: SECRET, EXAM_GRACE_SECONDS: "120", ...(stats ? { D1_STATS: "sql" } : {}) },
         // The bench measures the API, not the limiter: its own limits, out of reach (the API's are in wrangler.toml).
         ratelimits: BENCH_RATE_LIMITS,
         d1Persist: server.persist,
         r2Persist: server.persist,
-      },
+      }),
       {
         name: SQL_WORKER,
         modules: true,

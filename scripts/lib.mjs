@@ -154,6 +154,25 @@ export function printErrorsOnly({ level, message }) {
 }
 
 /**
+ * Miniflare's options for the built Worker (dist/index.js, as `wrangler deploy --dry-run` writes it) named "api", on
+ * the local D1 `db` and R2 bucket `files`: what every benchmark serves.
+ */
+export function builtApiWorker({ db, files, bindings, ratelimits, d1Persist, r2Persist }) {
+  return {
+    name: "api",
+    modules: true,
+    scriptPath: path.join(root, "dist", "index.js"),
+    compatibilityDate: "2026-11-01",
+    d1Databases: { DB: db },
+    r2Buckets: { FILES: files },
+    bindings,
+    ratelimits,
+    d1Persist,
+    r2Persist,
+  };
+}
+
+/**
  * The built Worker (dist/, built here) served by Miniflare's workerd on a fresh local D1 and R2, migrations applied,
  * with the benches' own rate limits out of reach — what `npm run bench:examday` and `bench:reports` measure.
  * Only the Worker's error lines are shown (its request log would drown a report). Returns the base URL, Miniflare's
@@ -175,13 +194,9 @@ export async function startBuiltWorker({ name, bindings, cleanUps, inspectorPort
       ...(inspectorPort ? { inspectorPort } : {}),
       handleStructuredLogs: printErrorsOnly,
       workers: [
-        {
-          name: "api",
-          modules: true,
-          scriptPath: path.join(root, "dist", "index.js"),
-          compatibilityDate: "2026-11-01",
-          d1Databases: { DB: `${name}-db` },
-          r2Buckets: { FILES: `${name}-files` },
+        builtApiWorker({
+          db: `${name}-db`,
+          files: `${name}-files`,
           bindings,
           ratelimits: Object.fromEntries(
             ["RL_CALLER", "RL_EXPENSIVE", "RL_ANONYMOUS"].map((limit, i) => [
@@ -191,7 +206,7 @@ export async function startBuiltWorker({ name, bindings, cleanUps, inspectorPort
           ),
           d1Persist: path.join(persist, "v3", "d1"),
           r2Persist: path.join(persist, "v3", "r2"),
-        },
+        }),
       ],
     }),
   );
