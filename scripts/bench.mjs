@@ -989,8 +989,9 @@ async function load(call, data, manager) {
     },
   ];
   // /health is run before the first endpoint and again after each one, and each endpoint's ratio is to the mean of
-  // the two /health runs around it: on a shared 2-core VM the machine's speed drifts over a run (± 40 % between
-  // runs), and a baseline measured once, minutes earlier, moved the ratios more than the endpoints did.
+  // the two /health runs around it: on a shared 2-core VM the machine's speed drifts (/health alone 240 and 409 req/s
+  // in two runs, 253–502 within one), and a baseline measured once, minutes earlier, moved the ratios more than the
+  // endpoints did.
   const [healthTarget, ...endpoints] = targets;
   const measureLoad = async (t) => {
     enter(`running load on ${t.name}`, "load");

@@ -107,10 +107,11 @@ export type OwnRows = {
 
 /**
  * Everything the participant owns in the courses, and the courses' structure versions, as ONE statement: a
- * UNION ALL of five reads, each row a kind and a JSON object. `expiringBy` (ISO): open attempts whose deadline is
- * before it carry their answers and questions (a superset of those expired at the read's clock, see load.ts). Locally (and on D1) every statement of a batch
- * has its own fixed cost; one statement instead of five is what lets a progress view answer in one round trip
- * at close to the cost of a point read. `ownRows()` turns the rows back into named, typed fields.
+ * UNION ALL of five reads, each row a kind and a JSON object. Locally (and on D1) every statement of a batch has its
+ * own fixed cost; one statement instead of five is what lets a progress view answer in one round trip at close to
+ * the cost of a point read. `ownRows()` turns the rows back into named, typed fields. `expiringBy` (ISO): the open
+ * attempts whose deadline is before it carry their answers and questions (a superset of those expired at the read's
+ * clock, load.ts).
  */
 export function ownQuery(db: Db, who: Who, courseIds: SQL, expiringBy: string) {
   const e = enrollments;
