@@ -123,13 +123,22 @@ function cpuSeconds(pid) {
   }
 }
 
+/** One request to the API: the bearer token and a JSON body when given. */
+function request({ method, url, token, body, headers = {} }) {
+  return fetch(base + url, {
+    method,
+    headers: {
+      ...headers,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+}
+
 async function api(method, url, token, body) {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(base + url, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
+    const res = await request({ method, url, token, body });
     if (res.status === 429 && attempt < 30) {
       await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get("retry-after") ?? 1)));
       continue;
@@ -236,34 +245,28 @@ const ownBefore = process.cpuUsage();
 const profiler = inspectorPort ? await startProfiler(inspectorPort) : null;
 const t0 = performance.now() + 500;
 
+/** What taker `t` sends for a request of `kind` (its k-th autosave); `/health` for the probe. The run and the cost phase alike. */
+function examRequest(kind, t, k = 0) {
+  if (kind === "start") return { method: "POST", url: `/steps/${stepId}/exam/start`, token: t.token };
+  if (kind === "autosave")
+    return { method: "PUT", url: `/forms/submissions/${t.submission}/answers`, token: t.token, body: answersAfter(t, k, false) };
+  if (kind === "submit")
+    return { method: "POST", url: `/forms/submissions/${t.submission}/submit`, token: t.token, body: answersAfter(t, 0, true) };
+  return { method: "GET", url: "/health" };
+}
+
 async function send(item) {
   const { kind, t } = item;
-  let method = "GET";
-  let url = "/health";
-  let body;
-  let token;
-  if (kind === "start") {
-    method = "POST";
-    url = `/steps/${stepId}/exam/start`;
-    token = t.token;
-  } else if (kind === "autosave" || kind === "submit") {
-    if (!t.submission) {
-      (errors[`${kind}: no attempt`] ??= 0), errors[`${kind}: no attempt`]++;
-      return;
-    }
-    method = kind === "autosave" ? "PUT" : "POST";
-    url = `/forms/submissions/${t.submission}/${kind === "autosave" ? "answers" : "submit"}`;
-    body = kind === "autosave" ? answersAfter(t, item.k, false) : answersAfter(t, 0, true);
-    token = t.token;
+  if ((kind === "autosave" || kind === "submit") && !t.submission) {
+    (errors[`${kind}: no attempt`] ??= 0), errors[`${kind}: no attempt`]++;
+    return;
   }
+  const sent = examRequest(kind, t, item.k);
+  const { body } = sent;
   inFlight++;
   maxInFlight = Math.max(maxInFlight, inFlight);
   try {
-    const res = await fetch(base + url, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    const res = await request(sent);
     const text = await res.text();
     const latency = performance.now() - (t0 + item.at);
     results[kind].push(latency);
@@ -385,7 +388,7 @@ for (const t of takers) {
 const pendingIds = new Set();
 let next = `/form-submissions/pending?course_id=${course.id}&limit=200`;
 while (next) {
-  const res = await fetch(base + next, { headers: { authorization: `Bearer ${manager}` } });
+  const res = await request({ method: "GET", url: next, token: manager });
   for (const row of await res.json()) pendingIds.add(row.submission_id);
   const link = /<([^>]+)>; rel="next"/.exec(res.headers.get("link") ?? "")?.[1];
   next = link ? new URL(link).pathname + new URL(link).search : null;
@@ -409,7 +412,7 @@ for (const t of sample) {
 // The exam's item analytics over the N attempts: the first read computes and stores them, the next ones read them.
 for (const label of ["first (computed)", "second (stored)", "third (stored)"]) {
   const t = performance.now();
-  const res = await fetch(`${base}/forms/${form.id}/analytics`, { headers: { authorization: `Bearer ${manager}` } });
+  const res = await request({ method: "GET", url: `/forms/${form.id}/analytics`, token: manager });
   const body = await res.json();
   const took = performance.now() - t;
   const stats = res.headers.get("x-d1-stats") ?? "";
@@ -443,16 +446,8 @@ process.exit(passed === 2 ? 0 : 1);
 async function costPerKind() {
   const cpuNow = () => (devGroup ? groupCpu(devGroup) : { "workerd (the Worker, its D1 and rate limiter)": cpuSeconds(workerdPid) ?? 0 });
   const statuses = {};
-  const call = async (kind, method, url, token, body, headers = {}) => {
-    const res = await fetch(base + url, {
-      method,
-      headers: {
-        ...headers,
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body ? { "content-type": "application/json" } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+  const call = async (kind, sent) => {
+    const res = await request(sent);
     const text = await res.text();
     const key = `${kind} ${res.status}`;
     statuses[key] = (statuses[key] ?? 0) + 1;
@@ -480,21 +475,22 @@ async function costPerKind() {
     Array.from(
       { length: 10 * COST_N },
       () => () =>
-        call("preflight", "OPTIONS", "/courses", undefined, undefined, {
-          origin: "http://localhost:5173",
-          "access-control-request-method": "GET",
+        call("preflight", {
+          method: "OPTIONS",
+          url: "/courses",
+          headers: { origin: "http://localhost:5173", "access-control-request-method": "GET" },
         }),
     ),
   );
   // Through wrangler dev /health is rate limited like any anonymous caller (120 a minute): fewer, so they answer 200.
   await measure(
     "health",
-    Array.from({ length: devGroup ? 60 : 10 * COST_N }, () => () => call("health", "GET", "/health")),
+    Array.from({ length: devGroup ? 60 : 10 * COST_N }, () => () => call("health", examRequest("health"))),
   );
   await measure(
     "start",
     costTakers.map((t) => async () => {
-      t.submission = (await call("start", "POST", `/steps/${stepId}/exam/start`, t.token))?.submission_id;
+      t.submission = (await call("start", examRequest("start", t)))?.submission_id;
     }),
   );
   // Their answers grow over five saves as a run's taker's do (answersAfter reads `choices` and `saves`).
@@ -503,13 +499,11 @@ async function costPerKind() {
     t.saves = [0, 1, 2, 3, 4];
   }
   const saves = [];
-  for (let k = 0; k < 5; k++)
-    for (const t of costTakers)
-      saves.push(() => call("autosave", "PUT", `/forms/submissions/${t.submission}/answers`, t.token, answersAfter(t, k, false)));
+  for (let k = 0; k < 5; k++) for (const t of costTakers) saves.push(() => call("autosave", examRequest("autosave", t, k)));
   await measure("autosave", saves);
   await measure(
     "submit",
-    costTakers.map((t) => () => call("submit", "POST", `/forms/submissions/${t.submission}/submit`, t.token, answersAfter(t, 0, true))),
+    costTakers.map((t) => () => call("submit", examRequest("submit", t))),
   );
   const names = Object.keys(rows[0].parts);
   console.log(`\nCPU per request kind (closed loop, 8 in flight, ${COST_N} takers kept aside; ms of CPU a request):`);
