@@ -203,11 +203,13 @@ export async function submittedTable(manager: string, options: { serials?: numbe
 /** The D1 round trips the API logged for each request `run` made. */
 export async function roundTrips(run: () => Promise<unknown>): Promise<number[]> {
   const trips: number[] = [];
-  vi.spyOn(console, "log").mockImplementation((line: unknown) => {
-    if (typeof line !== "string" || !line.startsWith("{")) return;
-    const parsed = JSON.parse(line) as { d1_calls?: number };
-    if (typeof parsed.d1_calls === "number") trips.push(parsed.d1_calls);
-  });
+  // 2xx lines are console.log, 4xx console.warn, 5xx console.error.
+  for (const method of ["log", "warn", "error"] as const)
+    vi.spyOn(console, method).mockImplementation((line: unknown) => {
+      if (typeof line !== "string" || !line.startsWith("{")) return;
+      const parsed = JSON.parse(line) as { d1_calls?: number };
+      if (typeof parsed.d1_calls === "number") trips.push(parsed.d1_calls);
+    });
   await run();
   vi.restoreAllMocks();
   return trips;

@@ -10,16 +10,25 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The JSON lines the API logged while `run` ran. */
+/** The JSON lines the API logged while `run` ran, each with the console method that wrote it. */
 async function logged(run: () => Promise<unknown>) {
   const lines: Record<string, unknown>[] = [];
-  const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => {
-    if (typeof line === "string" && line.startsWith("{")) lines.push(JSON.parse(line));
-  });
+  const spies = (["log", "warn", "error"] as const).map((method) =>
+    vi.spyOn(console, method).mockImplementation((line: unknown) => {
+      if (typeof line !== "string" || !line.startsWith("{")) return;
+      const parsed = JSON.parse(line);
+      writtenBy.set(parsed, method);
+      lines.push(parsed);
+    }),
+  );
   await run();
-  spy.mockRestore();
+  for (const spy of spies) spy.mockRestore();
   return lines;
 }
+/** The console method each logged line was written with, kept beside the line (not in what is compared as it). */
+const writtenBy = new WeakMap<object, string>();
+const methodOf = (line: object | undefined) => (line ? writtenBy.get(line) : undefined);
+const requestLines = (lines: Record<string, unknown>[]) => lines.filter((l) => "status" in l);
 
 describe("request ids", () => {
   it("every answer carries x-request-id, and every error body names the same id", async () => {
@@ -99,6 +108,7 @@ describe("one log line per request", () => {
       role: "manager",
     });
     expect(line?.d1_calls).toBeGreaterThanOrEqual(1);
+    expect(methodOf(line)).toBe("log");
     const text = JSON.stringify(line);
     for (const secret of [manager, sub, course.id, course.name]) expect(text).not.toContain(secret);
   });
@@ -107,6 +117,8 @@ describe("one log line per request", () => {
     const manager = await token(uniqueName("manager"), "manager");
     const warn = await logged(() => call("GET", "/courses/507f1f77bcf86cd799439099", { token: manager }));
     expect(warn[0]).toMatchObject({ level: "warn", status: 404, code: "course_not_found", route: "/courses/:course_id" });
+    // Written with console.warn: Workers Logs file it as a warning, and `npm run dev` (wrangler at warn) shows it.
+    expect(methodOf(warn[0])).toBe("warn");
     const refused = await logged(() => call("GET", "/courses/507f1f77bcf86cd799439099"));
     expect(refused[0]).toMatchObject({ status: 401, code: "unauthorized", route: "/courses/:course_id", role: null });
     const unknown = await logged(() => call("GET", "/no/such/route", { token: manager }));
@@ -118,8 +130,6 @@ describe("one log line per request", () => {
     const pending = await logged(() => call("GET", "/form-submissions/pending", { token: participant }));
     expect(pending[0]).toMatchObject({ status: 403, code: "manager_only", route: "/form-submissions/pending" });
 
-    const errors: string[] = [];
-    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
     setD1FaultInjector(() => new Error("disk on fire at /var/lib/d1"));
     let res: Awaited<ReturnType<typeof call>> | undefined;
     const lines = await logged(async () => {
@@ -128,15 +138,17 @@ describe("one log line per request", () => {
     expect(res?.status).toBe(500);
     expect(res?.json).toEqual({ detail: "Internal server error", code: "internal_error", request_id: res?.headers.get("x-request-id") });
     expect(res?.text).not.toContain("disk on fire");
-    expect(lines[0]).toMatchObject({ level: "error", status: 500, code: "internal_error" });
-    const logged500 = JSON.parse(errors.find((e) => e.includes("unhandled_error")) ?? "{}");
+    expect(requestLines(lines)[0]).toMatchObject({ level: "error", status: 500, code: "internal_error" });
+    expect(methodOf(requestLines(lines)[0])).toBe("error");
+    const logged500 = lines.find((l) => l.event === "unhandled_error");
     expect(logged500).toMatchObject({ request_id: res?.headers.get("x-request-id"), cause: expect.stringContaining("disk on fire") });
-    expect(logged500.stack).toContain("Error");
+    expect(methodOf(logged500)).toBe("error");
+    expect(logged500?.stack).toContain("Error");
   });
 });
 
 describe("REQUEST_LOG_LEVEL", () => {
-  // `npm run dev` sets "warn": wrangler dev prints a line of its own for every request.
+  // `npm run dev` sets "warn" (scripts/dev-server.json).
   it('"warn" writes 4xx and 5xx lines only, "error" 5xx only; unset or unknown writes every request', async () => {
     const manager = await token(uniqueName("manager"), "manager");
     const app = createApp();
@@ -147,11 +159,10 @@ describe("REQUEST_LOG_LEVEL", () => {
         expect((await app.fetch(new Request("https://api.test/courses", { headers }), bindings)).status).toBe(200);
         expect((await app.fetch(new Request("https://api.test/courses/507f1f77bcf86cd799439099", { headers }), bindings)).status).toBe(404);
         setD1FaultInjector(() => new Error("disk on fire"));
-        vi.spyOn(console, "error").mockImplementation(() => {});
         expect((await app.fetch(new Request("https://api.test/courses", { headers }), bindings)).status).toBe(500);
         setD1FaultInjector(null);
       });
-      return lines.map((l) => l.status);
+      return requestLines(lines).map((l) => l.status);
     };
     expect(await statuses(undefined)).toEqual([200, 404, 500]);
     expect(await statuses("info")).toEqual([200, 404, 500]);

@@ -52,8 +52,8 @@ type Level = keyof typeof LEVELS;
 /**
  * The least level of request line written: `REQUEST_LOG_LEVEL` ("info", the default: every request; "warn": 4xx and
  * 5xx; "error": 5xx). Anything else logs every request, so a typo never hides lines. `npm run dev` sets "warn":
- * wrangler dev prints its own line for every request, and relaying the Worker's through its inspector cost this
- * machine ≈ 4 ms of CPU a request (docs/operations.md, "Logs") — more than the request itself.
+ * relaying the Worker's lines through wrangler dev's inspector cost this machine ≈ 4 ms of CPU a request
+ * (docs/operations.md, "Logs") — more than the request itself.
  */
 function requestLogLevel(setting: string | undefined): Level {
   return setting === "warn" || setting === "error" ? setting : "info";
@@ -97,8 +97,16 @@ export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (clientId) line.client_request_id = clientId;
   const ray = c.req.header("cf-ray");
   if (ray && SAFE_REQUEST_ID.test(ray)) line.cf_ray = ray;
-  console.log(JSON.stringify(line));
+  // The console method carries the level too: Workers Logs and `wrangler tail` file the line by it, and `npm run dev`
+  // (wrangler at `--log-level warn`) shows the warnings and errors only.
+  CONSOLE[level](JSON.stringify(line));
 };
+
+const CONSOLE = {
+  info: (text: string) => console.log(text),
+  warn: (text: string) => console.warn(text),
+  error: (text: string) => console.error(text),
+} satisfies Record<Level, (text: string) => void>;
 
 /** An unexpected error: its stack goes to the log only, tied to the request id the client was given. */
 /**
