@@ -1,8 +1,7 @@
 import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { cleanUpOnExit, devToken, freePort, localSecret, root, startBuiltWorker, startWranglerDev } from "./lib.mjs";
+import { cleanUpOnExit, DEV_SERVER, devToken, freePort, localSecret, startBuiltWorker, startWranglerDev } from "./lib.mjs";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -58,11 +57,8 @@ if (args.dev) {
   else {
     localSecret();
     const port = await freePort();
-    // The `--var`s `npm run dev` gives (package.json), so this is the Worker the README's command runs.
-    const devScript = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.dev;
-    const vars = [...devScript.matchAll(/--var (\S+)/g)].flatMap((m) => ["--var", m[1]]);
-    // wrangler's own log level too: its line per request is part of what `npm run dev` costs.
-    const { dev, inspectorPort: devInspector } = await startWranglerDev({ name: "bench-examday", port, args: vars });
+    // As `npm run dev` runs it (DEV_SERVER), so this is the server the README's command starts.
+    const { dev, inspectorPort: devInspector } = await startWranglerDev({ name: "bench-examday", port, ...DEV_SERVER });
     devGroup = dev.pid;
     // wrangler's inspector proxy, which reaches the Worker's isolate (a DevTools client connected there is what it serves).
     if (args.profile) inspectorPort = devInspector;

@@ -70,6 +70,20 @@ export function devTokenWith(secret, sub, role, claims = {}, ttlSeconds = 7200) 
   return `${unsigned}.${createHmac("sha256", secret).update(unsigned).digest("base64url")}`;
 }
 
+/**
+ * How `npm run dev` runs wrangler dev (scripts/dev.mjs), besides the address (scripts/dev-server.json, which a test
+ * also reads); `bench:examday --dev` starts the same server, so its figures are the README command's.
+ * - `--var`s: local CORS origins and webhook receivers, short webhook retries, and the Worker's request line for
+ *   4xx/5xx only (docs/operations.md, "Logs").
+ * - `--log-level warn`: wrangler's proxy otherwise sends its own line for every request to wrangler's Node process,
+ *   one HTTP request each; the Worker's warnings and errors (its 4xx/5xx lines included) still show.
+ * - `X_LOCAL_OBSERVABILITY=false`: no local traces (wrangler streams every invocation's events to a collector that
+ *   stores them on disk, for its local explorer to show). `X_LOCAL_OBSERVABILITY=true npm run dev` has them back: a
+ *   variable already set in the environment wins.
+ * Each measured in docs/operations.md ("Exam day", through `wrangler dev`).
+ */
+export const DEV_SERVER = JSON.parse(readFileSync(path.join(root, "scripts", "dev-server.json"), "utf8"));
+
 /** A free TCP port on 127.0.0.1 (for wrangler's inspector, so parallel runs never collide). */
 export async function freePort() {
   const { createServer } = await import("node:net");
@@ -84,9 +98,10 @@ export async function freePort() {
  * Starts `wrangler dev` for a script's own run: a fresh local D1/R2 under `.wrangler/<name>` (so it neither depends
  * on nor disturbs `npm run dev`'s data) with the migrations applied, in its own process group (stop it with
  * `process.kill(-dev.pid)`), and waits until `/health` answers. `log()` is everything it printed so far; `state` is its folder,
- * `inspectorPort` wrangler's DevTools port (its inspector proxy to the Worker).
+ * `inspectorPort` wrangler's DevTools port (its inspector proxy to the Worker). `env`: variables for wrangler, which
+ * the script's own environment overrides (as DEV_SERVER's).
  */
-export async function startWranglerDev({ name, port, args = [], healthHeaders = {}, timeoutMs = 90_000 }) {
+export async function startWranglerDev({ name, port, args = [], env = {}, healthHeaders = {}, timeoutMs = 90_000 }) {
   const { spawn } = await import("node:child_process");
   const { rmSync } = await import("node:fs");
   const state = path.join(root, ".wrangler", name);
@@ -103,6 +118,7 @@ export async function startWranglerDev({ name, port, args = [], healthHeaders = 
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
+        ...env,
         ...process.env,
         // The project-local Node 22 first, as npm scripts run it.
         PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,

@@ -172,8 +172,8 @@ describe("REQUEST_LOG_LEVEL", () => {
   });
 
   it("npm run dev sets it to warn", async () => {
-    const { default: pkg } = await import("../package.json");
-    expect(pkg.scripts.dev).toContain("--var REQUEST_LOG_LEVEL:warn");
+    const { default: dev } = await import("../scripts/dev-server.json");
+    expect(dev.args.join(" ")).toContain("--var REQUEST_LOG_LEVEL:warn");
   });
 });
 
