@@ -65,7 +65,7 @@ export default defineConfig(async () => {
   return {
     test: {
       // The API's one JSON log line per request (lib/observability.ts) would drown the report; tests that check
-      // it spy on console.log.
+      // it spy on the console method of its level (info, warn, error).
       onConsoleLog: (log: string) => {
         if (!log.startsWith('{"level":')) return true;
         observeErrorLine(log);

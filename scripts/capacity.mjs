@@ -17,7 +17,12 @@ const N = Math.max(10, Number(args.participants));
 const { DatabaseSync } = await import("node:sqlite");
 
 const port = await freePort();
-const { dev, state } = await startWranglerDev({ name: "capacity", port, args: ["--log-level", "warn"] });
+// Quiet: wrangler's own lines and the Worker's 4xx lines are not what this measures.
+const { dev, state } = await startWranglerDev({
+  name: "capacity",
+  port,
+  args: ["--log-level", "warn", "--var", "REQUEST_LOG_LEVEL:error"],
+});
 cleanUpOnExit(() => {
   try {
     process.kill(-dev.pid, "SIGTERM");

@@ -322,7 +322,8 @@ try {
     const started = await startWranglerDev({
       name: "fuzz-dev",
       port: PORT,
-      args: ["--log-level", "warn"],
+      // The Worker's 5xx lines only: its ~2,100 refusals would otherwise fill the dev log this script reads.
+      args: ["--log-level", "warn", "--var", "REQUEST_LOG_LEVEL:error"],
       healthHeaders: { "cf-connecting-ip": "10.255.0.2" },
     });
     children.push(started.dev);

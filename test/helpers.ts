@@ -203,13 +203,17 @@ export async function submittedTable(manager: string, options: { serials?: numbe
 /** The D1 round trips the API logged for each request `run` made. */
 export async function roundTrips(run: () => Promise<unknown>): Promise<number[]> {
   const trips: number[] = [];
-  // 2xx lines are console.log, 4xx console.warn, 5xx console.error.
-  for (const method of ["log", "warn", "error"] as const)
-    vi.spyOn(console, method).mockImplementation((line: unknown) => {
-      if (typeof line !== "string" || !line.startsWith("{")) return;
-      const parsed = JSON.parse(line) as { d1_calls?: number };
+  // Request lines are console.info (2xx), console.warn (4xx) and console.error (5xx); any other line (an unhandled
+  // error's stack, an event) still reaches the console.
+  for (const method of ["info", "log", "warn", "error"] as const) {
+    const original = console[method].bind(console);
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      const [line] = args;
+      const parsed: { d1_calls?: number } = typeof line === "string" && line.startsWith("{") ? JSON.parse(line) : {};
       if (typeof parsed.d1_calls === "number") trips.push(parsed.d1_calls);
+      else original(...args);
     });
+  }
   await run();
   vi.restoreAllMocks();
   return trips;

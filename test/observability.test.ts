@@ -13,7 +13,7 @@ afterEach(() => {
 /** The JSON lines the API logged while `run` ran, each with the console method that wrote it. */
 async function logged(run: () => Promise<unknown>) {
   const lines: Record<string, unknown>[] = [];
-  const spies = (["log", "warn", "error"] as const).map((method) =>
+  const spies = (["info", "log", "warn", "error"] as const).map((method) =>
     vi.spyOn(console, method).mockImplementation((line: unknown) => {
       if (typeof line !== "string" || !line.startsWith("{")) return;
       const parsed = JSON.parse(line);
@@ -108,7 +108,7 @@ describe("one log line per request", () => {
       role: "manager",
     });
     expect(line?.d1_calls).toBeGreaterThanOrEqual(1);
-    expect(methodOf(line)).toBe("log");
+    expect(methodOf(line)).toBe("info");
     const text = JSON.stringify(line);
     for (const secret of [manager, sub, course.id, course.name]) expect(text).not.toContain(secret);
   });

@@ -52,8 +52,8 @@ type Level = keyof typeof LEVELS;
 /**
  * The least level of request line written: `REQUEST_LOG_LEVEL` ("info", the default: every request; "warn": 4xx and
  * 5xx; "error": 5xx). Anything else logs every request, so a typo never hides lines. `npm run dev` sets "warn":
- * relaying the Worker's lines through wrangler dev's inspector cost this machine ≈ 4 ms of CPU a request
- * (docs/operations.md, "Logs") — more than the request itself.
+ * wrangler dev's reading, formatting and printing each line cost this machine ≈ 4 ms of CPU a request
+ * (docs/operations.md, "Logs under `npm run dev`") — more than the request itself.
  */
 function requestLogLevel(setting: string | undefined): Level {
   return setting === "warn" || setting === "error" ? setting : "info";
@@ -98,23 +98,24 @@ export const observe: MiddlewareHandler<AppEnv> = async (c, next) => {
   const ray = c.req.header("cf-ray");
   if (ray && SAFE_REQUEST_ID.test(ray)) line.cf_ray = ray;
   // The console method carries the level too: Workers Logs and `wrangler tail` file the line by it, and `npm run dev`
-  // (wrangler at `--log-level warn`) shows the warnings and errors only.
+  // (wrangler at `--log-level warn`) shows the 4xx/5xx lines while hiding the rest.
   CONSOLE[level](JSON.stringify(line));
 };
 
+// Looked up on `console` at each call, not bound once: a test's spy on console.warn then sees the line.
 const CONSOLE = {
-  info: (text: string) => console.log(text),
+  info: (text: string) => console.info(text),
   warn: (text: string) => console.warn(text),
   error: (text: string) => console.error(text),
 } satisfies Record<Level, (text: string) => void>;
 
-/** An unexpected error: its stack goes to the log only, tied to the request id the client was given. */
 /**
  * drizzle's "Failed query: <sql>\nparams: <values>" carries the bound values — exam answers, a new webhook's
  * signing secret, personal data — which must never reach the logs: the SQL stays, the values go.
  */
 export const withoutParams = (text: string | undefined) => text?.replace(/\nparams: [\s\S]*?(?=\n\s+at |$)/, "\nparams: [redacted]");
 
+/** An unexpected error: its stack goes to the log only, tied to the request id the client was given. */
 export function logError(requestId: string | undefined, error: unknown) {
   // drizzle wraps the driver's error ("Failed query: …"): the cause is what went wrong.
   const cause = error instanceof Error && error.cause !== undefined ? { cause: String(error.cause) } : {};
