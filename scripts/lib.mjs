@@ -74,7 +74,7 @@ export function devTokenWith(secret, sub, role, claims = {}, ttlSeconds = 7200) 
  * How `npm run dev` runs wrangler dev (scripts/dev.mjs), besides the address (scripts/dev-server.json, which a test
  * also reads); `bench:examday --dev` starts the same server, so its figures are the README command's.
  * - `--var`s: local CORS origins and webhook receivers, short webhook retries, and the Worker's request line for
- *   4xx/5xx only (docs/operations.md, "Logs").
+ *   4xx/5xx only (docs/operations.md, "Logs under `npm run dev`").
  * - `--log-level warn`: wrangler's proxy otherwise sends its own line for every request to wrangler's Node process,
  *   one HTTP request each; the Worker's warnings and errors (its 4xx/5xx lines included) still show.
  * - `X_LOCAL_OBSERVABILITY=false`: no local traces (wrangler streams every invocation's events to a collector that
