@@ -91,7 +91,8 @@ try {
   check("shows the Worker's line for the 401, with its code", refused?.includes('"code":"unauthorized"') === true, quiet);
   check("prints no line of wrangler's for the 200", !/GET \/health 200/.test(quiet), quiet);
 
-  // wrangler's default level, and the Worker's line for every request: what operations.md ("Logs") says to pass.
+  // wrangler's default level and the Worker's line for every request, as docs/operations.md says to ask for them
+  // ("Logs under `npm run dev`").
   const verbose = await devServer(["--log-level", "log", "--var", "REQUEST_LOG_LEVEL:info"], visit);
   check("-- --log-level log: wrangler's line for every request", /GET \/health 200 OK/.test(verbose), verbose);
   check("-- --var REQUEST_LOG_LEVEL:info: the Worker's line for the 200", verbose.includes('"status":200'), verbose);
