@@ -4,8 +4,7 @@
 // WRANGLER_LOG set in the environment.
 // wrangler prints its "Ready on" line at a level `warn` hides, so this script prints it then, once /health answers.
 import { spawn } from "node:child_process";
-import path from "node:path";
-import { DEV_SERVER, root } from "./lib.mjs";
+import { DEV_SERVER, root, WRANGLER_BIN, wranglerEnv } from "./lib.mjs";
 
 const given = process.argv.slice(2);
 /** The value of an option among wrangler's arguments (`--name v` or `--name=v`, any of its spellings, the last one). */
@@ -28,11 +27,7 @@ if (callerLevel === undefined) args.push("--log-level", option(DEV_SERVER.args, 
 args.push(...given);
 const level = callerLevel ?? option(DEV_SERVER.args, "log-level");
 
-const wrangler = spawn(path.join(root, "node_modules", ".bin", "wrangler"), args, {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...DEV_SERVER.env, ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` },
-});
+const wrangler = spawn(WRANGLER_BIN, args, { cwd: root, stdio: "inherit", env: wranglerEnv(DEV_SERVER.env) });
 wrangler.on("error", (error) => {
   console.error(`could not start wrangler (${error.message}): run npm install first`);
   process.exit(1);

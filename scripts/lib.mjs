@@ -32,23 +32,27 @@ function certificateKey() {
   console.log("added a local certificate signing key (CERT_SIGNING_KEY) to .dev.vars");
 }
 
+/** The project's wrangler. */
+export const WRANGLER_BIN = path.join(root, "node_modules", ".bin", "wrangler");
+
+/**
+ * The environment wrangler runs in: `defaults` below the caller's own environment, and the Node running this script
+ * first on PATH, so wrangler's `#!/usr/bin/env node` runs on it (the project's Node 22 under npm); `forced` on top.
+ */
+export function wranglerEnv(defaults = {}, forced = {}) {
+  return { ...defaults, ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`, ...forced };
+}
+
 /**
  * Runs the project's wrangler; throws when it fails. `interactive`: keep wrangler's confirmation prompts when run
  * from a terminal (deploys); otherwise CI=true answers them.
  */
 export function wrangler(args, { capture = false, interactive = false } = {}) {
-  const bin = path.join(root, "node_modules", ".bin", "wrangler");
-  const result = spawnSync(bin, args, {
+  const result = spawnSync(WRANGLER_BIN, args, {
     cwd: root,
     encoding: "utf8",
     stdio: capture ? ["ignore", "pipe", "inherit"] : "inherit",
-    env: {
-      ...process.env,
-      // wrangler's `#!/usr/bin/env node` runs on the Node running this script (the project's Node 22 under npm).
-      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
-      ...(interactive ? {} : { CI: "true" }),
-      WRANGLER_SEND_METRICS: "false",
-    },
+    env: wranglerEnv({}, { ...(interactive ? {} : { CI: "true" }), WRANGLER_SEND_METRICS: "false" }),
   });
   if (result.status !== 0) {
     if (capture && result.stdout) process.stderr.write(result.stdout);
@@ -111,20 +115,13 @@ export async function startWranglerDev({ name, port, args = [], env = {}, health
   const started = Date.now();
   const inspectorPort = await freePort();
   const dev = spawn(
-    path.join(root, "node_modules", ".bin", "wrangler"),
+    WRANGLER_BIN,
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, ...args],
     {
       cwd: root,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...env,
-        ...process.env,
-        // The project-local Node 22 first, as npm scripts run it.
-        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
-        CI: "true",
-        WRANGLER_SEND_METRICS: "false",
-      },
+      env: wranglerEnv(env, { CI: "true", WRANGLER_SEND_METRICS: "false" }),
     },
   );
   let output = "";
